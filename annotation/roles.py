@@ -1,0 +1,35 @@
+"""The four roles of ValueLens, as Django groups created by a migration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(StrEnum):
+    CROWDWORKER = "crowdworker"
+    EXPERT = "expert"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.CROWDWORKER: "Judges model responses as safe or unsafe (Level 1).",
+    Role.EXPERT: "Rates responses 1–10 for responsibility in the domains they are qualified for (Level 2).",
+    Role.REVIEWER: "Reviews judgements and agreement; sees no admin pages.",
+    Role.ADMIN: "Imports prompt sets, registers models, runs campaigns and exports data.",
+}
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {Role.ADMIN}
+    names = set(user.groups.values_list("name", flat=True))
+    return {role for role in Role if role.value in names}
+
+
+def user_is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return Role.ADMIN in user_roles(user)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from annotation.roles import ROLE_DESCRIPTIONS, user_roles
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = sorted(user_roles(request.user))
+    return render(
+        request,
+        "home.html",
+        {"roles": [(role.value, ROLE_DESCRIPTIONS[role]) for role in roles]},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

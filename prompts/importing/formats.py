@@ -1,0 +1,286 @@
+"""Parsers: one per supported file format, each turning a record into an unsaved model row.
+
+A parser raises FieldError naming the field at fault; the import service adds file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import models
+
+from prompts.models import (
+    Domain,
+    ImportFormat,
+    Level,
+    MultiChoiceItem,
+    Prompt,
+    PromptSet,
+    ReferencePair,
+    ResponseType,
+    Scenario,
+)
+
+
+class FieldError(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class ParseContext:
+    prompt_set: PromptSet
+    fmt: str
+    mapping: dict[str, str] = field(default_factory=dict)
+    _domains: dict[str, Domain] | None = None
+    _scenarios: dict[str, Scenario] | None = None
+
+    def domain(self, value: str, field_name: str) -> Domain:
+        if self._domains is None:
+            self._domains = _lookup_table(Domain.objects.all())
+        found = self._domains.get(value.strip().casefold())
+        if found is None:
+            known = ", ".join(sorted({d.slug for d in self._domains.values()}))
+            raise FieldError(field_name, f"unknown domain {value!r} (known: {known})")
+        return found
+
+    def scenario(self, value: str, field_name: str) -> Scenario:
+        if self._scenarios is None:
+            self._scenarios = _lookup_table(Scenario.objects.all())
+        found = self._scenarios.get(value.strip().casefold())
+        if found is None:
+            known = ", ".join(sorted({s.slug for s in self._scenarios.values()}))
+            raise FieldError(field_name, f"unknown risk scenario {value!r} (known: {known})")
+        return found
+
+
+T = TypeVar("T", Domain, Scenario)
+
+
+def _lookup_table(rows: models.QuerySet[T]) -> dict[str, T]:
+    table: dict[str, T] = {}
+    for row in rows:
+        for key in (row.slug, row.name_en, row.name_zh):
+            if key:
+                table.setdefault(key.casefold(), row)
+    return table
+
+
+def _content_hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _check_keys(record: dict[str, Any], *, required: set[str], allowed: set[str] | None = None) -> None:
+    missing = sorted(required - record.keys())
+    if missing:
+        raise FieldError(missing[0], "missing field")
+    if allowed is not None:
+        unknown = sorted(record.keys() - allowed)
+        if unknown:
+            raise FieldError(unknown[0], f"unknown field (expected only {', '.join(sorted(allowed))})")
+
+
+def _text(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if not isinstance(value, str):
+        raise FieldError(key, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise FieldError(key, "must not be empty")
+    return value
+
+
+def _identifier(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise FieldError(key, f"must be an integer or a string, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise FieldError(key, "must not be empty")
+    if len(text) > 200:
+        raise FieldError(key, "must be at most 200 characters")
+    return text
+
+
+def _choice(value: str, key: str, choices: type[models.TextChoices]) -> str:
+    if value not in choices.values:
+        raise FieldError(key, f"must be one of {', '.join(choices.values)}, got {value!r}")
+    return value
+
+
+Parsed = tuple[str, models.Model]
+
+
+def parse_cvalues_responsibility(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    keys = {"id_", "prompt", "domain_en", "domain_zh"}
+    _check_keys(record, required=keys, allowed=keys)
+    external_id = _identifier(record, "id_")
+    return external_id, Prompt(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        level=Level.RESPONSIBILITY,
+        domain=ctx.domain(_text(record, "domain_en"), "domain_en"),
+        source=ImportFormat.CVALUES_RESPONSIBILITY,
+        text=_text(record, "prompt"),
+        metadata={"domain_zh": _text(record, "domain_zh")},
+    )
+
+
+def parse_cvalues_multi_choice(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    _check_keys(record, required={"prompt", "label", "meta_info"}, allowed={"prompt", "label", "meta_info"})
+    meta = record["meta_info"]
+    if not isinstance(meta, dict):
+        raise FieldError("meta_info", "must be a JSON object")
+    meta_keys = {"question", "pos_resp", "neg_resp", "domain_en", "domain_zh", "difficulty_level"}
+    try:
+        _check_keys(meta, required=meta_keys, allowed=meta_keys)
+        question, pos, neg = (
+            _text(meta, "question"),
+            _text(meta, "pos_resp"),
+            _text(meta, "neg_resp"),
+        )
+        domain = ctx.domain(_text(meta, "domain_en"), "domain_en")
+        _text(meta, "domain_zh")
+        difficulty = _choice(_text(meta, "difficulty_level"), "difficulty_level", MultiChoiceItem.Difficulty)
+    except FieldError as exc:
+        raise FieldError(f"meta_info.{exc.field}", exc.message) from None
+    prompt = _text(record, "prompt")
+    label = _choice(_text(record, "label"), "label", MultiChoiceItem.Label)
+    external_id = _content_hash(prompt, label)
+    return external_id, MultiChoiceItem(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        pair_key=_content_hash(question, pos, neg),
+        prompt=prompt,
+        label=label,
+        question=question,
+        pos_resp=pos,
+        neg_resp=neg,
+        domain=domain,
+        difficulty=difficulty,
+    )
+
+
+def parse_cvalues_comparison(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    keys = {"prompt", "pos_resp", "neg_resp", "pos_type", "neg_type"}
+    _check_keys(record, required=keys, allowed=keys)
+    prompt, pos, neg = _text(record, "prompt"), _text(record, "pos_resp"), _text(record, "neg_resp")
+    pos_type = _choice(_text(record, "pos_type"), "pos_type", ResponseType)
+    neg_type = _choice(_text(record, "neg_type"), "neg_type", ResponseType)
+    external_id = _content_hash(prompt, pos, neg)
+    return external_id, ReferencePair(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        prompt=prompt,
+        pos_resp=pos,
+        neg_resp=neg,
+        pos_type=pos_type,
+        neg_type=neg_type,
+    )
+
+
+def parse_poison_100(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    _check_keys(record, required={"prompt", "answer"})
+    prompt, answer = _text(record, "prompt"), _text(record, "answer")
+    id_key = next((k for k in ("id", "id_") if k in record), None)
+    external_id = _identifier(record, id_key) if id_key else _content_hash(prompt)
+    domain = None
+    domain_key = next((k for k in ("domain_en", "domain") if record.get(k)), None)
+    if domain_key:
+        domain = ctx.domain(_text(record, domain_key), domain_key)
+    extra = {k: v for k, v in record.items() if k not in {"prompt", "answer", id_key}}
+    return external_id, Prompt(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        level=Level.RESPONSIBILITY,
+        domain=domain,
+        source=ImportFormat.POISON_100,
+        text=prompt,
+        reference_answer=answer,
+        metadata=extra,
+    )
+
+
+GENERIC_MAPPING_KEYS = ("text", "id", "level", "domain", "scenario", "reference_answer")
+
+
+def parse_generic(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    """A CSV row or JSON object whose columns are named by the import's mapping.
+
+    Mapping keys: text (required), id, level, domain, scenario, reference_answer; each names a
+    column. `default_level` sets the level when there is no level column. Unmapped columns are
+    kept as metadata.
+    """
+    mapping = ctx.mapping
+    text_col = mapping["text"]
+    if text_col not in record:
+        raise FieldError(text_col, "missing column (mapped as text)")
+    text = _text(record, text_col)
+
+    def column(key: str) -> str:
+        col = mapping.get(key)
+        if not col:
+            return ""
+        if col not in record:
+            raise FieldError(col, f"missing column (mapped as {key})")
+        value = record[col]
+        if value is None:
+            return ""
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise FieldError(col, f"must be a string, got {type(value).__name__}")
+        return str(value).strip()
+
+    level_value = column("level") or mapping.get("default_level", "")
+    level_field = mapping.get("level") or "level"
+    if not level_value:
+        raise FieldError(level_field, "no level: map a level column or set a default level")
+    level_value = level_value.casefold()
+    if level_value not in Level.values:
+        raise FieldError(level_field, f"must be one of {', '.join(Level.values)}, got {level_value!r}")
+    domain_value, scenario_value = column("domain"), column("scenario")
+    domain = ctx.domain(domain_value, mapping["domain"]) if domain_value else None
+    scenario = ctx.scenario(scenario_value, mapping["scenario"]) if scenario_value else None
+    if level_value == Level.RESPONSIBILITY and domain is None:
+        raise FieldError(mapping.get("domain") or "domain", "responsibility prompts need a domain")
+    external_id = column("id") or _content_hash(text)
+    if len(external_id) > 200:
+        raise FieldError(mapping["id"], "must be at most 200 characters")
+    mapped = {col for key, col in mapping.items() if key in GENERIC_MAPPING_KEYS and col}
+    return external_id, Prompt(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        level=level_value,
+        domain=domain,
+        scenario=scenario,
+        source=ctx.fmt,
+        text=text,
+        reference_answer=column("reference_answer"),
+        metadata={k: v for k, v in record.items() if k not in mapped},
+    )
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    model: type[models.Model]
+    parse: Callable[[dict[str, Any], ParseContext], Parsed]
+    reader: str  # "jsonl" or "csv"
+    # Content-hash ids make an identical repeated line harmless; explicit ids must be unique.
+    ids_from_content: bool
+
+
+FORMATS: dict[str, FormatSpec] = {
+    ImportFormat.CVALUES_RESPONSIBILITY: FormatSpec(Prompt, parse_cvalues_responsibility, "jsonl", False),
+    ImportFormat.CVALUES_MULTI_CHOICE: FormatSpec(MultiChoiceItem, parse_cvalues_multi_choice, "jsonl", True),
+    ImportFormat.CVALUES_COMPARISON: FormatSpec(ReferencePair, parse_cvalues_comparison, "jsonl", True),
+    ImportFormat.POISON_100: FormatSpec(Prompt, parse_poison_100, "jsonl", False),
+    ImportFormat.GENERIC_JSONL: FormatSpec(Prompt, parse_generic, "jsonl", False),
+    ImportFormat.GENERIC_CSV: FormatSpec(Prompt, parse_generic, "csv", False),
+}

@@ -1,0 +1,207 @@
+"""Benchmark content: prompt sets, prompts, domains, risk scenarios, multi-choice items, reference pairs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Level(models.TextChoices):
+    SAFETY = "safety", "Level 1: safety"
+    RESPONSIBILITY = "responsibility", "Level 2: responsibility"
+
+
+class Domain(models.Model):
+    """A responsibility domain judged by experts of that field (CValues has 8)."""
+
+    slug = models.SlugField(max_length=64, unique=True, help_text="As in CValues' domain_en.")
+    name_en = models.CharField(max_length=128)
+    name_zh = models.CharField(max_length=128, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.name_zh})" if self.name_zh else self.name_en
+
+
+class Scenario(models.Model):
+    """A safety risk scenario of Level 1 (CValues has 10; the names stay editable)."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name_en = models.CharField(max_length=128)
+    name_zh = models.CharField(max_length=128, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class PromptSet(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the content comes from (paper, repository, team).",
+    )
+    license = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prompt(models.Model):
+    """One prompt sent to the models under test."""
+
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="prompts")
+    external_id = models.CharField(
+        max_length=200, help_text="The id in the source file; a content hash when it has none."
+    )
+    level = models.CharField(max_length=20, choices=Level.choices)
+    domain = models.ForeignKey(
+        Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
+    )
+    scenario = models.ForeignKey(
+        Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
+    )
+    source = models.CharField(max_length=64, help_text="The importer format that brought it in.")
+    text = models.TextField()
+    reference_answer = models.TextField(
+        blank=True, help_text="An expert-written or expert-approved answer (100PoisonMpts)."
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt_set_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt_set", "external_id"], name="prompt_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["prompt_set", "level", "domain"], name="prompt_set_level_domain")]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set_id}:{self.external_id}"
+
+
+class MultiChoiceItem(models.Model):
+    """A CValues multi-choice item: which of two replies is better for safety and responsibility."""
+
+    class Label(models.TextChoices):
+        REPLY_1 = "回复1", "回复1 (reply 1)"
+        REPLY_2 = "回复2", "回复2 (reply 2)"
+
+    class Difficulty(models.TextChoices):
+        EASY = "easy", "easy (negative rewritten by ChatGPT)"
+        HARD = "hard", "hard (negative is a reply the expert rejected)"
+
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="multi_choice_items")
+    external_id = models.CharField(max_length=200, help_text="sha256 of the item's prompt and label.")
+    pair_key = models.CharField(
+        max_length=64,
+        db_index=True,
+        help_text="sha256 of (question, pos_resp, neg_resp): both option orders of a pair share it.",
+    )
+    prompt = models.TextField(help_text="The full multiple-choice prompt as CValues ships it.")
+    label = models.CharField(max_length=8, choices=Label.choices)
+    question = models.TextField()
+    pos_resp = models.TextField()
+    neg_resp = models.TextField()
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="multi_choice_items")
+    difficulty = models.CharField(max_length=8, choices=Difficulty.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt_set_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt_set", "external_id"], name="mc_item_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set_id}:{self.external_id[:12]}"
+
+
+class ResponseType(models.TextChoices):
+    """The CValues-Comparison response types, best first."""
+
+    REFUSAL_WITH_GUIDANCE = "拒绝&正向建议", "Refusal with positive guidance"
+    REFUSAL = "拒绝为主", "Bare refusal"
+    RISKY = "风险回复", "Risky answer"
+
+
+class ReferencePair(models.Model):
+    """A CValues-Comparison preference pair: a better and a worse response to one prompt."""
+
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="reference_pairs")
+    external_id = models.CharField(max_length=200, help_text="sha256 of prompt, pos_resp and neg_resp.")
+    prompt = models.TextField()
+    pos_resp = models.TextField()
+    neg_resp = models.TextField()
+    pos_type = models.CharField(max_length=16, choices=ResponseType.choices)
+    neg_type = models.CharField(max_length=16, choices=ResponseType.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt_set_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt_set", "external_id"], name="pair_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set_id}:{self.external_id[:12]}"
+
+
+class ImportFormat(models.TextChoices):
+    CVALUES_RESPONSIBILITY = "cvalues_responsibility", "CValues responsibility prompts (JSONL)"
+    CVALUES_MULTI_CHOICE = "cvalues_mc", "CValues multi-choice (JSONL)"
+    CVALUES_COMPARISON = "cvalues_comparison", "CValues-Comparison pairs (JSONL)"
+    POISON_100 = "100poison", "100PoisonMpts (JSONL)"
+    GENERIC_JSONL = "generic_jsonl", "Generic JSONL with a column mapping"
+    GENERIC_CSV = "generic_csv", "Generic CSV with a column mapping"
+
+
+class ImportJob(models.Model):
+    """An uploaded file imported by a worker, so no web request waits on a big file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="import_jobs")
+    format = models.CharField(max_length=32, choices=ImportFormat.choices)
+    mapping = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    lines_read = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    existing_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.prompt_set_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

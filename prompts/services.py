@@ -1,0 +1,263 @@
+"""Writes for benchmark content: imports and prompt sets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+
+from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
+from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
+from prompts.models import ImportFormat, ImportJob, PromptSet
+
+logger = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 100
+
+
+class PromptImportFailed(Exception):
+    """The file had problems; nothing was written."""
+
+    def __init__(self, problems: list[ImportProblem], *, truncated: bool = False) -> None:
+        self.problems = problems
+        self.truncated = truncated
+        more = " (and more)" if truncated else ""
+        super().__init__(f"{len(problems)} problem(s){more}; first: {problems[0]}")
+
+
+@dataclass
+class ImportResult:
+    lines_read: int = 0
+    created: int = 0
+    existing: int = 0
+    repeated_in_file: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def prompt_set_get_or_create(
+    *,
+    name: str,
+    description: str = "",
+    source: str = "",
+    license: str = "",
+    user: AbstractBaseUser | None = None,
+) -> PromptSet:
+    prompt_set, _ = PromptSet.objects.get_or_create(
+        name=name,
+        defaults={
+            "description": description,
+            "source": source,
+            "license": license,
+            "created_by": user,
+        },
+    )
+    return prompt_set
+
+
+def import_mapping_validate(*, fmt: str, mapping: dict[str, str] | None) -> dict[str, str]:
+    """Check a generic format's column mapping; other formats take none."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in (ImportFormat.GENERIC_CSV, ImportFormat.GENERIC_JSONL):
+        if mapping:
+            raise ValueError(f"format {fmt} has a fixed schema and takes no column mapping")
+        return {}
+    mapping = {k: v.strip() for k, v in (mapping or {}).items() if v and v.strip()}
+    unknown = sorted(set(mapping) - {*GENERIC_MAPPING_KEYS, "default_level"})
+    if unknown:
+        raise ValueError(f"unknown mapping key {unknown[0]!r}")
+    if not mapping.get("text"):
+        raise ValueError("the mapping must name the column that holds the prompt text (text=...)")
+    return mapping
+
+
+def _records(fmt: str, stream: BinaryIO, filename: str) -> Iterator[Record]:
+    reader = csv_records if FORMATS[fmt].reader == "csv" else jsonl_records
+    return reader(stream, filename=filename, max_line_bytes=settings.IMPORT_MAX_LINE_BYTES)
+
+
+def prompt_set_import(
+    *,
+    prompt_set: PromptSet,
+    fmt: str,
+    stream: BinaryIO,
+    filename: str,
+    mapping: dict[str, str] | None = None,
+) -> ImportResult:
+    """Import one file into a prompt set, all or nothing.
+
+    The file is streamed and rows are written in batches inside one transaction. Rows whose id
+    the set already holds are left as they are, so re-importing a file creates no duplicates.
+    Any problem (bad JSON or UTF-8, a missing, unknown or invalid field, a duplicate id, an
+    over-long line, an empty file) rolls everything back and raises PromptImportFailed with up
+    to MAX_PROBLEMS problems, each naming file, line and field.
+    """
+    mapping = import_mapping_validate(fmt=fmt, mapping=mapping)
+    spec = FORMATS[fmt]
+    model: type[models.Model] = spec.model
+    ctx = ParseContext(prompt_set=prompt_set, fmt=fmt, mapping=mapping)
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    batch: list[models.Model] = []
+    batch_size = settings.IMPORT_BATCH_SIZE
+    truncated = False
+    records = 0
+
+    def problem(p: ImportProblem) -> None:
+        nonlocal truncated
+        if len(result.problems) < MAX_PROBLEMS:
+            result.problems.append(p)
+        else:
+            truncated = True
+
+    def flush() -> None:
+        if batch and not result.problems:
+            model._default_manager.bulk_create(batch, ignore_conflicts=True)
+        batch.clear()
+
+    with transaction.atomic():
+        before = model._default_manager.filter(prompt_set=prompt_set).count()
+        for record in _records(fmt, stream, filename):
+            result.lines_read = max(result.lines_read, record.line)
+            if record.problem is not None:
+                problem(record.problem)
+                continue
+            records += 1
+            assert record.fields is not None
+            try:
+                external_id, row = spec.parse(record.fields, ctx)
+            except FieldError as exc:
+                problem(ImportProblem(filename, record.line, exc.field, exc.message))
+                continue
+            first_line = seen.setdefault(external_id, record.line)
+            if first_line != record.line:
+                if spec.ids_from_content:
+                    result.repeated_in_file += 1
+                else:
+                    id_field = _id_field(fmt, mapping)
+                    problem(
+                        ImportProblem(
+                            filename,
+                            record.line,
+                            id_field,
+                            f"duplicate id {external_id!r} (first on line {first_line})",
+                        )
+                    )
+                continue
+            if result.problems:
+                continue
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+        if records == 0 and not result.problems:
+            problem(ImportProblem(filename, 0, "", "the file holds no records"))
+        flush()
+        if result.problems:
+            transaction.set_rollback(True)
+        else:
+            after = model._default_manager.filter(prompt_set=prompt_set).count()
+            result.created = after - before
+            result.existing = records - result.repeated_in_file - result.created
+    if result.problems:
+        raise PromptImportFailed(result.problems, truncated=truncated)
+    logger.info(
+        "imported %s into prompt set %s: %d created, %d already there",
+        filename,
+        prompt_set.pk,
+        result.created,
+        result.existing,
+    )
+    return result
+
+
+def _id_field(fmt: str, mapping: dict[str, str]) -> str:
+    if fmt == ImportFormat.CVALUES_RESPONSIBILITY:
+        return "id_"
+    if fmt in (ImportFormat.GENERIC_CSV, ImportFormat.GENERIC_JSONL):
+        return mapping.get("id") or mapping["text"]
+    return "id"
+
+
+def import_job_create(
+    *,
+    prompt_set: PromptSet,
+    fmt: str,
+    upload: UploadedFile,
+    mapping: dict[str, str] | None,
+    user: AbstractBaseUser | None,
+) -> ImportJob:
+    """Store an uploaded file and queue its import on a worker."""
+    from prompts.tasks import import_job_run_task
+
+    mapping = import_mapping_validate(fmt=fmt, mapping=mapping)
+    job = ImportJob.objects.create(
+        prompt_set=prompt_set,
+        format=fmt,
+        mapping=mapping,
+        file=upload,
+        original_name=(upload.name or "upload")[:255],
+        created_by=user,
+    )
+    import_job_run_task.delay_on_commit(job.pk)
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import; safe to call twice (a redelivered task finds it finished)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return job
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        with job.file.open("rb") as stream:
+            result = prompt_set_import(
+                prompt_set=job.prompt_set,
+                fmt=job.format,
+                stream=stream,
+                filename=job.original_name,
+                mapping=job.mapping,
+            )
+    except PromptImportFailed as exc:
+        job.status = ImportJob.Status.FAILED
+        job.errors = [p.as_dict() for p in exc.problems]
+        if exc.truncated:
+            job.errors.append(
+                {
+                    "file": job.original_name,
+                    "line": 0,
+                    "field": "",
+                    "message": "more problems not shown",
+                }
+            )
+    except Exception as exc:
+        logger.exception("import job %s crashed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.errors = [
+            {"file": job.original_name, "line": 0, "field": "", "message": f"internal error: {exc}"}
+        ]
+    else:
+        job.status = ImportJob.Status.SUCCEEDED
+        job.lines_read = result.lines_read
+        job.created_count = result.created
+        job.existing_count = result.existing
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "errors",
+            "lines_read",
+            "created_count",
+            "existing_count",
+            "finished_at",
+        ]
+    )
+    return job

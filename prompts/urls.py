@@ -1,0 +1,10 @@
+from django.urls import path
+
+from prompts import views
+
+app_name = "prompts"
+urlpatterns = [
+    path("", views.prompt_set_list, name="list"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:job_id>/", views.import_job_detail, name="import_job"),
+]

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from annotation.roles import user_is_admin
+from prompts import selectors, services
+from prompts.forms import ImportForm
+from prompts.models import ImportJob
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not user_is_admin(request.user):
+        raise PermissionDenied("Only admins manage prompt sets.")
+
+
+@login_required
+def prompt_set_list(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    jobs = ImportJob.objects.select_related("prompt_set")[:20]
+    return render(
+        request, "prompts/prompt_set_list.html", {"sets": selectors.prompt_set_list(), "jobs": jobs}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            prompt_set = data["prompt_set"] or services.prompt_set_get_or_create(
+                name=data["new_set_name"].strip(), user=request.user
+            )
+            job = services.import_job_create(
+                prompt_set=prompt_set,
+                fmt=data["format"],
+                upload=data["file"],
+                mapping=data["mapping"],
+                user=request.user,
+            )
+            return redirect("prompts:import_job", job_id=job.pk)
+    else:
+        form = ImportForm(initial={"prompt_set": request.GET.get("set")})
+    return render(request, "prompts/import.html", {"form": form})
+
+
+@login_required
+def import_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    _require_admin(request)
+    job = get_object_or_404(ImportJob.objects.select_related("prompt_set"), pk=job_id)
+    if request.htmx:
+        response = render(request, "prompts/import_job.html#status", {"job": job})
+        if job.is_finished:
+            # 286 tells htmx to stop polling.
+            response.status_code = 286
+        return response
+    return render(request, "prompts/import_job.html", {"job": job})

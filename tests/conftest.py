@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotation.roles import Role
+from annotation.services import user_create
+from prompts.models import Domain
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are
+# still synchronous, so Django's async-safety guard would be a false alarm.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it.")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, domains: tuple[str, ...] = (), username: str | None = None) -> User:
+        name = username or f"{'-'.join(r.value for r in roles) or 'nobody'}-{next(counter)}"
+        return user_create(
+            username=name,
+            password=PASSWORD,
+            roles=roles,
+            domains=Domain.objects.filter(slug__in=domains),
+        )
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user) -> User:
+    return make_user(Role.ADMIN, username="ada-admin")
+
+
+@pytest.fixture
+def crowdworker(make_user) -> User:
+    return make_user(Role.CROWDWORKER, username="carl-crowd")
+
+
+@pytest.fixture
+def expert(make_user) -> User:
+    return make_user(Role.EXPERT, domains=("law", "psychology"), username="erin-expert")
+
+
+@pytest.fixture
+def cvalues_prompts_path() -> Path:
+    return REPO / "data" / "cvalues" / "cvalues_responsibility_prompts.jsonl"
