@@ -261,3 +261,23 @@ def import_job_run(*, job_id: int) -> ImportJob:
         ]
     )
     return job
+
+
+def reference_data_seed() -> None:
+    """Create the CValues domains and risk scenarios when their tables are empty.
+
+    The data migration seeds them once; this runs after every migrate and flush too (tests that
+    truncate tables), and never brings back a row an admin deleted from a non-empty table.
+    """
+    from prompts.models import Domain, Scenario
+    from prompts.seed import CVALUES_DOMAINS, CVALUES_SCENARIOS, UNVERIFIED
+
+    if not Domain.objects.exists():
+        Domain.objects.bulk_create(
+            Domain(slug=slug, name_en=en, name_zh=zh) for slug, en, zh in CVALUES_DOMAINS
+        )
+    if not Scenario.objects.exists():
+        Scenario.objects.bulk_create(
+            Scenario(slug=slug, name_en=en, name_zh=zh, description=UNVERIFIED)
+            for slug, en, zh in CVALUES_SCENARIOS
+        )

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Run the whole test suite against real PostgreSQL and Redis, with a real Celery worker and a real
+# browser (Debian's chromium). Installs and starts what is missing; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v chromium >/dev/null || apt_install chromium
+command -v redis-server >/dev/null || apt_install redis-server
+command -v pg_ctlcluster >/dev/null || apt_install postgresql
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+
+source scripts/_venv.sh
+venv_ready "${VALUELENS_EXTRAS:-dev}"
+
+export DJANGO_SETTINGS_MODULE=config.settings.test
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuelens}"
+export CELERY_BROKER_URL="${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}"
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/python manage.py check
+
+set +e
+.venv/bin/pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "No test ran: that is a failure." >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def settings_value(expression: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG"}
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
+    result = settings_value("settings.DEBUG", DEBUG="0")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_default_database_is_a_sqlite_file_under_var():
+    result = settings_value(
+        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME']", DEBUG="1"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "sqlite3" in result.stdout
+    assert str(REPO / "var" / "valuelens.sqlite3") in result.stdout
+
+
+def test_the_default_broker_is_embedded_and_needs_no_server():
+    result = settings_value(
+        "settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']", DEBUG="1"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("filesystem:// ")
+    assert str(REPO / "var" / "broker") in result.stdout
+
+
+def test_production_values_come_from_the_environment_alone():
+    result = settings_value(
+        "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.ALLOWED_HOSTS",
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://u:p@db:5432/valuelens",
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        ALLOWED_HOSTS="valuelens.example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.postgresql" in result.stdout
+    assert "redis://redis:6379/0" in result.stdout
+    assert "valuelens.example.org" in result.stdout
