@@ -1,1 +1,170 @@
-"""Arrives with its issue; the app exists so that the flow of imports is fixed from day one."""
+"""Models under test, generation runs and the responses they bring in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
+
+ENV_VAR_NAME = RegexValidator(
+    r"^[A-Za-z_][A-Za-z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+)
+
+
+def canonical_hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class RegisteredModel(models.Model):
+    class Provider(models.TextChoices):
+        OPENAI_COMPATIBLE = "openai_compatible", "OpenAI-compatible chat completions"
+
+    name = models.SlugField(max_length=100, unique=True, help_text="Registry key, e.g. qwen2.5-0.5b-local.")
+    display_name = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.OPENAI_COMPATIBLE)
+    base_url = models.URLField(max_length=500, help_text="Ends in /v1, e.g. http://127.0.0.1:8089/v1.")
+    model_id = models.CharField(max_length=200, help_text='The value sent as "model" in each request.')
+    api_key_env = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[ENV_VAR_NAME],
+        help_text="NAME of the environment variable that holds the API key; the key itself is never stored.",
+    )
+    system_prompt = models.TextField(blank=True)
+    temperature = models.FloatField(default=0.7, validators=[MinValueValidator(0.0)])
+    top_p = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
+    max_tokens = models.PositiveIntegerField(default=512, validators=[MinValueValidator(1)])
+    seed = models.BigIntegerField(
+        null=True, blank=True, help_text="Sample k of a prompt is sent with seed + k, so samples differ."
+    )
+    stop = models.JSONField(default=list, blank=True, help_text='A list of stop strings, e.g. ["\\n\\n"].')
+    samples_per_prompt = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    timeout_s = models.PositiveIntegerField(default=120, validators=[MinValueValidator(1)])
+    max_retries = models.PositiveSmallIntegerField(default=3)
+    max_concurrency = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="Requests in flight at once, across all workers.",
+    )
+    price_in_per_1m = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    price_out_per_1m = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+    def generation_params(self) -> dict[str, Any]:
+        """Everything that shapes an answer; its hash is part of a response's unique key."""
+        return {
+            "provider": self.provider,
+            "base_url": self.base_url.rstrip("/"),
+            "model": self.model_id,
+            "system_prompt": self.system_prompt,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "stop": list(self.stop or []),
+        }
+
+    def params_hash(self) -> str:
+        return canonical_hash(self.generation_params())
+
+    def cost_of(self, prompt_tokens: int, completion_tokens: int) -> Decimal | None:
+        if self.price_in_per_1m is None and self.price_out_per_1m is None:
+            return None
+        cost = Decimal(prompt_tokens) * (self.price_in_per_1m or 0) + Decimal(completion_tokens) * (
+            self.price_out_per_1m or 0
+        )
+        return cost / Decimal(1_000_000)
+
+
+class GenerationRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        CANCELLED = "cancelled"
+        FINISHED = "finished"
+
+    name = models.CharField(max_length=200)
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.PROTECT, related_name="generation_runs")
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    samples_per_prompt = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty: each model's own."
+    )
+    target_models = models.ManyToManyField(RegisteredModel, related_name="runs")
+    # A response another run already fetched with the same parameters is shared, not fetched again.
+    responses = models.ManyToManyField("Response", related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(models.Model):
+    """One sample of one model's answer to one prompt; unique, so a retried task stores it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="responses")
+    model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="responses")
+    params_hash = models.CharField(max_length=64)
+    sample_index = models.PositiveSmallIntegerField(default=0)
+    params_snapshot = models.JSONField(default=dict)
+    request_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    claim = models.CharField(max_length=64, blank=True, help_text="The task that is fetching it.")
+    text = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_kind = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "model", "params_hash", "sample_index"], name="response_unique_generation"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="response_status"),
+            models.Index(fields=["model", "status"], name="response_model_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"response {self.pk} ({self.status})"

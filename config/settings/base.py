@@ -185,6 +185,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+CELERY_BEAT_SCHEDULE = {
+    "generation-runs-reconcile": {
+        "task": "models_registry.tasks.generation_runs_reconcile",
+        "schedule": 60.0,
+    },
+}
+
+# Generation: a task carries a batch of generations; within it, requests run concurrently up to
+# each model's max_concurrency, a limit kept across all workers in Redis when there is one.
+GENERATION_BATCH_SIZE = env.int("GENERATION_BATCH_SIZE", default=50)
+GENERATION_LIMITER_REDIS_URL = env.str(
+    "GENERATION_LIMITER_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+GENERATION_CLAIM_STALE_S = env.int("GENERATION_CLAIM_STALE_S", default=900)
+GENERATION_BACKOFF_BASE_S = env.float("GENERATION_BACKOFF_BASE_S", default=1.0)
+GENERATION_BACKOFF_MAX_S = env.float("GENERATION_BACKOFF_MAX_S", default=60.0)
+GENERATION_RETRY_AFTER_MAX_S = env.float("GENERATION_RETRY_AFTER_MAX_S", default=120.0)
+GENERATION_TASK_SOFT_TIME_LIMIT_S = env.int("GENERATION_TASK_SOFT_TIME_LIMIT_S", default=3000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,173 @@
+"""HTTP clients for the models under test. One protocol covers them all: OpenAI chat completions
+(OpenAI, vLLM, Ollama, llama.cpp's server, TGI, LM Studio, xllamacpp).
+
+httpx is used directly rather than the openai SDK: one small dependency, our own retry policy
+(the SDK's would stack on top of it), and errors classified the way the pipeline needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+RETRYABLE_STATUS = {408, 409, 429} | set(range(500, 600))
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    text: str
+    finish_reason: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_ms: int
+
+
+class ProviderError(Exception):
+    """A failed request; `retryable` says whether trying again may help."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def api_key_for(api_key_env: str) -> str | None:
+    if not api_key_env:
+        return None
+    key = os.environ.get(api_key_env)
+    if not key:
+        raise ProviderError(
+            "missing_api_key", f"environment variable {api_key_env} is not set", retryable=False
+        )
+    return key
+
+
+def chat_request_body(params: dict[str, Any], prompt_text: str, *, seed: int | None) -> dict[str, Any]:
+    messages = []
+    if params.get("system_prompt"):
+        messages.append({"role": "system", "content": params["system_prompt"]})
+    messages.append({"role": "user", "content": prompt_text})
+    body: dict[str, Any] = {
+        "model": params["model"],
+        "messages": messages,
+        "temperature": params["temperature"],
+        "top_p": params["top_p"],
+        "max_tokens": params["max_tokens"],
+    }
+    if seed is not None:
+        body["seed"] = seed
+    if params.get("stop"):
+        body["stop"] = params["stop"]
+    return body
+
+
+def _parse_completion(response: httpx.Response, latency_ms: int) -> ChatResult:
+    try:
+        data = response.json()
+        choice = data["choices"][0]
+        text = choice["message"]["content"]
+        if not isinstance(text, str):
+            raise TypeError("content is not a string")
+        usage = data.get("usage") or {}
+        return ChatResult(
+            text=text,
+            finish_reason=str(choice.get("finish_reason") or "")[:32],
+            prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
+            completion_tokens=_int_or_none(usage.get("completion_tokens")),
+            latency_ms=latency_ms,
+        )
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        snippet = response.text[:200]
+        raise ProviderError(
+            "malformed_body",
+            f"not a chat completion ({exc.__class__.__name__}): {snippet!r}",
+            retryable=False,
+        ) from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _status_error(response: httpx.Response) -> ProviderError:
+    status = response.status_code
+    detail = response.text[:300].strip()
+    return ProviderError(
+        f"http_{status}",
+        f"HTTP {status}: {detail}" if detail else f"HTTP {status}",
+        retryable=status in RETRYABLE_STATUS,
+        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+    )
+
+
+def _headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+async def chat_complete(
+    client: httpx.AsyncClient,
+    *,
+    base_url: str,
+    api_key: str | None,
+    body: dict[str, Any],
+    timeout_s: float,
+) -> ChatResult:
+    started = time.perf_counter()
+    try:
+        response = await client.post(
+            f"{base_url.rstrip('/')}/chat/completions",
+            json=body,
+            headers=_headers(api_key),
+            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+        )
+    except httpx.TimeoutException as exc:
+        raise ProviderError(
+            "timeout", f"no answer within {timeout_s:g} s ({exc.__class__.__name__})", retryable=True
+        ) from None
+    except httpx.TransportError as exc:
+        raise ProviderError("connection", f"{exc.__class__.__name__}: {exc}", retryable=True) from None
+    latency_ms = int((time.perf_counter() - started) * 1000)
+    if response.status_code >= 400:
+        raise _status_error(response)
+    return _parse_completion(response, latency_ms)
+
+
+def connection_test(*, base_url: str, model_id: str, api_key_env: str, timeout_s: float = 30) -> ChatResult:
+    """Send one tiny chat request and return its answer, or raise ProviderError."""
+    body = {"model": model_id, "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 8}
+    started = time.perf_counter()
+    try:
+        response = httpx.post(
+            f"{base_url.rstrip('/')}/chat/completions",
+            json=body,
+            headers=_headers(api_key_for(api_key_env)),
+            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+        )
+    except httpx.TimeoutException:
+        raise ProviderError("timeout", f"no answer within {timeout_s:g} s", retryable=True) from None
+    except httpx.TransportError as exc:
+        raise ProviderError("connection", f"{exc.__class__.__name__}: {exc}", retryable=True) from None
+    if response.status_code >= 400:
+        raise _status_error(response)
+    return _parse_completion(response, int((time.perf_counter() - started) * 1000))

@@ -1,0 +1,176 @@
+"""A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol and injects
+faults, scripted by markers in the user message:
+
+  [[429]]        first request: 429 with Retry-After: 1, then an answer
+  [[500]]        first request: 500, then an answer
+  [[500-always]] always 500
+  [[timeout]]    first request: stall past the client's timeout, then an answer
+  [[malformed]]  200 with a body that is not a chat completion
+  [[400]]        400 Bad Request
+  [[slow]]       answer after 1 s
+  [[payload]]    answer holding markup and a NUL byte
+
+Anything else is answered after `delay_s` with "Echo: <prompt>". Used by the tests and by
+benchmarks/generation_throughput.py (run as a script: python -m tests.support.openai_stub).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PAYLOAD = "<script>alert('x')</script><img src=x onerror=alert(1)>\x00 end"
+
+
+class StubState:
+    def __init__(self, delay_s: float, stall_s: float, api_key: str | None) -> None:
+        self.delay_s = delay_s
+        self.stall_s = stall_s
+        self.api_key = api_key
+        self.lock = threading.Lock()
+        self.requests: Counter[str] = Counter()
+        self.total = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.bodies: list[dict[str, Any]] = []
+
+    def enter(self, prompt: str, body: dict[str, Any]) -> int:
+        with self.lock:
+            self.total += 1
+            self.requests[prompt] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if len(self.bodies) < 10_000:
+                self.bodies.append(body)
+            return self.requests[prompt]
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, the client's delayed ACK adds ~40 ms.
+    disable_nagle_algorithm = True
+    server: StubServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, json.dumps({"data": [{"id": "stub-model", "object": "model"}]}).encode())
+        else:
+            self._send(404, b'{"error": "not found"}')
+
+    def do_POST(self) -> None:  # noqa: N802
+        state = self.server.state
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            body = json.loads(self.rfile.read(length))
+            prompt = body["messages"][-1]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            self._send(400, b'{"error": {"message": "bad request body"}}')
+            return
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, b'{"error": "not found"}')
+            return
+        if state.api_key and self.headers.get("Authorization") != f"Bearer {state.api_key}":
+            self._send(401, b'{"error": {"message": "invalid api key"}}')
+            return
+        nth = state.enter(prompt, body)
+        try:
+            self._answer(state, prompt, nth, body)
+        finally:
+            state.leave()
+
+    def _answer(self, state: StubState, prompt: str, nth: int, body: dict[str, Any]) -> None:
+        if "[[429]]" in prompt and nth == 1:
+            self._send(429, b'{"error": {"message": "rate limited"}}', {"Retry-After": "1"})
+            return
+        if "[[500-always]]" in prompt or ("[[500]]" in prompt and nth == 1):
+            self._send(500, b'{"error": {"message": "internal error"}}')
+            return
+        if "[[400]]" in prompt:
+            self._send(400, b'{"error": {"message": "max_tokens is too large"}}')
+            return
+        if "[[malformed]]" in prompt:
+            self._send(200, b"<html>gateway says hello</html>")
+            return
+        if "[[timeout]]" in prompt and nth == 1:
+            time.sleep(state.stall_s)
+        time.sleep(1.0 if "[[slow]]" in prompt else state.delay_s)
+        flat = re.sub(r"\s+", " ", prompt)[:200]
+        text = PAYLOAD if "[[payload]]" in prompt else f"Echo: {flat}"
+        completion = {
+            "id": f"chatcmpl-{nth}",
+            "object": "chat.completion",
+            "model": body.get("model", "stub"),
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": len(prompt),
+                "completion_tokens": len(text),
+                "total_tokens": len(prompt) + len(text),
+            },
+        }
+        self._send(200, json.dumps(completion).encode())
+
+
+class StubServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(
+        self, *, port: int = 0, delay_s: float = 0.0, stall_s: float = 3.0, api_key: str | None = None
+    ) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.state = StubState(delay_s, stall_s, api_key)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def start(self) -> StubServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.2)
+    args = parser.parse_args()
+    server = StubServer(port=args.port, delay_s=args.delay)
+    print(server.base_url, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
