@@ -17,6 +17,7 @@ benchmarks/generation_throughput.py (run as a script: python -m tests.support.op
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import threading
@@ -61,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: StubServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -71,18 +72,16 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
             self._send(200, json.dumps({"data": [{"id": "stub-model", "object": "model"}]}).encode())
         else:
             self._send(404, b'{"error": "not found"}')
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         state = self.server.state
         length = int(self.headers.get("Content-Length", "0"))
         try:
