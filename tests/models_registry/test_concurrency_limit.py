@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from models_registry.models import Response
+from models_registry.services import _responses_claim, generation_batch_execute, generation_run_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_models_concurrency_limit_caps_requests_in_flight(make_model, make_prompts, stub):
+    stub.state.delay_s = 0.1
+
+    generation_run_start(
+        name="r",
+        prompt_set=make_prompts(*[f"p{i}" for i in range(12)]),
+        models=[make_model(max_concurrency=3)],
+    )
+
+    assert stub.state.max_in_flight == 3
+    assert Response.objects.filter(status="succeeded").count() == 12
+
+
+def test_the_limit_holds_across_batches_running_in_parallel(
+    make_model, make_prompts, stub, settings, held_tasks
+):
+    stub.state.delay_s = 0.1
+    settings.GENERATION_BATCH_SIZE = 6
+    generation_run_start(
+        name="r",
+        prompt_set=make_prompts(*[f"p{i}" for i in range(24)]),
+        models=[make_model(max_concurrency=4)],
+    )
+    ids = list(Response.objects.order_by("id").values_list("id", flat=True))
+    batches = [ids[i : i + 6] for i in range(0, 24, 6)]
+
+    threads = [
+        threading.Thread(target=generation_batch_execute, kwargs={"response_ids": b, "claim": f"task-{n}"})
+        for n, b in enumerate(batches)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert stub.state.max_in_flight == 4
+    assert Response.objects.filter(status="succeeded").count() == 24
+
+
+def test_a_claimed_response_is_not_fetched_by_another_task(make_model, make_prompts, stub, held_tasks):
+    generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
+    [response_id] = Response.objects.values_list("id", flat=True)
+    assert _responses_claim([response_id], "task-a") == [response_id]
+
+    fetched = generation_batch_execute(response_ids=[response_id], claim="task-b")
+
+    assert fetched == 0
+    assert stub.state.total == 0
+
+
+def test_a_redelivered_task_takes_back_its_own_claim(make_model, make_prompts, stub, held_tasks):
+    generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
+    [response_id] = Response.objects.values_list("id", flat=True)
+    _responses_claim([response_id], "task-a")
+
+    fetched = generation_batch_execute(response_ids=[response_id], claim="task-a")
+
+    assert fetched == 1
+    assert Response.objects.get().status == "succeeded"
+
+
+def test_a_finished_response_is_never_fetched_again(make_model, make_prompts, stub):
+    generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
+    [response_id] = Response.objects.values_list("id", flat=True)
+
+    generation_batch_execute(response_ids=[response_id], claim="another-task")
+
+    assert stub.state.total == 1
