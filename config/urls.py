@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prompts/", include("prompts.urls")),
+    path("generation/", include("models_registry.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -390,6 +390,15 @@ class _GenerationEngine:
 
 
 _engines = threading.local()
+_off_loop = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generation-off-loop")
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _engine() -> _GenerationEngine:
@@ -420,7 +429,11 @@ def generation_batch_execute(*, response_ids: list[int], claim: str) -> int:
         for r in rows
     ]
     if jobs:
-        _engine().run(jobs, claim)
+        if _loop_running_here():
+            # Called from async code (or under Playwright in tests): this thread's loop is busy.
+            _off_loop.submit(lambda: _engine().run(jobs, claim)).result()
+        else:
+            _engine().run(jobs, claim)
     run_ids = GenerationRun.responses.through.objects.filter(response_id__in=response_ids).values_list(
         "generationrun_id", flat=True
     )

@@ -1,21 +1,50 @@
 #!/usr/bin/env bash
 # Run ValueLens with demo data on embedded defaults: SQLite and a filesystem broker under var/,
 # a real Celery worker, and the web server on http://127.0.0.1:8000. No server to install.
-# Ctrl-C stops everything. PORT=8001 picks another port.
+# A real model runs locally too (Qwen2.5-Coder-0.5B from the local-model extra, served on
+# LOCAL_MODEL_PORT, default 8089) and answers a sample of the CValues prompts; VALUELENS_LOCAL_MODEL=0
+# leaves it out. Ctrl-C stops everything. PORT=8001 picks another port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-venv_ready "${VALUELENS_EXTRAS:-dev}"
+LOCAL_MODEL="${VALUELENS_LOCAL_MODEL:-1}"
+if [ "$LOCAL_MODEL" = 0 ]; then
+  venv_ready "${VALUELENS_EXTRAS:-dev}"
+else
+  venv_ready "${VALUELENS_EXTRAS:-dev,local-model}"
+fi
 
 export DEBUG="${DEBUG:-1}"
 PORT="${PORT:-8000}"
+LOCAL_MODEL_PORT="${LOCAL_MODEL_PORT:-8089}"
 mkdir -p var
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py demo_seed
 
+PIDS=""
+stop_all() {
+  for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
+  for pid in $PIDS; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+
+if [ "$LOCAL_MODEL" != 0 ]; then
+  # Started first: it loads the model while the worker starts.
+  .venv/bin/python manage.py local_model_serve --port "$LOCAL_MODEL_PORT" >var/local_model.log 2>&1 &
+  PIDS="$PIDS $!"
+  echo "Local model server starting (pid $!, log var/local_model.log)."
+fi
+
 .venv/bin/celery -A config worker --loglevel INFO --pool threads --concurrency 8 >var/worker.log 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true; wait $WORKER 2>/dev/null || true' EXIT
+PIDS="$PIDS $WORKER"
 echo "Celery worker started (pid $WORKER, log var/worker.log)."
+
+if [ "$LOCAL_MODEL" != 0 ]; then
+  if ! .venv/bin/python manage.py local_model_demo --base-url "http://127.0.0.1:${LOCAL_MODEL_PORT}/v1"; then
+    echo "The local model demo did not start; see var/local_model.log. ValueLens runs without it." >&2
+  fi
+fi
+
 echo "ValueLens: http://127.0.0.1:${PORT}/  (log in as admin / valuelens-demo; see README.md for the other demo users)"
 .venv/bin/python manage.py runserver "127.0.0.1:${PORT}" --noreload

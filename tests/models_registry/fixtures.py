@@ -57,9 +57,8 @@ def make_prompts() -> Callable[..., PromptSet]:
 @pytest.fixture
 def held_tasks(monkeypatch) -> list[list[int]]:
     """Keep generation batches from being sent: the test runs (or drops) them itself."""
-    from config.celery_app import app
+    from models_registry import tasks
 
     held: list[list[int]] = []
-    task = app.tasks["models_registry.tasks.generation_batch_run"]
-    monkeypatch.setattr(task, "delay_on_commit", lambda ids: held.append(ids))
+    monkeypatch.setattr(tasks.generation_batch_run, "delay_on_commit", lambda ids: held.append(ids))
     return held

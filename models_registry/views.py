@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotation.roles import user_is_admin
+from models_registry import selectors, services
+from models_registry.forms import GenerationRunForm
+from models_registry.models import GenerationRun, RegisteredModel, Response
+from models_registry.providers import ProviderError
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not user_is_admin(request.user):
+        raise PermissionDenied("Only admins manage models and runs.")
+
+
+@login_required
+def model_list(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    return render(request, "models_registry/model_list.html", {"models": selectors.model_list()})
+
+
+@login_required
+@require_POST
+def model_test(request: HttpRequest, model_id: int) -> HttpResponse:
+    _require_admin(request)
+    model = get_object_or_404(RegisteredModel, pk=model_id)
+    try:
+        result = services.model_test_connection(model=model)
+    except ProviderError as error:
+        context = {"ok": False, "message": f"{error.kind}: {error.message}"}
+    else:
+        context = {"ok": True, "message": f"answered {result.text[:80]!r} in {result.latency_ms} ms"}
+    return render(request, "models_registry/_test_result.html", context)
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    return render(request, "models_registry/run_list.html", {"runs": selectors.run_list()[:100]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_create(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    form = GenerationRunForm(request.POST or None, initial={"prompt_set": request.GET.get("set")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services.generation_run_start(
+                name=data["name"],
+                prompt_set=data["prompt_set"],
+                models=data["target_models"],
+                level=data["level"] or "",
+                domain=data["domain"],
+                scenario=data["scenario"],
+                samples_per_prompt=data["samples_per_prompt"],
+                user=request.user,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("models_registry:run_detail", run_id=run.pk)
+    return render(request, "models_registry/run_create.html", {"form": form})
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require_admin(request)
+    run = get_object_or_404(
+        GenerationRun.objects.select_related("prompt_set", "domain", "scenario"), pk=run_id
+    )
+    context = {"run": run, "progress": selectors.run_progress(run)}
+    if request.htmx:
+        response = render(request, "models_registry/run_detail.html#progress", context)
+        if run.status != GenerationRun.Status.RUNNING:
+            response.status_code = 286
+        return response
+    responses = (
+        Response.objects.filter(runs=run).select_related("prompt", "model").order_by("-finished_at", "-id")
+    )
+    status = request.GET.get("status")
+    if status in Response.Status.values:
+        responses = responses.filter(status=status)
+    context["page"] = Paginator(responses, 25).get_page(request.GET.get("page"))
+    context["status_filter"] = status
+    return render(request, "models_registry/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
+    _require_admin(request)
+    run = get_object_or_404(GenerationRun, pk=run_id)
+    if action == "cancel":
+        count = services.generation_run_cancel(run=run)
+        messages.info(request, f"Run cancelled: {count} waiting generations will not be fetched.")
+    elif action == "resume":
+        count = services.generation_run_resume(run=run)
+        messages.info(request, f"Run resumed: {count} generations queued.")
+    elif action == "retry-failed":
+        count = services.generation_run_retry_failed(run=run)
+        messages.info(request, f"{count} failed generations queued again.")
+    else:
+        raise PermissionDenied("Unknown action.")
+    return redirect("models_registry:run_detail", run_id=run.pk)
