@@ -122,3 +122,10 @@ def test_backoff_grows_exponentially_and_honours_retry_after(settings):
     assert 30.0 <= retry_delay(20, None) <= 60.0
     assert retry_delay(1, 30.0) == 30.0
     assert retry_delay(1, 10_000.0) == 120.0
+
+
+def test_a_slow_answer_within_the_timeout_is_kept_with_its_latency(make_model, make_prompts):
+    [response] = generate(make_model, make_prompts, "[[slow]] think", timeout_s=5)
+
+    assert (response.status, response.attempts) == ("succeeded", 1)
+    assert response.latency_ms >= 1000

@@ -174,3 +174,28 @@ def test_model_output_with_markup_and_a_nul_byte_is_stored_as_text(make_model, m
     assert response.status == "succeeded"
     assert response.text.startswith("<script>alert('x')</script>")
     assert "\x00" not in response.text
+
+
+def test_the_reconcile_task_finishes_generations_left_running_by_a_dead_worker(
+    make_model, make_prompts, held_tasks, settings, stub
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from models_registry.services import _responses_claim, generation_runs_reconcile
+
+    run = generation_run_start(name="r", prompt_set=make_prompts("a", "b"), models=[make_model()])
+    _responses_claim(held_tasks[0], "dead-worker-task")
+    Response.objects.update(
+        started_at=timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S + 1)
+    )
+    held_tasks.clear()
+
+    generation_runs_reconcile()
+    for batch in held_tasks:
+        generation_batch_execute(response_ids=batch, claim="reconcile-task")
+
+    assert set(Response.objects.values_list("status", flat=True)) == {"succeeded"}
+    run.refresh_from_db()
+    assert run.status == GenerationRun.Status.FINISHED
