@@ -126,7 +126,7 @@ def local_model_assemble(*, out_dir: Path | None = None, model: ModelFile = QWEN
             file_verify(path=out, sha256=model.sha256)
             return out
         except LocalModelError:
-            out.unlink()
+            out.unlink(missing_ok=True)
     _require([name for name, _ in model.parts])
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.{os.getpid()}.part")
@@ -225,7 +225,8 @@ def server_wait_ready(*, base_url: str, timeout_s: float) -> None:
 
 # ---------------------------------------------------------------- demo
 
-DEMO_MODEL_NAME = "qwen2.5-coder-0.5b-local"
+# RegisteredModel.name is a SlugField, which refuses dots: "qwen2.5-coder-0.5b-local" does not validate.
+DEMO_MODEL_NAME = "qwen2-5-coder-0-5b-local"
 DEMO_SOURCE_SET = "CValues responsibility prompts"
 DEMO_SAMPLE_SET = "CValues sample (demo)"
 DEMO_RUN_NAME = "Demo: local model on CValues prompts"

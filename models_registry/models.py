@@ -26,7 +26,9 @@ class RegisteredModel(models.Model):
     class Provider(models.TextChoices):
         OPENAI_COMPATIBLE = "openai_compatible", "OpenAI-compatible chat completions"
 
-    name = models.SlugField(max_length=100, unique=True, help_text="Registry key, e.g. qwen2.5-0.5b-local.")
+    name = models.SlugField(
+        max_length=100, unique=True, help_text="Registry key, e.g. qwen2-5-coder-0-5b-local."
+    )
     display_name = models.CharField(max_length=200, blank=True)
     provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.OPENAI_COMPATIBLE)
     base_url = models.URLField(max_length=500, help_text="Ends in /v1, e.g. http://127.0.0.1:8089/v1.")

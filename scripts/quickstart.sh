@@ -42,7 +42,7 @@ echo "Celery worker started (pid $WORKER, log var/worker.log)."
 
 if [ "$LOCAL_MODEL" != 0 ]; then
   if ! .venv/bin/python manage.py local_model_demo --base-url "http://127.0.0.1:${LOCAL_MODEL_PORT}/v1"; then
-    echo "The local model demo did not start; see var/local_model.log. ValueLens runs without it." >&2
+    echo "The local model demo did not start (see above and var/local_model.log); ValueLens runs without it." >&2
   fi
 fi
 
