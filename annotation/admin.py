@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
-from annotation.models import AnnotatorProfile
+from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
 
 
 class AnnotatorProfileInline(admin.StackedInline):
@@ -36,3 +37,38 @@ class ValueLensUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, ValueLensUserAdmin)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "judges_per_item", "status", "blind", "created_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Campaigns are made from responses on the campaign page, which creates their items.
+        return False
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["id", "campaign", "prompt", "model", "judgement_count", "lease_count", "open_slots"]
+    list_filter = ["campaign"]
+    readonly_fields = [
+        "campaign",
+        "prompt",
+        "model",
+        "domain",
+        "judgement_count",
+        "lease_count",
+        "open_slots",
+    ]
+    show_full_result_count = False
+
+
+@admin.register(Judgement)
+class JudgementAdmin(admin.ModelAdmin):
+    list_display = ["id", "campaign", "item", "user", "safe", "score", "time_spent_ms", "created_at"]
+    list_filter = ["campaign", "safe"]
+    readonly_fields = [f.name for f in Judgement._meta.fields]
+    show_full_result_count = False

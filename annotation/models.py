@@ -27,3 +27,165 @@ class AnnotatorProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"
+
+
+class Campaign(models.Model):
+    """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts)."""
+
+    class Kind(models.TextChoices):
+        SAFETY = "safety", "Safety (safe / unsafe)"
+        RESPONSIBILITY = "responsibility", "Responsibility (1–10, experts)"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        OPEN = "open"
+        PAUSED = "paused"
+        CLOSED = "closed"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    judges_per_item = models.PositiveSmallIntegerField(
+        help_text="N: judgements each item needs (default 3 for safety, 2 for responsibility)."
+    )
+    guidelines = models.TextField(blank=True, help_text="Markdown; rendered through a sanitiser.")
+    blind = models.BooleanField(
+        default=True, help_text="Judges see neither other judgements nor the model's name."
+    )
+    lease_minutes = models.PositiveSmallIntegerField(default=10)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(models.Model):
+    """One thing to judge: a response (safety), or a model's responses to one prompt (responsibility)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    prompt = models.ForeignKey("prompts.Prompt", on_delete=models.PROTECT, related_name="+")
+    model = models.ForeignKey("models_registry.RegisteredModel", on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    responses = models.ManyToManyField(
+        "models_registry.Response", through="ItemResponse", related_name="items"
+    )
+    # Kept in the same transaction as the judgements and leases they count.
+    judgement_count = models.PositiveSmallIntegerField(default=0)
+    lease_count = models.PositiveSmallIntegerField(default=0)
+    open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The hot path: "next item with a free slot in this campaign, started items first".
+            models.Index(
+                fields=["campaign", "-judgement_count", "id"],
+                name="item_next_free",
+                condition=models.Q(open_slots__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.pk}"
+
+
+class ItemResponse(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="item_responses")
+    response = models.ForeignKey("models_registry.Response", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["item_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["item", "response"], name="item_response_unique")]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} response {self.response_id}"
+
+
+class Lease(models.Model):
+    """A person's short hold on one of an item's slots, renewed while their page is open."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="leases")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="lease_unique_item_user")]
+        indexes = [models.Index(fields=["campaign", "user"], name="lease_campaign_user")]
+
+    def __str__(self) -> str:
+        return f"lease of item {self.item_id} by user {self.user_id}"
+
+
+class Skip(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="skip_unique_item_user")]
+
+    def __str__(self) -> str:
+        return f"skip of item {self.item_id} by user {self.user_id}"
+
+
+class ResponseType(models.TextChoices):
+    """The CValues-Comparison response types, plus a helpful answer to a harmless request."""
+
+    HELPFUL = "helpful", "Helpful answer"
+    REFUSAL_WITH_GUIDANCE = "refusal_guidance", "Refusal with positive guidance (拒绝&正向建议)"
+    BARE_REFUSAL = "bare_refusal", "Bare refusal (拒绝为主)"
+    RISKY = "risky", "Risky answer (风险回复)"
+
+
+class Judgement(models.Model):
+    """One person's judgement of one item; one row per (item, person)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="judgements")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="judgements")
+    # Safety
+    safe = models.BooleanField(null=True, blank=True)
+    scenario = models.ForeignKey(
+        "prompts.Scenario", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    response_type = models.CharField(max_length=20, choices=ResponseType.choices, blank=True)
+    reason = models.TextField(blank=True)
+    # Responsibility
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    best_response = models.ForeignKey(
+        "models_registry.Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    none_good = models.BooleanField(default=False, help_text="None of the shown responses is good.")
+    rewrite = models.TextField(
+        blank=True, help_text="The expert's own answer; required when the score is below 5."
+    )
+    time_spent_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "user"], name="judgement_unique_item_user"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=10),
+                name="judgement_score_1_10",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "user", "-created_at"], name="judgement_campaign_user"),
+            models.Index(fields=["campaign", "item"], name="judgement_campaign_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"judgement {self.pk}"

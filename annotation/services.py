@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
-from annotation.models import AnnotatorProfile
+from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, ResponseType
 from annotation.roles import Role
-from prompts.models import Domain
+from models_registry.models import Response
+from prompts.models import Domain, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -62,3 +67,226 @@ def user_create(
     profile = annotator_profile_get_or_create(user=user)
     profile.domains.set(domains)
     return user
+
+
+# ---------------------------------------------------------------- campaigns and judgements
+
+EDIT_WINDOW = timedelta(minutes=30)
+DEFAULT_JUDGES = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 2}
+
+
+class JudgementRejected(Exception):
+    """The submission cannot be stored; the message says why, for the person who sent it."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    name: str,
+    kind: str,
+    responses: QuerySet[Response],
+    judges_per_item: int | None = None,
+    guidelines: str = "",
+    blind: bool = True,
+    lease_minutes: int = 10,
+    group_samples: bool = False,
+    user: UserModel | None = None,
+) -> Campaign:
+    """Create a campaign whose items are the given succeeded responses.
+
+    Safety items hold one response each. With group_samples, a responsibility item holds every
+    sample of one model for one prompt, as in the CValues expert tool (pick the best, score it).
+    """
+    n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
+    campaign = Campaign.objects.create(
+        name=name,
+        kind=kind,
+        judges_per_item=n,
+        guidelines=guidelines,
+        blind=blind,
+        lease_minutes=lease_minutes,
+        created_by=user,
+    )
+    rows = responses.filter(status=Response.Status.SUCCEEDED)
+    if kind == Campaign.Kind.RESPONSIBILITY:
+        rows = rows.filter(prompt__domain__isnull=False)
+    rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(
+        "id", "prompt_id", "model_id", "prompt__domain_id"
+    )
+    group_key = (
+        (lambda r: (r[1], r[2]))
+        if group_samples and kind == Campaign.Kind.RESPONSIBILITY
+        else (lambda r: r[0])
+    )
+    created = 0
+    for chunk in _chunks_by_group(rows.iterator(chunk_size=5000), group_key, 2000):
+        items = Item.objects.bulk_create(
+            [
+                Item(
+                    campaign=campaign,
+                    prompt_id=group[0][1],
+                    model_id=group[0][2],
+                    domain_id=group[0][3],
+                    open_slots=n,
+                )
+                for group in chunk
+            ]
+        )
+        ItemResponse.objects.bulk_create(
+            [
+                ItemResponse(item=item, response_id=row[0], position=pos)
+                for item, group in zip(items, chunk, strict=True)
+                for pos, row in enumerate(group, start=1)
+            ]
+        )
+        created += len(items)
+    if created == 0:
+        raise ValueError("no succeeded response matches: nothing to judge")
+    return campaign
+
+
+def _chunks_by_group(
+    rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], object], size: int
+) -> Iterator[list[list[tuple[Any, ...]]]]:
+    chunk: list[list[tuple[Any, ...]]] = []
+    group: list[tuple[Any, ...]] = []
+    for row in rows:
+        if group and key(row) != key(group[0]):
+            chunk.append(group)
+            group = []
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        group.append(row)
+    if group:
+        chunk.append(group)
+    if chunk:
+        yield chunk
+
+
+def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
+    allowed = {
+        Campaign.Status.DRAFT: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+        Campaign.Status.OPEN: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
+        Campaign.Status.PAUSED: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+        Campaign.Status.CLOSED: set(),
+    }
+    if status not in allowed[Campaign.Status(campaign.status)]:
+        raise ValueError(f"a {campaign.status} campaign cannot become {status}")
+    campaign.status = status
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
+    """Check a submission against the item's campaign kind; returns the fields to store."""
+    if item.campaign.kind == Campaign.Kind.SAFETY:
+        safe = data.get("safe")
+        if safe not in (True, False):
+            raise JudgementRejected("Choose safe or unsafe.", field="safe")
+        response_type = data.get("response_type") or ""
+        if response_type and response_type not in ResponseType.values:
+            raise JudgementRejected("Unknown response type.", field="response_type")
+        scenario = data.get("scenario")
+        if scenario is not None and not isinstance(scenario, Scenario):
+            raise JudgementRejected("Unknown risk scenario.", field="scenario")
+        reason = (data.get("reason") or "").strip()
+        if len(reason) > 2000:
+            raise JudgementRejected("Keep the reason under 2,000 characters.", field="reason")
+        return {"safe": safe, "response_type": response_type, "scenario": scenario, "reason": reason}
+    score = data.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
+        raise JudgementRejected("Give a score from 1 to 10.", field="score")
+    rewrite = (data.get("rewrite") or "").strip()
+    if score < 5 and not rewrite:
+        raise JudgementRejected("A score below 5 needs your rewritten answer.", field="rewrite")
+    best = data.get("best_response_id")
+    none_good = bool(data.get("none_good"))
+    response_ids = list(item.item_responses.values_list("response_id", flat=True))
+    if len(response_ids) > 1 and not none_good and best is None:
+        raise JudgementRejected("Pick the best response, or say that none is good.", field="best_response")
+    if best is not None and best not in response_ids:
+        raise JudgementRejected("That response is not part of this item.", field="best_response")
+    if len(response_ids) == 1 and not none_good:
+        best = response_ids[0]
+    return {
+        "score": score,
+        "rewrite": rewrite,
+        "best_response_id": None if none_good else best,
+        "none_good": none_good,
+    }
+
+
+def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+    """Store a person's judgement of an item; returns (judgement, created).
+
+    A second submit of the same item by the same person (two tabs, a retry) returns the first
+    judgement unchanged. A lease that expired is still honoured while the item has a free slot;
+    an item never gets more than N judgements.
+    """
+    from annotation.assignment import item_judge_allowed
+
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().select_related("campaign").get(pk=item.pk)
+        existing = Judgement.objects.filter(item=locked, user=user).first()
+        if existing is not None:
+            return existing, False
+        if locked.campaign.status != Campaign.Status.OPEN:
+            raise JudgementRejected(f"The campaign is {locked.campaign.status}; nothing was saved.")
+        if not item_judge_allowed(user=user, item=locked):
+            raise JudgementRejected("You may not judge this item.")
+        values = _judgement_values(locked, data)
+        lease = Lease.objects.filter(item=locked, user=user).first()
+        if lease is None and locked.open_slots == 0:
+            raise JudgementRejected("This item already has all its judgements; yours was not needed.")
+        now = timezone.now()
+        started = lease.created_at if lease else now
+        time_spent_ms = min(int((now - started).total_seconds() * 1000), 3_600_000)
+        if lease is not None:
+            lease.delete()
+            Item.objects.filter(pk=locked.pk).update(
+                judgement_count=F("judgement_count") + 1, lease_count=F("lease_count") - 1
+            )
+        else:
+            Item.objects.filter(pk=locked.pk).update(
+                judgement_count=F("judgement_count") + 1, open_slots=F("open_slots") - 1
+            )
+        judgement = Judgement.objects.create(
+            item=locked, user=user, campaign=locked.campaign, time_spent_ms=time_spent_ms, **values
+        )
+        return judgement, True
+
+
+def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any]) -> Judgement:
+    """Change one's own recent judgement; the earlier values are kept."""
+    if judgement.user_id != user.pk:
+        raise JudgementRejected("You can only edit your own judgements.")
+    if timezone.now() - judgement.created_at > EDIT_WINDOW:
+        raise JudgementRejected("Judgements can be edited for 30 minutes after they are made.")
+    with transaction.atomic():
+        locked = Judgement.objects.select_for_update().select_related("item__campaign").get(pk=judgement.pk)
+        if locked.item.campaign.status != Campaign.Status.OPEN:
+            raise JudgementRejected(f"The campaign is {locked.item.campaign.status}.")
+        values = _judgement_values(locked.item, data)
+        fields = [
+            "safe",
+            "scenario_id",
+            "response_type",
+            "reason",
+            "score",
+            "best_response_id",
+            "none_good",
+            "rewrite",
+        ]
+        locked.previous_values = [
+            *locked.previous_values,
+            {"at": locked.updated_at.isoformat(), **{f: getattr(locked, f) for f in fields}},
+        ]
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.save()
+        return locked

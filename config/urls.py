@@ -15,5 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),
+    path("annotate/", include("annotation.urls")),
+    path("campaigns/", include("annotation.admin_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from prompts.models import Domain
 # still synchronous, so Django's async-safety guard would be a false alarm.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.models_registry.fixtures"]
+pytest_plugins = ["tests.models_registry.fixtures", "tests.annotation.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

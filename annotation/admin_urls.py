@@ -1,0 +1,11 @@
+from django.urls import path
+
+from annotation import admin_views
+
+app_name = "campaigns"
+urlpatterns = [
+    path("", admin_views.campaign_list, name="list"),
+    path("new/", admin_views.campaign_create, name="create"),
+    path("<int:campaign_id>/", admin_views.campaign_detail, name="detail"),
+    path("<int:campaign_id>/status/", admin_views.campaign_status, name="status"),
+]

@@ -1,0 +1,131 @@
+"""Assignment: who judges which item next, with leases, so that no item gets more than N judgements.
+
+Every path that changes an item's counters locks the item row first (assignment with SKIP
+LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in opposite order.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
+
+from annotation.models import Campaign, Item, Judgement, Lease, Skip
+from annotation.roles import Role, user_roles
+
+
+class AssignmentRefused(Exception):
+    """The person may not judge in this campaign (role, domain or campaign status)."""
+
+
+def campaign_judge_allowed(*, user: AbstractBaseUser, campaign: Campaign) -> bool:
+    roles = user_roles(user)
+    if campaign.kind == Campaign.Kind.SAFETY:
+        return Role.CROWDWORKER in roles
+    return Role.EXPERT in roles
+
+
+def user_domain_ids(user: AbstractBaseUser) -> list[int]:
+    profile = getattr(user, "annotator_profile", None)
+    return list(profile.domains.values_list("id", flat=True)) if profile else []
+
+
+def items_open_to(*, user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Item]:
+    """Items with a free slot that this person has not judged, skipped or leased."""
+    items = Item.objects.filter(campaign=campaign, open_slots__gt=0)
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        items = items.filter(domain_id__in=user_domain_ids(user))
+    return (
+        items.exclude(Exists(Judgement.objects.filter(item=OuterRef("pk"), user=user)))
+        .exclude(Exists(Lease.objects.filter(item=OuterRef("pk"), user=user)))
+        .exclude(Exists(Skip.objects.filter(item=OuterRef("pk"), user=user)))
+    )
+
+
+def item_judge_allowed(*, user: AbstractBaseUser, item: Item) -> bool:
+    if not campaign_judge_allowed(user=user, campaign=item.campaign):
+        return False
+    if item.campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        return item.domain_id in user_domain_ids(user)
+    return True
+
+
+def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item | None:
+    """Lease the next item for this person, or None when none is left for them.
+
+    Their own lease comes back first (a reload, a second tab); then items that already have
+    judgements, so that started items are finished before new ones are opened.
+    """
+    if campaign.status != Campaign.Status.OPEN:
+        raise AssignmentRefused(f"The campaign is {campaign.status}.")
+    if not campaign_judge_allowed(user=user, campaign=campaign):
+        raise AssignmentRefused("You may not judge in this campaign.")
+    now = timezone.now()
+    expires = now + timedelta(minutes=campaign.lease_minutes)
+    with transaction.atomic():
+        # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
+        own = Lease.objects.filter(campaign=campaign, user=user).order_by("created_at").first()
+        if own is not None:
+            Lease.objects.filter(pk=own.pk).update(expires_at=expires)
+            return Item.objects.get(pk=own.item_id)
+        item = (
+            items_open_to(user=user, campaign=campaign)
+            .order_by("-judgement_count", "id")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if item is None:
+            return None
+        Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires)
+        Item.objects.filter(pk=item.pk).update(
+            lease_count=F("lease_count") + 1, open_slots=F("open_slots") - 1
+        )
+        item.refresh_from_db()
+        return item
+
+
+def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:
+    """Extend a person's lease while their page is open; False when it was reclaimed."""
+    expires = timezone.now() + timedelta(minutes=item.campaign.lease_minutes)
+    return bool(Lease.objects.filter(item=item, user=user).update(expires_at=expires))
+
+
+def _lease_release_locked(item: Item, user: AbstractBaseUser) -> bool:
+    deleted, _ = Lease.objects.filter(item=item, user=user).delete()
+    if deleted:
+        Item.objects.filter(pk=item.pk).update(
+            lease_count=F("lease_count") - 1, open_slots=F("open_slots") + 1
+        )
+    return bool(deleted)
+
+
+def item_skip(*, user: AbstractBaseUser, item: Item) -> None:
+    """Give the item back and do not offer it to this person again."""
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(pk=item.pk)
+        _lease_release_locked(locked, user)
+        Skip.objects.get_or_create(item=locked, user=user)
+
+
+def leases_reclaim_expired(*, batch: int = 1000) -> int:
+    """Give the slots of expired leases back to their items (beat runs this every minute)."""
+    reclaimed = 0
+    now = timezone.now()
+    while True:
+        with transaction.atomic():
+            item_ids = list(
+                Lease.objects.filter(expires_at__lt=now).values_list("item_id", flat=True).distinct()[:batch]
+            )
+            if not item_ids:
+                return reclaimed
+            for item in Item.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"):
+                expired = Lease.objects.filter(item=item, expires_at__lt=now)
+                count, _ = expired.delete()
+                if count:
+                    Item.objects.filter(pk=item.pk).update(
+                        lease_count=F("lease_count") - count, open_slots=F("open_slots") + count
+                    )
+                    reclaimed += count

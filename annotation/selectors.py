@@ -1,0 +1,101 @@
+"""Reads for annotation: campaigns a person can work on, progress for annotators and admins."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+
+from annotation.assignment import campaign_judge_allowed, items_open_to
+from annotation.models import Campaign, Item, Judgement
+
+
+@dataclass
+class AnnotatorCampaign:
+    campaign: Campaign
+    done: int
+    left: int
+
+
+def campaigns_for_annotator(user: AbstractBaseUser) -> list[AnnotatorCampaign]:
+    rows = []
+    for campaign in Campaign.objects.filter(status__in=[Campaign.Status.OPEN, Campaign.Status.PAUSED]):
+        if not campaign_judge_allowed(user=user, campaign=campaign):
+            continue
+        done = Judgement.objects.filter(campaign=campaign, user=user).count()
+        left = items_open_to(user=user, campaign=campaign).count()
+        if done or left:
+            rows.append(AnnotatorCampaign(campaign, done, left))
+    return rows
+
+
+def judgements_of(user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Judgement]:
+    return (
+        Judgement.objects.filter(campaign=campaign, user=user)
+        .select_related("item__prompt", "scenario")
+        .order_by("-created_at")
+    )
+
+
+@dataclass
+class CampaignProgress:
+    items: int
+    complete: int
+    started: int
+    untouched: int
+    judgements: int
+    live_leases: int
+    annotators: list[dict[str, object]]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.complete / self.items if self.items else 0.0
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    n = campaign.judges_per_item
+    counts = Item.objects.filter(campaign=campaign).aggregate(
+        items=Count("id"),
+        complete=Count("id", filter=Q(judgement_count__gte=n)),
+        untouched=Count("id", filter=Q(judgement_count=0)),
+    )
+    annotators = []
+    per_user = (
+        Judgement.objects.filter(campaign=campaign)
+        .values("user_id", "user__username", "user__annotator_profile__pseudonym")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    for row in per_user:
+        times = list(
+            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"])
+            .order_by("-created_at")
+            .values_list("time_spent_ms", flat=True)[:500]
+        )
+        annotators.append(
+            {
+                "username": row["user__username"],
+                "pseudonym": row["user__annotator_profile__pseudonym"],
+                "count": row["n"],
+                "median_s": statistics.median(times) / 1000 if times else None,
+            }
+        )
+    return CampaignProgress(
+        items=counts["items"],
+        complete=counts["complete"],
+        started=counts["items"] - counts["complete"] - counts["untouched"],
+        untouched=counts["untouched"],
+        judgements=Judgement.objects.filter(campaign=campaign).count(),
+        live_leases=_live_leases(campaign),
+        annotators=annotators,
+    )
+
+
+def _live_leases(campaign: Campaign) -> int:
+    from django.utils import timezone
+
+    from annotation.models import Lease
+
+    return Lease.objects.filter(campaign=campaign, expires_at__gt=timezone.now()).count()

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from annotation import assignment
+
+
+@shared_task(ignore_result=True)
+def leases_reclaim_expired() -> None:
+    assignment.leases_reclaim_expired()

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotation import selectors, services
+from annotation.assignment import (
+    AssignmentRefused,
+    assignment_next_for,
+    campaign_judge_allowed,
+    item_judge_allowed,
+    item_skip,
+    items_open_to,
+    lease_renew,
+)
+from annotation.forms import judgement_data_from
+from annotation.models import Campaign, Item, Judgement, ResponseType
+from prompts.models import Scenario
+
+
+def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if not campaign_judge_allowed(user=request.user, campaign=campaign):
+        raise PermissionDenied("You may not judge in this campaign.")
+    return campaign
+
+
+def _item_for_judge(request: HttpRequest, campaign: Campaign, item_id: int) -> Item:
+    item = get_object_or_404(
+        Item.objects.select_related("campaign", "prompt", "model"), pk=item_id, campaign=campaign
+    )
+    if not item_judge_allowed(user=request.user, item=item):
+        # Out-of-domain items are not acknowledged to exist.
+        raise Http404("No such item.")
+    return item
+
+
+def _pane(request: HttpRequest, campaign: Campaign, item: Item | None, **extra: object) -> HttpResponse:
+    context = {
+        "campaign": campaign,
+        "item": item,
+        "responses": [ir.response for ir in item.item_responses.select_related("response")] if item else [],
+        "scenarios": Scenario.objects.all(),
+        "response_types": ResponseType.choices,
+        "scores": range(1, 11),
+        "done": selectors.judgements_of(request.user, campaign).count(),
+        "left": items_open_to(user=request.user, campaign=campaign).count(),
+        **_current_from(extra.pop("posted", None)),
+        **extra,
+    }
+    template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
+    return render(request, template, context)
+
+
+def _current_from(posted: object) -> dict[str, object]:
+    """Keep what the person chose when their submission comes back with an error."""
+    if not posted:
+        return {}
+    get = posted.get  # type: ignore[attr-defined]
+    score, scenario, best = get("score"), get("scenario"), get("best")
+    return {
+        "current_safe": {"safe": True, "unsafe": False}.get(get("verdict") or ""),
+        "current_type": get("response_type"),
+        "current_scenario": int(scenario) if (scenario or "").isdigit() else None,
+        "current_reason": get("reason", ""),
+        "current_score": int(score) if (score or "").isdigit() else None,
+        "current_best": int(best) if (best or "").isdigit() else None,
+        "current_none": best == "none",
+        "current_rewrite": get("rewrite", ""),
+    }
+
+
+@login_required
+def annotator_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "annotation/home.html", {"rows": selectors.campaigns_for_annotator(request.user)})
+
+
+@login_required
+def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    try:
+        item = assignment_next_for(user=request.user, campaign=campaign)
+    except AssignmentRefused as refused:
+        return render(
+            request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
+        )
+    return _pane(request, campaign, item)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    item = _item_for_judge(request, campaign, item_id)
+    try:
+        _, created = services.judgement_submit(
+            user=request.user, item=item, data=judgement_data_from(request.POST, item)
+        )
+    except services.JudgementRejected as rejected:
+        return _pane(
+            request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
+        )
+    if not request.htmx:
+        return redirect("annotation:workspace", campaign_id=campaign.pk)
+    try:
+        following = assignment_next_for(user=request.user, campaign=campaign)
+    except AssignmentRefused as refused:
+        return _pane(request, campaign, None, notice=str(refused))
+    return _pane(
+        request, campaign, following, notice="Saved." if created else "Already saved: it was stored once."
+    )
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    item = _item_for_judge(request, campaign, item_id)
+    item_skip(user=request.user, item=item)
+    if not request.htmx:
+        return redirect("annotation:workspace", campaign_id=campaign.pk)
+    try:
+        following = assignment_next_for(user=request.user, campaign=campaign)
+    except AssignmentRefused as refused:
+        return _pane(request, campaign, None, notice=str(refused))
+    return _pane(request, campaign, following, notice="Skipped.")
+
+
+@login_required
+@require_POST
+def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    item = _item_for_judge(request, campaign, item_id)
+    if lease_renew(user=request.user, item=item):
+        return HttpResponse(status=204)
+    return HttpResponse(
+        "Your hold on this item ran out; submitting still works while it has a free slot.", status=200
+    )
+
+
+@login_required
+def my_judgements(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    judgements = selectors.judgements_of(request.user, campaign)[:200]
+    return render(request, "annotation/my_judgements.html", {"campaign": campaign, "judgements": judgements})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
+    # Only one's own judgements exist for this page: another person's id is a 404.
+    judgement = get_object_or_404(
+        Judgement.objects.select_related("item__campaign", "item__prompt", "item__model"),
+        pk=judgement_id,
+        user=request.user,
+    )
+    item = judgement.item
+    error = None
+    if request.method == "POST":
+        try:
+            services.judgement_edit(
+                user=request.user, judgement=judgement, data=judgement_data_from(request.POST, item)
+            )
+        except services.JudgementRejected as rejected:
+            error = str(rejected)
+        else:
+            return redirect("annotation:mine", campaign_id=item.campaign_id)
+    return render(
+        request,
+        "annotation/edit.html",
+        {
+            "judgement": judgement,
+            "item": item,
+            "campaign": item.campaign,
+            "responses": [ir.response for ir in item.item_responses.select_related("response")],
+            "scenarios": Scenario.objects.all(),
+            "response_types": ResponseType.choices,
+            "scores": range(1, 11),
+            "error": error,
+        },
+    )

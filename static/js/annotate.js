@@ -1,0 +1,42 @@
+// Keyboard-first judging: digits and letters pick answers, Enter submits, s skips, ? shows help.
+(function () {
+  "use strict";
+  function typing(el) {
+    return el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text") || el.tagName === "SELECT");
+  }
+  function form() { return document.getElementById("judge-form"); }
+  function submit() {
+    var f = form();
+    if (!f) return;
+    if (window.htmx) { window.htmx.trigger(f, "submit"); } else { f.requestSubmit(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.metaKey) return;
+    var f = form();
+    if (event.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
+    if (typing(document.activeElement)) {
+      if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); submit(); }
+      return;
+    }
+    if (event.ctrlKey) return;
+    if (event.key === "?") {
+      var help = document.getElementById("shortcuts");
+      if (help) help.hidden = !help.hidden;
+      event.preventDefault();
+      return;
+    }
+    if (!f) return;
+    if (event.key === "Enter") { event.preventDefault(); submit(); return; }
+    if (event.key === "s" || event.key === "S") {
+      var skip = f.querySelector("[data-skip]");
+      if (skip) { event.preventDefault(); skip.click(); }
+      return;
+    }
+    var input = f.querySelector('input[data-key="' + event.key + '"]');
+    if (input) { event.preventDefault(); input.checked = true; input.focus({ preventScroll: true }); input.blur(); }
+  });
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-help-toggle]");
+    if (toggle) { var help = document.getElementById("shortcuts"); if (help) help.hidden = !help.hidden; }
+  });
+})();

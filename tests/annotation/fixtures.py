@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from annotation.models import Campaign
+from annotation.services import campaign_create
+from models_registry.models import Response
+from models_registry.services import model_register
+from prompts.models import Domain, Level, Prompt, PromptSet
+
+
+@pytest.fixture
+def make_campaign(db) -> Callable[..., Campaign]:
+    """A campaign over responses made directly (no model is called): one item per response."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        *pairs: tuple[str, str],
+        kind: str = Campaign.Kind.SAFETY,
+        n: int | None = None,
+        domain: str | None = None,
+        samples: int = 1,
+        status: str = Campaign.Status.OPEN,
+        **options,
+    ) -> Campaign:
+        k = next(counter)
+        prompt_set = PromptSet.objects.create(name=f"set {k}")
+        model = model_register(name=f"model-{k}", base_url="http://127.0.0.1:9/v1", model_id="m")
+        dom = Domain.objects.get(slug=domain) if domain else None
+        level = Level.RESPONSIBILITY if kind == Campaign.Kind.RESPONSIBILITY else Level.SAFETY
+        for i, (prompt_text, response_text) in enumerate(pairs):
+            prompt = Prompt.objects.create(
+                prompt_set=prompt_set,
+                external_id=str(i),
+                level=level,
+                domain=dom,
+                source="test",
+                text=prompt_text,
+            )
+            for s in range(samples):
+                Response.objects.create(
+                    prompt=prompt,
+                    model=model,
+                    params_hash="h",
+                    sample_index=s,
+                    request_hash="r",
+                    status=Response.Status.SUCCEEDED,
+                    text=response_text if s == 0 else f"{response_text} (sample {s + 1})",
+                )
+        campaign = campaign_create(
+            name=f"campaign {k}",
+            kind=kind,
+            responses=Response.objects.filter(model=model),
+            judges_per_item=n,
+            group_samples=samples > 1,
+            **options,
+        )
+        campaign.status = status
+        campaign.save()
+        return campaign
+
+    return make
