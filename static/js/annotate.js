@@ -8,7 +8,9 @@
   function submit() {
     var f = form();
     if (!f) return;
-    if (window.htmx) { window.htmx.trigger(f, "submit"); } else { f.requestSubmit(); }
+    // A real submit event: htmx takes it over once it has processed the form; before that (right
+    // after a swap) the browser posts it normally and the server answers with a redirect.
+    f.requestSubmit();
   }
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.metaKey) return;
@@ -34,6 +36,12 @@
     }
     var input = f.querySelector('input[data-key="' + event.key + '"]');
     if (input) { event.preventDefault(); input.checked = true; input.focus({ preventScroll: true }); input.blur(); }
+  });
+  // htmx gives focus back to an element with the same id after a swap; on a new item that would
+  // put the cursor in its text box and swallow the shortcuts, so let go of focus before swapping.
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.closest("#pane")) active.blur();
   });
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-help-toggle]");
