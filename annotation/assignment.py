@@ -6,10 +6,10 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -65,6 +65,13 @@ def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item |
         raise AssignmentRefused("You may not judge in this campaign.")
     now = timezone.now()
     expires = now + timedelta(minutes=campaign.lease_minutes)
+    if connection.vendor == "postgresql":
+        item_id = _next_item_id_postgresql(user=user, campaign=campaign, expires=expires)
+        return (
+            Item.objects.select_related("prompt", "domain", "model").get(pk=item_id)
+            if item_id is not None
+            else None
+        )
     with transaction.atomic():
         # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
         own = Lease.objects.filter(campaign=campaign, user=user).order_by("created_at").first()
@@ -85,6 +92,55 @@ def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item |
         )
         item.refresh_from_db()
         return item
+
+
+_RENEW_OWN_LEASE = """
+UPDATE annotation_lease SET expires_at = %(expires)s
+WHERE id = (SELECT id FROM annotation_lease WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+            ORDER BY created_at LIMIT 1)
+RETURNING item_id
+"""
+
+_LEASE_NEXT_ITEM = """
+WITH picked AS (
+    SELECT i.id FROM annotation_item i
+    WHERE i.campaign_id = %(campaign)s AND i.open_slots > 0 {domain_filter}
+      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
+    ORDER BY i.judgement_count DESC, i.id
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), held AS (
+    UPDATE annotation_item SET lease_count = lease_count + 1, open_slots = open_slots - 1
+    FROM picked WHERE annotation_item.id = picked.id
+    RETURNING annotation_item.id
+)
+INSERT INTO annotation_lease (item_id, user_id, campaign_id, expires_at, created_at)
+SELECT id, %(user)s, %(campaign)s, %(expires)s, now() FROM held
+RETURNING item_id
+"""
+
+
+def _next_item_id_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> int | None:
+    """The same rules as the ORM path, in two statements: this is the hottest query of ValueLens.
+
+    The picked row is locked with SKIP LOCKED, its counters bumped and the lease written in one
+    statement, so two annotators never take the same slot and no slot is held without a lease.
+    """
+    params: dict[str, object] = {"campaign": campaign.pk, "user": user.pk, "expires": expires}
+    domain_filter = ""
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        params["domains"] = user_domain_ids(user)
+        domain_filter = "AND i.domain_id = ANY(%(domains)s)"
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
+        cursor.execute(_RENEW_OWN_LEASE, params)
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(_LEASE_NEXT_ITEM.format(domain_filter=domain_filter), params)
+            row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:

@@ -27,8 +27,13 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
         return set()
     if user.is_superuser:
         return {Role.ADMIN}
-    names = set(user.groups.values_list("name", flat=True))
-    return {role for role in Role if role.value in names}
+    # Asked several times per request (views, templates): one query per user object is enough.
+    cached = getattr(user, "_valuelens_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = {role for role in Role if role.value in names}
+        user._valuelens_roles = cached  # type: ignore[union-attr]
+    return set(cached)
 
 
 def user_is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,6 @@ from annotation.assignment import (
     campaign_judge_allowed,
     item_judge_allowed,
     item_skip,
-    items_open_to,
     lease_renew,
 )
 from annotation.forms import judgement_data_from
@@ -43,16 +43,21 @@ def _pane(request: HttpRequest, campaign: Campaign, item: Item | None, **extra: 
         "campaign": campaign,
         "item": item,
         "responses": [ir.response for ir in item.item_responses.select_related("response")] if item else [],
-        "scenarios": Scenario.objects.all(),
+        "scenarios": _scenarios(),
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
-        "done": selectors.judgements_of(request.user, campaign).count(),
-        "left": items_open_to(user=request.user, campaign=campaign).count(),
+        # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
+        "done": Judgement.objects.filter(campaign=campaign, user=request.user).count(),
         **_current_from(extra.pop("posted", None)),
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
     return render(request, template, context)
+
+
+def _scenarios() -> list[Scenario]:
+    # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
+    return cache.get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
 
 
 def _current_from(posted: object) -> dict[str, object]:
