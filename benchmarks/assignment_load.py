@@ -98,7 +98,7 @@ class Annotator(threading.Thread):
     def run(self) -> None:
         headers = {"Referer": str(self.client.base_url)}
         # People do not start in the same millisecond: spread the first request over one pause.
-        time.sleep(random.uniform(0, 2 * self.pause))  # noqa: S311
+        time.sleep(random.uniform(0, 2 * self.pause))
         while time.monotonic() < self.until:
             started = time.perf_counter()
             page = self.client.get(f"/annotate/{self.campaign_id}/", headers={"HX-Request": "true"})
