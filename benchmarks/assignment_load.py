@@ -185,6 +185,8 @@ def main() -> None:
         [
             str(REPO / ".venv" / "bin" / "gunicorn"),
             "config.wsgi:application",
+            "-c",
+            "config/gunicorn.conf.py",
             "-b",
             f"127.0.0.1:{port}",
             "--workers",

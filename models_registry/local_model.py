@@ -230,6 +230,8 @@ DEMO_MODEL_NAME = "qwen2-5-coder-0-5b-local"
 DEMO_SOURCE_SET = "CValues responsibility prompts"
 DEMO_SAMPLE_SET = "CValues sample (demo)"
 DEMO_RUN_NAME = "Demo: local model on CValues prompts"
+DEMO_SAFETY_SET = "Demo safety prompts"
+DEMO_SAFETY_RUN_NAME = "Demo: local model on safety prompts"
 
 
 def prompts_spread_over_domains(*, prompt_set: PromptSet, size: int) -> list[Prompt]:
@@ -351,3 +353,22 @@ def local_model_demo_start(*, base_url: str, sample_size: int) -> DemoStart:
     run = generation_run_start(name=DEMO_RUN_NAME, prompt_set=sample_set, models=[model])
     queued = run.responses.filter(status__in=(Response.Status.PENDING, Response.Status.RUNNING)).count()
     return DemoStart(run=run, model=model, prompts=prompts, created=True, queued=queued)
+
+
+@transaction.atomic
+def local_model_safety_demo_start(*, model: RegisteredModel) -> GenerationRun | None:
+    """Start (once) the local model's run over the demo safety prompts; None without that set."""
+    prompt_set = PromptSet.objects.filter(name=DEMO_SAFETY_SET).first()
+    if prompt_set is None:
+        return None
+    run = (
+        GenerationRun.objects.filter(name=DEMO_SAFETY_RUN_NAME, prompt_set=prompt_set, target_models=model)
+        .exclude(status=GenerationRun.Status.CANCELLED)
+        .order_by("-created_at")
+        .first()
+    )
+    if run is not None:
+        if run.status == GenerationRun.Status.RUNNING:
+            generation_run_enqueue(run=run)
+        return run
+    return generation_run_start(name=DEMO_SAFETY_RUN_NAME, prompt_set=prompt_set, models=[model])

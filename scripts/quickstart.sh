@@ -41,7 +41,11 @@ PIDS="$PIDS $WORKER"
 echo "Celery worker started (pid $WORKER, log var/worker.log)."
 
 if [ "$LOCAL_MODEL" != 0 ]; then
-  if ! .venv/bin/python manage.py local_model_demo --base-url "http://127.0.0.1:${LOCAL_MODEL_PORT}/v1"; then
+  if .venv/bin/python manage.py local_model_demo --base-url "http://127.0.0.1:${LOCAL_MODEL_PORT}/v1"; then
+    # The campaigns need the answers: they open by themselves once the worker has fetched them.
+    .venv/bin/python manage.py demo_campaigns --wait 900 >var/demo_campaigns.log 2>&1 &
+    echo "Demo campaigns open when the local model has answered (log var/demo_campaigns.log)."
+  else
     echo "The local model demo did not start (see above and var/local_model.log); ValueLens runs without it." >&2
   fi
 fi

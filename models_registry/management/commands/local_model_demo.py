@@ -8,6 +8,7 @@ from models_registry.local_model import (
     DEMO_SAMPLE_SET,
     LocalModelError,
     local_model_demo_start,
+    local_model_safety_demo_start,
     server_wait_ready,
 )
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         try:
             server_wait_ready(base_url=base_url, timeout_s=timeout)
             demo = local_model_demo_start(base_url=base_url, sample_size=sample)
+            safety_run = local_model_safety_demo_start(model=demo.model)
         except LocalModelError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Registered {demo.model.name} at {demo.model.base_url}.")
@@ -45,4 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Run {demo.run.pk} {demo.run.name!r} already covers the {demo.prompts} prompts "
                 f"({demo.run.status}); {demo.queued} unfinished generations queued again."
+            )
+        if safety_run is not None:
+            self.stdout.write(
+                f"Run {safety_run.pk} {safety_run.name!r} covers the demo safety prompts ({safety_run.status})."
             )
