@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation.roles import user_is_admin
 from models_registry import selectors, services
 from models_registry.forms import GenerationRunForm
 from models_registry.models import GenerationRun, RegisteredModel, Response
@@ -16,7 +15,9 @@ from models_registry.providers import ProviderError
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not user_is_admin(request.user):
+    # A model permission, not a role: roles live downstream in annotation. The admin role's group
+    # holds it (annotation.services.roles_sync).
+    if not request.user.has_perm("models_registry.add_generationrun"):
         raise PermissionDenied("Only admins manage models and runs.")
 
 
