@@ -31,6 +31,10 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuelens}"
 export CELERY_BROKER_URL="${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}"
 
+# The checks below connect to the main database (pytest makes its own test_ database).
+psql "$(echo "$DATABASE_URL" | sed 's#/[^/]*$#/postgres#')" -Atqc "SELECT 1 FROM pg_database WHERE datname = '${DATABASE_URL##*/}'" | grep -q 1 \
+  || psql "$(echo "$DATABASE_URL" | sed 's#/[^/]*$#/postgres#')" -qc "CREATE DATABASE \"${DATABASE_URL##*/}\""
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run
