@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -221,6 +221,60 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_SUBMIT_POSTGRESQL = """
+WITH gone AS (
+    DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s RETURNING created_at
+), ins AS (
+    INSERT INTO annotation_judgement (
+        item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
+        none_good, rewrite, time_spent_ms, created_at, updated_at, previous_values)
+    SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
+        %(best)s, %(none_good)s, %(rewrite)s,
+        LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM
+            %(now)s - COALESCE((SELECT created_at FROM gone LIMIT 1), %(now)s)))))::integer,
+        %(now)s, %(now)s, '[]'::jsonb
+    FROM annotation_item i
+    WHERE i.id = %(item)s AND (EXISTS (SELECT 1 FROM gone) OR i.open_slots > 0)
+    ON CONFLICT (item_id, user_id) DO NOTHING
+    RETURNING id
+), counted AS (
+    UPDATE annotation_item SET
+        judgement_count = judgement_count + (SELECT count(*) FROM ins),
+        lease_count = lease_count - (SELECT count(*) FROM gone),
+        open_slots = open_slots + (SELECT count(*) FROM gone) - (SELECT count(*) FROM ins)
+    WHERE id = %(item)s AND (EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM gone))
+    RETURNING id
+)
+SELECT (SELECT id FROM ins)
+"""
+
+
+def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[str, Any]) -> int | None:
+    """Store a judgement in two statements; returns its id, or None when none was stored.
+
+    The item row is locked first (as assignment and reclaim do), so the second statement's
+    snapshot sees every lease and judgement committed before; the lease becomes the judgement
+    and the counters move in the same statement.
+    """
+    params = {
+        "item": item.pk,
+        "user": user.pk,
+        "safe": values.get("safe"),
+        "scenario": values["scenario"].pk if values.get("scenario") else None,
+        "response_type": values.get("response_type", ""),
+        "reason": values.get("reason", ""),
+        "score": values.get("score"),
+        "best": values.get("best_response_id"),
+        "none_good": values.get("none_good", False),
+        "rewrite": values.get("rewrite", ""),
+        "now": timezone.now(),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM annotation_item WHERE id = %s FOR UPDATE", [item.pk])
+        cursor.execute(_SUBMIT_POSTGRESQL, params)
+        return cursor.fetchone()[0]
+
+
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
@@ -230,16 +284,28 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
     """
     from annotation.assignment import item_judge_allowed
 
+    existing = Judgement.objects.filter(item=item, user=user).first()
+    if existing is not None:
+        return existing, False
+    campaign = item.campaign
+    if campaign.status != Campaign.Status.OPEN:
+        raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
+    if not item_judge_allowed(user=user, item=item):
+        raise JudgementRejected("You may not judge this item.")
+    values = _judgement_values(item, data)
+    if connection.vendor == "postgresql":
+        judgement_id = _judgement_insert_postgresql(item=item, user=user, values=values)
+        if judgement_id is not None:
+            return Judgement.objects.get(pk=judgement_id), True
+        existing = Judgement.objects.filter(item=item, user=user).first()
+        if existing is not None:
+            return existing, False
+        raise JudgementRejected("This item already has all its judgements; yours was not needed.")
     with transaction.atomic():
-        locked = Item.objects.select_for_update().select_related("campaign").get(pk=item.pk)
+        locked = Item.objects.select_for_update().get(pk=item.pk)
         existing = Judgement.objects.filter(item=locked, user=user).first()
         if existing is not None:
             return existing, False
-        if locked.campaign.status != Campaign.Status.OPEN:
-            raise JudgementRejected(f"The campaign is {locked.campaign.status}; nothing was saved.")
-        if not item_judge_allowed(user=user, item=locked):
-            raise JudgementRejected("You may not judge this item.")
-        values = _judgement_values(locked, data)
         lease = Lease.objects.filter(item=locked, user=user).first()
         if lease is None and locked.open_slots == 0:
             raise JudgementRejected("This item already has all its judgements; yours was not needed.")
@@ -256,7 +322,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
                 judgement_count=F("judgement_count") + 1, open_slots=F("open_slots") - 1
             )
         judgement = Judgement.objects.create(
-            item=locked, user=user, campaign=locked.campaign, time_spent_ms=time_spent_ms, **values
+            item=locked, user=user, campaign=campaign, time_spent_ms=time_spent_ms, **values
         )
         return judgement, True
 
