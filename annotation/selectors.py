@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from annotation.assignment import campaign_judge_allowed, items_open_to
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import Campaign, Item, Judgement, Lease
 
 
 @dataclass
@@ -94,8 +95,4 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
 
 
 def _live_leases(campaign: Campaign) -> int:
-    from django.utils import timezone
-
-    from annotation.models import Lease
-
     return Lease.objects.filter(campaign=campaign, expires_at__gt=timezone.now()).count()
