@@ -78,6 +78,17 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
+def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> HttpResponse:
+    """After a submit or a skip: the next item in the same response (htmx), or back to the page."""
+    if not request.htmx:
+        return redirect("annotation:workspace", campaign_id=campaign.pk)
+    try:
+        following = assignment_next_for(user=request.user, campaign=campaign)
+    except AssignmentRefused as refused:
+        return _pane(request, campaign, None, notice=str(refused))
+    return _pane(request, campaign, following, notice=notice)
+
+
 @login_required
 def annotator_home(request: HttpRequest) -> HttpResponse:
     return render(request, "annotation/home.html", {"rows": selectors.campaigns_for_annotator(request.user)})
@@ -108,15 +119,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
         return _pane(
             request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
         )
-    if not request.htmx:
-        return redirect("annotation:workspace", campaign_id=campaign.pk)
-    try:
-        following = assignment_next_for(user=request.user, campaign=campaign)
-    except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused))
-    return _pane(
-        request, campaign, following, notice="Saved." if created else "Already saved: it was stored once."
-    )
+    return _after_action(request, campaign, "Saved." if created else "Already saved: it was stored once.")
 
 
 @login_required
@@ -125,13 +128,7 @@ def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
     item = _item_for_judge(request, campaign, item_id)
     item_skip(user=request.user, item=item)
-    if not request.htmx:
-        return redirect("annotation:workspace", campaign_id=campaign.pk)
-    try:
-        following = assignment_next_for(user=request.user, campaign=campaign)
-    except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused))
-    return _pane(request, campaign, following, notice="Skipped.")
+    return _after_action(request, campaign, "Skipped.")
 
 
 @login_required
