@@ -210,6 +210,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "models_registry.tasks.generation_runs_reconcile",
         "schedule": 60.0,
     },
+    "leases-reclaim-expired": {
+        "task": "annotation.tasks.leases_reclaim_expired",
+        "schedule": 60.0,
+    },
+    "figure-snapshots-refresh": {
+        "task": "evaluation.tasks.figure_snapshots_refresh",
+        "schedule": 60.0,
+    },
 }
 
 # Generation: a task carries a batch of generations; within it, requests run concurrently up to
