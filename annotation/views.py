@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,7 +62,7 @@ def _pane(request: HttpRequest, campaign: Campaign, item: Item | None, **extra: 
 
 def _scenarios() -> list[Scenario]:
     # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
-    return cache.get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
+    return caches["process"].get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
 
 
 def _current_from(posted: object) -> dict[str, object]:

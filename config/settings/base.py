@@ -101,6 +101,9 @@ DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The standard model backend, loading the user's roles in the same query (annotation/backends.py).
+AUTHENTICATION_BACKENDS = ["annotation.backends.RoleAwareModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -140,7 +143,12 @@ IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 
 # Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is per process.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Small, rarely edited lists read on every judging page (the risk scenarios): a process may
+    # hold them for a minute without asking the shared cache.
+    "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
+}
 # Sessions are read on every request: cached_db reads them from the cache and keeps the database
 # copy, so a cache flush logs nobody out.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
