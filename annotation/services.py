@@ -16,7 +16,7 @@ from django.utils import timezone
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, ResponseType
 from annotation.roles import Role
 from models_registry.models import Response
-from prompts.models import Domain, Scenario
+from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -111,7 +111,10 @@ def campaign_create(
         lease_minutes=lease_minutes,
         created_by=user,
     )
-    rows = responses.filter(status=Response.Status.SUCCEEDED)
+    # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
+        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+    )
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
     rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(
