@@ -17,5 +17,6 @@ urlpatterns = [
     path("generation/", include("models_registry.urls")),
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

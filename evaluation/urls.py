@@ -1,0 +1,26 @@
+from django.urls import path
+
+from evaluation import multichoice_views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("multichoice/", multichoice_views.run_list, name="mc_runs"),
+    path("multichoice/new/", multichoice_views.run_create, name="mc_run_create"),
+    path(
+        "multichoice/human-vs-automatic/",
+        multichoice_views.human_vs_automatic,
+        name="mc_human_vs_automatic",
+    ),
+    path("multichoice/<int:run_id>/", multichoice_views.run_detail, name="mc_run"),
+    path("multichoice/<int:run_id>/review/", multichoice_views.review_queue, name="mc_review"),
+    path(
+        "multichoice/<int:run_id>/review/<int:response_id>/",
+        multichoice_views.review_set,
+        name="mc_review_set",
+    ),
+    path(
+        "multichoice/<int:run_id>/export/<slug:model_name>.jsonl",
+        multichoice_views.run_export,
+        name="mc_export",
+    ),
+]
