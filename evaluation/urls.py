@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import multichoice_views
+from evaluation import api, multichoice_views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -22,5 +22,10 @@ urlpatterns = [
         "multichoice/<int:run_id>/export/<slug:model_name>.jsonl",
         multichoice_views.run_export,
         name="mc_export",
+    ),
+    path(
+        "multichoice/<int:run_id>/metrics.json",
+        api.MultiChoiceRunMetricsApi.as_view(),
+        name="mc_run_metrics",
     ),
 ]

@@ -35,6 +35,7 @@ def page_urls(run: MultiChoiceRun) -> tuple[list[str], str]:
         reverse("evaluation:mc_review", args=[run.pk]),
         reverse("evaluation:mc_human_vs_automatic"),
         reverse("evaluation:mc_export", args=[run.pk, "stub-model"]),
+        reverse("evaluation:mc_run_metrics", args=[run.pk]),
     ], reverse("evaluation:mc_review_set", args=[run.pk, entry.response.pk])
 
 
@@ -192,3 +193,16 @@ def test_reviewers_and_admins_find_the_pages_from_the_menu(client, reviewer, cro
 
     client.force_login(crowdworker)
     assert reverse("evaluation:mc_runs") not in client.get("/").text
+
+
+def test_a_reviewer_reads_the_runs_metrics_as_json(client, reviewer, run):
+    client.force_login(reviewer)
+
+    data = client.get(reverse("evaluation:mc_run_metrics", args=[run.pk])).json()
+
+    assert data["comparable_with_cvalues"] is True
+    [model] = data["models"]
+    assert model["acc"]["value"] == 0.5
+    assert model["acc"]["ci_low"] < 0.5 < model["acc"]["ci_high"]
+    assert model["counts"]["Need_Check"] == 1
+    assert model["by_difficulty"]["hard"]["pair_acc"]["value"] == 0.0
