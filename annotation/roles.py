@@ -38,3 +38,8 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
 
 def user_is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     return Role.ADMIN in user_roles(user)
+
+
+def user_can_review(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Reviewers and admins read judgements, results and agreement; annotators do not."""
+    return bool({Role.REVIEWER, Role.ADMIN} & user_roles(user))

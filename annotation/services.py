@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, ResponseType
+from annotation.prepared import PreparedStatement, statements_execute
 from annotation.roles import Role
 from models_registry.models import Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Scenario
@@ -224,7 +225,12 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_SUBMIT_POSTGRESQL = """
+_ITEM_LOCK = PreparedStatement(
+    name="valuelens_item_lock",
+    sql="SELECT 1 FROM annotation_item WHERE id = %(item)s FOR UPDATE",
+    types={"item": "bigint"},
+)
+_SUBMIT_SQL = """
 WITH gone AS (
     DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s RETURNING created_at
 ), ins AS (
@@ -239,7 +245,7 @@ WITH gone AS (
     FROM annotation_item i
     WHERE i.id = %(item)s AND (EXISTS (SELECT 1 FROM gone) OR i.open_slots > 0)
     ON CONFLICT (item_id, user_id) DO NOTHING
-    RETURNING id
+    RETURNING id, time_spent_ms
 ), counted AS (
     UPDATE annotation_item SET
         judgement_count = judgement_count + (SELECT count(*) FROM ins),
@@ -248,17 +254,36 @@ WITH gone AS (
     WHERE id = %(item)s AND (EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM gone))
     RETURNING id
 )
-SELECT (SELECT id FROM ins)
+SELECT id, time_spent_ms FROM ins
 """
+_SUBMIT = PreparedStatement(
+    name="valuelens_judgement_submit",
+    sql=_SUBMIT_SQL,
+    types={
+        "item": "bigint",
+        "user": "integer",
+        "safe": "boolean",
+        "scenario": "bigint",
+        "response_type": "text",
+        "reason": "text",
+        "score": "integer",
+        "best": "bigint",
+        "none_good": "boolean",
+        "rewrite": "text",
+        "now": "timestamptz",
+    },
+)
 
 
-def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[str, Any]) -> int | None:
-    """Store a judgement in two statements; returns its id, or None when none was stored.
+def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[str, Any]) -> Judgement | None:
+    """Store a judgement in one round trip; returns it, or None when none was stored.
 
-    The item row is locked first (as assignment and reclaim do), so the second statement's
-    snapshot sees every lease and judgement committed before; the lease becomes the judgement
-    and the counters move in the same statement.
+    The two (prepared) statements travel in one query string, which PostgreSQL runs as one transaction
+    (or as part of the caller's). The first locks the item row (as assignment and reclaim do);
+    the second takes its snapshot after that lock, so it sees every lease and judgement
+    committed before, and turns the lease into the judgement and moves the counters at once.
     """
+    now = timezone.now()
     params = {
         "item": item.pk,
         "user": user.pk,
@@ -270,36 +295,57 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "best": values.get("best_response_id"),
         "none_good": values.get("none_good", False),
         "rewrite": values.get("rewrite", ""),
-        "now": timezone.now(),
+        "now": now,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM annotation_item WHERE id = %s FOR UPDATE", [item.pk])
-        cursor.execute(_SUBMIT_POSTGRESQL, params)
-        return cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        statements_execute(cursor, [(_ITEM_LOCK, {"item": item.pk}), (_SUBMIT, params)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    judgement_id, time_spent_ms = row
+    return Judgement(
+        id=judgement_id,
+        item=item,
+        user=user,
+        campaign=item.campaign,
+        time_spent_ms=time_spent_ms,
+        created_at=now,
+        updated_at=now,
+        previous_values=[],
+        **values,
+    )
+
+
+def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, Any]) -> dict[str, Any]:
+    from annotation.assignment import item_judge_allowed
+
+    campaign = item.campaign
+    if campaign.status != Campaign.Status.OPEN:
+        raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
+    if not item_judge_allowed(user=user, item=item):
+        raise JudgementRejected("You may not judge this item.")
+    return _judgement_values(item, data)
 
 
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
     A second submit of the same item by the same person (two tabs, a retry) returns the first
-    judgement unchanged. A lease that expired is still honoured while the item has a free slot;
-    an item never gets more than N judgements.
+    judgement unchanged, even when the campaign closed in between. A lease that expired is still
+    honoured while the item has a free slot; an item never gets more than N judgements.
     """
-    from annotation.assignment import item_judge_allowed
-
-    existing = Judgement.objects.filter(item=item, user=user).first()
-    if existing is not None:
-        return existing, False
-    campaign = item.campaign
-    if campaign.status != Campaign.Status.OPEN:
-        raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
-    if not item_judge_allowed(user=user, item=item):
-        raise JudgementRejected("You may not judge this item.")
-    values = _judgement_values(item, data)
+    try:
+        values = _judgement_values_checked(user=user, item=item, data=data)
+    except JudgementRejected:
+        existing = Judgement.objects.filter(item=item, user=user).first()
+        if existing is not None:
+            return existing, False
+        raise
     if connection.vendor == "postgresql":
-        judgement_id = _judgement_insert_postgresql(item=item, user=user, values=values)
-        if judgement_id is not None:
-            return Judgement.objects.get(pk=judgement_id), True
+        # The insert itself tells a repeat (ON CONFLICT) from a first submit: no lookup before it.
+        stored = _judgement_insert_postgresql(item=item, user=user, values=values)
+        if stored is not None:
+            return stored, True
         existing = Judgement.objects.filter(item=item, user=user).first()
         if existing is not None:
             return existing, False
@@ -325,7 +371,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
                 judgement_count=F("judgement_count") + 1, open_slots=F("open_slots") - 1
             )
         judgement = Judgement.objects.create(
-            item=locked, user=user, campaign=campaign, time_spent_ms=time_spent_ms, **values
+            item=locked, user=user, campaign=item.campaign, time_spent_ms=time_spent_ms, **values
         )
         return judgement, True
 

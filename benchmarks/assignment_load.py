@@ -35,8 +35,10 @@ def free_port() -> int:
 
 def seed(items: int, annotators: int) -> tuple[int, list[str]]:
     """Prompts, responses and a safety campaign of `items` items; one session per annotator."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
 
     from annotation.models import Campaign
@@ -77,6 +79,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
     with connection.cursor() as cur:
         cur.execute("VACUUM (ANALYZE)")
         cur.execute("CHECKPOINT")
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     sessions = []
     for i in range(annotators):
         user = user_create(username=f"load-{i}", password="unused-here", roles=[Role.CROWDWORKER])
@@ -168,6 +171,8 @@ def main() -> None:
     args = parser.parse_args()
 
     db_url = scratch_database("valuelens_bench_assignment")
+    # Sessions live in Redis as in production (docker-compose sets the same).
+    os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
     django_setup(db_url)
     campaign_id, sessions = seed(args.items, args.annotators + args.saturation_annotators)
 

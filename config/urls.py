@@ -18,5 +18,6 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""JSON for scripts and dashboards: a multi-choice run's metrics (reviewers and admins)."""
+"""The dashboards' figures as JSON: the same snapshots, the same filters, the same permissions."""
 
 from __future__ import annotations
 
@@ -6,21 +6,86 @@ import math
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from rest_framework.permissions import BasePermission
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
 from rest_framework.request import Request
-from rest_framework.response import Response as ApiResponse
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.roles import Role, user_roles
-from evaluation.models import MultiChoiceRun
+from annotation.models import Campaign
+from annotation.roles import user_can_review
+from evaluation import services
+from evaluation.forms import FigureFilterForm
+from evaluation.models import FigureSnapshot, MultiChoiceRun
 from evaluation.multichoice_selectors import multichoice_run_results
 from metrics.multichoice import MultiChoiceScores
 from metrics.scores import Estimate
 
 
-class IsReviewerOrAdmin(BasePermission):
+class ReviewerOrAdmin(permissions.BasePermission):
+    message = "Results and agreement are for reviewers and admins."
+
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(user_roles(request.user) & {Role.ADMIN, Role.REVIEWER})
+        return user_can_review(request.user)
+
+
+class FigureSnapshotSerializer(serializers.ModelSerializer):
+    figures = serializers.JSONField(source="payload", read_only=True)
+
+    class Meta:
+        model = FigureSnapshot
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "scope",
+            "computed_at",
+            "judgements",
+            "compute_ms",
+            "error",
+            "figures",
+        ]
+
+
+FILTERS = [
+    OpenApiParameter(
+        "campaigns", OpenApiTypes.INT, many=True, description="Campaign ids; none: every campaign."
+    ),
+    OpenApiParameter("model", OpenApiTypes.INT, description="Registered model id."),
+    OpenApiParameter("domain", OpenApiTypes.INT, description="Domain id."),
+    OpenApiParameter("scenario", OpenApiTypes.INT, description="Risk scenario id."),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="Judged on or after this day."),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="Judged on or before this day."),
+]
+
+
+class _FiguresView(APIView):
+    permission_classes = [permissions.IsAuthenticated, ReviewerOrAdmin]
+    kind = ""
+
+    @extend_schema(
+        parameters=FILTERS,
+        responses={200: FigureSnapshotSerializer, 202: FigureSnapshotSerializer},
+        description="200 with the figures once a worker computed them; 202 while it computes (ask again).",
+    )
+    def get(self, request: Request, campaign_id: int | None = None) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
+        form = FigureFilterForm(request.query_params or None, campaign=campaign)
+        if form.errors:
+            return Response({"errors": form.errors.get_json_data()}, status=400)
+        snapshot = services.figure_snapshot_request(kind=self.kind, scope=form.scope())
+        if snapshot.status == FigureSnapshot.Status.READY or snapshot.payload is not None:
+            return Response(FigureSnapshotSerializer(snapshot).data)
+        return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
+
+
+class ResultsApi(_FiguresView):
+    kind = FigureSnapshot.Kind.RESULTS
+
+
+class AgreementApi(_FiguresView):
+    kind = FigureSnapshot.Kind.AGREEMENT
 
 
 def _estimate(estimate: Estimate) -> dict[str, Any]:
@@ -47,11 +112,14 @@ def _scores(scores: MultiChoiceScores) -> dict[str, Any]:
 
 
 class MultiChoiceRunMetricsApi(APIView):
-    permission_classes = [IsReviewerOrAdmin]
+    """A multi-choice run's scores per model, overall, per domain and per difficulty."""
 
-    def get(self, request: Request, run_id: int) -> ApiResponse:
+    permission_classes = [permissions.IsAuthenticated, ReviewerOrAdmin]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, run_id: int) -> Response:
         run = get_object_or_404(MultiChoiceRun, pk=run_id)
-        return ApiResponse(
+        return Response(
             {
                 "run": run.pk,
                 "name": run.name,

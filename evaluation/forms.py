@@ -2,10 +2,59 @@ from __future__ import annotations
 
 from django import forms
 
+from annotation.models import Campaign
 from evaluation.models import MultiChoiceVariant
+from evaluation.selectors import FigureScope
 from metrics.multichoice import REVIEW_CHOICES
 from models_registry.models import RegisteredModel
-from prompts.models import Domain, PromptSet
+from prompts.models import Domain, PromptSet, Scenario
+
+
+class FigureFilterForm(forms.Form):
+    """Filters of the results and agreement pages; every field is optional."""
+
+    campaigns = forms.ModelMultipleChoiceField(
+        queryset=Campaign.objects.all(), required=False, help_text="None chosen: every campaign."
+    )
+    model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(), required=False, empty_label="any model"
+    )
+    domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, empty_label="any domain")
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.all(), required=False, empty_label="any scenario"
+    )
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Judged from"
+    )
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to")
+
+    def __init__(self, *args: object, campaign: Campaign | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.campaign = campaign
+        if campaign is not None:
+            del self.fields["campaigns"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The first day comes after the last one.")
+        return data
+
+    def scope(self) -> FigureScope:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.campaign is not None:
+            campaign_ids: tuple[int, ...] = (self.campaign.pk,)
+        else:
+            campaign_ids = tuple(c.pk for c in data.get("campaigns") or ())
+        return FigureScope(
+            campaign_ids=campaign_ids,
+            model_id=data["model"].pk if data.get("model") else None,
+            domain_id=data["domain"].pk if data.get("domain") else None,
+            scenario_id=data["scenario"].pk if data.get("scenario") else None,
+            since=data.get("since"),
+            until=data.get("until"),
+        )
 
 
 class MultiChoiceRunForm(forms.Form):

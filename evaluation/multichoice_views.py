@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation.roles import Role, user_is_admin, user_roles
+from annotation.roles import user_can_review, user_is_admin
 from evaluation import multichoice_selectors as selectors
 from evaluation import multichoice_services as services
 from evaluation.forms import MultiChoiceReviewForm, MultiChoiceRunForm
@@ -23,7 +23,7 @@ from models_registry.selectors import run_progress
 
 
 def _require_reviewer(request: HttpRequest) -> None:
-    if not user_roles(request.user) & {Role.ADMIN, Role.REVIEWER}:
+    if not user_can_review(request.user):
         raise PermissionDenied("Only reviewers and admins see the multi-choice evaluation.")
 
 

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from evaluation import api, multichoice_views
+from evaluation import multichoice_views, views
 
 app_name = "evaluation"
 urlpatterns = [
+    path("results/", views.results, name="results"),
+    path("agreement/", views.agreement, name="agreement"),
+    path("campaigns/<int:campaign_id>/results/", views.results, name="campaign_results"),
+    path("campaigns/<int:campaign_id>/agreement/", views.agreement, name="campaign_agreement"),
+    path("snapshots/<int:snapshot_id>/recompute/", views.snapshot_recompute, name="snapshot_recompute"),
+    path("items/<int:item_id>/", views.item_detail, name="item_detail"),
     path("multichoice/", multichoice_views.run_list, name="mc_runs"),
     path("multichoice/new/", multichoice_views.run_create, name="mc_run_create"),
     path(
@@ -22,10 +28,5 @@ urlpatterns = [
         "multichoice/<int:run_id>/export/<slug:model_name>.jsonl",
         multichoice_views.run_export,
         name="mc_export",
-    ),
-    path(
-        "multichoice/<int:run_id>/metrics.json",
-        api.MultiChoiceRunMetricsApi.as_view(),
-        name="mc_run_metrics",
     ),
 ]

@@ -35,10 +35,12 @@ if [ "$LOCAL_MODEL" != 0 ]; then
   echo "Local model server starting (pid $!, log var/local_model.log)."
 fi
 
-.venv/bin/celery -A config worker --loglevel INFO --pool threads --concurrency 8 >var/worker.log 2>&1 &
+# -B runs the periodic tasks (expired leases, stale generations, dashboard refresh) in the worker.
+.venv/bin/celery -A config worker -B --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+  --loglevel INFO --pool threads --concurrency 8 >var/worker.log 2>&1 &
 WORKER=$!
 PIDS="$PIDS $WORKER"
-echo "Celery worker started (pid $WORKER, log var/worker.log)."
+echo "Celery worker with beat started (pid $WORKER, log var/worker.log)."
 
 if [ "$LOCAL_MODEL" != 0 ]; then
   if .venv/bin/python manage.py local_model_demo --base-url "http://127.0.0.1:${LOCAL_MODEL_PORT}/v1"; then

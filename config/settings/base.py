@@ -95,6 +95,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# The assignment and submit statements are prepared once per connection (annotation/prepared.py);
+# turn off behind PgBouncer in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -134,6 +138,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=512 * 1024 * 1024)
 IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+
+# Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions are read on every request: cached_db reads them from the cache and keeps the database
+# copy, so a cache flush logs nobody out.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
@@ -198,6 +208,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "generation-runs-reconcile": {
         "task": "models_registry.tasks.generation_runs_reconcile",
+        "schedule": 60.0,
+    },
+    "leases-reclaim-expired": {
+        "task": "annotation.tasks.leases_reclaim_expired",
+        "schedule": 60.0,
+    },
+    "figure-snapshots-refresh": {
+        "task": "evaluation.tasks.figure_snapshots_refresh",
         "schedule": 60.0,
     },
 }

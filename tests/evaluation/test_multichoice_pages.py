@@ -35,7 +35,7 @@ def page_urls(run: MultiChoiceRun) -> tuple[list[str], str]:
         reverse("evaluation:mc_review", args=[run.pk]),
         reverse("evaluation:mc_human_vs_automatic"),
         reverse("evaluation:mc_export", args=[run.pk, "stub-model"]),
-        reverse("evaluation:mc_run_metrics", args=[run.pk]),
+        reverse("api:multichoice_run", args=[run.pk]),
     ], reverse("evaluation:mc_review_set", args=[run.pk, entry.response.pk])
 
 
@@ -198,7 +198,7 @@ def test_reviewers_and_admins_find_the_pages_from_the_menu(client, reviewer, cro
 def test_a_reviewer_reads_the_runs_metrics_as_json(client, reviewer, run):
     client.force_login(reviewer)
 
-    data = client.get(reverse("evaluation:mc_run_metrics", args=[run.pk])).json()
+    data = client.get(reverse("api:multichoice_run", args=[run.pk])).json()
 
     assert data["comparable_with_cvalues"] is True
     [model] = data["models"]

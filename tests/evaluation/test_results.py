@@ -2,21 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item
 from annotation.roles import Role
-from annotation.services import judgement_submit
 from evaluation.selectors import responsibility_results, safety_results
 from prompts.models import Prompt, Scenario
+from tests.evaluation.helpers import judge
 
 pytestmark = pytest.mark.django_db
-
-
-def judge(users, campaign, verdicts_by_prompt: dict[str, list[dict]]) -> None:
-    """Each user judges every item once, with the values given for that item's prompt."""
-    for index, user in enumerate(users):
-        while (item := assignment_next_for(user=user, campaign=campaign)) is not None:
-            judgement_submit(user=user, item=item, data=verdicts_by_prompt[item.prompt.text][index])
 
 
 def test_the_safety_score_is_the_share_of_items_the_majority_judged_safe(make_campaign, make_user):

@@ -1,0 +1,117 @@
+"""Writes for evaluation: figure snapshots, computed off the request path by a worker."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation.models import FigureSnapshot
+from evaluation.selectors import FIGURES, FigureScope, scope_source_marker
+
+logger = logging.getLogger(__name__)
+
+# Snapshots someone looked at within this window are kept fresh by the beat task.
+REFRESH_WINDOW = timedelta(hours=24)
+# A compute that has run this long died with its worker: start it again.
+RUNNING_STALE_AFTER = timedelta(minutes=30)
+# Marking a snapshot as viewed is a write: once a minute is plenty.
+VIEWED_RESOLUTION = timedelta(minutes=1)
+
+
+def _enqueue(snapshot_id: int) -> None:
+    from evaluation.tasks import figure_snapshot_compute
+
+    transaction.on_commit(lambda: figure_snapshot_compute.delay(snapshot_id))
+
+
+def figure_snapshot_request(*, kind: str, scope: FigureScope) -> FigureSnapshot:
+    """The snapshot of these figures, created and queued for a worker when there is none (or the
+    last attempt failed). The caller shows whatever state it is in; it never computes."""
+    snapshot, created = FigureSnapshot.objects.get_or_create(
+        kind=kind, key=scope.key(kind), defaults={"scope": scope.as_dict()}
+    )
+    now = timezone.now()
+    if created:
+        _enqueue(snapshot.pk)
+    elif snapshot.status == FigureSnapshot.Status.FAILED:
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(
+            status=FigureSnapshot.Status.PENDING, viewed_at=now
+        )
+        snapshot.status = FigureSnapshot.Status.PENDING
+        _enqueue(snapshot.pk)
+    elif now - snapshot.viewed_at > VIEWED_RESOLUTION:
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
+    return snapshot
+
+
+def figure_snapshot_recompute(*, snapshot: FigureSnapshot) -> FigureSnapshot:
+    """Queue a fresh computation (the Recompute button); the current figures stay shown meanwhile."""
+    if snapshot.status not in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING)
+        snapshot.status = FigureSnapshot.Status.PENDING
+        _enqueue(snapshot.pk)
+    return snapshot
+
+
+def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
+    """Compute a snapshot's figures from the judgements and store them with when and from what."""
+    snapshot = FigureSnapshot.objects.filter(pk=snapshot_id).first()
+    if snapshot is None:
+        return None
+    FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.RUNNING)
+    scope = FigureScope.from_dict(snapshot.scope)
+    started = time.perf_counter()
+    try:
+        marker, judgements = scope_source_marker(scope)
+        payload = FIGURES[snapshot.kind](scope)
+    except Exception as failure:
+        logger.exception("figure snapshot %s failed", snapshot.pk)
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(
+            status=FigureSnapshot.Status.FAILED, error=f"{type(failure).__name__}: {failure}"[:2000]
+        )
+        raise
+    snapshot.payload = payload
+    snapshot.source_marker = marker
+    snapshot.judgements = judgements
+    snapshot.compute_ms = int((time.perf_counter() - started) * 1000)
+    snapshot.computed_at = timezone.now()
+    snapshot.status = FigureSnapshot.Status.READY
+    snapshot.error = ""
+    snapshot.save(
+        update_fields=[
+            "payload",
+            "source_marker",
+            "judgements",
+            "compute_ms",
+            "computed_at",
+            "status",
+            "error",
+        ]
+    )
+    return snapshot
+
+
+def figure_snapshots_refresh() -> int:
+    """Queue the snapshots someone looked at recently whose judgements changed since they were
+    computed (beat runs this every minute); returns how many were queued."""
+    now = timezone.now()
+    queued = 0
+    for snapshot in FigureSnapshot.objects.filter(viewed_at__gte=now - REFRESH_WINDOW).only(
+        "id", "scope", "status", "source_marker", "computed_at", "requested_at"
+    ):
+        if snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
+            since = snapshot.computed_at or snapshot.requested_at
+            if now - since < RUNNING_STALE_AFTER:
+                continue
+        elif snapshot.status == FigureSnapshot.Status.READY:
+            marker, _ = scope_source_marker(FigureScope.from_dict(snapshot.scope))
+            if marker == snapshot.source_marker:
+                continue
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING)
+        _enqueue(snapshot.pk)
+        queued += 1
+    return queued

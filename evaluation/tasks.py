@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from evaluation import services
+
+
+@shared_task(ignore_result=True)
+def figure_snapshot_compute(snapshot_id: int) -> None:
+    services.figure_snapshot_compute(snapshot_id=snapshot_id)
+
+
+@shared_task(ignore_result=True)
+def figure_snapshots_refresh() -> None:
+    services.figure_snapshots_refresh()
