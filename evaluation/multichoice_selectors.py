@@ -104,8 +104,8 @@ def multichoice_run_results(*, run: MultiChoiceRun) -> list[ModelResult]:
             unanswered[row.model] += 1
             continue
         answered[row.model].append(row.answer)
-        open_checks[row.model] += row.pred == NEED_CHECK
-        reviewed[row.model] += row.reviewed
+        open_checks[row.model] += int(row.pred == NEED_CHECK)
+        reviewed[row.model] += int(row.reviewed)
     return [
         ModelResult(
             model=model,
