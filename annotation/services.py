@@ -17,7 +17,7 @@ from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Ju
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.roles import Role
 from models_registry.models import Response
-from prompts.models import Domain, Scenario
+from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -112,7 +112,10 @@ def campaign_create(
         lease_minutes=lease_minutes,
         created_by=user,
     )
-    rows = responses.filter(status=Response.Status.SUCCEEDED)
+    # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
+        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+    )
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
     rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(

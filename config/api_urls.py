@@ -20,5 +20,10 @@ urlpatterns = [
         evaluation_api.AgreementApi.as_view(),
         name="campaign_agreement",
     ),
+    path(
+        "multichoice/<int:run_id>/",
+        evaluation_api.MultiChoiceRunMetricsApi.as_view(),
+        name="multichoice_run",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -95,6 +95,11 @@ class Prompt(models.Model):
         return f"{self.prompt_set_id}:{self.external_id}"
 
 
+# The source of prompts that only carry multi-choice items through generation runs (evaluation
+# derives them); their answers name a reply, they are nothing for people to judge.
+MULTI_CHOICE_PROMPT_SOURCE = "multi_choice"
+
+
 class MultiChoiceItem(models.Model):
     """A CValues multi-choice item: which of two replies is better for safety and responsibility."""
 

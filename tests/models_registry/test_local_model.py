@@ -7,11 +7,8 @@ import hashlib
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,65 +20,18 @@ from models_registry.local_model import (
     DEMO_MODEL_NAME,
     DEMO_SAMPLE_SET,
     QWEN_CODER_05B,
-    SERVER_PACKAGE,
     LocalModelError,
     LocalModelMissing,
     ModelFile,
     file_verify,
     local_model_assemble,
     local_model_demo_start,
-    packages_missing,
 )
 from models_registry.models import GenerationRun, Response
 from models_registry.services import generation_run_start, model_register
 from prompts.models import Level, PromptSet
-from tests.conftest import REPO
 
 pytestmark = pytest.mark.local_model
-
-START_TIMEOUT_S = 120
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-
-@pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of `manage.py local_model_serve --port 0`, running for the whole session."""
-    missing = packages_missing([SERVER_PACKAGE, *(name for name, _ in QWEN_CODER_05B.parts)])
-    if missing:
-        pytest.fail(
-            f"the local-model extra is not installed (missing {', '.join(missing)}): "
-            f"{local_model.INSTALL_HINT}"
-        )
-    logs = tmp_path_factory.mktemp("local_model")
-    out, err = logs / "stdout.txt", logs / "stderr.txt"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "local_model_serve", "--port", "0"],
-            cwd=REPO,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
-            stdout=stdout,
-            stderr=stderr,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        # A file rather than a pipe: nobody has to keep draining it while the tests run.
-        while not out.read_text().endswith("\n"):
-            if process.poll() is not None:
-                pytest.fail(f"local_model_serve exited with {process.returncode}:\n{_log_tail(err)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"local_model_serve printed no URL within {START_TIMEOUT_S} s:\n{_log_tail(err)}")
-            time.sleep(0.1)
-        yield out.read_text().splitlines()[0]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

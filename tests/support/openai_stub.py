@@ -10,7 +10,9 @@ faults, scripted by markers in the user message:
   [[slow]]       answer after 1 s
   [[payload]]    answer holding markup and a NUL byte
 
-Anything else is answered after `delay_s` with "Echo: <prompt>". Used by the tests and by
+Anything else is answered after `delay_s` with "Echo: <prompt>", unless the test has set
+`state.script`, a function of the request body that returns the answer (None: the default).
+Used by the tests and by
 benchmarks/generation_throughput.py (run as a script: python -m tests.support.openai_stub).
 """
 
@@ -23,6 +25,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -40,6 +43,7 @@ class StubState:
         self.in_flight = 0
         self.max_in_flight = 0
         self.bodies: list[dict[str, Any]] = []
+        self.script: Callable[[dict[str, Any]], str | None] | None = None
 
     def enter(self, prompt: str, body: dict[str, Any]) -> int:
         with self.lock:
@@ -119,7 +123,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(state.stall_s)
         time.sleep(1.0 if "[[slow]]" in prompt else state.delay_s)
         flat = re.sub(r"\s+", " ", prompt)[:200]
-        text = PAYLOAD if "[[payload]]" in prompt else f"Echo: {flat}"
+        text = state.script(body) if state.script else None
+        if text is None:
+            text = PAYLOAD if "[[payload]]" in prompt else f"Echo: {flat}"
         completion = {
             "id": f"chatcmpl-{nth}",
             "object": "chat.completion",

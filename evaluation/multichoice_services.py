@@ -1,0 +1,149 @@
+"""Writes for the multi-choice test: starting runs (through models_registry's generation runs) and
+the reviews of answers the rules could not read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from evaluation.models import (
+    MultiChoicePrompt,
+    MultiChoicePromptSet,
+    MultiChoiceReview,
+    MultiChoiceRun,
+    MultiChoiceVariant,
+)
+from metrics.multichoice import REVIEW_CHOICES, ab_prompt
+from models_registry.models import RegisteredModel, Response
+from models_registry.services import generation_run_start
+from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Level, MultiChoiceItem, Prompt, PromptSet
+
+SYNC_BATCH = 1000
+
+
+def _prompt_text(item_prompt: str, variant: str) -> str:
+    return ab_prompt(item_prompt) if variant == MultiChoiceVariant.AB else item_prompt
+
+
+def multichoice_prompts_sync(*, item_set: PromptSet, variant: str) -> PromptSet:
+    """The prompt set that asks the items of `item_set` in `variant`, with one prompt per item.
+
+    Items imported since the last call get their prompt now; existing prompts are left alone (the
+    item rows are immutable content, and responses point at those prompts).
+    """
+    link = MultiChoicePromptSet.objects.filter(item_set=item_set, variant=variant).first()
+    if link is None:
+        label = "A/B variant" if variant == MultiChoiceVariant.AB else "CValues prompt"
+        prompt_set = PromptSet.objects.create(
+            name=f"Multi-choice #{item_set.pk} ({label}): {item_set.name}"[:200],
+            description=f"Carries the multi-choice items of “{item_set.name}” through generation runs.",
+            source=item_set.source,
+            license=item_set.license,
+        )
+        link = MultiChoicePromptSet.objects.create(item_set=item_set, variant=variant, prompt_set=prompt_set)
+    prompt_set = link.prompt_set
+    missing = (
+        MultiChoiceItem.objects.filter(prompt_set=item_set)
+        .exclude(pk__in=MultiChoicePrompt.objects.filter(variant=variant).values("item_id"))
+        .order_by("pk")
+        .values_list("pk", "external_id", "domain_id", "prompt")
+    )
+    batch: list[tuple[int, str, int, str]] = []
+    for row in missing.iterator(chunk_size=SYNC_BATCH):
+        batch.append(row)
+        if len(batch) == SYNC_BATCH:
+            _prompts_create(prompt_set=prompt_set, variant=variant, rows=batch)
+            batch = []
+    if batch:
+        _prompts_create(prompt_set=prompt_set, variant=variant, rows=batch)
+    return prompt_set
+
+
+def _prompts_create(*, prompt_set: PromptSet, variant: str, rows: list[tuple[int, str, int, str]]) -> None:
+    Prompt.objects.bulk_create(
+        [
+            Prompt(
+                prompt_set=prompt_set,
+                external_id=external_id,
+                level=Level.RESPONSIBILITY,
+                domain_id=domain_id,
+                source=MULTI_CHOICE_PROMPT_SOURCE,
+                text=_prompt_text(text, variant),
+                metadata={"multi_choice_item": item_id, "variant": variant},
+            )
+            for item_id, external_id, domain_id, text in rows
+        ],
+        ignore_conflicts=True,
+    )
+    by_external_id = dict(
+        Prompt.objects.filter(prompt_set=prompt_set, external_id__in=[r[1] for r in rows]).values_list(
+            "external_id", "pk"
+        )
+    )
+    MultiChoicePrompt.objects.bulk_create(
+        [
+            MultiChoicePrompt(item_id=item_id, variant=variant, prompt_id=by_external_id[external_id])
+            for item_id, external_id, _, _ in rows
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def multichoice_run_start(
+    *,
+    name: str,
+    item_set: PromptSet,
+    models: Iterable[RegisteredModel],
+    variant: str = MultiChoiceVariant.OFFICIAL,
+    domain: Domain | None = None,
+    user: AbstractBaseUser | None = None,
+) -> MultiChoiceRun:
+    """Ask models the multi-choice items of a set (optionally one domain), once each.
+
+    The generation run does the asking, so answers another run already fetched with the same
+    model parameters are reused, and retries never duplicate a response.
+    """
+    if variant not in MultiChoiceVariant.values:
+        raise ValueError(f"unknown variant {variant!r}")
+    items = MultiChoiceItem.objects.filter(prompt_set=item_set)
+    if domain is not None:
+        items = items.filter(domain=domain)
+    if not items.exists():
+        raise ValueError("this prompt set holds no multi-choice item (in that domain)")
+    # Two runs started at once on one set must not both create its prompts.
+    PromptSet.objects.select_for_update().filter(pk=item_set.pk).first()
+    prompt_set = multichoice_prompts_sync(item_set=item_set, variant=variant)
+    generation_run = generation_run_start(
+        name=f"Multi-choice: {name}"[:200],
+        prompt_set=prompt_set,
+        models=models,
+        domain=domain,
+        # One answer per item: CValues scores one answer per option order.
+        samples_per_prompt=1,
+        user=user,
+    )
+    return MultiChoiceRun.objects.create(
+        name=name,
+        item_set=item_set,
+        variant=variant,
+        domain=domain,
+        generation_run=generation_run,
+        created_by=user,
+    )
+
+
+def multichoice_review_set(
+    *, run: MultiChoiceRun, response: Response, pred: str, user: AbstractBaseUser | None
+) -> MultiChoiceReview:
+    """Record a person's reading of an answer; setting it again replaces it."""
+    if pred not in REVIEW_CHOICES:
+        raise ValueError(f"a review sets one of {', '.join(REVIEW_CHOICES)}")
+    if not run.generation_run.responses.filter(pk=response.pk).exists():
+        raise ValueError("this answer is not part of the run")
+    review, _ = MultiChoiceReview.objects.update_or_create(
+        response=response, defaults={"pred": pred, "reviewed_by": user}
+    )
+    return review
