@@ -36,11 +36,6 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     return set(cached)
 
 
-def roles_remember(user: AbstractBaseUser, roles: set[Role]) -> None:
-    """Set the roles of a user object loaded together with them (annotation.backends)."""
-    user._valuelens_roles = roles  # type: ignore[attr-defined]
-
-
 def user_is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     return Role.ADMIN in user_roles(user)
 

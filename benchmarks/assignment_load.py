@@ -159,6 +159,30 @@ def machine_cpu_s() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_s(gunicorn_pid: int, database: str) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn workers and by the PostgreSQL backends serving the
+    benchmark database: the server's own cost, whatever else the machine is doing."""
+    import psycopg2
+    from _common import PG_ADMIN_URL
+
+    with psycopg2.connect(PG_ADMIN_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
+        pids = [row[0] for row in cur.fetchall()]
+    children = subprocess.run(
+        ["pgrep", "-P", str(gunicorn_pid)], capture_output=True, text=True
+    ).stdout.split()
+
+    def cpu(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    return sum(cpu(int(pid)) for pid in children), sum(cpu(pid) for pid in pids)
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[94] if len(values) > 1 else float("nan")
 
@@ -219,7 +243,11 @@ def main() -> None:
         warmup = drive(base, campaign_id, sessions[:2], 3, 0)  # warm every worker's connection
 
         machine_before, client_before = machine_cpu_s(), time.process_time()
+        server_before = server_cpu_s(server.pid, db_url.rsplit("/", 1)[1])
         paced = drive(base, campaign_id, sessions[: args.annotators], args.seconds, 0.5)
+        server_after = server_cpu_s(server.pid, db_url.rsplit("/", 1)[1])
+        web_cpu, db_cpu = (after - before for after, before in zip(server_after, server_before, strict=True))
+        server_cpu = web_cpu + db_cpu
         machine_cpu = machine_cpu_s() - machine_before
         client_cpu = time.process_time() - client_before
         started = time.perf_counter()
@@ -267,6 +295,12 @@ def main() -> None:
         f"CPU during the paced phase: {machine_cpu / args.seconds:.2f} of {os.cpu_count()} cores busy, "
         f"of which the simulated annotators {client_cpu / args.seconds:.2f}"
     )
+    paced_requests = len(next_ms) + len(submit_ms)
+    print(
+        f"server CPU (gunicorn workers + PostgreSQL backends) per request: "
+        f"{1000 * server_cpu / paced_requests:.2f} ms over {paced_requests} requests "
+        f"(gunicorn {1000 * web_cpu / paced_requests:.2f}, PostgreSQL {1000 * db_cpu / paced_requests:.2f})"
+    )
     print(f"saturation: {len(saturated)} annotators, no pause: {max_rate:.0f} submissions/s")
     print(
         f"stored {stored}, acknowledged {acknowledged}, lost {lost}, over-assigned {over_assigned}, counter drift {drifted}, errors {len(errors)} {errors[:5]}"
@@ -280,6 +314,7 @@ def main() -> None:
             "over_assigned": over_assigned,
             "lost": lost,
             "max_submits_per_s": round(max_rate, 1),
+            "server_cpu_ms_per_request": round(1000 * server_cpu / paced_requests, 2),
         }
     )
 

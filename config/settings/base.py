@@ -101,9 +101,6 @@ DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The standard model backend, loading the user's roles in the same query (annotation/backends.py).
-AUTHENTICATION_BACKENDS = ["annotation.backends.RoleAwareModelBackend"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

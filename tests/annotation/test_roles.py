@@ -74,17 +74,6 @@ def test_the_seeded_domains_and_scenarios_are_the_cvalues_ones():
     assert Scenario.objects.count() == 10
 
 
-def test_a_signed_in_user_s_roles_arrive_with_the_user_in_one_query(crowdworker, django_assert_num_queries):
-    from annotation.backends import RoleAwareModelBackend
-    from annotation.roles import user_roles
-
-    with django_assert_num_queries(1):
-        user = RoleAwareModelBackend().get_user(crowdworker.pk)
-        roles = user_roles(user)
-
-    assert roles == {Role.CROWDWORKER}
-
-
 def test_a_role_taken_away_is_gone_at_the_next_request(client, crowdworker, make_campaign):
     campaign = make_campaign(("p", "r"))
     client.force_login(crowdworker)
