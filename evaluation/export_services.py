@@ -311,6 +311,8 @@ def _data_file(zf: zipfile.ZipFile, stem: str) -> str:
     for fmt in ("jsonl", "parquet"):
         if f"{stem}.{fmt}" in zf.namelist():
             return f"{stem}.{fmt}"
+    if f"{stem}.csv" in zf.namelist():
+        raise ExportRefused("only JSONL and Parquet exports can be imported (CSV is for spreadsheets)")
     raise ExportRefused(f"the archive holds no {stem}.jsonl or {stem}.parquet: is it a scored export?")
 
 
