@@ -183,6 +183,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignKindEnum": "annotation.models.Campaign.Kind",
+        "CampaignStatusEnum": "annotation.models.Campaign.Status",
+        "ExportKindEnum": "evaluation.models.Export.Kind",
+        "ExportFormatEnum": "evaluation.models.Export.Format",
+        "ComputeStatusEnum": "evaluation.models.Export.Status",
+        "ImportFormatEnum": "prompts.models.ImportFormat",
+        "ImportJobStatusEnum": "prompts.models.ImportJob.Status",
+        "GenerationRunStatusEnum": "models_registry.models.GenerationRun.Status",
+        "FigureSnapshotKindEnum": "evaluation.models.FigureSnapshot.Kind",
+    },
 }
 
 # Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
