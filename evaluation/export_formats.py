@@ -60,7 +60,7 @@ class JsonlWriter:
     def write(self, row: dict[str, Any]) -> None:
         for name in self._dates:
             value = row[name]
-            if value is not None:
+            if isinstance(value, dt.datetime):
                 row[name] = value.isoformat()
         self._file.write(json.dumps(row, ensure_ascii=False))
         self._file.write("\n")
@@ -120,6 +120,8 @@ class ParquetWriter:
             value = row[column.name]
             if column.type == "json" and value is not None:
                 value = json.dumps(value, ensure_ascii=False)
+            elif column.type == "datetime" and isinstance(value, str):
+                value = dt.datetime.fromisoformat(value)
             self._batch[column.name].append(value)
         self._rows += 1
         if self._rows >= self.BATCH:
