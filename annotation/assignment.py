@@ -157,7 +157,9 @@ def _next_item_id_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expi
         params["domains"] = user_domain_ids(user)
         statement = _LEASE_NEXT_ITEM_IN_DOMAINS
     with connection.cursor() as cursor:
-        statements_execute(cursor, [(statement, params)])
+        # A lease lost in a database crash is harmless: its slot and counters go with it, and a
+        # submit without a lease is still taken while the item has a free slot.
+        statements_execute(cursor, [(statement, params)], durable=False)
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -60,13 +60,28 @@ class PreparedStatement:
         return f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.order))})"
 
 
+# Lets this transaction commit without waiting for its WAL to reach the disk.
+_ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
+
+
 def statements_execute(
-    cursor: CursorWrapper, steps: Sequence[tuple[PreparedStatement, dict[str, object]]]
+    cursor: CursorWrapper,
+    steps: Sequence[tuple[PreparedStatement, dict[str, object]]],
+    *,
+    durable: bool = True,
 ) -> None:
     """Run the statements in one round trip: PostgreSQL runs a multi-statement query string as one
-    transaction (or as part of the caller's), each statement with its own snapshot."""
+    transaction (or as part of the caller's), each statement with its own snapshot. The result is
+    the last statement's.
+
+    ``durable=False`` is for writes whose loss in a database crash is harmless (a lease: its slot
+    and counters are lost with it, consistently): the commit does not wait for the disk.
+    """
+    prefix = [] if durable else [_ASYNC_COMMIT]
     if not settings.DATABASE_PREPARED_STATEMENTS:
-        cursor.execute("; ".join(s.sql for s, _ in steps), {k: v for _, p in steps for k, v in p.items()})
+        cursor.execute(
+            "; ".join([*prefix, *(s.sql for s, _ in steps)]), {k: v for _, p in steps for k, v in p.items()}
+        )
         return
     wrapper = cursor.db
     prepared: set[str] = getattr(wrapper, _PREPARED_ATTR, None) or set()
@@ -76,6 +91,6 @@ def statements_execute(
             cursor.execute(statement._prepare_sql())
             prepared.add(statement.name)
     cursor.execute(
-        "; ".join(s._execute_sql() for s, _ in steps),
+        "; ".join([*prefix, *(s._execute_sql() for s, _ in steps)]),
         [params[name] for statement, params in steps for name in statement.order],
     )

@@ -16,6 +16,10 @@ def post_fork(server, worker):
     # Objects loaded with the app live for the whole process: keeping them out of the collector's
     # generations spares every request the cost of scanning them (and copy-on-write page faults).
     gc.freeze()
+    # A request allocates tens of thousands of short-lived objects; with the default threshold
+    # (700) the young generation is collected dozens of times per request. Reference counting
+    # frees almost all of them anyway.
+    gc.set_threshold(50_000, 20, 20)
 
 
 access_log_format = os.environ.get("GUNICORN_ACCESS_FORMAT", '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(D)sus')

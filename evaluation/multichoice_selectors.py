@@ -252,14 +252,28 @@ def _agreement(human: str, rows: list[HumanVsAutomaticRow]) -> RankAgreement:
     )
 
 
-def multichoice_human_vs_automatic() -> HumanVsAutomatic:
+def _estimate(data: dict[str, Any]) -> Estimate:
+    return Estimate(
+        **{k: math.nan if data.get(k) is None else data[k] for k in ("value", "ci_low", "ci_high")},
+        n=data["n"],
+    )
+
+
+def multichoice_human_vs_automatic(*, human: dict[str, Any] | None = None) -> HumanVsAutomatic:
     """Models with both a human score (safety or responsibility, over all campaigns) and an
     answered multi-choice run (their latest run in the official variant): the scores side by
-    side, and how well the two rank the models alike."""
-    safety = {row.model: row.safety for row in safety_results(campaigns=Campaign.objects.all())}
-    responsibility = {
-        row.model: row.overall for row in responsibility_results(campaigns=Campaign.objects.all())
-    }
+    side, and how well the two rank the models alike.
+
+    ``human`` is the results snapshot's payload across all campaigns (the page passes it, so it
+    never walks the judgements); without it the scores are computed here."""
+    if human is not None:
+        safety = {row["model"]: _estimate(row["safety"]) for row in human["safety"]}
+        responsibility = {row["model"]: _estimate(row["overall"]) for row in human["responsibility"]}
+    else:
+        safety = {row.model: row.safety for row in safety_results(campaigns=Campaign.objects.all())}
+        responsibility = {
+            row.model: row.overall for row in responsibility_results(campaigns=Campaign.objects.all())
+        }
     latest = {
         model: run
         for model, run in _latest_official_runs().items()

@@ -16,7 +16,9 @@ from annotation.roles import user_can_review, user_is_admin
 from evaluation import multichoice_selectors as selectors
 from evaluation import multichoice_services as services
 from evaluation.forms import MultiChoiceReviewForm, MultiChoiceRunForm
-from evaluation.models import MultiChoiceRun
+from evaluation.models import FigureSnapshot, MultiChoiceRun
+from evaluation.selectors import FigureScope
+from evaluation.services import figure_snapshot_request
 from metrics.multichoice import REVIEW_CHOICES
 from models_registry.models import RegisteredModel
 from models_registry.selectors import run_progress
@@ -157,8 +159,11 @@ def run_export(request: HttpRequest, run_id: int, model_name: str) -> StreamingH
 @login_required
 def human_vs_automatic(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
-    return render(
-        request,
-        "evaluation/mc_human_vs_automatic.html",
-        {"report": selectors.multichoice_human_vs_automatic()},
+    # The human side comes from the results snapshot across all campaigns, computed by a worker.
+    snapshot = figure_snapshot_request(kind=FigureSnapshot.Kind.RESULTS, scope=FigureScope())
+    report = (
+        selectors.multichoice_human_vs_automatic(human=snapshot.payload)
+        if snapshot.payload is not None
+        else None
     )
+    return render(request, "evaluation/mc_human_vs_automatic.html", {"report": report, "snapshot": snapshot})

@@ -92,3 +92,29 @@ def test_placeholders_become_positional_in_order_of_first_use():
 
     assert statement.positional_sql == "SELECT $1, $2, $1"
     assert statement.order == ("b", "a")
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_lease_does_not_wait_for_the_disk_to_commit(make_campaign, crowdworker):
+    campaign = make_campaign(("p1", "r1"))
+
+    assignment_next_for(user=crowdworker, campaign=campaign)
+
+    # The test runs in one transaction: the lease's transaction-local setting is still visible.
+    assert _synchronous_commit() == "off"
+
+
+@pytest.mark.django_db
+def test_a_judgement_waits_for_the_disk_to_commit(make_campaign, crowdworker):
+    campaign = make_campaign(("p1", "r1"))
+    item = campaign.items.get()
+
+    judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert _synchronous_commit() == "on"

@@ -127,12 +127,17 @@ def test_a_model_judged_only_for_responsibility_is_listed_too(make_campaign, mak
     assert row.safety is None
 
 
-def test_the_page_shows_both_scores_the_correlations_and_who_disagrees(client, make_user, three_models):
+def test_the_page_shows_both_scores_the_correlations_and_who_disagrees(
+    client, make_user, three_models, django_capture_on_commit_callbacks
+):
     _, best, _, _ = three_models
     client.force_login(make_user(Role.REVIEWER))
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(reverse("evaluation:mc_human_vs_automatic")).text
 
     page = client.get(reverse("evaluation:mc_human_vs_automatic")).text
 
+    assert "Computing the human scores on a worker" in waiting
     assert f'<tr data-model="{best.name}"><td>{best.name}</td><td>100.0% (' in page
     assert '<td class="spearman">-1.00</td><td class="kendall">-1.00</td>' in page
     assert f"{best.name} (1 → 3)" in page

@@ -181,6 +181,7 @@ def test_the_run_page_stops_polling_once_the_generation_is_finished(client, revi
 
 def test_the_human_vs_automatic_page_explains_an_empty_table(client, reviewer):
     client.force_login(reviewer)
+    client.get(reverse("evaluation:mc_human_vs_automatic"))  # queues the human scores
 
     page = client.get(reverse("evaluation:mc_human_vs_automatic")).text
 
