@@ -13,7 +13,7 @@ WORKDIR /app
 # pyproject.toml installs only the pinned dependencies ([tool.setuptools] packages = []); copying
 # it before the source keeps that slow layer cached across code changes.
 COPY pyproject.toml README.md ./
-RUN pip install .
+RUN pip install ".[parquet]"
 
 COPY . .
 

@@ -9,8 +9,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from annotation.assignment import campaign_judge_allowed, items_open_to
+from annotation.assignment import campaign_judge_allowed, items_open_to, user_domain_ids
 from annotation.models import Campaign, Item, Judgement, Lease
+from annotation.roles import Role, user_can_review, user_roles
 
 
 @dataclass
@@ -96,3 +97,38 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
 
 def _live_leases(campaign: Campaign) -> int:
     return Lease.objects.filter(campaign=campaign, expires_at__gt=timezone.now()).count()
+
+
+# ---------------------------------------------------------------- what the API shows whom
+# The same rules as the pages: reviewers and admins read everything; crowdworkers see safety
+# campaigns and their items, experts responsibility items of their domains; an annotator sees only
+# their own judgements. Drafts are for admins.
+
+
+def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
+    if user_can_review(user):
+        return Campaign.objects.all()
+    roles = user_roles(user)
+    kinds = [Campaign.Kind.SAFETY] if Role.CROWDWORKER in roles else []
+    if Role.EXPERT in roles:
+        kinds.append(Campaign.Kind.RESPONSIBILITY)
+    return Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
+
+
+def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
+    items = Item.objects.all()
+    if user_can_review(user):
+        return items
+    roles = user_roles(user)
+    visible = Q(pk__in=[])
+    if Role.CROWDWORKER in roles:
+        visible |= Q(campaign__kind=Campaign.Kind.SAFETY)
+    if Role.EXPERT in roles:
+        visible |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
+    return items.filter(visible).exclude(campaign__status=Campaign.Status.DRAFT)
+
+
+def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
+    if user_can_review(user):
+        return Judgement.objects.all()
+    return Judgement.objects.filter(user=user)

@@ -1,12 +1,28 @@
-"""The REST API (token or session authentication) and its OpenAPI schema.
+"""The REST API (token or session authentication), its OpenAPI schema and its docs pages.
 
-A docs page needs Swagger UI served from our own static files (not its CDN): it comes with the
-full API (issue #7)."""
+Swagger UI and Redoc are served from our own static files (drf-spectacular-sidecar), never a CDN.
+"""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
 
+from annotation import api as annotation_api
 from evaluation import api as evaluation_api
+from models_registry import api as models_api
+from prompts import api as prompts_api
+
+router = DefaultRouter()
+router.register("prompt-sets", prompts_api.PromptSetApi, basename="prompt_set")
+router.register("prompts", prompts_api.PromptApi, basename="prompt")
+router.register("import-jobs", prompts_api.ImportJobApi, basename="import_job")
+router.register("models", models_api.RegisteredModelApi, basename="model")
+router.register("runs", models_api.GenerationRunApi, basename="run")
+router.register("campaigns", annotation_api.CampaignApi, basename="campaign")
+router.register("items", annotation_api.ItemApi, basename="item")
+router.register("judgements", annotation_api.JudgementApi, basename="judgement")
+router.register("exports", evaluation_api.ExportApi, basename="export")
 
 app_name = "api"
 urlpatterns = [
@@ -25,5 +41,9 @@ urlpatterns = [
         evaluation_api.MultiChoiceRunMetricsApi.as_view(),
         name="multichoice_run",
     ),
+    path("auth/token/", obtain_auth_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
 ]

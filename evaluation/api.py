@@ -5,20 +5,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.models import Campaign
-from annotation.roles import user_can_review
-from evaluation import services
+from annotation.roles import user_can_review, user_is_admin
+from evaluation import export_services, services
 from evaluation.forms import FigureFilterForm
-from evaluation.models import FigureSnapshot, MultiChoiceRun
+from evaluation.models import Export, FigureSnapshot, MultiChoiceRun
 from evaluation.multichoice_selectors import multichoice_run_results
+from evaluation.serializers import ExportCreateSerializer, ExportSerializer
 from metrics.multichoice import MultiChoiceScores
 from metrics.scores import Estimate
 
@@ -139,3 +142,47 @@ class MultiChoiceRunMetricsApi(APIView):
                 ],
             }
         )
+
+
+class IsAdminRole(permissions.BasePermission):
+    message = "Only admins export data."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return user_is_admin(request.user)
+
+
+class ExportApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Exports (admins): POST queues one for a worker; poll it until `status` is ready, then GET
+    its `download` link (a zip with the files and their dataset card)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsAdminRole]
+    serializer_class = ExportSerializer
+    queryset = Export.objects.order_by("-created_at", "-id")
+    filterset_fields = ["kind", "format", "status"]
+
+    @extend_schema(request=ExportCreateSerializer, responses={202: ExportSerializer})
+    def create(self, request: Request) -> Response:
+        form = ExportCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            export = export_services.export_create(
+                kind=form.validated_data["kind"],
+                fmt=form.validated_data["format"],
+                scope=form.scope(),
+                user=request.user,
+            )
+        except export_services.ExportRefused as refused:
+            raise serializers.ValidationError({"detail": str(refused)}) from refused
+        return Response(self.get_serializer(export).data, status=202)
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str) -> FileResponse:
+        export = self.get_object()
+        if export.status != Export.Status.READY:
+            raise Http404("The export is not ready.")
+        try:
+            handle = export.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The export file is gone.") from missing
+        return FileResponse(handle, as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1])

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 
 from annotation.models import Campaign
-from evaluation.models import MultiChoiceVariant
+from evaluation.export_formats import parquet_available
+from evaluation.models import Export, MultiChoiceVariant
 from evaluation.selectors import FigureScope
 from metrics.multichoice import REVIEW_CHOICES
 from models_registry.models import RegisteredModel
@@ -75,3 +76,18 @@ class MultiChoiceRunForm(forms.Form):
 
 class MultiChoiceReviewForm(forms.Form):
     pred = forms.ChoiceField(choices=[(c, c) for c in REVIEW_CHOICES])
+
+
+class ExportForm(FigureFilterForm):
+    """What to export: the kind, the format and the same filters as the dashboards."""
+
+    kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED)
+    format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL)
+
+    field_order = ["kind", "format", "campaigns", "model", "domain", "scenario", "since", "until"]
+
+    def clean_format(self) -> str:
+        fmt = self.cleaned_data["format"]
+        if fmt == Export.Format.PARQUET and not parquet_available():
+            raise forms.ValidationError('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+        return fmt

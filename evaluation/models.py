@@ -135,3 +135,59 @@ class MultiChoiceReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}: {self.pred}"
+
+
+# ---------------------------------------------------------------- exports
+
+
+class Export(models.Model):
+    """A dataset taken out of ValueLens: written by a worker, row by row, into one zip under
+    MEDIA_ROOT with its dataset card (README.md)."""
+
+    class Kind(models.TextChoices):
+        SCORED = "scored", "Scored dataset (judgements, items, models)"
+        TRAINING = "training", "Training data (preference pairs, supervised pairs, multi-choice)"
+
+    class Format(models.TextChoices):
+        JSONL = "jsonl", "JSONL"
+        CSV = "csv", "CSV"
+        PARQUET = "parquet", "Parquet"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SCORED)
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.JSONL)
+    scope = models.JSONField(default=dict, blank=True, help_text="Campaign ids and filters (a figure scope).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveBigIntegerField(default=0, help_text="Judgements in scope when it started.")
+    rows_done = models.PositiveBigIntegerField(default=0, help_text="Judgements written so far.")
+    counts = models.JSONField(default=dict, blank=True, help_text="Rows per file of the finished export.")
+    file = models.FileField(upload_to="exports/", max_length=300, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+    @property
+    def percent(self) -> float:
+        if self.status == self.Status.READY:
+            return 100.0
+        return min(99.0, 100.0 * self.rows_done / self.rows_total) if self.rows_total else 0.0

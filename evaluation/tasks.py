@@ -13,3 +13,10 @@ def figure_snapshot_compute(snapshot_id: int) -> None:
 @shared_task(ignore_result=True)
 def figure_snapshots_refresh() -> None:
     services.figure_snapshots_refresh()
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=6 * 3600)
+def export_run_task(export_id: int) -> None:
+    from evaluation import export_services
+
+    export_services.export_run(export_id=export_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import multichoice_views, views
+from evaluation import export_views, multichoice_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/agreement/", views.agreement, name="campaign_agreement"),
     path("snapshots/<int:snapshot_id>/recompute/", views.snapshot_recompute, name="snapshot_recompute"),
     path("items/<int:item_id>/", views.item_detail, name="item_detail"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:export_id>/", export_views.export_detail, name="export"),
+    path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
     path("multichoice/", multichoice_views.run_list, name="mc_runs"),
     path("multichoice/new/", multichoice_views.run_create, name="mc_run_create"),
     path(

@@ -25,7 +25,7 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 
 source scripts/_venv.sh
-venv_ready "${VALUELENS_EXTRAS:-dev,local-model}"
+venv_ready "${VALUELENS_EXTRAS:-dev,local-model,parquet}"
 
 export DJANGO_SETTINGS_MODULE=config.settings.test
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuelens}"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
@@ -174,7 +175,28 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Benchmark content, models, runs, campaigns, judgements, results and exports.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages load Swagger UI and Redoc from our static files (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignKindEnum": "annotation.models.Campaign.Kind",
+        "CampaignStatusEnum": "annotation.models.Campaign.Status",
+        "ExportKindEnum": "evaluation.models.Export.Kind",
+        "ExportFormatEnum": "evaluation.models.Export.Format",
+        "ComputeStatusEnum": "evaluation.models.Export.Status",
+        "ImportFormatEnum": "prompts.models.ImportFormat",
+        "ImportJobStatusEnum": "prompts.models.ImportJob.Status",
+        "GenerationRunStatusEnum": "models_registry.models.GenerationRun.Status",
+        "FigureSnapshotKindEnum": "evaluation.models.FigureSnapshot.Kind",
+    },
 }
+
+# Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
+# The licence the dataset card states for the judgements; empty: the card says none was set.
+EXPORT_LICENSE = env.str("EXPORT_LICENSE", default="")
 
 # Celery. The default broker is kombu's filesystem transport under var/, so that the quickstart
 # runs a real worker process with no server to install; production sets a redis:// URL.

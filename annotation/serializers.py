@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotation.models import Campaign, Item, Judgement, ResponseType
+from annotation.roles import user_can_review
+from models_registry.models import GenerationRun, RegisteredModel
+from prompts.models import Domain, Level, Scenario
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "judges_per_item",
+            "guidelines",
+            "blind",
+            "lease_minutes",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CampaignCreateSerializer(serializers.Serializer):
+    """The New campaign page's fields: which succeeded responses become items, and how they are judged."""
+
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
+    runs = serializers.PrimaryKeyRelatedField(queryset=GenerationRun.objects.all(), many=True, required=False)
+    target_models = serializers.PrimaryKeyRelatedField(
+        queryset=RegisteredModel.objects.all(), many=True, required=False
+    )
+    level = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
+    domain = serializers.PrimaryKeyRelatedField(
+        queryset=Domain.objects.all(), required=False, allow_null=True
+    )
+    scenario = serializers.PrimaryKeyRelatedField(
+        queryset=Scenario.objects.all(), required=False, allow_null=True
+    )
+    judges_per_item = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True)
+    guidelines = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    blind = serializers.BooleanField(default=True)
+    lease_minutes = serializers.IntegerField(min_value=1, max_value=240, default=10)
+    group_samples = serializers.BooleanField(default=False)
+
+
+class CampaignStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Campaign.Status.choices)
+
+
+class CampaignProgressSerializer(serializers.Serializer):
+    items = serializers.IntegerField()
+    complete = serializers.IntegerField()
+    started = serializers.IntegerField()
+    untouched = serializers.IntegerField()
+    judgements = serializers.IntegerField()
+    live_leases = serializers.IntegerField()
+    percent = serializers.FloatField()
+
+
+class ItemResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    """An item as its judge sees it; the model's name and the counts only when the campaign is
+    not blind or the reader reviews."""
+
+    prompt = serializers.CharField(source="prompt.text", read_only=True)
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    scenario = serializers.SlugRelatedField(source="prompt.scenario", slug_field="slug", read_only=True)
+    responses = serializers.SerializerMethodField()
+    model = serializers.SerializerMethodField()
+    judgement_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = ["id", "campaign", "prompt", "domain", "scenario", "responses", "model", "judgement_count"]
+
+    def _reviews(self) -> bool:
+        request = self.context.get("request")
+        return bool(request and user_can_review(request.user))
+
+    @extend_schema_field(ItemResponseSerializer(many=True))
+    def get_responses(self, item: Item) -> list[dict[str, Any]]:
+        rows = sorted(item.item_responses.all(), key=lambda r: r.position)
+        return [{"id": r.response_id, "text": r.response.text} for r in rows]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_model(self, item: Item) -> str | None:
+        return item.model.name if self._reviews() or not item.campaign.blind else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_judgement_count(self, item: Item) -> int | None:
+        return item.judgement_count if self._reviews() else None
+
+
+class JudgementSerializer(serializers.ModelSerializer):
+    judge = serializers.CharField(source="user.annotator_profile.pseudonym", read_only=True)
+    scenario = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Judgement
+        fields = [
+            "id",
+            "item",
+            "campaign",
+            "judge",
+            "safe",
+            "scenario",
+            "response_type",
+            "reason",
+            "score",
+            "best_response",
+            "none_good",
+            "rewrite",
+            "time_spent_ms",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class JudgementWriteSerializer(serializers.Serializer):
+    """One's own judgement of an item: safe (+ optional type, scenario, reason) for safety items,
+    score (+ rewrite below 5, best response) for responsibility items."""
+
+    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    safe = serializers.BooleanField(required=False, allow_null=True, default=None)
+    scenario = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="Scenario slug."
+    )
+    response_type = serializers.ChoiceField(choices=ResponseType.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10)
+    best_response = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+    none_good = serializers.BooleanField(required=False, default=False)
+    rewrite = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class JudgementEditSerializer(JudgementWriteSerializer):
+    item = None  # type: ignore[assignment]

@@ -1,0 +1,131 @@
+"""Who may call what: the API's permissions match the pages' (annotation/roles.py)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotation.roles import Role
+from tests.config.api_support import api_as
+from tests.evaluation.export_support import build_dataset
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_ONLY_READS = [
+    "/api/prompt-sets/",
+    "/api/prompts/",
+    "/api/import-jobs/",
+    "/api/models/",
+    "/api/runs/",
+    "/api/exports/",
+]
+ADMIN_ONLY_WRITES = [
+    ("/api/models/", {"name": "m-new", "base_url": "http://127.0.0.1:9/v1", "model_id": "x"}),
+    ("/api/runs/", {"name": "r", "prompt_set": 1, "target_models": [1]}),
+    ("/api/campaigns/", {"name": "c", "kind": "safety"}),
+    ("/api/exports/", {"kind": "scored", "format": "jsonl"}),
+]
+
+
+@pytest.fixture
+def dataset(make_user):
+    return build_dataset(make_user)
+
+
+@pytest.mark.parametrize(
+    "url", [*ADMIN_ONLY_READS, "/api/campaigns/", "/api/items/", "/api/judgements/", "/api/results/"]
+)
+def test_a_script_without_a_token_is_refused(url):
+    assert APIClient().get(url).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("role", [Role.CROWDWORKER, Role.EXPERT, Role.REVIEWER])
+@pytest.mark.parametrize("url", ADMIN_ONLY_READS)
+def test_admin_only_lists_are_refused_to_everyone_else(make_user, role, url):
+    assert api_as(make_user(role)).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.CROWDWORKER, Role.EXPERT, Role.REVIEWER])
+@pytest.mark.parametrize(("url", "body"), ADMIN_ONLY_WRITES)
+def test_only_admins_register_models_start_runs_create_campaigns_and_exports(make_user, role, url, body):
+    assert api_as(make_user(role)).post(url, body, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("url", ADMIN_ONLY_READS)
+def test_an_admin_reads_every_admin_list(admin_user, url):
+    response = api_as(admin_user).get(url)
+
+    assert response.status_code == 200
+    assert "results" in response.json()  # paginated
+
+
+@pytest.mark.parametrize("role", [Role.CROWDWORKER, Role.EXPERT])
+def test_annotators_get_no_results_or_agreement(make_user, role):
+    client = api_as(make_user(role))
+
+    assert client.get("/api/results/").status_code == 403
+    assert client.get("/api/agreement/").status_code == 403
+
+
+def test_a_crowdworker_sees_safety_campaigns_and_items_never_expert_ones(dataset, make_user):
+    client = api_as(make_user(Role.CROWDWORKER))
+
+    campaigns = {c["id"] for c in client.get("/api/campaigns/").json()["results"]}
+    items = client.get("/api/items/").json()["results"]
+
+    assert campaigns == {dataset.safety.pk}
+    assert {i["campaign"] for i in items} == {dataset.safety.pk}
+    expert_item = dataset.responsibility.items.first()
+    assert client.get(f"/api/items/{expert_item.pk}/").status_code == 404
+    assert client.get(f"/api/campaigns/{dataset.responsibility.pk}/").status_code == 404
+
+
+def test_an_expert_sees_only_items_of_their_domains(dataset, make_user):
+    law = api_as(make_user(Role.EXPERT, domains=("law",)))
+    psychology = api_as(make_user(Role.EXPERT, domains=("psychology",)))
+
+    assert len(law.get("/api/items/").json()["results"]) == 2
+    assert psychology.get("/api/items/").json()["results"] == []
+    assert psychology.get(f"/api/items/{dataset.responsibility.items.first().pk}/").status_code == 404
+
+
+def test_blind_campaigns_hide_the_model_and_the_counts_from_annotators(dataset, make_user):
+    item = api_as(make_user(Role.CROWDWORKER)).get("/api/items/").json()["results"][0]
+
+    assert item["model"] is None
+    assert item["judgement_count"] is None
+
+
+def test_a_reviewer_sees_the_model_of_every_item(dataset, make_user):
+    items = api_as(make_user(Role.REVIEWER)).get("/api/items/").json()["results"]
+
+    assert {i["model"] for i in items} == {"model-good", "model-bad"}
+
+
+def test_annotators_list_only_their_own_judgements(dataset):
+    mine = api_as(dataset.crowd[0]).get("/api/judgements/").json()
+
+    assert mine["count"] == 2
+    pseudonym = dataset.crowd[0].annotator_profile.pseudonym
+    assert {j["judge"] for j in mine["results"]} == {pseudonym}
+
+
+def test_an_annotator_cannot_read_someone_elses_judgement_by_id(dataset):
+    other = dataset.crowd[1].judgements.first()
+
+    assert api_as(dataset.crowd[0]).get(f"/api/judgements/{other.pk}/").status_code == 404
+
+
+def test_a_reviewer_reads_every_judgement_by_pseudonym_never_username(dataset, make_user):
+    body = api_as(make_user(Role.REVIEWER)).get("/api/judgements/?page_size=100").json()
+
+    assert body["count"] == 10
+    assert all(j["judge"].startswith("j-") for j in body["results"])
+    assert not any(u.username in str(body) for u in dataset.crowd + dataset.experts)
+
+
+def test_judgements_filter_by_campaign(dataset, make_user):
+    client = api_as(make_user(Role.REVIEWER))
+
+    assert client.get(f"/api/judgements/?campaign={dataset.responsibility.pk}").json()["count"] == 4
+    assert client.get("/api/judgements/?campaign=nope").status_code == 400
