@@ -5,7 +5,9 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the command line -b wins
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 2))
+# Two per core: the workers share the cores with PostgreSQL on small hosts, and more processes
+# than that only queue on the CPU (measured with benchmarks/assignment_load.py on 2 cores).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 preload_app = True
