@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation import selectors, services
 from annotation.assignment import (
     AssignmentRefused,
-    assignment_next_for,
+    Shown,
+    assignment_next_shown,
     campaign_judge_allowed,
     item_judge_allowed,
     item_skip,
@@ -43,16 +44,23 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     return item
 
 
-def _pane(request: HttpRequest, campaign: Campaign, item: Item | None, **extra: object) -> HttpResponse:
+def _pane(
+    request: HttpRequest, campaign: Campaign, item: Item | None, shown: Shown | None = None, **extra: object
+) -> HttpResponse:
+    if shown is None:
+        responses = [ir.response for ir in item.item_responses.select_related("response")] if item else []
+        done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
+    else:
+        responses, done = shown.responses, shown.done
     context = {
         "campaign": campaign,
         "item": item,
-        "responses": [ir.response for ir in item.item_responses.select_related("response")] if item else [],
+        "responses": responses,
         "scenarios": _scenarios(),
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
-        "done": Judgement.objects.filter(campaign=campaign, user=request.user).count(),
+        "done": done,
         **_current_from(extra.pop("posted", None)),
         **extra,
     }
@@ -88,10 +96,10 @@ def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> Http
     if not request.htmx:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
     try:
-        following = assignment_next_for(user=request.user, campaign=campaign)
+        shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
         return _pane(request, campaign, None, notice=str(refused))
-    return _pane(request, campaign, following, notice=notice)
+    return _pane(request, campaign, shown.item, shown, notice=notice)
 
 
 @login_required
@@ -103,12 +111,12 @@ def annotator_home(request: HttpRequest) -> HttpResponse:
 def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
     try:
-        item = assignment_next_for(user=request.user, campaign=campaign)
+        shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
         return render(
             request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
         )
-    return _pane(request, campaign, item)
+    return _pane(request, campaign, shown.item, shown)
 
 
 @login_required

@@ -252,3 +252,19 @@ def test_the_campaign_page_shows_each_annotators_count_and_time(
 
     assert crowdworker.annotator_profile.pseudonym in page
     assert '<td data-k="judgements">1</td>' in page
+
+
+def test_the_next_item_costs_a_bounded_number_of_queries(
+    client, make_campaign, crowdworker, django_assert_max_num_queries
+):
+    campaign = make_campaign(("first", "r1"), ("second", "r2"))
+    client.force_login(crowdworker)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]), headers=HX)  # session now cached
+
+    # User, groups, campaign, the lease with the count, and the item with its responses: the
+    # judging hot path (benchmarks/assignment_load.py) stays at this.
+    with django_assert_max_num_queries(5):
+        page = client.get(reverse("annotation:workspace", args=[campaign.pk]), headers=HX)
+
+    assert page.status_code == 200
+    assert 'data-testid="done">0<' in page.text
