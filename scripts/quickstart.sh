@@ -24,6 +24,15 @@ mkdir -p var
 PIDS=""
 stop_all() {
   for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
+  # A worker's warm shutdown waits for the batch the local model is answering; after 10 s it is
+  # stopped hard (its unfinished generations are fetched again by the reconcile task).
+  for _ in $(seq 20); do
+    alive=""
+    for pid in $PIDS; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.5
+  done
+  for pid in $PIDS; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in $PIDS; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
