@@ -32,7 +32,8 @@ stop_all() {
     [ -z "$alive" ] && break
     sleep 0.5
   done
-  for pid in $PIDS; do kill -9 "$pid" 2>/dev/null || true; done
+  # Children first: the worker's embedded beat would outlive a killed worker.
+  for pid in $PIDS; do pkill -9 -P "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; done
   for pid in $PIDS; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
