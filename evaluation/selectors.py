@@ -268,7 +268,10 @@ def bootstrap_resamples(items: int) -> int:
 def _coefficient(
     name: str, matrix: np.ndarray, statistic: Callable[[np.ndarray], Agreement]
 ) -> dict[str, Any]:
-    result = with_bootstrap_ci(matrix, statistic, n_resamples=bootstrap_resamples(matrix.shape[0]))
+    # Every coefficient bootstrapped here ignores judge identity (Cohen's κ is computed apart).
+    result = with_bootstrap_ci(
+        matrix, statistic, n_resamples=bootstrap_resamples(matrix.shape[0]), judge_free=True
+    )
     return {"name": name, **_plain(asdict(result))}
 
 

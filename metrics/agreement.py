@@ -348,13 +348,32 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
+def rows_compacted(matrix: ArrayLike) -> FloatArray:
+    """Each item's values moved to its first columns (NaN after them), trimmed to the largest
+    number of values an item has: (items, judges) becomes (items, max judgements per item).
+
+    Percent agreement, Fleiss' κ, Krippendorff's α and Gwet's AC1 depend only on the values each
+    item received, not on which judge gave them, so they are unchanged, and so are their item
+    bootstraps; with many judges who each saw few items, resampling the compact matrix is many
+    times cheaper. Cohen's κ needs the judges: never compact for it.
+    """
+    m = _as_matrix(matrix)
+    compact = np.sort(m, axis=1)  # NaN sorts last
+    width = int((~np.isnan(m)).sum(axis=1).max()) if m.size else 0
+    return compact[:, : max(width, 1)]
+
+
 def with_bootstrap_ci(
     matrix: ArrayLike,
     statistic: Callable[[FloatArray], Agreement],
     n_resamples: int = 1000,
     seed: int = 0,
+    judge_free: bool = False,
 ) -> Agreement:
-    """``statistic(matrix)`` with its bootstrap 95% interval filled in."""
+    """``statistic(matrix)`` with its bootstrap 95% interval filled in. ``judge_free``: the
+    statistic ignores which judge gave a value (see ``rows_compacted``), so the resamples are
+    drawn from the compact matrix; the figure and its items and judges come from the full one."""
     m = _as_matrix(matrix)
-    low, high = bootstrap_ci(m, statistic, n_resamples=n_resamples, seed=seed)
+    sample = rows_compacted(m) if judge_free else m
+    low, high = bootstrap_ci(sample, statistic, n_resamples=n_resamples, seed=seed)
     return statistic(m).with_ci(low, high)
