@@ -129,3 +129,33 @@ def test_judgements_filter_by_campaign(dataset, make_user):
 
     assert client.get(f"/api/judgements/?campaign={dataset.responsibility.pk}").json()["count"] == 4
     assert client.get("/api/judgements/?campaign=nope").status_code == 400
+
+
+def test_the_browsable_api_names_no_campaign_an_annotator_may_not_see(make_campaign, crowdworker):
+    from annotation.models import Campaign
+
+    make_campaign(
+        ("secret", "r"), kind=Campaign.Kind.RESPONSIBILITY, domain="law", status=Campaign.Status.DRAFT
+    )
+    hidden = Campaign.objects.get()
+    hidden.name = "SECRET draft expert campaign"
+    hidden.save()
+    client = api_as(crowdworker)
+
+    for url in ("/api/items/", "/api/judgements/"):
+        page = client.get(url, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200
+        assert "SECRET draft expert campaign" not in page.content.decode()
+
+
+def test_lists_filter_by_the_id_of_a_related_row(make_campaign, crowdworker):
+    first = make_campaign(("a", "ra"))
+    second = make_campaign(("b", "rb"))
+    client = api_as(crowdworker)
+
+    items = client.get("/api/items/", {"campaign": second.pk}).json()["results"]
+    bad = client.get("/api/items/", {"campaign": "not-a-number"})
+
+    assert [i["campaign"] for i in items] == [second.pk]
+    assert first.pk != second.pk
+    assert bad.status_code == 400
