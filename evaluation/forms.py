@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from annotation.models import Campaign
@@ -9,6 +11,10 @@ from evaluation.selectors import FigureScope
 from metrics.multichoice import REVIEW_CHOICES
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, PromptSet, Scenario
+
+# Judgements are dated; outside this range a day is a typo or tampering (and date.max + 1 day,
+# the end of an inclusive range, would overflow).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 
 class FigureFilterForm(forms.Form):
@@ -38,6 +44,10 @@ class FigureFilterForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
+        for name in ("since", "until"):
+            day = data.get(name)
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, f"Pick a day between {FIRST_DAY} and {LAST_DAY}.")
         if since and until and since > until:
             raise forms.ValidationError("The first day comes after the last one.")
         return data

@@ -40,6 +40,9 @@ class FigureSnapshot(models.Model):
     compute_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current computation was queued or started."
+    )
     viewed_at = models.DateTimeField(auto_now_add=True, help_text="Kept fresh while someone looks at it.")
     computed_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from annotation.models import Campaign
+from evaluation.forms import FIRST_DAY, LAST_DAY
 from evaluation.models import Export
 from evaluation.selectors import FigureScope
 from models_registry.models import RegisteredModel
@@ -61,6 +62,9 @@ class ExportCreateSerializer(serializers.Serializer):
     until = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        for name in ("since", "until"):
+            if data.get(name) and not FIRST_DAY <= data[name] <= LAST_DAY:
+                raise serializers.ValidationError({name: f"Pick a day between {FIRST_DAY} and {LAST_DAY}."})
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise serializers.ValidationError("since comes after until.")
         return data

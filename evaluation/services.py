@@ -28,20 +28,23 @@ def _enqueue(snapshot_id: int) -> None:
     transaction.on_commit(lambda: figure_snapshot_compute.delay(snapshot_id))
 
 
+def _queue(snapshot: FigureSnapshot) -> None:
+    now = timezone.now()
+    FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING, queued_at=now)
+    snapshot.status, snapshot.queued_at = FigureSnapshot.Status.PENDING, now
+    _enqueue(snapshot.pk)
+
+
 def figure_snapshot_request(*, kind: str, scope: FigureScope) -> FigureSnapshot:
-    """The snapshot of these figures, created and queued for a worker when there is none (or the
-    last attempt failed). The caller shows whatever state it is in; it never computes."""
+    """The snapshot of these figures, created and queued for a worker when there is none. The
+    caller shows whatever state it is in; it never computes. A failed one stays failed, with its
+    error, until someone asks for a recompute: a page polling it must not restart a computation
+    that fails every time."""
     snapshot, created = FigureSnapshot.objects.get_or_create(
-        kind=kind, key=scope.key(kind), defaults={"scope": scope.as_dict()}
+        kind=kind, key=scope.key(kind), defaults={"scope": scope.as_dict(), "queued_at": timezone.now()}
     )
     now = timezone.now()
     if created:
-        _enqueue(snapshot.pk)
-    elif snapshot.status == FigureSnapshot.Status.FAILED:
-        FigureSnapshot.objects.filter(pk=snapshot.pk).update(
-            status=FigureSnapshot.Status.PENDING, viewed_at=now
-        )
-        snapshot.status = FigureSnapshot.Status.PENDING
         _enqueue(snapshot.pk)
     elif now - snapshot.viewed_at > VIEWED_RESOLUTION:
         FigureSnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
@@ -51,18 +54,20 @@ def figure_snapshot_request(*, kind: str, scope: FigureScope) -> FigureSnapshot:
 def figure_snapshot_recompute(*, snapshot: FigureSnapshot) -> FigureSnapshot:
     """Queue a fresh computation (the Recompute button); the current figures stay shown meanwhile."""
     if snapshot.status not in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
-        FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING)
-        snapshot.status = FigureSnapshot.Status.PENDING
-        _enqueue(snapshot.pk)
+        _queue(snapshot)
     return snapshot
 
 
 def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
     """Compute a snapshot's figures from the judgements and store them with when and from what."""
+    # Claim it: a second copy of the task (a redelivery, a refresh racing a recompute) finds it
+    # no longer pending and stops, so one computation runs and the newest figures win.
+    claimed = FigureSnapshot.objects.filter(pk=snapshot_id, status=FigureSnapshot.Status.PENDING).update(
+        status=FigureSnapshot.Status.RUNNING, queued_at=timezone.now()
+    )
     snapshot = FigureSnapshot.objects.filter(pk=snapshot_id).first()
-    if snapshot is None:
+    if not claimed or snapshot is None:
         return None
-    FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.RUNNING)
     scope = FigureScope.from_dict(snapshot.scope)
     started = time.perf_counter()
     try:
@@ -101,17 +106,17 @@ def figure_snapshots_refresh() -> int:
     now = timezone.now()
     queued = 0
     for snapshot in FigureSnapshot.objects.filter(viewed_at__gte=now - REFRESH_WINDOW).only(
-        "id", "scope", "status", "source_marker", "computed_at", "requested_at"
+        "id", "scope", "status", "source_marker", "queued_at"
     ):
+        if snapshot.status == FigureSnapshot.Status.FAILED:
+            continue  # until someone asks for a recompute
         if snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
-            since = snapshot.computed_at or snapshot.requested_at
-            if now - since < RUNNING_STALE_AFTER:
+            if snapshot.queued_at and now - snapshot.queued_at < RUNNING_STALE_AFTER:
                 continue
-        elif snapshot.status == FigureSnapshot.Status.READY:
+        else:
             marker, _ = scope_source_marker(FigureScope.from_dict(snapshot.scope))
             if marker == snapshot.source_marker:
                 continue
-        FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING)
-        _enqueue(snapshot.pk)
+        _queue(snapshot)
         queued += 1
     return queued

@@ -234,3 +234,13 @@ def test_responsibility_campaigns_get_their_own_table(
 
     assert 'data-k="responsibility">8.00' in page
     assert 'data-table="domains"' in page
+
+
+def test_a_day_out_of_range_is_refused_before_anything_is_computed(client, reviewer, judged, no_worker):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("evaluation:results"), {"until": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "Pick a day between" in response.text
+    assert not FigureSnapshot.objects.exists()

@@ -94,7 +94,7 @@ def test_snapshots_nobody_looked_at_for_a_day_are_left_alone(judged, django_capt
     assert services.figure_snapshots_refresh() == 0
 
 
-def test_a_failed_computation_records_why_and_the_next_request_tries_again(
+def test_a_failed_computation_records_why_and_waits_for_a_recompute(
     judged, django_capture_on_commit_callbacks
 ):
     with (
@@ -109,10 +109,43 @@ def test_a_failed_computation_records_why_and_the_next_request_tries_again(
     assert failed.status == FigureSnapshot.Status.FAILED
     assert "boom" in failed.error
 
+    # A page polling it, and the beat task, leave it alone: it would fail again every time.
+    with mock.patch("evaluation.services._enqueue") as queued:
+        services.figure_snapshot_request(kind="results", scope=FigureScope())
+        services.figure_snapshots_refresh()
+    queued.assert_not_called()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.figure_snapshot_recompute(snapshot=FigureSnapshot.objects.get())
+    assert FigureSnapshot.objects.get().status == FigureSnapshot.Status.READY
+
+
+def test_a_second_copy_of_the_task_does_not_compute_again(judged, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.figure_snapshot_request(kind="results", scope=FigureScope())
+    ready = FigureSnapshot.objects.get()
 
-    assert FigureSnapshot.objects.get().status == FigureSnapshot.Status.READY
+    again = services.figure_snapshot_compute(snapshot_id=ready.pk)
+
+    assert again is None
+    assert FigureSnapshot.objects.get().computed_at == ready.computed_at
+
+
+def test_a_snapshot_queued_again_recently_is_not_taken_for_a_dead_one(
+    judged, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.figure_snapshot_request(kind="results", scope=FigureScope())
+    # Computed long ago, queued again just now: a worker is on it.
+    FigureSnapshot.objects.update(
+        status=FigureSnapshot.Status.RUNNING,
+        computed_at=timezone.now() - timedelta(hours=2),
+        queued_at=timezone.now(),
+    )
+
+    with mock.patch("evaluation.services._enqueue") as queued:
+        assert services.figure_snapshots_refresh() == 0
+    queued.assert_not_called()
 
 
 def test_a_computation_whose_worker_died_is_started_again(judged, django_capture_on_commit_callbacks):
@@ -122,7 +155,7 @@ def test_a_computation_whose_worker_died_is_started_again(judged, django_capture
     ):
         services.figure_snapshot_request(kind="results", scope=FigureScope())
     FigureSnapshot.objects.update(
-        status=FigureSnapshot.Status.RUNNING, requested_at=timezone.now() - timedelta(hours=1)
+        status=FigureSnapshot.Status.RUNNING, queued_at=timezone.now() - timedelta(hours=1)
     )
 
     with django_capture_on_commit_callbacks(execute=True):
