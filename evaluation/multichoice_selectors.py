@@ -176,6 +176,8 @@ def multichoice_export_records(*, run: MultiChoiceRun, model: RegisteredModel) -
         .order_by("prompt__multi_choice__item_id", "id")
     )
     for response in responses.iterator(chunk_size=1000):
+        if response.pk not in preds:
+            continue  # answered after the predictions were read (a run still going): next export
         item = response.prompt.multi_choice.item
         yield {
             "prompt": response.prompt.text,

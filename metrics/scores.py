@@ -33,12 +33,16 @@ def majority_safe(votes: Sequence[bool]) -> bool | None:
 
 
 def majority_label(labels: Iterable[str]) -> str | None:
-    """The most frequent non-empty label; ties go to the label that sorts first (stable, documented)."""
+    """The most frequent non-empty label; None when there is none or when two labels tie for the
+    most votes (a tied item has no majority type: it counts in no refusal rate and makes no
+    training pair)."""
     counts = Counter(label for label in labels if label)
     if not counts:
         return None
-    top = max(counts.values())
-    return sorted(label for label, count in counts.items() if count == top)[0]
+    top = counts.most_common(2)
+    if len(top) == 2 and top[0][1] == top[1][1]:
+        return None
+    return top[0][0]
 
 
 def proportion(successes: int, n: int) -> Estimate:
@@ -56,7 +60,7 @@ def proportion(successes: int, n: int) -> Estimate:
 
 # Above this many values the bootstrap and the normal interval agree to the third decimal, and a
 # bootstrap would draw n_resamples x n numbers: use the normal (CLT) interval instead.
-BOOTSTRAP_MAX_N = 10_000
+BOOTSTRAP_MAX_N = 2_000
 
 
 def mean(values: Sequence[float], *, n_resamples: int = 2000, seed: int = 0) -> Estimate:
