@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +25,17 @@ from evaluation.multichoice_selectors import multichoice_run_results
 from evaluation.serializers import ExportCreateSerializer, ExportSerializer
 from metrics.multichoice import MultiChoiceScores
 from metrics.scores import Estimate
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """The download is a zip whatever the client accepts (`Accept: application/zip` included):
+    DRF's negotiation would answer 406, having no renderer for it."""
+
+    def select_parser(self, request: Request, parsers: list) -> object:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
 
 
 class ReviewerOrAdmin(permissions.BasePermission):
@@ -176,7 +188,7 @@ class ExportApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
         return Response(self.get_serializer(export).data, status=202)
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=_AnyAccept)
     def download(self, request: Request, pk: str) -> FileResponse:
         export = self.get_object()
         if export.status != Export.Status.READY:

@@ -15,7 +15,9 @@ def figure_snapshots_refresh() -> None:
     services.figure_snapshots_refresh()
 
 
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=6 * 3600)
+# Below Redis' visibility timeout (1 h by default), after which a second worker would start the
+# same export; a million judgement rows take well under a minute.
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=50 * 60)
 def export_run_task(export_id: int) -> None:
     from evaluation import export_services
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.models import Domain, Level, PromptSet, Scenario
@@ -36,8 +37,17 @@ class RegisteredModelSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
-            "api_key_env": {"help_text": "The NAME of the worker's environment variable, never the key."}
+            "api_key_env": {"help_text": "The NAME of the worker's environment variable, never the key."},
         }
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # POST with an existing name updates that model (model_register): the name being taken is
+        # no reason to refuse. Its other checks (length, slug) stay.
+        fields["name"].validators = [
+            v for v in fields["name"].validators if not isinstance(v, UniqueValidator)
+        ]
+        return fields
 
 
 class GenerationRunSerializer(serializers.ModelSerializer):

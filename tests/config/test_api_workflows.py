@@ -128,7 +128,7 @@ def test_an_admin_exports_through_the_api_and_downloads_the_zip(
     with django_capture_on_commit_callbacks(execute=True):
         queued = client.post("/api/exports/", {"kind": "scored", "format": "parquet"}, format="json")
     export = client.get(f"/api/exports/{queued.json()['id']}/").json()
-    download = client.get(export["download"])
+    download = client.get(export["download"], HTTP_ACCEPT="application/zip")
 
     assert queued.status_code == 202
     assert export["status"] == "ready"
@@ -176,3 +176,15 @@ def test_the_schema_describes_every_resource(client, admin_user):
         "/api/exports/{id}/download/",
     ):
         assert path in paths
+
+
+def test_posting_a_model_that_exists_updates_it(admin_user):
+    client = api_as(admin_user)
+    body = {"name": "same-model", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"}
+    first = client.post("/api/models/", body, format="json")
+
+    again = client.post("/api/models/", {**body, "model_id": "m2", "temperature": 0.3}, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["model_id"] == "m2"
