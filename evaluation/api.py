@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from annotation.models import Campaign
 from annotation.roles import user_can_review, user_is_admin
 from evaluation import export_services, services
+from evaluation.export_views import export_file_response
 from evaluation.forms import FigureFilterForm
 from evaluation.models import Export, FigureSnapshot, MultiChoiceRun
 from evaluation.multichoice_selectors import multichoice_run_results
@@ -193,8 +194,4 @@ class ExportApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
         export = self.get_object()
         if export.status != Export.Status.READY:
             raise Http404("The export is not ready.")
-        try:
-            handle = export.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404("The export file is gone.") from missing
-        return FileResponse(handle, as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1])
+        return export_file_response(export)

@@ -56,7 +56,11 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     _require_admin(request)
-    export = get_object_or_404(Export, pk=export_id, status=Export.Status.READY)
+    return export_file_response(get_object_or_404(Export, pk=export_id, status=Export.Status.READY))
+
+
+def export_file_response(export: Export) -> FileResponse:
+    """The zip of a ready export as a download (the page and the API both serve it)."""
     try:
         handle = export.file.open("rb")
     except FileNotFoundError as missing:
