@@ -27,6 +27,7 @@ from django.utils import timezone
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement
 from annotation.roles import Role
 from annotation.services import annotator_profile_get_or_create
+from config.queue import task_enqueue
 from evaluation import export_selectors as rows
 from evaluation.export_cards import dataset_card
 from evaluation.export_formats import Column, ExportFormatUnavailable, parquet_available, writer_open
@@ -56,9 +57,7 @@ def export_create(
         raise ExportRefused('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
     export = Export.objects.create(kind=kind, format=fmt, scope=scope.as_dict(), created_by=user)
     if enqueue:
-        from evaluation.tasks import export_run_task
-
-        export_run_task.delay_on_commit(export.pk)
+        task_enqueue("evaluation.tasks.export_run_task", export.pk)
     return export
 
 

@@ -6,9 +6,9 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
+from config.queue import task_enqueue
 from evaluation.models import FigureSnapshot
 from evaluation.selectors import FIGURES, FigureScope, scope_source_marker
 
@@ -23,9 +23,7 @@ VIEWED_RESOLUTION = timedelta(minutes=1)
 
 
 def _enqueue(snapshot_id: int) -> None:
-    from evaluation.tasks import figure_snapshot_compute
-
-    transaction.on_commit(lambda: figure_snapshot_compute.delay(snapshot_id))
+    task_enqueue("evaluation.tasks.figure_snapshot_compute", snapshot_id)
 
 
 def _queue(snapshot: FigureSnapshot) -> None:

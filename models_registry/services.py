@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.queue import task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
 from models_registry.providers import (
@@ -166,12 +167,10 @@ def generation_run_start(
 
 def generation_run_enqueue(*, run: GenerationRun) -> int:
     """Queue every unfinished response of a run, in batches; the tasks are sent after commit."""
-    from models_registry.tasks import generation_batch_run
-
     ids = run.responses.filter(status__in=UNFINISHED).order_by("id").values_list("id", flat=True)
     count = 0
     for batch in _chunks(ids.iterator(chunk_size=5000), settings.GENERATION_BATCH_SIZE):
-        generation_batch_run.delay_on_commit(batch)
+        task_enqueue("models_registry.tasks.generation_batch_run", batch)
         count += len(batch)
     if count == 0:
         generation_runs_finish_if_done(run_ids=[run.pk])

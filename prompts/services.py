@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 
+from config.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
 from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
 from prompts.models import ImportFormat, ImportJob, PromptSet
@@ -194,8 +195,6 @@ def import_job_create(
     user: AbstractBaseUser | None,
 ) -> ImportJob:
     """Store an uploaded file and queue its import on a worker."""
-    from prompts.tasks import import_job_run_task
-
     mapping = import_mapping_validate(fmt=fmt, mapping=mapping)
     job = ImportJob.objects.create(
         prompt_set=prompt_set,
@@ -205,7 +204,7 @@ def import_job_create(
         original_name=(upload.name or "upload")[:255],
         created_by=user,
     )
-    import_job_run_task.delay_on_commit(job.pk)
+    task_enqueue("prompts.tasks.import_job_run_task", job.pk)
     return job
 
 
