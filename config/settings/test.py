@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/valuelens")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# Per process, as before the quickstart moved its cache to the embedded Valkey.
+os.environ.setdefault("CACHE_URL", "locmemcache://")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import STORAGES
