@@ -36,6 +36,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         responses = Response.objects.all()
+        if data["follow_run"]:
+            responses = responses.filter(runs=data["follow_run"])
         if data["runs"]:
             responses = responses.filter(runs__in=data["runs"]).distinct()
         if data["target_models"]:
@@ -56,6 +58,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                follow_run=data["follow_run"],
                 user=request.user,
             )
         except ValueError as exc:

@@ -59,6 +59,8 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         responses = ModelResponse.objects.all()
+        if data.get("follow_run"):
+            responses = responses.filter(runs=data.get("follow_run"))
         if data.get("runs"):
             responses = responses.filter(runs__in=data["runs"]).distinct()
         if data.get("target_models"):
@@ -80,6 +82,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                follow_run=data.get("follow_run"),
                 user=request.user,
             )
         except ValueError as exc:

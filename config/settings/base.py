@@ -233,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "models_registry.tasks.generation_runs_reconcile",
         "schedule": 60.0,
     },
+    # Campaigns that follow a generation run gain an item for each new answer: judging starts
+    # while the model is still answering.
+    "campaigns-follow-runs": {
+        "task": "annotation.tasks.campaigns_follow_runs",
+        "schedule": 10.0,
+    },
     "leases-reclaim-expired": {
         "task": "annotation.tasks.leases_reclaim_expired",
         "schedule": 60.0,
