@@ -12,7 +12,7 @@ from models_registry.models import GenerationRun, Response
 from models_registry.services import model_register
 from prompts.models import Level, Prompt, PromptSet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
 
 @pytest.fixture

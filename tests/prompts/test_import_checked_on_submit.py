@@ -15,7 +15,7 @@ from prompts.models import ImportJob, Prompt, PromptSet
 from tests.config.api_support import api_as
 from tests.prompts.helpers import import_bytes, jsonl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
 GOOD = {"id_": 1, "prompt": "p", "domain_en": "law", "domain_zh": "法"}
 
