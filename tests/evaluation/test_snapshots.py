@@ -44,7 +44,7 @@ def test_asking_again_neither_duplicates_nor_recomputes(judged, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         services.figure_snapshot_request(kind="results", scope=scope)
     with (
-        mock.patch("evaluation.tasks.figure_snapshot_compute.delay") as queued,
+        mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         again = services.figure_snapshot_request(kind="results", scope=scope)
@@ -62,7 +62,7 @@ def test_the_refresh_leaves_snapshots_alone_while_their_judgements_are_unchanged
         services.figure_snapshot_request(kind="results", scope=scope)
         services.figure_snapshot_request(kind="agreement", scope=scope)
 
-    with mock.patch("evaluation.tasks.figure_snapshot_compute.delay") as queued:
+    with mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async") as queued:
         assert services.figure_snapshots_refresh() == 0
     queued.assert_not_called()
 
@@ -150,7 +150,7 @@ def test_a_snapshot_queued_again_recently_is_not_taken_for_a_dead_one(
 
 def test_a_computation_whose_worker_died_is_started_again(judged, django_capture_on_commit_callbacks):
     with (
-        mock.patch("evaluation.tasks.figure_snapshot_compute.delay"),
+        mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.figure_snapshot_request(kind="results", scope=FigureScope())
