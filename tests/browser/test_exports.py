@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from playwright.sync_api import Page, expect
 
-from evaluation import export_services
+from evaluation.exports import services as export_services
 from evaluation.models import Export
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.export_support import build_dataset
