@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from annotation.roles import ROLE_DESCRIPTIONS, user_is_admin, user_roles
+from config.roles import ROLE_DESCRIPTIONS, user_is_admin, user_roles
 from config.workers import workers_alive_count
 
 
