@@ -244,8 +244,8 @@ class Supervisor:
     def worker_queues(self) -> str:
         """Every queue the task routes name, so that the one quickstart worker consumes them all."""
         code = (
-            "import django; django.setup()\n"
             "from config.celery_app import app\n"
+            "import django; django.setup()\n"
             "names = {app.conf.task_default_queue}\n"
             "names |= {q.name for q in (app.conf.task_queues or ())}\n"
             "routes = app.conf.task_routes or {}\n"
@@ -257,7 +257,11 @@ class Supervisor:
         result = subprocess.run(  # noqa: S603
             [self.python, "-c", code], cwd=REPO, env=self.env, capture_output=True, text=True, check=False
         )
-        return result.stdout.strip() if result.returncode == 0 else ""
+        if result.returncode != 0:
+            say("could not list the task queues (see below); the worker consumes the default queue.")
+            print(result.stderr[-2000:], file=sys.stderr, flush=True)
+            return ""
+        return result.stdout.strip()
 
     def demo_setup(self) -> None:
         """Demo data, the local model's runs and the campaigns that follow them, beside the servers."""
