@@ -11,6 +11,7 @@ from annotation.tasks import campaigns_follow_runs as campaigns_follow_runs_task
 from models_registry.models import GenerationRun, Response
 from models_registry.services import model_register
 from prompts.models import Level, Prompt, PromptSet
+from tests.config.api_support import api_as
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
@@ -135,3 +136,25 @@ def test_the_beat_task_brings_the_followers_up_to_date(run):
     campaigns_follow_runs_task.delay()
 
     assert campaign.items.count() == 3
+
+
+def test_the_api_opens_a_campaign_that_follows_a_run_before_it_answers(run, admin_user):
+
+    response = api_as(admin_user).post(
+        "/api/campaigns/", {"name": "via api", "kind": "safety", "follow_run": run.pk}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Campaign.objects.get(name="via api").follows_run == run
+
+
+def test_following_a_run_with_other_filters_is_refused(run, admin_user):
+
+    response = api_as(admin_user).post(
+        "/api/campaigns/",
+        {"name": "via api", "kind": "safety", "follow_run": run.pk, "level": "safety"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "follow_run" in response.json()
