@@ -141,6 +141,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the clone (its path is printed).")
     args = parser.parse_args()
 
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Stopped from outside (a background job ignores SIGINT), it still stops the quickstart it started.
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     scratch = Path(tempfile.mkdtemp(prefix="valuelens-quickstart-"))
     clone = fresh_clone(scratch)
     print(f"fresh clone in {clone}")
