@@ -147,6 +147,7 @@ def main() -> None:
     # Stopped from outside (a background job ignores SIGINT), it still stops the quickstart it started.
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
+    load_at_start = round(os.getloadavg()[0], 2)
     scratch = Path(tempfile.mkdtemp(prefix="valuelens-quickstart-"))
     clone = fresh_clone(scratch)
     print(f"fresh clone in {clone}")
@@ -167,6 +168,8 @@ def main() -> None:
         {
             "benchmark": "quickstart_ready",
             "cores": os.cpu_count(),
+            # The machine may be shared: the waits grow with what else runs on it.
+            "load_average_1m_at_start": load_at_start,
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),
             "runs": runs,
         }
