@@ -233,7 +233,7 @@ def generation_runs_reconcile() -> int:
     """Queue again generations left 'running' by a worker that died (beat runs this every minute).
 
     With Redis the broker redelivers an unacknowledged task after its visibility timeout; this
-    also covers brokers that do not, such as the quickstart's filesystem broker.
+    also covers a task lost with its broker (an embedded Valkey keeps no data across restarts).
     """
     stale_before = timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
     requeued = 0
