@@ -142,7 +142,9 @@ class Response(models.Model):
     params_snapshot = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    claim = models.CharField(max_length=64, blank=True, help_text="The task that is fetching it.")
+    claim = models.CharField(
+        max_length=64, blank=True, help_text="The task delivery (host:pid:token) that holds or held it."
+    )
     text = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -153,7 +155,10 @@ class Response(models.Model):
     error_kind = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its request was sent: a row waiting for a slot has none yet.
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the worker holding the row (waiting or in flight); silent too long, the row is taken back.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -166,6 +171,12 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["status"], name="response_status"),
             models.Index(fields=["model", "status"], name="response_model_status"),
+            # The reconcile task's look for silent holders, every few seconds.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="response_held_heartbeat",
+                condition=models.Q(status__in=["pending", "running"]) & ~models.Q(claim=""),
+            ),
         ]
 
     def __str__(self) -> str:

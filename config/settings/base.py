@@ -235,7 +235,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "generation-runs-reconcile": {
         "task": "models_registry.tasks.generation_runs_reconcile",
-        "schedule": 60.0,
+        "schedule": env.float("GENERATION_RECONCILE_S", default=15.0),
     },
     "leases-reclaim-expired": {
         "task": "annotation.tasks.leases_reclaim_expired",
@@ -253,7 +253,12 @@ GENERATION_BATCH_SIZE = env.int("GENERATION_BATCH_SIZE", default=50)
 GENERATION_LIMITER_REDIS_URL = env.str(
     "GENERATION_LIMITER_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
-GENERATION_CLAIM_STALE_S = env.int("GENERATION_CLAIM_STALE_S", default=900)
+# A worker renews the heartbeat of every generation it holds (and its limiter slots) this often;
+# a row whose heartbeat is silent for GENERATION_CLAIM_STALE_S is taken back by the reconcile task
+# (every GENERATION_RECONCILE_S): with the defaults a dead worker's rows are queued again within
+# about a minute, and a live worker's never.
+GENERATION_HEARTBEAT_S = env.float("GENERATION_HEARTBEAT_S", default=10.0)
+GENERATION_CLAIM_STALE_S = env.float("GENERATION_CLAIM_STALE_S", default=40.0)
 GENERATION_BACKOFF_BASE_S = env.float("GENERATION_BACKOFF_BASE_S", default=1.0)
 GENERATION_BACKOFF_MAX_S = env.float("GENERATION_BACKOFF_MAX_S", default=60.0)
 GENERATION_RETRY_AFTER_MAX_S = env.float("GENERATION_RETRY_AFTER_MAX_S", default=120.0)

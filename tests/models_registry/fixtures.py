@@ -68,7 +68,9 @@ def held_tasks(monkeypatch) -> list[list[int]]:
     from models_registry import tasks
 
     held: list[list[int]] = []
-    monkeypatch.setattr(tasks.generation_batch_run, "delay_on_commit", lambda ids: held.append(ids))
+    monkeypatch.setattr(
+        tasks.generation_batch_run, "apply_async", lambda args=(), **options: held.append(list(args[0]))
+    )
     return held
 
 
