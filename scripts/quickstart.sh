@@ -46,6 +46,7 @@ if [ "$LOCAL_MODEL" != 0 ]; then
 fi
 
 # -B runs the periodic tasks (expired leases, stale generations, dashboard refresh) in the worker.
+# Without -Q it consumes every queue (generation, imports, exports, figures and celery).
 .venv/bin/celery -A config worker -B --scheduler django_celery_beat.schedulers:DatabaseScheduler \
   --loglevel INFO --pool threads --concurrency 8 >var/worker.log 2>&1 &
 WORKER=$!

@@ -230,6 +230,20 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# One queue per kind of work, so that a long generation run delays no import, export or figure.
+# "celery" (the default) keeps the periodic housekeeping: reconcile, expired leases. A worker
+# started without -Q consumes every queue listed here (the quickstart, the tests); production runs
+# a worker per queue (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {name: {} for name in ("celery", "generation", "imports", "exports", "figures")}
+CELERY_TASK_ROUTES = {
+    "models_registry.tasks.generation_batch_run": {"queue": "generation"},
+    "prompts.tasks.import_job_run_task": {"queue": "imports"},
+    "evaluation.tasks.export_run_task": {"queue": "exports"},
+    "evaluation.tasks.figure_snapshot_compute": {"queue": "figures"},
+    "evaluation.tasks.figure_snapshots_refresh": {"queue": "figures"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 CELERY_BEAT_SCHEDULE = {
