@@ -11,10 +11,14 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from models_registry.providers import API_KEY_ENV_PREFIX
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
 
-ENV_VAR_NAME = RegexValidator(
-    r"^[A-Za-z_][A-Za-z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+# Keys are read only from variables with this prefix: a model pointed at any server must not be
+# able to send it SECRET_KEY, DATABASE_URL or any other variable of the worker.
+API_KEY_ENV_NAME = RegexValidator(
+    rf"^{API_KEY_ENV_PREFIX}[A-Z0-9_]+$",
+    f"The name of an environment variable starting with {API_KEY_ENV_PREFIX}, e.g. {API_KEY_ENV_PREFIX}OPENAI.",
 )
 
 
@@ -36,8 +40,11 @@ class RegisteredModel(models.Model):
     api_key_env = models.CharField(
         max_length=100,
         blank=True,
-        validators=[ENV_VAR_NAME],
-        help_text="NAME of the environment variable that holds the API key; the key itself is never stored.",
+        validators=[API_KEY_ENV_NAME],
+        help_text=(
+            f"NAME of the environment variable that holds the API key, starting with {API_KEY_ENV_PREFIX} "
+            "(e.g. VALUELENS_KEY_OPENAI); the key itself is never stored."
+        ),
     )
     system_prompt = models.TextField(blank=True)
     temperature = models.FloatField(default=0.7, validators=[MinValueValidator(0.0)])
