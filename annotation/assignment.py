@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, Skip
 from annotation.prepared import PreparedStatement, statements_execute
-from annotation.roles import Role, user_roles
+from config.roles import Role, user_roles
 from models_registry.models import Response
 
 

@@ -18,8 +18,8 @@ from annotation.assignment import (
     lease_renew,
 )
 from annotation.forms import judgement_data_from
-from annotation.models import Campaign, Item, Judgement, ResponseType
-from prompts.models import Scenario
+from annotation.models import Campaign, Item, Judgement
+from prompts.models import ResponseType, Scenario
 
 
 def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:

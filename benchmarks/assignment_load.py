@@ -43,8 +43,8 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
     from django.db import connection
 
     from annotation.models import Campaign
-    from annotation.roles import Role
     from annotation.services import campaign_create, user_create
+    from config.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create

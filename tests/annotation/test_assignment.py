@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from annotation.assignment import AssignmentRefused, assignment_next_for, item_skip, leases_reclaim_expired
 from annotation.models import Campaign, Item, Lease
-from annotation.roles import Role
 from annotation.services import judgement_submit
+from config.roles import Role
 
 pytestmark = pytest.mark.django_db
 
