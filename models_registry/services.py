@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.queue import task_enqueue
+from config.queue import delivery_token, task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
 from models_registry.providers import (
@@ -284,11 +281,6 @@ def generation_runs_reconcile() -> int:
 # heartbeat has been silent for GENERATION_CLAIM_STALE_S.
 
 
-def generation_claim_token() -> str:
-    """A token for one delivery of a generation task: the host and process say who holds a row."""
-    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-
-
 def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
 
@@ -507,7 +499,7 @@ def generation_batch_execute(*, response_ids: list[int], claim: str | None = Non
     is synchronous. Each response is written as soon as its answer arrives, so a worker killed
     mid-batch loses only the requests in flight.
     """
-    claim = claim or generation_claim_token()
+    claim = claim or delivery_token()
     free = _responses_reserve(response_ids, claim)
     rows = list(Response.objects.filter(id__in=free).select_related("model", "prompt").order_by("id"))
     models = {r.model_id: r.model for r in rows}
