@@ -433,8 +433,9 @@ class _GenerationEngine:
         while True:
             await asyncio.sleep(settings.GENERATION_HEARTBEAT_S)
             try:
-                await self._db(_responses_heartbeat, response_ids, claim)
+                # Slots first: a slow database must not let them lapse and admit extra requests.
                 await self.limiter.refresh()
+                await self._db(_responses_heartbeat, response_ids, claim)
             except Exception:
                 # A missed beat is survivable (the stale limit spans several); a dead heartbeat is not.
                 logger.exception("generation heartbeat failed")
