@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def quick_heartbeat(settings) -> None:
     settings.GENERATION_HEARTBEAT_S = 0.1
-    settings.GENERATION_CLAIM_STALE_S = 0.5
+    settings.GENERATION_CLAIM_STALE_S = 1.0
 
 
 def queue_run(
@@ -66,7 +66,7 @@ def test_a_row_gets_its_start_time_when_its_request_is_sent_not_when_the_batch_i
 def test_rows_waiting_for_a_slot_are_not_taken_back_while_their_worker_lives(
     make_model, make_prompts, stub, held_tasks, quick_heartbeat
 ):
-    stub.state.delay_s = 0.05
+    stub.state.delay_s = 0.1
     run, ids = queue_run(make_model, make_prompts, held_tasks, 30, max_concurrency=1)
     worker = threading.Thread(target=generation_batch_execute, kwargs={"response_ids": ids})
     requeued = 0
