@@ -60,6 +60,7 @@ def test_a_finished_response_is_never_fetched_again(make_model, make_prompts, st
 
 def test_a_held_slot_is_renewed_by_its_holders_heartbeat(settings):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import redis
 
@@ -78,6 +79,8 @@ def test_a_held_slot_is_renewed_by_its_holders_heartbeat(settings):
             await limiter.refresh()
             return client.zscore(key, token)
 
-    renewed = asyncio.run(hold_and_renew())
+    # A thread of its own: under the browser tests this thread already runs Playwright's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        renewed = pool.submit(asyncio.run, hold_and_renew()).result()
 
     assert renewed > client.time()[0] - 30
