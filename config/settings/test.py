@@ -11,7 +11,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, STORAGES
+from config.settings.base import DATABASES, REST_FRAMEWORK, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Live-server browser tests have no collectstatic manifest.
@@ -27,3 +27,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/valuelens_test_{os.getpid()}.sqlite3"}
+
+# The test client and the live server speak plain HTTP; the production defaults are tested in a
+# subprocess (tests/config/test_production_settings.py).
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Browser tests log in often from 127.0.0.1, and schemathesis sends hundreds of requests; the
+# throttle tests set their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "login"), "100000/min"),
+}
