@@ -274,9 +274,9 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
-        "dawid_skene": _plain(ds_fit),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
+        "dawid_skene": _plain(ds_fit),
     }
 
 
