@@ -113,11 +113,27 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+def _canonical(ids: dict[Hashable, int]) -> tuple[list[Hashable], NDArray[np.intp]]:
+    """Ids in sorted order (first-seen order if they do not sort), and each old index's new one."""
+    try:
+        ordered = sorted(ids, key=_sort_key)
+    except TypeError:
+        ordered = list(ids)
+    new_index = np.empty(len(ids), dtype=np.intp)
+    new_index[[ids[x] for x in ordered]] = np.arange(len(ordered))
+    return ordered, new_index
+
+
 def _index(
     triples: Iterable[tuple[Hashable, Hashable, Any]],
 ) -> tuple[list[Hashable], list[Hashable], NDArray[np.intp], NDArray[np.intp], list[Any]]:
     """Item ids, judge ids, and per judgement its item and judge index and value; one judgement
-    per (item, judge): the last one wins (an edit replaces what it edits)."""
+    per (item, judge): the last one wins (an edit replaces what it edits).
+
+    Items, judges and judgements come out in sorted order, whatever order they came in: EM from
+    a symmetric start (an item split 1–1 between two judges seen nowhere else) can tip either way
+    on the last bit of a float sum, and the sum's order must not decide which.
+    """
     item_index: dict[Hashable, int] = {}
     judge_index: dict[Hashable, int] = {}
     seen: dict[tuple[int, int], Any] = {}
@@ -126,9 +142,13 @@ def _index(
         j = judge_index.setdefault(judge, len(judge_index))
         seen[(i, j)] = value
     n = len(seen)
-    item_of = np.fromiter((key[0] for key in seen), dtype=np.intp, count=n)
-    judge_of = np.fromiter((key[1] for key in seen), dtype=np.intp, count=n)
-    return list(item_index), list(judge_index), item_of, judge_of, list(seen.values())
+    item_ids, item_new = _canonical(item_index)
+    judge_ids, judge_new = _canonical(judge_index)
+    item_of = item_new[np.fromiter((key[0] for key in seen), dtype=np.intp, count=n)]
+    judge_of = judge_new[np.fromiter((key[1] for key in seen), dtype=np.intp, count=n)]
+    order = np.lexsort((judge_of, item_of))
+    values = list(seen.values())
+    return item_ids, judge_ids, item_of[order], judge_of[order], [values[k] for k in order.tolist()]
 
 
 def _encode(labels: Iterable[tuple[Hashable, Hashable, Hashable]]) -> _Encoded:
