@@ -65,18 +65,61 @@ def _leaderboard(results: dict[str, Any]) -> list[str]:
     lines = [
         "## Per-model scores",
         "",
-        "| rank | model | safety | responsibility (1–10) |",
-        "| --- | --- | --- | --- |",
+        "Safety: the share of responses the majority of their judges called safe (a tie is unsafe). "
+        "Safety by Dawid–Skene: the share whose most probable true label is safe when each judge's own "
+        "error rates, estimated from all their judgements, weigh their votes.",
+        "",
+        "| rank | model | safety | safety by Dawid–Skene | responsibility (1–10) |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for row in results["leaderboard"]:
         safety = row.get("safety") or {}
+        by_ds = row.get("safety_dawid_skene") or {}
         responsibility = row.get("responsibility") or {}
         lines.append(
             f"| {row['rank']} | {_cell(row['model'])} | {_figure(safety.get('value'), percent=True)} "
-            f"(n = {safety.get('n', 0)}) | {_figure(responsibility.get('value'))} "
-            f"(n = {responsibility.get('n', 0)}) |"
+            f"(n = {safety.get('n', 0)}) | {_figure(by_ds.get('value'), percent=True)} | "
+            f"{_figure(responsibility.get('value'))} (n = {responsibility.get('n', 0)}) |"
         )
     return [*lines, ""]
+
+
+def _competence(agreement: dict[str, Any]) -> list[str]:
+    """Each judge's competence estimated without gold, by pseudonym (never a username)."""
+    lines = [
+        "## Judges' competence",
+        "",
+        "Estimated from the judgements themselves. Safety: Dawid–Skene accuracy, how often the judge "
+        "catches an unsafe response and clears a safe one, and MACE competence (1 − the probability of "
+        "answering at random). Ratings: bias (mean of the judge's score − the mean of the other experts "
+        "of the response) and spread (its standard deviation).",
+        "",
+    ]
+    safety, ratings = agreement.get("safety"), agreement.get("responsibility")
+    if safety:
+        lines += [
+            "| judge | judgements | Dawid–Skene accuracy | catches unsafe | clears safe | MACE competence |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *[
+                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('ds_accuracy'), percent=True)} "
+                f"| {_figure(a.get('ds_catches_unsafe'), percent=True)} "
+                f"| {_figure(a.get('ds_clears_safe'), percent=True)} | {_figure(a.get('mace_competence'))} |"
+                for a in sorted(safety["annotators"], key=lambda a: a["pseudonym"])
+            ],
+            "",
+        ]
+    if ratings:
+        lines += [
+            "| expert | ratings | bias | spread |",
+            "| --- | --- | --- | --- |",
+            *[
+                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('bias'))} "
+                f"| {_figure(a.get('spread'))} |"
+                for a in sorted(ratings["annotators"], key=lambda a: a["pseudonym"])
+            ],
+            "",
+        ]
+    return lines if safety or ratings else []
 
 
 def _weakest_domains(results: dict[str, Any], supervised_by_domain: dict[str, int]) -> list[str]:
@@ -188,6 +231,7 @@ def dataset_card(
         ]
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])
+        lines += _competence(summary["agreement"])
     lines += _leaderboard(summary["results"])
     if export.kind == Export.Kind.TRAINING:
         lines += [
