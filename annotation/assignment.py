@@ -19,6 +19,10 @@ from annotation.prepared import PreparedStatement, statements_execute
 from annotation.roles import Role, user_roles
 from models_registry.models import Response
 
+# A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits
+# as long), so nobody else can have taken it.
+LEASE_GRACE = timedelta(minutes=2)
+
 
 class AssignmentRefused(Exception):
     """The person may not judge in this campaign (role, domain or campaign status)."""
@@ -113,6 +117,23 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
     return Shown(item=links[0].item, responses=[link.response for link in links], done=done)
 
 
+def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
+    judged = (
+        Judgement.objects.filter(campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("item__prompt_id", "created_at")
+        .first()
+    )
+    skipped = (
+        Skip.objects.filter(item__campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("item__prompt_id", "created_at")
+        .first()
+    )
+    seen = [row for row in (judged, skipped) if row is not None]
+    return max(seen, key=lambda row: row[1])[0] if seen else None
+
+
 def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> int | None:
     with transaction.atomic():
         # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
@@ -120,12 +141,17 @@ def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: da
         if own is not None:
             Lease.objects.filter(pk=own.pk).update(expires_at=expires)
             return own.item_id
-        item = (
+        candidates = (
             items_open_to(user=user, campaign=campaign)
-            .order_by("-judgement_count", "id")
+            .order_by("-judgement_count", "position")
             .select_for_update(skip_locked=True, of=("self",))
-            .first()
         )
+        item = None
+        last_prompt = _last_seen_prompt_id(user=user, campaign=campaign) if campaign.blind else None
+        if last_prompt is not None:
+            item = candidates.exclude(prompt_id=last_prompt).first()
+        if item is None:
+            item = candidates.first()
         if item is None:
             return None
         Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires)
@@ -135,6 +161,17 @@ def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: da
         return item.pk
 
 
+# One candidate scan; {prompt_filter} keeps the prompt the person saw last out of the first one.
+_CANDIDATE_SQL = """
+    SELECT i.id FROM annotation_item i
+    WHERE i.campaign_id = %(campaign)s AND i.open_slots > 0 {domain_filter} {prompt_filter}
+      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
+    ORDER BY i.judgement_count DESC, i.position
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
 _LEASE_NEXT_ITEM_SQL = """
 WITH own AS (
     -- Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
@@ -142,16 +179,23 @@ WITH own AS (
     WHERE id = (SELECT id FROM annotation_lease WHERE campaign_id = %(campaign)s AND user_id = %(user)s
                 ORDER BY created_at LIMIT 1)
     RETURNING item_id
+), last_seen AS (
+    -- The prompt of what this person judged or skipped last (blind campaigns only).
+    SELECT seen.prompt_id FROM (
+        (SELECT it.prompt_id, j.created_at FROM annotation_judgement j
+         JOIN annotation_item it ON it.id = j.item_id
+         WHERE %(blind)s AND j.campaign_id = %(campaign)s AND j.user_id = %(user)s
+         ORDER BY j.created_at DESC LIMIT 1)
+        UNION ALL
+        (SELECT it.prompt_id, s.created_at FROM annotation_skip s
+         JOIN annotation_item it ON it.id = s.item_id
+         WHERE %(blind)s AND s.user_id = %(user)s AND it.campaign_id = %(campaign)s
+         ORDER BY s.created_at DESC LIMIT 1)
+    ) seen ORDER BY seen.created_at DESC LIMIT 1
 ), picked AS (
-    SELECT i.id FROM annotation_item i
-    WHERE NOT EXISTS (SELECT 1 FROM own)
-      AND i.campaign_id = %(campaign)s AND i.open_slots > 0 {domain_filter}
-      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
-    ORDER BY i.judgement_count DESC, i.id
-    LIMIT 1
-    FOR UPDATE OF i SKIP LOCKED
+    -- COALESCE runs the second scan only when the first found nothing: another prompt first,
+    -- the same prompt only when nothing else is left.
+    SELECT COALESCE(({first}), ({fallback})) AS id WHERE NOT EXISTS (SELECT 1 FROM own)
 ), held AS (
     UPDATE annotation_item SET lease_count = lease_count + 1, open_slots = open_slots - 1
     FROM picked WHERE annotation_item.id = picked.id
@@ -164,13 +208,23 @@ WITH own AS (
 SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1),
        (SELECT count(*) FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s)
 """
-_LEASE_TYPES = {"campaign": "bigint", "user": "integer", "expires": "timestamptz"}
-_LEASE_NEXT_ITEM = PreparedStatement(
-    name="valuelens_lease_next", sql=_LEASE_NEXT_ITEM_SQL.format(domain_filter=""), types=_LEASE_TYPES
-)
+
+
+def _lease_next_sql(domain_filter: str) -> str:
+    return _LEASE_NEXT_ITEM_SQL.format(
+        first=_CANDIDATE_SQL.format(
+            domain_filter=domain_filter,
+            prompt_filter="AND i.prompt_id IS DISTINCT FROM (SELECT prompt_id FROM last_seen)",
+        ),
+        fallback=_CANDIDATE_SQL.format(domain_filter=domain_filter, prompt_filter=""),
+    )
+
+
+_LEASE_TYPES = {"campaign": "bigint", "user": "integer", "expires": "timestamptz", "blind": "boolean"}
+_LEASE_NEXT_ITEM = PreparedStatement(name="valuelens_lease_next", sql=_lease_next_sql(""), types=_LEASE_TYPES)
 _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
     name="valuelens_lease_next_in_domains",
-    sql=_LEASE_NEXT_ITEM_SQL.format(domain_filter="AND i.domain_id = ANY(%(domains)s)"),
+    sql=_lease_next_sql("AND i.domain_id = ANY(%(domains)s)"),
     types={**_LEASE_TYPES, "domains": "bigint[]"},
 )
 
@@ -185,25 +239,41 @@ def _next_item_id_postgresql(
     The person's own lease is renewed if they hold one; otherwise the picked row is locked with
     SKIP LOCKED, its counters bumped and the lease written, so two annotators never take the same
     slot and no slot is held without a lease. The NOT EXISTS on `own` is a one-time filter: the
-    item scan does not run when a lease was renewed.
+    item scans do not run when a lease was renewed.
     """
-    params: dict[str, object] = {"campaign": campaign.pk, "user": user.pk, "expires": expires}
+    params: dict[str, object] = {
+        "campaign": campaign.pk,
+        "user": user.pk,
+        "expires": expires,
+        "blind": campaign.blind,
+    }
     statement = _LEASE_NEXT_ITEM
     if campaign.kind == Campaign.Kind.RESPONSIBILITY:
         params["domains"] = user_domain_ids(user)
         statement = _LEASE_NEXT_ITEM_IN_DOMAINS
     with connection.cursor() as cursor:
-        # A lease lost in a database crash is harmless: its slot and counters go with it, and a
-        # submit without a lease is still taken while the item has a free slot.
+        # A lease lost in a database crash is harmless: its slot and counters go with it (the
+        # person's submit is then refused and they get the next item).
         statements_execute(cursor, [(statement, params)], durable=False)
         item_id, done = cursor.fetchone()
     return item_id, done
 
 
 def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:
-    """Extend a person's lease while their page is open; False when it was reclaimed."""
-    expires = timezone.now() + timedelta(minutes=item.campaign.lease_minutes)
-    return bool(Lease.objects.filter(item=item, user=user).update(expires_at=expires))
+    """Extend a person's lease while their page is open; False when it ran out (beyond the grace
+    window) or was reclaimed."""
+    now = timezone.now()
+    expires = now + timedelta(minutes=item.campaign.lease_minutes)
+    return bool(
+        Lease.objects.filter(item=item, user=user, expires_at__gt=now - LEASE_GRACE).update(
+            expires_at=expires
+        )
+    )
+
+
+def lease_held(*, user: AbstractBaseUser, item: Item) -> bool:
+    """Whether the person holds a lease on the item that a submit would honour."""
+    return Lease.objects.filter(item=item, user=user, expires_at__gt=timezone.now() - LEASE_GRACE).exists()
 
 
 def _lease_release_locked(item: Item, user: AbstractBaseUser) -> bool:
@@ -224,9 +294,10 @@ def item_skip(*, user: AbstractBaseUser, item: Item) -> None:
 
 
 def leases_reclaim_expired(*, batch: int = 1000) -> int:
-    """Give the slots of expired leases back to their items (beat runs this every minute)."""
+    """Give the slots of leases that ran out more than the grace window ago back to their items
+    (beat runs this every minute)."""
     reclaimed = 0
-    now = timezone.now()
+    now = timezone.now() - LEASE_GRACE
     while True:
         with transaction.atomic():
             item_ids = list(

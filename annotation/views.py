@@ -15,6 +15,7 @@ from annotation.assignment import (
     campaign_judge_allowed,
     item_judge_allowed,
     item_skip,
+    lease_held,
     lease_renew,
 )
 from annotation.forms import judgement_data_from
@@ -45,7 +46,12 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
 
 
 def _pane(
-    request: HttpRequest, campaign: Campaign, item: Item | None, shown: Shown | None = None, **extra: object
+    request: HttpRequest,
+    campaign: Campaign,
+    item: Item | None,
+    shown: Shown | None = None,
+    status: int = 200,
+    **extra: object,
 ) -> HttpResponse:
     if shown is None:
         responses = [ir.response for ir in item.item_responses.select_related("response")] if item else []
@@ -65,7 +71,7 @@ def _pane(
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def _scenarios() -> list[Scenario]:
@@ -91,15 +97,18 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
-def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> HttpResponse:
-    """After a submit or a skip: the next item in the same response (htmx), or back to the page."""
-    if not request.htmx:
+def _after_action(request: HttpRequest, campaign: Campaign, notice: str, refusal: str = "") -> HttpResponse:
+    """After a submit or a skip: the next item in the same response (htmx), or back to the page.
+    A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
+    a 200)."""
+    if not request.htmx and not refusal:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
+    status = 409 if refusal and not request.htmx else 200
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused))
-    return _pane(request, campaign, shown.item, shown, notice=notice)
+        return _pane(request, campaign, None, notice=str(refused), refusal=refusal, status=status)
+    return _pane(request, campaign, shown.item, shown, notice=notice, refusal=refusal, status=status)
 
 
 @login_required
@@ -129,6 +138,9 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
+        if rejected.field == "lease" or not lease_held(user=request.user, item=item):
+            # Never show an item the person does not hold: the message, and the next item.
+            return _after_action(request, campaign, "", refusal=str(rejected))
         return _pane(
             request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
         )
@@ -151,7 +163,7 @@ def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     if lease_renew(user=request.user, item=item):
         return HttpResponse(status=204)
     return HttpResponse(
-        "Your hold on this item ran out; submitting still works while it has a free slot.", status=200
+        "Your hold on this item ran out: a submit will be refused. Reload for the next item.", status=200
     )
 
 
@@ -172,14 +184,14 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
         user=request.user,
     )
     item = judgement.item
-    error = None
+    error, error_field = None, ""
     if request.method == "POST":
         try:
             services.judgement_edit(
                 user=request.user, judgement=judgement, data=judgement_data_from(request.POST, item)
             )
         except services.JudgementRejected as rejected:
-            error = str(rejected)
+            error, error_field = str(rejected), rejected.field
         else:
             return redirect("annotation:mine", campaign_id=item.campaign_id)
     return render(
@@ -194,5 +206,6 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "response_types": ResponseType.choices,
             "scores": range(1, 11),
             "error": error,
+            "error_field": error_field,
         },
     )
