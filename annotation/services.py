@@ -399,7 +399,8 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, An
     return _judgement_values(item, data)
 
 
-def _judgement_refused_without_lease(*, user: UserModel, item: Item) -> JudgementRejected:
+def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> JudgementRejected:
+    """Why a submit for an item the person does not hold is refused."""
     if Lease.objects.filter(item=item, user=user).exists():
         return JudgementRejected(
             "Your hold on this item ran out, so nothing was saved. Take the next item.", field="lease"
@@ -432,7 +433,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         existing = Judgement.objects.filter(item=item, user=user).first()
         if existing is not None:
             return existing, False
-        raise _judgement_refused_without_lease(user=user, item=item)
+        raise judgement_refusal_without_lease(user=user, item=item)
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         existing = Judgement.objects.filter(item=locked, user=user).first()
@@ -441,7 +442,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         now = timezone.now()
         lease = Lease.objects.filter(item=locked, user=user, expires_at__gt=now - LEASE_GRACE).first()
         if lease is None:
-            raise _judgement_refused_without_lease(user=user, item=item)
+            raise judgement_refusal_without_lease(user=user, item=item)
         time_spent_ms = max(0, min(int((now - lease.created_at).total_seconds() * 1000), 3_600_000))
         lease.delete()
         Item.objects.filter(pk=locked.pk).update(

@@ -20,6 +20,7 @@ from annotation.assignment import (
 )
 from annotation.forms import judgement_data_from
 from annotation.models import Campaign, Item, Judgement, ResponseType
+from annotation.roles import user_can_review
 from prompts.models import Scenario
 
 
@@ -138,8 +139,10 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
-        if rejected.field == "lease" or not lease_held(user=request.user, item=item):
-            # Never show an item the person does not hold: the message, and the next item.
+        if rejected.field != "lease" and not lease_held(user=request.user, item=item):
+            rejected = services.judgement_refusal_without_lease(user=request.user, item=item)
+        if rejected.field == "lease":
+            # Never show an item the person does not hold: why, and the next item.
             return _after_action(request, campaign, "", refusal=str(rejected))
         return _pane(
             request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
@@ -209,3 +212,28 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "error_field": error_field,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_void(request: HttpRequest, judgement_id: int) -> HttpResponse:
+    """Reviewers and admins take a judgement out of the results, saying why."""
+    if not user_can_review(request.user):
+        raise PermissionDenied("Only reviewers and admins void judgements.")
+    judgement = get_object_or_404(
+        Judgement.objects.select_related(
+            "item__campaign", "item__prompt", "user__annotator_profile", "voided_by"
+        ),
+        pk=judgement_id,
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            services.judgement_void(
+                judgement=judgement, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except services.JudgementRejected as rejected:
+            error = str(rejected)
+        else:
+            return redirect("annotation:void", judgement_id=judgement.pk)
+    return render(request, "annotation/void.html", {"judgement": judgement, "error": error})
