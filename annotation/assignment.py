@@ -17,7 +17,7 @@ from django.utils import timezone
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, Skip
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.roles import Role, user_roles
-from models_registry.models import Response
+from prompts.models import Domain
 
 # A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits
 # as long), so nobody else can have taken it.
@@ -69,12 +69,29 @@ def item_judge_allowed(*, user: AbstractBaseUser, item: Item) -> bool:
 
 
 @dataclass(frozen=True)
+class ShownResponse:
+    pk: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """What the judging page shows of an item, as plain values: building model instances for
+    them cost more than the query on the submit-and-next path."""
+
+    pk: int
+    prompt_text: str
+    domain: str
+    model: str
+
+
+@dataclass(frozen=True)
 class Shown:
     """What the judging page shows: the leased item (None when none is left), its responses in
     order, and how many judgements the person has made in the campaign."""
 
-    item: Item | None
-    responses: list[Response]
+    item: ShownItem | None
+    responses: list[ShownResponse]
     done: int
 
 
@@ -82,39 +99,77 @@ def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item |
     """Lease the next item for this person, or None when none is left for them.
 
     Their own lease comes back first (a reload, a second tab); then items that already have
-    judgements, so that started items are finished before new ones are opened.
+    judgements, so that started items are finished before new ones are opened; then the
+    campaign's random order.
     """
-    return assignment_next_shown(user=user, campaign=campaign).item
+    shown = assignment_next_shown(user=user, campaign=campaign)
+    return Item.objects.get(pk=shown.item.pk) if shown.item else None
 
 
 def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Shown:
-    """``assignment_next_for`` with what the page needs beside the item, in as few queries as the
-    database allows: on PostgreSQL the lease and the count in one statement, the item with its
-    prompt, model, domain and responses in one query."""
+    """``assignment_next_for`` with what the page needs beside the item: on PostgreSQL the lease,
+    the count and the item's text in one prepared statement (one round trip)."""
     if campaign.status != Campaign.Status.OPEN:
         raise AssignmentRefused(f"The campaign is {campaign.status}.")
     if not campaign_judge_allowed(user=user, campaign=campaign):
         raise AssignmentRefused("You may not judge in this campaign.")
     expires = timezone.now() + timedelta(minutes=campaign.lease_minutes)
     if connection.vendor == "postgresql":
-        item_id, done = _next_item_id_postgresql(user=user, campaign=campaign, expires=expires)
-    else:
-        item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires)
-        done = Judgement.objects.filter(campaign=campaign, user=user).count()
+        return _next_shown_postgresql(user=user, campaign=campaign, expires=expires)
+    item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires)
+    done = Judgement.objects.filter(campaign=campaign, user=user).count()
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
-    links = list(
-        ItemResponse.objects.filter(item_id=item_id)
-        .select_related("response", "item__prompt", "item__domain", "item__model")
+    item, responses = item_shown(item_id=item_id)
+    return Shown(item=item, responses=responses, done=done)
+
+
+def _domain_label(name_en: str | None, name_zh: str | None) -> str:
+    return str(Domain(name_en=name_en, name_zh=name_zh or "")) if name_en else ""
+
+
+def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
+    """An item as the judging page shows it, with its responses in order."""
+    prompt_text, name_en, name_zh, model = Item.objects.values_list(
+        "prompt__text", "domain__name_en", "domain__name_zh", "model__name"
+    ).get(pk=item_id)
+    responses = [
+        ShownResponse(pk=pk, text=text)
+        for pk, text in ItemResponse.objects.filter(item_id=item_id)
         .order_by("position")
+        .values_list("response_id", "response__text")
+    ]
+    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    return item, responses
+
+
+_ITEM_COLUMNS = [f.column for f in Item._meta.concrete_fields]
+_CAMPAIGN_COLUMNS = [f.column for f in Campaign._meta.concrete_fields]
+_ITEM_WITH_CAMPAIGN = PreparedStatement(
+    name="valuelens_item_with_campaign",
+    # The column names come from the models, never from a request.
+    sql=f"""SELECT {", ".join(f"i.{c}" for c in _ITEM_COLUMNS)}, {", ".join(f"c.{c}" for c in _CAMPAIGN_COLUMNS)}
+FROM annotation_item i JOIN annotation_campaign c ON c.id = i.campaign_id
+WHERE i.id = %(item)s AND i.campaign_id = %(campaign)s""",  # noqa: S608
+    types={"item": "bigint", "campaign": "bigint"},
+)
+
+
+def item_with_campaign(*, item_id: int, campaign_id: int) -> Item | None:
+    """The item of a submit with its campaign, in one prepared statement (the submit path)."""
+    if connection.vendor != "postgresql":
+        return Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
+    with connection.cursor() as cursor:
+        statements_execute(cursor, [(_ITEM_WITH_CAMPAIGN, {"item": item_id, "campaign": campaign_id})])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_ITEM_COLUMNS)
+    item = Item.from_db(connection.alias, [f.attname for f in Item._meta.concrete_fields], row[:split])
+    item.campaign = Campaign.from_db(
+        connection.alias, [f.attname for f in Campaign._meta.concrete_fields], row[split:]
     )
-    if not links:  # an item always has its responses; an empty one is still shown, not lost
-        return Shown(
-            item=Item.objects.select_related("prompt", "domain", "model").get(pk=item_id),
-            responses=[],
-            done=done,
-        )
-    return Shown(item=links[0].item, responses=[link.response for link in links], done=done)
+    return item
 
 
 def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
@@ -204,9 +259,21 @@ WITH own AS (
     INSERT INTO annotation_lease (item_id, user_id, campaign_id, expires_at, created_at)
     SELECT id, %(user)s, %(campaign)s, %(expires)s, now() FROM held
     RETURNING item_id
+), chosen AS (
+    SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1) AS item_id,
+        (SELECT count(*) FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s) AS done
 )
-SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1),
-       (SELECT count(*) FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s)
+-- What the page shows, in the same round trip: one row per response (one row with NULLs when
+-- nothing is left).
+SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text
+FROM chosen
+LEFT JOIN annotation_item i ON i.id = chosen.item_id
+LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
+LEFT JOIN prompts_domain d ON d.id = i.domain_id
+LEFT JOIN models_registry_registeredmodel m ON m.id = i.model_id
+LEFT JOIN annotation_itemresponse ir ON ir.item_id = i.id
+LEFT JOIN models_registry_response r ON r.id = ir.response_id
+ORDER BY ir.position
 """
 
 
@@ -229,12 +296,10 @@ _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
 )
 
 
-def _next_item_id_postgresql(
-    *, user: AbstractBaseUser, campaign: Campaign, expires: datetime
-) -> tuple[int | None, int]:
+def _next_shown_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> Shown:
     """The same rules as the ORM path in one statement (one round trip, atomic on its own): this is
-    the hottest query of ValueLens. Returns the item id (None when none is left) and how many
-    judgements the person has made in the campaign (the page shows it).
+    the hottest query of ValueLens. Returns the item as the page shows it (None when none is
+    left) and how many judgements the person has made in the campaign.
 
     The person's own lease is renewed if they hold one; otherwise the picked row is locked with
     SKIP LOCKED, its counters bumped and the lease written, so two annotators never take the same
@@ -255,8 +320,13 @@ def _next_item_id_postgresql(
         # A lease lost in a database crash is harmless: its slot and counters go with it (the
         # person's submit is then refused and they get the next item).
         statements_execute(cursor, [(statement, params)], durable=False)
-        item_id, done = cursor.fetchone()
-    return item_id, done
+        rows = cursor.fetchall()
+    item_id, done, prompt_text, name_en, name_zh, model = rows[0][:6]
+    if item_id is None:
+        return Shown(item=None, responses=[], done=done)
+    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    responses = [ShownResponse(pk=row[6], text=row[7]) for row in rows if row[6] is not None]
+    return Shown(item=item, responses=responses, done=done)
 
 
 def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:

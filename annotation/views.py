@@ -14,7 +14,9 @@ from annotation.assignment import (
     assignment_next_shown,
     campaign_judge_allowed,
     item_judge_allowed,
+    item_shown,
     item_skip,
+    item_with_campaign,
     lease_held,
     lease_renew,
 )
@@ -34,7 +36,7 @@ def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
 def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Item:
     """The item with its campaign in one query (submit is a hot path); the same answers as
     checking the campaign first: 403 for a campaign the person may not judge, else 404."""
-    item = Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
+    item = item_with_campaign(item_id=item_id, campaign_id=campaign_id)
     if item is None:
         _campaign_for_judge(request, campaign_id)
         raise Http404("No such item.")
@@ -46,28 +48,25 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     return item
 
 
+def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown:
+    """The pane's content off the hot path: an item the person holds (None: none)."""
+    shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
+    done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
+    return Shown(item=shown_item, responses=responses, done=done)
+
+
 def _pane(
-    request: HttpRequest,
-    campaign: Campaign,
-    item: Item | None,
-    shown: Shown | None = None,
-    status: int = 200,
-    **extra: object,
+    request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
 ) -> HttpResponse:
-    if shown is None:
-        responses = [ir.response for ir in item.item_responses.select_related("response")] if item else []
-        done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
-    else:
-        responses, done = shown.responses, shown.done
     context = {
         "campaign": campaign,
-        "item": item,
-        "responses": responses,
+        "item": shown.item,
+        "responses": shown.responses,
         "scenarios": _scenarios(),
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
-        "done": done,
+        "done": shown.done,
         **_current_from(extra.pop("posted", None)),
         **extra,
     }
@@ -108,8 +107,15 @@ def _after_action(request: HttpRequest, campaign: Campaign, notice: str, refusal
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused), refusal=refusal, status=status)
-    return _pane(request, campaign, shown.item, shown, notice=notice, refusal=refusal, status=status)
+        return _pane(
+            request,
+            campaign,
+            _shown(request, campaign, None),
+            notice=str(refused),
+            refusal=refusal,
+            status=status,
+        )
+    return _pane(request, campaign, shown, notice=notice, refusal=refusal, status=status)
 
 
 @login_required
@@ -126,7 +132,7 @@ def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return render(
             request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
         )
-    return _pane(request, campaign, shown.item, shown)
+    return _pane(request, campaign, shown)
 
 
 @login_required
@@ -145,7 +151,12 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             # Never show an item the person does not hold: why, and the next item.
             return _after_action(request, campaign, "", refusal=str(rejected))
         return _pane(
-            request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
+            request,
+            campaign,
+            _shown(request, campaign, item),
+            error=str(rejected),
+            error_field=rejected.field,
+            posted=request.POST,
         )
     return _after_action(request, campaign, "Saved." if created else "Already saved: it was stored once.")
 

@@ -306,3 +306,18 @@ def test_nobody_edits_another_persons_judgement(make_campaign, crowdworker, make
 
     with pytest.raises(JudgementRejected, match="your own"):
         judgement_edit(user=make_user(Role.CROWDWORKER), judgement=judgement, data={"safe": False})
+
+
+def test_the_portable_path_also_needs_a_lease(monkeypatch, make_campaign, crowdworker, make_user):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    campaign = make_campaign(("p", "r"), n=2)
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+
+    with pytest.raises(JudgementRejected, match="not assigned to you"):
+        judgement_submit(user=make_user(Role.CROWDWORKER), item=item, data={"safe": True})
+    item.leases.update(created_at=timezone.now() - timedelta(seconds=1))
+    judgement, created = judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert created
+    assert judgement.too_fast is True
+    assert 1000 <= judgement.time_spent_ms < 60_000

@@ -170,3 +170,33 @@ def test_the_pick_uses_the_next_item_index():
 
     assert "item_next_free" in plan
     assert "Sort" not in plan
+
+
+@pytest.fixture
+def orm_path(monkeypatch):
+    """The portable path that SQLite takes (the quickstart), run here on PostgreSQL."""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+
+def test_the_portable_path_serves_the_same_order_and_spreads_prompts(orm_path, make_user):
+    _responses(models=5, prompts=4)
+    campaign = _campaign()
+
+    seen = _judge(make_user(Role.CROWDWORKER), campaign, 20)
+    prompts = [item.prompt_id for item in seen]
+
+    assert len(seen) == 20
+    for i in range(1, len(prompts)):
+        if prompts[i] == prompts[i - 1]:
+            assert set(prompts[i:]) == {prompts[i]}, prompts
+
+
+def test_the_portable_path_serves_in_position_order_without_blinding(orm_path, make_user):
+    _responses(models=2, prompts=5)
+    campaign = _campaign(blind=False)
+
+    seen = _judge(make_user(Role.CROWDWORKER), campaign, 10)
+
+    assert [item.pk for item in seen] == list(
+        campaign.items.order_by("position").values_list("pk", flat=True)
+    )
