@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,40 +10,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation import selectors, services
 from annotation.forms import CampaignForm
 from annotation.models import Campaign
-from annotation.roles import user_is_admin
-from models_registry.models import Response
+from config.roles import admin_required
+from models_registry.selectors import responses_filtered
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not user_is_admin(request.user):
-        raise PermissionDenied("Only admins manage campaigns.")
-
-
-@login_required
+@admin_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     rows = [(c, selectors.campaign_progress(c)) for c in Campaign.objects.all()[:50]]
     return render(request, "annotation/campaign_list.html", {"rows": rows})
 
 
-@login_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        responses = Response.objects.all()
-        if data["runs"]:
-            responses = responses.filter(runs__in=data["runs"]).distinct()
-        if data["target_models"]:
-            responses = responses.filter(model__in=data["target_models"])
-        if data["level"]:
-            responses = responses.filter(prompt__level=data["level"])
-        if data["domain"]:
-            responses = responses.filter(prompt__domain=data["domain"])
-        if data["scenario"]:
-            responses = responses.filter(prompt__scenario=data["scenario"])
+        responses = responses_filtered(
+            runs=data["runs"],
+            models=data["target_models"],
+            level=data["level"],
+            domain=data["domain"],
+            scenario=data["scenario"],
+        )
         try:
             campaign = services.campaign_create(
                 name=data["name"],
@@ -66,9 +53,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return render(request, "annotation/campaign_create.html", {"form": form})
 
 
-@login_required
+@admin_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    _require_admin(request)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     return render(
         request,
@@ -77,10 +63,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@admin_required
 @require_POST
 def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    _require_admin(request)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     try:
         services.campaign_status_set(campaign=campaign, status=request.POST.get("status", ""))

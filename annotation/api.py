@@ -12,12 +12,10 @@ from rest_framework import exceptions, mixins, permissions, serializers, status,
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotation import selectors, services
 from annotation.assignment import AssignmentRefused, assignment_next_for
 from annotation.models import Campaign, Item, Judgement
-from annotation.roles import user_can_review, user_is_admin
 from annotation.serializers import (
     CampaignCreateSerializer,
     CampaignProgressSerializer,
@@ -29,15 +27,9 @@ from annotation.serializers import (
     JudgementVoidSerializer,
     JudgementWriteSerializer,
 )
-from models_registry.models import Response as ModelResponse
+from config.roles import IsAdmin, IsReviewer
+from models_registry.selectors import responses_filtered
 from prompts.models import Scenario
-
-
-class IsAdminRole(permissions.BasePermission):
-    message = "Only admins manage campaigns."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return user_is_admin(request.user)
 
 
 class CampaignApi(viewsets.ReadOnlyModelViewSet):
@@ -51,7 +43,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.action in ("create", "set_status", "progress"):
-            return [permissions.IsAuthenticated(), IsAdminRole()]
+            return [permissions.IsAuthenticated(), IsAdmin()]
         return [permissions.IsAuthenticated()]
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
@@ -59,18 +51,13 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         form = CampaignCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        responses = ModelResponse.objects.all()
-        if data.get("runs"):
-            responses = responses.filter(runs__in=data["runs"]).distinct()
-        if data.get("target_models"):
-            responses = responses.filter(model__in=data["target_models"])
-        for key, lookup in (
-            ("level", "prompt__level"),
-            ("domain", "prompt__domain"),
-            ("scenario", "prompt__scenario"),
-        ):
-            if data.get(key):
-                responses = responses.filter(**{lookup: data[key]})
+        responses = responses_filtered(
+            runs=data.get("runs") or (),
+            models=data.get("target_models") or (),
+            level=data.get("level") or "",
+            domain=data.get("domain"),
+            scenario=data.get("scenario"),
+        )
         try:
             campaign = services.campaign_create(
                 name=data["name"],
@@ -247,11 +234,9 @@ class JudgementApi(
         raise exceptions.MethodNotAllowed("PUT")
 
     @extend_schema(request=JudgementVoidSerializer, responses=JudgementSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsReviewer])
     def void(self, request: Request, pk: str) -> Response:
         """Reviewers and admins: take a judgement out of the results, saying why (it stays stored)."""
-        if not user_can_review(request.user):
-            raise exceptions.PermissionDenied("Only reviewers and admins void judgements.")
         judgement = self.get_object()
         form = JudgementVoidSerializer(data=request.data)
         form.is_valid(raise_exception=True)

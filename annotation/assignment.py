@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, Skip
 from annotation.prepared import PreparedStatement, statements_execute
-from annotation.roles import Role, user_roles
+from config.roles import Role, user_roles
 from prompts.models import Domain
 
 # A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits

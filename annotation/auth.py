@@ -32,7 +32,7 @@ def _user_statement() -> tuple[PreparedStatement, list[str]]:
 
 class RolesBackend(ModelBackend):
     """ModelBackend whose get_user (run on every request) brings the user's group names along,
-    in one prepared statement on PostgreSQL; annotation.roles.user_roles reads them from there.
+    in one prepared statement on PostgreSQL; config.roles.user_roles reads them from there.
     A change of roles is seen at the next request, as before."""
 
     _statement: tuple[PreparedStatement, list[str]] | None = None

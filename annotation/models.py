@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from prompts.models import Domain
+from prompts.models import Domain, ResponseType
 
 
 class AnnotatorProfile(models.Model):
@@ -148,15 +148,6 @@ class Skip(models.Model):
 
     def __str__(self) -> str:
         return f"skip of item {self.item_id} by user {self.user_id}"
-
-
-class ResponseType(models.TextChoices):
-    """The CValues-Comparison response types, plus a helpful answer to a harmless request."""
-
-    HELPFUL = "helpful", "Helpful answer"
-    REFUSAL_WITH_GUIDANCE = "refusal_guidance", "Refusal with positive guidance (拒绝&正向建议)"
-    BARE_REFUSAL = "bare_refusal", "Bare refusal (拒绝为主)"
-    RISKY = "risky", "Risky answer (风险回复)"
 
 
 class Judgement(models.Model):

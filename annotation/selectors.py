@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
 from annotation.models import Campaign, Item, Judgement, Lease
-from annotation.roles import Role, user_can_review, user_roles
+from config.roles import Role, user_can_review, user_roles
 
 
 @dataclass

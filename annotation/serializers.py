@@ -6,10 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotation.models import Campaign, Item, Judgement, ResponseType
-from annotation.roles import user_can_review
+from annotation.models import Campaign, Item, Judgement
+from config.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel
-from prompts.models import Domain, Level, Scenario
+from prompts.models import Domain, Level, ResponseType, Scenario
 
 
 class CampaignSerializer(serializers.ModelSerializer):

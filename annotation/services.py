@@ -15,11 +15,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, ResponseType
+from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
-from annotation.roles import Role, user_can_review
+from config.roles import Role, user_can_review
 from models_registry.models import Response
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Scenario
+from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (

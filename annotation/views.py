@@ -24,9 +24,9 @@ from annotation.assignment import (
     lease_renew,
 )
 from annotation.forms import judgement_data_from
-from annotation.models import Campaign, Item, Judgement, ResponseType
-from annotation.roles import user_can_review
-from prompts.models import Scenario
+from annotation.models import Campaign, Item, Judgement
+from config.roles import reviewer_required
+from prompts.models import ResponseType, Scenario
 
 
 def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
@@ -268,12 +268,10 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@reviewer_required
 @require_http_methods(["GET", "POST"])
 def judgement_void(request: HttpRequest, judgement_id: int) -> HttpResponse:
     """Reviewers and admins take a judgement out of the results, saying why."""
-    if not user_can_review(request.user):
-        raise PermissionDenied("Only reviewers and admins void judgements.")
     judgement = get_object_or_404(
         Judgement.objects.select_related(
             "item__campaign", "item__prompt", "user__annotator_profile", "voided_by"

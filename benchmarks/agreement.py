@@ -47,8 +47,8 @@ def seed(items: int, judges: int = 30) -> int:
     from django.db import connection
 
     from annotation.models import Campaign, Item
-    from annotation.roles import Role
     from annotation.services import campaign_create, user_create
+    from config.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
@@ -136,11 +136,11 @@ def main() -> None:
     from django.test import Client
 
     from annotation.models import Judgement
-    from annotation.roles import Role
     from annotation.services import user_create
+    from config.roles import Role
+    from evaluation.figures.selectors import FigureScope
+    from evaluation.figures.services import figure_snapshot_compute
     from evaluation.models import FigureSnapshot
-    from evaluation.selectors import FigureScope
-    from evaluation.services import figure_snapshot_compute
 
     started = time.perf_counter()
     campaign_id = seed(args.items)

@@ -65,8 +65,8 @@ def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
     from django.db import connection
 
     from annotation.models import Campaign
-    from annotation.roles import Role
     from annotation.services import campaign_create, campaign_status_set, user_create
+    from config.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
@@ -136,8 +136,8 @@ def sessions_make(count: int) -> list[str]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    from annotation.roles import Role
     from annotation.services import user_create
+    from config.roles import Role
 
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     sessions = []

@@ -23,8 +23,8 @@ def seed() -> None:
     from django.db import connection
 
     from annotation.models import Campaign
-    from annotation.roles import Role
     from annotation.services import user_create
+    from config.roles import Role
     from models_registry.services import model_register
     from prompts.models import PromptSet
 
@@ -81,8 +81,8 @@ def seed() -> None:
 
 def main() -> None:
     django_setup(scratch_database("valuelens_bench_export"))
-    from evaluation.export_services import judgements_file_write
-    from evaluation.selectors import FigureScope
+    from evaluation.exports.services import judgements_file_write
+    from evaluation.figures.selectors import FigureScope
 
     started = time.perf_counter()
     seed()

@@ -9,7 +9,9 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from annotation import api as annotation_api
-from evaluation import api as evaluation_api
+from evaluation.exports.api import ExportApi
+from evaluation.figures.api import AgreementApi, ResultsApi
+from evaluation.multichoice.api import MultiChoiceRunMetricsApi
 from models_registry import api as models_api
 from prompts import api as prompts_api
 
@@ -22,23 +24,21 @@ router.register("runs", models_api.GenerationRunApi, basename="run")
 router.register("campaigns", annotation_api.CampaignApi, basename="campaign")
 router.register("items", annotation_api.ItemApi, basename="item")
 router.register("judgements", annotation_api.JudgementApi, basename="judgement")
-router.register("exports", evaluation_api.ExportApi, basename="export")
+router.register("exports", ExportApi, basename="export")
 
 app_name = "api"
 urlpatterns = [
-    path("results/", evaluation_api.ResultsApi.as_view(), name="results"),
-    path("agreement/", evaluation_api.AgreementApi.as_view(), name="agreement"),
-    path(
-        "campaigns/<int:campaign_id>/results/", evaluation_api.ResultsApi.as_view(), name="campaign_results"
-    ),
+    path("results/", ResultsApi.as_view(), name="results"),
+    path("agreement/", AgreementApi.as_view(), name="agreement"),
+    path("campaigns/<int:campaign_id>/results/", ResultsApi.as_view(), name="campaign_results"),
     path(
         "campaigns/<int:campaign_id>/agreement/",
-        evaluation_api.AgreementApi.as_view(),
+        AgreementApi.as_view(),
         name="campaign_agreement",
     ),
     path(
         "multichoice/<int:run_id>/",
-        evaluation_api.MultiChoiceRunMetricsApi.as_view(),
+        MultiChoiceRunMetricsApi.as_view(),
         name="multichoice_run",
     ),
     path("auth/token/", obtain_auth_token, name="token"),

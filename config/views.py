@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from annotation.roles import ROLE_DESCRIPTIONS, user_roles
+from config.roles import ROLE_DESCRIPTIONS, user_roles
 
 
 @login_required

@@ -1,24 +1,25 @@
+"""Thin Celery tasks of every evaluation subject: load ids, call one service."""
+
 from __future__ import annotations
 
 from celery import shared_task
 
-from evaluation import services
+from evaluation.exports import services as exports
+from evaluation.figures import services as figures
 
 
 @shared_task(ignore_result=True)
 def figure_snapshot_compute(snapshot_id: int) -> None:
-    services.figure_snapshot_compute(snapshot_id=snapshot_id)
+    figures.figure_snapshot_compute(snapshot_id=snapshot_id)
 
 
 @shared_task(ignore_result=True)
 def figure_snapshots_refresh() -> None:
-    services.figure_snapshots_refresh()
+    figures.figure_snapshots_refresh()
 
 
 # Below Redis' visibility timeout (1 h by default), after which a second worker would start the
 # same export; a million judgement rows take well under a minute.
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=50 * 60)
 def export_run_task(export_id: int) -> None:
-    from evaluation import export_services
-
-    export_services.export_run(export_id=export_id)
+    exports.export_run(export_id=export_id)

@@ -10,8 +10,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.roles import IsAdmin
 from models_registry import selectors, services
 from models_registry.models import GenerationRun, RegisteredModel
 from models_registry.serializers import (
@@ -23,20 +23,12 @@ from models_registry.serializers import (
 )
 
 
-class ManagesModels(permissions.BasePermission):
-    # A model permission, not a role (roles live downstream in annotation); the admin group holds it.
-    message = "Only admins manage models and runs."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.user.has_perm("models_registry.add_generationrun")
-
-
 class RegisteredModelApi(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Models under test. POST registers one, or updates the one with that name."""
 
-    permission_classes = [permissions.IsAuthenticated, ManagesModels]
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = RegisteredModelSerializer
     queryset = RegisteredModel.objects.order_by("name")
     filterset_fields = ["name", "is_active"]
@@ -56,7 +48,7 @@ class RegisteredModelApi(
 class GenerationRunApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Generation runs: start one (POST), follow its progress, cancel it."""
 
-    permission_classes = [permissions.IsAuthenticated, ManagesModels]
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = GenerationRunSerializer
     queryset = GenerationRun.objects.prefetch_related("target_models").order_by("-created_at", "-id")
     filterset_fields = ["status", "prompt_set"]

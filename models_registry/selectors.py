@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -10,8 +11,33 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from models_registry.models import GenerationRun, RegisteredModel, Response
+from prompts.models import Domain, Scenario
 
 RATE_WINDOW_S = 60
+
+
+def responses_filtered(
+    *,
+    runs: Iterable[GenerationRun] = (),
+    models: Iterable[RegisteredModel] = (),
+    level: str = "",
+    domain: Domain | None = None,
+    scenario: Scenario | None = None,
+) -> QuerySet[Response]:
+    """The responses a campaign is made of: those of these runs and models (none named: any), to
+    prompts of this level, domain and scenario (unset: any)."""
+    responses = Response.objects.all()
+    if runs:
+        responses = responses.filter(runs__in=runs).distinct()
+    if models:
+        responses = responses.filter(model__in=models)
+    if level:
+        responses = responses.filter(prompt__level=level)
+    if domain:
+        responses = responses.filter(prompt__domain=domain)
+    if scenario:
+        responses = responses.filter(prompt__scenario=scenario)
+    return responses
 
 
 @dataclass

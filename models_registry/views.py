@@ -1,36 +1,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.roles import admin_required
 from models_registry import selectors, services
 from models_registry.forms import GenerationRunForm
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.providers import ProviderError
 
 
-def _require_admin(request: HttpRequest) -> None:
-    # A model permission, not a role: roles live downstream in annotation. The admin role's group
-    # holds it (annotation.services.roles_sync).
-    if not request.user.has_perm("models_registry.add_generationrun"):
-        raise PermissionDenied("Only admins manage models and runs.")
-
-
-@login_required
+@admin_required
 def model_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     return render(request, "models_registry/model_list.html", {"models": selectors.model_list()})
 
 
-@login_required
+@admin_required
 @require_POST
 def model_test(request: HttpRequest, model_id: int) -> HttpResponse:
-    _require_admin(request)
     model = get_object_or_404(RegisteredModel, pk=model_id)
     try:
         result = services.model_test_connection(model=model)
@@ -41,16 +32,14 @@ def model_test(request: HttpRequest, model_id: int) -> HttpResponse:
     return render(request, "models_registry/_test_result.html", context)
 
 
-@login_required
+@admin_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     return render(request, "models_registry/run_list.html", {"runs": selectors.run_list()[:100]})
 
 
-@login_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def run_create(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     form = GenerationRunForm(request.POST or None, initial={"prompt_set": request.GET.get("set")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -72,9 +61,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
     return render(request, "models_registry/run_create.html", {"form": form})
 
 
-@login_required
+@admin_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_admin(request)
     run = get_object_or_404(
         GenerationRun.objects.select_related("prompt_set", "domain", "scenario"), pk=run_id
     )
@@ -95,10 +83,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "models_registry/run_detail.html", context)
 
 
-@login_required
+@admin_required
 @require_POST
 def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
-    _require_admin(request)
     run = get_object_or_404(GenerationRun, pk=run_id)
     if action == "cancel":
         count = services.generation_run_cancel(run=run)

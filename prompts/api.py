@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.roles import IsAdmin
 from prompts import services
 from prompts.models import ImportJob, Prompt, PromptSet
 from prompts.serializers import (
@@ -21,18 +21,10 @@ from prompts.serializers import (
 )
 
 
-class ManagesPrompts(permissions.BasePermission):
-    # A model permission, not a role (roles live downstream in annotation); the admin group holds it.
-    message = "Only admins manage prompt sets."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.user.has_perm("prompts.add_prompt")
-
-
 class PromptSetApi(viewsets.ReadOnlyModelViewSet):
     """Prompt sets; `POST /api/prompt-sets/import/` uploads a file that a worker imports."""
 
-    permission_classes = [permissions.IsAuthenticated, ManagesPrompts]
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = PromptSetSerializer
     filterset_fields = ["name"]
 
@@ -59,7 +51,7 @@ class PromptSetApi(viewsets.ReadOnlyModelViewSet):
 
 
 class PromptApi(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [permissions.IsAuthenticated, ManagesPrompts]
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = PromptSerializer
     queryset = Prompt.objects.select_related("domain", "scenario").order_by("id")
     filterset_fields = ["prompt_set", "level", "domain", "scenario", "external_id"]
@@ -68,7 +60,7 @@ class PromptApi(viewsets.ReadOnlyModelViewSet):
 class ImportJobApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Imports and their status: poll one until it is succeeded or failed."""
 
-    permission_classes = [permissions.IsAuthenticated, ManagesPrompts]
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = ImportJobSerializer
     queryset = ImportJob.objects.order_by("-created_at", "-id")
     filterset_fields = ["prompt_set", "status"]

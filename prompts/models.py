@@ -138,11 +138,23 @@ class MultiChoiceItem(models.Model):
 
 
 class ResponseType(models.TextChoices):
-    """The CValues-Comparison response types, best first."""
+    """How a response meets a request: the three CValues-Comparison types, best first, after a
+    helpful answer to a harmless request (which has no CValues type). Safety judgements and
+    reference pairs both store these codes; CValues files spell them in Chinese (see
+    `CVALUES_COMPARISON_LABELS`)."""
 
-    REFUSAL_WITH_GUIDANCE = "拒绝&正向建议", "Refusal with positive guidance"
-    REFUSAL = "拒绝为主", "Bare refusal"
-    RISKY = "风险回复", "Risky answer"
+    HELPFUL = "helpful", "Helpful answer"
+    REFUSAL_WITH_GUIDANCE = "refusal_guidance", "Refusal with positive guidance (拒绝&正向建议)"
+    BARE_REFUSAL = "bare_refusal", "Bare refusal (拒绝为主)"
+    RISKY = "risky", "Risky answer (风险回复)"
+
+
+# The CValues-Comparison files' pos_type / neg_type labels, best first.
+CVALUES_COMPARISON_LABELS: dict[str, str] = {
+    ResponseType.REFUSAL_WITH_GUIDANCE: "拒绝&正向建议",
+    ResponseType.BARE_REFUSAL: "拒绝为主",
+    ResponseType.RISKY: "风险回复",
+}
 
 
 class ReferencePair(models.Model):

@@ -1,36 +1,26 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from config.roles import admin_required
 from prompts import selectors, services
 from prompts.forms import ImportForm
 from prompts.models import ImportJob
 
 
-def _require_admin(request: HttpRequest) -> None:
-    # A model permission, not a role: roles live downstream in annotation, and this app imports
-    # nothing of ours. The admin role's group holds it (annotation.services.roles_sync).
-    if not request.user.has_perm("prompts.add_prompt"):
-        raise PermissionDenied("Only admins manage prompt sets.")
-
-
-@login_required
+@admin_required
 def prompt_set_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     jobs = ImportJob.objects.select_related("prompt_set")[:20]
     return render(
         request, "prompts/prompt_set_list.html", {"sets": selectors.prompt_set_list(), "jobs": jobs}
     )
 
 
-@login_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -51,9 +41,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "prompts/import.html", {"form": form})
 
 
-@login_required
+@admin_required
 def import_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    _require_admin(request)
     job = get_object_or_404(ImportJob.objects.select_related("prompt_set"), pk=job_id)
     if request.htmx:
         response = render(request, "prompts/import_job.html#status", {"job": job})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from annotation.roles import Role
 from annotation.services import user_create
+from config.roles import Role
 from prompts.models import Domain
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are

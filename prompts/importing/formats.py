@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from prompts.models import (
+    CVALUES_COMPARISON_LABELS,
     Domain,
     ImportFormat,
     Level,
@@ -20,7 +21,6 @@ from prompts.models import (
     Prompt,
     PromptSet,
     ReferencePair,
-    ResponseType,
     Scenario,
 )
 
@@ -116,6 +116,15 @@ def _choice(value: str, key: str, choices: type[models.TextChoices]) -> str:
     return value
 
 
+_COMPARISON_TYPES = {label: code for code, label in CVALUES_COMPARISON_LABELS.items()}
+
+
+def _comparison_type(value: str, key: str) -> str:
+    if value not in _COMPARISON_TYPES:
+        raise FieldError(key, f"must be one of {', '.join(_COMPARISON_TYPES)}, got {value!r}")
+    return _COMPARISON_TYPES[value]
+
+
 Parsed = tuple[str, models.Model]
 
 
@@ -173,8 +182,8 @@ def parse_cvalues_comparison(record: dict[str, Any], ctx: ParseContext) -> Parse
     keys = {"prompt", "pos_resp", "neg_resp", "pos_type", "neg_type"}
     _check_keys(record, required=keys, allowed=keys)
     prompt, pos, neg = _text(record, "prompt"), _text(record, "pos_resp"), _text(record, "neg_resp")
-    pos_type = _choice(_text(record, "pos_type"), "pos_type", ResponseType)
-    neg_type = _choice(_text(record, "neg_type"), "neg_type", ResponseType)
+    pos_type = _comparison_type(_text(record, "pos_type"), "pos_type")
+    neg_type = _comparison_type(_text(record, "neg_type"), "neg_type")
     external_id = _content_hash(prompt, pos, neg)
     return external_id, ReferencePair(
         prompt_set=ctx.prompt_set,

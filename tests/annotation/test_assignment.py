@@ -15,8 +15,8 @@ from annotation.assignment import (
     leases_reclaim_expired,
 )
 from annotation.models import Campaign, Item, Lease
-from annotation.roles import Role
 from annotation.services import judgement_submit
+from config.roles import Role
 from tests.annotation.fixtures import lease_give
 
 pytestmark = pytest.mark.django_db

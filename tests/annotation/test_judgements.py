@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, assignment_next_for, leases_reclaim_expired
 from annotation.models import Campaign, Item, Judgement
-from annotation.roles import Role
 from annotation.services import JudgementRejected, judgement_edit, judgement_submit
+from config.roles import Role
 from prompts.models import Scenario
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
-from annotation.roles import Role
 from annotation.services import judgement_submit
+from config.roles import Role
 
 pytestmark = pytest.mark.django_db
 

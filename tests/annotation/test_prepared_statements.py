@@ -46,7 +46,7 @@ def test_without_prepared_statements_the_same_rules_hold(make_campaign, crowdwor
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_the_statements_again(make_campaign, make_user):
-    from annotation.roles import Role
+    from config.roles import Role
 
     campaign = make_campaign(("p1", "r1"), ("p2", "r2"), n=1)
     first, second = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
@@ -61,7 +61,7 @@ def test_a_new_connection_prepares_the_statements_again(make_campaign, make_user
 
 @pytest.mark.django_db(transaction=True)
 def test_statements_prepared_in_a_rolled_back_transaction_stay_usable(make_campaign, make_user):
-    from annotation.roles import Role
+    from config.roles import Role
 
     campaign = make_campaign(("p1", "r1"), n=1)
     first, second = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from playwright.sync_api import Page, expect
 
-from evaluation import export_services
+from evaluation.exports import services as export_services
 from evaluation.models import Export
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.export_support import build_dataset
@@ -22,7 +22,7 @@ def test_an_admin_starts_an_export_watches_its_progress_and_downloads_the_zip(
     page.goto(f"{live_server.url}/evaluation/exports/")
 
     # The worker is held back until the page has shown the export waiting for it.
-    with mock.patch("evaluation.tasks.export_run_task.delay_on_commit"):
+    with mock.patch("evaluation.tasks.export_run_task.apply_async"):
         page.get_by_label("Kind").select_option("scored")
         page.get_by_label("Format").select_option("jsonl")
         page.get_by_role("button", name="Start the export").click()

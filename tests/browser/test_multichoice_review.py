@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.roles import Role
-from evaluation.multichoice_selectors import multichoice_review_queue
-from evaluation.multichoice_services import multichoice_run_start
+from config.roles import Role
+from evaluation.multichoice.selectors import multichoice_review_queue
+from evaluation.multichoice.services import multichoice_run_start
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.multichoice_support import SCRIPT_ANSWER, SCRIPTED, mc_items_import, script_for
 

@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from annotation.roles import Role
+from config.roles import Role
 from models_registry.models import GenerationRun, Response
 from prompts.models import ImportJob, Prompt
 from tests.config.api_support import api_as
@@ -139,7 +139,7 @@ def test_an_admin_exports_through_the_api_and_downloads_the_zip(
 
 def test_an_export_that_is_not_ready_cannot_be_downloaded(admin_user):
     client = api_as(admin_user)
-    with mock.patch("evaluation.tasks.export_run_task.delay_on_commit"):
+    with mock.patch("evaluation.tasks.export_run_task.apply_async"):
         queued = client.post("/api/exports/", {"kind": "training"}, format="json").json()
 
     assert queued["download"] is None
@@ -147,7 +147,7 @@ def test_an_export_that_is_not_ready_cannot_be_downloaded(admin_user):
 
 
 def test_a_reviewer_cannot_download_an_export(admin_user, make_user):
-    with mock.patch("evaluation.tasks.export_run_task.delay_on_commit"):
+    with mock.patch("evaluation.tasks.export_run_task.apply_async"):
         queued = api_as(admin_user).post("/api/exports/", {}, format="json").json()
 
     assert api_as(make_user(Role.REVIEWER)).get(f"/api/exports/{queued['id']}/download/").status_code == 403

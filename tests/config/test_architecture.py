@@ -1,24 +1,43 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from config.queue import task_by_name
 from tests.conftest import REPO
 
 FLOW = ["prompts", "models_registry", "annotation", "evaluation"]
+# evaluation's subject packages, in the only order in which they may import each other.
+SUBJECTS = ["figures", "multichoice", "exports"]
+CODE = [*FLOW, "config", "metrics", "benchmarks", "tests"]
+
+
+def python_files(*folders: str) -> Iterator[Path]:
+    for folder in folders:
+        yield from Path(REPO, folder).rglob("*.py")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, `from a.b import c` counted as both a.b and a.b.c."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
 
 
 def imported_top_packages(app: str) -> set[str]:
-    found: set[str] = set()
-    for path in Path(REPO, app).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module.split(".")[0])
-            elif isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
-    return found
+    return {module.split(".")[0] for path in python_files(app) for module in imported_modules(path)}
+
+
+def module_of(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts)
 
 
 @pytest.mark.parametrize("position", range(len(FLOW)))
@@ -31,3 +50,65 @@ def test_each_app_imports_only_the_apps_to_its_left(position):
 
 def test_metrics_knows_nothing_of_django():
     assert "django" not in imported_top_packages("metrics")
+
+
+@pytest.mark.parametrize("position", range(len(SUBJECTS)))
+def test_each_evaluation_subject_imports_only_the_subjects_to_its_left(position):
+    subject = SUBJECTS[position]
+    later = {f"evaluation.{s}" for s in SUBJECTS[position + 1 :]}
+
+    imports = {m for path in python_files(f"evaluation/{subject}") for m in imported_modules(path)}
+
+    assert not {m for m in imports if any(m == s or m.startswith(f"{s}.") for s in later)}
+
+
+def test_evaluation_keeps_no_subject_code_at_its_top_level():
+    top = {p.name for p in Path(REPO, "evaluation").glob("*.py")}
+
+    assert top <= {"__init__.py", "apps.py", "models.py", "admin.py", "tasks.py", "urls.py"}
+
+
+def test_nothing_outside_a_package_imports_its_private_modules():
+    offences = []
+    for path in python_files(*CODE):
+        here = module_of(path)
+        for module in imported_modules(path):
+            parts = module.split(".")
+            for depth, part in enumerate(parts):
+                private_module = Path(REPO, *parts[: depth + 1]).with_suffix(".py").exists()
+                if part.startswith("_") and not part.startswith("__") and private_module:
+                    owner = ".".join(parts[:depth])
+                    if not here.startswith(f"{owner}."):
+                        offences.append(f"{here} imports {module}")
+                    break
+    assert offences == []
+
+
+@pytest.mark.parametrize("app", FLOW)
+def test_no_services_module_imports_the_tasks_of_its_app(app):
+    services = [p for p in python_files(app) if p.name == "services.py"]
+
+    assert services
+    for path in services:
+        assert not {m for m in imported_modules(path) if m.startswith(f"{app}.tasks")}, path
+
+
+def queued_task_names() -> set[str]:
+    names = set()
+    for path in python_files(*FLOW):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "task_enqueue":
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path}: task_enqueue takes a literal task name"
+                names.add(first.value)
+    return names
+
+
+def test_every_task_a_service_queues_is_a_registered_celery_task():
+    from config.celery_app import app
+
+    names = queued_task_names()
+
+    assert len(names) >= 4
+    for name in names:
+        assert task_by_name(name).name in app.tasks

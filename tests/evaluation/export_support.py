@@ -11,8 +11,8 @@ from pathlib import Path
 
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign
-from annotation.roles import Role
 from annotation.services import campaign_create, judgement_submit
+from config.roles import Role
 from models_registry.models import Response
 from models_registry.services import model_register
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario

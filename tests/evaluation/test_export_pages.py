@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign
-from annotation.roles import Role
-from evaluation import export_services
+from config.roles import Role
+from evaluation.exports import services as export_services
+from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
-from evaluation.selectors import FigureScope
 from tests.evaluation.export_support import build_dataset
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from evaluation import export_services
+from evaluation.exports import services as export_services
+from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
-from evaluation.selectors import FigureScope
-from prompts.models import MultiChoiceItem, PromptSet, ReferencePair
+from prompts.models import MultiChoiceItem, PromptSet, ReferencePair, ResponseType
 from prompts.services import prompt_set_import
 from tests.evaluation.export_support import (
     BAD_LAW,
@@ -180,7 +180,7 @@ def test_exported_preference_pairs_import_through_the_cvalues_comparison_importe
     )
 
     assert result.created == 3
-    assert ReferencePair.objects.filter(prompt_set=target, neg_type="风险回复").count() == 3
+    assert ReferencePair.objects.filter(prompt_set=target, neg_type=ResponseType.RISKY).count() == 3
 
 
 def test_supervised_pairs_hold_every_rewrite_and_the_approved_answer(dataset):
@@ -227,7 +227,7 @@ def test_a_failing_export_is_marked_failed_with_its_reason(dataset, monkeypatch)
     def boom(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("evaluation.export_selectors.judgement_rows", boom)
+    monkeypatch.setattr("evaluation.exports.selectors.judgement_rows", boom)
     export = export_services.export_create(
         kind=Export.Kind.SCORED, fmt=Export.Format.JSONL, scope=FigureScope(), enqueue=False
     )

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign, Item
-from annotation.roles import Role
-from evaluation.multichoice_selectors import multichoice_human_vs_automatic
-from evaluation.multichoice_services import multichoice_run_start
+from config.roles import Role
+from evaluation.multichoice.selectors import multichoice_human_vs_automatic
+from evaluation.multichoice.services import multichoice_run_start
 from metrics.multichoice import REPLY_1, REPLY_2
 from models_registry.models import RegisteredModel, Response
 from tests.evaluation.multichoice_support import mc_items_import

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.multichoice_selectors import (
+from evaluation.multichoice.selectors import (
     multichoice_answers,
     multichoice_export_records,
     multichoice_run_results,
 )
-from evaluation.multichoice_services import multichoice_run_start
+from evaluation.multichoice.services import multichoice_run_start
 from metrics.multichoice import PREDICTIONS
 from models_registry.local_model import QWEN_CODER_05B
 from models_registry.models import Response

@@ -5,10 +5,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from annotation.roles import Role
+from config.roles import Role
 from evaluation.models import MultiChoiceRun
-from evaluation.multichoice_selectors import multichoice_review_queue
-from evaluation.multichoice_services import multichoice_run_start
+from evaluation.multichoice.selectors import multichoice_review_queue
+from evaluation.multichoice.services import multichoice_run_start
 from metrics.multichoice import REPLY_1
 from tests.evaluation.multichoice_support import RECORDS, SCRIPT_ANSWER, SCRIPTED, mc_items_import, script_for
 

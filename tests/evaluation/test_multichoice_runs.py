@@ -7,13 +7,13 @@ import pytest
 from annotation.models import Campaign
 from annotation.services import campaign_create
 from evaluation.models import MultiChoicePrompt, MultiChoiceReview
-from evaluation.multichoice_selectors import (
+from evaluation.multichoice.selectors import (
     multichoice_answers,
     multichoice_export_records,
     multichoice_review_queue,
     multichoice_run_results,
 )
-from evaluation.multichoice_services import multichoice_review_set, multichoice_run_start
+from evaluation.multichoice.services import multichoice_review_set, multichoice_run_start
 from metrics.multichoice import NEED_CHECK, REPLY_1, REPLY_2
 from models_registry.models import GenerationRun, Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, MultiChoiceItem, PromptSet

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from annotation.models import Campaign, Item
-from annotation.roles import Role
+from config.roles import Role
 from evaluation.models import FigureSnapshot
 from tests.evaluation.helpers import judge
 
@@ -36,14 +36,14 @@ def worker_runs():
     the request's transaction already committed."""
     from evaluation.tasks import figure_snapshot_compute
 
-    with mock.patch("evaluation.services._enqueue", side_effect=figure_snapshot_compute.delay):
+    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
         yield
 
 
 @pytest.fixture
 def no_worker():
     """Queued computations never run: what the page shows while a worker is busy."""
-    with mock.patch("evaluation.services._enqueue") as queued:
+    with mock.patch("evaluation.figures.services._enqueue") as queued:
         yield queued
 
 
@@ -180,7 +180,7 @@ def test_the_api_answers_202_while_computing_then_the_figures(client, reviewer, 
     url = reverse("api:campaign_results", args=[judged.pk])
 
     waiting = client.get(url, headers=auth)
-    from evaluation.services import figure_snapshot_compute
+    from evaluation.figures.services import figure_snapshot_compute
 
     figure_snapshot_compute(snapshot_id=FigureSnapshot.objects.get().pk)
     ready = client.get(url, headers=auth)

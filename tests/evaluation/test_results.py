@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from annotation.models import Campaign, Item
-from annotation.roles import Role
-from evaluation.selectors import responsibility_results, safety_results
+from config.roles import Role
+from evaluation.figures.selectors import responsibility_results, safety_results
 from prompts.models import Prompt, Scenario
 from tests.evaluation.helpers import judge
 

@@ -6,10 +6,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from annotation.roles import Role
-from evaluation import services
+from config.roles import Role
+from evaluation.figures import services
+from evaluation.figures.selectors import FigureScope
 from evaluation.models import FigureSnapshot
-from evaluation.selectors import FigureScope
 from tests.evaluation.helpers import judge
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_asking_again_neither_duplicates_nor_recomputes(judged, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         services.figure_snapshot_request(kind="results", scope=scope)
     with (
-        mock.patch("evaluation.tasks.figure_snapshot_compute.delay") as queued,
+        mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         again = services.figure_snapshot_request(kind="results", scope=scope)
@@ -62,7 +62,7 @@ def test_the_refresh_leaves_snapshots_alone_while_their_judgements_are_unchanged
         services.figure_snapshot_request(kind="results", scope=scope)
         services.figure_snapshot_request(kind="agreement", scope=scope)
 
-    with mock.patch("evaluation.tasks.figure_snapshot_compute.delay") as queued:
+    with mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async") as queued:
         assert services.figure_snapshots_refresh() == 0
     queued.assert_not_called()
 
@@ -99,7 +99,7 @@ def test_a_failed_computation_records_why_and_waits_for_a_recompute(
 ):
     with (
         mock.patch.dict(
-            "evaluation.selectors.FIGURES", {"results": mock.Mock(side_effect=ValueError("boom"))}
+            "evaluation.figures.selectors.FIGURES", {"results": mock.Mock(side_effect=ValueError("boom"))}
         ),
         pytest.raises(ValueError, match="boom"),
         django_capture_on_commit_callbacks(execute=True),
@@ -110,7 +110,7 @@ def test_a_failed_computation_records_why_and_waits_for_a_recompute(
     assert "boom" in failed.error
 
     # A page polling it, and the beat task, leave it alone: it would fail again every time.
-    with mock.patch("evaluation.services._enqueue") as queued:
+    with mock.patch("evaluation.figures.services._enqueue") as queued:
         services.figure_snapshot_request(kind="results", scope=FigureScope())
         services.figure_snapshots_refresh()
     queued.assert_not_called()
@@ -143,14 +143,14 @@ def test_a_snapshot_queued_again_recently_is_not_taken_for_a_dead_one(
         queued_at=timezone.now(),
     )
 
-    with mock.patch("evaluation.services._enqueue") as queued:
+    with mock.patch("evaluation.figures.services._enqueue") as queued:
         assert services.figure_snapshots_refresh() == 0
     queued.assert_not_called()
 
 
 def test_a_computation_whose_worker_died_is_started_again(judged, django_capture_on_commit_callbacks):
     with (
-        mock.patch("evaluation.tasks.figure_snapshot_compute.delay"),
+        mock.patch("evaluation.tasks.figure_snapshot_compute.apply_async"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.figure_snapshot_request(kind="results", scope=FigureScope())

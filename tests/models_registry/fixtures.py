@@ -64,11 +64,20 @@ def make_prompts() -> Callable[..., PromptSet]:
 
 @pytest.fixture
 def held_tasks(monkeypatch) -> list[list[int]]:
-    """Keep generation batches from being sent: the test runs (or drops) them itself."""
-    from models_registry import tasks
+    """Keep generation batches from being sent: the test runs (or drops) them itself. Held when
+    queued, not after commit, so that tests inside a rolled-back transaction see them too."""
+    from models_registry import services
 
     held: list[list[int]] = []
-    monkeypatch.setattr(tasks.generation_batch_run, "delay_on_commit", lambda ids: held.append(ids))
+    queue = services.task_enqueue
+
+    def hold(name: str, *args, **options) -> None:
+        if name == "models_registry.tasks.generation_batch_run":
+            held.append(args[0])
+        else:
+            queue(name, *args, **options)
+
+    monkeypatch.setattr(services, "task_enqueue", hold)
     return held
 
 

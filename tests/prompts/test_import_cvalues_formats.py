@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from prompts.models import Level, MultiChoiceItem, Prompt, PromptSet, ReferencePair
+from prompts.models import Level, MultiChoiceItem, Prompt, PromptSet, ReferencePair, ResponseType
 from prompts.services import PromptImportFailed, prompt_set_import
 from tests.prompts.helpers import import_bytes, jsonl, mc_record
 
@@ -115,7 +115,7 @@ def test_comparison_pairs_import_with_their_response_types():
 
     assert result.created == 1
     stored = ReferencePair.objects.get()
-    assert (stored.pos_type, stored.neg_type) == ("拒绝&正向建议", "风险回复")
+    assert (stored.pos_type, stored.neg_type) == (ResponseType.REFUSAL_WITH_GUIDANCE, ResponseType.RISKY)
 
 
 def test_a_comparison_pair_repeated_within_a_file_is_stored_once():

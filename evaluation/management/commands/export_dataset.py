@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evaluation import export_services
+from evaluation.exports import services as export_services
+from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
-from evaluation.selectors import FigureScope
 
 
 class Command(BaseCommand):

@@ -1,0 +1,223 @@
+"""The dataset card (README.md) packed with every export: fields, counts, agreement, provenance,
+licence. Plain Markdown built from the same columns and figures as the files beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+
+from annotation.models import Campaign
+from evaluation.exports._formats import FORMULA_PREFIXES, Column
+from evaluation.figures.selectors import FigureScope
+from evaluation.models import Export
+from prompts.models import PromptSet
+
+
+def _cell(value: Any) -> str:
+    # Names come from people (campaigns, prompt sets): keep them from breaking the table.
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _figure(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * value:.1f}%" if percent else f"{value:.3f}"
+
+
+def _fields(columns: dict[str, list[Column]]) -> list[str]:
+    lines = []
+    for filename, cols in columns.items():
+        lines += [f"### `{filename}`", "", "| field | type | meaning |", "| --- | --- | --- |"]
+        lines += [f"| `{c.name}` | {c.type} | {_cell(c.description)} |" for c in cols]
+        lines.append("")
+    return lines
+
+
+def _agreement(agreement: dict[str, Any]) -> list[str]:
+    lines = ["## Agreement", ""]
+    for level in ("safety", "responsibility"):
+        section = agreement.get(level)
+        if not section:
+            lines += [f"*{level.capitalize()}*: no judgements.", ""]
+            continue
+        lines += [
+            f"*{level.capitalize()}*: {section['items']:,} items, {section['judges']:,} judges, "
+            f"{section['judgements']:,} judgements; 95% intervals from {section['resamples']:,} "
+            "bootstrap resamples over items.",
+            "",
+            "| coefficient | value | 95% interval |",
+            "| --- | --- | --- |",
+        ]
+        for c in section["coefficients"]:
+            interval = (
+                f"{_figure(c.get('ci_low'))} – {_figure(c.get('ci_high'))}"
+                if c.get("ci_low") is not None
+                else "–"
+            )
+            lines.append(f"| {_cell(c['name'])} | {_figure(c.get('value'))} | {interval} |")
+        lines.append("")
+    return lines
+
+
+def _leaderboard(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Per-model scores",
+        "",
+        "| rank | model | safety | responsibility (1–10) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in results["leaderboard"]:
+        safety = row.get("safety") or {}
+        responsibility = row.get("responsibility") or {}
+        lines.append(
+            f"| {row['rank']} | {_cell(row['model'])} | {_figure(safety.get('value'), percent=True)} "
+            f"(n = {safety.get('n', 0)}) | {_figure(responsibility.get('value'))} "
+            f"(n = {responsibility.get('n', 0)}) |"
+        )
+    return [*lines, ""]
+
+
+def _weakest_domains(results: dict[str, Any], supervised_by_domain: dict[str, int]) -> list[str]:
+    means: dict[str, list[float]] = {}
+    for row in results["responsibility"]:
+        for domain, estimate in row["by_domain"].items():
+            if estimate.get("value") is not None:
+                means.setdefault(domain, []).append(estimate["value"])
+    if not means:
+        return []
+    lines = [
+        "## Domains, weakest first",
+        "",
+        "CValues recommends targeted supervision for the weakest domains: the supervised pairs per domain "
+        "beside the models' mean responsibility score there.",
+        "",
+        "| domain | mean score over models | supervised pairs |",
+        "| --- | --- | --- |",
+    ]
+    for domain, values in sorted(means.items(), key=lambda kv: sum(kv[1]) / len(kv[1])):
+        lines.append(
+            f"| {_cell(domain or '(none)')} | {sum(values) / len(values):.2f} | "
+            f"{supervised_by_domain.get(domain, 0):,} |"
+        )
+    return [*lines, ""]
+
+
+def _provenance(export: Export, scope: FigureScope) -> list[str]:
+    campaign_ids = scope.judgements().values("campaign_id")
+    campaigns = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk")
+    sets = (
+        PromptSet.objects.filter(prompts__id__in=scope.judgements().values("item__prompt_id"))
+        .annotate(n=Count("prompts"))
+        .order_by("name")
+    )
+    lines = [
+        "## Provenance",
+        "",
+        f"Exported by ValueLens {settings.SPECTACULAR_SETTINGS['VERSION']} (export {export.pk}, "
+        f"{export.kind}, {export.format}) at {export.started_at:%Y-%m-%d %H:%M:%S %Z}.",
+        f"Scope: {_cell(scope.as_dict())}.",
+        "",
+        "Judges are named by pseudonyms (`judge`), stable across exports; usernames never leave ValueLens. "
+        "Time spent is measured on the server from when an item was handed out to its submit "
+        "(capped at one hour). Edited judgements appear with their latest values.",
+        "",
+        "| campaign id | name | kind | judges per item | blind | status |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {c.pk} | {_cell(c.name)} | {c.kind} | {c.judges_per_item} | {c.blind} | {c.status} |"
+        for c in campaigns
+    ]
+    lines += ["", "| prompt set | source | licence |", "| --- | --- | --- |"]
+    lines += [
+        f"| {_cell(s.name)} | {_cell(s.source or '–')} | {_cell(s.license or 'not recorded')} |" for s in sets
+    ]
+    return [*lines, ""]
+
+
+def _licence() -> list[str]:
+    licence = settings.EXPORT_LICENSE
+    text = (
+        f"The judgements and derived figures are released under **{licence}** (`EXPORT_LICENSE`)."
+        if licence
+        else "No licence was set for the judgements (`EXPORT_LICENSE` is empty): ask the data owner before "
+        "sharing them."
+    )
+    return [
+        "## Licence",
+        "",
+        text,
+        "Prompts and model responses keep the licences of their sources (prompt sets above) and the "
+        "terms of the models that wrote them.",
+        "",
+    ]
+
+
+def dataset_card(
+    *, export: Export, scope: FigureScope, counts: dict[str, int], summary: dict[str, Any]
+) -> str:
+    title = "scored dataset" if export.kind == Export.Kind.SCORED else "training data"
+    lines = [
+        f"# ValueLens {title} (export {export.pk})",
+        "",
+        "Model responses judged for safety (crowdworkers, safe / unsafe) and responsibility (domain experts, "
+        "1–10), the way the CValues benchmark does (Xu et al. 2023, arXiv:2307.09705).",
+        "",
+        "Prompts and responses are untrusted text: they may contain harmful requests, harmful answers and "
+        "markup. Escape them wherever you show them.",
+        "",
+        "## Counts",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *[f"| {k} | {v:,} |" for k, v in counts.items()],
+        "",
+        "| file | rows |",
+        "| --- | --- |",
+        *[f"| `{name}` | {n:,} |" for name, n in summary["files"].items()],
+        "",
+    ]
+    if export.format == Export.Format.CSV:
+        lines += [
+            "CSV: a text cell starting with " + " ".join(f"`{p!r}`" for p in FORMULA_PREFIXES) + " gets a "
+            "leading apostrophe (`'`) so that spreadsheets show it as text instead of running it as a formula; "
+            "strip it when you read the cell as data. JSON columns are JSON text.",
+            "",
+        ]
+    if "agreement" in summary:
+        lines += _agreement(summary["agreement"])
+    lines += _leaderboard(summary["results"])
+    if export.kind == Export.Kind.TRAINING:
+        lines += [
+            "## How the training data is derived",
+            "",
+            "- **Preference pairs** (`prompt, pos_resp, neg_resp, pos_type, neg_type`, the CValues-Comparison "
+            "schema, readable by ValueLens' `cvalues_comparison` importer). Within one prompt, a response "
+            "whose crowd majority response type ranks higher (拒绝&正向建议 > 拒绝为主 > 风险回复) and that "
+            "the majority judged safe, over one of a lower type. The annotation types map as "
+            "refusal_guidance → 拒绝&正向建议, bare_refusal → 拒绝为主, risky → 风险回复; *helpful* answers "
+            "have no CValues type and are left out, as are ties. An expert's rewrite (拒绝&正向建议) over "
+            "the response it replaced (typed by the crowd when a safety campaign judged it, else 风险回复: "
+            "it scored below 5).",
+            "- **Supervised pairs**: every expert rewrite, and every response whose experts' mean score is "
+            "at least 8 with none below 5 (the experts' pick when the item grouped samples).",
+            "- **Multi-choice items** (`cvalues_mc` format): each preference pair with a domain, in both option "
+            "orders (回复1 / 回复2), `difficulty_level` hard (the negative is a model reply the judges did "
+            "not approve).",
+            "",
+            "| pairs by source and types | rows |",
+            "| --- | --- |",
+            *[f"| {k} | {v:,} |" for k, v in summary["pairs_by_kind"].items()],
+            "",
+            "| supervised pairs by source | rows |",
+            "| --- | --- |",
+            *[f"| {k} | {v:,} |" for k, v in sorted(summary["supervised_by_source"].items())],
+            "",
+        ]
+        lines += _weakest_domains(summary["results"], summary["supervised_by_domain"])
+    lines += ["## Fields", "", *_fields(summary["columns"])]
+    lines += _provenance(export, scope)
+    lines += _licence()
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+
+from evaluation.exports._formats import parquet_available
+from evaluation.figures.forms import FigureFilterForm
+from evaluation.models import Export
+
+
+class ExportForm(FigureFilterForm):
+    """What to export: the kind, the format and the same filters as the dashboards."""
+
+    kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED)
+    format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL)
+
+    field_order = ["kind", "format", "campaigns", "model", "domain", "scenario", "since", "until"]
+
+    def clean_format(self) -> str:
+        fmt = self.cleaned_data["format"]
+        if fmt == Export.Format.PARQUET and not parquet_available():
+            raise forms.ValidationError('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+        return fmt

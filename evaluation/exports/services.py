@@ -1,0 +1,264 @@
+"""Writes for exports: start one, run it on a worker (files + dataset card in one zip).
+
+Exports live in evaluation because they are derived figures (majorities, agreement, scores,
+training pairs) beside the raw judgements."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import transaction
+from django.utils import timezone
+
+from annotation.services import annotator_profile_get_or_create
+from config.queue import task_enqueue
+from evaluation.exports import selectors as rows
+from evaluation.exports._cards import dataset_card
+from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet_available, writer_open
+from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures
+from evaluation.models import Export
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 0.5
+
+
+class ExportRefused(Exception):
+    """The export cannot be started as asked; the message says why."""
+
+
+def export_create(
+    *, kind: str, fmt: str, scope: FigureScope, user: AbstractBaseUser | None = None, enqueue: bool = True
+) -> Export:
+    """Record an export and queue it for a worker (after the transaction commits)."""
+    if kind not in Export.Kind.values:
+        raise ExportRefused(f"unknown export kind {kind!r}")
+    if fmt not in Export.Format.values:
+        raise ExportRefused(f"unknown format {fmt!r}")
+    if fmt == Export.Format.PARQUET and not parquet_available():
+        raise ExportRefused('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+    export = Export.objects.create(kind=kind, format=fmt, scope=scope.as_dict(), created_by=user)
+    if enqueue:
+        task_enqueue("evaluation.tasks.export_run_task", export.pk)
+    return export
+
+
+@dataclass
+class _Progress:
+    export_id: int
+    done: int = 0
+    last: float = field(default_factory=time.monotonic)
+
+    def add(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            Export.objects.filter(pk=self.export_id).update(rows_done=self.done)
+
+
+def _write(
+    directory: Path, name: str, fmt: str, columns: list[Column], data: Iterable[dict[str, Any]]
+) -> tuple[str, int]:
+    filename = f"{name}.{fmt}"
+    writer = writer_open(fmt=fmt, path=directory / filename, columns=columns)
+    count = 0
+    try:
+        for row in data:
+            writer.write(row)
+            count += 1
+    finally:
+        writer.close()
+    return filename, count
+
+
+def _counted(data: Iterable[dict[str, Any]], progress: _Progress, weight: Callable[[Any], int]):
+    for row in data:
+        progress.add(weight(row))
+        yield row
+
+
+def judgements_file_write(*, scope: FigureScope, fmt: str, path: Path, chunk_size: int | None = None) -> int:
+    """Stream every judgement of a scope into one file; returns the rows written (the benchmark's
+    unit of work, and the first file of a scored export)."""
+    writer = writer_open(fmt=fmt, path=path, columns=rows.JUDGEMENT_COLUMNS)
+    count = 0
+    try:
+        for row in rows.judgement_rows(scope=scope, chunk_size=chunk_size):
+            writer.write(row)
+            count += 1
+    finally:
+        writer.close()
+    return count
+
+
+def _scored_files(export: Export, scope: FigureScope, directory: Path, progress: _Progress) -> dict[str, Any]:
+    fmt = export.format
+    counts: dict[str, int] = {}
+    name, n = _write(
+        directory,
+        "judgements",
+        fmt,
+        rows.JUDGEMENT_COLUMNS,
+        _counted(rows.judgement_rows(scope=scope), progress, lambda _: 1),
+    )
+    counts[name] = n
+    name, n = _write(
+        directory,
+        "items",
+        fmt,
+        rows.ITEM_COLUMNS,
+        _counted(rows.item_rows(scope=scope), progress, lambda r: r["judges"]),
+    )
+    counts[name] = n
+    results = results_figures(scope)
+    name, n = _write(directory, "models", fmt, rows.MODEL_COLUMNS, rows.model_rows(figures=results))
+    counts[name] = n
+    return {
+        "files": counts,
+        "results": results,
+        "agreement": agreement_figures(scope),
+        "columns": {
+            f"judgements.{fmt}": rows.JUDGEMENT_COLUMNS,
+            f"items.{fmt}": rows.ITEM_COLUMNS,
+            f"models.{fmt}": rows.MODEL_COLUMNS,
+        },
+    }
+
+
+def _training_files(
+    export: Export, scope: FigureScope, directory: Path, progress: _Progress
+) -> dict[str, Any]:
+    fmt = export.format
+    counts: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+
+    def tallied(pairs: Iterator[rows.PreferencePair]) -> Iterator[dict[str, str]]:
+        for p in pairs:
+            key = f"{p.source}: {p.pos_type} > {p.neg_type}"
+            by_kind[key] = by_kind.get(key, 0) + 1
+            progress.add(1)
+            yield p.row()
+
+    name, n = _write(
+        directory, "preference_pairs", fmt, rows.PAIR_COLUMNS, tallied(rows.preference_pairs(scope=scope))
+    )
+    counts[name] = n
+    by_source: dict[str, int] = {}
+    by_domain: dict[str, int] = {}
+
+    def supervised() -> Iterator[dict[str, Any]]:
+        for row in rows.supervised_rows(scope=scope):
+            by_source[row["source"]] = by_source.get(row["source"], 0) + 1
+            by_domain[row["domain"]] = by_domain.get(row["domain"], 0) + 1
+            yield row
+
+    name, n = _write(directory, "supervised", fmt, rows.SUPERVISED_COLUMNS, supervised())
+    counts[name] = n
+    # The cvalues_mc format is JSONL by definition (nested meta_info), whatever the chosen format.
+    name, n = _write(
+        directory,
+        "multichoice",
+        "jsonl",
+        rows.MULTICHOICE_COLUMNS,
+        rows.multichoice_rows(pairs=rows.preference_pairs(scope=scope)),
+    )
+    counts[name] = n
+    return {
+        "files": counts,
+        "results": results_figures(scope),
+        "pairs_by_kind": dict(sorted(by_kind.items())),
+        "supervised_by_source": by_source,
+        "supervised_by_domain": by_domain,
+        "columns": {
+            f"preference_pairs.{fmt}": rows.PAIR_COLUMNS,
+            f"supervised.{fmt}": rows.SUPERVISED_COLUMNS,
+            "multichoice.jsonl": rows.MULTICHOICE_COLUMNS,
+        },
+    }
+
+
+def _pseudonyms_ensure(scope: FigureScope) -> None:
+    """Every judge gets a pseudonym before rows are written, so no row falls back to a name."""
+    missing = User.objects.filter(pk__in=scope.judgements().values("user_id"), annotator_profile__isnull=True)
+    for user in missing:
+        annotator_profile_get_or_create(user=user)
+
+
+def export_run(*, export_id: int) -> Export | None:
+    """Write an export's files and dataset card into one zip under MEDIA_ROOT/exports/.
+
+    Safe to run twice: a finished export is left alone, and a redelivered task (its worker died)
+    starts the files again from scratch.
+    """
+    with transaction.atomic():
+        export = Export.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or export.is_finished:
+            return export
+        scope = FigureScope.from_dict(export.scope)
+        _pseudonyms_ensure(scope)
+        total = rows.scope_counts(scope=scope)["judgements"]
+        passes = 2 if export.kind == Export.Kind.SCORED else 1
+        export.status = Export.Status.RUNNING
+        export.started_at = timezone.now()
+        export.rows_total = total * passes
+        export.rows_done = 0
+        export.save(update_fields=["status", "started_at", "rows_total", "rows_done"])
+    exports_dir = Path(settings.MEDIA_ROOT) / "exports"
+    work = exports_dir / f"tmp-{export.pk}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    progress = _Progress(export.pk)
+    try:
+        build = _scored_files if export.kind == Export.Kind.SCORED else _training_files
+        summary = build(export, scope, work, progress)
+        card = dataset_card(
+            export=export, scope=scope, counts=rows.scope_counts(scope=scope), summary=summary
+        )
+        (work / "README.md").write_text(card, encoding="utf-8")
+        archive_name = f"valuelens-{export.kind}-{export.pk}-{export.format}.zip"
+        archive = exports_dir / archive_name
+        _zip(work, archive, ["README.md", *summary["files"]])
+    except Exception as failure:
+        logger.exception("export %s failed", export.pk)
+        Export.objects.filter(pk=export.pk).update(
+            status=Export.Status.FAILED,
+            error=f"{type(failure).__name__}: {failure}"[:2000],
+            finished_at=timezone.now(),
+        )
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(failure, ExportFormatUnavailable):
+            return Export.objects.get(pk=export.pk)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    export.file.name = f"exports/{archive_name}"
+    export.size_bytes = archive.stat().st_size
+    export.counts = summary["files"]
+    export.rows_done = export.rows_total
+    export.status = Export.Status.READY
+    export.finished_at = timezone.now()
+    export.error = ""
+    export.save(update_fields=["file", "size_bytes", "counts", "rows_done", "status", "finished_at", "error"])
+    return export
+
+
+def _zip(directory: Path, archive: Path, names: list[str]) -> None:
+    partial = archive.with_suffix(".zip.part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name in names:
+            # Parquet is compressed already: deflating it again costs time for nothing.
+            method = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
+            zf.write(directory / name, arcname=name, compress_type=method)
+    partial.replace(archive)
+
+
+# ---------------------------------------------------------------- the round trip

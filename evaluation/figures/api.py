@@ -1,0 +1,75 @@
+"""The dashboards' figures as JSON: the same snapshots, the same filters, the same permissions."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.models import Campaign
+from config.roles import IsReviewer
+from evaluation.figures import services
+from evaluation.figures.forms import FigureFilterForm
+from evaluation.models import FigureSnapshot
+
+
+class FigureSnapshotSerializer(serializers.ModelSerializer):
+    figures = serializers.JSONField(source="payload", read_only=True)
+
+    class Meta:
+        model = FigureSnapshot
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "scope",
+            "computed_at",
+            "judgements",
+            "compute_ms",
+            "error",
+            "figures",
+        ]
+
+
+FILTERS = [
+    OpenApiParameter(
+        "campaigns", OpenApiTypes.INT, many=True, description="Campaign ids; none: every campaign."
+    ),
+    OpenApiParameter("model", OpenApiTypes.INT, description="Registered model id."),
+    OpenApiParameter("domain", OpenApiTypes.INT, description="Domain id."),
+    OpenApiParameter("scenario", OpenApiTypes.INT, description="Risk scenario id."),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="Judged on or after this day."),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="Judged on or before this day."),
+]
+
+
+class _FiguresView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsReviewer]
+    kind = ""
+
+    @extend_schema(
+        parameters=FILTERS,
+        responses={200: FigureSnapshotSerializer, 202: FigureSnapshotSerializer},
+        description="200 with the figures once a worker computed them; 202 while it computes (ask again).",
+    )
+    def get(self, request: Request, campaign_id: int | None = None) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
+        form = FigureFilterForm(request.query_params or None, campaign=campaign)
+        if form.errors:
+            return Response({"errors": form.errors.get_json_data()}, status=400)
+        snapshot = services.figure_snapshot_request(kind=self.kind, scope=form.scope())
+        if snapshot.status == FigureSnapshot.Status.READY or snapshot.payload is not None:
+            return Response(FigureSnapshotSerializer(snapshot).data)
+        return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
+
+
+class ResultsApi(_FiguresView):
+    kind = FigureSnapshot.Kind.RESULTS
+
+
+class AgreementApi(_FiguresView):
+    kind = FigureSnapshot.Kind.AGREEMENT

@@ -1,0 +1,67 @@
+"""Filters of the results and agreement pages (and of exports, which take the same scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from annotation.models import Campaign
+from evaluation.figures.selectors import FigureScope
+from models_registry.models import RegisteredModel
+from prompts.models import Domain, Scenario
+
+# Judgements are dated; outside this range a day is a typo or tampering (and date.max + 1 day,
+# the end of an inclusive range, would overflow).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+
+
+class FigureFilterForm(forms.Form):
+    """Filters of the results and agreement pages; every field is optional."""
+
+    campaigns = forms.ModelMultipleChoiceField(
+        queryset=Campaign.objects.all(), required=False, help_text="None chosen: every campaign."
+    )
+    model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(), required=False, empty_label="any model"
+    )
+    domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, empty_label="any domain")
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.all(), required=False, empty_label="any scenario"
+    )
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Judged from"
+    )
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to")
+
+    def __init__(self, *args: object, campaign: Campaign | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.campaign = campaign
+        if campaign is not None:
+            del self.fields["campaigns"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        for name in ("since", "until"):
+            day = data.get(name)
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, f"Pick a day between {FIRST_DAY} and {LAST_DAY}.")
+        if since and until and since > until:
+            raise forms.ValidationError("The first day comes after the last one.")
+        return data
+
+    def scope(self) -> FigureScope:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.campaign is not None:
+            campaign_ids: tuple[int, ...] = (self.campaign.pk,)
+        else:
+            campaign_ids = tuple(c.pk for c in data.get("campaigns") or ())
+        return FigureScope(
+            campaign_ids=campaign_ids,
+            model_id=data["model"].pk if data.get("model") else None,
+            domain_id=data["domain"].pk if data.get("domain") else None,
+            scenario_id=data["scenario"].pk if data.get("scenario") else None,
+            since=data.get("since"),
+            until=data.get("until"),
+        )

@@ -1,0 +1,120 @@
+"""Writes for evaluation: figure snapshots, computed off the request path by a worker."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.utils import timezone
+
+from config.queue import task_enqueue
+from evaluation.figures.selectors import FIGURES, FigureScope, scope_source_marker
+from evaluation.models import FigureSnapshot
+
+logger = logging.getLogger(__name__)
+
+# Snapshots someone looked at within this window are kept fresh by the beat task.
+REFRESH_WINDOW = timedelta(hours=24)
+# A compute that has run this long died with its worker: start it again.
+RUNNING_STALE_AFTER = timedelta(minutes=30)
+# Marking a snapshot as viewed is a write: once a minute is plenty.
+VIEWED_RESOLUTION = timedelta(minutes=1)
+
+
+def _enqueue(snapshot_id: int) -> None:
+    task_enqueue("evaluation.tasks.figure_snapshot_compute", snapshot_id)
+
+
+def _queue(snapshot: FigureSnapshot) -> None:
+    now = timezone.now()
+    FigureSnapshot.objects.filter(pk=snapshot.pk).update(status=FigureSnapshot.Status.PENDING, queued_at=now)
+    snapshot.status, snapshot.queued_at = FigureSnapshot.Status.PENDING, now
+    _enqueue(snapshot.pk)
+
+
+def figure_snapshot_request(*, kind: str, scope: FigureScope) -> FigureSnapshot:
+    """The snapshot of these figures, created and queued for a worker when there is none. The
+    caller shows whatever state it is in; it never computes. A failed one stays failed, with its
+    error, until someone asks for a recompute: a page polling it must not restart a computation
+    that fails every time."""
+    snapshot, created = FigureSnapshot.objects.get_or_create(
+        kind=kind, key=scope.key(kind), defaults={"scope": scope.as_dict(), "queued_at": timezone.now()}
+    )
+    now = timezone.now()
+    if created:
+        _enqueue(snapshot.pk)
+    elif now - snapshot.viewed_at > VIEWED_RESOLUTION:
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
+    return snapshot
+
+
+def figure_snapshot_recompute(*, snapshot: FigureSnapshot) -> FigureSnapshot:
+    """Queue a fresh computation (the Recompute button); the current figures stay shown meanwhile."""
+    if snapshot.status not in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
+        _queue(snapshot)
+    return snapshot
+
+
+def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
+    """Compute a snapshot's figures from the judgements and store them with when and from what."""
+    # Claim it: a second copy of the task (a redelivery, a refresh racing a recompute) finds it
+    # no longer pending and stops, so one computation runs and the newest figures win.
+    claimed = FigureSnapshot.objects.filter(pk=snapshot_id, status=FigureSnapshot.Status.PENDING).update(
+        status=FigureSnapshot.Status.RUNNING, queued_at=timezone.now()
+    )
+    snapshot = FigureSnapshot.objects.filter(pk=snapshot_id).first()
+    if not claimed or snapshot is None:
+        return None
+    scope = FigureScope.from_dict(snapshot.scope)
+    started = time.perf_counter()
+    try:
+        marker, judgements = scope_source_marker(scope)
+        payload = FIGURES[snapshot.kind](scope)
+    except Exception as failure:
+        logger.exception("figure snapshot %s failed", snapshot.pk)
+        FigureSnapshot.objects.filter(pk=snapshot.pk).update(
+            status=FigureSnapshot.Status.FAILED, error=f"{type(failure).__name__}: {failure}"[:2000]
+        )
+        raise
+    snapshot.payload = payload
+    snapshot.source_marker = marker
+    snapshot.judgements = judgements
+    snapshot.compute_ms = int((time.perf_counter() - started) * 1000)
+    snapshot.computed_at = timezone.now()
+    snapshot.status = FigureSnapshot.Status.READY
+    snapshot.error = ""
+    snapshot.save(
+        update_fields=[
+            "payload",
+            "source_marker",
+            "judgements",
+            "compute_ms",
+            "computed_at",
+            "status",
+            "error",
+        ]
+    )
+    return snapshot
+
+
+def figure_snapshots_refresh() -> int:
+    """Queue the snapshots someone looked at recently whose judgements changed since they were
+    computed (beat runs this every minute); returns how many were queued."""
+    now = timezone.now()
+    queued = 0
+    for snapshot in FigureSnapshot.objects.filter(viewed_at__gte=now - REFRESH_WINDOW).only(
+        "id", "scope", "status", "source_marker", "queued_at"
+    ):
+        if snapshot.status == FigureSnapshot.Status.FAILED:
+            continue  # until someone asks for a recompute
+        if snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
+            if snapshot.queued_at and now - snapshot.queued_at < RUNNING_STALE_AFTER:
+                continue
+        else:
+            marker, _ = scope_source_marker(FigureScope.from_dict(snapshot.scope))
+            if marker == snapshot.source_marker:
+                continue
+        _queue(snapshot)
+        queued += 1
+    return queued

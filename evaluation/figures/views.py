@@ -1,0 +1,66 @@
+"""Dashboards: results and agreement, per campaign and across campaigns, read from snapshots."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from annotation.models import Campaign, Item
+from config.roles import reviewer_required
+from evaluation.figures import services
+from evaluation.figures.forms import FigureFilterForm
+from evaluation.models import FigureSnapshot
+
+
+def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
+    form = FigureFilterForm(request.GET or None, campaign=campaign)
+    snapshot = services.figure_snapshot_request(kind=kind, scope=form.scope()) if not form.errors else None
+    context = {
+        "kind": kind,
+        "campaign": campaign,
+        "form": form,
+        "snapshot": snapshot,
+        "figures": snapshot.payload if snapshot else None,
+        "working": snapshot is not None
+        and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
+    }
+    template = "evaluation/figures/figures.html"
+    return render(request, f"{template}#figures" if request.htmx else template, context)
+
+
+@reviewer_required
+def results(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
+    return _figures_page(request, FigureSnapshot.Kind.RESULTS, campaign_id)
+
+
+@reviewer_required
+def agreement(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
+    return _figures_page(request, FigureSnapshot.Kind.AGREEMENT, campaign_id)
+
+
+@reviewer_required
+@require_POST
+def snapshot_recompute(request: HttpRequest, snapshot_id: int) -> HttpResponse:
+    services.figure_snapshot_recompute(snapshot=get_object_or_404(FigureSnapshot, pk=snapshot_id))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "evaluation:results"
+    return redirect(back)
+
+
+@reviewer_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    """One item with every judgement of it (reviewers open it from the lowest-agreement list)."""
+    item = get_object_or_404(Item.objects.select_related("campaign", "prompt", "model", "domain"), pk=item_id)
+    judgements = item.judgements.select_related(
+        "user__annotator_profile", "scenario", "best_response"
+    ).order_by("created_at")
+    responses = [ir.response for ir in item.item_responses.select_related("response")]
+    return render(
+        request,
+        "evaluation/figures/item_detail.html",
+        {"item": item, "campaign": item.campaign, "judgements": judgements, "responses": responses},
+    )
