@@ -288,11 +288,14 @@ def _lease_next_sql(domain_filter: str) -> str:
 
 
 _LEASE_TYPES = {"campaign": "bigint", "user": "integer", "expires": "timestamptz", "blind": "boolean"}
-_LEASE_NEXT_ITEM = PreparedStatement(name="valuelens_lease_next", sql=_lease_next_sql(""), types=_LEASE_TYPES)
+_LEASE_NEXT_ITEM = PreparedStatement(
+    name="valuelens_lease_next", sql=_lease_next_sql(""), types=_LEASE_TYPES, generic=True
+)
 _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
     name="valuelens_lease_next_in_domains",
     sql=_lease_next_sql("AND i.domain_id = ANY(%(domains)s)"),
     types={**_LEASE_TYPES, "domains": "bigint[]"},
+    generic=True,
 )
 
 
