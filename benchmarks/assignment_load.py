@@ -36,7 +36,8 @@ import httpx
 from _common import REPO, bench_line, django_setup, scratch_database
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 DB_NAME = "valuelens_bench_assignment"
 PROBE = REPO.parent / "shared" / "tools" / "cpuprobe.py"
 
