@@ -52,7 +52,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         responses = responses_filtered(
-            runs=data.get("runs") or (),
+            runs=[data["follow_run"]] if data.get("follow_run") else data.get("runs") or (),
             models=data.get("target_models") or (),
             level=data.get("level") or "",
             domain=data.get("domain"),
@@ -69,6 +69,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
                 min_seconds=data.get("min_seconds"),
+                follow_run=data.get("follow_run"),
                 user=request.user,
             )
         except ValueError as exc:
@@ -121,6 +122,8 @@ class ItemApi(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Item]:
+        if getattr(self, "swagger_fake_view", False):
+            return Item.objects.none()
         return (
             selectors.items_visible_to(self.request.user)
             .select_related("campaign", "prompt__scenario", "domain", "model")

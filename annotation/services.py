@@ -11,14 +11,14 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
 from config.roles import Role, user_can_review
-from models_registry.models import Response
+from models_registry.models import GenerationRun, Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
@@ -101,6 +101,7 @@ def campaign_create(
     group_samples: bool = False,
     min_seconds: int | None = None,
     seed: int | None = None,
+    follow_run: GenerationRun | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
@@ -109,7 +110,12 @@ def campaign_create(
     sample of one model for one prompt, as in the CValues expert tool (pick the best, score it).
     Each item gets a random position drawn from the seed (random unless given; recorded on the
     campaign): the order in which items of equal progress are served.
+    A campaign that follows a run may start empty: each response of the run that succeeds later
+    becomes an item too (campaigns_follow_runs, run by beat), so judging starts while the model
+    is still answering.
     """
+    if follow_run is not None and group_samples:
+        raise ValueError("a campaign that follows a run holds one response per item: do not group samples")
     n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
     seed = secrets.randbits(62) if seed is None else seed
     campaign = Campaign.objects.create(
@@ -121,23 +127,28 @@ def campaign_create(
         lease_minutes=lease_minutes,
         min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
         seed=seed,
+        follows_run=follow_run,
         created_by=user,
     )
+    created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
+    if created == 0 and follow_run is None:
+        raise ValueError("no succeeded response matches: nothing to judge")
+    return campaign
+
+
+def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], group_samples: bool) -> int:
     # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
         prompt__source=MULTI_CHOICE_PROMPT_SOURCE
     )
-    if kind == Campaign.Kind.RESPONSIBILITY:
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
     rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(
         "id", "prompt_id", "model_id", "prompt__domain_id"
     )
-    grouped = group_samples and kind == Campaign.Kind.RESPONSIBILITY
+    grouped = group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
     if connection.vendor == "postgresql" and not grouped:
-        created = _items_insert_postgresql(campaign=campaign, rows=rows)
-        if created == 0:
-            raise ValueError("no succeeded response matches: nothing to judge")
-        return campaign
+        return _items_insert_postgresql(campaign=campaign, rows=rows)
     group_key = (lambda r: (r[1], r[2])) if grouped else (lambda r: r[0])
     created = 0
     for chunk in _chunks_by_group(rows.iterator(chunk_size=5000), group_key, 2000):
@@ -148,8 +159,8 @@ def campaign_create(
                     prompt_id=group[0][1],
                     model_id=group[0][2],
                     domain_id=group[0][3],
-                    open_slots=n,
-                    position=item_position(seed=seed, response_id=group[0][0]),
+                    open_slots=campaign.judges_per_item,
+                    position=item_position(seed=campaign.seed, response_id=group[0][0]),
                 )
                 for group in chunk
             ]
@@ -162,9 +173,32 @@ def campaign_create(
             ]
         )
         created += len(items)
-    if created == 0:
-        raise ValueError("no succeeded response matches: nothing to judge")
-    return campaign
+    return created
+
+
+# A campaign keeps following its run this long after the run finished, so that the answers
+# stored last are picked up by one more pass.
+FOLLOW_GRACE = timedelta(minutes=10)
+
+
+def campaign_items_sync(*, campaign: Campaign) -> int:
+    """Add an item for each succeeded response of the followed run that this campaign lacks."""
+    if campaign.follows_run_id is None:
+        return 0
+    with transaction.atomic():
+        # One pass at a time per campaign (SQLite serialises writers anyway): no response twice.
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        new = Response.objects.filter(runs=campaign.follows_run_id).exclude(items__campaign=campaign)
+        return _campaign_items_add(campaign=campaign, responses=new, group_samples=False)
+
+
+def campaigns_follow_runs() -> int:
+    """Bring every campaign that follows a running (or just finished) run up to date."""
+    recent = Q(follows_run__status=GenerationRun.Status.RUNNING) | Q(
+        follows_run__finished_at__gte=timezone.now() - FOLLOW_GRACE
+    )
+    campaigns = Campaign.objects.filter(follows_run__isnull=False).exclude(status=Campaign.Status.CLOSED)
+    return sum(campaign_items_sync(campaign=c) for c in campaigns.filter(recent))
 
 
 def item_position(*, seed: int, response_id: int) -> int:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotation', '0003_campaigns_items_judgements'),
+        ('annotation', '0004_campaign_follows_run'),
         ('models_registry', '0002_registeredmodel_name_help'),
         ('prompts', '0002_seed_domains_and_scenarios'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
