@@ -51,6 +51,15 @@ JUDGEMENT_COLUMNS = [
     Column("none_good", "bool", "Responsibility: the expert found none of the responses good."),
     Column("rewrite", "str", "Responsibility: the expert's own answer (required below 5)."),
     Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
+    Column(
+        "too_fast", "bool", "Flag: made faster than the campaign's minimum time (kept, for you to weigh)."
+    ),
+    Column(
+        "contradictory",
+        "bool",
+        "Flag: the verdict contradicts the response type (unsafe + refusal with guidance, safe + risky); "
+        "the judge confirmed it.",
+    ),
     Column("created_at", "datetime", "When the judgement was made (UTC)."),
     Column("updated_at", "datetime", "Its last edit (UTC)."),
     Column("edits", "int", "How many times the judge edited it (earlier values are kept in ValueLens)."),
@@ -77,6 +86,8 @@ _JUDGEMENT_FIELDS = (
     "none_good",
     "rewrite",
     "time_spent_ms",
+    "too_fast",
+    "contradictory",
     "created_iso",
     "updated_iso",
     "edit_count",
