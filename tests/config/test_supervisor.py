@@ -74,4 +74,4 @@ def test_stop_ends_a_child_that_ignores_sigterm_and_what_it_spawned(tmp_path):
 def test_the_worker_consumes_the_queues_the_settings_name(tmp_path):
     queues = supervisor(tmp_path).worker_queues()
 
-    assert "celery" in queues.split(",")
+    assert set(queues.split(",")) == {"celery", "generation", "imports", "exports", "figures"}
