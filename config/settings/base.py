@@ -272,7 +272,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # started without -Q consumes every queue listed here (the quickstart, the tests); production runs
 # a worker per queue (docker-compose.yml).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "generation", "imports", "exports", "figures")]
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("celery", "generation", "imports", "exports", "figures")
+]
 CELERY_TASK_ROUTES = {
     "models_registry.tasks.generation_batch_run": {"queue": "generation"},
     "prompts.tasks.import_job_run_task": {"queue": "imports"},
