@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -273,10 +274,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # One queue per kind of work, so that a long generation run delays no import, export or figure.
 # "celery" (the default) keeps the periodic housekeeping: reconcile, expired leases. A worker
-# started without -Q consumes every queue listed here (the quickstart, the tests); production runs
-# a worker per queue (docker-compose.yml).
+# started without -Q consumes every queue listed here (the tests' workers); the quickstart's
+# supervisor names them all with -Q; production runs a worker per queue (docker-compose.yml).
+# Each queue is bound by its own name: a shared routing key would copy a task into every queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {name: {} for name in ("celery", "generation", "imports", "exports", "figures")}
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("celery", "generation", "imports", "exports", "figures")
+]
 CELERY_TASK_ROUTES = {
     "models_registry.tasks.generation_batch_run": {"queue": "generation"},
     "prompts.tasks.import_job_run_task": {"queue": "imports"},
