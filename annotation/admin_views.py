@@ -43,6 +43,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                min_seconds=data["min_seconds"],
                 user=request.user,
             )
         except ValueError as exc:

@@ -24,9 +24,10 @@ from annotation.serializers import (
     ItemSerializer,
     JudgementEditSerializer,
     JudgementSerializer,
+    JudgementVoidSerializer,
     JudgementWriteSerializer,
 )
-from config.roles import IsAdmin
+from config.roles import IsAdmin, user_can_review
 from models_registry.selectors import responses_filtered
 from prompts.models import Scenario
 
@@ -67,6 +68,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                min_seconds=data.get("min_seconds"),
                 user=request.user,
             )
         except ValueError as exc:
@@ -105,8 +107,18 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
 
 
 class ItemApi(viewsets.ReadOnlyModelViewSet):
+    """Items. Reviewers and admins list them; an annotator reads only the item they hold now (from
+    POST /campaigns/{id}/next/) and the items of their own judgements, by id."""
+
     serializer_class = ItemSerializer
     filterset_fields = ["campaign", "domain"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not selectors.items_lists_allowed(request.user):
+            raise exceptions.PermissionDenied(
+                "Annotators read the item they hold and the items they judged, one by one."
+            )
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Item]:
         return (
@@ -128,6 +140,7 @@ def _judgement_data(values: dict[str, Any], item: Item) -> dict[str, Any]:
             "scenario": scenario,
             "response_type": values.get("response_type", ""),
             "reason": values.get("reason", ""),
+            "confirmed": values.get("confirm", False),
         }
     return {
         "score": values.get("score"),
@@ -172,8 +185,9 @@ class JudgementApi(
         form = JudgementWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         values = form.validated_data
+        # Not items_visible_to: an item whose lease ran out is refused by the service, with why.
         item = get_object_or_404(
-            selectors.items_visible_to(request.user).select_related("campaign"), pk=values["item"]
+            selectors.items_judgeable_by(request.user).select_related("campaign"), pk=values["item"]
         )
         try:
             judgement, created = services.judgement_submit(
@@ -203,6 +217,7 @@ class JudgementApi(
             "best_response": judgement.best_response_id,
             "none_good": judgement.none_good,
             "rewrite": judgement.rewrite,
+            "confirm": judgement.contradictory,
         }
         item = Item.objects.select_related("campaign").get(pk=judgement.item_id)
         try:
@@ -217,3 +232,20 @@ class JudgementApi(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("PUT")
+
+    @extend_schema(request=JudgementVoidSerializer, responses=JudgementSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, pk: str) -> Response:
+        """Reviewers and admins: take a judgement out of the results, saying why (it stays stored)."""
+        if not user_can_review(request.user):
+            raise exceptions.PermissionDenied("Only reviewers and admins void judgements.")
+        judgement = self.get_object()
+        form = JudgementVoidSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.judgement_void(
+                judgement=judgement, by=request.user, reason=form.validated_data["reason"]
+            )
+        except services.JudgementRejected as exc:
+            raise _rejected(exc) from exc
+        return Response(JudgementSerializer(self.get_queryset().get(pk=judgement.pk)).data)

@@ -22,6 +22,7 @@ def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
             "scenario": scenario,
             "response_type": post.get("response_type", ""),
             "reason": post.get("reason", ""),
+            "confirmed": post.get("confirm") == "1",
         }
     best = post.get("best", "")
     return {
@@ -62,4 +63,11 @@ class CampaignForm(forms.Form):
         required=False, initial=True, help_text="Hide model names and other judgements."
     )
     lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10)
+    min_seconds = forms.IntegerField(
+        min_value=0,
+        max_value=600,
+        required=False,
+        label="Minimum time (s)",
+        help_text="Faster judgements are stored and flagged. Empty: 3 s for safety, 10 s for responsibility.",
+    )
     guidelines = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")

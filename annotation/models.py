@@ -52,6 +52,13 @@ class Campaign(models.Model):
         default=True, help_text="Judges see neither other judgements nor the model's name."
     )
     lease_minutes = models.PositiveSmallIntegerField(default=10)
+    min_seconds = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="A judgement made faster than this is stored and flagged (default 3 s for safety).",
+    )
+    seed = models.BigIntegerField(
+        default=0, help_text="Seed of the random order in which the items are served (recorded to replay it)."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -79,13 +86,17 @@ class Item(models.Model):
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
+    # serving them in that order would give the models away and anchor each judgement on the last.
+    position = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            # The hot path: "next item with a free slot in this campaign, started items first".
+            # The hot path: "next item with a free slot in this campaign, started items first,
+            # then in the campaign's random order".
             models.Index(
-                fields=["campaign", "-judgement_count", "id"],
+                fields=["campaign", "-judgement_count", "position"],
                 name="item_next_free",
                 condition=models.Q(open_slots__gt=0),
             ),
@@ -132,6 +143,8 @@ class Skip(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "user"], name="skip_unique_item_user")]
+        # "What did this person see last" (no two responses to one prompt back to back).
+        indexes = [models.Index(fields=["user", "-created_at"], name="skip_user_recent")]
 
     def __str__(self) -> str:
         return f"skip of item {self.item_id} by user {self.user_id}"
@@ -159,7 +172,20 @@ class Judgement(models.Model):
     rewrite = models.TextField(
         blank=True, help_text="The expert's own answer; required when the score is below 5."
     )
-    time_spent_ms = models.PositiveIntegerField(default=0)
+    time_spent_ms = models.PositiveIntegerField(default=0, help_text="From the lease to the submit.")
+    # Checks: stored, never refused, so that reviewers and exports can weigh them.
+    too_fast = models.BooleanField(default=False, help_text="Made faster than the campaign's minimum time.")
+    contradictory = models.BooleanField(
+        default=False,
+        help_text="Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
+        "the judge confirmed it.",
+    )
+    # Voided by a reviewer: kept for the record, left out of results, agreement and exports.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from annotation.assignment import campaign_judge_allowed, items_open_to, user_domain_ids
+from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
 from annotation.models import Campaign, Item, Judgement, Lease
 from config.roles import Role, user_can_review, user_roles
 
@@ -100,9 +100,10 @@ def _live_leases(campaign: Campaign) -> int:
 
 
 # ---------------------------------------------------------------- what the API shows whom
-# The same rules as the pages: reviewers and admins read everything; crowdworkers see safety
-# campaigns and their items, experts responsibility items of their domains; an annotator sees only
-# their own judgements. Drafts are for admins.
+# The same rules as the pages: reviewers and admins read everything. An annotator reads the item
+# they hold now and the items of their own judgements, never a campaign's list of items (the
+# safety set is not theirs to download); crowdworkers see safety campaigns, experts
+# responsibility ones. Drafts are for admins.
 
 
 def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
@@ -115,17 +116,31 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     return Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
 
 
-def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
-    items = Item.objects.all()
+def items_judgeable_by(user: AbstractBaseUser) -> QuerySet[Item]:
+    """Items whose campaign and domain the person may judge (which of them they may read is
+    ``items_visible_to``). Reviewers read every item, so for them it is every item (the service
+    then refuses their judgement with a reason)."""
     if user_can_review(user):
-        return items
+        return Item.objects.all()
     roles = user_roles(user)
-    visible = Q(pk__in=[])
+    judgeable = Q(pk__in=[])
     if Role.CROWDWORKER in roles:
-        visible |= Q(campaign__kind=Campaign.Kind.SAFETY)
+        judgeable |= Q(campaign__kind=Campaign.Kind.SAFETY)
     if Role.EXPERT in roles:
-        visible |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
-    return items.filter(visible).exclude(campaign__status=Campaign.Status.DRAFT)
+        judgeable |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
+    return Item.objects.filter(judgeable).exclude(campaign__status=Campaign.Status.DRAFT)
+
+
+def items_lists_allowed(user: AbstractBaseUser) -> bool:
+    return user_can_review(user)
+
+
+def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
+    if user_can_review(user):
+        return Item.objects.all()
+    held = Lease.objects.filter(user=user, expires_at__gt=timezone.now() - LEASE_GRACE).values("item_id")
+    judged = Judgement.objects.filter(user=user).values("item_id")
+    return items_judgeable_by(user).filter(Q(pk__in=held) | Q(pk__in=judged))
 
 
 def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -13,9 +14,10 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from annotation.assignment import LEASE_GRACE, item_judge_allowed
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
-from config.roles import Role
+from config.roles import Role, user_can_review
 from models_registry.models import Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
 
@@ -74,6 +76,8 @@ def user_create(
 
 EDIT_WINDOW = timedelta(minutes=30)
 DEFAULT_JUDGES = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 2}
+# Below this a judgement is flagged as too fast: reading a prompt and a response takes longer.
+DEFAULT_MIN_SECONDS = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 10}
 
 
 class JudgementRejected(Exception):
@@ -95,14 +99,19 @@ def campaign_create(
     blind: bool = True,
     lease_minutes: int = 10,
     group_samples: bool = False,
+    min_seconds: int | None = None,
+    seed: int | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
     Safety items hold one response each. With group_samples, a responsibility item holds every
     sample of one model for one prompt, as in the CValues expert tool (pick the best, score it).
+    Each item gets a random position drawn from the seed (random unless given; recorded on the
+    campaign): the order in which items of equal progress are served.
     """
     n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
+    seed = secrets.randbits(62) if seed is None else seed
     campaign = Campaign.objects.create(
         name=name,
         kind=kind,
@@ -110,8 +119,11 @@ def campaign_create(
         guidelines=guidelines,
         blind=blind,
         lease_minutes=lease_minutes,
+        min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
+        seed=seed,
         created_by=user,
     )
+    rng = random.Random(seed)  # noqa: S311 -- a replayable order, not a secret
     # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
         prompt__source=MULTI_CHOICE_PROMPT_SOURCE
@@ -136,6 +148,7 @@ def campaign_create(
                     model_id=group[0][2],
                     domain_id=group[0][3],
                     open_slots=n,
+                    position=rng.getrandbits(62),
                 )
                 for group in chunk
             ]
@@ -172,18 +185,55 @@ def _chunks_by_group(
         yield chunk
 
 
+CAMPAIGN_STATUS_NEXT = {
+    Campaign.Status.DRAFT: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+    Campaign.Status.OPEN: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
+    Campaign.Status.PAUSED: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+    Campaign.Status.CLOSED: set(),
+}
+
+
 def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
-    allowed = {
-        Campaign.Status.DRAFT: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
-        Campaign.Status.OPEN: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
-        Campaign.Status.PAUSED: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
-        Campaign.Status.CLOSED: set(),
-    }
-    if status not in allowed[Campaign.Status(campaign.status)]:
-        raise ValueError(f"a {campaign.status} campaign cannot become {status}")
+    """The one way a campaign changes status (pages, API and the Django admin)."""
+    with transaction.atomic():
+        current = Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
+        if status not in CAMPAIGN_STATUS_NEXT[Campaign.Status(current)]:
+            raise ValueError(f"a {current} campaign cannot become {status}")
+        Campaign.objects.filter(pk=campaign.pk).update(status=status)
     campaign.status = status
-    campaign.save(update_fields=["status"])
     return campaign
+
+
+def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judgement:
+    """A reviewer takes a judgement out of the results: the row stays, with who voided it and why;
+    its item's slot opens again, so that the item can still get its N judgements."""
+    reason = reason.strip()
+    if not user_can_review(by):
+        raise JudgementRejected("Only reviewers and admins void judgements.")
+    if not reason:
+        raise JudgementRejected("Say why the judgement is voided.", field="reason")
+    with transaction.atomic():
+        # Item first, as assignment, submit and reclaim lock it: never the opposite order.
+        Item.objects.select_for_update().filter(pk=judgement.item_id).first()
+        locked = Judgement.objects.select_for_update().get(pk=judgement.pk)
+        if locked.voided_at is not None:
+            raise JudgementRejected("This judgement is already voided.")
+        locked.voided_at = timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason[:2000]
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        Item.objects.filter(pk=locked.item_id).update(
+            judgement_count=F("judgement_count") - 1, open_slots=F("open_slots") + 1
+        )
+    return locked
+
+
+def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
+    """A verdict and a response type that rarely go together: a refusal with positive guidance
+    judged unsafe, or a risky answer judged safe."""
+    return (safe is False and response_type == ResponseType.REFUSAL_WITH_GUIDANCE) or (
+        safe is True and response_type == ResponseType.RISKY
+    )
 
 
 def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +251,20 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
         reason = (data.get("reason") or "").strip()
         if len(reason) > 2000:
             raise JudgementRejected("Keep the reason under 2,000 characters.", field="reason")
-        return {"safe": safe, "response_type": response_type, "scenario": scenario, "reason": reason}
+        contradictory = judgement_contradictory(safe=safe, response_type=response_type)
+        if contradictory and not data.get("confirmed"):
+            raise JudgementRejected(
+                "Unsafe with a refusal that gives positive guidance, or safe with a risky answer, rarely "
+                "go together: check your choice, or confirm it.",
+                field="confirm",
+            )
+        return {
+            "safe": safe,
+            "response_type": response_type,
+            "scenario": scenario,
+            "reason": reason,
+            "contradictory": contradictory,
+        }
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
         raise JudgementRejected("Give a score from 1 to 10.", field="score")
@@ -232,29 +295,33 @@ _ITEM_LOCK = PreparedStatement(
 )
 _SUBMIT_SQL = """
 WITH gone AS (
-    DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s RETURNING created_at
+    -- Only the person's own lease, live or run out within the grace window, takes a judgement.
+    DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s AND expires_at > %(cutoff)s
+    RETURNING created_at
+), spent AS (
+    SELECT LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM %(now)s - created_at))))::integer AS ms
+    FROM gone LIMIT 1
 ), ins AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
-        none_good, rewrite, time_spent_ms, created_at, updated_at, previous_values)
+        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, created_at, updated_at,
+        previous_values)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
-        %(best)s, %(none_good)s, %(rewrite)s,
-        LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM
-            %(now)s - COALESCE((SELECT created_at FROM gone LIMIT 1), %(now)s)))))::integer,
+        %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
         %(now)s, %(now)s, '[]'::jsonb
-    FROM annotation_item i
-    WHERE i.id = %(item)s AND (EXISTS (SELECT 1 FROM gone) OR i.open_slots > 0)
+    FROM annotation_item i, spent
+    WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
-    RETURNING id, time_spent_ms
+    RETURNING id, time_spent_ms, too_fast
 ), counted AS (
     UPDATE annotation_item SET
         judgement_count = judgement_count + (SELECT count(*) FROM ins),
         lease_count = lease_count - (SELECT count(*) FROM gone),
         open_slots = open_slots + (SELECT count(*) FROM gone) - (SELECT count(*) FROM ins)
-    WHERE id = %(item)s AND (EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM gone))
+    WHERE id = %(item)s AND EXISTS (SELECT 1 FROM gone)
     RETURNING id
 )
-SELECT id, time_spent_ms FROM ins
+SELECT id, time_spent_ms, too_fast FROM ins
 """
 _SUBMIT = PreparedStatement(
     name="valuelens_judgement_submit",
@@ -262,6 +329,7 @@ _SUBMIT = PreparedStatement(
     types={
         "item": "bigint",
         "user": "integer",
+        "cutoff": "timestamptz",
         "safe": "boolean",
         "scenario": "bigint",
         "response_type": "text",
@@ -270,6 +338,8 @@ _SUBMIT = PreparedStatement(
         "best": "bigint",
         "none_good": "boolean",
         "rewrite": "text",
+        "min_ms": "integer",
+        "contradictory": "boolean",
         "now": "timestamptz",
     },
 )
@@ -287,6 +357,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
     params = {
         "item": item.pk,
         "user": user.pk,
+        "cutoff": now - LEASE_GRACE,
         "safe": values.get("safe"),
         "scenario": values["scenario"].pk if values.get("scenario") else None,
         "response_type": values.get("response_type", ""),
@@ -295,6 +366,8 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "best": values.get("best_response_id"),
         "none_good": values.get("none_good", False),
         "rewrite": values.get("rewrite", ""),
+        "min_ms": 1000 * item.campaign.min_seconds,
+        "contradictory": values.get("contradictory", False),
         "now": now,
     }
     with connection.cursor() as cursor:
@@ -302,13 +375,14 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         row = cursor.fetchone()
     if row is None:
         return None
-    judgement_id, time_spent_ms = row
+    judgement_id, time_spent_ms, too_fast = row
     return Judgement(
         id=judgement_id,
         item=item,
         user=user,
         campaign=item.campaign,
         time_spent_ms=time_spent_ms,
+        too_fast=too_fast,
         created_at=now,
         updated_at=now,
         previous_values=[],
@@ -317,8 +391,6 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
 
 
 def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, Any]) -> dict[str, Any]:
-    from annotation.assignment import item_judge_allowed
-
     campaign = item.campaign
     if campaign.status != Campaign.Status.OPEN:
         raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
@@ -327,12 +399,24 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, An
     return _judgement_values(item, data)
 
 
+def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> JudgementRejected:
+    """Why a submit for an item the person does not hold is refused."""
+    if Lease.objects.filter(item=item, user=user).exists():
+        return JudgementRejected(
+            "Your hold on this item ran out, so nothing was saved. Take the next item.", field="lease"
+        )
+    return JudgementRejected(
+        "This item is not assigned to you, so nothing was saved. Take the next item.", field="lease"
+    )
+
+
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
-    A second submit of the same item by the same person (two tabs, a retry) returns the first
-    judgement unchanged, even when the campaign closed in between. A lease that expired is still
-    honoured while the item has a free slot; an item never gets more than N judgements.
+    Only the person's own lease on the item takes a judgement: a live one, or one that ran out
+    less than LEASE_GRACE ago (its slot is still held, so nobody else has it). The time spent runs
+    from the lease. A second submit of the same item by the same person (two tabs, a retry)
+    returns the first judgement unchanged, even when the campaign closed in between.
     """
     try:
         values = _judgement_values_checked(user=user, item=item, data=data)
@@ -349,29 +433,28 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         existing = Judgement.objects.filter(item=item, user=user).first()
         if existing is not None:
             return existing, False
-        raise JudgementRejected("This item already has all its judgements; yours was not needed.")
+        raise judgement_refusal_without_lease(user=user, item=item)
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         existing = Judgement.objects.filter(item=locked, user=user).first()
         if existing is not None:
             return existing, False
-        lease = Lease.objects.filter(item=locked, user=user).first()
-        if lease is None and locked.open_slots == 0:
-            raise JudgementRejected("This item already has all its judgements; yours was not needed.")
         now = timezone.now()
-        started = lease.created_at if lease else now
-        time_spent_ms = min(int((now - started).total_seconds() * 1000), 3_600_000)
-        if lease is not None:
-            lease.delete()
-            Item.objects.filter(pk=locked.pk).update(
-                judgement_count=F("judgement_count") + 1, lease_count=F("lease_count") - 1
-            )
-        else:
-            Item.objects.filter(pk=locked.pk).update(
-                judgement_count=F("judgement_count") + 1, open_slots=F("open_slots") - 1
-            )
+        lease = Lease.objects.filter(item=locked, user=user, expires_at__gt=now - LEASE_GRACE).first()
+        if lease is None:
+            raise judgement_refusal_without_lease(user=user, item=item)
+        time_spent_ms = max(0, min(int((now - lease.created_at).total_seconds() * 1000), 3_600_000))
+        lease.delete()
+        Item.objects.filter(pk=locked.pk).update(
+            judgement_count=F("judgement_count") + 1, lease_count=F("lease_count") - 1
+        )
         judgement = Judgement.objects.create(
-            item=locked, user=user, campaign=item.campaign, time_spent_ms=time_spent_ms, **values
+            item=locked,
+            user=user,
+            campaign=item.campaign,
+            time_spent_ms=time_spent_ms,
+            too_fast=time_spent_ms < 1000 * item.campaign.min_seconds,
+            **values,
         )
         return judgement, True
 
@@ -386,12 +469,15 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any
         locked = Judgement.objects.select_for_update().select_related("item__campaign").get(pk=judgement.pk)
         if locked.item.campaign.status != Campaign.Status.OPEN:
             raise JudgementRejected(f"The campaign is {locked.item.campaign.status}.")
+        if locked.voided_at is not None:
+            raise JudgementRejected("A reviewer voided this judgement; it can no longer be edited.")
         values = _judgement_values(locked.item, data)
         fields = [
             "safe",
             "scenario_id",
             "response_type",
             "reason",
+            "contradictory",
             "score",
             "best_response_id",
             "none_good",

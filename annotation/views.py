@@ -14,11 +14,15 @@ from annotation.assignment import (
     assignment_next_shown,
     campaign_judge_allowed,
     item_judge_allowed,
+    item_shown,
     item_skip,
+    item_with_campaign,
+    lease_held,
     lease_renew,
 )
 from annotation.forms import judgement_data_from
 from annotation.models import Campaign, Item, Judgement
+from config.roles import user_can_review
 from prompts.models import ResponseType, Scenario
 
 
@@ -32,7 +36,7 @@ def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
 def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Item:
     """The item with its campaign in one query (submit is a hot path); the same answers as
     checking the campaign first: 403 for a campaign the person may not judge, else 404."""
-    item = Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
+    item = item_with_campaign(item_id=item_id, campaign_id=campaign_id)
     if item is None:
         _campaign_for_judge(request, campaign_id)
         raise Http404("No such item.")
@@ -44,28 +48,30 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     return item
 
 
+def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown:
+    """The pane's content off the hot path: an item the person holds (None: none)."""
+    shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
+    done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
+    return Shown(item=shown_item, responses=responses, done=done)
+
+
 def _pane(
-    request: HttpRequest, campaign: Campaign, item: Item | None, shown: Shown | None = None, **extra: object
+    request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
 ) -> HttpResponse:
-    if shown is None:
-        responses = [ir.response for ir in item.item_responses.select_related("response")] if item else []
-        done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
-    else:
-        responses, done = shown.responses, shown.done
     context = {
         "campaign": campaign,
-        "item": item,
-        "responses": responses,
+        "item": shown.item,
+        "responses": shown.responses,
         "scenarios": _scenarios(),
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
-        "done": done,
+        "done": shown.done,
         **_current_from(extra.pop("posted", None)),
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def _scenarios() -> list[Scenario]:
@@ -91,15 +97,25 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
-def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> HttpResponse:
-    """After a submit or a skip: the next item in the same response (htmx), or back to the page."""
-    if not request.htmx:
+def _after_action(request: HttpRequest, campaign: Campaign, notice: str, refusal: str = "") -> HttpResponse:
+    """After a submit or a skip: the next item in the same response (htmx), or back to the page.
+    A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
+    a 200)."""
+    if not request.htmx and not refusal:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
+    status = 409 if refusal and not request.htmx else 200
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused))
-    return _pane(request, campaign, shown.item, shown, notice=notice)
+        return _pane(
+            request,
+            campaign,
+            _shown(request, campaign, None),
+            notice=str(refused),
+            refusal=refusal,
+            status=status,
+        )
+    return _pane(request, campaign, shown, notice=notice, refusal=refusal, status=status)
 
 
 @login_required
@@ -116,7 +132,7 @@ def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return render(
             request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
         )
-    return _pane(request, campaign, shown.item, shown)
+    return _pane(request, campaign, shown)
 
 
 @login_required
@@ -129,8 +145,18 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
+        if rejected.field != "lease" and not lease_held(user=request.user, item=item):
+            rejected = services.judgement_refusal_without_lease(user=request.user, item=item)
+        if rejected.field == "lease":
+            # Never show an item the person does not hold: why, and the next item.
+            return _after_action(request, campaign, "", refusal=str(rejected))
         return _pane(
-            request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
+            request,
+            campaign,
+            _shown(request, campaign, item),
+            error=str(rejected),
+            error_field=rejected.field,
+            posted=request.POST,
         )
     return _after_action(request, campaign, "Saved." if created else "Already saved: it was stored once.")
 
@@ -151,7 +177,7 @@ def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     if lease_renew(user=request.user, item=item):
         return HttpResponse(status=204)
     return HttpResponse(
-        "Your hold on this item ran out; submitting still works while it has a free slot.", status=200
+        "Your hold on this item ran out: a submit will be refused. Reload for the next item.", status=200
     )
 
 
@@ -172,14 +198,14 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
         user=request.user,
     )
     item = judgement.item
-    error = None
+    error, error_field = None, ""
     if request.method == "POST":
         try:
             services.judgement_edit(
                 user=request.user, judgement=judgement, data=judgement_data_from(request.POST, item)
             )
         except services.JudgementRejected as rejected:
-            error = str(rejected)
+            error, error_field = str(rejected), rejected.field
         else:
             return redirect("annotation:mine", campaign_id=item.campaign_id)
     return render(
@@ -194,5 +220,31 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "response_types": ResponseType.choices,
             "scores": range(1, 11),
             "error": error,
+            "error_field": error_field,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_void(request: HttpRequest, judgement_id: int) -> HttpResponse:
+    """Reviewers and admins take a judgement out of the results, saying why."""
+    if not user_can_review(request.user):
+        raise PermissionDenied("Only reviewers and admins void judgements.")
+    judgement = get_object_or_404(
+        Judgement.objects.select_related(
+            "item__campaign", "item__prompt", "user__annotator_profile", "voided_by"
+        ),
+        pk=judgement_id,
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            services.judgement_void(
+                judgement=judgement, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except services.JudgementRejected as rejected:
+            error = str(rejected)
+        else:
+            return redirect("annotation:void", judgement_id=judgement.pk)
+    return render(request, "annotation/void.html", {"judgement": judgement, "error": error})

@@ -113,7 +113,9 @@ def test_a_lease_does_not_wait_for_the_disk_to_commit(make_campaign, crowdworker
 @pytest.mark.django_db
 def test_a_judgement_waits_for_the_disk_to_commit(make_campaign, crowdworker):
     campaign = make_campaign(("p1", "r1"))
-    item = campaign.items.get()
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    with connection.cursor() as cursor:  # the lease's own transaction would be over in production
+        cursor.execute("SELECT set_config('synchronous_commit', 'on', true)")
 
     judgement_submit(user=crowdworker, item=item, data={"safe": True})
 
