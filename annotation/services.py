@@ -304,11 +304,11 @@ WITH gone AS (
 ), ins AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
-        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, created_at, updated_at,
-        previous_values)
+        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
+        updated_at, previous_values)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        %(now)s, %(now)s, '[]'::jsonb
+        false, %(now)s, %(now)s, '[]'::jsonb
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
