@@ -72,7 +72,7 @@ class Campaign(models.Model):
         default=0, help_text="Serve an attention item every k items (0: never)."
     )
     failures_allowed = models.PositiveSmallIntegerField(
-        default=3,
+        default=0,
         help_text="F: after F failures (failed attention checks, judgements under the minimum time) a "
         "judge is warned; one more and they are paused in this campaign (0: never).",
     )

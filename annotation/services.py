@@ -15,8 +15,9 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
+from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.quality.services import CheckFeedback, judgement_after_submit
 from config.roles import Role, user_can_review
 from models_registry.models import Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
@@ -101,6 +102,7 @@ def campaign_create(
     group_samples: bool = False,
     min_seconds: int | None = None,
     seed: int | None = None,
+    judges_max: int | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
@@ -121,8 +123,11 @@ def campaign_create(
         lease_minutes=lease_minutes,
         min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
         seed=seed,
+        judges_max=judges_max if kind == Campaign.Kind.SAFETY else None,
         created_by=user,
     )
+    # Adaptive overlap starts every item at two judgements and adds more only on disagreement.
+    slots = min(2, n) if campaign.judges_max else n
     rng = random.Random(seed)  # noqa: S311 -- a replayable order, not a secret
     # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
@@ -147,7 +152,7 @@ def campaign_create(
                     prompt_id=group[0][1],
                     model_id=group[0][2],
                     domain_id=group[0][3],
-                    open_slots=n,
+                    open_slots=slots,
                     position=rng.getrandbits(62),
                 )
                 for group in chunk
@@ -411,6 +416,25 @@ def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> Judgement
 
 
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+    """``judgement_submit_checked`` without what the judge is told (scripts and tests)."""
+    judgement, created, _feedback = judgement_submit_checked(user=user, item=item, data=data)
+    return judgement, created
+
+
+def judgement_submit_checked(
+    *, user: UserModel, item: Item, data: dict[str, Any]
+) -> tuple[Judgement, bool, CheckFeedback]:
+    """Store a person's judgement, then apply the quality rules that concern it (check items,
+    minimum time, adaptive overlap); returns (judgement, created, what the judge is told)."""
+    judgement, created = _judgement_store(user=user, item=item, data=data)
+    if created and (
+        item.purpose != ItemPurpose.REGULAR or judgement.too_fast or item.campaign.judges_max is not None
+    ):
+        return judgement, created, judgement_after_submit(judgement=judgement, item=item)
+    return judgement, created, CheckFeedback()
+
+
+def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
     Only the person's own lease on the item takes a judgement: a live one, or one that ran out

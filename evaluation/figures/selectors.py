@@ -21,6 +21,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from annotation.models import Campaign, Judgement
+from annotation.quality.selectors import adjudicated_values, adjudications_count, judgements_counted
 from evaluation.models import FigureSnapshot
 from metrics.agreement import (
     Agreement,
@@ -73,8 +74,10 @@ class FigureScope:
         text = json.dumps({"kind": kind, **self.as_dict()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def judgements(self) -> QuerySet[Judgement]:
-        rows = Judgement.objects.all()
+    def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:
+        """The scope's judgements; ``counted``: only those that count in results (regular items,
+        neither voided nor excluded). Exports take them all, flagged."""
+        rows = judgements_counted() if counted else Judgement.objects.all()
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
         if self.model_id:
@@ -128,6 +131,11 @@ def _scope_of(campaigns: Iterable[Campaign] | None, scope: FigureScope | None) -
     return FigureScope(campaign_ids=tuple(c.pk for c in campaigns or ()))
 
 
+def _campaign_ids(campaigns: Iterable[Campaign] | None, scope: FigureScope | None) -> list[int]:
+    ids = _scope_of(campaigns, scope).campaign_ids
+    return list(ids) if ids else list(Campaign.objects.values_list("pk", flat=True))
+
+
 def safety_results(
     *, campaigns: Iterable[Campaign] | None = None, scope: FigureScope | None = None
 ) -> list[SafetyRow]:
@@ -153,8 +161,10 @@ def safety_results(
     for item_id, model in item_model.items():
         per_model[model].append(item_id)
     results = []
+    adjudicated = adjudicated_values(_campaign_ids(campaigns, scope))
     for model, item_ids in sorted(per_model.items()):
-        verdicts = {i: majority_safe(votes[i]) for i in item_ids}
+        # Adjudicated values where they exist; otherwise the majority (its tie rule).
+        verdicts = {i: adjudicated[i] if i in adjudicated else majority_safe(votes[i]) for i in item_ids}
         scenarios: dict[str, list[bool]] = defaultdict(list)
         for i in item_ids:
             if item_scenario[i]:
@@ -191,8 +201,12 @@ def responsibility_results(
         item_model[item_id] = model
         item_domain[item_id] = domain or ""
     per_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    adjudicated = adjudicated_values(_campaign_ids(campaigns, scope))
     for item_id, model in item_model.items():
-        per_model[model][item_domain[item_id]].append(sum(scores[item_id]) / len(scores[item_id]))
+        if item_id in adjudicated:
+            per_model[model][item_domain[item_id]].append(float(adjudicated[item_id]))
+        else:
+            per_model[model][item_domain[item_id]].append(sum(scores[item_id]) / len(scores[item_id]))
     return [
         ResponsibilityRow(
             model=model,
@@ -248,6 +262,7 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
+        "adjudicated": adjudications_count(_campaign_ids(None, scope)),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
     }
