@@ -33,6 +33,7 @@ from annotation.models import (
 from annotation.quality.gates import qualification_source
 from annotation.quality.selectors import judges_competent
 from config.roles import user_can_review, user_is_admin
+from metrics.reliability import dawid_skene
 from metrics.scores import overlap_done
 from prompts.models import ResponseType
 
@@ -495,3 +496,31 @@ def item_adjudicate(
         item=item, defaults={"safe": safe, "score": score, "note": note.strip()[:5000], "by": by}
     )
     return adjudication
+
+
+# Fewer judgements than this say too little about a judge to store a competence for them.
+COMPETENCE_MIN_JUDGEMENTS = 20
+
+
+def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, float]:
+    """Estimate each judge's competence from the campaign's safety judgements themselves
+    (Dawid–Skene) and store it: the balanced accuracy of their confusion matrix (the mean of their
+    recall on safe and on unsafe items), so that a judge who always answers the majority class is
+    not rewarded for the class prior. Ratings campaigns have no competence here."""
+    if campaign.kind != Campaign.Kind.SAFETY:
+        return {}
+    triples = (
+        Judgement.objects.filter(
+            campaign=campaign, item__purpose=ItemPurpose.REGULAR, voided_at__isnull=True, safe__isnull=False
+        )
+        .values_list("item_id", "user_id", "safe")
+        .iterator(chunk_size=10_000)
+    )
+    result = dawid_skene(triples)
+    competence = {
+        judge: sum(estimate.recall.values()) / len(estimate.recall)
+        for judge, estimate in result.judges.items()
+        if estimate.judgements >= COMPETENCE_MIN_JUDGEMENTS and estimate.recall
+    }
+    judge_competence_record(campaign=campaign, competence=competence)
+    return competence
