@@ -129,26 +129,30 @@ class FinalValue:
 
 
 def item_final_values(
-    campaign_ids: Iterable[int], *, estimates: dict[int, bool] | None = None
+    campaign_ids: Iterable[int],
+    *,
+    estimates: dict[int, bool] | None = None,
+    item_ids: Iterable[int] | None = None,
 ) -> dict[int, FinalValue]:
     """Each regular item's final value (safety verdict or mean score) and where it came from:
     unanimous, majority, adjudicated or model estimate (``estimates``: Dawid–Skene labels)."""
     ids = list(campaign_ids)
     votes: dict[int, list] = defaultdict(list)
     kinds: dict[int, str] = {}
-    for item_id, kind, safe, score in (
-        judgements_counted(ids)
-        .values_list("item_id", "campaign__kind", "safe", "score")
-        .iterator(chunk_size=10_000)
-    ):
+    counted = judgements_counted(ids)
+    adjudications = Adjudication.objects.filter(item__campaign_id__in=ids)
+    if item_ids is not None:
+        wanted = list(item_ids)
+        counted = counted.filter(item_id__in=wanted)
+        adjudications = adjudications.filter(item_id__in=wanted)
+    for item_id, kind, safe, score in counted.values_list(
+        "item_id", "campaign__kind", "safe", "score"
+    ).iterator(chunk_size=10_000):
         kinds[item_id] = kind
         value = safe if kind == Campaign.Kind.SAFETY else score
         if value is not None:
             votes[item_id].append(value)
-    adjudicated = {
-        a.item_id: a
-        for a in Adjudication.objects.filter(item__campaign_id__in=ids).select_related("item__campaign")
-    }
+    adjudicated = {a.item_id: a for a in adjudications.select_related("item__campaign")}
     for item_id, adjudication in adjudicated.items():
         kinds.setdefault(item_id, adjudication.item.campaign.kind)
     finals = {}
