@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -18,6 +19,17 @@ from annotation.quality import selectors, services
 from annotation.quality.forms import QualitySettingsForm
 from config.roles import IsAdmin, IsReviewer
 from prompts.models import ResponseType
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NaN (an interval of no answer) becomes None."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _rejected(exc: services.QualityRejected) -> serializers.ValidationError:
@@ -61,7 +73,7 @@ class JudgeQualityApi(APIView):
     permission_classes = [IsReviewer]
 
     def get(self, request: Request, campaign_id: int) -> Response:
-        return Response([asdict(row) for row in selectors.judges_quality(_campaign(campaign_id))])
+        return Response(_plain([asdict(row) for row in selectors.judges_quality(_campaign(campaign_id))]))
 
 
 class CheckItemSerializer(serializers.Serializer):
@@ -159,7 +171,7 @@ class JudgeActionApi(APIView):
         except services.QualityRejected as exc:
             raise _rejected(exc) from exc
         row = next((r for r in selectors.judges_quality(campaign) if r.user_id == judge.pk), None)
-        return Response(asdict(row) if row else {})
+        return Response(_plain(asdict(row)) if row else {})
 
 
 class AdjudicationQueueApi(APIView):

@@ -40,6 +40,14 @@ class JudgeQuality:
     competence: float | None
     competent: bool
 
+    @property
+    def gold_percent(self) -> str:
+        return f"{100 * self.gold.value:.1f}%" if self.gold.n else "—"
+
+    @property
+    def gold_interval(self) -> str:
+        return f"{100 * self.gold.ci_low:.1f}–{100 * self.gold.ci_high:.1f}%" if self.gold.n else "—"
+
 
 def _competent(*, campaign: Campaign, standing: JudgeStanding | None, gold: Estimate) -> bool:
     """Known competence at or above the bar; without an estimate, a gold accuracy whose interval
