@@ -28,7 +28,7 @@ from annotation.serializers import (
     JudgementVoidSerializer,
     JudgementWriteSerializer,
 )
-from config.roles import IsAdmin, user_can_review
+from config.roles import IsAdmin, IsReviewer
 from models_registry.selectors import responses_filtered
 from prompts.models import Scenario
 
@@ -236,11 +236,9 @@ class JudgementApi(
         raise exceptions.MethodNotAllowed("PUT")
 
     @extend_schema(request=JudgementVoidSerializer, responses=JudgementSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsReviewer])
     def void(self, request: Request, pk: str) -> Response:
         """Reviewers and admins: take a judgement out of the results, saying why (it stays stored)."""
-        if not user_can_review(request.user):
-            raise exceptions.PermissionDenied("Only reviewers and admins void judgements.")
         judgement = self.get_object()
         form = JudgementVoidSerializer(data=request.data)
         form.is_valid(raise_exception=True)

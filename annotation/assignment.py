@@ -391,7 +391,7 @@ _LEASE_TYPES = {
     "gold_rate": "float8",
 }
 _LEASE_NEXT_ITEM = PreparedStatement(
-    name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES
+    name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES, generic=True
 )
 _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
     name="valuelens_lease_next_in_domains",
@@ -401,6 +401,7 @@ _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
         "AND i.domain_id = ANY(CASE WHEN %(qualifying)s THEN %(qualify_domains)s ELSE %(domains)s END)",
     ),
     types={**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"},
+    generic=True,
 )
 
 

@@ -74,14 +74,14 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     )
     annotators = []
     per_user = (
-        Judgement.objects.filter(campaign=campaign)
+        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(n=Count("id"))
         .order_by("-n")
     )
     for row in per_user:
         times = list(
-            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"])
+            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"], voided_at__isnull=True)
             .order_by("-created_at")
             .values_list("time_spent_ms", flat=True)[:500]
         )
@@ -98,7 +98,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         complete=counts["complete"],
         started=counts["items"] - counts["complete"] - counts["untouched"],
         untouched=counts["untouched"],
-        judgements=Judgement.objects.filter(campaign=campaign).count(),
+        judgements=Judgement.objects.filter(campaign=campaign, voided_at__isnull=True).count(),
         live_leases=_live_leases(campaign),
         annotators=annotators,
         saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)

@@ -5,6 +5,9 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import selectors, services
@@ -22,7 +25,7 @@ from annotation.assignment import (
 )
 from annotation.forms import judgement_data_from
 from annotation.models import Campaign, Item, Judgement
-from config.roles import user_can_review
+from config.roles import reviewer_required
 from prompts.models import ResponseType, Scenario
 
 
@@ -58,16 +61,19 @@ def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown
 def _pane(
     request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
 ) -> HttpResponse:
+    posted = extra.pop("posted", None)
     context = {
+        **_NOTHING_CHOSEN,
         "campaign": campaign,
         "item": shown.item,
         "responses": shown.responses,
+        "fields_html": "" if posted else _fields_unchosen(request, campaign),
         "scenarios": _scenarios(),
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
         "done": shown.done,
-        **_current_from(extra.pop("posted", None)),
+        **_current_from(posted),
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
@@ -77,6 +83,43 @@ def _pane(
 def _scenarios() -> list[Scenario]:
     # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
     return caches["process"].get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
+
+
+_NOTHING_CHOSEN: dict[str, object] = {
+    # Names the template reads, set so that it never looks one up in vain (a failed lookup
+    # raises and logs inside the template engine, on every item).
+    "current_safe": None,
+    "current_type": None,
+    "current_scenario": None,
+    "current_reason": "",
+    "current_score": None,
+    "current_best": None,
+    "current_none": False,
+    "current_rewrite": "",
+    "error": "",
+    "error_field": "",
+    "notice": "",
+    "refusal": "",
+}
+
+
+def _fields_unchosen(request: HttpRequest, campaign: Campaign) -> str:
+    """The safety form's fields as first shown (nothing chosen): the same for every item, so
+    rendered once a minute per process and language, not once per item."""
+    if campaign.kind != Campaign.Kind.SAFETY:
+        return ""
+    key = f"annotation:fields:safety:{get_language()}"
+
+    def render_fields() -> str:
+        context = {
+            "campaign": campaign,
+            "scenarios": _scenarios(),
+            "response_types": ResponseType.choices,
+            **_NOTHING_CHOSEN,
+        }
+        return render_to_string("annotation/_judgement_fields.html", context)
+
+    return mark_safe(caches["process"].get_or_set(key, render_fields, 60))  # noqa: S308 -- our template's output
 
 
 def _current_from(posted: object) -> dict[str, object]:
@@ -238,12 +281,10 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@reviewer_required
 @require_http_methods(["GET", "POST"])
 def judgement_void(request: HttpRequest, judgement_id: int) -> HttpResponse:
     """Reviewers and admins take a judgement out of the results, saying why."""
-    if not user_can_review(request.user):
-        raise PermissionDenied("Only reviewers and admins void judgements.")
     judgement = get_object_or_404(
         Judgement.objects.select_related(
             "item__campaign", "item__prompt", "user__annotator_profile", "voided_by"

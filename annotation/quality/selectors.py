@@ -8,9 +8,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
-from annotation.models import Adjudication, Campaign, Item, ItemPurpose, Judgement, JudgeStanding
+from annotation.models import (
+    Adjudication,
+    Campaign,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    JudgeStanding,
+)
 from metrics.scores import Estimate, final_safe, final_score, proportion
 
 # Gold accuracy judged on fewer answers than this says too little to call a judge incompetent.
@@ -217,14 +225,30 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     return sorted(rows, key=lambda r: (r.adjudicated, r.sampled, r.agreement, r.item_id))
 
 
-def adjudicated_values(campaign_ids: Iterable[int]) -> dict[int, bool | int]:
-    """Item id -> the adjudicated verdict (safety) or score (ratings)."""
+def adjudicated_values(campaign_ids: Iterable[int], *, by_response: bool = False) -> dict[int, bool | int]:
+    """Item id (or, ``by_response``, the id of the item's first response, as results count
+    responses) -> the adjudicated verdict (safety) or score (ratings)."""
+    rows = Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).order_by("updated_at")
+    if by_response:
+        rows = rows.annotate(
+            key=Subquery(
+                ItemResponse.objects.filter(item_id=OuterRef("item_id"), position=1).values("response_id")[:1]
+            )
+        )
+    else:
+        rows = rows.annotate(key=F("item_id"))
     return {
-        item_id: safe if safe is not None else score
-        for item_id, safe, score in Adjudication.objects.filter(
-            item__campaign_id__in=list(campaign_ids)
-        ).values_list("item_id", "safe", "score")
+        key: safe if safe is not None else score
+        for key, safe, score in rows.values_list("key", "safe", "score")
     }
+
+
+def adjudications_marker(campaign_ids: Iterable[int]) -> str:
+    """What results depend on beside the judgements: how many adjudications, and the latest."""
+    found = Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).aggregate(
+        n=Count("id"), latest=Max("updated_at")
+    )
+    return f"{found['n']}:{found['latest'].isoformat() if found['latest'] else '-'}"
 
 
 def adjudications_count(campaign_ids: Iterable[int]) -> int:

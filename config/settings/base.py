@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Roles come with the user in one query; ModelBackend stays for sessions made before.
+AUTHENTICATION_BACKENDS = ["annotation.auth.RolesBackend", "django.contrib.auth.backends.ModelBackend"]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -141,6 +141,17 @@ def _provenance(export: Export, scope: FigureScope) -> list[str]:
         f"{export.kind}, {export.format}) at {export.started_at:%Y-%m-%d %H:%M:%S %Z}.",
         f"Scope: {_cell(scope.as_dict())}.",
         "",
+        "Counting: "
+        + (
+            "items that do not have all N judgements yet are included (`include_incomplete`). "
+            if scope.include_incomplete
+            else "only items that have all N judgements of their campaign are included "
+            "(`include_incomplete` off). "
+        )
+        + "Judgements a reviewer voided are left out. In the summary figures each response counts once: "
+        "its judgements in every campaign of the scope are pooled. Judgements flagged `too_fast` or "
+        "`contradictory` are kept, flagged.",
+        "",
         "Judges are named by pseudonyms (`judge`), stable across exports; usernames never leave ValueLens. "
         "Time spent is measured on the server from when an item was handed out to its submit "
         "(capped at one hour). Edited judgements appear with their latest values.",

@@ -52,6 +52,15 @@ JUDGEMENT_COLUMNS = [
     Column("none_good", "bool", "Responsibility: the expert found none of the responses good."),
     Column("rewrite", "str", "Responsibility: the expert's own answer (required below 5)."),
     Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
+    Column(
+        "too_fast", "bool", "Flag: made faster than the campaign's minimum time (kept, for you to weigh)."
+    ),
+    Column(
+        "contradictory",
+        "bool",
+        "Flag: the verdict contradicts the response type (unsafe + refusal with guidance, safe + risky); "
+        "the judge confirmed it.",
+    ),
     Column("created_at", "datetime", "When the judgement was made (UTC)."),
     Column("updated_at", "datetime", "Its last edit (UTC)."),
     Column("edits", "int", "How many times the judge edited it (earlier values are kept in ValueLens)."),
@@ -62,7 +71,6 @@ JUDGEMENT_COLUMNS = [
         "or qualification. Only regular items count in results.",
     ),
     Column("check_passed", "bool", "Check items: whether the judge gave the known answer."),
-    Column("too_fast", "bool", "Made faster than the campaign's minimum time (stored, flagged)."),
     Column("excluded", "bool", "A reviewer excluded this judge from the campaign's results."),
 ]
 
@@ -87,12 +95,13 @@ _JUDGEMENT_FIELDS = (
     "none_good",
     "rewrite",
     "time_spent_ms",
+    "too_fast",
+    "contradictory",
     "created_iso",
     "updated_iso",
     "edit_count",
     "item__purpose",
     "check_passed",
-    "too_fast",
     "excluded",
 )
 

@@ -44,6 +44,12 @@ FILTERS = [
     OpenApiParameter("scenario", OpenApiTypes.INT, description="Risk scenario id."),
     OpenApiParameter("since", OpenApiTypes.DATE, description="Judged on or after this day."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="Judged on or before this day."),
+    OpenApiParameter(
+        "include_incomplete",
+        OpenApiTypes.BOOL,
+        description="Count items that do not have all N judgements yet (default: only complete items). "
+        "The figures' `counting` says which was used.",
+    ),
 ]
 
 

@@ -201,3 +201,16 @@ def test_the_portable_path_serves_in_position_order_without_blinding(orm_path, m
     assert [item.pk for item in seen] == list(
         campaign.items.order_by("position").values_list("pk", flat=True)
     )
+
+
+def test_positions_are_the_same_keyed_hash_in_sql_and_in_python():
+    from annotation.services import item_position
+
+    _responses(models=2, prompts=20)
+    campaign = _campaign(seed=123)
+
+    rows = campaign.items.values_list("position", "item_responses__response_id")
+
+    assert len(rows) == 40
+    assert all(position == item_position(seed=123, response_id=rid) for position, rid in rows)
+    assert len({position for position, _ in rows}) == 40
