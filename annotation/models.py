@@ -144,15 +144,23 @@ class Item(models.Model):
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
-    purpose = models.CharField(max_length=16, choices=ItemPurpose.choices, default=ItemPurpose.REGULAR)
+    # Database defaults too: items are also written by one INSERT … SELECT (campaign_create).
+    purpose = models.CharField(
+        max_length=16,
+        choices=ItemPurpose.choices,
+        default=ItemPurpose.REGULAR,
+        db_default=ItemPurpose.REGULAR,
+    )
     # The known answer of a gold, attention or qualification item.
     gold_safe = models.BooleanField(null=True, blank=True)
     gold_response_types = models.JSONField(
-        default=list, blank=True, help_text="Accepted response types (empty: any)."
+        default=list, db_default=[], blank=True, help_text="Accepted response types (empty: any)."
     )
     gold_score_min = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_score_max = models.PositiveSmallIntegerField(null=True, blank=True)
-    gold_explanation = models.TextField(blank=True, help_text="Shown after the item in a training phase.")
+    gold_explanation = models.TextField(
+        blank=True, db_default="", help_text="Shown after the item in a training phase."
+    )
     # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
     # serving them in that order would give the models away and anchor each judgement on the last.
     position = models.BigIntegerField(default=0)
@@ -256,7 +264,7 @@ class Judgement(models.Model):
     # Gold, attention and qualification items: whether the answer matched the known one.
     check_passed = models.BooleanField(null=True, blank=True)
     # The judge is excluded from this campaign's results (JudgeExclusion says who and why).
-    excluded = models.BooleanField(default=False)
+    excluded = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")

@@ -139,7 +139,7 @@ def campaign_create(
     )
     grouped = group_samples and kind == Campaign.Kind.RESPONSIBILITY
     if connection.vendor == "postgresql" and not grouped:
-        created = _items_insert_postgresql(campaign=campaign, rows=rows)
+        created = _items_insert_postgresql(campaign=campaign, rows=rows, slots=slots)
         if created == 0:
             raise ValueError("no succeeded response matches: nothing to judge")
         return campaign
@@ -182,7 +182,7 @@ def item_position(*, seed: int, response_id: int) -> int:
 _POSITION_SQL = "('x' || substr(md5(%s || ':' || src.id), 1, 15))::bit(60)::bigint"
 
 
-def _items_insert_postgresql(*, campaign: Campaign, rows: QuerySet[Response]) -> int:
+def _items_insert_postgresql(*, campaign: Campaign, rows: QuerySet[Response], slots: int) -> int:
     """One item per response in one statement: millions of items in seconds, where model
     instances made in Python took minutes. Item ids are drawn first so that each item and its
     response link are written from the same row."""
@@ -201,7 +201,7 @@ WITH src AS MATERIALIZED (
 INSERT INTO annotation_itemresponse (item_id, response_id, position) SELECT src.item_id, src.id, 1 FROM src
 """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, campaign.pk, campaign.judges_per_item, str(campaign.seed)])
+        cursor.execute(sql, [*params, campaign.pk, slots, str(campaign.seed)])
         return cursor.rowcount
 
 

@@ -67,10 +67,11 @@ def test_excluded_judgements_are_kept_but_leave_the_results(campaign, make_user)
         {"reason": "contrarian"},
         format="json",
     )
+    judge_next(make_user(Role.CROWDWORKER), campaign, safe=True)  # the new slot
 
     (row,) = safety_results(campaigns=[campaign])
     assert (row.safety.value, row.safety.n) == (1.0, 1)
-    assert Judgement.objects.count() == 2
+    assert Judgement.objects.count() == 3
 
 
 def test_an_excluded_judge_gets_no_more_items(campaign, make_user):
