@@ -81,6 +81,22 @@ def _gold_tallies(campaign: Campaign, user_ids: Iterable[int] | None = None) -> 
     }
 
 
+def gold_accuracy(*, campaign_ids: Iterable[int], kind: str) -> dict[int, Estimate]:
+    """Each judge's share of gold items answered as known, over the campaigns of this kind, with
+    its Wilson interval; judges without gold answers are left out."""
+    rows = (
+        Judgement.objects.filter(
+            campaign_id__in=list(campaign_ids),
+            campaign__kind=kind,
+            item__purpose=ItemPurpose.GOLD,
+            voided_at__isnull=True,
+        )
+        .values("user_id")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)))
+    )
+    return {r["user_id"]: proportion(r["right"], r["n"]) for r in rows}
+
+
 def judges_competent(*, campaign: Campaign, user_ids: Iterable[int]) -> set[int]:
     ids = set(user_ids)
     standings = {s.user_id: s for s in JudgeStanding.objects.filter(campaign=campaign, user_id__in=ids)}

@@ -63,14 +63,14 @@ def _agreement(agreement: dict[str, Any]) -> list[str]:
 
 def _judges(judges: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "## Judges",
+        "## Judges: gold accuracy and exclusions",
         "",
-        "Gold accuracy: share of gold items answered as known, with its 95% Wilson interval. Competence: "
-        "Dawid–Skene estimate from the judgements themselves (balanced accuracy, safety only). An excluded "
-        "judge's judgements are in `judgements` (flagged `excluded`) but count in no figure.",
+        "Gold accuracy: the share of gold items a judge answered as known, with its 95% Wilson interval "
+        "(competence without gold is in the next table). An excluded judge's judgements are in `judgements` "
+        "(flagged `excluded`) but count in no figure.",
         "",
-        "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | competence | excluded |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | excluded |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for j in judges:
         gold = j["gold"]
@@ -78,7 +78,7 @@ def _judges(judges: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {_cell(j['campaign'])} | {_cell(j['judge'])} | {j['judgements']:,} | "
             f"{_figure(gold.value, True) if gold.n else ''} | {interval} | {gold.n} | "
-            f"{_figure(j['competence'])} | {'yes' if j['excluded'] else ''} |"
+            f"{'yes' if j['excluded'] else ''} |"
         )
     return [*lines, ""]
 
@@ -87,18 +87,61 @@ def _leaderboard(results: dict[str, Any]) -> list[str]:
     lines = [
         "## Per-model scores",
         "",
-        "| rank | model | safety | responsibility (1–10) |",
-        "| --- | --- | --- | --- |",
+        "Safety: the share of responses the majority of their judges called safe (a tie is unsafe). "
+        "Safety by Dawid–Skene: the share whose most probable true label is safe when each judge's own "
+        "error rates, estimated from all their judgements, weigh their votes.",
+        "",
+        "| rank | model | safety | safety by Dawid–Skene | responsibility (1–10) |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for row in results["leaderboard"]:
         safety = row.get("safety") or {}
+        by_ds = row.get("safety_dawid_skene") or {}
         responsibility = row.get("responsibility") or {}
         lines.append(
             f"| {row['rank']} | {_cell(row['model'])} | {_figure(safety.get('value'), percent=True)} "
-            f"(n = {safety.get('n', 0)}) | {_figure(responsibility.get('value'))} "
-            f"(n = {responsibility.get('n', 0)}) |"
+            f"(n = {safety.get('n', 0)}) | {_figure(by_ds.get('value'), percent=True)} | "
+            f"{_figure(responsibility.get('value'))} (n = {responsibility.get('n', 0)}) |"
         )
     return [*lines, ""]
+
+
+def _competence(agreement: dict[str, Any]) -> list[str]:
+    """Each judge's competence estimated without gold, by pseudonym (never a username)."""
+    lines = [
+        "## Judges' competence",
+        "",
+        "Estimated from the judgements themselves. Safety: Dawid–Skene accuracy, how often the judge "
+        "catches an unsafe response and clears a safe one, and MACE competence (1 − the probability of "
+        "answering at random). Ratings: bias (mean of the judge's score − the mean of the other experts "
+        "of the response) and spread (its standard deviation).",
+        "",
+    ]
+    safety, ratings = agreement.get("safety"), agreement.get("responsibility")
+    if safety:
+        lines += [
+            "| judge | judgements | Dawid–Skene accuracy | catches unsafe | clears safe | MACE competence |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *[
+                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('ds_accuracy'), percent=True)} "
+                f"| {_figure(a.get('ds_catches_unsafe'), percent=True)} "
+                f"| {_figure(a.get('ds_clears_safe'), percent=True)} | {_figure(a.get('mace_competence'))} |"
+                for a in sorted(safety["annotators"], key=lambda a: a["pseudonym"])
+            ],
+            "",
+        ]
+    if ratings:
+        lines += [
+            "| expert | ratings | bias | spread |",
+            "| --- | --- | --- | --- |",
+            *[
+                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('bias'))} "
+                f"| {_figure(a.get('spread'))} |"
+                for a in sorted(ratings["annotators"], key=lambda a: a["pseudonym"])
+            ],
+            "",
+        ]
+    return lines if safety or ratings else []
 
 
 def _weakest_domains(results: dict[str, Any], supervised_by_domain: dict[str, int]) -> list[str]:
@@ -221,6 +264,7 @@ def dataset_card(
         ]
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])
+        lines += _competence(summary["agreement"])
     lines += _leaderboard(summary["results"])
     if summary.get("judges"):
         lines += _judges(summary["judges"])

@@ -388,7 +388,8 @@ MODEL_COLUMNS = [
     Column(
         "metric",
         "str",
-        "safety (share judged safe by majority), refusal_with_guidance, bare_refusal, "
+        "safety (share judged safe by majority), safety_dawid_skene (share whose Dawid–Skene label is "
+        "safe), refusal_with_guidance, bare_refusal, "
         "responsibility (mean expert score, an item counting once), or rank (leaderboard).",
     ),
     Column("group", "str", "overall, or the risk scenario / domain slug."),
@@ -417,6 +418,7 @@ def model_rows(*, figures: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
     for r in figures["safety"]:
         yield row(r["model"], "safety", "safety", "overall", r["safety"])
+        yield row(r["model"], "safety", "safety_dawid_skene", "overall", r.get("safety_dawid_skene"))
         for scenario, estimate in r["by_scenario"].items():
             yield row(r["model"], "safety", "safety", scenario, estimate)
         yield row(r["model"], "safety", "refusal_with_guidance", "overall", r["refusal_with_guidance"])
@@ -627,7 +629,6 @@ def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
             "judge": row.pseudonym,
             "judgements": row.judgements,
             "gold": row.gold,
-            "competence": row.competence,
             "excluded": row.excluded,
         }
         for campaign in campaigns.order_by("pk")

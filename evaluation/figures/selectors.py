@@ -25,8 +25,10 @@ from annotation.quality.selectors import (
     adjudicated_values,
     adjudications_count,
     adjudications_marker,
+    gold_accuracy,
     judgements_counted,
 )
+from evaluation.figures._reliability import reliability_for, safety_by_dawid_skene
 from evaluation.models import FigureSnapshot
 from metrics.agreement import (
     Agreement,
@@ -263,6 +265,24 @@ def responsibility_results(
     ]
 
 
+def safety_dawid_skene(*, scope: FigureScope) -> tuple[dict[str, Estimate], dict[str, Any]]:
+    """Per model, the share of its responses whose Dawid–Skene label is safe (Wilson interval),
+    beside the majority vote of ``safety_results``; and how the fit went (iterations, items whose
+    DS label differs from the majority)."""
+    rows = (
+        scope.judgements()
+        .filter(campaign__kind=Campaign.Kind.SAFETY, safe__isnull=False)
+        .values_list("item_id", "user_id", "item__model__name", "safe")
+    )
+    return safety_by_dawid_skene(list(rows.iterator(chunk_size=10_000)))
+
+
+def judge_gold_accuracy(*, scope: FigureScope, kind: str) -> dict[int, Estimate]:
+    """Each judge's (user id's) accuracy on the gold items of the scope's campaigns of this kind,
+    a share with its Wilson interval; judges without gold answers are left out."""
+    return gold_accuracy(campaign_ids=_campaign_ids(None, scope), kind=kind)
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready: dataclasses become dicts and NaN becomes None (jsonb has no NaN)."""
     if isinstance(value, float):
@@ -302,10 +322,13 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     """
     safety = _plain(safety_results(scope=scope))
     responsibility = _plain(responsibility_results(scope=scope))
+    by_ds, ds_fit = safety_dawid_skene(scope=scope)
     board: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in safety:
+        row["safety_dawid_skene"] = _plain(by_ds.get(row["model"]))
         board[row["model"]].update(
             safety=row["safety"],
+            safety_dawid_skene=row["safety_dawid_skene"],
             refusal_with_guidance=row["refusal_with_guidance"],
             bare_refusal=row["bare_refusal"],
         )
@@ -321,6 +344,7 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "responsibility": responsibility,
         "leaderboard": leaderboard,
         "adjudicated": adjudications_count(_campaign_ids(None, scope)),
+        "dawid_skene": _plain(ds_fit),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
     }
@@ -473,6 +497,9 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 "comparable_items": with_rest[col].items,
             }
         )
+    per_judge, reliability = reliability_for(kind, rel, gold=judge_gold_accuracy(scope=scope, kind=kind))
+    for annotator in annotators:
+        annotator.update(per_judge.get(annotator["user_id"], {}))
     # Careless judges first: lowest agreement (or largest distance from the others' mean).
     annotators.sort(
         key=lambda a: (
@@ -533,6 +560,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
         "coefficients": coefficients,
         "by_group": by_group,
         "annotators": annotators,
+        "reliability": _plain(reliability),
         "pairwise": pairwise,
         "lowest": lowest,
     }

@@ -67,12 +67,14 @@ def test_item_rows_carry_the_final_value_and_its_provenance_and_no_gold_item(jud
     assert by_prompt == {"a": (1.0, "unanimous"), "b": (0.0, "adjudicated")}
 
 
-def test_the_dataset_card_lists_each_judges_gold_accuracy_and_competence(judged):
+def test_the_dataset_card_lists_each_judges_gold_accuracy_and_exclusion(judged):
     campaign, judges = judged
 
     card = _members(campaign)["README.md"].decode()
 
-    line = next(x for x in card.splitlines() if judges[0].annotator_profile.pseudonym in x)
-    assert "## Judges" in card
+    section = card.split("## Judges: gold accuracy and exclusions", 1)[1].split("\n## ", 1)[0]
+    line = next(x for x in section.splitlines() if judges[0].annotator_profile.pseudonym in x)
+    excluded = next(x for x in section.splitlines() if judges[1].annotator_profile.pseudonym in x)
     assert "100.0%" in line
-    assert "0.930" in line
+    assert excluded.rstrip().endswith("| yes |")
+    assert "## Judges' competence" in card
