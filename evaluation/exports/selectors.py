@@ -619,7 +619,7 @@ MULTICHOICE_COLUMNS = [
 
 def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
     """Each judge of the scope's campaigns for the dataset card: pseudonym, judgements, gold
-    accuracy with its Wilson interval, Dawid–Skene competence, exclusion."""
+    accuracy with its Wilson interval, exclusion."""
     campaigns = (
         Campaign.objects.filter(pk__in=scope.campaign_ids) if scope.campaign_ids else Campaign.objects.all()
     )
