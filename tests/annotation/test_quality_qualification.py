@@ -107,3 +107,16 @@ def test_an_expert_qualifies_per_domain(make_campaign, admin_user, make_user):
     outcome = Qualification.objects.get(user=expert)
     assert (outcome.domain.slug, outcome.passed) == ("law", True)
     assert assignment_next_for(user=expert, campaign=law).purpose == "regular"
+
+
+def test_a_failed_qualification_is_refused_through_the_api(make_campaign, admin_user, crowdworker):
+    campaign = _qualifying_campaign(make_campaign, admin_user, answers=(True, True))
+    api = api_as(crowdworker)
+    for _ in range(2):
+        served = api.post(f"/api/campaigns/{campaign.pk}/next/").json()
+        api.post("/api/judgements/", {"item": served["id"], "safe": False}, format="json")
+
+    response = api.post(f"/api/campaigns/{campaign.pk}/next/")
+
+    assert response.status_code == 403
+    assert "You did not pass the qualification (0 of 2 right)." in response.json()["detail"]
