@@ -462,7 +462,9 @@ def judgement_submit_checked(
     minimum time, adaptive overlap); returns (judgement, created, what the judge is told)."""
     judgement, created = _judgement_store(user=user, item=item, data=data)
     if created and (
-        item.purpose != ItemPurpose.REGULAR or judgement.too_fast or item.campaign.judges_max is not None
+        item.purpose != ItemPurpose.REGULAR
+        or (judgement.too_fast and item.campaign.failures_allowed)
+        or item.campaign.judges_max is not None
     ):
         return judgement, created, judgement_after_submit(judgement=judgement, item=item)
     return judgement, created, CheckFeedback()

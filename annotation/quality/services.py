@@ -265,7 +265,7 @@ def judgement_after_submit(*, judgement: Judgement, item: Item) -> CheckFeedback
         judgement.check_passed = correct
     failed = judgement.too_fast or (item.purpose == ItemPurpose.ATTENTION and correct is False)
     warning, paused = ("", False)
-    if failed:
+    if failed and campaign.failures_allowed:
         warning, paused = _failure_count(campaign=campaign, user_id=judgement.user_id)
     if item.purpose == ItemPurpose.QUALIFICATION:
         _qualification_settle(campaign=campaign, user_id=judgement.user_id, domain_id=item.domain_id)
