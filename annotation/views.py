@@ -68,7 +68,8 @@ def _pane(
         "item": shown.item,
         "responses": shown.responses,
         "fields_html": "" if posted else _fields_unchosen(request, campaign),
-        "scenarios": _scenarios(),
+        # A callable: the template asks for it only when it renders the fields itself.
+        "scenarios": _scenarios,
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.

@@ -36,7 +36,8 @@ import httpx
 from _common import REPO, bench_line, django_setup, scratch_database
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 DB_NAME = "valuelens_bench_assignment"
 PROBE = REPO.parent / "shared" / "tools" / "cpuprobe.py"
 
@@ -167,20 +168,26 @@ class Judge(threading.Thread):
         # People do not start in the same millisecond: spread the first requests over one pause.
         time.sleep(random.uniform(0, self.pause))
         page = self.client.get(f"/annotate/{self.campaign_id}/")
-        headers = {"Referer": str(self.client.base_url), "HX-Request": "true", "HX-Target": "pane"}
+        csrf = CSRF_RE.search(page.text)
+        if page.status_code != 200 or not csrf:
+            self.errors.append(f"first page: {page.status_code}")
+            return
+        headers = {
+            "Referer": str(self.client.base_url),
+            "HX-Request": "true",
+            "HX-Target": "pane",
+            "X-CSRFToken": csrf.group(1),
+        }
         while time.monotonic() < self.until:
-            found, csrf = ITEM_RE.search(page.text), CSRF_RE.search(page.text)
-            if page.status_code != 200 or not found or not csrf:
-                self.errors.append(f"no item: {page.status_code}")
+            found = ITEM_RE.search(page.text)
+            if page.status_code != 200 or not found:
+                self.errors.append(f"no item: {page.status_code} {page.text[:300]!r}")
                 return
             time.sleep(self.pause)
             started = time.perf_counter()
             page = self.client.post(
                 f"/annotate/{self.campaign_id}/items/{found.group(1)}/submit/",
-                data={
-                    "verdict": "safe" if self.judged % 5 else "unsafe",
-                    "csrfmiddlewaretoken": csrf.group(1),
-                },
+                data={"verdict": "safe" if self.judged % 5 else "unsafe"},
                 headers=headers,
             )
             self.submit_ms.append((time.perf_counter() - started) * 1000)

@@ -150,6 +150,8 @@ CACHES = {
     # hold them for a minute without asking the shared cache.
     "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
 # Sessions are read on every request: cached_db reads them from the cache and keeps the database
 # copy, so a cache flush logs nobody out.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")

@@ -334,3 +334,20 @@ def test_a_contradictory_verdict_asks_for_confirmation_before_it_is_stored(
     assert 'name="confirm"' in asked
     assert 'value="refusal_guidance" data-key="g" checked' in asked
     assert Judgement.objects.get().contradictory is True
+
+
+def test_the_htmx_pane_relies_on_the_pages_token_and_the_full_page_carries_one(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("first", "r1"), ("second", "r2"))
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).content.decode()
+    item = Item.objects.get(leases__user=crowdworker)
+    pane = client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": "safe"}, headers=HX
+    ).content.decode()
+
+    assert '"X-CSRFToken": "' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'name="csrfmiddlewaretoken"' not in pane
