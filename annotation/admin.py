@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
+from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
 
 
@@ -59,11 +60,20 @@ def _status_action(status: str):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     """Kind, N and the items (the response set) are fixed at creation; the status moves only
-    through campaign_status_set (the actions), as on the campaign pages."""
+    through campaign_status_set (the actions), as on the campaign pages. Quality-control settings
+    change on the campaign's quality page, which checks them together."""
 
     list_display = ["name", "kind", "judges_per_item", "status", "blind", "min_seconds", "created_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = ["kind", "judges_per_item", "status", "seed", "created_by", "created_at"]
+    readonly_fields = [
+        "kind",
+        "judges_per_item",
+        "status",
+        "seed",
+        "created_by",
+        "created_at",
+        *QUALITY_SETTINGS,
+    ]
     actions = [
         _status_action(s) for s in (Campaign.Status.OPEN, Campaign.Status.PAUSED, Campaign.Status.CLOSED)
     ]

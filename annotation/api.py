@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet
@@ -193,14 +194,15 @@ class JudgementApi(
             selectors.items_judgeable_by(request.user).select_related("campaign"), pk=values["item"]
         )
         try:
-            judgement, created = services.judgement_submit(
+            judgement, created, feedback = services.judgement_submit_checked(
                 user=request.user, item=item, data=_judgement_data(values, item)
             )
         except services.JudgementRejected as exc:
             raise _rejected(exc) from exc
         judgement = self.get_queryset().get(pk=judgement.pk)
+        # What the judge is told: a training explanation after a gold item, a warning, a pause.
         return Response(
-            JudgementSerializer(judgement).data,
+            {**JudgementSerializer(judgement).data, "feedback": asdict(feedback)},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -6,6 +6,7 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,8 +15,18 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, Skip
+from annotation.models import (
+    AnnotatorProfile,
+    Campaign,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    Lease,
+    Skip,
+)
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
 from config.roles import Role, user_roles
 from prompts.models import Domain
 
@@ -48,11 +59,16 @@ def user_domain_ids(user: AbstractBaseUser) -> list[int]:
     return list(cached)
 
 
-def items_open_to(*, user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Item]:
-    """Items with a free slot that this person has not judged, skipped or leased."""
+def items_open_to(
+    *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
+) -> QuerySet[Item]:
+    """Items with a free slot that this person has not judged, skipped or leased (regular items
+    unless another purpose is asked; None: any, with no domain filter)."""
     items = Item.objects.filter(campaign=campaign, open_slots__gt=0)
-    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
-        items = items.filter(domain_id__in=user_domain_ids(user))
+    if purpose is not None:
+        items = items.filter(purpose=purpose)
+        if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+            items = items.filter(domain_id__in=user_domain_ids(user))
     return (
         items.exclude(Exists(Judgement.objects.filter(item=OuterRef("pk"), user=user)))
         .exclude(Exists(Lease.objects.filter(item=OuterRef("pk"), user=user)))
@@ -113,10 +129,23 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
         raise AssignmentRefused(f"The campaign is {campaign.status}.")
     if not campaign_judge_allowed(user=user, campaign=campaign):
         raise AssignmentRefused("You may not judge in this campaign.")
+    expert_domains = user_domain_ids(user) if campaign.kind == Campaign.Kind.RESPONSIBILITY else []
+    gate = qualification_gate(user=user, campaign=campaign, expert_domains=expert_domains)
+    if gate.refusal:
+        raise AssignmentRefused(gate.refusal)
+    domains = expert_domains if gate.domains is None else gate.domains
     expires = timezone.now() + timedelta(minutes=campaign.lease_minutes)
     if connection.vendor == "postgresql":
-        return _next_shown_postgresql(user=user, campaign=campaign, expires=expires)
-    item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires)
+        shown = _next_shown_postgresql(
+            user=user, campaign=campaign, expires=expires, gate=gate, domains=domains
+        )
+        if shown is None:
+            raise AssignmentRefused(judge_block_reason(user=user, campaign=campaign))
+        return shown
+    block = judge_block_reason(user=user, campaign=campaign)
+    if block:
+        raise AssignmentRefused(block)
+    item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires, gate=gate, domains=domains)
     done = Judgement.objects.filter(campaign=campaign, user=user).count()
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
@@ -189,24 +218,56 @@ def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int |
     return max(seen, key=lambda row: row[1])[0] if seen else None
 
 
-def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> int | None:
+def _purpose_due(*, campaign: Campaign, gate: QualificationGate, done: int) -> str:
+    if gate.qualifying:
+        return ItemPurpose.QUALIFICATION
+    if campaign.attention_every and (done + 1) % campaign.attention_every == 0:
+        return ItemPurpose.ATTENTION
+    if campaign.gold_rate > 0 and random.random() < campaign.gold_rate:  # noqa: S311 -- a mix, not a secret
+        return ItemPurpose.GOLD
+    return ItemPurpose.REGULAR
+
+
+def _next_item_id_orm(
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    expires: datetime,
+    gate: QualificationGate,
+    domains: list[int],
+) -> int | None:
     with transaction.atomic():
         # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
         own = Lease.objects.filter(campaign=campaign, user=user).order_by("created_at").first()
         if own is not None:
             Lease.objects.filter(pk=own.pk).update(expires_at=expires)
             return own.item_id
-        candidates = (
-            items_open_to(user=user, campaign=campaign)
-            .order_by("-judgement_count", "position")
-            .select_for_update(skip_locked=True, of=("self",))
+        open_items = items_open_to(user=user, campaign=campaign, purpose=None)
+        if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+            open_items = open_items.filter(domain_id__in=gate.qualify_domains if gate.qualifying else domains)
+        due = _purpose_due(
+            campaign=campaign, gate=gate, done=Judgement.objects.filter(campaign=campaign, user=user).count()
         )
+        order = ("-judgement_count", "position")
         item = None
-        last_prompt = _last_seen_prompt_id(user=user, campaign=campaign) if campaign.blind else None
-        if last_prompt is not None:
-            item = candidates.exclude(prompt_id=last_prompt).first()
-        if item is None:
-            item = candidates.first()
+        if due != ItemPurpose.REGULAR:
+            item = (
+                open_items.filter(purpose=due)
+                .order_by(*order)
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+        if item is None and due != ItemPurpose.QUALIFICATION:
+            candidates = (
+                open_items.filter(purpose=ItemPurpose.REGULAR)
+                .order_by(*order)
+                .select_for_update(skip_locked=True, of=("self",))
+            )
+            last_prompt = _last_seen_prompt_id(user=user, campaign=campaign) if campaign.blind else None
+            if last_prompt is not None:
+                item = candidates.exclude(prompt_id=last_prompt).first()
+            if item is None:
+                item = candidates.first()
         if item is None:
             return None
         Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires)
@@ -217,9 +278,23 @@ def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: da
 
 
 # One candidate scan; {prompt_filter} keeps the prompt the person saw last out of the first one.
+# Regular items are never served while the person is still taking the qualification set.
 _CANDIDATE_SQL = """
     SELECT i.id FROM annotation_item i
-    WHERE i.campaign_id = %(campaign)s AND i.open_slots > 0 {domain_filter} {prompt_filter}
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.open_slots > 0
+      AND (SELECT purpose FROM want) <> 'qualification' {domain_filter} {prompt_filter}
+      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
+    ORDER BY i.judgement_count DESC, i.position
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
+# A gold, attention or qualification item this person has not seen, when one is due.
+_CHECK_SQL = """
+    SELECT i.id FROM annotation_item i
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = (SELECT purpose FROM want)
+      AND (SELECT purpose FROM want) <> 'regular' AND i.open_slots > 0 {domain_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
@@ -228,11 +303,28 @@ _CANDIDATE_SQL = """
     FOR UPDATE OF i SKIP LOCKED
 """
 _LEASE_NEXT_ITEM_SQL = """
-WITH own AS (
+WITH blocked AS (
+    -- A judge paused or excluded in this campaign gets nothing, not even their own lease back.
+    SELECT 1 FROM annotation_judgestanding
+    WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+      AND (paused_at IS NOT NULL OR excluded_at IS NOT NULL)
+), done AS (
+    SELECT count(*) AS n FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+), want AS (
+    -- Which kind of item is due: the qualification set first, then an attention item every k
+    -- items, then gold items at the campaign's rate.
+    SELECT CASE
+        WHEN %(qualifying)s THEN 'qualification'
+        WHEN %(attention_every)s > 0 AND mod(done.n + 1, %(attention_every)s) = 0 THEN 'attention'
+        WHEN %(gold_rate)s > 0 AND random() < %(gold_rate)s THEN 'gold'
+        ELSE 'regular' END AS purpose
+    FROM done
+), own AS (
     -- Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
     UPDATE annotation_lease SET expires_at = %(expires)s
     WHERE id = (SELECT id FROM annotation_lease WHERE campaign_id = %(campaign)s AND user_id = %(user)s
                 ORDER BY created_at LIMIT 1)
+      AND NOT EXISTS (SELECT 1 FROM blocked)
     RETURNING item_id
 ), last_seen AS (
     -- The prompt of what this person judged or skipped last (blind campaigns only).
@@ -248,9 +340,10 @@ WITH own AS (
          ORDER BY s.created_at DESC LIMIT 1)
     ) seen ORDER BY seen.created_at DESC LIMIT 1
 ), picked AS (
-    -- COALESCE runs the second scan only when the first found nothing: another prompt first,
-    -- the same prompt only when nothing else is left.
-    SELECT COALESCE(({first}), ({fallback})) AS id WHERE NOT EXISTS (SELECT 1 FROM own)
+    -- COALESCE runs a scan only when the one before found nothing: a check item when one is due,
+    -- then another prompt, the same prompt only when nothing else is left.
+    SELECT COALESCE(({check}), ({first}), ({fallback})) AS id
+    WHERE NOT EXISTS (SELECT 1 FROM own) AND NOT EXISTS (SELECT 1 FROM blocked)
 ), held AS (
     UPDATE annotation_item SET lease_count = lease_count + 1, open_slots = open_slots - 1
     FROM picked WHERE annotation_item.id = picked.id
@@ -261,11 +354,11 @@ WITH own AS (
     RETURNING item_id
 ), chosen AS (
     SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1) AS item_id,
-        (SELECT count(*) FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s) AS done
+        (SELECT n FROM done) AS done, EXISTS (SELECT 1 FROM blocked) AS blocked
 )
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
-SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text
+SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -277,8 +370,9 @@ ORDER BY ir.position
 """
 
 
-def _lease_next_sql(domain_filter: str) -> str:
+def _lease_next_sql(domain_filter: str, check_domain_filter: str) -> str:
     return _LEASE_NEXT_ITEM_SQL.format(
+        check=_CHECK_SQL.format(domain_filter=check_domain_filter),
         first=_CANDIDATE_SQL.format(
             domain_filter=domain_filter,
             prompt_filter="AND i.prompt_id IS DISTINCT FROM (SELECT prompt_id FROM last_seen)",
@@ -287,22 +381,42 @@ def _lease_next_sql(domain_filter: str) -> str:
     )
 
 
-_LEASE_TYPES = {"campaign": "bigint", "user": "integer", "expires": "timestamptz", "blind": "boolean"}
+_LEASE_TYPES = {
+    "campaign": "bigint",
+    "user": "integer",
+    "expires": "timestamptz",
+    "blind": "boolean",
+    "qualifying": "boolean",
+    "attention_every": "integer",
+    "gold_rate": "float8",
+}
 _LEASE_NEXT_ITEM = PreparedStatement(
-    name="valuelens_lease_next", sql=_lease_next_sql(""), types=_LEASE_TYPES, generic=True
+    name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES, generic=True
 )
 _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
     name="valuelens_lease_next_in_domains",
-    sql=_lease_next_sql("AND i.domain_id = ANY(%(domains)s)"),
-    types={**_LEASE_TYPES, "domains": "bigint[]"},
+    sql=_lease_next_sql(
+        "AND i.domain_id = ANY(%(domains)s)",
+        # Qualification items come from the domains the expert has not been assessed in yet.
+        "AND i.domain_id = ANY(CASE WHEN %(qualifying)s THEN %(qualify_domains)s ELSE %(domains)s END)",
+    ),
+    types={**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"},
     generic=True,
 )
 
 
-def _next_shown_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> Shown:
+def _next_shown_postgresql(
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    expires: datetime,
+    gate: QualificationGate,
+    domains: list[int],
+) -> Shown | None:
     """The same rules as the ORM path in one statement (one round trip, atomic on its own): this is
     the hottest query of ValueLens. Returns the item as the page shows it (None when none is
-    left) and how many judgements the person has made in the campaign.
+    left) and how many judgements the person has made in the campaign; None when the person is
+    paused or excluded in the campaign.
 
     The person's own lease is renewed if they hold one; otherwise the picked row is locked with
     SKIP LOCKED, its counters bumped and the lease written, so two annotators never take the same
@@ -314,10 +428,14 @@ def _next_shown_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expire
         "user": user.pk,
         "expires": expires,
         "blind": campaign.blind,
+        "qualifying": gate.qualifying,
+        "attention_every": campaign.attention_every,
+        "gold_rate": campaign.gold_rate,
     }
     statement = _LEASE_NEXT_ITEM
     if campaign.kind == Campaign.Kind.RESPONSIBILITY:
-        params["domains"] = user_domain_ids(user)
+        params["domains"] = domains
+        params["qualify_domains"] = gate.qualify_domains
         statement = _LEASE_NEXT_ITEM_IN_DOMAINS
     with connection.cursor() as cursor:
         # A lease lost in a database crash is harmless: its slot and counters go with it (the
@@ -325,6 +443,8 @@ def _next_shown_postgresql(*, user: AbstractBaseUser, campaign: Campaign, expire
         statements_execute(cursor, [(statement, params)], durable=False)
         rows = cursor.fetchall()
     item_id, done, prompt_text, name_en, name_zh, model = rows[0][:6]
+    if rows[0][8]:
+        return None
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
     item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)

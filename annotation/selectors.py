@@ -6,11 +6,11 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
-from annotation.models import Campaign, Item, Judgement, Lease
+from annotation.models import Campaign, Item, ItemPurpose, Judgement, Lease
 from config.roles import Role, user_can_review, user_roles
 
 
@@ -50,6 +50,8 @@ class CampaignProgress:
     judgements: int
     live_leases: int
     annotators: list[dict[str, object]]
+    # Adaptive overlap: judgements the complete items did not need against a fixed N (net).
+    saved_judgements: int = 0
 
     @property
     def percent(self) -> float:
@@ -58,10 +60,17 @@ class CampaignProgress:
 
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
-    counts = Item.objects.filter(campaign=campaign).aggregate(
+    # Adaptive overlap: an item is complete once it has no free slot left and nobody holds one.
+    complete = (
+        Q(open_slots=0, lease_count=0, judgement_count__gte=2)
+        if campaign.judges_max
+        else Q(judgement_count__gte=n)
+    )
+    counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
         items=Count("id"),
-        complete=Count("id", filter=Q(judgement_count__gte=n)),
+        complete=Count("id", filter=complete),
         untouched=Count("id", filter=Q(judgement_count=0)),
+        complete_judgements=Sum("judgement_count", filter=complete),
     )
     annotators = []
     per_user = (
@@ -92,6 +101,9 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         judgements=Judgement.objects.filter(campaign=campaign, voided_at__isnull=True).count(),
         live_leases=_live_leases(campaign),
         annotators=annotators,
+        saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)
+        if campaign.judges_max
+        else 0,
     )
 
 

@@ -93,6 +93,7 @@ class CampaignProgressSerializer(serializers.Serializer):
     untouched = serializers.IntegerField()
     judgements = serializers.IntegerField()
     live_leases = serializers.IntegerField()
+    saved_judgements = serializers.IntegerField()
     percent = serializers.FloatField()
 
 

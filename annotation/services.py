@@ -15,8 +15,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
+from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.quality.services import CheckFeedback, judgement_after_submit
 from config.roles import Role, user_can_review
 from models_registry.models import GenerationRun, Response
 from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
@@ -102,6 +103,7 @@ def campaign_create(
     min_seconds: int | None = None,
     seed: int | None = None,
     follow_run: GenerationRun | None = None,
+    judges_max: int | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
@@ -128,6 +130,7 @@ def campaign_create(
         min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
         seed=seed,
         follows_run=follow_run,
+        judges_max=judges_max if kind == Campaign.Kind.SAFETY else None,
         created_by=user,
     )
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
@@ -137,6 +140,9 @@ def campaign_create(
 
 
 def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], group_samples: bool) -> int:
+    # Adaptive overlap starts every item at two judgements and adds more only on disagreement.
+    n = campaign.judges_per_item
+    slots = min(2, n) if campaign.judges_max else n
     # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
         prompt__source=MULTI_CHOICE_PROMPT_SOURCE
@@ -148,7 +154,7 @@ def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], gr
     )
     grouped = group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
     if connection.vendor == "postgresql" and not grouped:
-        return _items_insert_postgresql(campaign=campaign, rows=rows)
+        return _items_insert_postgresql(campaign=campaign, rows=rows, slots=slots)
     group_key = (lambda r: (r[1], r[2])) if grouped else (lambda r: r[0])
     created = 0
     for chunk in _chunks_by_group(rows.iterator(chunk_size=5000), group_key, 2000):
@@ -159,7 +165,7 @@ def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], gr
                     prompt_id=group[0][1],
                     model_id=group[0][2],
                     domain_id=group[0][3],
-                    open_slots=campaign.judges_per_item,
+                    open_slots=slots,
                     position=item_position(seed=campaign.seed, response_id=group[0][0]),
                 )
                 for group in chunk
@@ -211,7 +217,7 @@ def item_position(*, seed: int, response_id: int) -> int:
 _POSITION_SQL = "('x' || substr(md5(%s || ':' || src.id), 1, 15))::bit(60)::bigint"
 
 
-def _items_insert_postgresql(*, campaign: Campaign, rows: QuerySet[Response]) -> int:
+def _items_insert_postgresql(*, campaign: Campaign, rows: QuerySet[Response], slots: int) -> int:
     """One item per response in one statement: millions of items in seconds, where model
     instances made in Python took minutes. Item ids are drawn first so that each item and its
     response link are written from the same row."""
@@ -230,7 +236,7 @@ WITH src AS MATERIALIZED (
 INSERT INTO annotation_itemresponse (item_id, response_id, position) SELECT src.item_id, src.id, 1 FROM src
 """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, campaign.pk, campaign.judges_per_item, str(campaign.seed)])
+        cursor.execute(sql, [*params, campaign.pk, slots, str(campaign.seed)])
         return cursor.rowcount
 
 
@@ -372,11 +378,11 @@ WITH gone AS (
 ), ins AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
-        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, created_at, updated_at,
-        previous_values)
+        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
+        updated_at, previous_values)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        %(now)s, %(now)s, '[]'::jsonb
+        false, %(now)s, %(now)s, '[]'::jsonb
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
@@ -479,6 +485,27 @@ def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> Judgement
 
 
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+    """``judgement_submit_checked`` without what the judge is told (scripts and tests)."""
+    judgement, created, _feedback = judgement_submit_checked(user=user, item=item, data=data)
+    return judgement, created
+
+
+def judgement_submit_checked(
+    *, user: UserModel, item: Item, data: dict[str, Any]
+) -> tuple[Judgement, bool, CheckFeedback]:
+    """Store a person's judgement, then apply the quality rules that concern it (check items,
+    minimum time, adaptive overlap); returns (judgement, created, what the judge is told)."""
+    judgement, created = _judgement_store(user=user, item=item, data=data)
+    if created and (
+        item.purpose != ItemPurpose.REGULAR
+        or (judgement.too_fast and item.campaign.failures_allowed)
+        or item.campaign.judges_max is not None
+    ):
+        return judgement, created, judgement_after_submit(judgement=judgement, item=item)
+    return judgement, created, CheckFeedback()
+
+
+def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
     Only the person's own lease on the item takes a judgement: a live one, or one that ran out

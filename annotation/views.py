@@ -141,11 +141,18 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
-def _after_action(request: HttpRequest, campaign: Campaign, notice: str, refusal: str = "") -> HttpResponse:
+def _after_action(
+    request: HttpRequest,
+    campaign: Campaign,
+    notice: str,
+    refusal: str = "",
+    feedback: services.CheckFeedback | None = None,
+) -> HttpResponse:
     """After a submit or a skip: the next item in the same response (htmx), or back to the page.
     A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
     a 200)."""
-    if not request.htmx and not refusal:
+    told = feedback is not None and bool(feedback.explanation or feedback.warning or feedback.paused)
+    if not request.htmx and not refusal and not told:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
     status = 409 if refusal and not request.htmx else 200
     try:
@@ -157,9 +164,10 @@ def _after_action(request: HttpRequest, campaign: Campaign, notice: str, refusal
             _shown(request, campaign, None),
             notice=str(refused),
             refusal=refusal,
+            feedback=feedback,
             status=status,
         )
-    return _pane(request, campaign, shown, notice=notice, refusal=refusal, status=status)
+    return _pane(request, campaign, shown, notice=notice, refusal=refusal, feedback=feedback, status=status)
 
 
 @login_required
@@ -185,7 +193,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     try:
-        _, created = services.judgement_submit(
+        _, created, feedback = services.judgement_submit_checked(
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
@@ -202,7 +210,12 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             error_field=rejected.field,
             posted=request.POST,
         )
-    return _after_action(request, campaign, "Saved." if created else "Already saved: it was stored once.")
+    return _after_action(
+        request,
+        campaign,
+        "Saved." if created else "Already saved: it was stored once.",
+        feedback=feedback,
+    )
 
 
 @login_required

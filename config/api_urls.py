@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from annotation import api as annotation_api
+from annotation.quality import api as quality_api
 from config.throttles import ThrottledObtainAuthToken
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
@@ -40,6 +41,51 @@ urlpatterns = [
         "multichoice/<int:run_id>/",
         MultiChoiceRunMetricsApi.as_view(),
         name="multichoice_run",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/settings/",
+        quality_api.QualitySettingsApi.as_view(),
+        name="quality_settings",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/judges/",
+        quality_api.JudgeQualityApi.as_view(),
+        name="quality_judges",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/judges/<int:user_id>/<str:action>/",
+        quality_api.JudgeActionApi.as_view(),
+        name="quality_judge_action",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/check-items/",
+        quality_api.CheckItemApi.as_view(),
+        name="check_items",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/check-items/import/",
+        quality_api.CheckItemImportApi.as_view(),
+        name="check_items_import",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/gold/promote/",
+        quality_api.GoldPromoteApi.as_view(),
+        name="gold_promote",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/adjudication/",
+        quality_api.AdjudicationQueueApi.as_view(),
+        name="adjudication_queue",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/adjudication/<int:item_id>/",
+        quality_api.AdjudicationApi.as_view(),
+        name="adjudication",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/quality/finals/",
+        quality_api.FinalValuesApi.as_view(),
+        name="final_values",
     ),
     path("auth/token/", ThrottledObtainAuthToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -305,6 +305,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotation.tasks.leases_reclaim_expired",
         "schedule": 60.0,
     },
+    "judges-competence-refresh": {
+        # Dawid–Skene competence of each judge of the open safety campaigns (adaptive overlap and
+        # the quality page read it).
+        "task": "annotation.tasks.campaigns_competence_refresh",
+        "schedule": 600.0,
+    },
     "figure-snapshots-refresh": {
         "task": "evaluation.tasks.figure_snapshots_refresh",
         "schedule": 60.0,

@@ -61,6 +61,28 @@ def _agreement(agreement: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _judges(judges: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "## Judges: gold accuracy and exclusions",
+        "",
+        "Gold accuracy: the share of gold items a judge answered as known, with its 95% Wilson interval "
+        "(competence without gold is in the next table). An excluded judge's judgements are in `judgements` "
+        "(flagged `excluded`) but count in no figure.",
+        "",
+        "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | excluded |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for j in judges:
+        gold = j["gold"]
+        interval = f"{_figure(gold.ci_low, True)} – {_figure(gold.ci_high, True)}" if gold.n else ""
+        lines.append(
+            f"| {_cell(j['campaign'])} | {_cell(j['judge'])} | {j['judgements']:,} | "
+            f"{_figure(gold.value, True) if gold.n else ''} | {interval} | {gold.n} | "
+            f"{'yes' if j['excluded'] else ''} |"
+        )
+    return [*lines, ""]
+
+
 def _leaderboard(results: dict[str, Any]) -> list[str]:
     lines = [
         "## Per-model scores",
@@ -244,6 +266,8 @@ def dataset_card(
         lines += _agreement(summary["agreement"])
         lines += _competence(summary["agreement"])
     lines += _leaderboard(summary["results"])
+    if summary.get("judges"):
+        lines += _judges(summary["judges"])
     if export.kind == Export.Kind.TRAINING:
         lines += [
             "## How the training data is derived",

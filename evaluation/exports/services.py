@@ -130,6 +130,7 @@ def _scored_files(export: Export, scope: FigureScope, directory: Path, progress:
         "files": counts,
         "results": results,
         "agreement": agreement_figures(scope),
+        "judges": rows.judge_card_rows(scope=scope),
         "columns": {
             f"judgements.{fmt}": rows.JUDGEMENT_COLUMNS,
             f"items.{fmt}": rows.ITEM_COLUMNS,

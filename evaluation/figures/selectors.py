@@ -17,10 +17,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from annotation.models import Campaign, ItemResponse, Judgement
+from annotation.quality.selectors import (
+    adjudicated_values,
+    adjudications_count,
+    adjudications_marker,
+    gold_accuracy,
+    judgements_counted,
+)
 from evaluation.figures._reliability import reliability_for, safety_by_dawid_skene
 from evaluation.models import FigureSnapshot
 from metrics.agreement import (
@@ -81,11 +88,17 @@ class FigureScope:
         text = json.dumps({"kind": kind, **self.as_dict()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def judgements(self) -> QuerySet[Judgement]:
-        rows = Judgement.objects.filter(voided_at__isnull=True)
+    def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:
+        """The scope's judgements; ``counted``: only those that count in results (regular items,
+        neither voided nor excluded). Exports take the others too, flagged (never voided ones)."""
+        rows = judgements_counted() if counted else Judgement.objects.filter(voided_at__isnull=True)
         if not self.include_incomplete:
-            # item.judgement_count counts the item's judgements that are not voided.
-            rows = rows.filter(item__judgement_count__gte=F("campaign__judges_per_item"))
+            # item.judgement_count counts the item's judgements that are neither voided nor
+            # excluded; an adaptive-overlap item is complete once it has no slot left to fill.
+            rows = rows.filter(
+                Q(item__judgement_count__gte=F("campaign__judges_per_item"))
+                | Q(campaign__judges_max__isnull=False, item__open_slots=0, item__lease_count=0)
+            )
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
         if self.model_id:
@@ -135,7 +148,8 @@ def scope_source_marker(scope: FigureScope) -> tuple[str, int]:
     (an edit changes updated_at). Returns (marker, judgements)."""
     found = scope.judgements().aggregate(n=Count("id"), latest=Max("updated_at"))
     latest = found["latest"].isoformat() if found["latest"] else "-"
-    return f"{found['n']}:{latest}", found["n"]
+    adjudicated = adjudications_marker(_campaign_ids(None, scope))
+    return f"{found['n']}:{latest}:{adjudicated}", found["n"]
 
 
 # ---------------------------------------------------------------- results (the CValues tables)
@@ -161,6 +175,11 @@ def _scope_of(campaigns: Iterable[Campaign] | None, scope: FigureScope | None) -
     if scope is not None:
         return scope
     return FigureScope(campaign_ids=tuple(c.pk for c in campaigns or ()))
+
+
+def _campaign_ids(campaigns: Iterable[Campaign] | None, scope: FigureScope | None) -> list[int]:
+    ids = _scope_of(campaigns, scope).campaign_ids
+    return list(ids) if ids else list(Campaign.objects.values_list("pk", flat=True))
 
 
 def safety_results(
@@ -190,8 +209,10 @@ def safety_results(
     for item_id, model in item_model.items():
         per_model[model].append(item_id)
     results = []
+    adjudicated = adjudicated_values(_campaign_ids(campaigns, scope), by_response=True)
     for model, item_ids in sorted(per_model.items()):
-        verdicts = {i: majority_safe(votes[i]) for i in item_ids}
+        # Adjudicated values where they exist; otherwise the majority (its tie rule).
+        verdicts = {i: adjudicated[i] if i in adjudicated else majority_safe(votes[i]) for i in item_ids}
         scenarios: dict[str, list[bool]] = defaultdict(list)
         for i in item_ids:
             if item_scenario[i]:
@@ -228,8 +249,12 @@ def responsibility_results(
         item_model[item_id] = model
         item_domain[item_id] = domain or ""
     per_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    adjudicated = adjudicated_values(_campaign_ids(campaigns, scope), by_response=True)
     for item_id, model in item_model.items():
-        per_model[model][item_domain[item_id]].append(sum(scores[item_id]) / len(scores[item_id]))
+        if item_id in adjudicated:
+            per_model[model][item_domain[item_id]].append(float(adjudicated[item_id]))
+        else:
+            per_model[model][item_domain[item_id]].append(sum(scores[item_id]) / len(scores[item_id]))
     return [
         ResponsibilityRow(
             model=model,
@@ -254,12 +279,8 @@ def safety_dawid_skene(*, scope: FigureScope) -> tuple[dict[str, Estimate], dict
 
 def judge_gold_accuracy(*, scope: FigureScope, kind: str) -> dict[int, Estimate]:
     """Each judge's (user id's) accuracy on the gold items of the scope's campaigns of this kind,
-    a share with its Wilson interval; judges without gold answers are left out.
-
-    A hook for gold items (issue 13, item 1): until they exist nothing can be right or wrong on
-    gold, so it returns {} and the annotator tables show "—" in the gold column.
-    """
-    return {}
+    a share with its Wilson interval; judges without gold answers are left out."""
+    return gold_accuracy(campaign_ids=_campaign_ids(None, scope), kind=kind)
 
 
 def _plain(value: Any) -> Any:
@@ -322,6 +343,7 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
+        "adjudicated": adjudications_count(_campaign_ids(None, scope)),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
         "dawid_skene": _plain(ds_fit),

@@ -162,7 +162,8 @@ def test_the_pick_uses_the_next_item_index():
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
-            "EXPLAIN SELECT id FROM annotation_item WHERE campaign_id = %s AND open_slots > 0"
+            "EXPLAIN SELECT id FROM annotation_item WHERE campaign_id = %s AND purpose = 'regular'"
+            " AND open_slots > 0"
             " ORDER BY judgement_count DESC, position LIMIT 1",
             [campaign.pk],
         )

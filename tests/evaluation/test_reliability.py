@@ -18,6 +18,7 @@ from evaluation.figures.selectors import FigureScope, agreement_figures, judge_g
 from evaluation.figures.services import figure_snapshot_compute
 from evaluation.models import Export, FigureSnapshot
 from metrics.scores import proportion
+from tests.annotation.fixtures import lease_give
 from tests.evaluation.export_support import jsonl, zip_members
 from tests.evaluation.helpers import judge
 
@@ -47,6 +48,7 @@ def outvoted(make_campaign, make_user):
         else:
             judges = [(contrarians[0], not truth), (contrarians[1], not truth), (careful[i % 4], truth)]
         for user, safe in judges:
+            lease_give(user=user, item=item)  # a submit needs the judge's lease (issue 12)
             judgement_submit(user=user, item=item, data={"safe": safe})
     return campaign
 
