@@ -17,7 +17,7 @@ from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Ju
 from annotation.prepared import PreparedStatement, statements_execute
 from config.roles import Role
 from models_registry.models import Response
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
+from prompts.models import HIDDEN_PROMPT_SOURCES, Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -112,9 +112,10 @@ def campaign_create(
         lease_minutes=lease_minutes,
         created_by=user,
     )
-    # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
+    # Answers to multi-choice prompts name a reply, and judge models' answers judge an item: both
+    # are read by evaluation, never judged by people.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+        prompt__source__in=HIDDEN_PROMPT_SOURCES
     )
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)

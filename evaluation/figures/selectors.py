@@ -73,8 +73,9 @@ class FigureScope:
         text = json.dumps({"kind": kind, **self.as_dict()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def judgements(self) -> QuerySet[Judgement]:
-        rows = Judgement.objects.all()
+    def items_filter(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+        """Rows with a campaign and an item (people's or machine judgements) kept to the scope's
+        campaigns, model, domain and scenario."""
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
         if self.model_id:
@@ -83,6 +84,10 @@ class FigureScope:
             rows = rows.filter(item__domain_id=self.domain_id)
         if self.scenario_id:
             rows = rows.filter(item__prompt__scenario_id=self.scenario_id)
+        return rows
+
+    def judgements(self) -> QuerySet[Judgement]:
+        rows = self.items_filter(Judgement.objects.all())
         # Dates are whole days in the site's time zone, both ends included.
         if self.since:
             rows = rows.filter(created_at__gte=_day_start(self.since))
@@ -471,6 +476,23 @@ FIGURES: dict[str, Callable[[FigureScope], dict[str, Any]]] = {
     FigureSnapshot.Kind.RESULTS: results_figures,
     FigureSnapshot.Kind.AGREEMENT: agreement_figures,
 }
+SOURCE_MARKERS: dict[str, Callable[[FigureScope], tuple[str, int]]] = {}
+
+
+def figure_kind_register(
+    *,
+    kind: str,
+    figures: Callable[[FigureScope], dict[str, Any]],
+    source_marker: Callable[[FigureScope], tuple[str, int]],
+) -> None:
+    """Let a later subject (model judges) keep its figures in snapshots too: the same worker,
+    refresh and pages, with its own computation and its own notion of what changed."""
+    FIGURES[kind] = figures
+    SOURCE_MARKERS[kind] = source_marker
+
+
+def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
+    return SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
 
 
 def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:

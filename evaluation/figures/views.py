@@ -14,7 +14,14 @@ from evaluation.figures.forms import FigureFilterForm
 from evaluation.models import FigureSnapshot
 
 
-def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> HttpResponse:
+def figures_page(
+    request: HttpRequest,
+    *,
+    kind: str,
+    campaign_id: int | None,
+    template: str = "evaluation/figures/figures.html",
+) -> HttpResponse:
+    """A page of snapshot figures with the dashboards' filters (model judges use it too)."""
     campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
     form = FigureFilterForm(request.GET or None, campaign=campaign)
     snapshot = services.figure_snapshot_request(kind=kind, scope=form.scope()) if not form.errors else None
@@ -27,18 +34,17 @@ def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> H
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
     }
-    template = "evaluation/figures/figures.html"
     return render(request, f"{template}#figures" if request.htmx else template, context)
 
 
 @reviewer_required
 def results(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
-    return _figures_page(request, FigureSnapshot.Kind.RESULTS, campaign_id)
+    return figures_page(request, kind=FigureSnapshot.Kind.RESULTS, campaign_id=campaign_id)
 
 
 @reviewer_required
 def agreement(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
-    return _figures_page(request, FigureSnapshot.Kind.AGREEMENT, campaign_id)
+    return figures_page(request, kind=FigureSnapshot.Kind.AGREEMENT, campaign_id=campaign_id)
 
 
 @reviewer_required

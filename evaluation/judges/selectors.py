@@ -1,0 +1,233 @@
+"""Reads for model judges: run progress, the Need_Check queue, and the judge-vs-people figures
+(computed by a worker into a figure snapshot of kind ``judges``, like the dashboards).
+
+Machine judgements are never mixed into people's: the figures put them side by side, and count a
+judge as one more judge only in the figure that says so ("α with the judge").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max, Q, QuerySet
+
+from annotation.models import Campaign
+from evaluation.figures.selectors import FigureScope, figure_kind_register, scope_source_marker
+from evaluation.models import FigureSnapshot, JudgeRun, MachineJudgement
+from metrics.agreement import Agreement, krippendorff_alpha, reliability_matrix
+from metrics.model_judges import (
+    Comparison,
+    alpha_with_judge,
+    human_baseline,
+    human_consensus,
+    ids_aligned,
+    judge_comparison,
+    judge_with_rest,
+)
+from models_registry.selectors import RunProgress, run_progress
+
+# ---------------------------------------------------------------- runs
+
+
+@dataclass
+class JudgeRunProgress:
+    generation: RunProgress
+    judgements: int
+    need_check: int
+    reviewed: int
+
+    @property
+    def finished(self) -> bool:
+        return self.generation.remaining == 0 and self.judgements >= self.generation.by_status.get(
+            "succeeded", 0
+        )
+
+
+def judge_run_progress(*, run: JudgeRun) -> JudgeRunProgress:
+    counts = MachineJudgement.objects.filter(response__runs=run.generation_run_id).aggregate(
+        n=Count("id"),
+        need_check=Count("id", filter=Q(status=MachineJudgement.Status.NEED_CHECK)),
+        reviewed=Count("id", filter=Q(reviewed_by__isnull=False) | Q(reviewed_at__isnull=False)),
+    )
+    return JudgeRunProgress(
+        run_progress(run.generation_run), counts["n"], counts["need_check"], counts["reviewed"]
+    )
+
+
+def machine_judgements_of(*, run: JudgeRun) -> QuerySet[MachineJudgement]:
+    return MachineJudgement.objects.filter(response__runs=run.generation_run_id).select_related(
+        "judge_model", "template", "response", "item__prompt"
+    )
+
+
+def machine_judgement_queue(*, run: JudgeRun, limit: int = 50) -> tuple[list[MachineJudgement], int]:
+    """The answers the parser read as Need_Check that nobody has read yet (oldest first), and how
+    many there are."""
+    open_checks = machine_judgements_of(run=run).filter(status=MachineJudgement.Status.NEED_CHECK)
+    return list(open_checks.order_by("id")[:limit]), open_checks.count()
+
+
+# ---------------------------------------------------------------- hooks for quality control
+
+
+def adjudicated_values(*, item_ids: list[int], kind: str) -> dict[int, float]:
+    """The adjudicated final value of items that have one (safe = 1 / unsafe = 0, or the score).
+
+    Adjudication belongs to annotation's quality control, which has none yet; when it lands,
+    this is the one place to read it, and the figures show κ and α against it beside the
+    majority's."""
+    return {}
+
+
+def gold_values(*, item_ids: list[int], kind: str) -> dict[int, float]:
+    """The known right value of gold items (same convention). Quality control has no gold items
+    yet: until it does, no judge has a gold accuracy."""
+    return {}
+
+
+# ---------------------------------------------------------------- judge vs people
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _agreement(a: Agreement) -> dict[str, Any]:
+    return {"value": _num(a.value), "ci_low": _num(a.ci_low), "ci_high": _num(a.ci_high), "items": a.items}
+
+
+def _comparison(c: Comparison) -> dict[str, Any]:
+    return {
+        "items": c.items,
+        "kappa": _agreement(c.kappa),
+        "alpha": _agreement(c.alpha),
+        "accuracy": _num(c.accuracy),
+        "confusion": c.confusion,
+        "categories": [int(v) for v in c.categories],
+        "bias": _num(c.bias),
+        "spread": _num(c.spread),
+        "mean_abs_error": _num(c.mean_abs_error),
+    }
+
+
+def _machine(scope: FigureScope, kind: str) -> QuerySet[MachineJudgement]:
+    # Dates filter people's judgements only: a judge's are all made in one run.
+    return scope.items_filter(MachineJudgement.objects.filter(campaign__kind=kind))
+
+
+def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
+    """People's judgements as the dashboards track them, and the machine judgements of the scope
+    (new ones, and readings of Need_Check answers)."""
+    human, judgements = scope_source_marker(scope)
+    found = scope.items_filter(MachineJudgement.objects.all()).aggregate(n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at"))
+    reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
+    return f"{human}|{found['n']}:{found['last']}:{reviewed}", judgements
+
+
+def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
+    value_field = "safe" if kind == Campaign.Kind.SAFETY else "score"
+    group_field = "item__prompt__scenario__slug" if kind == Campaign.Kind.SAFETY else "item__domain__slug"
+    triples: list[tuple[int, int, float]] = []
+    groups: dict[int, str] = {}
+    human_rows = (
+        scope.judgements()
+        .filter(campaign__kind=kind, **{f"{value_field}__isnull": False})
+        .values_list("item_id", "user_id", value_field, group_field)
+    )
+    for item_id, user_id, value, group in human_rows.iterator(chunk_size=10_000):
+        triples.append((item_id, user_id, float(value)))
+        groups[item_id] = group or ""
+    if not triples:
+        return None
+    rel = reliability_matrix(triples)
+    humans = rel.values
+    item_ids = list(rel.item_ids)
+    consensus = human_consensus(humans, kind=kind)
+    adjudicated = ids_aligned(item_ids, adjudicated_values(item_ids=item_ids, kind=kind))
+    gold = ids_aligned(item_ids, gold_values(item_ids=item_ids, kind=kind))
+    group_of_row = np.asarray([groups[i] for i in item_ids])
+
+    # The newest judgement of each (judge model, template version) per item counts.
+    values: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    machine_rows = (
+        _machine(scope, kind)
+        .order_by("id")
+        .values_list(
+            "item_id", "judge_model__name", "template__name", "template__version", "status", value_field
+        )
+    )
+    for item_id, model, template, version, status, value in machine_rows.iterator(chunk_size=10_000):
+        key = (model, f"{template} v{version}")
+        counts[key][0] += 1
+        if status == MachineJudgement.Status.OK and value is not None:
+            values[key][item_id] = float(value)
+        else:
+            counts[key][1] += 1
+
+    baseline = human_baseline(humans, kind=kind)
+    alpha_people = krippendorff_alpha(humans, "nominal" if kind == Campaign.Kind.SAFETY else "interval").value
+    has_adjudicated = bool((~np.isnan(adjudicated)).any())
+    has_gold = bool((~np.isnan(gold)).any())
+    judges = []
+    for key in sorted(counts):
+        judge = ids_aligned(item_ids, values[key])
+        vs_majority = judge_comparison(consensus, judge, kind=kind)
+        with_rest, with_rest_items = judge_with_rest(humans, judge, kind=kind)
+        _, alpha_with = alpha_with_judge(humans, judge, kind=kind)
+        by_group = []
+        for group in sorted(set(group_of_row.tolist())):
+            rows = group_of_row == group
+            part = judge_comparison(consensus[rows], judge[rows], kind=kind, bootstrap=False)
+            if part.items:
+                by_group.append({"group": group or "(none)", **_comparison(part)})
+        gold_part = judge_comparison(gold, judge, kind=kind, bootstrap=False) if has_gold else None
+        judges.append(
+            {
+                "model": key[0],
+                "template": key[1],
+                "machine_judgements": counts[key][0],
+                "need_check": counts[key][1],
+                "vs_majority": _comparison(vs_majority),
+                "vs_adjudicated": _comparison(judge_comparison(adjudicated, judge, kind=kind))
+                if has_adjudicated
+                else None,
+                "gold": {"items": gold_part.items, "accuracy": _num(gold_part.accuracy)}
+                if gold_part
+                else None,
+                "with_rest": _num(with_rest),
+                "with_rest_items": with_rest_items,
+                "alpha_with_judge": _num(alpha_with),
+                "by_group": by_group,
+            }
+        )
+    return {
+        "items": len(item_ids),
+        "people": len(rel.judge_ids),
+        "judgements": len(triples),
+        "alpha_people": _num(alpha_people),
+        "baseline": {k: _num(v) if isinstance(v, float) else v for k, v in asdict(baseline).items()},
+        "adjudication_available": has_adjudicated,
+        "gold_available": has_gold,
+        "judges": judges,
+    }
+
+
+def judge_figures(scope: FigureScope) -> dict[str, Any]:
+    """Per judge model and template version, against the people of a scope: Cohen's κ and
+    Krippendorff's α with the people's majority (bootstrap 95% intervals), the confusion matrix,
+    exact agreement, per scenario or domain, for ratings bias and spread; and how an average
+    single person agrees with the rest, for the same question asked of the judge."""
+    return {
+        "safety": _section(scope, Campaign.Kind.SAFETY),
+        "responsibility": _section(scope, Campaign.Kind.RESPONSIBILITY),
+    }
+
+
+figure_kind_register(
+    kind=FigureSnapshot.Kind.JUDGES, figures=judge_figures, source_marker=judge_source_marker
+)
