@@ -123,7 +123,9 @@ def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
     """People's judgements as the dashboards track them, and the machine judgements of the scope
     (new ones, and readings of Need_Check answers)."""
     human, judgements = scope_source_marker(scope)
-    found = scope.items_filter(MachineJudgement.objects.all()).aggregate(n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at"))
+    found = scope.items_filter(MachineJudgement.objects.all()).aggregate(
+        n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at")
+    )
     reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
     return f"{human}|{found['n']}:{found['last']}:{reviewed}", judgements
 
