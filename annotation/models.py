@@ -79,6 +79,16 @@ class Item(models.Model):
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    judges_needed = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set by triage when two judge models agree: fewer people than the campaign's N.",
+    )
+    suggestion = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns).",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -160,6 +170,12 @@ class Judgement(models.Model):
         blank=True, help_text="The expert's own answer; required when the score is below 5."
     )
     time_spent_ms = models.PositiveIntegerField(default=0)
+    # db_default: the one-round-trip submit inserts judgements in raw SQL without this column.
+    suggestion_shown = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The judge saw a model's suggestion when judging (anchoring is measured).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")

@@ -6,7 +6,8 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.assignment import campaign_judge_allowed, items_open_to, user_domain_ids
@@ -60,7 +61,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
     counts = Item.objects.filter(campaign=campaign).aggregate(
         items=Count("id"),
-        complete=Count("id", filter=Q(judgement_count__gte=n)),
+        complete=Count("id", filter=Q(judgement_count__gte=Coalesce("judges_needed", Value(n)))),
         untouched=Count("id", filter=Q(judgement_count=0)),
     )
     annotators = []

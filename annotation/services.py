@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
@@ -152,6 +153,32 @@ def campaign_create(
     if created == 0:
         raise ValueError("no succeeded response matches: nothing to judge")
     return campaign
+
+
+def items_judges_needed_set(*, campaign: Campaign, item_ids: Iterable[int], judges_needed: int | None) -> int:
+    """How many people these items need (None: the campaign's N again). Their free slots follow
+    in the same statement, from the judgements and live leases they hold, so the counters never
+    drift and the next-item pick needs no change; an item that already has enough keeps what it
+    has. Returns how many items were set."""
+    if judges_needed is not None and not 1 <= judges_needed <= campaign.judges_per_item:
+        raise ValueError("an item needs between one person and the campaign's N")
+    needed = judges_needed or campaign.judges_per_item
+    return Item.objects.filter(campaign=campaign, pk__in=list(item_ids)).update(
+        judges_needed=judges_needed,
+        open_slots=Greatest(Value(0), Value(needed) - F("judgement_count") - F("lease_count")),
+    )
+
+
+def item_suggestions_set(*, campaign: Campaign, suggestions: dict[int, dict[str, Any] | None]) -> int:
+    """The model suggestions judges are shown, per item (None: no suggestion). Never in a blind
+    campaign: judges there must not see anyone's judgement, a model's included."""
+    if campaign.blind and any(v is not None for v in suggestions.values()):
+        raise ValueError("a blind campaign shows no suggestion")
+    items = list(Item.objects.filter(campaign=campaign, pk__in=list(suggestions)).only("id"))
+    for item in items:
+        item.suggestion = suggestions[item.pk]
+    Item.objects.bulk_update(items, ["suggestion"], batch_size=2000)
+    return len(items)
 
 
 def _chunks_by_group(

@@ -172,13 +172,12 @@ def main() -> None:
 
         # ---- the judge run
         started = time.perf_counter()
-        run = judge_run_start(name="benchmark", campaign=campaign, models=[judge_model])
+        judge_run_start(name="benchmark", campaign=campaign, models=[judge_model])
         start_s = time.perf_counter() - started
-        while MachineJudgement.objects.filter(response__runs=run.generation_run_id).count() < args.items:
-            failed = Response.objects.filter(runs=run.generation_run, status="failed").count()
-            if failed:
-                raise SystemExit(f"{failed} generations failed")
-            time.sleep(0.1)
+        while MachineJudgement.objects.filter(campaign=campaign).count() < args.items:
+            if Response.objects.filter(model=judge_model, status="failed").exists():
+                raise SystemExit("a generation failed")
+            time.sleep(0.2)
         wall = time.perf_counter() - started
         ideal = args.items * args.delay / args.concurrency
         need_check = MachineJudgement.objects.filter(campaign=campaign, status="Need_Check").count()
