@@ -340,3 +340,44 @@ class MachineJudgement(models.Model):
         if self.safe is not None:
             return float(self.safe)
         return None if self.score is None else float(self.score)
+
+
+class CampaignJudging(models.Model):
+    """How a campaign uses model judges with its people (both optional):
+
+    - suggestions: a judge model's verdict shown to people as a pre-filled suggestion on a share of
+      the items (never in a blind campaign); the other items are the control for anchoring;
+    - triage: items on which two judge models agree need only ``triage_judges`` people."""
+
+    campaign = models.OneToOneField("annotation.Campaign", on_delete=models.CASCADE, related_name="judging")
+    suggestion_model = models.ForeignKey(
+        "models_registry.RegisteredModel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion_template = models.ForeignKey(
+        JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion_share = models.FloatField(
+        default=0.5, help_text="Share of the items shown a suggestion; the rest measure anchoring."
+    )
+    suggested_items = models.PositiveIntegerField(default=0)
+    triage_models = models.ManyToManyField("models_registry.RegisteredModel", blank=True, related_name="+")
+    triage_template = models.ForeignKey(
+        JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    triage_judges = models.PositiveSmallIntegerField(default=1, help_text="People an agreed item needs.")
+    triage_tolerance = models.PositiveSmallIntegerField(
+        default=1, help_text="Ratings: two judge models agree when at most this far apart."
+    )
+    triaged_items = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"judging of campaign {self.campaign_id}"
+
+    @property
+    def suggestions_on(self) -> bool:
+        return self.suggestion_model_id is not None and self.suggested_items > 0
+
+    @property
+    def triage_on(self) -> bool:
+        return self.triaged_items > 0

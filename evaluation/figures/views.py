@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +22,7 @@ def figures_page(
     kind: str,
     campaign_id: int | None,
     template: str = "evaluation/figures/figures.html",
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A page of snapshot figures with the dashboards' filters (model judges use it too)."""
     campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
@@ -33,6 +36,7 @@ def figures_page(
         "figures": snapshot.payload if snapshot else None,
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
+        **(extra or {}),
     }
     return render(request, f"{template}#figures" if request.htmx else template, context)
 

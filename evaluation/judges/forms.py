@@ -62,3 +62,39 @@ class MachineJudgementReviewForm(forms.Form):
     )
     response_type = forms.ChoiceField(choices=[("", "—"), *[(t, t) for t in RESPONSE_TYPES]], required=False)
     score = forms.IntegerField(min_value=1, max_value=10, required=False)
+
+
+class CampaignSuggestionsForm(forms.Form):
+    suggestion_model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        label=_("Suggest the verdict of"),
+        empty_label=_("no suggestion"),
+    )
+    template = forms.ModelChoiceField(
+        queryset=JudgeTemplate.objects.all(), required=False, label=_("Template")
+    )
+    share = forms.FloatField(
+        min_value=0.01,
+        max_value=1.0,
+        initial=0.5,
+        label=_("Share of items shown a suggestion"),
+        help_text=_("The other items show none: they measure anchoring."),
+    )
+
+
+class CampaignTriageForm(forms.Form):
+    triage_models = forms.ModelMultipleChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Two judge models"),
+    )
+    template = forms.ModelChoiceField(
+        queryset=JudgeTemplate.objects.all(), required=False, label=_("Template")
+    )
+    judges_needed = forms.IntegerField(
+        min_value=1, max_value=20, initial=1, label=_("People an agreed item needs")
+    )
+    tolerance = forms.IntegerField(
+        min_value=0, max_value=9, initial=1, label=_("Ratings: agree when at most this far apart")
+    )

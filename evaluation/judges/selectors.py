@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
 
-from annotation.models import Campaign
+from annotation.models import Campaign, Item, Judgement
 from evaluation.figures.selectors import FigureScope, figure_kind_register, scope_source_marker
-from evaluation.models import FigureSnapshot, JudgeRun, MachineJudgement
+from evaluation.models import CampaignJudging, FigureSnapshot, JudgeRun, JudgeTemplate, MachineJudgement
 from metrics.agreement import Agreement, krippendorff_alpha, reliability_matrix
 from metrics.model_judges import (
     Comparison,
@@ -28,6 +28,8 @@ from metrics.model_judges import (
     judge_comparison,
     judge_with_rest,
 )
+from metrics.scores import proportion
+from models_registry.models import RegisteredModel
 from models_registry.selectors import RunProgress, run_progress
 
 # ---------------------------------------------------------------- runs
@@ -227,9 +229,146 @@ def judge_figures(scope: FigureScope) -> dict[str, Any]:
     return {
         "safety": _section(scope, Campaign.Kind.SAFETY),
         "responsibility": _section(scope, Campaign.Kind.RESPONSIBILITY),
+        "campaigns": _campaigns_using_judges(scope),
     }
+
+
+def _campaigns_using_judges(scope: FigureScope) -> list[dict[str, Any]]:
+    """Suggestions (anchoring) and triage (judgements saved, error added) per campaign of the
+    scope that uses them."""
+    settings = CampaignJudging.objects.select_related("campaign").order_by("campaign_id")
+    if scope.campaign_ids:
+        settings = settings.filter(campaign_id__in=scope.campaign_ids)
+    out = []
+    for judging in settings:
+        anchoring = campaign_anchoring(campaign=judging.campaign)
+        triage = campaign_triage_report(campaign=judging.campaign)
+        if anchoring or triage:
+            out.append(
+                {
+                    "campaign": judging.campaign_id,
+                    "name": judging.campaign.name,
+                    "anchoring": anchoring,
+                    "triage": triage,
+                }
+            )
+    return out
 
 
 figure_kind_register(
     kind=FigureSnapshot.Kind.JUDGES, figures=judge_figures, source_marker=judge_source_marker
 )
+
+
+# ---------------------------------------------------------------- suggestions and triage
+
+
+def machine_values(
+    *, campaign: Campaign, model: RegisteredModel, template: JudgeTemplate
+) -> dict[int, dict[str, Any]]:
+    """Per item, the newest readable judgement of one judge model with one template version:
+    ``value`` (safe = 1 / unsafe = 0, or the score), ``safe``, ``response_type``, ``score``."""
+    rows = (
+        MachineJudgement.objects.filter(
+            campaign=campaign, judge_model=model, template=template, status=MachineJudgement.Status.OK
+        )
+        .order_by("id")
+        .values_list("item_id", "safe", "response_type", "score")
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for item_id, safe, response_type, score in rows.iterator(chunk_size=10_000):
+        value = float(safe) if safe is not None else float(score)
+        out[item_id] = {"value": value, "safe": safe, "response_type": response_type, "score": score}
+    return out
+
+
+def _share(n: int, total: int) -> dict[str, Any]:
+    estimate = proportion(n, total)
+    return {
+        "value": _num(estimate.value),
+        "n": total,
+        "ci_low": _num(estimate.ci_low),
+        "ci_high": _num(estimate.ci_high),
+    }
+
+
+def campaign_anchoring(*, campaign: Campaign) -> dict[str, Any] | None:
+    """How often people agree with the suggestion model when its suggestion was shown to them,
+    and when it was not (items of the control share, or before suggestions were on): a higher
+    agreement when shown is anchoring. None when the campaign uses no suggestion."""
+    judging = CampaignJudging.objects.filter(campaign=campaign, suggestion_model__isnull=False).first()
+    if judging is None or judging.suggestion_template is None:
+        return None
+    machine = machine_values(
+        campaign=campaign, model=judging.suggestion_model, template=judging.suggestion_template
+    )
+    value_field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    agree = {True: 0, False: 0}
+    total = {True: 0, False: 0}
+    rows = Judgement.objects.filter(campaign=campaign, **{f"{value_field}__isnull": False}).values_list(
+        "item_id", value_field, "suggestion_shown"
+    )
+    for item_id, value, shown in rows.iterator(chunk_size=10_000):
+        if item_id not in machine:
+            continue
+        total[shown] += 1
+        agree[shown] += int(float(value) == machine[item_id]["value"])
+    shown, hidden = _share(agree[True], total[True]), _share(agree[False], total[False])
+    difference = (
+        shown["value"] - hidden["value"]
+        if shown["value"] is not None and hidden["value"] is not None
+        else None
+    )
+    return {
+        "model": judging.suggestion_model.name,
+        "template": str(judging.suggestion_template),
+        "shown": shown,
+        "not_shown": hidden,
+        "difference": difference,
+    }
+
+
+def campaign_triage_report(*, campaign: Campaign) -> dict[str, Any] | None:
+    """What triage saved: the human judgements the triaged items no longer need; and, on gold
+    items (never triaged, they keep every person), the error triage would have added there: the
+    majority of only the first ``triage_judges`` people against gold, minus the majority of all of
+    them. None when the campaign has no triage."""
+    judging = CampaignJudging.objects.filter(campaign=campaign, triaged_items__gt=0).first()
+    if judging is None:
+        return None
+    n = campaign.judges_per_item
+    triaged = Item.objects.filter(campaign=campaign, judges_needed__isnull=False)
+    saved = sum(n - needed for needed in triaged.values_list("judges_needed", flat=True))
+    report: dict[str, Any] = {
+        "models": sorted(m.name for m in judging.triage_models.all()),
+        "template": str(judging.triage_template) if judging.triage_template else None,
+        "judges_needed": judging.triage_judges,
+        "triaged_items": triaged.count(),
+        "items": Item.objects.filter(campaign=campaign).count(),
+        "judgements_saved": saved,
+        "gold_items": 0,
+        "added_error": None,
+    }
+    item_ids = list(Item.objects.filter(campaign=campaign).values_list("id", flat=True))
+    gold = gold_values(item_ids=item_ids, kind=campaign.kind)
+    if not gold:
+        return report
+    value_field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    votes: dict[int, list[float]] = defaultdict(list)
+    rows = (
+        Judgement.objects.filter(
+            campaign=campaign, item_id__in=list(gold), **{f"{value_field}__isnull": False}
+        )
+        .order_by("item_id", "created_at", "id")
+        .values_list("item_id", value_field)
+    )
+    for item_id, value in rows:
+        votes[item_id].append(float(value))
+    few_wrong = all_wrong = 0
+    for item_id, values in votes.items():
+        few, full = values[: judging.triage_judges], values
+        few_wrong += int(human_consensus([few], kind=campaign.kind)[0] != gold[item_id])
+        all_wrong += int(human_consensus([full], kind=campaign.kind)[0] != gold[item_id])
+    report["gold_items"] = len(votes)
+    report["added_error"] = (few_wrong - all_wrong) / len(votes) if votes else None
+    return report

@@ -3,9 +3,11 @@ generation runs, as the multi-choice test does), collecting and reviewing machin
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +16,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from annotation.models import Campaign, Item
+from annotation.services import item_suggestions_set, items_judges_needed_set
 from config.queue import task_enqueue
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
@@ -23,7 +26,9 @@ from evaluation.judges._templates import (
     responses_block,
     template_render,
 )
+from evaluation.judges.selectors import gold_values, machine_values
 from evaluation.models import (
+    CampaignJudging,
     JudgeKind,
     JudgePrompt,
     JudgePromptSet,
@@ -31,7 +36,7 @@ from evaluation.models import (
     JudgeTemplate,
     MachineJudgement,
 )
-from metrics.model_judges import OK, RESPONSE_TYPES, parse_judgement
+from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.services import generation_run_start
 from prompts.models import JUDGE_PROMPT_SOURCE, Domain, Level, Prompt, PromptSet, Scenario
@@ -335,3 +340,108 @@ def machine_judgement_review_set(
     judgement.reviewed_at = timezone.now()
     judgement.save(update_fields=["safe", "response_type", "score", "status", "reviewed_by", "reviewed_at"])
     return judgement
+
+
+# ---------------------------------------------------------------- suggestions and triage
+
+
+def _stable_share(item_id: int, campaign_id: int) -> float:
+    """A fixed number in [0, 1) per item, so who is shown a suggestion never changes on re-publish."""
+    digest = hashlib.sha256(f"{campaign_id}:{item_id}".encode()).hexdigest()
+    return int(digest[:8], 16) / 0x1_0000_0000
+
+
+@transaction.atomic
+def campaign_suggestions_set(
+    *,
+    campaign: Campaign,
+    model: RegisteredModel | None,
+    template: JudgeTemplate | None = None,
+    share: float = 0.5,
+) -> CampaignJudging:
+    """Show people a judge model's verdict as a pre-filled suggestion on a share of the items
+    (the model must have judged them with the template); the other items, shown nothing, are the
+    control for anchoring. ``model=None`` turns suggestions off. Never in a blind campaign."""
+    judging, _ = CampaignJudging.objects.get_or_create(campaign=campaign)
+    item_ids = list(Item.objects.filter(campaign=campaign).values_list("id", flat=True))
+    if model is None:
+        item_suggestions_set(campaign=campaign, suggestions=dict.fromkeys(item_ids))
+        judging.suggestion_model, judging.suggestion_template, judging.suggested_items = None, None, 0
+        judging.save()
+        return judging
+    if campaign.blind:
+        raise ValueError("a blind campaign shows no suggestion: people there see nobody's judgement")
+    if not 0.0 < share <= 1.0:
+        raise ValueError("the share of items shown a suggestion is above 0 and at most 1")
+    template = template or judge_template_default(kind=campaign.kind)
+    values = machine_values(campaign=campaign, model=model, template=template)
+    if not values:
+        raise ValueError(
+            "this model has not judged this campaign with this template: start a judge run first"
+        )
+    label = f"{model.name} · {template}"
+    suggestions: dict[int, dict[str, Any] | None] = {}
+    for item_id in item_ids:
+        value = values.get(item_id)
+        shown = value is not None and _stable_share(item_id, campaign.pk) < share
+        suggestions[item_id] = (
+            {
+                "safe": value["safe"],
+                "response_type": value["response_type"],
+                "score": value["score"],
+                "source": label,
+            }
+            if shown
+            else None
+        )
+    item_suggestions_set(campaign=campaign, suggestions=suggestions)
+    judging.suggestion_model, judging.suggestion_template, judging.suggestion_share = model, template, share
+    judging.suggested_items = sum(1 for v in suggestions.values() if v is not None)
+    judging.save()
+    return judging
+
+
+@transaction.atomic
+def campaign_triage_apply(
+    *,
+    campaign: Campaign,
+    models: list[RegisteredModel],
+    template: JudgeTemplate | None = None,
+    judges_needed: int = 1,
+    tolerance: int = 1,
+) -> CampaignJudging:
+    """Items on which two judge models agree (the same verdict, or scores at most ``tolerance``
+    apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Gold
+    items always keep N: they measure the error triage adds. Applying again replaces the last
+    triage."""
+    if len(models) != 2:
+        raise ValueError("triage asks two judge models to agree")
+    template = template or judge_template_default(kind=campaign.kind)
+    first, second = (machine_values(campaign=campaign, model=m, template=template) for m in models)
+    item_ids = sorted(set(first) & set(second))
+    agreed = confident_agreement(
+        [first[i]["value"] for i in item_ids],
+        [second[i]["value"] for i in item_ids],
+        kind=campaign.kind,
+        tolerance=tolerance,
+    )
+    gold = gold_values(item_ids=item_ids, kind=campaign.kind)
+    chosen = [i for i, ok in zip(item_ids, agreed, strict=True) if ok and i not in gold]
+    items_judges_needed_set(
+        campaign=campaign,
+        item_ids=Item.objects.filter(campaign=campaign, judges_needed__isnull=False).values_list(
+            "id", flat=True
+        ),
+        judges_needed=None,
+    )
+    items_judges_needed_set(campaign=campaign, item_ids=chosen, judges_needed=judges_needed)
+    judging, _ = CampaignJudging.objects.get_or_create(campaign=campaign)
+    judging.triage_template, judging.triage_judges, judging.triage_tolerance = (
+        template,
+        judges_needed,
+        tolerance,
+    )
+    judging.triaged_items = len(chosen)
+    judging.save()
+    judging.triage_models.set(models)
+    return judging

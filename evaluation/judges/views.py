@@ -3,15 +3,19 @@ versions, and the judge-vs-people figures. Reviewers read; admins start runs and
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotation.models import Campaign
 from config.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.views import figures_page
 from evaluation.judges import selectors, services
 from evaluation.judges.forms import (
+    CampaignSuggestionsForm,
+    CampaignTriageForm,
     JudgeRunForm,
     JudgeTemplateCreateForm,
     JudgeTemplateForm,
@@ -100,6 +104,48 @@ def review_set(request: HttpRequest, run_id: int, judgement_id: int) -> HttpResp
 
 
 @admin_required
+@require_POST
+def campaign_suggestions(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CampaignSuggestionsForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Check the suggestion settings."), status=400)
+    data = form.cleaned_data
+    try:
+        judging = services.campaign_suggestions_set(
+            campaign=campaign, model=data["suggestion_model"], template=data["template"], share=data["share"]
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Suggestions shown on %(n)d items.") % {"n": judging.suggested_items})
+    return redirect("evaluation:campaign_judges", campaign_id=campaign.pk)
+
+
+@admin_required
+@require_POST
+def campaign_triage(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CampaignTriageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Check the triage settings."), status=400)
+    data = form.cleaned_data
+    try:
+        judging = services.campaign_triage_apply(
+            campaign=campaign,
+            models=list(data["triage_models"]),
+            template=data["template"],
+            judges_needed=data["judges_needed"],
+            tolerance=data["tolerance"],
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(n)d items now need fewer people.") % {"n": judging.triaged_items})
+    return redirect("evaluation:campaign_judges", campaign_id=campaign.pk)
+
+
+@admin_required
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest) -> HttpResponse:
     form = JudgeTemplateCreateForm(request.POST or None)
@@ -139,9 +185,13 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @reviewer_required
 def figures(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
+    extra = {}
+    if campaign_id is not None and user_is_admin(request.user):
+        extra = {"suggestions_form": CampaignSuggestionsForm(), "triage_form": CampaignTriageForm()}
     return figures_page(
         request,
         kind=FigureSnapshot.Kind.JUDGES,
         campaign_id=campaign_id,
         template="evaluation/judges/figures.html",
+        extra=extra,
     )
