@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
 import time
 
-from _common import REPO, bench_line, django_setup, scratch_database
+from _common import bench_line, django_setup, scratch_database, stub_start, worker_start
 
 
 def main() -> None:
@@ -42,33 +40,8 @@ def main() -> None:
 
     redis.Redis.from_url(broker).flushdb()
 
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.openai_stub", "--delay", str(args.delay)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    base_url = stub.stdout.readline().strip()
-    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
-    worker = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(args.worker_threads),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=REPO,
-        env=env,
-    )
+    stub, base_url = stub_start("--delay", str(args.delay))
+    worker = worker_start(database_url=db_url, broker=broker, threads=args.worker_threads)
     try:
         prompt_set = prompt_set_get_or_create(name="throughput")
         Prompt.objects.bulk_create(

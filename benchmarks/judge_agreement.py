@@ -23,11 +23,9 @@ import argparse
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
-from _common import REPO, bench_line, django_setup, scratch_database
+from _common import bench_line, django_setup, scratch_database, stub_start, worker_start
 
 PEOPLE = 60
 JUDGES_PER_ITEM = 3
@@ -124,41 +122,8 @@ def main() -> None:
     Item.objects.filter(campaign=campaign).update(judgement_count=JUDGES_PER_ITEM, open_slots=0)
     print(f"{args.items:,} items, {len(judgements):,} judgements by {PEOPLE} people")
 
-    stub = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.openai_stub",
-            "--delay",
-            str(args.delay),
-            "--judge-error-rate",
-            str(args.error_rate),
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    base_url = stub.stdout.readline().strip()
-    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
-    worker = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(args.worker_threads),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=REPO,
-        env=env,
-    )
+    stub, base_url = stub_start("--delay", str(args.delay), "--judge-error-rate", str(args.error_rate))
+    worker = worker_start(database_url=db_url, broker=broker, threads=args.worker_threads)
     try:
         judge_model = model_register(
             name="stub-judge",
