@@ -176,6 +176,21 @@ def test_the_figures_compare_each_judge_with_the_majority_beside_an_average_pers
     assert [g["group"] for g in row["by_group"]] == ["(none)"]
 
 
+def test_the_judge_counts_in_the_peoples_results_only_in_the_figure_that_asks_for_it(
+    campaign, make_model, scripted
+):
+    judged_by(campaign, make_model("judge-a"))
+
+    [row] = judge_figures(FigureScope(campaign_ids=(campaign.pk,)))["safety"]["judges"]
+
+    [result] = row["results_with_judge"]
+    # People: safe, unsafe, safe, unsafe. With the judge's vote: 丙 becomes a 2-2 tie (unsafe);
+    # 丁 has no readable judge vote and stays as the people said.
+    assert result["people"] == pytest.approx(0.5)
+    assert result["with_judge"] == pytest.approx(0.25)
+    assert safety_results(campaigns=[campaign])[0].safety.value == pytest.approx(0.5)
+
+
 def test_rating_figures_report_bias_and_spread(make_campaign, make_user, make_model, stub):
     experts = [make_user(Role.EXPERT, domains=("law",)) for _ in range(2)]
     campaign = make_campaign(
