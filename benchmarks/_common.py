@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -61,6 +62,9 @@ def stub_start(*options: str) -> tuple[subprocess.Popen[str], str]:
     return stub, stub.stdout.readline().strip()
 
 
+_WORKER_NUMBERS = itertools.count(1)
+
+
 def worker_start(*, database_url: str, broker: str, threads: int) -> subprocess.Popen[bytes]:
     """One Celery worker process with a pool of threads, on the benchmark's database and broker."""
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
@@ -79,6 +83,8 @@ def worker_start(*, database_url: str, broker: str, threads: int) -> subprocess.
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "-n",
+            f"bench{next(_WORKER_NUMBERS)}@%h",
         ],
         cwd=REPO,
         env=env,

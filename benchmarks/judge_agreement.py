@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--error-rate", type=float, default=0.1)
     parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     args = parser.parse_args()
 
     db_url = scratch_database("valuelens_bench_judges")
@@ -123,7 +124,10 @@ def main() -> None:
     print(f"{args.items:,} items, {len(judgements):,} judgements by {PEOPLE} people")
 
     stub, base_url = stub_start("--delay", str(args.delay), "--judge-error-rate", str(args.error_rate))
-    worker = worker_start(database_url=db_url, broker=broker, threads=args.worker_threads)
+    workers = [
+        worker_start(database_url=db_url, broker=broker, threads=args.worker_threads)
+        for _ in range(args.workers)
+    ]
     try:
         judge_model = model_register(
             name="stub-judge",
@@ -176,13 +180,16 @@ def main() -> None:
         oracle = cohen_kappa_score(majority, machine)
         matches = round(kappa["value"], 4) == round(oracle, 4)
     finally:
-        worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
         stub.terminate()
-        worker.wait(timeout=60)
+        for worker in workers:
+            worker.wait(timeout=60)
         stub.wait(timeout=10)
 
     print(
         f"judge run: {args.items:,} items, delay {args.delay * 1000:.0f} ms, concurrency {args.concurrency}, "
+        f"{args.workers} worker process(es) of {args.worker_threads} threads, "
         f"error rate {args.error_rate}: wall {wall:.2f} s (of which {start_s:.2f} s to start), ideal {ideal:.2f} s, "
         f"ratio {wall / ideal:.3f}; Need_Check {need_check}"
     )
