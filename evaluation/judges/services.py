@@ -242,7 +242,8 @@ def judge_run_start(
 
 def machine_judgements_collect(*, run: JudgeRun) -> int:
     """Read the run's new answers with the strict parser and store them as machine judgements;
-    returns how many were stored. Safe to run twice: an answer is read once."""
+    returns how many answers it read. Safe to run twice, or at once: an answer (unique per
+    machine judgement) is stored once."""
     kind = run.template.kind
     rows = (
         Response.objects.filter(
@@ -256,7 +257,7 @@ def machine_judgements_collect(*, run: JudgeRun) -> int:
             "id", "text", "model_id", "prompt__judge_prompt__item_id", "prompt__judge_prompt__template_id"
         )
     )
-    stored = 0
+    read = 0
     batch: list[MachineJudgement] = []
     for response_id, text, model_id, item_id, template_id in rows.iterator(chunk_size=COLLECT_BATCH):
         parsed = parse_judgement(text, kind=kind)
@@ -278,11 +279,11 @@ def machine_judgements_collect(*, run: JudgeRun) -> int:
             )
         )
         if len(batch) == COLLECT_BATCH:
-            stored += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
+            read += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
             batch = []
     if batch:
-        stored += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
-    return stored
+        read += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
+    return read
 
 
 def judge_run_collect(*, run_id: int) -> bool:
@@ -301,15 +302,15 @@ def judge_run_collect(*, run_id: int) -> bool:
 
 def judge_runs_collect(*, within: timedelta = timedelta(days=2)) -> int:
     """The beat's safety net: collect the recent runs (a lost collect task must not leave answers
-    unread). Returns how many judgements were stored."""
+    unread). Returns how many answers it read."""
     since = timezone.now() - within
-    stored = 0
+    read = 0
     recent = Q(generation_run__finished_at__gte=since) | Q(
         generation_run__status=GenerationRun.Status.RUNNING
     )
     for run in JudgeRun.objects.select_related("template").filter(recent):
-        stored += machine_judgements_collect(run=run)
-    return stored
+        read += machine_judgements_collect(run=run)
+    return read
 
 
 # ---------------------------------------------------------------- review
