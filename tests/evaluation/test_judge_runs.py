@@ -214,3 +214,14 @@ def test_rating_figures_report_bias_and_spread(make_campaign, make_user, make_mo
     assert row["vs_majority"]["mean_abs_error"] == pytest.approx(1.0)
     assert row["vs_majority"]["spread"] == pytest.approx(1.0)
     assert [g["group"] for g in row["by_group"]] == ["law"]
+
+
+def test_the_beat_reads_answers_a_lost_collect_task_left_unread(campaign, make_model, scripted):
+    from evaluation.judges.services import judge_runs_collect
+
+    judged_by(campaign, make_model())
+    MachineJudgement.objects.all().delete()
+
+    judge_runs_collect()
+
+    assert MachineJudgement.objects.count() == len(SAFETY_ITEMS)
