@@ -27,7 +27,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         responses = responses_filtered(
-            runs=data["runs"],
+            runs=[data["follow_run"]] if data["follow_run"] else data["runs"],
             models=data["target_models"],
             level=data["level"],
             domain=data["domain"],
@@ -43,6 +43,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                follow_run=data["follow_run"],
                 user=request.user,
             )
         except ValueError as exc:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from annotation.models import Campaign, Item
 from models_registry.models import GenerationRun, RegisteredModel
@@ -63,3 +64,21 @@ class CampaignForm(forms.Form):
     )
     lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10)
     guidelines = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
+    follow_run = forms.ModelChoiceField(
+        queryset=GenerationRun.objects.all(),
+        required=False,
+        empty_label="none",
+        label="Follow a run",
+        help_text="Items are this run's answers, and each answer it gives later joins while it runs "
+        "(judging starts before the run ends). Leave the filters above empty.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("follow_run") and any(
+            data.get(k) for k in ("runs", "target_models", "level", "domain", "scenario")
+        ):
+            raise forms.ValidationError(
+                _("A campaign that follows a run takes all its answers: leave the other filters empty.")
+            )
+        return data

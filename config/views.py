@@ -5,7 +5,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from config.roles import ROLE_DESCRIPTIONS, user_roles
+from config.roles import ROLE_DESCRIPTIONS, user_is_admin, user_roles
+from config.workers import workers_alive_count
 
 
 @login_required
@@ -25,3 +26,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def worker_status(request: HttpRequest) -> HttpResponse:
+    """The banner every page loads for admins (htmx, after the page): empty while a worker answers."""
+    if not user_is_admin(request.user):
+        return HttpResponse(status=204)
+    return render(request, "worker_status.html", {"workers_alive": workers_alive_count()})

@@ -11,10 +11,14 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from models_registry.providers import API_KEY_ENV_PREFIX
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
 
-ENV_VAR_NAME = RegexValidator(
-    r"^[A-Za-z_][A-Za-z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+# Keys are read only from variables with this prefix: a model pointed at any server must not be
+# able to send it SECRET_KEY, DATABASE_URL or any other variable of the worker.
+API_KEY_ENV_NAME = RegexValidator(
+    rf"^{API_KEY_ENV_PREFIX}[A-Z0-9_]+$",
+    f"The name of an environment variable starting with {API_KEY_ENV_PREFIX}, e.g. {API_KEY_ENV_PREFIX}OPENAI.",
 )
 
 
@@ -36,8 +40,11 @@ class RegisteredModel(models.Model):
     api_key_env = models.CharField(
         max_length=100,
         blank=True,
-        validators=[ENV_VAR_NAME],
-        help_text="NAME of the environment variable that holds the API key; the key itself is never stored.",
+        validators=[API_KEY_ENV_NAME],
+        help_text=(
+            f"NAME of the environment variable that holds the API key, starting with {API_KEY_ENV_PREFIX} "
+            "(e.g. VALUELENS_KEY_OPENAI); the key itself is never stored."
+        ),
     )
     system_prompt = models.TextField(blank=True)
     temperature = models.FloatField(default=0.7, validators=[MinValueValidator(0.0)])
@@ -142,7 +149,9 @@ class Response(models.Model):
     params_snapshot = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    claim = models.CharField(max_length=64, blank=True, help_text="The task that is fetching it.")
+    claim = models.CharField(
+        max_length=64, blank=True, help_text="The task delivery (host:pid:token) that holds or held it."
+    )
     text = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -153,7 +162,10 @@ class Response(models.Model):
     error_kind = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its request was sent: a row waiting for a slot has none yet.
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the worker holding the row (waiting or in flight); silent too long, the row is taken back.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -166,6 +178,12 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["status"], name="response_status"),
             models.Index(fields=["model", "status"], name="response_model_status"),
+            # The reconcile task's look for silent holders, every few seconds.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="response_held_heartbeat",
+                condition=models.Q(status__in=["pending", "running"]) & ~models.Q(claim=""),
+            ),
         ]
 
     def __str__(self) -> str:
