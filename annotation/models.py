@@ -172,6 +172,16 @@ class Item(models.Model):
     # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
     # serving them in that order would give the models away and anchor each judgement on the last.
     position = models.BigIntegerField(default=0)
+    judges_needed = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set by triage when two judge models agree: fewer people than the campaign's N.",
+    )
+    suggestion = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns).",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -273,6 +283,13 @@ class Judgement(models.Model):
     check_passed = models.BooleanField(null=True, blank=True)
     # The judge is excluded from this campaign's results (JudgeExclusion says who and why).
     excluded = models.BooleanField(default=False, db_default=False)
+    time_spent_ms = models.PositiveIntegerField(default=0)
+    # db_default: the one-round-trip submit inserts judgements in raw SQL without this column.
+    suggestion_shown = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The judge saw a model's suggestion when judging (anchoring is measured).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")

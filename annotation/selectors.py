@@ -6,7 +6,8 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
@@ -64,7 +65,8 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     complete = (
         Q(open_slots=0, lease_count=0, judgement_count__gte=2)
         if campaign.judges_max
-        else Q(judgement_count__gte=n)
+        # Triage lets an item on which two judge models agree need fewer people.
+        else Q(judgement_count__gte=Coalesce("judges_needed", Value(n)))
     )
     counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
         items=Count("id"),

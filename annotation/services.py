@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
@@ -20,7 +21,7 @@ from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
 from config.roles import Role, user_can_review
 from models_registry.models import GenerationRun, Response
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
+from prompts.models import HIDDEN_PROMPT_SOURCES, Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -143,9 +144,10 @@ def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], gr
     # Adaptive overlap starts every item at two judgements and adds more only on disagreement.
     n = campaign.judges_per_item
     slots = min(2, n) if campaign.judges_max else n
-    # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
+    # Answers to multi-choice prompts name a reply, and judge models' answers judge an item: both
+    # are read by evaluation, never judged by people.
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+        prompt__source__in=HIDDEN_PROMPT_SOURCES
     )
     if campaign.kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
@@ -238,6 +240,32 @@ INSERT INTO annotation_itemresponse (item_id, response_id, position) SELECT src.
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, campaign.pk, slots, str(campaign.seed)])
         return cursor.rowcount
+
+
+def items_judges_needed_set(*, campaign: Campaign, item_ids: Iterable[int], judges_needed: int | None) -> int:
+    """How many people these items need (None: the campaign's N again). Their free slots follow
+    in the same statement, from the judgements and live leases they hold, so the counters never
+    drift and the next-item pick needs no change; an item that already has enough keeps what it
+    has. Returns how many items were set."""
+    if judges_needed is not None and not 1 <= judges_needed <= campaign.judges_per_item:
+        raise ValueError("an item needs between one person and the campaign's N")
+    needed = judges_needed or campaign.judges_per_item
+    return Item.objects.filter(campaign=campaign, pk__in=list(item_ids)).update(
+        judges_needed=judges_needed,
+        open_slots=Greatest(Value(0), Value(needed) - F("judgement_count") - F("lease_count")),
+    )
+
+
+def item_suggestions_set(*, campaign: Campaign, suggestions: dict[int, dict[str, Any] | None]) -> int:
+    """The model suggestions judges are shown, per item (None: no suggestion). Never in a blind
+    campaign: judges there must not see anyone's judgement, a model's included."""
+    if campaign.blind and any(v is not None for v in suggestions.values()):
+        raise ValueError("a blind campaign shows no suggestion")
+    items = list(Item.objects.filter(campaign=campaign, pk__in=list(suggestions)).only("id"))
+    for item in items:
+        item.suggestion = suggestions[item.pk]
+    Item.objects.bulk_update(items, ["suggestion"], batch_size=2000)
+    return len(items)
 
 
 def _chunks_by_group(

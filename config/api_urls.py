@@ -12,6 +12,7 @@ from annotation.quality import api as quality_api
 from config.throttles import ThrottledObtainAuthToken
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
+from evaluation.judges.api import JudgeRunApi, JudgesApi
 from evaluation.multichoice.api import MultiChoiceRunMetricsApi
 from models_registry import api as models_api
 from prompts import api as prompts_api
@@ -26,6 +27,7 @@ router.register("campaigns", annotation_api.CampaignApi, basename="campaign")
 router.register("items", annotation_api.ItemApi, basename="item")
 router.register("judgements", annotation_api.JudgementApi, basename="judgement")
 router.register("exports", ExportApi, basename="export")
+router.register("judge-runs", JudgeRunApi, basename="judge_run")
 
 app_name = "api"
 urlpatterns = [
@@ -37,6 +39,8 @@ urlpatterns = [
         AgreementApi.as_view(),
         name="campaign_agreement",
     ),
+    path("judges/", JudgesApi.as_view(), name="judges"),
+    path("campaigns/<int:campaign_id>/judges/", JudgesApi.as_view(), name="campaign_judges"),
     path(
         "multichoice/<int:run_id>/",
         MultiChoiceRunMetricsApi.as_view(),

@@ -315,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluation.tasks.figure_snapshots_refresh",
         "schedule": 60.0,
     },
+    "judge-runs-collect": {
+        "task": "evaluation.tasks.judge_runs_collect",
+        "schedule": 60.0,
+    },
 }
 
 # Generation: a task carries a batch of generations; within it, requests run concurrently up to

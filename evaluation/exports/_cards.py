@@ -83,6 +83,49 @@ def _judges(judges: list[dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _interval(figure: dict[str, Any]) -> str:
+    if figure.get("ci_low") is None:
+        return _figure(figure.get("value"))
+    return f"{_figure(figure.get('value'))} ({_figure(figure['ci_low'])} – {_figure(figure['ci_high'])})"
+
+
+def _model_judges(judges: dict[str, Any]) -> list[str]:
+    """Model judges against the people, beside an average single person against the rest."""
+    sections = [(level, judges.get(level)) for level in ("safety", "responsibility")]
+    if not any(section and section["judges"] for _, section in sections):
+        return []
+    lines = [
+        "## Models as judges",
+        "",
+        "Machine judgements are not part of the judgement files. Each judge model and template version "
+        "is compared with the people's majority of the same items (safety: a tie is unsafe; ratings: the "
+        "median, quadratic-weighted κ); the first row is an average single person against the majority "
+        "of the other people of the same items. 95% intervals from item bootstrap resamples.",
+        "",
+    ]
+    for level, section in sections:
+        if not section or not section["judges"]:
+            continue
+        baseline = section["baseline"]
+        lines += [
+            f"*{level.capitalize()}*",
+            "",
+            "| judge | template | items | Cohen's κ | Krippendorff's α | exact agreement | bias | spread |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            f"| an average single person | – | {baseline['pairs']:,} | {_figure(baseline['kappa'])} | – | "
+            f"{_figure(baseline['accuracy'], percent=True)} | – | – |",
+        ]
+        for j in section["judges"]:
+            v = j["vs_majority"]
+            lines.append(
+                f"| {_cell(j['model'])} | {_cell(j['template'])} | {v['items']:,} | {_interval(v['kappa'])} | "
+                f"{_interval(v['alpha'])} | {_figure(v['accuracy'], percent=True)} | {_figure(v['bias'])} | "
+                f"{_figure(v['spread'])} |"
+            )
+        lines.append("")
+    return lines
+
+
 def _leaderboard(results: dict[str, Any]) -> list[str]:
     lines = [
         "## Per-model scores",
@@ -265,6 +308,8 @@ def dataset_card(
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])
         lines += _competence(summary["agreement"])
+    if "model_judges" in summary:
+        lines += _model_judges(summary["model_judges"])
     lines += _leaderboard(summary["results"])
     if summary.get("judges"):
         lines += _judges(summary["judges"])

@@ -53,7 +53,9 @@ FILTERS = [
 ]
 
 
-class _FiguresView(APIView):
+class FigureSnapshotApi(APIView):
+    """A kind of snapshot figures, filtered as the dashboards (model judges use it too)."""
+
     permission_classes = [permissions.IsAuthenticated, IsReviewer]
     kind = ""
 
@@ -73,9 +75,9 @@ class _FiguresView(APIView):
         return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
 
 
-class ResultsApi(_FiguresView):
+class ResultsApi(FigureSnapshotApi):
     kind = FigureSnapshot.Kind.RESULTS
 
 
-class AgreementApi(_FiguresView):
+class AgreementApi(FigureSnapshotApi):
     kind = FigureSnapshot.Kind.AGREEMENT

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.models import Campaign, ItemResponse, Judgement
@@ -88,17 +89,9 @@ class FigureScope:
         text = json.dumps({"kind": kind, **self.as_dict()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:
-        """The scope's judgements; ``counted``: only those that count in results (regular items,
-        neither voided nor excluded). Exports take the others too, flagged (never voided ones)."""
-        rows = judgements_counted() if counted else Judgement.objects.filter(voided_at__isnull=True)
-        if not self.include_incomplete:
-            # item.judgement_count counts the item's judgements that are neither voided nor
-            # excluded; an adaptive-overlap item is complete once it has no slot left to fill.
-            rows = rows.filter(
-                Q(item__judgement_count__gte=F("campaign__judges_per_item"))
-                | Q(campaign__judges_max__isnull=False, item__open_slots=0, item__lease_count=0)
-            )
+    def items_filter(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+        """Rows with a campaign and an item (people's or machine judgements) kept to the scope's
+        campaigns, model, domain and scenario."""
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
         if self.model_id:
@@ -107,6 +100,25 @@ class FigureScope:
             rows = rows.filter(item__domain_id=self.domain_id)
         if self.scenario_id:
             rows = rows.filter(item__prompt__scenario_id=self.scenario_id)
+        return rows
+
+    def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:
+        """The scope's judgements; ``counted``: only those that count in results (regular items,
+        neither voided nor excluded). Exports take the others too, flagged (never voided ones)."""
+        rows = judgements_counted() if counted else Judgement.objects.filter(voided_at__isnull=True)
+        if not self.include_incomplete:
+            # item.judgement_count counts the item's judgements that are neither voided nor
+            # excluded; an adaptive-overlap item is complete once it has no slot left to fill, a
+            # triaged one once it has the fewer people triage asked for.
+            rows = rows.filter(
+                Q(
+                    item__judgement_count__gte=Coalesce(
+                        F("item__judges_needed"), F("campaign__judges_per_item")
+                    )
+                )
+                | Q(campaign__judges_max__isnull=False, item__open_slots=0, item__lease_count=0)
+            )
+        rows = self.items_filter(rows)
         # Dates are whole days in the site's time zone, both ends included.
         if self.since:
             rows = rows.filter(created_at__gte=_day_start(self.since))
@@ -588,6 +600,23 @@ FIGURES: dict[str, Callable[[FigureScope], dict[str, Any]]] = {
     FigureSnapshot.Kind.RESULTS: results_figures,
     FigureSnapshot.Kind.AGREEMENT: agreement_figures,
 }
+SOURCE_MARKERS: dict[str, Callable[[FigureScope], tuple[str, int]]] = {}
+
+
+def figure_kind_register(
+    *,
+    kind: str,
+    figures: Callable[[FigureScope], dict[str, Any]],
+    source_marker: Callable[[FigureScope], tuple[str, int]],
+) -> None:
+    """Let a later subject (model judges) keep its figures in snapshots too: the same worker,
+    refresh and pages, with its own computation and its own notion of what changed."""
+    FIGURES[kind] = figures
+    SOURCE_MARKERS[kind] = source_marker
+
+
+def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
+    return SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
 
 
 def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:
