@@ -283,7 +283,6 @@ class Judgement(models.Model):
     check_passed = models.BooleanField(null=True, blank=True)
     # The judge is excluded from this campaign's results (JudgeExclusion says who and why).
     excluded = models.BooleanField(default=False, db_default=False)
-    time_spent_ms = models.PositiveIntegerField(default=0)
     # db_default: the one-round-trip submit inserts judgements in raw SQL without this column.
     suggestion_shown = models.BooleanField(
         default=False,
