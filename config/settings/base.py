@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CampaignKindEnum": "annotation.models.Campaign.Kind",
+        "ResponseTypeEnum": "prompts.models.ResponseType",
         "CampaignStatusEnum": "annotation.models.Campaign.Status",
         "ExportKindEnum": "evaluation.models.Export.Kind",
         "ExportFormatEnum": "evaluation.models.Export.Format",

@@ -8,8 +8,10 @@
   function submit() {
     var f = form();
     if (!f) return;
-    // A real submit event: htmx takes it over once it has processed the form; before that (right
-    // after a swap) the browser posts it normally and the server answers with a redirect.
+    // A real submit event, taken over by htmx. Right after a swap htmx may not have processed the
+    // new form yet, and the browser would post it itself without the page's CSRF header (the pane
+    // carries no token of its own): processing it first is idempotent and closes that gap.
+    if (window.htmx) window.htmx.process(f);
     f.requestSubmit();
   }
   document.addEventListener("keydown", function (event) {
