@@ -23,6 +23,12 @@ class AnnotatorProfile(models.Model):
         unique=True,
         help_text="Stable pseudonymous id used in exports instead of the username.",
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The interface language this person chose; empty: their browser's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

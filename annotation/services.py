@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
@@ -68,6 +69,20 @@ def user_create(
     profile = annotator_profile_get_or_create(user=user)
     profile.domains.set(domains)
     return user
+
+
+def user_language_set(*, user: UserModel, language: str) -> None:
+    """Keep a person's interface language ('' to follow their browser again)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    profile = annotator_profile_get_or_create(user=user)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
+
+
+def user_language_get(*, user: UserModel) -> str:
+    return AnnotatorProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
 
 # ---------------------------------------------------------------- campaigns and judgements

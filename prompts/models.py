@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 
 class Level(models.TextChoices):
     SAFETY = "safety", "Level 1: safety"
     RESPONSIBILITY = "responsibility", "Level 2: responsibility"
+
+
+def bilingual_name(name_en: str, name_zh: str) -> str:
+    """The name in the language of the page: Chinese when the page is Chinese and there is one."""
+    if name_zh and (translation.get_language() or "").startswith("zh"):
+        return name_zh
+    return name_en
 
 
 class Domain(models.Model):
@@ -25,6 +33,10 @@ class Domain(models.Model):
     def __str__(self) -> str:
         return f"{self.name_en} ({self.name_zh})" if self.name_zh else self.name_en
 
+    @property
+    def display_name(self) -> str:
+        return bilingual_name(self.name_en, self.name_zh)
+
 
 class Scenario(models.Model):
     """A safety risk scenario of Level 1 (CValues has 10; the names stay editable)."""
@@ -39,6 +51,10 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
+
+    @property
+    def display_name(self) -> str:
+        return bilingual_name(self.name_en, self.name_zh)
 
 
 class PromptSet(models.Model):
