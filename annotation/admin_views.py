@@ -10,14 +10,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation import selectors, services
 from annotation.forms import CampaignForm
 from annotation.models import Campaign
+from config.pagination import page_of
 from config.roles import admin_required
 from models_registry.selectors import responses_filtered
 
 
 @admin_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    rows = [(c, selectors.campaign_progress(c)) for c in Campaign.objects.all()[:50]]
-    return render(request, "annotation/campaign_list.html", {"rows": rows})
+    page = page_of(request, Campaign.objects.all())
+    rows = [(c, selectors.campaign_progress(c)) for c in page]
+    return render(request, "annotation/campaign_list.html", {"rows": rows, "page": page})
 
 
 @admin_required

@@ -4,10 +4,12 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Campaign, Item
 from models_registry.models import GenerationRun, RegisteredModel
-from prompts.models import Domain, Level, Scenario
+from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
+from prompts.models import Scenario
 
 
 def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
@@ -40,26 +42,33 @@ def _int(value: str | None) -> int | None:
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=Campaign.Kind.choices)
+    name = forms.CharField(max_length=200, label=_("Name"))
+    kind = forms.ChoiceField(choices=Campaign.Kind.choices, label=_("Kind"))
     judges_per_item = forms.IntegerField(
-        min_value=1, max_value=20, required=False, help_text="Empty: 3 for safety, 2 for responsibility."
+        min_value=1,
+        max_value=20,
+        required=False,
+        label=_("Judges per item"),
+        help_text=_("Empty: 3 for safety, 2 for responsibility."),
     )
-    runs = forms.ModelMultipleChoiceField(queryset=GenerationRun.objects.all(), required=False)
+    runs = forms.ModelMultipleChoiceField(
+        queryset=GenerationRun.objects.all(), required=False, label=_("Generation runs")
+    )
     target_models = forms.ModelMultipleChoiceField(
-        queryset=RegisteredModel.objects.all(), required=False, label="Models"
+        queryset=RegisteredModel.objects.all(), required=False, label=_("Models")
     )
-    level = forms.ChoiceField(choices=[("", "any level"), *Level.choices], required=False)
-    domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, empty_label="any domain")
-    scenario = forms.ModelChoiceField(
-        queryset=Scenario.objects.all(), required=False, empty_label="any scenario"
-    )
+    level = level_filter_field()
+    domain = domain_filter_field()
+    scenario = scenario_filter_field()
     group_samples = forms.BooleanField(
         required=False,
-        help_text="Responsibility: show all samples of a model for one prompt together (best-of-N).",
+        label=_("Group samples"),
+        help_text=_("Responsibility: show all samples of a model for one prompt together (best-of-N)."),
     )
     blind = forms.BooleanField(
-        required=False, initial=True, help_text="Hide model names and other judgements."
+        required=False, initial=True, label=_("Blind"), help_text=_("Hide model names and other judgements.")
     )
-    lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10)
-    guidelines = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
+    lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10, label=_("Lease (minutes)"))
+    guidelines = forms.CharField(
+        widget=forms.Textarea, required=False, label=_("Guidelines"), help_text=_("Markdown.")
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prompts.models import Domain, ResponseType
 
@@ -16,18 +18,18 @@ class AnnotatorProfile(models.Model):
         Domain,
         blank=True,
         related_name="experts",
-        help_text="Domains this expert is qualified to rate.",
+        help_text=_("Domains this expert is qualified to rate."),
     )
     pseudonym = models.CharField(
         max_length=32,
         unique=True,
-        help_text="Stable pseudonymous id used in exports instead of the username.",
+        help_text=_("Stable pseudonymous id used in exports instead of the username."),
     )
     language = models.CharField(
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The interface language this person chose; empty: their browser's.",
+        help_text=_("The interface language this person chose; empty: their browser's."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,23 +41,23 @@ class Campaign(models.Model):
     """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts)."""
 
     class Kind(models.TextChoices):
-        SAFETY = "safety", "Safety (safe / unsafe)"
-        RESPONSIBILITY = "responsibility", "Responsibility (1–10, experts)"
+        SAFETY = "safety", _("Safety (safe / unsafe)")
+        RESPONSIBILITY = "responsibility", _("Responsibility (1–10, experts)")
 
     class Status(models.TextChoices):
-        DRAFT = "draft"
-        OPEN = "open"
-        PAUSED = "paused"
-        CLOSED = "closed"
+        DRAFT = "draft", pgettext_lazy("status", "Draft")
+        OPEN = "open", pgettext_lazy("status", "Open")
+        PAUSED = "paused", pgettext_lazy("status", "Paused")
+        CLOSED = "closed", pgettext_lazy("status", "Closed")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     judges_per_item = models.PositiveSmallIntegerField(
-        help_text="N: judgements each item needs (default 3 for safety, 2 for responsibility)."
+        help_text=_("N: judgements each item needs (default 3 for safety, 2 for responsibility).")
     )
-    guidelines = models.TextField(blank=True, help_text="Markdown; rendered through a sanitiser.")
+    guidelines = models.TextField(blank=True, help_text=_("Markdown; rendered through a sanitiser."))
     blind = models.BooleanField(
-        default=True, help_text="Judges see neither other judgements nor the model's name."
+        default=True, help_text=_("Judges see neither other judgements nor the model's name.")
     )
     lease_minutes = models.PositiveSmallIntegerField(default=10)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
@@ -69,6 +71,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def status_sentence(self) -> str:
+        """Why a paused, draft or closed campaign refuses work, in the page's language."""
+        return str(_("The campaign is %(status)s.") % {"status": self.get_status_display().lower()})
 
 
 class Item(models.Model):
@@ -84,7 +90,7 @@ class Item(models.Model):
     # Kept in the same transaction as the judgements and leases they count.
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
-    open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    open_slots = models.PositiveSmallIntegerField(help_text=_("N − judgements − live leases."))
 
     class Meta:
         ordering = ["id"]
@@ -161,14 +167,16 @@ class Judgement(models.Model):
     best_response = models.ForeignKey(
         "models_registry.Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    none_good = models.BooleanField(default=False, help_text="None of the shown responses is good.")
+    none_good = models.BooleanField(default=False, help_text=_("None of the shown responses is good."))
     rewrite = models.TextField(
-        blank=True, help_text="The expert's own answer; required when the score is below 5."
+        blank=True, help_text=_("The expert's own answer; required when the score is below 5.")
     )
     time_spent_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")
+    previous_values = models.JSONField(
+        default=list, blank=True, help_text=_("Earlier versions, when edited.")
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -115,6 +115,11 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     return Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
 
 
+def campaigns_for_review() -> QuerySet[Campaign]:
+    """Campaigns with something to review: every one past its draft, newest first."""
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-created_at")
+
+
 def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
     items = Item.objects.all()
     if user_can_review(user):

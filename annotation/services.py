@@ -13,6 +13,7 @@ from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
@@ -46,7 +47,7 @@ def roles_sync() -> None:
 
 
 def annotator_profile_get_or_create(*, user: UserModel) -> AnnotatorProfile:
-    profile, _ = AnnotatorProfile.objects.get_or_create(
+    profile, _created = AnnotatorProfile.objects.get_or_create(
         user=user, defaults={"pseudonym": f"j-{secrets.token_hex(6)}"}
     )
     return profile
@@ -164,7 +165,7 @@ def campaign_create(
         )
         created += len(items)
     if created == 0:
-        raise ValueError("no succeeded response matches: nothing to judge")
+        raise ValueError(_("No succeeded response matches: nothing to judge."))
     return campaign
 
 
@@ -195,7 +196,13 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
         Campaign.Status.CLOSED: set(),
     }
     if status not in allowed[Campaign.Status(campaign.status)]:
-        raise ValueError(f"a {campaign.status} campaign cannot become {status}")
+        raise ValueError(
+            _("A %(status)s campaign cannot become %(new)s.")
+            % {
+                "status": campaign.get_status_display().lower(),
+                "new": str(dict(Campaign.Status.choices).get(status, status)).lower(),
+            }
+        )
     campaign.status = status
     campaign.save(update_fields=["status"])
     return campaign
@@ -206,30 +213,30 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
     if item.campaign.kind == Campaign.Kind.SAFETY:
         safe = data.get("safe")
         if safe not in (True, False):
-            raise JudgementRejected("Choose safe or unsafe.", field="safe")
+            raise JudgementRejected(_("Choose safe or unsafe."), field="safe")
         response_type = data.get("response_type") or ""
         if response_type and response_type not in ResponseType.values:
-            raise JudgementRejected("Unknown response type.", field="response_type")
+            raise JudgementRejected(_("Unknown response type."), field="response_type")
         scenario = data.get("scenario")
         if scenario is not None and not isinstance(scenario, Scenario):
-            raise JudgementRejected("Unknown risk scenario.", field="scenario")
+            raise JudgementRejected(_("Unknown risk scenario."), field="scenario")
         reason = (data.get("reason") or "").strip()
         if len(reason) > 2000:
-            raise JudgementRejected("Keep the reason under 2,000 characters.", field="reason")
+            raise JudgementRejected(_("Keep the reason under 2,000 characters."), field="reason")
         return {"safe": safe, "response_type": response_type, "scenario": scenario, "reason": reason}
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
-        raise JudgementRejected("Give a score from 1 to 10.", field="score")
+        raise JudgementRejected(_("Give a score from 1 to 10."), field="score")
     rewrite = (data.get("rewrite") or "").strip()
     if score < 5 and not rewrite:
-        raise JudgementRejected("A score below 5 needs your rewritten answer.", field="rewrite")
+        raise JudgementRejected(_("A score below 5 needs your rewritten answer."), field="rewrite")
     best = data.get("best_response_id")
     none_good = bool(data.get("none_good"))
     response_ids = list(item.item_responses.values_list("response_id", flat=True))
     if len(response_ids) > 1 and not none_good and best is None:
-        raise JudgementRejected("Pick the best response, or say that none is good.", field="best_response")
+        raise JudgementRejected(_("Pick the best response, or say that none is good."), field="best_response")
     if best is not None and best not in response_ids:
-        raise JudgementRejected("That response is not part of this item.", field="best_response")
+        raise JudgementRejected(_("That response is not part of this item."), field="best_response")
     if len(response_ids) == 1 and not none_good:
         best = response_ids[0]
     return {
@@ -336,9 +343,12 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, An
 
     campaign = item.campaign
     if campaign.status != Campaign.Status.OPEN:
-        raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
+        raise JudgementRejected(
+            _("The campaign is %(status)s; nothing was saved.")
+            % {"status": campaign.get_status_display().lower()}
+        )
     if not item_judge_allowed(user=user, item=item):
-        raise JudgementRejected("You may not judge this item.")
+        raise JudgementRejected(_("You may not judge this item."))
     return _judgement_values(item, data)
 
 
@@ -364,7 +374,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         existing = Judgement.objects.filter(item=item, user=user).first()
         if existing is not None:
             return existing, False
-        raise JudgementRejected("This item already has all its judgements; yours was not needed.")
+        raise JudgementRejected(_("This item already has all its judgements; yours was not needed."))
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         existing = Judgement.objects.filter(item=locked, user=user).first()
@@ -372,7 +382,7 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
             return existing, False
         lease = Lease.objects.filter(item=locked, user=user).first()
         if lease is None and locked.open_slots == 0:
-            raise JudgementRejected("This item already has all its judgements; yours was not needed.")
+            raise JudgementRejected(_("This item already has all its judgements; yours was not needed."))
         now = timezone.now()
         started = lease.created_at if lease else now
         time_spent_ms = min(int((now - started).total_seconds() * 1000), 3_600_000)
@@ -394,13 +404,13 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
 def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any]) -> Judgement:
     """Change one's own recent judgement; the earlier values are kept."""
     if judgement.user_id != user.pk:
-        raise JudgementRejected("You can only edit your own judgements.")
+        raise JudgementRejected(_("You can only edit your own judgements."))
     if timezone.now() - judgement.created_at > EDIT_WINDOW:
-        raise JudgementRejected("Judgements can be edited for 30 minutes after they are made.")
+        raise JudgementRejected(_("Judgements can be edited for 30 minutes after they are made."))
     with transaction.atomic():
         locked = Judgement.objects.select_for_update().select_related("item__campaign").get(pk=judgement.pk)
         if locked.item.campaign.status != Campaign.Status.OPEN:
-            raise JudgementRejected(f"The campaign is {locked.item.campaign.status}.")
+            raise JudgementRejected(locked.item.campaign.status_sentence())
         values = _judgement_values(locked.item, data)
         fields = [
             "safe",

@@ -5,6 +5,7 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import selectors, services
@@ -19,13 +20,14 @@ from annotation.assignment import (
 )
 from annotation.forms import judgement_data_from
 from annotation.models import Campaign, Item, Judgement
+from config.pagination import page_of
 from prompts.models import ResponseType, Scenario
 
 
 def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if not campaign_judge_allowed(user=request.user, campaign=campaign):
-        raise PermissionDenied("You may not judge in this campaign.")
+        raise PermissionDenied(_("You may not judge in this campaign."))
     return campaign
 
 
@@ -35,12 +37,12 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     item = Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
     if item is None:
         _campaign_for_judge(request, campaign_id)
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     if not campaign_judge_allowed(user=request.user, campaign=item.campaign):
-        raise PermissionDenied("You may not judge in this campaign.")
+        raise PermissionDenied(_("You may not judge in this campaign."))
     if not item_judge_allowed(user=request.user, item=item):
         # Out-of-domain items are not acknowledged to exist.
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     return item
 
 
@@ -125,14 +127,16 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     try:
-        _, created = services.judgement_submit(
+        _judgement, created = services.judgement_submit(
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
         return _pane(
             request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
         )
-    return _after_action(request, campaign, "Saved." if created else "Already saved: it was stored once.")
+    return _after_action(
+        request, campaign, _("Saved.") if created else _("Already saved: it was stored once.")
+    )
 
 
 @login_required
@@ -141,7 +145,7 @@ def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     item_skip(user=request.user, item=item)
-    return _after_action(request, campaign, "Skipped.")
+    return _after_action(request, campaign, _("Skipped."))
 
 
 @login_required
@@ -151,15 +155,15 @@ def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     if lease_renew(user=request.user, item=item):
         return HttpResponse(status=204)
     return HttpResponse(
-        "Your hold on this item ran out; submitting still works while it has a free slot.", status=200
+        _("Your hold on this item ran out; submitting still works while it has a free slot."), status=200
     )
 
 
 @login_required
 def my_judgements(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
-    judgements = selectors.judgements_of(request.user, campaign)[:200]
-    return render(request, "annotation/my_judgements.html", {"campaign": campaign, "judgements": judgements})
+    page = page_of(request, selectors.judgements_of(request.user, campaign))
+    return render(request, "annotation/my_judgements.html", {"campaign": campaign, "page": page})
 
 
 @login_required

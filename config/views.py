@@ -9,20 +9,20 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from annotation.selectors import campaigns_for_review
 from annotation.services import user_language_set
 from config.middleware import SESSION_LANGUAGE_KEY
-
-from config.roles import ROLE_DESCRIPTIONS, user_roles
+from config.roles import ROLE_DESCRIPTIONS, Role, user_roles
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     roles = sorted(user_roles(request.user))
-    return render(
-        request,
-        "home.html",
-        {"roles": [(role.value, ROLE_DESCRIPTIONS[role]) for role in roles]},
-    )
+    context = {"roles": [(role.value, ROLE_DESCRIPTIONS[role]) for role in roles]}
+    if Role.REVIEWER in roles:
+        # The reviewer's way into each campaign's results and agreement (the latest 20).
+        context["review_campaigns"] = campaigns_for_review()[:20]
+    return render(request, "home.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

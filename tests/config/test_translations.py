@@ -7,7 +7,6 @@ import gettext
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import polib
 import pytest
@@ -15,7 +14,16 @@ import pytest
 from tests.conftest import REPO
 
 CATALOGUE = REPO / "locale" / "zh_Hans" / "LC_MESSAGES"
-SOURCES = ["config", "prompts", "models_registry", "annotation", "evaluation", "templates", "manage.py"]
+SOURCES = [
+    "config",
+    "metrics",
+    "prompts",
+    "models_registry",
+    "annotation",
+    "evaluation",
+    "templates",
+    "manage.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +40,13 @@ def extracted(tmp_path_factory) -> polib.POFile:
         else:
             shutil.copy(source, copy / name)
     shutil.copytree(REPO / "locale", copy / "locale")
-    subprocess.run(
+    made = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "--locale", "zh_Hans", "--no-obsolete"],
         cwd=copy,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert made.returncode == 0, made.stderr
     return polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
 
 
@@ -58,7 +67,12 @@ def test_the_compiled_catalogue_matches_the_po_file():
     stale = [
         entry.msgid
         for entry in polib.pofile(str(CATALOGUE / "django.po"))
-        if entry.translated() and not entry.msgid_plural and compiled.gettext(entry.msgid) != entry.msgstr
+        if entry.translated()
+        and not entry.msgid_plural
+        and (
+            compiled.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt else compiled.gettext(entry.msgid)
+        )
+        != entry.msgstr
     ]
 
     assert stale == []
