@@ -8,4 +8,6 @@ urlpatterns = [
     path("new/", admin_views.campaign_create, name="create"),
     path("<int:campaign_id>/", admin_views.campaign_detail, name="detail"),
     path("<int:campaign_id>/status/", admin_views.campaign_status, name="status"),
+    path("<int:campaign_id>/crowd-links/", admin_views.crowd_link_create, name="crowd_link_create"),
+    path("<int:campaign_id>/crowd-report.csv", admin_views.crowd_report, name="crowd_report"),
 ]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation import selectors, services
-from annotation.forms import CampaignForm
+from annotation import crowd, selectors, services
+from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.models import Campaign
 from config.pagination import page_of
 from config.roles import admin_required
@@ -57,11 +64,68 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return render(request, "annotation/campaign_detail.html", _detail_context(request, campaign))
+
+
+def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -> dict[str, object]:
+    links = [
+        (link, request.build_absolute_uri(reverse("crowd:enter", args=[link.token])))
+        for link in campaign.crowd_links.all()
+    ]
+    return {
+        "campaign": campaign,
+        "progress": selectors.campaign_progress(campaign),
+        "crowd_links": links,
+        "crowd_parameters": crowd.PLATFORM_PARAMETERS,
+        "crowd_form": CrowdLinkForm() if campaign.kind == Campaign.Kind.SAFETY else None,
+        "report_form": CrowdReportForm(),
+        **extra,
+    }
+
+
+@admin_required
+@require_POST
+def crowd_link_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CrowdLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            crowd.crowd_link_create(campaign=campaign, **form.cleaned_data)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The entry link is ready: give it to the platform."))
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
     return render(
         request,
         "annotation/campaign_detail.html",
-        {"campaign": campaign, "progress": selectors.campaign_progress(campaign)},
+        _detail_context(request, campaign, crowd_form=form),
+        status=400,
     )
+
+
+@admin_required
+def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+    """Per participant: items, active time, gold accuracy and suggested pay, as CSV."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CrowdReportForm(request.GET)
+    rate = form.cleaned_data["hourly_rate"] if form.is_valid() else None
+    rows = crowd.crowd_report_rows(campaign=campaign, hourly_rate=rate)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=crowd.REPORT_COLUMNS)
+        writer.writeheader()
+        for row in itertools.chain([None], rows):
+            if row is not None:
+                writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="crowd-report-campaign-{campaign.pk}.csv"'
+    return response
 
 
 @admin_required

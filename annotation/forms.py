@@ -6,7 +6,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, Item
+from annotation.models import Campaign, CrowdLink, Item
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 from prompts.models import Scenario
@@ -71,4 +71,51 @@ class CampaignForm(forms.Form):
     lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10, label=_("Lease (minutes)"))
     guidelines = forms.CharField(
         widget=forms.Textarea, required=False, label=_("Guidelines"), help_text=_("Markdown.")
+    )
+
+
+class CrowdLinkForm(forms.ModelForm):
+    """A new entry link from a crowd platform into a campaign."""
+
+    completion_url = forms.URLField(
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        label=_("Completion URL"),
+        help_text=_("Where a participant is sent when they finish (e.g. Prolific's completion URL)."),
+    )
+
+    class Meta:
+        model = CrowdLink
+        fields = [
+            "platform",
+            "quota_per_person",
+            "completion_code",
+            "completion_url",
+            "hourly_rate",
+            "currency",
+        ]
+        labels = {
+            "platform": _("Platform"),
+            "quota_per_person": _("Quota per person"),
+            "completion_code": _("Completion code"),
+            "hourly_rate": _("Hourly rate"),
+            "currency": _("Currency"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("completion_code") and not data.get("completion_url"):
+            raise forms.ValidationError(_("Give a completion code, a completion URL, or both."))
+        return data
+
+
+class CrowdReportForm(forms.Form):
+    hourly_rate = forms.DecimalField(
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        label=_("Hourly rate"),
+        help_text=_("Empty: each link's own rate."),
     )

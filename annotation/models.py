@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -194,3 +197,75 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"judgement {self.pk}"
+
+
+# ---------------------------------------------------------------- crowd platforms
+
+
+class CrowdLink(models.Model):
+    """A way into one campaign from a crowd platform (Prolific, or an MTurk-style external
+    question): the platform sends each participant to the link with their ids in the URL."""
+
+    class Platform(models.TextChoices):
+        PROLIFIC = "prolific", "Prolific"
+        MTURK = "mturk", _("MTurk-style (workerId, assignmentId, hitId)")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="crowd_links")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    token = models.CharField(
+        max_length=64, unique=True, help_text=_("The secret part of the entry URL; a new link, a new token.")
+    )
+    quota_per_person = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text=_("Items one participant judges at most.")
+    )
+    completion_code = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Shown when a participant finishes, to paste into the platform."),
+    )
+    completion_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text=_("Where a participant is sent when they finish (e.g. Prolific's completion URL)."),
+    )
+    hourly_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Pay per hour of active judging, for the report's suggested pay."),
+    )
+    currency = models.CharField(max_length=8, default="GBP")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} → {self.campaign}"
+
+
+class CrowdParticipant(models.Model):
+    """The account a platform's participant judges with: found again by the platform's participant
+    id, never by a password (it has none)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crowd_participant"
+    )
+    platform = models.CharField(max_length=16, choices=CrowdLink.Platform.choices)
+    participant_id = models.CharField(max_length=64)
+    link = models.ForeignKey(CrowdLink, on_delete=models.PROTECT, related_name="participants")
+    study_id = models.CharField(max_length=64, blank=True)
+    session_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "participant_id"], name="crowd_participant_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.participant_id}"

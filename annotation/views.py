@@ -5,8 +5,10 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from annotation import selectors, services
 from annotation.assignment import (
@@ -18,8 +20,9 @@ from annotation.assignment import (
     item_skip,
     lease_renew,
 )
+from annotation.crowd import CROWD_SESSION_KEY, crowd_participant_for, crowd_quota_reached
 from annotation.forms import judgement_data_from
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from config.pagination import page_of
 from prompts.models import ResponseType, Scenario
 
@@ -93,14 +96,26 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
+def _crowd_participant(request: HttpRequest, campaign: Campaign) -> CrowdParticipant | None:
+    # Only people who came in through a crowd link carry the mark: no query for everyone else.
+    if request.session.get(CROWD_SESSION_KEY) != campaign.pk:
+        return None
+    return crowd_participant_for(user=request.user, campaign=campaign)
+
+
 def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> HttpResponse:
     """After a submit or a skip: the next item in the same response (htmx), or back to the page."""
     if not request.htmx:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
+    participant = _crowd_participant(request, campaign)
+    if participant is not None and crowd_quota_reached(participant=participant):
+        return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
         return _pane(request, campaign, None, notice=str(refused))
+    if participant is not None and shown.item is None:
+        return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
     return _pane(request, campaign, shown.item, shown, notice=notice)
 
 
@@ -112,12 +127,18 @@ def annotator_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
+    # A platform participant's part ends at their quota, or when nothing is left for them.
+    participant = _crowd_participant(request, campaign)
+    if participant is not None and crowd_quota_reached(participant=participant):
+        return redirect("crowd:done", campaign_id=campaign.pk)
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
         return render(
             request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
         )
+    if participant is not None and shown.item is None:
+        return redirect("crowd:done", campaign_id=campaign.pk)
     return _pane(request, campaign, shown.item, shown)
 
 

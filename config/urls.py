@@ -18,6 +18,7 @@ urlpatterns = [
     path("generation/", include("models_registry.urls")),
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
+    path("crowd/", include("annotation.crowd_urls")),
     path("evaluation/", include("evaluation.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
