@@ -6,8 +6,10 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +21,7 @@ from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.models import Campaign
 from config.pagination import page_of
 from config.roles import admin_required
+from models_registry.models import Response
 from models_registry.selectors import responses_filtered
 
 
@@ -35,13 +38,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        responses = responses_filtered(
-            runs=data["runs"],
-            models=data["target_models"],
-            level=data["level"],
-            domain=data["domain"],
-            scenario=data["scenario"],
-        )
+        responses = _campaign_responses(data)
         try:
             campaign = services.campaign_create(
                 name=data["name"],
@@ -59,6 +56,32 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("campaigns:detail", campaign_id=campaign.pk)
     return render(request, "annotation/campaign_create.html", {"form": form})
+
+
+def _campaign_responses(data: dict[str, Any]) -> QuerySet[Response]:
+    return responses_filtered(
+        runs=data["runs"],
+        models=data["target_models"],
+        level=data["level"],
+        domain=data["domain"],
+        scenario=data["scenario"],
+    )
+
+
+@admin_required
+def campaign_preview(request: HttpRequest) -> HttpResponse:
+    """While the admin fills in the form: how many items these filters would make."""
+    form = CampaignForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    count = None
+    if all(key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind")):
+        count = selectors.campaign_item_count(
+            responses=_campaign_responses(data),
+            kind=data["kind"],
+            group_samples=data.get("group_samples", False),
+        )
+    return render(request, "annotation/_campaign_preview.html", {"count": count})
 
 
 @admin_required

@@ -12,6 +12,8 @@ from django.utils import timezone
 from annotation.assignment import campaign_judge_allowed, items_open_to, user_domain_ids
 from annotation.models import Campaign, Item, Judgement, Lease
 from config.roles import Role, user_can_review, user_roles
+from models_registry.models import Response
+from prompts.models import MULTI_CHOICE_PROMPT_SOURCE
 
 
 @dataclass
@@ -137,3 +139,22 @@ def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
     if user_can_review(user):
         return Judgement.objects.all()
     return Judgement.objects.filter(user=user)
+
+
+def campaign_source_responses(*, responses: QuerySet[Response], kind: str) -> QuerySet[Response]:
+    """The responses a campaign of this kind makes items of: succeeded ones, with a domain for
+    responsibility. Answers to multi-choice prompts name a reply; evaluation scores them instead."""
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
+        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+    )
+    if kind == Campaign.Kind.RESPONSIBILITY:
+        rows = rows.filter(prompt__domain__isnull=False)
+    return rows
+
+
+def campaign_item_count(*, responses: QuerySet[Response], kind: str, group_samples: bool) -> int:
+    """How many items campaign_create would make of these responses (the preview while creating)."""
+    rows = campaign_source_responses(responses=responses, kind=kind)
+    if group_samples and kind == Campaign.Kind.RESPONSIBILITY:
+        return rows.values("prompt_id", "model_id").distinct().count()
+    return rows.count()

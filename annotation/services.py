@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.selectors import campaign_source_responses
 from config.roles import Role
 from models_registry.models import Response
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, ResponseType, Scenario
+from prompts.models import Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -128,14 +129,10 @@ def campaign_create(
         lease_minutes=lease_minutes,
         created_by=user,
     )
-    # Answers to multi-choice prompts name a reply; they are scored by evaluation, not judged.
-    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
-    )
-    if kind == Campaign.Kind.RESPONSIBILITY:
-        rows = rows.filter(prompt__domain__isnull=False)
-    rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(
-        "id", "prompt_id", "model_id", "prompt__domain_id"
+    rows = (
+        campaign_source_responses(responses=responses, kind=kind)
+        .order_by("prompt_id", "model_id", "sample_index")
+        .values_list("id", "prompt_id", "model_id", "prompt__domain_id")
     )
     group_key = (
         (lambda r: (r[1], r[2]))

@@ -22,6 +22,8 @@ class FigureFilterForm(forms.Form):
     """Filters of the results and agreement pages; every field is optional."""
 
     campaigns = forms.ModelMultipleChoiceField(
+        # Tick boxes, not a list box that needs Ctrl-click to pick two.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
         queryset=Campaign.objects.all(),
         required=False,
         label=_("Campaigns"),

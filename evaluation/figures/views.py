@@ -11,6 +11,7 @@ from annotation.models import Campaign, Item
 from config.roles import reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
+from evaluation.figures.selectors import figure_display_names
 from evaluation.models import FigureSnapshot
 
 
@@ -24,6 +25,7 @@ def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> H
         "form": form,
         "snapshot": snapshot,
         "figures": snapshot.payload if snapshot else None,
+        "names": figure_display_names(),
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
     }

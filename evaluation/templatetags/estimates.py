@@ -72,12 +72,24 @@ def interval(estimate: dict[str, Any] | None, style: str = "") -> str:
 
 
 @register.filter
+def named(value: Any, names: dict[str, str] | None) -> Any:
+    """A registry name or slug as people read it (see figure_display_names); itself when unknown."""
+    return (names or {}).get(value, value)
+
+
+@register.filter
 def get(mapping: dict[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
 
 
 @register.simple_tag
-def bar_chart(rows: list[dict[str, Any]], label_key: str, estimate_key: str, title: str) -> dict[str, Any]:
+def bar_chart(
+    rows: list[dict[str, Any]],
+    label_key: str,
+    estimate_key: str,
+    title: str,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Chart data for one bar per row with its 95% interval (drawn as a thin floating bar);
     ``estimate_key`` "self" when the rows are estimates themselves."""
     labels, values, ranges = [], [], []
@@ -85,7 +97,7 @@ def bar_chart(rows: list[dict[str, Any]], label_key: str, estimate_key: str, tit
         estimate = (row if estimate_key == "self" else row.get(estimate_key)) or {}
         if estimate.get("value") is None:
             continue
-        labels.append(str(row[label_key]))
+        labels.append(str(named(row[label_key], names)))
         values.append(estimate["value"])
         low, high = estimate.get("ci_low"), estimate.get("ci_high")
         ranges.append([low, high] if low is not None and high is not None else None)
