@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
 
@@ -21,7 +22,7 @@ class ValueLensUserAdmin(UserAdmin):
     list_display = ["username", "email", "is_active", "is_staff", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
 
