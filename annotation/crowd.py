@@ -121,6 +121,8 @@ def _participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
         user.groups.add(Group.objects.get(name=Role.CROWDWORKER.value))
         annotator_profile_get_or_create(user=user)
         participant = CrowdParticipant(user=user, platform=link.platform, participant_id=ids.participant_id)
+    if not participant.user.is_active:
+        raise CrowdEntryRefused(_("This study is not open right now."))
     participant.link = link
     participant.study_id = ids.study_id or participant.study_id
     participant.session_id = ids.session_id or participant.session_id

@@ -267,3 +267,13 @@ def test_only_admins_read_the_report(client, make_user, link):
     client.force_login(make_user(Role.REVIEWER))
 
     assert client.get(reverse("campaigns:crowd_report", args=[link.campaign_id])).status_code == 403
+
+
+def test_a_deactivated_participant_cannot_come_back(client, link):
+    _enter(Client(), link)
+    User.objects.filter(crowd_participant__isnull=False).update(is_active=False)
+
+    response = _enter(client, link)
+
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
