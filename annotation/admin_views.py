@@ -49,6 +49,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                follow_run=data["follow_run"],
                 user=request.user,
             )
         except ValueError as exc:
@@ -60,7 +61,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 def _campaign_responses(data: dict[str, Any]) -> QuerySet[Response]:
     return responses_filtered(
-        runs=data["runs"],
+        runs=[data["follow_run"]] if data.get("follow_run") else data["runs"],
         models=data["target_models"],
         level=data["level"],
         domain=data["domain"],
@@ -75,7 +76,9 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = form.cleaned_data
     count = None
-    if all(key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind")):
+    if all(
+        key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind", "follow_run")
+    ):
         count = selectors.campaign_item_count(
             responses=_campaign_responses(data),
             kind=data["kind"],

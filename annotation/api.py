@@ -52,7 +52,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         responses = responses_filtered(
-            runs=data.get("runs") or (),
+            runs=[data["follow_run"]] if data.get("follow_run") else data.get("runs") or (),
             models=data.get("target_models") or (),
             level=data.get("level") or "",
             domain=data.get("domain"),
@@ -68,6 +68,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                follow_run=data.get("follow_run"),
                 user=request.user,
             )
         except ValueError as exc:

@@ -72,6 +72,26 @@ class CampaignForm(forms.Form):
     guidelines = forms.CharField(
         widget=forms.Textarea, required=False, label=_("Guidelines"), help_text=_("Markdown.")
     )
+    follow_run = forms.ModelChoiceField(
+        queryset=GenerationRun.objects.all(),
+        required=False,
+        empty_label=_("none"),
+        label=_("Follow a run"),
+        help_text=_(
+            "Items are this run's answers, and each answer it gives later joins while it runs "
+            "(judging starts before the run ends). Leave the filters above empty."
+        ),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("follow_run") and any(
+            data.get(k) for k in ("runs", "target_models", "level", "domain", "scenario")
+        ):
+            raise forms.ValidationError(
+                _("A campaign that follows a run takes all its answers: leave the other filters empty.")
+            )
+        return data
 
 
 class CrowdLinkForm(forms.ModelForm):

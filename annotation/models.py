@@ -67,6 +67,14 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    follows_run = models.ForeignKey(
+        "models_registry.GenerationRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Each new succeeded response of this run becomes an item while the run answers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -50,6 +51,26 @@ class CampaignCreateSerializer(serializers.Serializer):
     blind = serializers.BooleanField(default=True)
     lease_minutes = serializers.IntegerField(min_value=1, max_value=240, default=10)
     group_samples = serializers.BooleanField(default=False)
+    follow_run = serializers.PrimaryKeyRelatedField(
+        queryset=GenerationRun.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Items are this run's succeeded responses, and each one that succeeds later joins. "
+        "The other response filters must be empty.",
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data.get("follow_run") and any(
+            data.get(k) for k in ("runs", "target_models", "level", "domain", "scenario")
+        ):
+            raise serializers.ValidationError(
+                {
+                    "follow_run": _(
+                        "A campaign that follows a run takes all its answers: leave the other filters empty."
+                    )
+                }
+            )
+        return data
 
 
 class CampaignStatusSerializer(serializers.Serializer):

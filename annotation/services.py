@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Ju
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.selectors import campaign_source_responses
 from config.roles import Role
-from models_registry.models import Response
+from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
@@ -112,13 +112,19 @@ def campaign_create(
     blind: bool = True,
     lease_minutes: int = 10,
     group_samples: bool = False,
+    follow_run: GenerationRun | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
     Safety items hold one response each. With group_samples, a responsibility item holds every
     sample of one model for one prompt, as in the CValues expert tool (pick the best, score it).
+    A campaign that follows a run may start empty: each response of the run that succeeds later
+    becomes an item too (campaigns_follow_runs, run by beat), so judging starts while the model
+    is still answering.
     """
+    if follow_run is not None and group_samples:
+        raise ValueError("a campaign that follows a run holds one response per item: do not group samples")
     n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
     campaign = Campaign.objects.create(
         name=name,
@@ -127,16 +133,24 @@ def campaign_create(
         guidelines=guidelines,
         blind=blind,
         lease_minutes=lease_minutes,
+        follows_run=follow_run,
         created_by=user,
     )
+    created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
+    if created == 0 and follow_run is None:
+        raise ValueError(_("No succeeded response matches: nothing to judge."))
+    return campaign
+
+
+def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], group_samples: bool) -> int:
     rows = (
-        campaign_source_responses(responses=responses, kind=kind)
+        campaign_source_responses(responses=responses, kind=campaign.kind)
         .order_by("prompt_id", "model_id", "sample_index")
         .values_list("id", "prompt_id", "model_id", "prompt__domain_id")
     )
     group_key = (
         (lambda r: (r[1], r[2]))
-        if group_samples and kind == Campaign.Kind.RESPONSIBILITY
+        if group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
         else (lambda r: r[0])
     )
     created = 0
@@ -148,7 +162,7 @@ def campaign_create(
                     prompt_id=group[0][1],
                     model_id=group[0][2],
                     domain_id=group[0][3],
-                    open_slots=n,
+                    open_slots=campaign.judges_per_item,
                 )
                 for group in chunk
             ]
@@ -161,9 +175,32 @@ def campaign_create(
             ]
         )
         created += len(items)
-    if created == 0:
-        raise ValueError(_("No succeeded response matches: nothing to judge."))
-    return campaign
+    return created
+
+
+# A campaign keeps following its run this long after the run finished, so that the answers
+# stored last are picked up by one more pass.
+FOLLOW_GRACE = timedelta(minutes=10)
+
+
+def campaign_items_sync(*, campaign: Campaign) -> int:
+    """Add an item for each succeeded response of the followed run that this campaign lacks."""
+    if campaign.follows_run_id is None:
+        return 0
+    with transaction.atomic():
+        # One pass at a time per campaign (SQLite serialises writers anyway): no response twice.
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        new = Response.objects.filter(runs=campaign.follows_run_id).exclude(items__campaign=campaign)
+        return _campaign_items_add(campaign=campaign, responses=new, group_samples=False)
+
+
+def campaigns_follow_runs() -> int:
+    """Bring every campaign that follows a running (or just finished) run up to date."""
+    recent = Q(follows_run__status=GenerationRun.Status.RUNNING) | Q(
+        follows_run__finished_at__gte=timezone.now() - FOLLOW_GRACE
+    )
+    campaigns = Campaign.objects.filter(follows_run__isnull=False).exclude(status=Campaign.Status.CLOSED)
+    return sum(campaign_items_sync(campaign=c) for c in campaigns.filter(recent))
 
 
 def _chunks_by_group(

@@ -30,6 +30,10 @@ def scratch_database(name: str) -> str:
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    # The benchmarks' clients speak plain HTTP to 127.0.0.1, and time the app, not a throttle.
+    os.environ.setdefault("HTTPS_ONLY", "0")
+    for scope in ("ANON", "USER", "LOGIN"):
+        os.environ.setdefault(f"THROTTLE_{scope}_RATE", "1000000/min")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django

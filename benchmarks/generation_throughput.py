@@ -1,20 +1,165 @@
-"""2,000 generations against a local OpenAI-compatible server that answers every request after a
-fixed 200 ms, with model concurrency 32, on one Celery worker process (Redis broker, PostgreSQL).
+"""Generation on Celery workers against a local OpenAI-compatible stub server (Redis broker,
+PostgreSQL), counting the requests the server received: every paid request is sent once.
 
-Ideal: 2000 x 0.2 s / 32 = 12.5 s. Target: <= 1.25 x ideal, every response stored once.
-Run: .venv/bin/python benchmarks/generation_throughput.py [--n 2000] [--concurrency 32]
+1. Throughput: 2,000 generations, every answer after a fixed 200 ms, model concurrency 32, one
+   worker process (4 threads). Ideal: 2000 x 0.2 s / 32 = 12.5 s. Target: <= 1.25 x ideal, every
+   response stored once, and the stub received exactly 2,000 requests (`requests_sent`).
+2. Slow answers: 400 generations answered after 3 s, concurrency 8, two worker processes and beat
+   (the reconcile task every 15 s), GENERATION_CLAIM_STALE_S = 30: the last rows wait about 150 s
+   for a slot, five times the stale limit. Target: the stub received exactly 400 requests
+   (`requests_sent_slow`): no waiting row is taken for a dead worker's.
+
+Run: .venv/bin/python benchmarks/generation_throughput.py [--n 2000] [--concurrency 32] [--skip-slow]
+(BENCH_BROKER_URL, default redis://127.0.0.1:6379/13, picks the Redis database).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from typing import Any
 
 from _common import REPO, bench_line, django_setup, scratch_database
+
+CELERY = str(REPO / ".venv" / "bin" / "celery")
+
+
+def stub_start(delay: float) -> tuple[subprocess.Popen, str]:
+    stub = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.openai_stub", "--delay", str(delay)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return stub, stub.stdout.readline().strip()
+
+
+def stub_stats(base_url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats", timeout=10) as reply:  # noqa: S310
+        return json.load(reply)
+
+
+def processes_start(env: dict[str, str], *, workers: int, threads: int, beat: bool) -> list[subprocess.Popen]:
+    worker = [CELERY, "-A", "config", "worker", "--pool", "threads", "--concurrency", str(threads)]
+    worker += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    started = [
+        subprocess.Popen(
+            [*worker, "-n", f"bench{i}@%h"],
+            cwd=REPO,
+            env=env,
+        )
+        for i in range(workers)
+    ]
+    if beat:
+        started.append(
+            subprocess.Popen(
+                [
+                    CELERY,
+                    "-A",
+                    "config",
+                    "beat",
+                    "-S",
+                    "django_celery_beat.schedulers:DatabaseScheduler",
+                    "-l",
+                    "WARNING",
+                ],
+                cwd=REPO,
+                env=env,
+            )
+        )
+    return started
+
+
+def processes_stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def scenario(
+    *,
+    name: str,
+    n: int,
+    delay: float,
+    concurrency: int,
+    workers: int,
+    threads: int,
+    beat: bool,
+    db_url: str,
+    broker: str,
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    import redis
+    from django.db import connection
+
+    from models_registry.models import Response
+    from models_registry.services import generation_run_start, model_register
+    from prompts.models import Level, Prompt
+    from prompts.services import prompt_set_get_or_create
+
+    redis.Redis.from_url(broker).flushdb()
+    stub, base_url = stub_start(delay)
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    processes = processes_start(env, workers=workers, threads=threads, beat=beat)
+    try:
+        prompt_set = prompt_set_get_or_create(name=name)
+        Prompt.objects.bulk_create(
+            Prompt(
+                prompt_set=prompt_set,
+                external_id=str(i),
+                level=Level.SAFETY,
+                source="bench",
+                text=f"{name} {i}",
+            )
+            for i in range(n)
+        )
+        model = model_register(
+            name=name, base_url=base_url, model_id="stub-model", max_concurrency=concurrency, max_retries=3
+        )
+        time.sleep(3)  # the workers connect to the broker
+        started = time.perf_counter()
+        run = generation_run_start(name=name, prompt_set=prompt_set, models=[model])
+        while Response.objects.filter(runs=run, status__in=["succeeded", "failed"]).count() < n:
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        stats = stub_stats(base_url)
+        stored = Response.objects.filter(runs=run, status="succeeded").count()
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM models_registry_response WHERE model_id = %s "
+                "GROUP BY prompt_id, model_id, params_hash, sample_index HAVING count(*) > 1) d",
+                [model.pk],
+            )
+            duplicates = cur.fetchone()[0]
+    finally:
+        processes_stop(processes)
+        stub.terminate()
+        stub.wait(timeout=10)
+    return {
+        "wall_s": wall,
+        "stored": stored,
+        "failed": n - stored,
+        "duplicates": duplicates,
+        "requests_sent": stats["requests_sent"],
+        "prompts_sent_more_than_once": stats["prompts_sent_more_than_once"],
+        "max_in_flight": stats["max_in_flight"],
+    }
 
 
 def main() -> None:
@@ -23,109 +168,71 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--slow-n", type=int, default=400)
+    parser.add_argument("--slow-delay", type=float, default=3.0)
+    parser.add_argument("--skip-slow", action="store_true")
     args = parser.parse_args()
 
     db_url = scratch_database("valuelens_bench_generation")
     broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
     os.environ["CELERY_BROKER_URL"] = broker
     django_setup(db_url)
-    from django.db import connection
+    common = {"db_url": db_url, "broker": broker}
 
-    from config.celery_app import app
-    from models_registry.models import Response
-    from models_registry.services import generation_run_start, model_register
-    from prompts.models import Level, Prompt
-    from prompts.services import prompt_set_get_or_create
-
-    app.control.purge()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()
-
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.openai_stub", "--delay", str(args.delay)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
+    fast = scenario(
+        name="throughput",
+        n=args.n,
+        delay=args.delay,
+        concurrency=args.concurrency,
+        workers=1,
+        threads=args.worker_threads,
+        beat=False,
+        **common,
     )
-    base_url = stub.stdout.readline().strip()
-    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
-    worker = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(args.worker_threads),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=REPO,
-        env=env,
-    )
-    try:
-        prompt_set = prompt_set_get_or_create(name="throughput")
-        Prompt.objects.bulk_create(
-            Prompt(
-                prompt_set=prompt_set,
-                external_id=str(i),
-                level=Level.SAFETY,
-                source="bench",
-                text=f"prompt {i}",
-            )
-            for i in range(args.n)
-        )
-        model = model_register(
-            name="stub",
-            base_url=base_url,
-            model_id="stub-model",
-            max_concurrency=args.concurrency,
-            max_retries=3,
-        )
-        time.sleep(3)  # the worker connects to the broker
-        started = time.perf_counter()
-        run = generation_run_start(name="throughput", prompt_set=prompt_set, models=[model])
-        while True:
-            done = Response.objects.filter(runs=run, status__in=["succeeded", "failed"]).count()
-            if done >= args.n:
-                break
-            time.sleep(0.05)
-        wall = time.perf_counter() - started
-        stored = Response.objects.filter(runs=run, status="succeeded").count()
-        failed = Response.objects.filter(runs=run, status="failed").count()
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM models_registry_response "
-                "GROUP BY prompt_id, model_id, params_hash, sample_index HAVING count(*) > 1) d"
-            )
-            duplicates = cur.fetchone()[0]
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        stub.terminate()
-        worker.wait(timeout=30)
-        stub.wait(timeout=10)
     ideal = args.n * args.delay / args.concurrency
     print(f"{args.n} generations, concurrency {args.concurrency}, server delay {args.delay * 1000:.0f} ms")
     print(
-        f"wall {wall:.2f} s, ideal {ideal:.2f} s, ratio {wall / ideal:.3f}; stored {stored}, failed {failed}, duplicates {duplicates}"
+        f"wall {fast['wall_s']:.2f} s, ideal {ideal:.2f} s, ratio {fast['wall_s'] / ideal:.3f}; "
+        f"stored {fast['stored']}, failed {fast['failed']}, duplicates {fast['duplicates']}, "
+        f"requests sent {fast['requests_sent']}, most in flight {fast['max_in_flight']}"
     )
-    bench_line(
-        {
-            "name": "generation_throughput",
-            "n": args.n,
-            "wall_s": round(wall, 2),
-            "ideal_s": round(ideal, 2),
-            "ratio": round(wall / ideal, 3),
-            "stored": stored,
-            "duplicates": duplicates,
+    figures: dict[str, Any] = {
+        "name": "generation_throughput",
+        "n": args.n,
+        "wall_s": round(fast["wall_s"], 2),
+        "ideal_s": round(ideal, 2),
+        "ratio": round(fast["wall_s"] / ideal, 3),
+        "stored": fast["stored"],
+        "duplicates": fast["duplicates"],
+        "requests_sent": fast["requests_sent"],
+    }
+    if not args.skip_slow:
+        slow = scenario(
+            name="slow",
+            n=args.slow_n,
+            delay=args.slow_delay,
+            concurrency=8,
+            workers=2,
+            threads=4,
+            beat=True,
+            extra_env={"GENERATION_CLAIM_STALE_S": "30"},
+            **common,
+        )
+        slow_ideal = args.slow_n * args.slow_delay / 8
+        print(
+            f"slow: {args.slow_n} generations answered after {args.slow_delay:g} s, concurrency 8, 2 workers "
+            f"and beat, stale limit 30 s: wall {slow['wall_s']:.1f} s (ideal {slow_ideal:.0f} s), stored "
+            f"{slow['stored']}, requests sent {slow['requests_sent']}, prompts sent twice "
+            f"{slow['prompts_sent_more_than_once']}, most in flight {slow['max_in_flight']}"
+        )
+        figures |= {
+            "n_slow": args.slow_n,
+            "wall_s_slow": round(slow["wall_s"], 1),
+            "ideal_s_slow": round(slow_ideal, 1),
+            "stored_slow": slow["stored"],
+            "requests_sent_slow": slow["requests_sent"],
         }
-    )
+    bench_line(figures)
 
 
 if __name__ == "__main__":

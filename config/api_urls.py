@@ -4,11 +4,11 @@ Swagger UI and Redoc are served from our own static files (drf-spectacular-sidec
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from annotation import api as annotation_api
+from config.throttles import ThrottledObtainAuthToken
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
 from evaluation.multichoice.api import MultiChoiceRunMetricsApi
@@ -41,9 +41,10 @@ urlpatterns = [
         MultiChoiceRunMetricsApi.as_view(),
         name="multichoice_run",
     ),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(router.urls)),
 ]

@@ -7,6 +7,9 @@ write queues nothing and an eager test run still executes the task in-process.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from importlib import import_module
 from typing import Any
 
@@ -26,3 +29,9 @@ def task_by_name(name: str) -> Task:
 def task_enqueue(name: str, *args: Any, **options: Any) -> None:
     """Send the task once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: task_by_name(name).apply_async(args=args, **options))
+
+
+def delivery_token() -> str:
+    """A token for one delivery of a task: a copy redelivered while the first still runs (same task
+    id) draws another. Host and process say which worker holds the work."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"

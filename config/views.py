@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from annotation.selectors import campaigns_for_review
 from annotation.services import user_language_set
 from config.middleware import SESSION_LANGUAGE_KEY
-from config.roles import ROLE_DESCRIPTIONS, Role, user_roles
+from config.roles import ROLE_DESCRIPTIONS, Role, user_is_admin, user_roles
+from config.workers import workers_alive_count
 
 
 @login_required
@@ -60,3 +61,11 @@ def language_set(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_LANGUAGE_KEY, None)
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
     return response
+
+
+@login_required
+def worker_status(request: HttpRequest) -> HttpResponse:
+    """The banner every page loads for admins (htmx, after the page): empty while a worker answers."""
+    if not user_is_admin(request.user):
+        return HttpResponse(status=204)
+    return render(request, "worker_status.html", {"workers_alive": workers_alive_count()})

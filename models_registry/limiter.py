@@ -1,7 +1,8 @@
 """A per-model limit on requests in flight that holds across every worker process.
 
-With Redis, the slots are members of a sorted set scored by when they were taken; a slot older
-than its lease is dropped, so a worker killed mid-request gives its slots back by itself. Without
+With Redis, the slots are members of a sorted set scored by when they were last renewed; the
+holder renews them with its heartbeat (`refresh`), and a slot silent for longer than its lease is
+dropped, so a worker killed mid-request gives its slots back by itself within the lease. Without
 Redis (the quickstart's embedded broker, one worker process) a process-wide semaphore does it.
 """
 
@@ -28,6 +29,17 @@ end
 return 0
 """
 
+# Renews this holder's slots: a slot that was already dropped is not brought back (XX).
+REFRESH = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[i])
+end
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1])) + 60)
+return 0
+"""
+
 _registry_lock = threading.Lock()
 
 
@@ -36,6 +48,10 @@ class ConcurrencyLimiter:
         self._redis_url = redis_url
         self._redis = None
         self._acquire_script = None
+        self._refresh_script = None
+        # Slots this limiter holds now, by key, with their lease: what `refresh` renews.
+        self._held: dict[str, set[str]] = {}
+        self._lease_s: dict[str, float] = {}
 
     async def __aenter__(self) -> ConcurrencyLimiter:
         if self._redis_url:
@@ -43,6 +59,7 @@ class ConcurrencyLimiter:
 
             self._redis = aioredis.from_url(self._redis_url)
             self._acquire_script = self._redis.register_script(ACQUIRE)
+            self._refresh_script = self._redis.register_script(REFRESH)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -60,12 +77,25 @@ class ConcurrencyLimiter:
                 return
             token = uuid.uuid4().hex
             await self._acquire(key, token, limit=limit, lease_s=lease_s)
+            self._held.setdefault(key, set()).add(token)
+            self._lease_s[key] = lease_s
             try:
                 yield
             finally:
+                self._held[key].discard(token)
                 await self._redis.zrem(f"valuelens:slots:{key}", token)
         finally:
             local.release()
+
+    async def refresh(self) -> None:
+        """Renew every slot this limiter holds (called by the holder's heartbeat)."""
+        if self._refresh_script is None:
+            return
+        for key, tokens in list(self._held.items()):
+            if tokens:
+                await self._refresh_script(
+                    keys=[f"valuelens:slots:{key}"], args=[self._lease_s[key], *tokens]
+                )
 
     async def _acquire(self, key: str, token: str, *, limit: int, lease_s: float) -> None:
         wait = 0.002

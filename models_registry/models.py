@@ -10,13 +10,21 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from models_registry.providers import API_KEY_ENV_PREFIX
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
 
-ENV_VAR_NAME = RegexValidator(
-    r"^[A-Za-z_][A-Za-z0-9_]*$", _("An environment variable name, e.g. OPENAI_API_KEY.")
+# Keys are read only from variables with this prefix: a model pointed at any server must not be
+# able to send it SECRET_KEY, DATABASE_URL or any other variable of the worker.
+API_KEY_ENV_NAME = RegexValidator(
+    rf"^{API_KEY_ENV_PREFIX}[A-Z0-9_]+$",
+    format_lazy(
+        _("The name of an environment variable starting with {prefix}, e.g. {prefix}OPENAI."),
+        prefix=API_KEY_ENV_PREFIX,
+    ),
 )
 
 
@@ -38,9 +46,13 @@ class RegisteredModel(models.Model):
     api_key_env = models.CharField(
         max_length=100,
         blank=True,
-        validators=[ENV_VAR_NAME],
-        help_text=_(
-            "NAME of the environment variable that holds the API key; the key itself is never stored."
+        validators=[API_KEY_ENV_NAME],
+        help_text=format_lazy(
+            _(
+                "NAME of the environment variable that holds the API key, starting with {prefix} "
+                "(e.g. VALUELENS_KEY_OPENAI); the key itself is never stored."
+            ),
+            prefix=API_KEY_ENV_PREFIX,
         ),
     )
     system_prompt = models.TextField(blank=True)
@@ -170,7 +182,9 @@ class Response(models.Model):
     params_snapshot = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    claim = models.CharField(max_length=64, blank=True, help_text=_("The task that is fetching it."))
+    claim = models.CharField(
+        max_length=64, blank=True, help_text=_("The task delivery (host:pid:token) that holds or held it.")
+    )
     text = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -181,7 +195,10 @@ class Response(models.Model):
     error_kind = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its request was sent: a row waiting for a slot has none yet.
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the worker holding the row (waiting or in flight); silent too long, the row is taken back.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -194,6 +211,12 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["status"], name="response_status"),
             models.Index(fields=["model", "status"], name="response_model_status"),
+            # The reconcile task's look for silent holders, every few seconds.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="response_held_heartbeat",
+                condition=models.Q(status__in=["pending", "running"]) & ~models.Q(claim=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ httpx is used directly rather than the openai SDK: one small dependency, our own
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -52,9 +53,20 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+API_KEY_ENV_PREFIX = "VALUELENS_KEY_"
+REASON_MAX_CHARS = 120
+
+
 def api_key_for(api_key_env: str) -> str | None:
     if not api_key_env:
         return None
+    if not api_key_env.startswith(API_KEY_ENV_PREFIX):
+        # Registered before the prefix rule, or written around the validation: never read it.
+        raise ProviderError(
+            "api_key_env_refused",
+            f"keys are read only from variables starting with {API_KEY_ENV_PREFIX}",
+            retryable=False,
+        )
     key = os.environ.get(api_key_env)
     if not key:
         raise ProviderError(
@@ -98,10 +110,12 @@ def _parse_completion(response: httpx.Response, latency_ms: int) -> ChatResult:
             latency_ms=latency_ms,
         )
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        snippet = response.text[:200]
+        # What the body was, never what it said: an endpoint may echo the request's key in it.
+        content_type = short_reason(response.headers.get("content-type", "").split(";")[0]) or "no type"
         raise ProviderError(
             "malformed_body",
-            f"not a chat completion ({exc.__class__.__name__}): {snippet!r}",
+            f"HTTP {response.status_code} but not a chat completion "
+            f"({exc.__class__.__name__}; {content_type}, {len(response.content)} bytes)",
             retryable=False,
         ) from None
 
@@ -110,15 +124,46 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _status_error(response: httpx.Response) -> ProviderError:
+def short_reason(text: str, *, secret: str | None = None) -> str:
+    """One short line fit to show a person: no control characters, no markup, no key."""
+    if secret:
+        text = text.replace(secret, "[key]")
+    text = re.sub(r"[\x00-\x1f\x7f<>]+", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:REASON_MAX_CHARS] + ("…" if len(text) > REASON_MAX_CHARS else "")
+
+
+def _error_reason(response: httpx.Response) -> str:
+    """The provider's own error message (OpenAI's {"error": {"message": …}} and its variants)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    error = data.get("error", data) if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error
+    if isinstance(error, dict):
+        for field in ("message", "detail", "type", "code"):
+            if isinstance(error.get(field), str):
+                return error[field]
+    return ""
+
+
+def _status_error(response: httpx.Response, api_key: str | None) -> ProviderError:
+    """Status, reason phrase and the provider's short error message: never the body or a header."""
     status = response.status_code
-    detail = response.text[:300].strip()
+    reason = short_reason(_error_reason(response), secret=api_key)
+    message = f"HTTP {status} {response.reason_phrase}".strip()
     return ProviderError(
         f"http_{status}",
-        f"HTTP {status}: {detail}" if detail else f"HTTP {status}",
+        f"{message}: {reason}" if reason else message,
         retryable=status in RETRYABLE_STATUS,
         retry_after=retry_after_seconds(response.headers.get("retry-after")),
     )
+
+
+def _connection_error(exc: httpx.TransportError) -> ProviderError:
+    return ProviderError("connection", f"{exc.__class__.__name__}: {short_reason(str(exc))}", retryable=True)
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -146,28 +191,29 @@ async def chat_complete(
             "timeout", f"no answer within {timeout_s:g} s ({exc.__class__.__name__})", retryable=True
         ) from None
     except httpx.TransportError as exc:
-        raise ProviderError("connection", f"{exc.__class__.__name__}: {exc}", retryable=True) from None
+        raise _connection_error(exc) from None
     latency_ms = int((time.perf_counter() - started) * 1000)
     if response.status_code >= 400:
-        raise _status_error(response)
+        raise _status_error(response, api_key)
     return _parse_completion(response, latency_ms)
 
 
 def connection_test(*, base_url: str, model_id: str, api_key_env: str, timeout_s: float = 30) -> ChatResult:
     """Send one tiny chat request and return its answer, or raise ProviderError."""
     body = {"model": model_id, "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 8}
+    api_key = api_key_for(api_key_env)
     started = time.perf_counter()
     try:
         response = httpx.post(
             f"{base_url.rstrip('/')}/chat/completions",
             json=body,
-            headers=_headers(api_key_for(api_key_env)),
+            headers=_headers(api_key),
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
         )
     except httpx.TimeoutException:
         raise ProviderError("timeout", f"no answer within {timeout_s:g} s", retryable=True) from None
     except httpx.TransportError as exc:
-        raise ProviderError("connection", f"{exc.__class__.__name__}: {exc}", retryable=True) from None
+        raise _connection_error(exc) from None
     if response.status_code >= 400:
-        raise _status_error(response)
+        raise _status_error(response, api_key)
     return _parse_completion(response, int((time.perf_counter() - started) * 1000))

@@ -13,7 +13,9 @@ class RegisteredModelSerializer(serializers.ModelSerializer):
         fields = ["id", *RegisteredModel.EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
-            "api_key_env": {"help_text": "The NAME of the worker's environment variable, never the key."},
+            "api_key_env": {
+                "help_text": "The NAME of the worker's environment variable (VALUELENS_KEY_…), never the key."
+            },
         }
 
     def get_fields(self) -> dict[str, serializers.Field]:

@@ -4,13 +4,15 @@ the generation itself (run by Celery tasks, many requests in flight per worker p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -21,7 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.queue import task_enqueue
+from config.queue import delivery_token, task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
 from models_registry.providers import (
@@ -231,47 +233,101 @@ def generation_runs_finish_if_done(*, run_ids: Iterable[int]) -> None:
 
 
 def generation_runs_reconcile() -> int:
-    """Queue again generations left 'running' by a worker that died (beat runs this every minute).
+    """Give back generations whose holder's heartbeat stopped, and queue them again (beat runs this
+    every GENERATION_RECONCILE_S); returns how many were queued.
 
-    With Redis the broker redelivers an unacknowledged task after its visibility timeout; this
-    also covers brokers that do not, such as the quickstart's filesystem broker.
+    A live worker refreshes the heartbeat of every row it holds, waiting or in flight, so only a
+    dead (or frozen) worker's rows are taken back: nothing a live worker is fetching is sent twice.
+    Rows still waiting in the broker hold no claim and are left alone.
     """
     stale_before = timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
-    requeued = 0
-    for run in GenerationRun.objects.filter(status=GenerationRun.Status.RUNNING):
-        if run.responses.filter(status=Response.Status.RUNNING, started_at__lt=stale_before).exists():
-            requeued += generation_run_enqueue(run=run)
-        else:
-            generation_runs_finish_if_done(run_ids=[run.pk])
-    return requeued
+    with transaction.atomic():
+        # Locked, so a heartbeat that arrives now waits and then finds the claim gone.
+        ids = list(
+            Response.objects.select_for_update(skip_locked=True)
+            .filter(status__in=UNFINISHED, heartbeat_at__lt=stale_before)
+            .exclude(claim="")
+            .values_list("id", flat=True)
+        )
+        Response.objects.filter(id__in=ids).update(
+            status=Response.Status.PENDING, claim="", heartbeat_at=None, started_at=None
+        )
+        wanted = sorted(
+            set(
+                Response.objects.filter(id__in=ids, runs__status=GenerationRun.Status.RUNNING).values_list(
+                    "id", flat=True
+                )
+            )
+        )
+        for batch in _chunks(wanted, settings.GENERATION_BATCH_SIZE):
+            task_enqueue("models_registry.tasks.generation_batch_run", batch)
+    running = GenerationRun.objects.filter(status=GenerationRun.Status.RUNNING).values_list("pk", flat=True)
+    generation_runs_finish_if_done(run_ids=list(running))
+    return len(wanted)
 
 
 # ---------------------------------------------------------------- generation
+#
+# A generation task carries a batch of response ids. Each delivery of it (a redelivered or
+# duplicated copy of the same task is another delivery) draws its own claim token, and:
+#   1. reserves the batch's pending rows: claim = token, heartbeat_at = now, still pending. A
+#      reservation is not exclusive; it only tells the reconcile task that a live worker means to
+#      fetch these rows, so they are not queued again while it waits for the model's slots;
+#   2. claims one row at a time, only once it holds a slot of the model's concurrency limit, that
+#      is when the request goes out: pending -> running, started_at = now. This update is atomic,
+#      so of two deliveries holding the same row exactly one sends it;
+#   3. refreshes heartbeat_at of every row it holds (waiting or in flight) and its limiter slots
+#      every GENERATION_HEARTBEAT_S, until it is done.
+# A row is taken back (by the reconcile task, or by a delivery that meets it) only when its own
+# heartbeat has been silent for GENERATION_CLAIM_STALE_S.
 
 
-def _responses_claim(response_ids: list[int], claim: str) -> list[int]:
-    """Mark the batch's responses as being fetched by this task and return those it may fetch.
+def _stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
 
-    A response is free when pending, when this same task held it before (a redelivered task), or
-    when its holder has been silent for longer than GENERATION_CLAIM_STALE_S.
-    """
+
+def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
+    """Reserve the batch's rows for this delivery; returns those it may fetch."""
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
     with transaction.atomic():
-        free = list(
-            Response.objects.select_for_update(skip_locked=True)
-            .filter(id__in=response_ids)
-            .filter(
-                Q(status=Response.Status.PENDING)
-                | Q(status=Response.Status.RUNNING, claim=claim)
-                | Q(status=Response.Status.RUNNING, started_at__lt=stale_before)
+        # A request in flight whose holder went silent is lost with its worker: fetch it again.
+        Response.objects.filter(
+            id__in=response_ids, status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before()
+        ).update(status=Response.Status.PENDING, claim=token, heartbeat_at=now, started_at=None)
+        Response.objects.filter(id__in=response_ids, status=Response.Status.PENDING).update(
+            claim=token, heartbeat_at=now
+        )
+    return list(
+        Response.objects.filter(id__in=response_ids, status=Response.Status.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def _response_start(response_id: int, token: str, *, first_attempt: bool) -> bool:
+    """Claim a row as its request goes out; False when another delivery has it (or it was cancelled)."""
+    now = timezone.now()
+    if not first_attempt:
+        # A retry is sent only while the row is still this delivery's.
+        return bool(
+            Response.objects.filter(id=response_id, claim=token, status=Response.Status.RUNNING).update(
+                heartbeat_at=now
             )
-            .values_list("id", flat=True)
         )
-        Response.objects.filter(id__in=free).update(
-            status=Response.Status.RUNNING, claim=claim, started_at=now
+    return bool(
+        Response.objects.filter(id=response_id)
+        .filter(
+            Q(status=Response.Status.PENDING)
+            | Q(status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before())
         )
-    return free
+        .update(status=Response.Status.RUNNING, claim=token, started_at=now, heartbeat_at=now)
+    )
+
+
+def _responses_heartbeat(response_ids: list[int], token: str) -> int:
+    return Response.objects.filter(id__in=response_ids, claim=token, status__in=UNFINISHED).update(
+        heartbeat_at=timezone.now()
+    )
 
 
 def _clean_text(text: str) -> str:
@@ -284,6 +340,7 @@ def _response_succeeded(
 ) -> None:
     Response.objects.filter(id=response_id, claim=claim, status=Response.Status.RUNNING).update(
         status=Response.Status.SUCCEEDED,
+        heartbeat_at=None,
         text=_clean_text(result.text),
         finish_reason=result.finish_reason,
         prompt_tokens=result.prompt_tokens,
@@ -298,8 +355,10 @@ def _response_succeeded(
 
 
 def _response_failed(response_id: int, claim: str, error: ProviderError, attempts: int) -> None:
-    Response.objects.filter(id=response_id, claim=claim, status=Response.Status.RUNNING).update(
+    # Unfinished, not only running: a missing key fails a reserved row before any request.
+    Response.objects.filter(id=response_id, claim=claim, status__in=UNFINISHED).update(
         status=Response.Status.FAILED,
+        heartbeat_at=None,
         error_kind=error.kind,
         error=_clean_text(error.message)[:2000],
         attempts=F("attempts") + attempts,
@@ -325,16 +384,21 @@ class _Job:
 
 async def _fetch_one(
     job: _Job, *, claim: str, client: httpx.AsyncClient, limiter: ConcurrencyLimiter, db: Callable[..., Any]
-) -> None:
+) -> bool:
+    """Fetch one generation; True when this delivery sent its request."""
     model = job.model
     attempt = 0
+    sent = False
     while True:
         attempt += 1
         try:
             api_key = api_key_for(model.api_key_env)
             async with limiter.slot(
-                f"model:{model.pk}", limit=model.max_concurrency, lease_s=model.timeout_s + 30
+                f"model:{model.pk}", limit=model.max_concurrency, lease_s=settings.GENERATION_CLAIM_STALE_S
             ):
+                if not await db(_response_start, job.response_id, claim, first_attempt=attempt == 1):
+                    return sent
+                sent = True
                 result = await chat_complete(
                     client, base_url=model.base_url, api_key=api_key, body=job.body, timeout_s=model.timeout_s
                 )
@@ -347,9 +411,9 @@ async def _fetch_one(
                     error.kind, f"{error.message} (gave up after {attempt} attempts)", retryable=False
                 )
             await db(_response_failed, job.response_id, claim, error, attempt)
-            return
+            return sent
         await db(_response_succeeded, job.response_id, claim, result, attempt, model)
-        return
+        return sent
 
 
 class _GenerationEngine:
@@ -362,10 +426,22 @@ class _GenerationEngine:
         self.client: httpx.AsyncClient | None = None
         self.limiter: ConcurrencyLimiter | None = None
 
-    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args, **kwargs))
 
-    async def _fetch_all(self, jobs: list[_Job], claim: str) -> None:
+    async def _heartbeat(self, response_ids: list[int], claim: str) -> None:
+        assert self.limiter is not None
+        while True:
+            await asyncio.sleep(settings.GENERATION_HEARTBEAT_S)
+            try:
+                # Slots first: a slow database must not let them lapse and admit extra requests.
+                await self.limiter.refresh()
+                await self._db(_responses_heartbeat, response_ids, claim)
+            except Exception:
+                # A missed beat is survivable (the stale limit spans several); a dead heartbeat is not.
+                logger.exception("generation heartbeat failed")
+
+    async def _fetch_all(self, jobs: list[_Job], claim: str) -> int:
         if self.client is None:
             self.client = httpx.AsyncClient(
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=256)
@@ -374,16 +450,23 @@ class _GenerationEngine:
                 settings.GENERATION_LIMITER_REDIS_URL or None
             ).__aenter__()
         assert self.limiter is not None
-        await asyncio.gather(
-            *(
-                _fetch_one(job, claim=claim, client=self.client, limiter=self.limiter, db=self._db)
-                for job in jobs
-            )
-        )
-
-    def run(self, jobs: list[_Job], claim: str) -> None:
+        heartbeat = asyncio.ensure_future(self._heartbeat([job.response_id for job in jobs], claim))
         try:
-            self.loop.run_until_complete(self._fetch_all(jobs, claim))
+            sent = await asyncio.gather(
+                *(
+                    _fetch_one(job, claim=claim, client=self.client, limiter=self.limiter, db=self._db)
+                    for job in jobs
+                )
+            )
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        return sum(sent)
+
+    def run(self, jobs: list[_Job], claim: str) -> int:
+        try:
+            return self.loop.run_until_complete(self._fetch_all(jobs, claim))
         finally:
             # An idle connection held between batches would outlive database restarts (and test databases).
             self.executor.submit(lambda: connection.close()).result()
@@ -408,15 +491,19 @@ def _engine() -> _GenerationEngine:
     return engine
 
 
-def generation_batch_execute(*, response_ids: list[int], claim: str) -> int:
-    """Fetch a batch of generations with many requests in flight; returns how many were fetched.
+def generation_batch_execute(*, response_ids: list[int], claim: str | None = None) -> int:
+    """Fetch a batch of generations with many requests in flight; returns how many requests this
+    delivery sent (each generation is sent by exactly one delivery: this one, or a copy that got
+    there first).
 
-    HTTP runs on an asyncio loop kept by this thread; database writes go to one dedicated thread,
-    since the ORM is synchronous. Each response is written as soon as its answer arrives, so a worker killed
-    mid-batch loses only the requests in flight, and the redelivered task picks up the rest.
+    `claim` is this delivery's token (a fresh one when not given; tests name theirs). HTTP runs on
+    an asyncio loop kept by this thread; database writes go to one dedicated thread, since the ORM
+    is synchronous. Each response is written as soon as its answer arrives, so a worker killed
+    mid-batch loses only the requests in flight.
     """
-    free = _responses_claim(response_ids, claim)
-    rows = list(Response.objects.filter(id__in=free).select_related("model", "prompt"))
+    claim = claim or delivery_token()
+    free = _responses_reserve(response_ids, claim)
+    rows = list(Response.objects.filter(id__in=free).select_related("model", "prompt").order_by("id"))
     models = {r.model_id: r.model for r in rows}
     jobs = [
         _Job(
@@ -428,14 +515,15 @@ def generation_batch_execute(*, response_ids: list[int], claim: str) -> int:
         )
         for r in rows
     ]
+    sent = 0
     if jobs:
         if _loop_running_here():
             # Called from async code (or under Playwright in tests): this thread's loop is busy.
-            _off_loop.submit(lambda: _engine().run(jobs, claim)).result()
+            sent = _off_loop.submit(lambda: _engine().run(jobs, claim)).result()
         else:
-            _engine().run(jobs, claim)
+            sent = _engine().run(jobs, claim)
     run_ids = GenerationRun.responses.through.objects.filter(response_id__in=response_ids).values_list(
         "generationrun_id", flat=True
     )
     generation_runs_finish_if_done(run_ids=set(run_ids))
-    return len(jobs)
+    return sent

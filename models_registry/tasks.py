@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.conf import settings
 
 from models_registry import services
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
     soft_time_limit=settings.GENERATION_TASK_SOFT_TIME_LIMIT_S,
 )
-def generation_batch_run(self: Task, response_ids: list[int]) -> None:
-    # The task id is the claim: a redelivered copy of this task may take its rows back at once.
-    services.generation_batch_execute(response_ids=response_ids, claim=self.request.id or "")
+def generation_batch_run(response_ids: list[int]) -> None:
+    # No claim from the task id: two copies of one task (a redelivery while the first still runs)
+    # share it. Each delivery draws its own token inside the service.
+    services.generation_batch_execute(response_ids=response_ids)
 
 
 @shared_task(ignore_result=True)

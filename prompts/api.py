@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -37,16 +37,17 @@ class PromptSetApi(viewsets.ReadOnlyModelViewSet):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        prompt_set = data.get("prompt_set") or services.prompt_set_get_or_create(
-            name=data["new_set_name"].strip(), user=request.user
-        )
-        job = services.import_job_create(
-            prompt_set=prompt_set,
-            fmt=data["format"],
-            upload=data["file"],
-            mapping=data["mapping"],
-            user=request.user,
-        )
+        try:
+            job = services.import_job_create(
+                prompt_set=data.get("prompt_set"),
+                new_set_name=data.get("new_set_name") or "",
+                fmt=data["format"],
+                upload=data["file"],
+                mapping=data["mapping"],
+                user=request.user,
+            )
+        except services.PromptImportFailed as exc:
+            raise serializers.ValidationError({"file": [str(p) for p in exc.problems]}) from exc
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -215,7 +215,12 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", pgettext_lazy("status", "Succeeded")
         FAILED = "failed", pgettext_lazy("status", "Failed")
 
-    prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="import_jobs")
+    # Empty while an import into a new set waits: the worker creates the set (new_set_name) in the
+    # import's transaction, so a failed import leaves no empty set behind.
+    prompt_set = models.ForeignKey(
+        PromptSet, null=True, blank=True, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    new_set_name = models.CharField(max_length=200, blank=True)
     format = models.CharField(max_length=32, choices=ImportFormat.choices)
     mapping = models.JSONField(default=dict, blank=True)
     file = models.FileField(upload_to="imports/%Y/%m/")
@@ -235,7 +240,11 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.original_name} → {self.prompt_set_id} ({self.status})"
+        return f"{self.original_name} → {self.set_name} ({self.status})"
+
+    @property
+    def set_name(self) -> str:
+        return self.prompt_set.name if self.prompt_set_id else self.new_set_name
 
     @property
     def is_finished(self) -> bool:

@@ -34,6 +34,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "prompt_set",
+            "new_set_name",
             "format",
             "mapping",
             "original_name",

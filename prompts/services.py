@@ -192,18 +192,73 @@ def _id_field(fmt: str, mapping: dict[str, str]) -> str:
     return "id"
 
 
+def import_file_precheck(
+    *, fmt: str, mapping: dict[str, str], stream: BinaryIO, filename: str, prompt_set: PromptSet | None = None
+) -> None:
+    """Read the first record of a file while the person who sent it waits on the form.
+
+    A mapping naming a column the file lacks, a first line that is not JSON, or a record that does
+    not fit the chosen format is reported at once (PromptImportFailed), not after a worker ran.
+    The stream is rewound.
+    """
+    spec = FORMATS[fmt]
+    ctx = ParseContext(prompt_set=prompt_set or PromptSet(name="precheck"), fmt=fmt, mapping=mapping)
+    problems: list[ImportProblem] = []
+    record = next(iter(_records(fmt, stream, filename)), None)
+    if record is None:
+        problems.append(ImportProblem(filename, 0, "", "the file holds no records"))
+    elif record.problem is not None:
+        problems.append(record.problem)
+    else:
+        assert record.fields is not None
+        columns = [str(c) for c in record.fields]
+        for key, column in mapping.items():
+            if key != "default_level" and column not in record.fields:
+                shown = ", ".join(columns[:20]) + (", …" if len(columns) > 20 else "")
+                problems.append(
+                    ImportProblem(
+                        filename,
+                        record.line,
+                        column,
+                        f"the mapping's {key} column {column!r} is not in the file (its columns: {shown})",
+                    )
+                )
+        if not problems:
+            try:
+                spec.parse(record.fields, ctx)
+            except FieldError as exc:
+                problems.append(ImportProblem(filename, record.line, exc.field, exc.message))
+    stream.seek(0)
+    if problems:
+        raise PromptImportFailed(problems)
+
+
 def import_job_create(
     *,
-    prompt_set: PromptSet,
+    prompt_set: PromptSet | None,
     fmt: str,
     upload: UploadedFile,
     mapping: dict[str, str] | None,
     user: AbstractBaseUser | None,
+    new_set_name: str = "",
 ) -> ImportJob:
-    """Store an uploaded file and queue its import on a worker."""
+    """Check the file's start, store it and queue its import on a worker.
+
+    Without prompt_set, the import goes into the set named new_set_name: an existing one, or one
+    the worker creates only if the import succeeds.
+    """
     mapping = import_mapping_validate(fmt=fmt, mapping=mapping)
+    new_set_name = new_set_name.strip()
+    if prompt_set is None:
+        if not new_set_name:
+            raise ValueError(_("Choose a prompt set or name a new one."))
+        prompt_set = PromptSet.objects.filter(name=new_set_name).first()
+    import_file_precheck(
+        fmt=fmt, mapping=mapping, stream=upload, filename=upload.name or "upload", prompt_set=prompt_set
+    )
     job = ImportJob.objects.create(
         prompt_set=prompt_set,
+        new_set_name="" if prompt_set else new_set_name,
         format=fmt,
         mapping=mapping,
         file=upload,
@@ -223,14 +278,19 @@ def import_job_run(*, job_id: int) -> ImportJob:
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:
-        with job.file.open("rb") as stream:
+        # A new set is created in the import's transaction: it exists only if the import succeeds.
+        with transaction.atomic(), job.file.open("rb") as stream:
+            prompt_set = job.prompt_set or prompt_set_get_or_create(
+                name=job.new_set_name, user=job.created_by
+            )
             result = prompt_set_import(
-                prompt_set=job.prompt_set,
+                prompt_set=prompt_set,
                 fmt=job.format,
                 stream=stream,
                 filename=job.original_name,
                 mapping=job.mapping,
             )
+        job.prompt_set = prompt_set
     except PromptImportFailed as exc:
         job.status = ImportJob.Status.FAILED
         job.errors = [p.as_dict() for p in exc.problems]
@@ -257,6 +317,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(
         update_fields=[
+            "prompt_set",
             "status",
             "errors",
             "lines_read",

@@ -35,17 +35,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            prompt_set = data["prompt_set"] or services.prompt_set_get_or_create(
-                name=data["new_set_name"].strip(), user=request.user
-            )
-            job = services.import_job_create(
-                prompt_set=prompt_set,
-                fmt=data["format"],
-                upload=data["file"],
-                mapping=data["mapping"],
-                user=request.user,
-            )
-            return redirect("prompts:import_job", job_id=job.pk)
+            try:
+                job = services.import_job_create(
+                    prompt_set=data["prompt_set"],
+                    new_set_name=data["new_set_name"],
+                    fmt=data["format"],
+                    upload=data["file"],
+                    mapping=data["mapping"],
+                    user=request.user,
+                )
+            except services.PromptImportFailed as exc:
+                for problem in exc.problems:
+                    form.add_error("file", str(problem))
+            else:
+                return redirect("prompts:import_job", job_id=job.pk)
     else:
         form = ImportForm(initial={"prompt_set": request.GET.get("set")})
     return render(request, "prompts/import.html", {"form": form})

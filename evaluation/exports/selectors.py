@@ -98,12 +98,10 @@ class IsoTimestamp(Func):
         )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="strftime('%%Y-%%m-%%dT%%H:%%M:%%f+00:00', %(expressions)s)",
-            **extra,
-        )
+        # The format travels as a parameter: written into the SQL, its % signs broke DEBUG's
+        # logging of the statement with its parameters ("unsupported format character 'Y'").
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime(%s, {sql})", ("%Y-%m-%dT%H:%M:%f+00:00", *params)
 
 
 class JsonArrayLength(Func):

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
-from config.queue import task_enqueue
+from config.queue import delivery_token, task_enqueue
 from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
 from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet_available, writer_open
@@ -56,6 +58,7 @@ def export_create(
 @dataclass
 class _Progress:
     export_id: int
+    claim: str = ""
     done: int = 0
     last: float = field(default_factory=time.monotonic)
 
@@ -64,7 +67,7 @@ class _Progress:
         now = time.monotonic()
         if now - self.last >= PROGRESS_EVERY_S:
             self.last = now
-            Export.objects.filter(pk=self.export_id).update(rows_done=self.done)
+            Export.objects.filter(pk=self.export_id, claim=self.claim).update(rows_done=self.done)
 
 
 def _write(
@@ -195,43 +198,90 @@ def _pseudonyms_ensure(scope: FigureScope) -> None:
         annotator_profile_get_or_create(user=user)
 
 
-def export_run(*, export_id: int) -> Export | None:
-    """Write an export's files and dataset card into one zip under MEDIA_ROOT/exports/.
+class _Heartbeat:
+    """Renews an export's heartbeat from a thread of its own, also while one long step (the card's
+    agreement figures, the zip) reports no progress."""
 
-    Safe to run twice: a finished export is left alone, and a redelivered task (its worker died)
-    starts the files again from scratch.
-    """
+    def __init__(self, export_id: int, claim: str) -> None:
+        self.export_id, self.claim = export_id, claim
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"export-{export_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(settings.EXPORT_HEARTBEAT_S):
+                Export.objects.filter(pk=self.export_id, claim=self.claim).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+
+def _export_claim(export_id: int, claim: str) -> tuple[Export | None, bool]:
+    """Take an export for this delivery; (export, False) when it is finished or a live one holds it."""
+    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_CLAIM_STALE_S)
     with transaction.atomic():
         export = Export.objects.select_for_update().filter(pk=export_id).first()
         if export is None or export.is_finished:
-            return export
-        scope = FigureScope.from_dict(export.scope)
-        _pseudonyms_ensure(scope)
-        total = rows.scope_counts(scope=scope)["judgements"]
-        passes = 2 if export.kind == Export.Kind.SCORED else 1
+            return export, False
+        held = export.status == Export.Status.RUNNING and export.claim
+        if held and export.heartbeat_at and export.heartbeat_at >= stale_before:
+            return export, False
         export.status = Export.Status.RUNNING
-        export.started_at = timezone.now()
-        export.rows_total = total * passes
+        export.claim = claim
+        export.heartbeat_at = export.started_at = timezone.now()
         export.rows_done = 0
-        export.save(update_fields=["status", "started_at", "rows_total", "rows_done"])
+        export.save(update_fields=["status", "claim", "heartbeat_at", "started_at", "rows_done"])
+    return export, True
+
+
+def export_run(*, export_id: int) -> Export | None:
+    """Write an export's files and dataset card into one zip under MEDIA_ROOT/exports/.
+
+    Safe to run twice: a finished export is left alone; a copy of the task delivered while another
+    delivery is alive (its heartbeat fresh) does nothing; one whose holder went silent (its worker
+    died) starts again from scratch. Each delivery writes in a directory of its own, and only the
+    one still holding the claim at the end publishes its zip.
+    """
+    claim = delivery_token()
+    export, mine = _export_claim(export_id, claim)
+    if not mine:
+        return export
+    assert export is not None
+    scope = FigureScope.from_dict(export.scope)
+    _pseudonyms_ensure(scope)
+    passes = 2 if export.kind == Export.Kind.SCORED else 1
+    Export.objects.filter(pk=export.pk, claim=claim).update(
+        rows_total=rows.scope_counts(scope=scope)["judgements"] * passes
+    )
+    export.refresh_from_db()
     exports_dir = Path(settings.MEDIA_ROOT) / "exports"
-    work = exports_dir / f"tmp-{export.pk}"
-    shutil.rmtree(work, ignore_errors=True)
+    work = exports_dir / f"tmp-{export.pk}-{claim.replace(':', '-')}"
+    for left_behind in exports_dir.glob(f"tmp-{export.pk}-*"):
+        # A silent holder's directory: its worker died (a live one would still hold the claim).
+        shutil.rmtree(left_behind, ignore_errors=True)
     work.mkdir(parents=True)
-    progress = _Progress(export.pk)
+    progress = _Progress(export.pk, claim)
+    archive_name = f"valuelens-{export.kind}-{export.pk}-{export.format}.zip"
+    partial = work / f"{archive_name}.part"
     try:
-        build = _scored_files if export.kind == Export.Kind.SCORED else _training_files
-        summary = build(export, scope, work, progress)
-        card = dataset_card(
-            export=export, scope=scope, counts=rows.scope_counts(scope=scope), summary=summary
-        )
-        (work / "README.md").write_text(card, encoding="utf-8")
-        archive_name = f"valuelens-{export.kind}-{export.pk}-{export.format}.zip"
-        archive = exports_dir / archive_name
-        _zip(work, archive, ["README.md", *summary["files"]])
+        with _Heartbeat(export.pk, claim):
+            build = _scored_files if export.kind == Export.Kind.SCORED else _training_files
+            summary = build(export, scope, work, progress)
+            card = dataset_card(
+                export=export, scope=scope, counts=rows.scope_counts(scope=scope), summary=summary
+            )
+            (work / "README.md").write_text(card, encoding="utf-8")
+            _zip(work, partial, ["README.md", *summary["files"]])
     except Exception as failure:
         logger.exception("export %s failed", export.pk)
-        Export.objects.filter(pk=export.pk).update(
+        Export.objects.filter(pk=export.pk, claim=claim).update(
             status=Export.Status.FAILED,
             error=f"{type(failure).__name__}: {failure}"[:2000],
             finished_at=timezone.now(),
@@ -240,26 +290,32 @@ def export_run(*, export_id: int) -> Export | None:
         if isinstance(failure, ExportFormatUnavailable):
             return Export.objects.get(pk=export.pk)
         raise
+    with transaction.atomic():
+        export = Export.objects.select_for_update().get(pk=export.pk)
+        if export.claim == claim:
+            archive = exports_dir / archive_name
+            partial.replace(archive)
+            export.file.name = f"exports/{archive_name}"
+            export.size_bytes = archive.stat().st_size
+            export.counts = summary["files"]
+            export.rows_done = export.rows_total
+            export.status = Export.Status.READY
+            export.finished_at = timezone.now()
+            export.error = ""
+            export.save(
+                update_fields=["file", "size_bytes", "counts", "rows_done", "status", "finished_at", "error"]
+            )
+    # Taken over while this delivery worked: the holder publishes, this copy leaves no trace.
     shutil.rmtree(work, ignore_errors=True)
-    export.file.name = f"exports/{archive_name}"
-    export.size_bytes = archive.stat().st_size
-    export.counts = summary["files"]
-    export.rows_done = export.rows_total
-    export.status = Export.Status.READY
-    export.finished_at = timezone.now()
-    export.error = ""
-    export.save(update_fields=["file", "size_bytes", "counts", "rows_done", "status", "finished_at", "error"])
     return export
 
 
-def _zip(directory: Path, archive: Path, names: list[str]) -> None:
-    partial = archive.with_suffix(".zip.part")
+def _zip(directory: Path, partial: Path, names: list[str]) -> None:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name in names:
             # Parquet is compressed already: deflating it again costs time for nothing.
             method = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
             zf.write(directory / name, arcname=name, compress_type=method)
-    partial.replace(archive)
 
 
 # ---------------------------------------------------------------- the round trip

@@ -77,6 +77,30 @@ def _text_lines(
         yield line_no, text, None
 
 
+# json's messages, in words a person who wrote the file by hand can act on.
+_JSON_HINTS = (
+    ("Expecting ',' delimiter", "a comma is missing between two values"),
+    ("Expecting ':' delimiter", "a colon is missing after a key"),
+    (
+        "Expecting property name enclosed in double quotes",
+        "a key must be in double quotes (or a comma is extra)",
+    ),
+    ("Expecting value", "a value is missing or not JSON (single quotes, a trailing comma, NaN, …)"),
+    ("Unterminated string", "a string is not closed with a double quote"),
+    ("Invalid control character", "a string holds a raw tab or line break; write it as \\t or \\n"),
+    ("Invalid \\escape", "a string holds an invalid backslash escape"),
+    ("Extra data", "more than one JSON value on the line"),
+)
+
+
+def json_error_message(text: str, exc: json.JSONDecodeError) -> str:
+    """'invalid JSON at column 12: a comma is missing between two values (near '"a": 1 "b"')'."""
+    hint = next((words for prefix, words in _JSON_HINTS if exc.msg.startswith(prefix)), exc.msg)
+    line = text.rstrip("\r\n")
+    near = line[max(0, exc.pos - 15) : exc.pos + 15]
+    return f"invalid JSON at column {exc.colno}: {hint} (near {near!r})"
+
+
 def jsonl_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iterator[Record]:
     for line_no, text, problem in _text_lines(stream, filename=filename, max_line_bytes=max_line_bytes):
         if problem is not None:
@@ -88,7 +112,7 @@ def jsonl_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> It
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Record(line_no, None, ImportProblem(filename, line_no, "", f"invalid JSON: {exc.msg}"))
+            yield Record(line_no, None, ImportProblem(filename, line_no, "", json_error_message(text, exc)))
             continue
         if not isinstance(value, dict):
             yield Record(

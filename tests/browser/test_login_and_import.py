@@ -45,8 +45,10 @@ def test_markup_in_a_failed_import_report_runs_nothing_in_the_browser(
     page: Page, live_server, admin_user, tmp_path
 ):
     bad = tmp_path / "evil.jsonl"
+    # The bad record is on line 2, past the first record that the form checks: the worker reports it.
     bad.write_text(
-        '{"id_": 1, "prompt": "p", "domain_en": "<img src=x onerror=alert(1)>", "domain_zh": "x"}\n'
+        '{"id_": 1, "prompt": "p", "domain_en": "law", "domain_zh": "x"}\n'
+        '{"id_": 2, "prompt": "p", "domain_en": "<img src=x onerror=alert(1)>", "domain_zh": "x"}\n'
     )
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -60,4 +62,26 @@ def test_markup_in_a_failed_import_report_runs_nothing_in_the_browser(
 
     expect(page.locator("#import-status")).to_contain_text("<img src=x onerror=alert(1)>")
     assert page.locator("#import-status img").count() == 0
+    assert dialogs == []
+
+
+def test_markup_in_a_problem_found_when_the_form_is_sent_runs_nothing_in_the_browser(
+    page: Page, live_server, admin_user, tmp_path
+):
+    bad = tmp_path / "evil.jsonl"
+    bad.write_text(
+        '{"id_": 1, "prompt": "p", "domain_en": "<img src=x onerror=alert(1)>", "domain_zh": "x"}\n'
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, live_server, admin_user.username)
+
+    page.goto(f"{live_server.url}/prompts/import/")
+    page.get_by_label("New prompt set name").fill("Evil")
+    page.get_by_label("Format").select_option("cvalues_responsibility")
+    page.get_by_label("File").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and import").click()
+
+    expect(page.locator("main")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert page.locator("main img").count() == 0
     assert dialogs == []

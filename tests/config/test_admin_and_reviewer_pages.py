@@ -34,7 +34,7 @@ def test_an_admin_registers_a_model_in_the_app(admin_client):
             "display_name": "Qwen (local)",
             "base_url": "http://127.0.0.1:8089/v1",
             "model_id": "qwen",
-            "api_key_env": "QWEN_KEY",
+            "api_key_env": "VALUELENS_KEY_QWEN",
             "is_active": "on",
             "temperature": "0.7",
             "top_p": "1.0",
@@ -48,7 +48,7 @@ def test_an_admin_registers_a_model_in_the_app(admin_client):
     )
 
     model = RegisteredModel.objects.get()
-    assert (model.name, str(model), model.api_key_env) == ("qwen-local", "Qwen (local)", "QWEN_KEY")
+    assert (model.name, str(model), model.api_key_env) == ("qwen-local", "Qwen (local)", "VALUELENS_KEY_QWEN")
 
 
 def test_the_models_page_links_to_the_apps_own_forms_not_django_admin(admin_client):

@@ -82,11 +82,13 @@ def test_a_crowdworker_cannot_import(crowdworker):
 def test_an_admin_starts_follows_and_cancels_a_run(admin_user, django_capture_on_commit_callbacks):
     client = api_as(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        prompt_set = client.post(
+        job = client.post(
             "/api/prompt-sets/import/",
             {"new_set_name": "Run set", "format": "cvalues_responsibility", "file": upload()},
             format="multipart",
-        ).json()["prompt_set"]
+        ).json()
+    # A new set exists once its import succeeded: the job names it then.
+    prompt_set = client.get(f"/api/import-jobs/{job['id']}/").json()["prompt_set"]
     model = client.post(
         "/api/models/",
         {"name": "api-model", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"},

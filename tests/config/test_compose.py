@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import REPO
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
+WORKERS = ("worker", "worker-imports", "worker-exports", "worker-figures")
 ENV_EXAMPLE = REPO / ".env.example"
 
 
@@ -104,9 +105,9 @@ def test_the_compose_file_refuses_to_start_without_a_postgres_password(tmp_path:
 def test_the_compose_file_runs_the_whole_stack_in_order(tmp_path: Path) -> None:
     services = compose_config(tmp_path)["services"]
 
-    assert set(services) == {"migrate", "web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"migrate", "web", *WORKERS, "beat", "postgres", "redis"}
     assert services["beat"]["deploy"]["replicas"] == 1
-    for name in ("web", "worker"):
+    for name in ("web", *WORKERS):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
@@ -117,11 +118,35 @@ def test_the_compose_file_runs_the_whole_stack_in_order(tmp_path: Path) -> None:
 def test_the_app_services_share_one_database_broker_and_media_volume(tmp_path: Path) -> None:
     services = compose_config(tmp_path)["services"]
 
-    for name in ("migrate", "web", "worker", "beat"):
+    for name in ("migrate", "web", *WORKERS, "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://valuelens:")
         assert environment["DATABASE_URL"].endswith("@postgres:5432/valuelens")
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"
-    for name in ("web", "worker"):
+    for name in ("web", *WORKERS):
         mounts = {(v["source"], v["target"]) for v in services[name]["volumes"]}
         assert ("media", "/app/var/media") in mounts
+
+
+def option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_every_queue_has_a_worker_on_the_prefork_pool_which_enforces_time_limits(tmp_path: Path) -> None:
+    from django.conf import settings
+
+    services = compose_config(tmp_path)["services"]
+
+    consumed = set()
+    for name in WORKERS:
+        command = services[name]["command"]
+        assert option(command, "--pool") == "prefork", name
+        consumed |= set(option(command, "-Q").split(","))
+    assert consumed == set(settings.CELERY_TASK_QUEUES)
+
+
+def test_generation_has_its_own_worker_that_scales_out(tmp_path: Path) -> None:
+    command = compose_config(tmp_path)["services"]["worker"]["command"]
+
+    assert option(command, "-Q") == "generation"
+    assert "--scale worker=N" in (REPO / "README.md").read_text()

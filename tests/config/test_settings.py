@@ -11,7 +11,16 @@ def settings_value(expression: str, **env: str) -> subprocess.CompletedProcess[s
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "CACHE_URL",
+            "GENERATION_LIMITER_REDIS_URL",
+            "VAR_DIR",
+            "SECRET_KEY",
+            "DEBUG",
+        }
     }
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
     return subprocess.run(
@@ -41,14 +50,18 @@ def test_the_default_database_is_a_sqlite_file_under_var():
     assert str(REPO / "var" / "valuelens.sqlite3") in result.stdout
 
 
-def test_the_default_broker_is_embedded_and_needs_no_server():
+def test_the_default_broker_cache_and_limiter_are_the_embedded_valkey_socket_under_var():
     result = settings_value(
-        "settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']", DEBUG="1"
+        "settings.CELERY_BROKER_URL, settings.CACHES['default']['LOCATION'], settings.GENERATION_LIMITER_REDIS_URL",
+        DEBUG="1",
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("filesystem:// ")
-    assert str(REPO / "var" / "broker") in result.stdout
+    socket = REPO / "var" / "valkey.sock"
+    broker, cache, limiter = result.stdout.split()
+    assert broker == f"redis+socket://{socket}"
+    assert cache == f"unix://{socket}"
+    assert limiter == f"unix://{socket}?db=2"
 
 
 def test_production_values_come_from_the_environment_alone():

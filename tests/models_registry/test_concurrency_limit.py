@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from models_registry.models import Response
-from models_registry.services import _responses_claim, generation_batch_execute, generation_run_start
+from models_registry.services import generation_batch_execute, generation_run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,28 +49,6 @@ def test_the_limit_holds_across_batches_running_in_parallel(
     assert Response.objects.filter(status="succeeded").count() == 24
 
 
-def test_a_claimed_response_is_not_fetched_by_another_task(make_model, make_prompts, stub, held_tasks):
-    generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
-    [response_id] = Response.objects.values_list("id", flat=True)
-    assert _responses_claim([response_id], "task-a") == [response_id]
-
-    fetched = generation_batch_execute(response_ids=[response_id], claim="task-b")
-
-    assert fetched == 0
-    assert stub.state.total == 0
-
-
-def test_a_redelivered_task_takes_back_its_own_claim(make_model, make_prompts, stub, held_tasks):
-    generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
-    [response_id] = Response.objects.values_list("id", flat=True)
-    _responses_claim([response_id], "task-a")
-
-    fetched = generation_batch_execute(response_ids=[response_id], claim="task-a")
-
-    assert fetched == 1
-    assert Response.objects.get().status == "succeeded"
-
-
 def test_a_finished_response_is_never_fetched_again(make_model, make_prompts, stub):
     generation_run_start(name="r", prompt_set=make_prompts("a"), models=[make_model()])
     [response_id] = Response.objects.values_list("id", flat=True)
@@ -78,3 +56,31 @@ def test_a_finished_response_is_never_fetched_again(make_model, make_prompts, st
     generation_batch_execute(response_ids=[response_id], claim="another-task")
 
     assert stub.state.total == 1
+
+
+def test_a_held_slot_is_renewed_by_its_holders_heartbeat(settings):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis
+
+    from models_registry.limiter import ConcurrencyLimiter
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    key = "valuelens:slots:model:renew"
+
+    async def hold_and_renew() -> float:
+        async with (
+            ConcurrencyLimiter(settings.CELERY_BROKER_URL) as limiter,
+            limiter.slot("model:renew", limit=1, lease_s=30),
+        ):
+            [token] = client.zrange(key, 0, -1)
+            client.zadd(key, {token: 0.0})  # as if taken long ago
+            await limiter.refresh()
+            return client.zscore(key, token)
+
+    # A thread of its own: under the browser tests this thread already runs Playwright's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        renewed = pool.submit(asyncio.run, hold_and_renew()).result()
+
+    assert renewed > client.time()[0] - 30

@@ -51,11 +51,13 @@ def test_a_persistent_500_fails_after_the_models_retries_with_the_reason(make_mo
     assert stub.state.requests["[[500-always]] down"] == 3
 
 
-def test_a_malformed_body_fails_at_once(make_model, make_prompts, stub):
+def test_a_malformed_body_fails_at_once_described_but_not_quoted(make_model, make_prompts, stub):
     [response] = generate(make_model, make_prompts, "[[malformed]]")
 
     assert (response.status, response.error_kind, response.attempts) == ("failed", "malformed_body", 1)
-    assert "gateway says hello" in response.error
+    assert "not a chat completion" in response.error
+    assert "text/html" in response.error or "application/json" in response.error
+    assert "gateway says hello" not in response.error
     assert stub.state.total == 1
 
 
@@ -63,7 +65,7 @@ def test_a_400_fails_at_once_with_the_servers_message(make_model, make_prompts, 
     [response] = generate(make_model, make_prompts, "[[400]]")
 
     assert (response.status, response.error_kind) == ("failed", "http_400")
-    assert "max_tokens is too large" in response.error
+    assert response.error == "HTTP 400 Bad Request: max_tokens is too large"
     assert stub.state.total == 1
 
 
@@ -83,9 +85,9 @@ def test_the_api_key_is_read_from_the_environment_and_never_stored(
     make_model, make_prompts, stub, monkeypatch
 ):
     stub.state.api_key = "sk-secret-123"
-    monkeypatch.setenv("STUB_API_KEY", "sk-secret-123")
+    monkeypatch.setenv("VALUELENS_KEY_STUB", "sk-secret-123")
 
-    [response] = generate(make_model, make_prompts, "hello", api_key_env="STUB_API_KEY")
+    [response] = generate(make_model, make_prompts, "hello", api_key_env="VALUELENS_KEY_STUB")
 
     assert response.status == "succeeded"
     stored = repr(list(RegisteredModel.objects.values())) + repr(list(Response.objects.values()))
@@ -94,21 +96,21 @@ def test_the_api_key_is_read_from_the_environment_and_never_stored(
 
 def test_a_wrong_api_key_fails_at_once_with_401(make_model, make_prompts, stub, monkeypatch):
     stub.state.api_key = "right"
-    monkeypatch.setenv("STUB_API_KEY", "wrong")
+    monkeypatch.setenv("VALUELENS_KEY_STUB", "wrong")
 
-    [response] = generate(make_model, make_prompts, "hello", api_key_env="STUB_API_KEY")
+    [response] = generate(make_model, make_prompts, "hello", api_key_env="VALUELENS_KEY_STUB")
 
     assert (response.status, response.error_kind, response.attempts) == ("failed", "http_401", 1)
     assert "wrong" not in response.error
 
 
 def test_a_missing_api_key_variable_fails_without_sending_a_request(make_model, make_prompts, stub):
-    os.environ.pop("NOT_SET_KEY", None)
+    os.environ.pop("VALUELENS_KEY_NOT_SET", None)
 
-    [response] = generate(make_model, make_prompts, "hello", api_key_env="NOT_SET_KEY")
+    [response] = generate(make_model, make_prompts, "hello", api_key_env="VALUELENS_KEY_NOT_SET")
 
     assert (response.status, response.error_kind) == ("failed", "missing_api_key")
-    assert "NOT_SET_KEY is not set" in response.error
+    assert "VALUELENS_KEY_NOT_SET is not set" in response.error
     assert stub.state.total == 0
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -52,7 +54,10 @@ def test_a_run_completes_on_a_celery_worker_over_redis(broker_tasks, make_model,
     assert stub.state.max_in_flight <= 5
 
 
-def worker_process(extra_env: dict[str, str]) -> subprocess.Popen:
+def worker_process(
+    extra_env: dict[str, str], *, beat: bool = False, log: Path | None = None
+) -> subprocess.Popen:
+    """A worker in its own process, as production runs it (no -Q: it consumes every queue)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -63,41 +68,44 @@ def worker_process(extra_env: dict[str, str]) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         **extra_env,
     }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=REPO,
-        env=env,
-    )
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads"]
+    command += ["--concurrency", env.pop("WORKER_CONCURRENCY", "2"), "--without-gossip", "--without-mingle"]
+    command += ["--loglevel", "INFO" if log else "WARNING"]
+    if beat:
+        command += ["--beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
+    output = log.open("ab") if log else None
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
 
 
-def test_a_run_survives_a_worker_killed_mid_run_with_no_duplicate_and_no_lost_prompt(
-    broker_tasks, make_model, make_prompts, stub
+def stop(*workers: subprocess.Popen) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+# The heartbeat and the reconcile task, sped up: a dead worker's rows come back after ~3 s.
+FAST_RECOVERY = {
+    "GENERATION_HEARTBEAT_S": "0.5",
+    "GENERATION_CLAIM_STALE_S": "3",
+    "GENERATION_RECONCILE_S": "1",
+}
+
+
+def test_a_run_survives_a_worker_killed_mid_run_and_only_the_requests_in_flight_are_sent_again(
+    broker_tasks, make_model, make_prompts, stub, settings
 ):
+    settings.GENERATION_BATCH_SIZE = 4
     stub.state.delay_s = 0.25
     texts = [f"question {i}" for i in range(40)]
     prompt_set = make_prompts(*texts)
-    # A short visibility timeout lets Redis hand the dead worker's unacknowledged tasks to the next one.
-    env = {
-        "CELERY_VISIBILITY_TIMEOUT": "4",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        "GENERATION_BATCH_SIZE": "4",
-    }
+    # Redis keeps its default visibility timeout (an hour): the heartbeat alone brings the rows back.
+    env = FAST_RECOVERY
     first = worker_process(env)
     try:
         run = generation_run_start(
@@ -108,21 +116,85 @@ def test_a_run_survives_a_worker_killed_mid_run_with_no_duplicate_and_no_lost_pr
         )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        done_when_killed = Response.objects.filter(runs=run, status="succeeded").count()
-        assert done_when_killed < 40, "the run finished before the worker could be killed"
+        time.sleep(1)  # requests already on the wire reach the stub
+        sent_before_kill = {t for t in texts if stub.state.requests[t]}
+        stored_before_kill = set(
+            Response.objects.filter(runs=run, status="succeeded").values_list("prompt__text", flat=True)
+        )
+        assert len(stored_before_kill) < 40, "the run finished before the worker could be killed"
 
-        second = worker_process(env)
+        second = worker_process(env, beat=True)
         try:
             assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
         finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(timeout=30)
+            stop(second)
     finally:
-        if first.poll() is None:
-            first.kill()
+        stop(first)
 
     responses = Response.objects.filter(runs=run)
     assert responses.count() == 40
     assert set(responses.values_list("status", flat=True)) == {"succeeded"}
-    assert sorted(responses.values_list("prompt__text", flat=True)) == sorted(texts)
-    assert all(stub.state.requests[t] >= 1 for t in texts)
+    # Answered and stored before the kill: never asked again. In flight at the kill: asked once more.
+    lost_in_flight = sent_before_kill - stored_before_kill
+    assert {t: stub.state.requests[t] for t in texts} == {t: 2 if t in lost_in_flight else 1 for t in texts}
+    assert stub.state.total == 40 + len(lost_in_flight)
+
+
+def test_two_copies_of_a_task_redelivered_by_a_short_visibility_timeout_send_each_request_once(
+    broker_tasks, make_model, make_prompts, stub, tmp_path, settings
+):
+    settings.GENERATION_BATCH_SIZE = 10
+    stub.state.delay_s = 0.3
+    texts = [f"question {i}" for i in range(40)]
+    prompt_set = make_prompts(*texts)
+    # Redis hands a task to a second worker after 2 s although the first is still running it.
+    env = {
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "WORKER_CONCURRENCY": "4",
+    }
+    log = tmp_path / "workers.log"
+    workers = [worker_process(env, log=log), worker_process(env, log=log)]
+    try:
+        run = generation_run_start(
+            name="redelivered", prompt_set=prompt_set, models=[make_model(max_concurrency=2, timeout_s=5)]
+        )
+        assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
+    finally:
+        stop(*workers)
+
+    received = re.findall(
+        r"Task models_registry\.tasks\.generation_batch_run\[([0-9a-f-]+)\] received", log.read_text()
+    )
+    assert len(received) > len(set(received)), "no task was delivered twice: the scenario did not happen"
+    assert set(Response.objects.filter(runs=run).values_list("status", flat=True)) == {"succeeded"}
+    assert {t: stub.state.requests[t] for t in texts} == dict.fromkeys(texts, 1)
+    assert stub.state.total == 40
+
+
+def test_two_workers_on_one_redis_share_a_run_within_the_models_global_concurrency(
+    broker_tasks, make_model, make_prompts, stub, tmp_path, settings
+):
+    settings.GENERATION_BATCH_SIZE = 4
+    stub.state.delay_s = 0.2
+    texts = [f"question {i}" for i in range(48)]
+    prompt_set = make_prompts(*texts)
+    env = {"WORKER_CONCURRENCY": "3"}
+    log = tmp_path / "workers.log"
+    workers = [worker_process(env, log=log), worker_process(env, log=log)]
+    try:
+        # Both consume before the run starts, or the first could take every batch alone.
+        assert wait_for(lambda: log.read_text().count(" ready.") == 2, timeout=60)
+        run = generation_run_start(
+            name="scaled", prompt_set=prompt_set, models=[make_model(max_concurrency=3, timeout_s=5)]
+        )
+        assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
+    finally:
+        stop(*workers)
+
+    # A claim names the host and process of the worker that sent the request.
+    processes = {claim.split(":")[1] for claim in Response.objects.values_list("claim", flat=True)}
+    assert processes == {str(w.pid) for w in workers}
+    assert stub.state.max_in_flight <= 3
+    assert {t: stub.state.requests[t] for t in texts} == dict.fromkeys(texts, 1)

@@ -183,13 +183,11 @@ def test_the_reconcile_task_finishes_generations_left_running_by_a_dead_worker(
 
     from django.utils import timezone
 
-    from models_registry.services import _responses_claim, generation_runs_reconcile
+    from models_registry.services import generation_runs_reconcile
 
     run = generation_run_start(name="r", prompt_set=make_prompts("a", "b"), models=[make_model()])
-    _responses_claim(held_tasks[0], "dead-worker-task")
-    Response.objects.update(
-        started_at=timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S + 1)
-    )
+    silent = timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S + 1)
+    Response.objects.update(status="running", claim="dead-worker", started_at=silent, heartbeat_at=silent)
     held_tasks.clear()
 
     generation_runs_reconcile()

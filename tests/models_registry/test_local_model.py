@@ -181,7 +181,7 @@ def test_assembly_without_the_extra_names_the_missing_packages_and_the_install_c
 
 @pytest.mark.django_db
 def test_the_demo_samples_every_domain_and_starting_it_again_starts_no_new_work(held_tasks):
-    call_command("demo_seed", stdout=io.StringIO())
+    call_command("demo_seed", "--allow-production", stdout=io.StringIO())
     base_url = "http://127.0.0.1:8089/v1"
 
     first = local_model_demo_start(base_url=base_url, sample_size=12)

@@ -139,7 +139,7 @@ def test_the_register_command_stores_the_key_variable_name_not_a_key(capsys):
         "--model-id",
         "gpt-x",
         "--api-key-env",
-        "OPENAI_API_KEY",
+        "VALUELENS_KEY_OPENAI",
         "--max-concurrency",
         "8",
         "--stop",
@@ -147,7 +147,7 @@ def test_the_register_command_stores_the_key_variable_name_not_a_key(capsys):
     )
 
     model = RegisteredModel.objects.get(name="gpt")
-    assert (model.api_key_env, model.max_concurrency, model.stop) == ("OPENAI_API_KEY", 8, ["##"])
+    assert (model.api_key_env, model.max_concurrency, model.stop) == ("VALUELENS_KEY_OPENAI", 8, ["##"])
     assert "registered gpt" in capsys.readouterr().out
 
 

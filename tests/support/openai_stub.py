@@ -11,7 +11,13 @@ faults, scripted by markers in the user message:
   [[payload]]    answer holding markup and a NUL byte
 
 Anything else is answered after `delay_s` with "Echo: <prompt>", unless the test has set
-`state.script`, a function of the request body that returns the answer (None: the default).
+`state.script`, a function of the request body that returns the answer (None: the default), or
+`state.reply`, a function of the body and the request headers that returns a whole reply
+(status, body bytes) in place of any of the above (None: carry on).
+
+Every request is counted per prompt (`state.requests`) and in all (`state.total`), before any
+fault: the figure a test or the benchmark compares with the prompts it asked. `GET /stats`
+returns them as JSON, for a stub running in another process.
 Used by the tests and by
 benchmarks/generation_throughput.py (run as a script: python -m tests.support.openai_stub).
 """
@@ -44,6 +50,16 @@ class StubState:
         self.max_in_flight = 0
         self.bodies: list[dict[str, Any]] = []
         self.script: Callable[[dict[str, Any]], str | None] | None = None
+        self.reply: Callable[[dict[str, Any], dict[str, str]], tuple[int, bytes] | None] | None = None
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests_sent": self.total,
+                "prompts": len(self.requests),
+                "prompts_sent_more_than_once": sum(1 for n in self.requests.values() if n > 1),
+                "max_in_flight": self.max_in_flight,
+            }
 
     def enter(self, prompt: str, body: dict[str, Any]) -> int:
         with self.lock:
@@ -80,7 +96,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/") == "/stats":
+            self._send(200, json.dumps(self.server.state.stats()).encode())
+        elif self.path.rstrip("/").endswith("/models"):
             self._send(200, json.dumps({"data": [{"id": "stub-model", "object": "model"}]}).encode())
         else:
             self._send(404, b'{"error": "not found"}')
@@ -107,6 +125,10 @@ class Handler(BaseHTTPRequestHandler):
             state.leave()
 
     def _answer(self, state: StubState, prompt: str, nth: int, body: dict[str, Any]) -> None:
+        reply = state.reply(body, dict(self.headers)) if state.reply else None
+        if reply is not None:
+            self._send(*reply)
+            return
         if "[[429]]" in prompt and nth == 1:
             self._send(429, b'{"error": {"message": "rate limited"}}', {"Retry-After": "1"})
             return

@@ -1,5 +1,6 @@
 """Run by tests/config/test_sqlite_quickstart.py in a process of its own, on the quickstart's SQLite
-settings: four threads claim generations at once, as the worker's batches do."""
+settings: four threads reserve, claim and heartbeat generations at once, as the worker's batches
+do, while the reconcile task looks for silent ones."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from models_registry.models import Response  # noqa: E402
-from models_registry.services import _responses_claim, model_register  # noqa: E402
+from models_registry.services import (  # noqa: E402
+    _response_start,
+    _responses_heartbeat,
+    _responses_reserve,
+    generation_runs_reconcile,
+    model_register,
+)
 from prompts.models import Prompt, PromptSet  # noqa: E402
 
 call_command("migrate", verbosity=0)
@@ -34,7 +41,11 @@ errors: list[str] = []
 def claim(chunk: list[int], name: str) -> None:
     try:
         for _ in range(20):
-            _responses_claim(chunk, name)
+            for response_id in _responses_reserve(chunk, name):
+                _response_start(response_id, name, first_attempt=True)
+            _responses_heartbeat(chunk, name)
+            generation_runs_reconcile()
+            Response.objects.filter(id__in=chunk).update(status="pending")
     except Exception as exc:
         errors.append(repr(exc))
     finally:

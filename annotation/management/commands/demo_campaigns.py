@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 
 from annotation.models import Campaign
 from annotation.services import campaign_create, campaign_status_set
@@ -35,13 +34,12 @@ GUIDELINES = {
 
 
 class Command(BaseCommand):
-    help = "Wait for the demo generation runs, then open a safety and a responsibility campaign over them."
+    help = (
+        "Open a safety and a responsibility campaign over the demo generation runs. They follow the runs: "
+        "each answer the local model gives becomes an item, so judging starts while it is still answering."
+    )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--wait", type=float, default=600, help="Seconds to wait for the runs to finish.")
-
-    def handle(self, *args: Any, wait: float, **options: Any) -> None:
-        deadline = time.monotonic() + wait
+    def handle(self, *args: Any, **options: Any) -> None:
         for name, kind, judges, run_name in DEMO_CAMPAIGNS:
             if Campaign.objects.filter(name=name).exists():
                 self.stdout.write(f"{name!r} exists already.")
@@ -49,19 +47,15 @@ class Command(BaseCommand):
             run = GenerationRun.objects.filter(name=run_name).order_by("-created_at").first()
             if run is None:
                 raise CommandError(f"no run named {run_name!r}: start it with local_model_demo first")
-            while run.status == GenerationRun.Status.RUNNING and time.monotonic() < deadline:
-                time.sleep(2)
-                run.refresh_from_db()
-            responses = Response.objects.filter(runs=run)
-            try:
-                campaign = campaign_create(
-                    name=name,
-                    kind=kind,
-                    responses=responses,
-                    judges_per_item=judges,
-                    guidelines=GUIDELINES[kind],
-                )
-            except ValueError as exc:
-                raise CommandError(f"{name!r}: {exc}") from exc
+            campaign = campaign_create(
+                name=name,
+                kind=kind,
+                responses=Response.objects.filter(runs=run),
+                judges_per_item=judges,
+                guidelines=GUIDELINES[kind],
+                follow_run=run,
+            )
             campaign_status_set(campaign=campaign, status=Campaign.Status.OPEN)
-            self.stdout.write(f"Opened {name!r} with {campaign.items.count()} items.")
+            self.stdout.write(
+                f"Opened {name!r} with {campaign.items.count()} items; it follows run {run.pk} for more."
+            )

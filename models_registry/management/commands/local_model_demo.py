@@ -8,6 +8,7 @@ from models_registry.local_model import (
     DEMO_SAMPLE_SET,
     LocalModelError,
     local_model_demo_start,
+    local_model_register,
     local_model_safety_demo_start,
     server_wait_ready,
 )
@@ -33,8 +34,10 @@ class Command(BaseCommand):
             raise CommandError("--sample must be at least 1")
         try:
             server_wait_ready(base_url=base_url, timeout_s=timeout)
+            # The safety run is queued first, so it is answered first: any crowdworker can judge
+            # those answers, while an expert sees only the CValues prompts of their domains.
+            safety_run = local_model_safety_demo_start(model=local_model_register(base_url=base_url))
             demo = local_model_demo_start(base_url=base_url, sample_size=sample)
-            safety_run = local_model_safety_demo_start(model=demo.model)
         except LocalModelError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Registered {demo.model.name} at {demo.model.base_url}.")

@@ -18,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", required=True)
         parser.add_argument("--model-id", required=True)
         parser.add_argument("--display-name")
-        parser.add_argument("--api-key-env", help="e.g. OPENAI_API_KEY; the key itself is never stored")
+        parser.add_argument(
+            "--api-key-env",
+            help="e.g. VALUELENS_KEY_OPENAI (names start with VALUELENS_KEY_); the key itself is never stored",
+        )
         parser.add_argument("--system-prompt")
         parser.add_argument("--temperature", type=float)
         parser.add_argument("--top-p", type=float)

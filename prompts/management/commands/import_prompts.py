@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from prompts.models import ImportFormat
 from prompts.services import PromptImportFailed, prompt_set_get_or_create, prompt_set_import
@@ -37,14 +38,15 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"--map {item!r}: expected KEY=COLUMN")
             mapping[key.strip()] = value
-        prompt_set = prompt_set_get_or_create(
-            name=options["set_name"],
-            description=options["description"],
-            source=options["source"],
-            license=options["license"],
-        )
         try:
-            with path.open("rb") as stream:
+            # One transaction: a failed import into a new set leaves no empty set behind.
+            with transaction.atomic(), path.open("rb") as stream:
+                prompt_set = prompt_set_get_or_create(
+                    name=options["set_name"],
+                    description=options["description"],
+                    source=options["source"],
+                    license=options["license"],
+                )
                 result = prompt_set_import(
                     prompt_set=prompt_set,
                     fmt=options["fmt"],

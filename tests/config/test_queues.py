@@ -1,0 +1,37 @@
+"""Generation, imports, exports and figures go to queues of their own."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from config.celery_app import app
+from config.queue import task_by_name
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("models_registry.tasks.generation_batch_run", "generation"),
+        ("prompts.tasks.import_job_run_task", "imports"),
+        ("evaluation.tasks.export_run_task", "exports"),
+        ("evaluation.tasks.figure_snapshot_compute", "figures"),
+        ("evaluation.tasks.figure_snapshots_refresh", "figures"),
+        ("models_registry.tasks.generation_runs_reconcile", "celery"),
+        ("annotation.tasks.leases_reclaim_expired", "celery"),
+    ],
+)
+def test_each_task_is_sent_to_its_queue(task, queue):
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_every_routed_task_exists_under_its_name():
+    for name in settings.CELERY_TASK_ROUTES:
+        assert task_by_name(name).name == name
+
+
+def test_a_worker_started_without_a_queue_option_consumes_every_queue():
+    # The quickstart's worker and the tests' workers pass no -Q.
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+    assert routed | {"celery"} <= set(app.amqp.queues)

@@ -1,0 +1,77 @@
+"""The quickstart's supervisor on stand-in children (tests/browser/test_quickstart.py runs the real one)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config.supervisor import Child, Supervisor
+
+
+def supervisor(tmp_path: Path) -> Supervisor:
+    return Supervisor(var_dir=tmp_path, port=1, local_model=False, local_model_port=2)
+
+
+def test_a_child_that_exits_is_reported_and_started_again(tmp_path, capsys):
+    sup = supervisor(tmp_path)
+    child = Child("stand-in worker", [sys.executable, "-c", "pass"], tmp_path / "child.log")
+    sup.children.append(child)
+    sup.child_start(child)
+    child.process.wait()
+    first_pid = child.process.pid
+
+    child.started_at -= 120  # it had been running a while: started again without a pause
+    sup.watch_once()
+
+    out = capsys.readouterr().out
+    assert f"the stand-in worker (pid {first_pid}) exited with code 0" in out
+    assert child.restarts == 1
+    assert child.process.pid != first_pid
+    sup.stop()
+
+
+def test_a_child_that_keeps_dying_is_started_again_after_a_pause(tmp_path, capsys):
+    sup = supervisor(tmp_path)
+    child = Child("flaky", [sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "child.log")
+    sup.children.append(child)
+    sup.child_start(child)
+    child.process.wait()
+
+    sup.watch_once()
+
+    assert "exited with code 3" in capsys.readouterr().out
+    assert child.restarts == 0
+    assert child.next_start_at > time.monotonic()
+
+
+def test_stop_ends_a_child_that_ignores_sigterm_and_what_it_spawned(tmp_path):
+    sup = supervisor(tmp_path)
+    stubborn = Child(
+        "stubborn",
+        ["bash", "-c", "trap '' TERM; sleep 300 & wait"],
+        tmp_path / "stubborn.log",
+    )
+    broker = Child("broker", ["sleep", "300"], tmp_path / "broker.log")
+    sup.children += [broker, stubborn]
+    for child in sup.children:
+        sup.child_start(child)
+    grandchild = subprocess.run(
+        ["pgrep", "-g", str(stubborn.process.pid), "sleep"], capture_output=True, text=True, check=False
+    ).stdout.split()
+
+    sup.stop()
+
+    assert not broker.alive()
+    assert not stubborn.alive()
+    assert stubborn.process.returncode == -signal.SIGKILL
+    for pid in grandchild:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_the_worker_consumes_the_queues_the_settings_name(tmp_path):
+    queues = supervisor(tmp_path).worker_queues()
+
+    assert "celery" in queues.split(",")
