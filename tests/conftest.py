@@ -37,7 +37,6 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it.")
