@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
+from annotation.quality.settings import QUALITY_SETTINGS
+from annotation.services import campaign_status_set
 
 
 class AnnotatorProfileInline(admin.StackedInline):
@@ -40,15 +45,52 @@ admin.site.unregister(User)
 admin.site.register(User, ValueLensUserAdmin)
 
 
+def _status_action(status: str):
+    @admin.action(description=f"Set status: {status}", permissions=["change"])
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset:
+            try:
+                campaign_status_set(campaign=campaign, status=status)
+            except ValueError as exc:
+                modeladmin.message_user(request, f"{campaign}: {exc}", level=messages.ERROR)
+
+    action.__name__ = f"status_{status}"
+    return action
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "judges_per_item", "status", "blind", "created_at"]
+    """Kind, N and the items (the response set) are fixed at creation; the status moves only
+    through campaign_status_set (the actions), as on the campaign pages. Quality-control settings
+    change on the campaign's quality page, which checks them together."""
+
+    list_display = ["name", "kind", "judges_per_item", "status", "blind", "min_seconds", "created_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = [
+        "kind",
+        "judges_per_item",
+        "status",
+        "seed",
+        "created_by",
+        "created_at",
+        *QUALITY_SETTINGS,
+    ]
+    actions = [
+        _status_action(s) for s in (Campaign.Status.OPEN, Campaign.Status.PAUSED, Campaign.Status.CLOSED)
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Campaigns are made from responses on the campaign page, which creates their items.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        # Deleting a campaign would delete its judgements with it; only an untouched draft may go.
+        return (
+            obj is not None
+            and obj.status == Campaign.Status.DRAFT
+            and not obj.judgements.exists()
+            and super().has_delete_permission(request, obj)
+        )
 
 
 @admin.register(Item)
@@ -60,16 +102,50 @@ class ItemAdmin(admin.ModelAdmin):
         "prompt",
         "model",
         "domain",
+        "position",
         "judgement_count",
         "lease_count",
         "open_slots",
     ]
     show_full_result_count = False
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Item | None = None) -> bool:
+        return False
+
 
 @admin.register(Judgement)
 class JudgementAdmin(admin.ModelAdmin):
-    list_display = ["id", "campaign", "item", "user", "safe", "score", "time_spent_ms", "created_at"]
-    list_filter = ["campaign", "safe"]
-    readonly_fields = [f.name for f in Judgement._meta.fields]
+    """Read-only: a judgement is never deleted nor changed here; a reviewer voids it (with a
+    reason) on its void page, which keeps the item counters right."""
+
+    list_display = [
+        "id",
+        "campaign",
+        "item",
+        "user",
+        "safe",
+        "score",
+        "time_spent_ms",
+        "too_fast",
+        "contradictory",
+        "voided_at",
+        "created_at",
+    ]
+    list_filter = ["campaign", "safe", "too_fast", "contradictory", ("voided_at", admin.EmptyFieldListFilter)]
+    readonly_fields = [*(f.name for f in Judgement._meta.fields), "void_page"]
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Judgement | None = None) -> bool:
+        return False
+
+    @admin.display(description="void")
+    def void_page(self, obj: Judgement) -> str:
+        if obj.voided_at is not None:
+            return "voided"
+        return format_html('<a href="{}">Void this judgement…</a>', reverse("annotation:void", args=[obj.pk]))

@@ -49,6 +49,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                min_seconds=data["min_seconds"],
                 follow_run=data["follow_run"],
                 user=request.user,
             )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,9 +26,10 @@ from annotation.serializers import (
     ItemSerializer,
     JudgementEditSerializer,
     JudgementSerializer,
+    JudgementVoidSerializer,
     JudgementWriteSerializer,
 )
-from config.roles import IsAdmin
+from config.roles import IsAdmin, IsReviewer
 from models_registry.selectors import responses_filtered
 from prompts.models import Scenario
 
@@ -68,6 +70,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 blind=data["blind"],
                 lease_minutes=data["lease_minutes"],
                 group_samples=data["group_samples"],
+                min_seconds=data.get("min_seconds"),
                 follow_run=data.get("follow_run"),
                 user=request.user,
             )
@@ -107,10 +110,22 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
 
 
 class ItemApi(viewsets.ReadOnlyModelViewSet):
+    """Items. Reviewers and admins list them; an annotator reads only the item they hold now (from
+    POST /campaigns/{id}/next/) and the items of their own judgements, by id."""
+
     serializer_class = ItemSerializer
     filterset_fields = ["campaign", "domain"]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not selectors.items_lists_allowed(request.user):
+            raise exceptions.PermissionDenied(
+                "Annotators read the item they hold and the items they judged, one by one."
+            )
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Item]:
+        if getattr(self, "swagger_fake_view", False):
+            return Item.objects.none()
         return (
             selectors.items_visible_to(self.request.user)
             .select_related("campaign", "prompt__scenario", "domain", "model")
@@ -130,6 +145,7 @@ def _judgement_data(values: dict[str, Any], item: Item) -> dict[str, Any]:
             "scenario": scenario,
             "response_type": values.get("response_type", ""),
             "reason": values.get("reason", ""),
+            "confirmed": values.get("confirm", False),
         }
     return {
         "score": values.get("score"),
@@ -174,18 +190,20 @@ class JudgementApi(
         form = JudgementWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         values = form.validated_data
+        # Not items_visible_to: an item whose lease ran out is refused by the service, with why.
         item = get_object_or_404(
-            selectors.items_visible_to(request.user).select_related("campaign"), pk=values["item"]
+            selectors.items_judgeable_by(request.user).select_related("campaign"), pk=values["item"]
         )
         try:
-            judgement, created = services.judgement_submit(
+            judgement, created, feedback = services.judgement_submit_checked(
                 user=request.user, item=item, data=_judgement_data(values, item)
             )
         except services.JudgementRejected as exc:
             raise _rejected(exc) from exc
         judgement = self.get_queryset().get(pk=judgement.pk)
+        # What the judge is told: a training explanation after a gold item, a warning, a pause.
         return Response(
-            JudgementSerializer(judgement).data,
+            {**JudgementSerializer(judgement).data, "feedback": asdict(feedback)},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -205,6 +223,7 @@ class JudgementApi(
             "best_response": judgement.best_response_id,
             "none_good": judgement.none_good,
             "rewrite": judgement.rewrite,
+            "confirm": judgement.contradictory,
         }
         item = Item.objects.select_related("campaign").get(pk=judgement.item_id)
         try:
@@ -219,3 +238,18 @@ class JudgementApi(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("PUT")
+
+    @extend_schema(request=JudgementVoidSerializer, responses=JudgementSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsReviewer])
+    def void(self, request: Request, pk: str) -> Response:
+        """Reviewers and admins: take a judgement out of the results, saying why (it stays stored)."""
+        judgement = self.get_object()
+        form = JudgementVoidSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.judgement_void(
+                judgement=judgement, by=request.user, reason=form.validated_data["reason"]
+            )
+        except services.JudgementRejected as exc:
+            raise _rejected(exc) from exc
+        return Response(JudgementSerializer(self.get_queryset().get(pk=judgement.pk)).data)

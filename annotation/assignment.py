@@ -6,6 +6,7 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,10 +16,24 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease, Skip
+from annotation.models import (
+    AnnotatorProfile,
+    Campaign,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    Lease,
+    Skip,
+)
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
 from config.roles import Role, user_roles
-from models_registry.models import Response
+from prompts.models import Domain
+
+# A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits
+# as long), so nobody else can have taken it.
+LEASE_GRACE = timedelta(minutes=2)
 
 
 class AssignmentRefused(Exception):
@@ -45,11 +60,16 @@ def user_domain_ids(user: AbstractBaseUser) -> list[int]:
     return list(cached)
 
 
-def items_open_to(*, user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Item]:
-    """Items with a free slot that this person has not judged, skipped or leased."""
+def items_open_to(
+    *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
+) -> QuerySet[Item]:
+    """Items with a free slot that this person has not judged, skipped or leased (regular items
+    unless another purpose is asked; None: any, with no domain filter)."""
     items = Item.objects.filter(campaign=campaign, open_slots__gt=0)
-    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
-        items = items.filter(domain_id__in=user_domain_ids(user))
+    if purpose is not None:
+        items = items.filter(purpose=purpose)
+        if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+            items = items.filter(domain_id__in=user_domain_ids(user))
     return (
         items.exclude(Exists(Judgement.objects.filter(item=OuterRef("pk"), user=user)))
         .exclude(Exists(Lease.objects.filter(item=OuterRef("pk"), user=user)))
@@ -66,12 +86,29 @@ def item_judge_allowed(*, user: AbstractBaseUser, item: Item) -> bool:
 
 
 @dataclass(frozen=True)
+class ShownResponse:
+    pk: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """What the judging page shows of an item, as plain values: building model instances for
+    them cost more than the query on the submit-and-next path."""
+
+    pk: int
+    prompt_text: str
+    domain: str
+    model: str
+
+
+@dataclass(frozen=True)
 class Shown:
     """What the judging page shows: the leased item (None when none is left), its responses in
     order, and how many judgements the person has made in the campaign."""
 
-    item: Item | None
-    responses: list[Response]
+    item: ShownItem | None
+    responses: list[ShownResponse]
     done: int
 
 
@@ -79,54 +116,159 @@ def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item |
     """Lease the next item for this person, or None when none is left for them.
 
     Their own lease comes back first (a reload, a second tab); then items that already have
-    judgements, so that started items are finished before new ones are opened.
+    judgements, so that started items are finished before new ones are opened; then the
+    campaign's random order.
     """
-    return assignment_next_shown(user=user, campaign=campaign).item
+    shown = assignment_next_shown(user=user, campaign=campaign)
+    return Item.objects.get(pk=shown.item.pk) if shown.item else None
 
 
 def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Shown:
-    """``assignment_next_for`` with what the page needs beside the item, in as few queries as the
-    database allows: on PostgreSQL the lease and the count in one statement, the item with its
-    prompt, model, domain and responses in one query."""
+    """``assignment_next_for`` with what the page needs beside the item: on PostgreSQL the lease,
+    the count and the item's text in one prepared statement (one round trip)."""
     if campaign.status != Campaign.Status.OPEN:
         raise AssignmentRefused(campaign.status_sentence())
     if not campaign_judge_allowed(user=user, campaign=campaign):
         raise AssignmentRefused(_("You may not judge in this campaign."))
+    expert_domains = user_domain_ids(user) if campaign.kind == Campaign.Kind.RESPONSIBILITY else []
+    gate = qualification_gate(user=user, campaign=campaign, expert_domains=expert_domains)
+    if gate.refusal:
+        raise AssignmentRefused(gate.refusal)
+    domains = expert_domains if gate.domains is None else gate.domains
     expires = timezone.now() + timedelta(minutes=campaign.lease_minutes)
     if connection.vendor == "postgresql":
-        item_id, done = _next_item_id_postgresql(user=user, campaign=campaign, expires=expires)
-    else:
-        item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires)
-        done = Judgement.objects.filter(campaign=campaign, user=user).count()
+        shown = _next_shown_postgresql(
+            user=user, campaign=campaign, expires=expires, gate=gate, domains=domains
+        )
+        if shown is None:
+            raise AssignmentRefused(judge_block_reason(user=user, campaign=campaign))
+        return shown
+    block = judge_block_reason(user=user, campaign=campaign)
+    if block:
+        raise AssignmentRefused(block)
+    item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires, gate=gate, domains=domains)
+    done = Judgement.objects.filter(campaign=campaign, user=user).count()
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
-    links = list(
-        ItemResponse.objects.filter(item_id=item_id)
-        .select_related("response", "item__prompt", "item__domain", "item__model")
+    item, responses = item_shown(item_id=item_id)
+    return Shown(item=item, responses=responses, done=done)
+
+
+def _domain_label(name_en: str | None, name_zh: str | None) -> str:
+    return str(Domain(name_en=name_en, name_zh=name_zh or "")) if name_en else ""
+
+
+def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
+    """An item as the judging page shows it, with its responses in order."""
+    prompt_text, name_en, name_zh, model = Item.objects.values_list(
+        "prompt__text", "domain__name_en", "domain__name_zh", "model__name"
+    ).get(pk=item_id)
+    responses = [
+        ShownResponse(pk=pk, text=text)
+        for pk, text in ItemResponse.objects.filter(item_id=item_id)
         .order_by("position")
+        .values_list("response_id", "response__text")
+    ]
+    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    return item, responses
+
+
+_ITEM_COLUMNS = [f.column for f in Item._meta.concrete_fields]
+_CAMPAIGN_COLUMNS = [f.column for f in Campaign._meta.concrete_fields]
+_ITEM_WITH_CAMPAIGN = PreparedStatement(
+    name="valuelens_item_with_campaign",
+    # The column names come from the models, never from a request.
+    sql=f"""SELECT {", ".join(f"i.{c}" for c in _ITEM_COLUMNS)}, {", ".join(f"c.{c}" for c in _CAMPAIGN_COLUMNS)}
+FROM annotation_item i JOIN annotation_campaign c ON c.id = i.campaign_id
+WHERE i.id = %(item)s AND i.campaign_id = %(campaign)s""",  # noqa: S608
+    types={"item": "bigint", "campaign": "bigint"},
+)
+
+
+def item_with_campaign(*, item_id: int, campaign_id: int) -> Item | None:
+    """The item of a submit with its campaign, in one prepared statement (the submit path)."""
+    if connection.vendor != "postgresql":
+        return Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
+    with connection.cursor() as cursor:
+        statements_execute(cursor, [(_ITEM_WITH_CAMPAIGN, {"item": item_id, "campaign": campaign_id})])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_ITEM_COLUMNS)
+    item = Item.from_db(connection.alias, [f.attname for f in Item._meta.concrete_fields], row[:split])
+    item.campaign = Campaign.from_db(
+        connection.alias, [f.attname for f in Campaign._meta.concrete_fields], row[split:]
     )
-    if not links:  # an item always has its responses; an empty one is still shown, not lost
-        return Shown(
-            item=Item.objects.select_related("prompt", "domain", "model").get(pk=item_id),
-            responses=[],
-            done=done,
-        )
-    return Shown(item=links[0].item, responses=[link.response for link in links], done=done)
+    return item
 
 
-def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: datetime) -> int | None:
+def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
+    judged = (
+        Judgement.objects.filter(campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("item__prompt_id", "created_at")
+        .first()
+    )
+    skipped = (
+        Skip.objects.filter(item__campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("item__prompt_id", "created_at")
+        .first()
+    )
+    seen = [row for row in (judged, skipped) if row is not None]
+    return max(seen, key=lambda row: row[1])[0] if seen else None
+
+
+def _purpose_due(*, campaign: Campaign, gate: QualificationGate, done: int) -> str:
+    if gate.qualifying:
+        return ItemPurpose.QUALIFICATION
+    if campaign.attention_every and (done + 1) % campaign.attention_every == 0:
+        return ItemPurpose.ATTENTION
+    if campaign.gold_rate > 0 and random.random() < campaign.gold_rate:  # noqa: S311 -- a mix, not a secret
+        return ItemPurpose.GOLD
+    return ItemPurpose.REGULAR
+
+
+def _next_item_id_orm(
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    expires: datetime,
+    gate: QualificationGate,
+    domains: list[int],
+) -> int | None:
     with transaction.atomic():
         # Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
         own = Lease.objects.filter(campaign=campaign, user=user).order_by("created_at").first()
         if own is not None:
             Lease.objects.filter(pk=own.pk).update(expires_at=expires)
             return own.item_id
-        item = (
-            items_open_to(user=user, campaign=campaign)
-            .order_by("-judgement_count", "id")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
+        open_items = items_open_to(user=user, campaign=campaign, purpose=None)
+        if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+            open_items = open_items.filter(domain_id__in=gate.qualify_domains if gate.qualifying else domains)
+        due = _purpose_due(
+            campaign=campaign, gate=gate, done=Judgement.objects.filter(campaign=campaign, user=user).count()
         )
+        order = ("-judgement_count", "position")
+        item = None
+        if due != ItemPurpose.REGULAR:
+            item = (
+                open_items.filter(purpose=due)
+                .order_by(*order)
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+        if item is None and due != ItemPurpose.QUALIFICATION:
+            candidates = (
+                open_items.filter(purpose=ItemPurpose.REGULAR)
+                .order_by(*order)
+                .select_for_update(skip_locked=True, of=("self",))
+            )
+            last_prompt = _last_seen_prompt_id(user=user, campaign=campaign) if campaign.blind else None
+            if last_prompt is not None:
+                item = candidates.exclude(prompt_id=last_prompt).first()
+            if item is None:
+                item = candidates.first()
         if item is None:
             return None
         Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires)
@@ -136,23 +278,73 @@ def _next_item_id_orm(*, user: AbstractBaseUser, campaign: Campaign, expires: da
         return item.pk
 
 
+# One candidate scan; {prompt_filter} keeps the prompt the person saw last out of the first one.
+# Regular items are never served while the person is still taking the qualification set.
+_CANDIDATE_SQL = """
+    SELECT i.id FROM annotation_item i
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.open_slots > 0
+      AND (SELECT purpose FROM want) <> 'qualification' {domain_filter} {prompt_filter}
+      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
+    ORDER BY i.judgement_count DESC, i.position
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
+# A gold, attention or qualification item this person has not seen, when one is due.
+_CHECK_SQL = """
+    SELECT i.id FROM annotation_item i
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = (SELECT purpose FROM want)
+      AND (SELECT purpose FROM want) <> 'regular' AND i.open_slots > 0 {domain_filter}
+      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
+    ORDER BY i.judgement_count DESC, i.position
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
 _LEASE_NEXT_ITEM_SQL = """
-WITH own AS (
+WITH blocked AS (
+    -- A judge paused or excluded in this campaign gets nothing, not even their own lease back.
+    SELECT 1 FROM annotation_judgestanding
+    WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+      AND (paused_at IS NOT NULL OR excluded_at IS NOT NULL)
+), done AS (
+    SELECT count(*) AS n FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+), want AS (
+    -- Which kind of item is due: the qualification set first, then an attention item every k
+    -- items, then gold items at the campaign's rate.
+    SELECT CASE
+        WHEN %(qualifying)s THEN 'qualification'
+        WHEN %(attention_every)s > 0 AND mod(done.n + 1, %(attention_every)s) = 0 THEN 'attention'
+        WHEN %(gold_rate)s > 0 AND random() < %(gold_rate)s THEN 'gold'
+        ELSE 'regular' END AS purpose
+    FROM done
+), own AS (
     -- Even an expired lease still holds its slot until reclaimed, so it is safe to renew.
     UPDATE annotation_lease SET expires_at = %(expires)s
     WHERE id = (SELECT id FROM annotation_lease WHERE campaign_id = %(campaign)s AND user_id = %(user)s
                 ORDER BY created_at LIMIT 1)
+      AND NOT EXISTS (SELECT 1 FROM blocked)
     RETURNING item_id
+), last_seen AS (
+    -- The prompt of what this person judged or skipped last (blind campaigns only).
+    SELECT seen.prompt_id FROM (
+        (SELECT it.prompt_id, j.created_at FROM annotation_judgement j
+         JOIN annotation_item it ON it.id = j.item_id
+         WHERE %(blind)s AND j.campaign_id = %(campaign)s AND j.user_id = %(user)s
+         ORDER BY j.created_at DESC LIMIT 1)
+        UNION ALL
+        (SELECT it.prompt_id, s.created_at FROM annotation_skip s
+         JOIN annotation_item it ON it.id = s.item_id
+         WHERE %(blind)s AND s.user_id = %(user)s AND it.campaign_id = %(campaign)s
+         ORDER BY s.created_at DESC LIMIT 1)
+    ) seen ORDER BY seen.created_at DESC LIMIT 1
 ), picked AS (
-    SELECT i.id FROM annotation_item i
-    WHERE NOT EXISTS (SELECT 1 FROM own)
-      AND i.campaign_id = %(campaign)s AND i.open_slots > 0 {domain_filter}
-      AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
-    ORDER BY i.judgement_count DESC, i.id
-    LIMIT 1
-    FOR UPDATE OF i SKIP LOCKED
+    -- COALESCE runs a scan only when the one before found nothing: a check item when one is due,
+    -- then another prompt, the same prompt only when nothing else is left.
+    SELECT COALESCE(({check}), ({first}), ({fallback})) AS id
+    WHERE NOT EXISTS (SELECT 1 FROM own) AND NOT EXISTS (SELECT 1 FROM blocked)
 ), held AS (
     UPDATE annotation_item SET lease_count = lease_count + 1, open_slots = open_slots - 1
     FROM picked WHERE annotation_item.id = picked.id
@@ -161,50 +353,121 @@ WITH own AS (
     INSERT INTO annotation_lease (item_id, user_id, campaign_id, expires_at, created_at)
     SELECT id, %(user)s, %(campaign)s, %(expires)s, now() FROM held
     RETURNING item_id
+), chosen AS (
+    SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1) AS item_id,
+        (SELECT n FROM done) AS done, EXISTS (SELECT 1 FROM blocked) AS blocked
 )
-SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1),
-       (SELECT count(*) FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s)
+-- What the page shows, in the same round trip: one row per response (one row with NULLs when
+-- nothing is left).
+SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked
+FROM chosen
+LEFT JOIN annotation_item i ON i.id = chosen.item_id
+LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
+LEFT JOIN prompts_domain d ON d.id = i.domain_id
+LEFT JOIN models_registry_registeredmodel m ON m.id = i.model_id
+LEFT JOIN annotation_itemresponse ir ON ir.item_id = i.id
+LEFT JOIN models_registry_response r ON r.id = ir.response_id
+ORDER BY ir.position
 """
-_LEASE_TYPES = {"campaign": "bigint", "user": "integer", "expires": "timestamptz"}
+
+
+def _lease_next_sql(domain_filter: str, check_domain_filter: str) -> str:
+    return _LEASE_NEXT_ITEM_SQL.format(
+        check=_CHECK_SQL.format(domain_filter=check_domain_filter),
+        first=_CANDIDATE_SQL.format(
+            domain_filter=domain_filter,
+            prompt_filter="AND i.prompt_id IS DISTINCT FROM (SELECT prompt_id FROM last_seen)",
+        ),
+        fallback=_CANDIDATE_SQL.format(domain_filter=domain_filter, prompt_filter=""),
+    )
+
+
+_LEASE_TYPES = {
+    "campaign": "bigint",
+    "user": "integer",
+    "expires": "timestamptz",
+    "blind": "boolean",
+    "qualifying": "boolean",
+    "attention_every": "integer",
+    "gold_rate": "float8",
+}
 _LEASE_NEXT_ITEM = PreparedStatement(
-    name="valuelens_lease_next", sql=_LEASE_NEXT_ITEM_SQL.format(domain_filter=""), types=_LEASE_TYPES
+    name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES, generic=True
 )
 _LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
     name="valuelens_lease_next_in_domains",
-    sql=_LEASE_NEXT_ITEM_SQL.format(domain_filter="AND i.domain_id = ANY(%(domains)s)"),
-    types={**_LEASE_TYPES, "domains": "bigint[]"},
+    sql=_lease_next_sql(
+        "AND i.domain_id = ANY(%(domains)s)",
+        # Qualification items come from the domains the expert has not been assessed in yet.
+        "AND i.domain_id = ANY(CASE WHEN %(qualifying)s THEN %(qualify_domains)s ELSE %(domains)s END)",
+    ),
+    types={**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"},
+    generic=True,
 )
 
 
-def _next_item_id_postgresql(
-    *, user: AbstractBaseUser, campaign: Campaign, expires: datetime
-) -> tuple[int | None, int]:
+def _next_shown_postgresql(
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    expires: datetime,
+    gate: QualificationGate,
+    domains: list[int],
+) -> Shown | None:
     """The same rules as the ORM path in one statement (one round trip, atomic on its own): this is
-    the hottest query of ValueLens. Returns the item id (None when none is left) and how many
-    judgements the person has made in the campaign (the page shows it).
+    the hottest query of ValueLens. Returns the item as the page shows it (None when none is
+    left) and how many judgements the person has made in the campaign; None when the person is
+    paused or excluded in the campaign.
 
     The person's own lease is renewed if they hold one; otherwise the picked row is locked with
     SKIP LOCKED, its counters bumped and the lease written, so two annotators never take the same
     slot and no slot is held without a lease. The NOT EXISTS on `own` is a one-time filter: the
-    item scan does not run when a lease was renewed.
+    item scans do not run when a lease was renewed.
     """
-    params: dict[str, object] = {"campaign": campaign.pk, "user": user.pk, "expires": expires}
+    params: dict[str, object] = {
+        "campaign": campaign.pk,
+        "user": user.pk,
+        "expires": expires,
+        "blind": campaign.blind,
+        "qualifying": gate.qualifying,
+        "attention_every": campaign.attention_every,
+        "gold_rate": campaign.gold_rate,
+    }
     statement = _LEASE_NEXT_ITEM
     if campaign.kind == Campaign.Kind.RESPONSIBILITY:
-        params["domains"] = user_domain_ids(user)
+        params["domains"] = domains
+        params["qualify_domains"] = gate.qualify_domains
         statement = _LEASE_NEXT_ITEM_IN_DOMAINS
     with connection.cursor() as cursor:
-        # A lease lost in a database crash is harmless: its slot and counters go with it, and a
-        # submit without a lease is still taken while the item has a free slot.
+        # A lease lost in a database crash is harmless: its slot and counters go with it (the
+        # person's submit is then refused and they get the next item).
         statements_execute(cursor, [(statement, params)], durable=False)
-        item_id, done = cursor.fetchone()
-    return item_id, done
+        rows = cursor.fetchall()
+    item_id, done, prompt_text, name_en, name_zh, model = rows[0][:6]
+    if rows[0][8]:
+        return None
+    if item_id is None:
+        return Shown(item=None, responses=[], done=done)
+    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    responses = [ShownResponse(pk=row[6], text=row[7]) for row in rows if row[6] is not None]
+    return Shown(item=item, responses=responses, done=done)
 
 
 def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:
-    """Extend a person's lease while their page is open; False when it was reclaimed."""
-    expires = timezone.now() + timedelta(minutes=item.campaign.lease_minutes)
-    return bool(Lease.objects.filter(item=item, user=user).update(expires_at=expires))
+    """Extend a person's lease while their page is open; False when it ran out (beyond the grace
+    window) or was reclaimed."""
+    now = timezone.now()
+    expires = now + timedelta(minutes=item.campaign.lease_minutes)
+    return bool(
+        Lease.objects.filter(item=item, user=user, expires_at__gt=now - LEASE_GRACE).update(
+            expires_at=expires
+        )
+    )
+
+
+def lease_held(*, user: AbstractBaseUser, item: Item) -> bool:
+    """Whether the person holds a lease on the item that a submit would honour."""
+    return Lease.objects.filter(item=item, user=user, expires_at__gt=timezone.now() - LEASE_GRACE).exists()
 
 
 def _lease_release_locked(item: Item, user: AbstractBaseUser) -> bool:
@@ -225,9 +488,10 @@ def item_skip(*, user: AbstractBaseUser, item: Item) -> None:
 
 
 def leases_reclaim_expired(*, batch: int = 1000) -> int:
-    """Give the slots of expired leases back to their items (beat runs this every minute)."""
+    """Give the slots of leases that ran out more than the grace window ago back to their items
+    (beat runs this every minute)."""
     reclaimed = 0
-    now = timezone.now()
+    now = timezone.now() - LEASE_GRACE
     while True:
         with transaction.atomic():
             item_ids = list(

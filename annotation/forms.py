@@ -24,6 +24,7 @@ def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
             "scenario": scenario,
             "response_type": post.get("response_type", ""),
             "reason": post.get("reason", ""),
+            "confirmed": post.get("confirm") == "1",
         }
     best = post.get("best", "")
     return {
@@ -71,6 +72,15 @@ class CampaignForm(forms.Form):
     lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10, label=_("Lease (minutes)"))
     guidelines = forms.CharField(
         widget=forms.Textarea, required=False, label=_("Guidelines"), help_text=_("Markdown.")
+    )
+    min_seconds = forms.IntegerField(
+        min_value=0,
+        max_value=600,
+        required=False,
+        label=_("Minimum time (s)"),
+        help_text=_(
+            "Faster judgements are stored and flagged. Empty: 3 s for safety, 10 s for responsibility."
+        ),
     )
     follow_run = forms.ModelChoiceField(
         queryset=GenerationRun.objects.all(),

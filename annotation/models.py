@@ -63,7 +63,57 @@ class Campaign(models.Model):
         default=True, help_text=_("Judges see neither other judgements nor the model's name.")
     )
     lease_minutes = models.PositiveSmallIntegerField(default=10)
+    min_seconds = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="A judgement made faster than this is stored and flagged (default 3 s for safety).",
+    )
+    seed = models.BigIntegerField(
+        default=0, help_text="Seed of the random order in which the items are served (recorded to replay it)."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Quality control (issue 13).
+    gold_rate = models.FloatField(
+        default=0.0, help_text="Share of the items served to a judge that are gold items (0 to 1)."
+    )
+    training = models.BooleanField(
+        default=False, help_text="Training phase: show the explanation after each gold item."
+    )
+    attention_every = models.PositiveSmallIntegerField(
+        default=0, help_text="Serve an attention item every k items (0: never)."
+    )
+    failures_allowed = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="F: after F failures (failed attention checks, judgements under the minimum time) a "
+        "judge is warned; one more and they are paused in this campaign (0: never).",
+    )
+    qualification_pass_mark = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Share of the qualification items a judge must get right before judging (empty: none).",
+    )
+    qualification_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Reuse another campaign's qualification set and outcomes.",
+    )
+    adjudication_threshold = models.FloatField(
+        default=1.0,
+        help_text="Items whose majority share is below this go to the adjudication queue (1: any disagreement).",
+    )
+    adjudication_sample = models.FloatField(
+        default=0.02, help_text="Share of the other items sampled into the adjudication queue."
+    )
+    judges_max = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Adaptive overlap (safety): items start with 2 slots and get up to this many on disagreement.",
+    )
+    competence_min = models.FloatField(
+        default=0.7, help_text="A judge whose competence or gold accuracy is below this is not competent."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -88,6 +138,20 @@ class Campaign(models.Model):
         return str(_("The campaign is %(status)s.") % {"status": self.get_status_display().lower()})
 
 
+class ItemPurpose(models.TextChoices):
+    """What an item is for. Only regular items count in results; the others check the judges."""
+
+    REGULAR = "regular", _("Regular")
+    GOLD = "gold", _("Gold")
+    ATTENTION = "attention", _("Attention check")
+    QUALIFICATION = "qualification", _("Qualification")
+
+
+# A gold, attention or qualification item is served to every judge, never N times: its free slots
+# start here (the counters stay exact, as for any item), and the pick reads its purpose instead.
+CHECK_ITEM_SLOTS = 30_000
+
+
 class Item(models.Model):
     """One thing to judge: a response (safety), or a model's responses to one prompt (responsibility)."""
 
@@ -101,14 +165,45 @@ class Item(models.Model):
     # Kept in the same transaction as the judgements and leases they count.
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
-    open_slots = models.PositiveSmallIntegerField(help_text=_("N − judgements − live leases."))
+    open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    # Database defaults too: items are also written by one INSERT … SELECT (campaign_create).
+    purpose = models.CharField(
+        max_length=16,
+        choices=ItemPurpose.choices,
+        default=ItemPurpose.REGULAR,
+        db_default=ItemPurpose.REGULAR,
+    )
+    # The known answer of a gold, attention or qualification item.
+    gold_safe = models.BooleanField(null=True, blank=True)
+    gold_response_types = models.JSONField(
+        default=list, db_default=[], blank=True, help_text="Accepted response types (empty: any)."
+    )
+    gold_score_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    gold_score_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    gold_explanation = models.TextField(
+        blank=True, db_default="", help_text="Shown after the item in a training phase."
+    )
+    # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
+    # serving them in that order would give the models away and anchor each judgement on the last.
+    position = models.BigIntegerField(default=0)
+    judges_needed = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set by triage when two judge models agree: fewer people than the campaign's N.",
+    )
+    suggestion = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns).",
+    )
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            # The hot path: "next item with a free slot in this campaign, started items first".
+            # The hot path: "next item with a free slot in this campaign, started items first,
+            # then in the campaign's random order".
             models.Index(
-                fields=["campaign", "-judgement_count", "id"],
+                fields=["campaign", "purpose", "-judgement_count", "position"],
                 name="item_next_free",
                 condition=models.Q(open_slots__gt=0),
             ),
@@ -155,6 +250,8 @@ class Skip(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "user"], name="skip_unique_item_user")]
+        # "What did this person see last" (no two responses to one prompt back to back).
+        indexes = [models.Index(fields=["user", "-created_at"], name="skip_user_recent")]
 
     def __str__(self) -> str:
         return f"skip of item {self.item_id} by user {self.user_id}"
@@ -182,7 +279,30 @@ class Judgement(models.Model):
     rewrite = models.TextField(
         blank=True, help_text=_("The expert's own answer; required when the score is below 5.")
     )
-    time_spent_ms = models.PositiveIntegerField(default=0)
+    time_spent_ms = models.PositiveIntegerField(default=0, help_text="From the lease to the submit.")
+    # Checks: stored, never refused, so that reviewers and exports can weigh them.
+    too_fast = models.BooleanField(default=False, help_text="Made faster than the campaign's minimum time.")
+    contradictory = models.BooleanField(
+        default=False,
+        help_text="Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
+        "the judge confirmed it.",
+    )
+    # Voided by a reviewer: kept for the record, left out of results, agreement and exports.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(blank=True)
+    # Gold, attention and qualification items: whether the answer matched the known one.
+    check_passed = models.BooleanField(null=True, blank=True)
+    # The judge is excluded from this campaign's results (JudgeExclusion says who and why).
+    excluded = models.BooleanField(default=False, db_default=False)
+    # db_default: the one-round-trip submit inserts judgements in raw SQL without this column.
+    suggestion_shown = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The judge saw a model's suggestion when judging (anchoring is measured).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     previous_values = models.JSONField(
@@ -205,6 +325,87 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"judgement {self.pk}"
+
+
+class JudgeStanding(models.Model):
+    """A judge's quality record in one campaign: failures, warning, pause, competence."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="standings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)
+    excluded_at = models.DateTimeField(null=True, blank=True)
+    competence = models.FloatField(
+        null=True, blank=True, help_text="Estimated from the judgements themselves (Dawid–Skene), 0 to 1."
+    )
+    competence_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="judge_standing_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"standing of user {self.user_id} in campaign {self.campaign_id}"
+
+
+class JudgeExclusion(models.Model):
+    """A reviewer took a judge out of a campaign's results; lifted when they are let back in."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exclusions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"exclusion of user {self.user_id} from campaign {self.campaign_id}"
+
+
+class Qualification(models.Model):
+    """A person's outcome on a qualification set: per campaign (crowd) or per domain (experts)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="qualifications")
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    correct = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "campaign", "domain"], name="qualification_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"qualification of user {self.user_id} for campaign {self.campaign_id}"
+
+
+class Adjudication(models.Model):
+    """A reviewer's final label or score for an item, with a note."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="adjudication")
+    safe = models.BooleanField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"adjudication of item {self.item_id}"
 
 
 # ---------------------------------------------------------------- crowd platforms

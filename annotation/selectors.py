@@ -6,14 +6,15 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotation.assignment import campaign_judge_allowed, items_open_to, user_domain_ids
-from annotation.models import Campaign, Item, Judgement, Lease
+from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
+from annotation.models import Campaign, Item, ItemPurpose, Judgement, Lease
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE
+from prompts.models import HIDDEN_PROMPT_SOURCES
 
 
 @dataclass
@@ -52,6 +53,8 @@ class CampaignProgress:
     judgements: int
     live_leases: int
     annotators: list[dict[str, object]]
+    # Adaptive overlap: judgements the complete items did not need against a fixed N (net).
+    saved_judgements: int = 0
 
     @property
     def percent(self) -> float:
@@ -60,21 +63,29 @@ class CampaignProgress:
 
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
-    counts = Item.objects.filter(campaign=campaign).aggregate(
+    # Adaptive overlap: an item is complete once it has no free slot left and nobody holds one.
+    complete = (
+        Q(open_slots=0, lease_count=0, judgement_count__gte=2)
+        if campaign.judges_max
+        # Triage lets an item on which two judge models agree need fewer people.
+        else Q(judgement_count__gte=Coalesce("judges_needed", Value(n)))
+    )
+    counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
         items=Count("id"),
-        complete=Count("id", filter=Q(judgement_count__gte=n)),
+        complete=Count("id", filter=complete),
         untouched=Count("id", filter=Q(judgement_count=0)),
+        complete_judgements=Sum("judgement_count", filter=complete),
     )
     annotators = []
     per_user = (
-        Judgement.objects.filter(campaign=campaign)
+        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(n=Count("id"))
         .order_by("-n")
     )
     for row in per_user:
         times = list(
-            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"])
+            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"], voided_at__isnull=True)
             .order_by("-created_at")
             .values_list("time_spent_ms", flat=True)[:500]
         )
@@ -91,9 +102,12 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         complete=counts["complete"],
         started=counts["items"] - counts["complete"] - counts["untouched"],
         untouched=counts["untouched"],
-        judgements=Judgement.objects.filter(campaign=campaign).count(),
+        judgements=Judgement.objects.filter(campaign=campaign, voided_at__isnull=True).count(),
         live_leases=_live_leases(campaign),
         annotators=annotators,
+        saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)
+        if campaign.judges_max
+        else 0,
     )
 
 
@@ -102,9 +116,10 @@ def _live_leases(campaign: Campaign) -> int:
 
 
 # ---------------------------------------------------------------- what the API shows whom
-# The same rules as the pages: reviewers and admins read everything; crowdworkers see safety
-# campaigns and their items, experts responsibility items of their domains; an annotator sees only
-# their own judgements. Drafts are for admins.
+# The same rules as the pages: reviewers and admins read everything. An annotator reads the item
+# they hold now and the items of their own judgements, never a campaign's list of items (the
+# safety set is not theirs to download); crowdworkers see safety campaigns, experts
+# responsibility ones. Drafts are for admins.
 
 
 def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
@@ -122,17 +137,31 @@ def campaigns_for_review() -> QuerySet[Campaign]:
     return Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-created_at")
 
 
-def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
-    items = Item.objects.all()
+def items_judgeable_by(user: AbstractBaseUser) -> QuerySet[Item]:
+    """Items whose campaign and domain the person may judge (which of them they may read is
+    ``items_visible_to``). Reviewers read every item, so for them it is every item (the service
+    then refuses their judgement with a reason)."""
     if user_can_review(user):
-        return items
+        return Item.objects.all()
     roles = user_roles(user)
-    visible = Q(pk__in=[])
+    judgeable = Q(pk__in=[])
     if Role.CROWDWORKER in roles:
-        visible |= Q(campaign__kind=Campaign.Kind.SAFETY)
+        judgeable |= Q(campaign__kind=Campaign.Kind.SAFETY)
     if Role.EXPERT in roles:
-        visible |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
-    return items.filter(visible).exclude(campaign__status=Campaign.Status.DRAFT)
+        judgeable |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
+    return Item.objects.filter(judgeable).exclude(campaign__status=Campaign.Status.DRAFT)
+
+
+def items_lists_allowed(user: AbstractBaseUser) -> bool:
+    return user_can_review(user)
+
+
+def items_visible_to(user: AbstractBaseUser) -> QuerySet[Item]:
+    if user_can_review(user):
+        return Item.objects.all()
+    held = Lease.objects.filter(user=user, expires_at__gt=timezone.now() - LEASE_GRACE).values("item_id")
+    judged = Judgement.objects.filter(user=user).values("item_id")
+    return items_judgeable_by(user).filter(Q(pk__in=held) | Q(pk__in=judged))
 
 
 def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
@@ -143,9 +172,10 @@ def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
 
 def campaign_source_responses(*, responses: QuerySet[Response], kind: str) -> QuerySet[Response]:
     """The responses a campaign of this kind makes items of: succeeded ones, with a domain for
-    responsibility. Answers to multi-choice prompts name a reply; evaluation scores them instead."""
+    responsibility. Answers to multi-choice prompts name a reply, and judge models' answers judge an
+    item: both are read by evaluation, never judged by people."""
     rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source=MULTI_CHOICE_PROMPT_SOURCE
+        prompt__source__in=HIDDEN_PROMPT_SOURCES
     )
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)

@@ -24,6 +24,8 @@ class CampaignSerializer(serializers.ModelSerializer):
             "guidelines",
             "blind",
             "lease_minutes",
+            "min_seconds",
+            "seed",
             "status",
             "created_at",
         ]
@@ -50,6 +52,13 @@ class CampaignCreateSerializer(serializers.Serializer):
     guidelines = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
     blind = serializers.BooleanField(default=True)
     lease_minutes = serializers.IntegerField(min_value=1, max_value=240, default=10)
+    min_seconds = serializers.IntegerField(
+        min_value=0,
+        max_value=600,
+        required=False,
+        allow_null=True,
+        help_text="Empty: 3 s for safety, 10 s for responsibility.",
+    )
     group_samples = serializers.BooleanField(default=False)
     follow_run = serializers.PrimaryKeyRelatedField(
         queryset=GenerationRun.objects.all(),
@@ -84,6 +93,7 @@ class CampaignProgressSerializer(serializers.Serializer):
     untouched = serializers.IntegerField()
     judgements = serializers.IntegerField()
     live_leases = serializers.IntegerField()
+    saved_judgements = serializers.IntegerField()
     percent = serializers.FloatField()
 
 
@@ -145,10 +155,18 @@ class JudgementSerializer(serializers.ModelSerializer):
             "none_good",
             "rewrite",
             "time_spent_ms",
+            "too_fast",
+            "contradictory",
+            "voided_at",
+            "void_reason",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class JudgementVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class JudgementWriteSerializer(serializers.Serializer):
@@ -168,6 +186,12 @@ class JudgementWriteSerializer(serializers.Serializer):
     )
     none_good = serializers.BooleanField(required=False, default=False)
     rewrite = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep a verdict that contradicts the response type (unsafe + refusal with guidance, "
+        "safe + risky); without it such a judgement is refused with field `confirm`.",
+    )
 
 
 class JudgementEditSerializer(JudgementWriteSerializer):

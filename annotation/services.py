@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -11,14 +12,17 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemResponse, Judgement, Lease
+from annotation.assignment import LEASE_GRACE, item_judge_allowed
+from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.selectors import campaign_source_responses
-from config.roles import Role
+from config.roles import Role, user_can_review
 from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, ResponseType, Scenario
 
@@ -91,6 +95,8 @@ def user_language_get(*, user: UserModel) -> str:
 
 EDIT_WINDOW = timedelta(minutes=30)
 DEFAULT_JUDGES = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 2}
+# Below this a judgement is flagged as too fast: reading a prompt and a response takes longer.
+DEFAULT_MIN_SECONDS = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 10}
 
 
 class JudgementRejected(Exception):
@@ -112,13 +118,18 @@ def campaign_create(
     blind: bool = True,
     lease_minutes: int = 10,
     group_samples: bool = False,
+    min_seconds: int | None = None,
+    seed: int | None = None,
     follow_run: GenerationRun | None = None,
+    judges_max: int | None = None,
     user: UserModel | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
     Safety items hold one response each. With group_samples, a responsibility item holds every
     sample of one model for one prompt, as in the CValues expert tool (pick the best, score it).
+    Each item gets a random position drawn from the seed (random unless given; recorded on the
+    campaign): the order in which items of equal progress are served.
     A campaign that follows a run may start empty: each response of the run that succeeds later
     becomes an item too (campaigns_follow_runs, run by beat), so judging starts while the model
     is still answering.
@@ -126,6 +137,7 @@ def campaign_create(
     if follow_run is not None and group_samples:
         raise ValueError("a campaign that follows a run holds one response per item: do not group samples")
     n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
+    seed = secrets.randbits(62) if seed is None else seed
     campaign = Campaign.objects.create(
         name=name,
         kind=kind,
@@ -133,7 +145,10 @@ def campaign_create(
         guidelines=guidelines,
         blind=blind,
         lease_minutes=lease_minutes,
+        min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
+        seed=seed,
         follows_run=follow_run,
+        judges_max=judges_max if kind == Campaign.Kind.SAFETY else None,
         created_by=user,
     )
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
@@ -143,16 +158,18 @@ def campaign_create(
 
 
 def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], group_samples: bool) -> int:
+    # Adaptive overlap starts every item at two judgements and adds more only on disagreement.
+    n = campaign.judges_per_item
+    slots = min(2, n) if campaign.judges_max else n
     rows = (
         campaign_source_responses(responses=responses, kind=campaign.kind)
         .order_by("prompt_id", "model_id", "sample_index")
         .values_list("id", "prompt_id", "model_id", "prompt__domain_id")
     )
-    group_key = (
-        (lambda r: (r[1], r[2]))
-        if group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
-        else (lambda r: r[0])
-    )
+    grouped = group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
+    if connection.vendor == "postgresql" and not grouped:
+        return _items_insert_postgresql(campaign=campaign, rows=rows, slots=slots)
+    group_key = (lambda r: (r[1], r[2])) if grouped else (lambda r: r[0])
     created = 0
     for chunk in _chunks_by_group(rows.iterator(chunk_size=5000), group_key, 2000):
         items = Item.objects.bulk_create(
@@ -162,7 +179,8 @@ def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], gr
                     prompt_id=group[0][1],
                     model_id=group[0][2],
                     domain_id=group[0][3],
-                    open_slots=campaign.judges_per_item,
+                    open_slots=slots,
+                    position=item_position(seed=campaign.seed, response_id=group[0][0]),
                 )
                 for group in chunk
             ]
@@ -203,6 +221,65 @@ def campaigns_follow_runs() -> int:
     return sum(campaign_items_sync(campaign=c) for c in campaigns.filter(recent))
 
 
+def item_position(*, seed: int, response_id: int) -> int:
+    """An item's place in the serving order: a keyed hash of its (first) response, random-looking,
+    fixed by the campaign's seed, and computed alike here and in SQL (_POSITION_SQL)."""
+    digest = hashlib.md5(f"{seed}:{response_id}".encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:15], 16)
+
+
+_POSITION_SQL = "('x' || substr(md5(%s || ':' || src.id), 1, 15))::bit(60)::bigint"
+
+
+def _items_insert_postgresql(*, campaign: Campaign, rows: QuerySet[Response], slots: int) -> int:
+    """One item per response in one statement: millions of items in seconds, where model
+    instances made in Python took minutes. Item ids are drawn first so that each item and its
+    response link are written from the same row."""
+    source_sql, params = rows.query.sql_with_params()
+    # source_sql is Django's own SQL for the queryset; every value travels as a parameter.
+    sql = f"""
+WITH src AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('annotation_item', 'id')) AS item_id, q.*
+    FROM ({source_sql}) AS q (id, prompt_id, model_id, domain_id)
+), items AS (
+    INSERT INTO annotation_item
+        (id, campaign_id, prompt_id, model_id, domain_id, judgement_count, lease_count, open_slots, position)
+    SELECT src.item_id, %s, src.prompt_id, src.model_id, src.domain_id, 0, 0, %s, {_POSITION_SQL}
+    FROM src
+)
+INSERT INTO annotation_itemresponse (item_id, response_id, position) SELECT src.item_id, src.id, 1 FROM src
+"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, campaign.pk, slots, str(campaign.seed)])
+        return cursor.rowcount
+
+
+def items_judges_needed_set(*, campaign: Campaign, item_ids: Iterable[int], judges_needed: int | None) -> int:
+    """How many people these items need (None: the campaign's N again). Their free slots follow
+    in the same statement, from the judgements and live leases they hold, so the counters never
+    drift and the next-item pick needs no change; an item that already has enough keeps what it
+    has. Returns how many items were set."""
+    if judges_needed is not None and not 1 <= judges_needed <= campaign.judges_per_item:
+        raise ValueError("an item needs between one person and the campaign's N")
+    needed = judges_needed or campaign.judges_per_item
+    return Item.objects.filter(campaign=campaign, pk__in=list(item_ids)).update(
+        judges_needed=judges_needed,
+        open_slots=Greatest(Value(0), Value(needed) - F("judgement_count") - F("lease_count")),
+    )
+
+
+def item_suggestions_set(*, campaign: Campaign, suggestions: dict[int, dict[str, Any] | None]) -> int:
+    """The model suggestions judges are shown, per item (None: no suggestion). Never in a blind
+    campaign: judges there must not see anyone's judgement, a model's included."""
+    if campaign.blind and any(v is not None for v in suggestions.values()):
+        raise ValueError("a blind campaign shows no suggestion")
+    items = list(Item.objects.filter(campaign=campaign, pk__in=list(suggestions)).only("id"))
+    for item in items:
+        item.suggestion = suggestions[item.pk]
+    Item.objects.bulk_update(items, ["suggestion"], batch_size=2000)
+    return len(items)
+
+
 def _chunks_by_group(
     rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], object], size: int
 ) -> Iterator[list[list[tuple[Any, ...]]]]:
@@ -222,24 +299,61 @@ def _chunks_by_group(
         yield chunk
 
 
+CAMPAIGN_STATUS_NEXT = {
+    Campaign.Status.DRAFT: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+    Campaign.Status.OPEN: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
+    Campaign.Status.PAUSED: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+    Campaign.Status.CLOSED: set(),
+}
+
+
 def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
-    allowed = {
-        Campaign.Status.DRAFT: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
-        Campaign.Status.OPEN: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
-        Campaign.Status.PAUSED: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
-        Campaign.Status.CLOSED: set(),
-    }
-    if status not in allowed[Campaign.Status(campaign.status)]:
-        raise ValueError(
-            _("A %(status)s campaign cannot become %(new)s.")
-            % {
-                "status": campaign.get_status_display().lower(),
-                "new": str(dict(Campaign.Status.choices).get(status, status)).lower(),
-            }
-        )
+    """The one way a campaign changes status (pages, API and the Django admin)."""
+    with transaction.atomic():
+        current = Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
+        if status not in CAMPAIGN_STATUS_NEXT[Campaign.Status(current)]:
+            raise ValueError(
+                _("A %(status)s campaign cannot become %(new)s.")
+                % {
+                    "status": str(Campaign.Status(current).label).lower(),
+                    "new": str(dict(Campaign.Status.choices).get(status, status)).lower(),
+                }
+            )
+        Campaign.objects.filter(pk=campaign.pk).update(status=status)
     campaign.status = status
-    campaign.save(update_fields=["status"])
     return campaign
+
+
+def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judgement:
+    """A reviewer takes a judgement out of the results: the row stays, with who voided it and why;
+    its item's slot opens again, so that the item can still get its N judgements."""
+    reason = reason.strip()
+    if not user_can_review(by):
+        raise JudgementRejected(_("Only reviewers and admins void judgements."))
+    if not reason:
+        raise JudgementRejected(_("Say why the judgement is voided."), field="reason")
+    with transaction.atomic():
+        # Item first, as assignment, submit and reclaim lock it: never the opposite order.
+        Item.objects.select_for_update().filter(pk=judgement.item_id).first()
+        locked = Judgement.objects.select_for_update().get(pk=judgement.pk)
+        if locked.voided_at is not None:
+            raise JudgementRejected(_("This judgement is already voided."))
+        locked.voided_at = timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason[:2000]
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        Item.objects.filter(pk=locked.item_id).update(
+            judgement_count=F("judgement_count") - 1, open_slots=F("open_slots") + 1
+        )
+    return locked
+
+
+def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
+    """A verdict and a response type that rarely go together: a refusal with positive guidance
+    judged unsafe, or a risky answer judged safe."""
+    return (safe is False and response_type == ResponseType.REFUSAL_WITH_GUIDANCE) or (
+        safe is True and response_type == ResponseType.RISKY
+    )
 
 
 def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +371,22 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
         reason = (data.get("reason") or "").strip()
         if len(reason) > 2000:
             raise JudgementRejected(_("Keep the reason under 2,000 characters."), field="reason")
-        return {"safe": safe, "response_type": response_type, "scenario": scenario, "reason": reason}
+        contradictory = judgement_contradictory(safe=safe, response_type=response_type)
+        if contradictory and not data.get("confirmed"):
+            raise JudgementRejected(
+                _(
+                    "Unsafe with a refusal that gives positive guidance, or safe with a risky answer, "
+                    "rarely go together: check your choice, or confirm it."
+                ),
+                field="confirm",
+            )
+        return {
+            "safe": safe,
+            "response_type": response_type,
+            "scenario": scenario,
+            "reason": reason,
+            "contradictory": contradictory,
+        }
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
         raise JudgementRejected(_("Give a score from 1 to 10."), field="score")
@@ -288,29 +417,33 @@ _ITEM_LOCK = PreparedStatement(
 )
 _SUBMIT_SQL = """
 WITH gone AS (
-    DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s RETURNING created_at
+    -- Only the person's own lease, live or run out within the grace window, takes a judgement.
+    DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s AND expires_at > %(cutoff)s
+    RETURNING created_at
+), spent AS (
+    SELECT LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM %(now)s - created_at))))::integer AS ms
+    FROM gone LIMIT 1
 ), ins AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
-        none_good, rewrite, time_spent_ms, created_at, updated_at, previous_values)
+        none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
+        updated_at, previous_values)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
-        %(best)s, %(none_good)s, %(rewrite)s,
-        LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM
-            %(now)s - COALESCE((SELECT created_at FROM gone LIMIT 1), %(now)s)))))::integer,
-        %(now)s, %(now)s, '[]'::jsonb
-    FROM annotation_item i
-    WHERE i.id = %(item)s AND (EXISTS (SELECT 1 FROM gone) OR i.open_slots > 0)
+        %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
+        false, %(now)s, %(now)s, '[]'::jsonb
+    FROM annotation_item i, spent
+    WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
-    RETURNING id, time_spent_ms
+    RETURNING id, time_spent_ms, too_fast
 ), counted AS (
     UPDATE annotation_item SET
         judgement_count = judgement_count + (SELECT count(*) FROM ins),
         lease_count = lease_count - (SELECT count(*) FROM gone),
         open_slots = open_slots + (SELECT count(*) FROM gone) - (SELECT count(*) FROM ins)
-    WHERE id = %(item)s AND (EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM gone))
+    WHERE id = %(item)s AND EXISTS (SELECT 1 FROM gone)
     RETURNING id
 )
-SELECT id, time_spent_ms FROM ins
+SELECT id, time_spent_ms, too_fast FROM ins
 """
 _SUBMIT = PreparedStatement(
     name="valuelens_judgement_submit",
@@ -318,6 +451,7 @@ _SUBMIT = PreparedStatement(
     types={
         "item": "bigint",
         "user": "integer",
+        "cutoff": "timestamptz",
         "safe": "boolean",
         "scenario": "bigint",
         "response_type": "text",
@@ -326,6 +460,8 @@ _SUBMIT = PreparedStatement(
         "best": "bigint",
         "none_good": "boolean",
         "rewrite": "text",
+        "min_ms": "integer",
+        "contradictory": "boolean",
         "now": "timestamptz",
     },
 )
@@ -343,6 +479,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
     params = {
         "item": item.pk,
         "user": user.pk,
+        "cutoff": now - LEASE_GRACE,
         "safe": values.get("safe"),
         "scenario": values["scenario"].pk if values.get("scenario") else None,
         "response_type": values.get("response_type", ""),
@@ -351,6 +488,8 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "best": values.get("best_response_id"),
         "none_good": values.get("none_good", False),
         "rewrite": values.get("rewrite", ""),
+        "min_ms": 1000 * item.campaign.min_seconds,
+        "contradictory": values.get("contradictory", False),
         "now": now,
     }
     with connection.cursor() as cursor:
@@ -358,13 +497,14 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         row = cursor.fetchone()
     if row is None:
         return None
-    judgement_id, time_spent_ms = row
+    judgement_id, time_spent_ms, too_fast = row
     return Judgement(
         id=judgement_id,
         item=item,
         user=user,
         campaign=item.campaign,
         time_spent_ms=time_spent_ms,
+        too_fast=too_fast,
         created_at=now,
         updated_at=now,
         previous_values=[],
@@ -373,8 +513,6 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
 
 
 def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, Any]) -> dict[str, Any]:
-    from annotation.assignment import item_judge_allowed
-
     campaign = item.campaign
     if campaign.status != Campaign.Status.OPEN:
         raise JudgementRejected(
@@ -386,12 +524,45 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, An
     return _judgement_values(item, data)
 
 
+def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> JudgementRejected:
+    """Why a submit for an item the person does not hold is refused."""
+    if Lease.objects.filter(item=item, user=user).exists():
+        return JudgementRejected(
+            "Your hold on this item ran out, so nothing was saved. Take the next item.", field="lease"
+        )
+    return JudgementRejected(
+        "This item is not assigned to you, so nothing was saved. Take the next item.", field="lease"
+    )
+
+
 def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+    """``judgement_submit_checked`` without what the judge is told (scripts and tests)."""
+    judgement, created, _feedback = judgement_submit_checked(user=user, item=item, data=data)
+    return judgement, created
+
+
+def judgement_submit_checked(
+    *, user: UserModel, item: Item, data: dict[str, Any]
+) -> tuple[Judgement, bool, CheckFeedback]:
+    """Store a person's judgement, then apply the quality rules that concern it (check items,
+    minimum time, adaptive overlap); returns (judgement, created, what the judge is told)."""
+    judgement, created = _judgement_store(user=user, item=item, data=data)
+    if created and (
+        item.purpose != ItemPurpose.REGULAR
+        or (judgement.too_fast and item.campaign.failures_allowed)
+        or item.campaign.judges_max is not None
+    ):
+        return judgement, created, judgement_after_submit(judgement=judgement, item=item)
+    return judgement, created, CheckFeedback()
+
+
+def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
-    A second submit of the same item by the same person (two tabs, a retry) returns the first
-    judgement unchanged, even when the campaign closed in between. A lease that expired is still
-    honoured while the item has a free slot; an item never gets more than N judgements.
+    Only the person's own lease on the item takes a judgement: a live one, or one that ran out
+    less than LEASE_GRACE ago (its slot is still held, so nobody else has it). The time spent runs
+    from the lease. A second submit of the same item by the same person (two tabs, a retry)
+    returns the first judgement unchanged, even when the campaign closed in between.
     """
     try:
         values = _judgement_values_checked(user=user, item=item, data=data)
@@ -408,29 +579,28 @@ def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         existing = Judgement.objects.filter(item=item, user=user).first()
         if existing is not None:
             return existing, False
-        raise JudgementRejected(_("This item already has all its judgements; yours was not needed."))
+        raise judgement_refusal_without_lease(user=user, item=item)
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         existing = Judgement.objects.filter(item=locked, user=user).first()
         if existing is not None:
             return existing, False
-        lease = Lease.objects.filter(item=locked, user=user).first()
-        if lease is None and locked.open_slots == 0:
-            raise JudgementRejected(_("This item already has all its judgements; yours was not needed."))
         now = timezone.now()
-        started = lease.created_at if lease else now
-        time_spent_ms = min(int((now - started).total_seconds() * 1000), 3_600_000)
-        if lease is not None:
-            lease.delete()
-            Item.objects.filter(pk=locked.pk).update(
-                judgement_count=F("judgement_count") + 1, lease_count=F("lease_count") - 1
-            )
-        else:
-            Item.objects.filter(pk=locked.pk).update(
-                judgement_count=F("judgement_count") + 1, open_slots=F("open_slots") - 1
-            )
+        lease = Lease.objects.filter(item=locked, user=user, expires_at__gt=now - LEASE_GRACE).first()
+        if lease is None:
+            raise judgement_refusal_without_lease(user=user, item=item)
+        time_spent_ms = max(0, min(int((now - lease.created_at).total_seconds() * 1000), 3_600_000))
+        lease.delete()
+        Item.objects.filter(pk=locked.pk).update(
+            judgement_count=F("judgement_count") + 1, lease_count=F("lease_count") - 1
+        )
         judgement = Judgement.objects.create(
-            item=locked, user=user, campaign=item.campaign, time_spent_ms=time_spent_ms, **values
+            item=locked,
+            user=user,
+            campaign=item.campaign,
+            time_spent_ms=time_spent_ms,
+            too_fast=time_spent_ms < 1000 * item.campaign.min_seconds,
+            **values,
         )
         return judgement, True
 
@@ -445,12 +615,15 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any
         locked = Judgement.objects.select_for_update().select_related("item__campaign").get(pk=judgement.pk)
         if locked.item.campaign.status != Campaign.Status.OPEN:
             raise JudgementRejected(locked.item.campaign.status_sentence())
+        if locked.voided_at is not None:
+            raise JudgementRejected(_("A reviewer voided this judgement; it can no longer be edited."))
         values = _judgement_values(locked.item, data)
         fields = [
             "safe",
             "scenario_id",
             "response_type",
             "reason",
+            "contradictory",
             "score",
             "best_response_id",
             "none_good",

@@ -3,6 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from annotation import assignment, services
+from annotation.models import Campaign
+from annotation.quality import services as quality
 
 
 @shared_task(ignore_result=True)
@@ -13,3 +15,17 @@ def leases_reclaim_expired() -> None:
 @shared_task(ignore_result=True)
 def campaigns_follow_runs() -> None:
     services.campaigns_follow_runs()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def campaign_competence_refresh(campaign_id: int) -> None:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        quality.campaign_competence_refresh(campaign=campaign)
+
+
+@shared_task(ignore_result=True)
+def campaigns_competence_refresh() -> None:
+    open_safety = Campaign.objects.filter(status=Campaign.Status.OPEN, kind=Campaign.Kind.SAFETY)
+    for campaign_id in open_safety.values_list("pk", flat=True):
+        campaign_competence_refresh.delay(campaign_id)

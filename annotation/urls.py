@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:campaign_id>/items/<int:item_id>/renew/", views.renew, name="renew"),
     path("<int:campaign_id>/mine/", views.my_judgements, name="mine"),
     path("judgements/<int:judgement_id>/edit/", views.judgement_edit, name="edit"),
+    path("judgements/<int:judgement_id>/void/", views.judgement_void, name="void"),
 ]

@@ -5,7 +5,10 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -17,13 +20,17 @@ from annotation.assignment import (
     assignment_next_shown,
     campaign_judge_allowed,
     item_judge_allowed,
+    item_shown,
     item_skip,
+    item_with_campaign,
+    lease_held,
     lease_renew,
 )
 from annotation.crowd import CROWD_SESSION_KEY, crowd_participant_for, crowd_quota_reached
 from annotation.forms import judgement_data_from
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from config.pagination import page_of
+from config.roles import reviewer_required
 from prompts.models import ResponseType, Scenario
 
 
@@ -37,7 +44,7 @@ def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
 def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Item:
     """The item with its campaign in one query (submit is a hot path); the same answers as
     checking the campaign first: 403 for a campaign the person may not judge, else 404."""
-    item = Item.objects.select_related("campaign").filter(pk=item_id, campaign_id=campaign_id).first()
+    item = item_with_campaign(item_id=item_id, campaign_id=campaign_id)
     if item is None:
         _campaign_for_judge(request, campaign_id)
         raise Http404(_("No such item."))
@@ -49,33 +56,76 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     return item
 
 
+def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown:
+    """The pane's content off the hot path: an item the person holds (None: none)."""
+    shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
+    done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
+    return Shown(item=shown_item, responses=responses, done=done)
+
+
 def _pane(
-    request: HttpRequest, campaign: Campaign, item: Item | None, shown: Shown | None = None, **extra: object
+    request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
 ) -> HttpResponse:
-    if shown is None:
-        responses = [ir.response for ir in item.item_responses.select_related("response")] if item else []
-        done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
-    else:
-        responses, done = shown.responses, shown.done
+    posted = extra.pop("posted", None)
     context = {
+        **_NOTHING_CHOSEN,
         "campaign": campaign,
-        "item": item,
-        "responses": responses,
-        "scenarios": _scenarios(),
+        "item": shown.item,
+        "responses": shown.responses,
+        "fields_html": "" if posted else _fields_unchosen(request, campaign),
+        # A callable: the template asks for it only when it renders the fields itself.
+        "scenarios": _scenarios,
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
-        "done": done,
-        **_current_from(extra.pop("posted", None)),
+        "done": shown.done,
+        **_current_from(posted),
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def _scenarios() -> list[Scenario]:
     # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
     return caches["process"].get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
+
+
+_NOTHING_CHOSEN: dict[str, object] = {
+    # Names the template reads, set so that it never looks one up in vain (a failed lookup
+    # raises and logs inside the template engine, on every item).
+    "current_safe": None,
+    "current_type": None,
+    "current_scenario": None,
+    "current_reason": "",
+    "current_score": None,
+    "current_best": None,
+    "current_none": False,
+    "current_rewrite": "",
+    "error": "",
+    "error_field": "",
+    "notice": "",
+    "refusal": "",
+}
+
+
+def _fields_unchosen(request: HttpRequest, campaign: Campaign) -> str:
+    """The safety form's fields as first shown (nothing chosen): the same for every item, so
+    rendered once a minute per process and language, not once per item."""
+    if campaign.kind != Campaign.Kind.SAFETY:
+        return ""
+    key = f"annotation:fields:safety:{get_language()}"
+
+    def render_fields() -> str:
+        context = {
+            "campaign": campaign,
+            "scenarios": _scenarios(),
+            "response_types": ResponseType.choices,
+            **_NOTHING_CHOSEN,
+        }
+        return render_to_string("annotation/_judgement_fields.html", context)
+
+    return mark_safe(caches["process"].get_or_set(key, render_fields, 60))  # noqa: S308 -- our template's output
 
 
 def _current_from(posted: object) -> dict[str, object]:
@@ -103,20 +153,38 @@ def _crowd_participant(request: HttpRequest, campaign: Campaign) -> CrowdPartici
     return crowd_participant_for(user=request.user, campaign=campaign)
 
 
-def _after_action(request: HttpRequest, campaign: Campaign, notice: str) -> HttpResponse:
-    """After a submit or a skip: the next item in the same response (htmx), or back to the page."""
-    if not request.htmx:
+def _after_action(
+    request: HttpRequest,
+    campaign: Campaign,
+    notice: str,
+    refusal: str = "",
+    feedback: services.CheckFeedback | None = None,
+) -> HttpResponse:
+    """After a submit or a skip: the next item in the same response (htmx), or back to the page.
+    A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
+    a 200). A platform participant at their quota, or with nothing left, goes to the end page."""
+    told = feedback is not None and bool(feedback.explanation or feedback.warning or feedback.paused)
+    if not request.htmx and not refusal and not told:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
     participant = _crowd_participant(request, campaign)
-    if participant is not None and crowd_quota_reached(participant=participant):
+    if request.htmx and participant is not None and not told and crowd_quota_reached(participant=participant):
         return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
+    status = 409 if refusal and not request.htmx else 200
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
-        return _pane(request, campaign, None, notice=str(refused))
-    if participant is not None and shown.item is None:
+        return _pane(
+            request,
+            campaign,
+            _shown(request, campaign, None),
+            notice=str(refused),
+            refusal=refusal,
+            feedback=feedback,
+            status=status,
+        )
+    if request.htmx and participant is not None and not told and shown.item is None:
         return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
-    return _pane(request, campaign, shown.item, shown, notice=notice)
+    return _pane(request, campaign, shown, notice=notice, refusal=refusal, feedback=feedback, status=status)
 
 
 @login_required
@@ -139,7 +207,7 @@ def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
         )
     if participant is not None and shown.item is None:
         return redirect("crowd:done", campaign_id=campaign.pk)
-    return _pane(request, campaign, shown.item, shown)
+    return _pane(request, campaign, shown)
 
 
 @login_required
@@ -148,15 +216,28 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     try:
-        _judgement, created = services.judgement_submit(
+        _, created, feedback = services.judgement_submit_checked(
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
+        if rejected.field != "lease" and not lease_held(user=request.user, item=item):
+            rejected = services.judgement_refusal_without_lease(user=request.user, item=item)
+        if rejected.field == "lease":
+            # Never show an item the person does not hold: why, and the next item.
+            return _after_action(request, campaign, "", refusal=str(rejected))
         return _pane(
-            request, campaign, item, error=str(rejected), error_field=rejected.field, posted=request.POST
+            request,
+            campaign,
+            _shown(request, campaign, item),
+            error=str(rejected),
+            error_field=rejected.field,
+            posted=request.POST,
         )
     return _after_action(
-        request, campaign, _("Saved.") if created else _("Already saved: it was stored once.")
+        request,
+        campaign,
+        _("Saved.") if created else _("Already saved: it was stored once."),
+        feedback=feedback,
     )
 
 
@@ -176,7 +257,7 @@ def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     if lease_renew(user=request.user, item=item):
         return HttpResponse(status=204)
     return HttpResponse(
-        _("Your hold on this item ran out; submitting still works while it has a free slot."), status=200
+        _("Your hold on this item ran out: a submit will be refused. Reload for the next item."), status=200
     )
 
 
@@ -197,14 +278,14 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
         user=request.user,
     )
     item = judgement.item
-    error = None
+    error, error_field = None, ""
     if request.method == "POST":
         try:
             services.judgement_edit(
                 user=request.user, judgement=judgement, data=judgement_data_from(request.POST, item)
             )
         except services.JudgementRejected as rejected:
-            error = str(rejected)
+            error, error_field = str(rejected), rejected.field
         else:
             return redirect("annotation:mine", campaign_id=item.campaign_id)
     return render(
@@ -219,5 +300,29 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "response_types": ResponseType.choices,
             "scores": range(1, 11),
             "error": error,
+            "error_field": error_field,
         },
     )
+
+
+@reviewer_required
+@require_http_methods(["GET", "POST"])
+def judgement_void(request: HttpRequest, judgement_id: int) -> HttpResponse:
+    """Reviewers and admins take a judgement out of the results, saying why."""
+    judgement = get_object_or_404(
+        Judgement.objects.select_related(
+            "item__campaign", "item__prompt", "user__annotator_profile", "voided_by"
+        ),
+        pk=judgement_id,
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            services.judgement_void(
+                judgement=judgement, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except services.JudgementRejected as rejected:
+            error = str(rejected)
+        else:
+            return redirect("annotation:void", judgement_id=judgement.pk)
+    return render(request, "annotation/void.html", {"judgement": judgement, "error": error})

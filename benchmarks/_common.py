@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,3 +52,44 @@ def peak_rss_mb() -> float:
 
 def bench_line(figures: dict[str, object]) -> None:
     print("BENCH " + json.dumps(figures, ensure_ascii=False), flush=True)
+
+
+def stub_start(*options: str) -> tuple[subprocess.Popen[str], str]:
+    """The scripted OpenAI-compatible stub server in its own process; returns it and its base URL."""
+    stub = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.openai_stub", *options],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert stub.stdout is not None
+    return stub, stub.stdout.readline().strip()
+
+
+_WORKER_NUMBERS = itertools.count(1)
+
+
+def worker_start(*, database_url: str, broker: str, threads: int) -> subprocess.Popen[bytes]:
+    """One Celery worker process with a pool of threads, on the benchmark's database and broker."""
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(threads),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench{next(_WORKER_NUMBERS)}@%h",
+        ],
+        cwd=REPO,
+        env=env,
+    )

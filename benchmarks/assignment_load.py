@@ -1,9 +1,19 @@
-"""Assignment under load: 200,000 items x N = 3 in PostgreSQL, gunicorn on 127.0.0.1, and 50
-simulated annotators over HTTP, each looping next -> submit with a 0.5 s pause between actions.
+"""Judging under load, driven the way the browser drives it: gunicorn on 127.0.0.1, PostgreSQL,
+sessions in Redis, and simulated judges over HTTP. Each judge GETs the workspace once for the
+first item; then every submit is an htmx POST (HX-Request) whose response is the next item: the
+request a judge waits on after pressing Enter. Each judge pauses 1 s between submits.
 
-Targets: p95 of "next item" <= 30 ms and of "submit" <= 30 ms; no item with more than N
-judgements; no lost submission. Then the saturation throughput: submissions per second with no
-pause. Run: .venv/bin/python benchmarks/assignment_load.py [--items 200000] [--seconds 60]
+Three safety campaigns (N = 3), each measured with the same paced judges:
+  fresh   200,000 items, nothing judged yet;
+  late    200,000 items with 80% of their slots already filled (the end of a campaign);
+  big   2,000,000 items, nothing judged yet.
+Then the saturation throughput: judged items per second with no pause, on the fresh campaign.
+
+Targets (2 cores, probe_s = 0.16 s; time targets scale by probe_s / 0.16): p95 of the
+submit-and-next request <= 30 ms in each campaign; 0 over-assigned, 0 lost; server CPU per judged
+item (gunicorn + PostgreSQL) <= 5 ms; saturation >= 250 judged items/s.
+
+Run: BENCH_CACHE_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/assignment_load.py
 """
 
 from __future__ import annotations
@@ -20,12 +30,16 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 
 import httpx
 from _common import REPO, bench_line, django_setup, scratch_database
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+DB_NAME = "valuelens_bench_assignment"
+PROBE = REPO.parent / "shared" / "tools" / "cpuprobe.py"
 
 
 def free_port() -> int:
@@ -34,23 +48,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed(items: int, annotators: int) -> tuple[int, list[str]]:
-    """Prompts, responses and a safety campaign of `items` items; one session per annotator."""
-    from importlib import import_module
+def probe_s() -> float:
+    """The machine's speed today: a fixed CPU workload, in seconds (the reference is 0.16)."""
+    if not PROBE.exists():
+        return float("nan")
+    out = subprocess.run([sys.executable, str(PROBE)], capture_output=True, text=True, check=True).stdout
+    return float(out.strip())
 
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+def load_note() -> str:
+    return "load average " + " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
+    """A safety campaign of `items` items made by campaign_create (the product's path, random
+    positions included); with `fill`, that share of its slots judged already by filler judges."""
     from django.db import connection
 
     from annotation.models import Campaign
-    from annotation.services import campaign_create, user_create
+    from annotation.services import campaign_create, campaign_status_set, user_create
     from config.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
 
-    prompt_set = prompt_set_get_or_create(name="load")
-    model = model_register(name="load-model", base_url="http://127.0.0.1:9/v1", model_id="m")
+    started = time.perf_counter()
+    prompt_set = prompt_set_get_or_create(name=f"load {name}")
+    model = model_register(name=f"load-model-{name}", base_url="http://127.0.0.1:9/v1", model_id="m")
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO prompts_prompt (prompt_set_id, external_id, level, source, text, reference_answer,"
@@ -65,24 +89,60 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
             " FROM prompts_prompt p WHERE p.prompt_set_id = %s",
             [model.pk, prompt_set.pk],
         )
-    started = time.perf_counter()
     campaign = campaign_create(
-        name="load",
+        name=name,
         kind=Campaign.Kind.SAFETY,
         responses=Response.objects.filter(model=model),
         judges_per_item=3,
     )
-    campaign.status = Campaign.Status.OPEN
-    campaign.save()
-    print(f"campaign of {items:,} items created in {time.perf_counter() - started:.1f} s")
-    # Measure steady state, not the aftermath of the bulk load: set hint bits, refresh statistics
-    # and flush the load's dirty pages before the clock starts.
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE)")
-        cur.execute("CHECKPOINT")
+    campaign_status_set(campaign=campaign, status=Campaign.Status.OPEN)
+    if fill:
+        # 80% of 3 slots = 2.4 judgements per item: 40% of the items complete, 60% with two, spread
+        # over the campaign's random order (as judging in that order leaves them: started items
+        # first, so the late items are the ones still open).
+        fillers = [
+            user_create(username=f"filler-{name}-{k}", password="unused", roles=[Role.CROWDWORKER]).pk
+            for k in range(3)
+        ]
+        complete_share = round(3 * fill - 2, 6)
+        with connection.cursor() as cur:
+            cur.execute(
+                "WITH ranked AS (SELECT id, percent_rank() OVER (ORDER BY position) AS r"
+                " FROM annotation_item WHERE campaign_id = %s)"
+                " UPDATE annotation_item i SET judgement_count = CASE WHEN ranked.r < %s THEN 3 ELSE 2 END,"
+                " open_slots = CASE WHEN ranked.r < %s THEN 0 ELSE 1 END FROM ranked WHERE i.id = ranked.id",
+                [campaign.pk, complete_share, complete_share],
+            )
+            cur.execute(
+                "INSERT INTO annotation_judgement (item_id, user_id, campaign_id, safe, response_type, reason,"
+                " none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, created_at, updated_at,"
+                " previous_values)"
+                " SELECT i.id, (%s::int[])[k], i.campaign_id, true, '', '', false, '', 9000, false, false, '',"
+                " now() - interval '1 day', now() - interval '1 day', '[]'"
+                " FROM annotation_item i CROSS JOIN generate_series(1, 3) k"
+                " WHERE i.campaign_id = %s AND k <= i.judgement_count",
+                [fillers, campaign.pk],
+            )
+    print(
+        f"campaign {name}: {items:,} items{f', {fill:.0%} of slots filled' if fill else ''}, made in"
+        f" {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    return campaign.pk
+
+
+def sessions_make(count: int) -> list[str]:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from annotation.services import user_create
+    from config.roles import Role
+
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     sessions = []
-    for i in range(annotators):
+    for i in range(count):
         user = user_create(username=f"load-{i}", password="unused-here", roles=[Role.CROWDWORKER])
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
@@ -90,114 +150,179 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
-    return campaign.pk, sessions
+    return sessions
 
 
-class Annotator(threading.Thread):
+class Judge(threading.Thread):
+    """One person at the Judge page: the first item by GET, then submit-and-next by htmx POST."""
+
     def __init__(self, base: str, campaign_id: int, session_key: str, until: float, pause: float) -> None:
         super().__init__(daemon=True)
         self.client = httpx.Client(base_url=base, cookies={"sessionid": session_key}, timeout=30)
         self.campaign_id, self.until, self.pause = campaign_id, until, pause
-        self.next_ms: list[float] = []
-        self.next_at: list[float] = []
         self.submit_ms: list[float] = []
-        self.sent = 0
+        self.judged = 0  # submits the server acknowledged as stored ("Saved.")
         self.errors: list[str] = []
 
     def run(self) -> None:
-        headers = {"Referer": str(self.client.base_url)}
-        # People do not start in the same millisecond: spread the first requests over one cycle.
-        time.sleep(random.uniform(0, 2 * self.pause))
+        # People do not start in the same millisecond: spread the first requests over one pause.
+        time.sleep(random.uniform(0, self.pause))
+        page = self.client.get(f"/annotate/{self.campaign_id}/")
+        csrf = CSRF_RE.search(page.text)
+        if page.status_code != 200 or not csrf:
+            self.errors.append(f"first page: {page.status_code}")
+            return
+        headers = {
+            "Referer": str(self.client.base_url),
+            "HX-Request": "true",
+            "HX-Target": "pane",
+            "X-CSRFToken": csrf.group(1),
+        }
         while time.monotonic() < self.until:
-            started = time.perf_counter()
-            page = self.client.get(f"/annotate/{self.campaign_id}/", headers={"HX-Request": "true"})
-            self.next_ms.append((time.perf_counter() - started) * 1000)
-            self.next_at.append(time.monotonic())
-            found, csrf = ITEM_RE.search(page.text), CSRF_RE.search(page.text)
-            if page.status_code != 200 or not found or not csrf:
-                self.errors.append(f"next: {page.status_code}")
-                break
+            found = ITEM_RE.search(page.text)
+            if page.status_code != 200 or not found:
+                self.errors.append(f"no item: {page.status_code} {page.text[:300]!r}")
+                return
             time.sleep(self.pause)
             started = time.perf_counter()
-            sent = self.client.post(
+            page = self.client.post(
                 f"/annotate/{self.campaign_id}/items/{found.group(1)}/submit/",
-                data={"verdict": "safe" if self.sent % 5 else "unsafe", "csrfmiddlewaretoken": csrf.group(1)},
+                data={"verdict": "safe" if self.judged % 5 else "unsafe"},
                 headers=headers,
             )
             self.submit_ms.append((time.perf_counter() - started) * 1000)
-            if sent.status_code == 302:
-                self.sent += 1
+            if page.status_code == 200 and "Saved." in page.text:
+                self.judged += 1
             else:
-                self.errors.append(f"submit: {sent.status_code}")
-            time.sleep(self.pause)
+                self.errors.append(f"submit: {page.status_code} {page.text[:80]!r}")
 
 
-def drive(base: str, campaign_id: int, sessions: list[str], seconds: float, pause: float) -> list[Annotator]:
-    # A collector pause in this process would stall every simulated annotator at once and be
-    # counted as server latency.
+def drive(base: str, campaign_id: int, sessions: list[str], seconds: float, pause: float) -> list[Judge]:
+    # A collector pause in this process would stall every simulated judge at once and be counted
+    # as server latency.
     gc.collect()
     gc.freeze()
     gc.disable()
-    # 50 client threads share one GIL: hand it over quickly so that a thread whose response has
+    # Many client threads share one GIL: hand it over quickly so that a thread whose response has
     # arrived does not wait up to the default 5 ms to read the clock.
     sys.setswitchinterval(0.0005)
     until = time.monotonic() + seconds
-    annotators = [Annotator(base, campaign_id, s, until, pause) for s in sessions]
-    for a in annotators:
-        a.start()
-    for a in annotators:
-        a.join(timeout=seconds + 120)
+    judges = [Judge(base, campaign_id, s, until, pause) for s in sessions]
+    for j in judges:
+        j.start()
+    for j in judges:
+        j.join(timeout=seconds + 120)
     gc.enable()
-    return annotators
+    return judges
+
+
+def _cpu_of(pid: str) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_pids(gunicorn_pid: int) -> tuple[list[str], list[str]]:
+    """The gunicorn workers, and the PostgreSQL processes that work for this benchmark: the
+    backends connected to its database and the shared WAL writer, background writer and
+    checkpointer (the machine's other databases, used by other people's tests, are left out)."""
+    workers = subprocess.run(
+        ["pgrep", "-P", str(gunicorn_pid)], capture_output=True, text=True
+    ).stdout.split()
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE (datname = %s AND pid <> pg_backend_pid())"
+            " OR backend_type IN ('walwriter', 'background writer', 'checkpointer')",
+            [DB_NAME],
+        )
+        postgres = [str(row[0]) for row in cur.fetchall()]
+    return workers, postgres
+
+
+@dataclass
+class Phase:
+    name: str
+    judges: list[Judge]
+    seconds: float
+    web_cpu: float
+    db_cpu: float
+    machine_busy: float
+    load: str
+    submit_ms: list[float] = field(init=False)
+    judged: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.submit_ms = [v for j in self.judges for v in j.submit_ms]
+        self.judged = sum(j.judged for j in self.judges)
 
 
 def machine_cpu_s() -> float:
-    """CPU seconds used by the whole machine so far (all processes, all cores)."""
     with open("/proc/stat") as stat:
         fields = stat.readline().split()[1:]
     busy = sum(int(v) for v in fields) - int(fields[3]) - int(fields[4])  # minus idle and iowait
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu_s(gunicorn_pid: int) -> tuple[float, float]:
-    """CPU seconds used so far by the gunicorn workers and by every PostgreSQL process (backends,
-    WAL writer, autovacuum): the server's own cost, whatever else the machine is doing."""
-    children = subprocess.run(
-        ["pgrep", "-P", str(gunicorn_pid)], capture_output=True, text=True
-    ).stdout.split()
-    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
-
-    def cpu(pid: str) -> float:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-    return sum(map(cpu, children)), sum(map(cpu, postgres))
+def measured(name: str, gunicorn_pid: int, run) -> Phase:
+    workers, postgres = server_pids(gunicorn_pid)
+    load = load_note()
+    web0, db0, machine0 = sum(map(_cpu_of, workers)), sum(map(_cpu_of, postgres)), machine_cpu_s()
+    started = time.perf_counter()
+    judges = run()
+    seconds = time.perf_counter() - started
+    # Backends opened during the phase count from their start; none closes (CONN_MAX_AGE).
+    workers, postgres_after = server_pids(gunicorn_pid)
+    db1 = sum(map(_cpu_of, postgres_after))
+    web1 = sum(map(_cpu_of, workers))
+    return Phase(name, judges, seconds, web1 - web0, db1 - db0, (machine_cpu_s() - machine0) / seconds, load)
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[94] if len(values) > 1 else float("nan")
+def p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=200_000)
-    parser.add_argument("--annotators", type=int, default=50)
+    parser.add_argument("--big-items", type=int, default=2_000_000)
+    parser.add_argument("--fill", type=float, default=0.8)
+    parser.add_argument("--judges", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--saturation-seconds", type=float, default=20)
-    parser.add_argument("--saturation-annotators", type=int, default=16)
+    parser.add_argument("--saturation-judges", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
-    db_url = scratch_database("valuelens_bench_assignment")
+    probe_before = probe_s()
+    print(f"probe_s before: {probe_before} ({load_note()})", flush=True)
+    db_url = scratch_database(DB_NAME)
     # Sessions live in Redis as in production (docker-compose sets the same).
     os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
+    # The first item comes on the full page, which names its static files: plain storage, no
+    # collectstatic manifest to build (the workspace's htmx responses name none).
+    os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
     django_setup(db_url)
-    campaign_id, sessions = seed(args.items, args.annotators + args.saturation_annotators)
+    campaigns = {
+        "fresh": campaign_make(name="fresh", items=args.items),
+        "late": campaign_make(name="late", items=args.items, fill=args.fill),
+        "big": campaign_make(name="big", items=args.big_items),
+    }
+    prefilled = _count("SELECT count(*) FROM annotation_judgement")
+    sessions = sessions_make(args.judges + args.saturation_judges)
+    from django.db import connection
+
+    # Measure steady state, not the aftermath of the bulk load: set hint bits, refresh statistics
+    # and flush the load's dirty pages before the clock starts.
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE)")
+        cur.execute("CHECKPOINT")
 
     port = free_port()
     env = {
@@ -207,7 +332,7 @@ def main() -> None:
         "SECRET_KEY": os.environ["SECRET_KEY"],  # the sessions were signed with it
         "ALLOWED_HOSTS": "127.0.0.1",
         # Persistent connections, as production runs (.env.example): prepared statements live
-        # per connection, and a connection that ends takes its backend's CPU count with it.
+        # per connection, and a connection that ends would take its backend's CPU count with it.
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }
@@ -230,6 +355,7 @@ def main() -> None:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    phases: list[Phase] = []
     try:
         for _ in range(100):
             try:
@@ -237,83 +363,89 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        warmup = drive(base, campaign_id, sessions[:2], 3, 0)  # warm every worker's connection
-
-        machine_before, client_before = machine_cpu_s(), time.process_time()
-        server_before = server_cpu_s(server.pid)
-        paced = drive(base, campaign_id, sessions[: args.annotators], args.seconds, 0.5)
-        server_after = server_cpu_s(server.pid)
-        web_cpu, db_cpu = (after - before for after, before in zip(server_after, server_before, strict=True))
-        server_cpu = web_cpu + db_cpu
-        machine_cpu = machine_cpu_s() - machine_before
-        client_cpu = time.process_time() - client_before
-        started = time.perf_counter()
-        saturated = drive(base, campaign_id, sessions[args.annotators :], args.saturation_seconds, 0.0)
-        saturation_wall = time.perf_counter() - started
+        paced_sessions = sessions[: args.judges]
+        # Warm every worker's connection and prepared statements (on a campaign not measured).
+        warmup = drive(base, campaigns["big"], sessions[args.judges :][:4], 3, 0)
+        for name in ("fresh", "late", "big"):
+            phases.append(
+                measured(
+                    name,
+                    server.pid,
+                    lambda c=campaigns[name]: drive(base, c, paced_sessions, args.seconds, args.pause),
+                )
+            )
+        saturated = measured(
+            "saturation",
+            server.pid,
+            lambda: drive(base, campaigns["fresh"], sessions[args.judges :], args.saturation_seconds, 0.0),
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    probe_after = probe_s()
 
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM (SELECT item_id FROM annotation_judgement GROUP BY item_id HAVING count(*) > 3) x"
-        )
-        over_assigned = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FROM annotation_item WHERE judgement_count > 3 OR open_slots > 3")
-        over_assigned += cur.fetchone()[0]
-        cur.execute("SELECT count(*) FROM annotation_judgement")
-        stored = cur.fetchone()[0]
-        cur.execute(
-            "SELECT count(*) FROM annotation_item i WHERE i.judgement_count <>"
-            " (SELECT count(*) FROM annotation_judgement j WHERE j.item_id = i.id)"
-        )
-        drifted = cur.fetchone()[0]
-
-    everyone = warmup + paced + saturated
-    acknowledged = sum(a.sent for a in everyone)
+    over_assigned = _count(
+        "SELECT count(*) FROM (SELECT item_id FROM annotation_judgement WHERE voided_at IS NULL"
+        " GROUP BY item_id HAVING count(*) > 3) x"
+    ) + _count("SELECT count(*) FROM annotation_item WHERE judgement_count > 3 OR open_slots > 3")
+    stored = _count("SELECT count(*) FROM annotation_judgement") - prefilled
+    drifted = _count(
+        "SELECT count(*) FROM annotation_item i WHERE i.judgement_count <>"
+        " (SELECT count(*) FROM annotation_judgement j WHERE j.item_id = i.id AND j.voided_at IS NULL)"
+        " OR i.lease_count <> (SELECT count(*) FROM annotation_lease l WHERE l.item_id = i.id)"
+    )
+    everyone = warmup + [j for ph in phases for j in ph.judges] + saturated.judges
+    acknowledged = sum(j.judged for j in everyone)
     lost = acknowledged - stored
-    next_ms = [v for a in paced for v in a.next_ms]
-    submit_ms = [v for a in paced for v in a.submit_ms]
-    errors = [e for a in everyone for e in a.errors]
-    max_rate = sum(a.sent for a in saturated) / saturation_wall
-    print(f"paced: {len(paced)} annotators x {args.seconds:.0f} s, {sum(a.sent for a in paced)} submissions")
-    print(f"next p50 {statistics.median(next_ms):.1f} ms, p95 {p95(next_ms):.1f} ms")
-    if os.environ.get("BENCH_WINDOWS"):
-        stamped = sorted((t, v) for a in paced for t, v in zip(a.next_at, a.next_ms, strict=True))
-        first = stamped[0][0]
-        for w in range(int(args.seconds // 5) + 1):
-            window = [v for t, v in stamped if w * 5 <= t - first < (w + 1) * 5]
-            if len(window) > 1:
-                print(f"  {w * 5:3d}-{w * 5 + 5:3d} s: n {len(window)}, p95 {p95(window):.1f} ms")
-    print(f"submit p50 {statistics.median(submit_ms):.1f} ms, p95 {p95(submit_ms):.1f} ms")
+    errors = [e for j in everyone for e in j.errors]
+    probe = round(statistics.median([probe_before, probe_after]), 4)
+
+    print(f"probe_s {probe_before} before, {probe_after} after; time targets scale by {probe / 0.16:.2f}")
+    for ph in phases:
+        print(
+            f"{ph.name:6s}: {len(ph.judges)} judges x {ph.seconds:.0f} s, {ph.judged} judged;"
+            f" submit-and-next p50 {statistics.median(ph.submit_ms):.1f} ms, p95 {p(ph.submit_ms, 95):.1f} ms,"
+            f" p99 {p(ph.submit_ms, 99):.1f} ms; server CPU per judged item"
+            f" {1000 * (ph.web_cpu + ph.db_cpu) / max(ph.judged, 1):.2f} ms (gunicorn"
+            f" {1000 * ph.web_cpu / max(ph.judged, 1):.2f}, PostgreSQL {1000 * ph.db_cpu / max(ph.judged, 1):.2f});"
+            f" machine {ph.machine_busy:.2f} of {os.cpu_count()} cores busy; {ph.load} at the start"
+        )
+    judged_paced = sum(ph.judged for ph in phases)
+    cpu_per_item = 1000 * sum(ph.web_cpu + ph.db_cpu for ph in phases) / max(judged_paced, 1)
+    max_rate = saturated.judged / saturated.seconds
     print(
-        f"CPU during the paced phase: {machine_cpu / args.seconds:.2f} of {os.cpu_count()} cores busy, "
-        f"of which the simulated annotators {client_cpu / args.seconds:.2f}"
+        f"saturation: {len(saturated.judges)} judges, no pause: {max_rate:.0f} judged items/s, p95"
+        f" {p(saturated.submit_ms, 95):.1f} ms, server CPU per judged item"
+        f" {1000 * (saturated.web_cpu + saturated.db_cpu) / max(saturated.judged, 1):.2f} ms"
+        f" (gunicorn {1000 * saturated.web_cpu / max(saturated.judged, 1):.2f}, PostgreSQL"
+        f" {1000 * saturated.db_cpu / max(saturated.judged, 1):.2f}); {saturated.load} at the start"
     )
-    paced_requests = len(next_ms) + len(submit_ms)
     print(
-        f"server CPU (gunicorn workers + PostgreSQL backends) per request: "
-        f"{1000 * server_cpu / paced_requests:.2f} ms over {paced_requests} requests "
-        f"(gunicorn {1000 * web_cpu / paced_requests:.2f}, PostgreSQL {1000 * db_cpu / paced_requests:.2f})"
-    )
-    print(f"saturation: {len(saturated)} annotators, no pause: {max_rate:.0f} submissions/s")
-    print(
-        f"stored {stored}, acknowledged {acknowledged}, lost {lost}, over-assigned {over_assigned}, counter drift {drifted}, errors {len(errors)} {errors[:5]}"
+        f"stored {stored}, acknowledged {acknowledged}, lost {lost}, over-assigned {over_assigned},"
+        f" counter drift {drifted}, errors {len(errors)} {errors[:5]}"
     )
     bench_line(
         {
             "name": "assignment_load",
-            "submissions": acknowledged,
-            "next_p95_ms": round(p95(next_ms), 1),
-            "submit_p95_ms": round(p95(submit_ms), 1),
+            "judged": acknowledged,
+            "p95_ms": round(p(phases[0].submit_ms, 95), 1),
+            "p95_ms_late": round(p(phases[1].submit_ms, 95), 1),
+            "p95_ms_2m": round(p(phases[2].submit_ms, 95), 1),
             "over_assigned": over_assigned,
             "lost": lost,
-            "max_submits_per_s": round(max_rate, 1),
-            "server_cpu_ms_per_request": round(1000 * server_cpu / paced_requests, 2),
+            "server_cpu_ms_per_item": round(cpu_per_item, 2),
+            "max_items_per_s": round(max_rate, 1),
+            "probe_s": probe,
         }
     )
+
+
+def _count(sql: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -50,7 +50,9 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     # Asked several times per request (views, templates): one query per user object is enough.
     cached = getattr(user, "_valuelens_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        # annotation.auth.RolesBackend loads the names with the user on each request.
+        loaded = getattr(user, "_valuelens_role_names", None)
+        names = set(loaded) if loaded is not None else set(user.groups.values_list("name", flat=True))
         cached = {role for role in Role if role.value in names}
         user._valuelens_roles = cached  # type: ignore[union-attr]
     return set(cached)

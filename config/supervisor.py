@@ -247,7 +247,7 @@ class Supervisor:
             "from config.celery_app import app\n"
             "import django; django.setup()\n"
             "names = {app.conf.task_default_queue}\n"
-            "names |= {q.name for q in (app.conf.task_queues or ())}\n"
+            "names |= {getattr(q, 'name', q) for q in (app.conf.task_queues or ())}\n"
             "routes = app.conf.task_routes or {}\n"
             "routes = routes if isinstance(routes, (list, tuple)) else [routes]\n"
             "names |= {r.get('queue') for m in routes if isinstance(m, dict) for r in m.values()"

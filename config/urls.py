@@ -17,6 +17,7 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
     path("crowd/", include("annotation.crowd_urls")),
+    path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),

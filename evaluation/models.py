@@ -23,6 +23,7 @@ class FigureSnapshot(models.Model):
     class Kind(models.TextChoices):
         RESULTS = "results", pgettext_lazy("status", "Results")
         AGREEMENT = "agreement", pgettext_lazy("status", "Agreement")
+        JUDGES = "judges", pgettext_lazy("status", "Judges")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")
@@ -204,3 +205,189 @@ class Export(models.Model):
         if self.status == self.Status.READY:
             return 100.0
         return min(99.0, 100.0 * self.rows_done / self.rows_total) if self.rows_total else 0.0
+
+
+# ---------------------------------------------------------------- model judges
+# Registered models judging campaign items through the generation pipeline. Their judgements live
+# here, apart from people's (annotation.Judgement), and count with them only when asked.
+
+
+class JudgeKind(models.TextChoices):
+    SAFETY = "safety", "Safety (verdict, response type, reason)"
+    RESPONSIBILITY = "responsibility", "Responsibility (1–10 score, reason)"
+
+
+class JudgeTemplate(models.Model):
+    """One version of a judging prompt. Versions are immutable: editing a template adds the next
+    version, so every machine judgement keeps pointing at the exact text it was asked with.
+
+    The text holds placeholders filled per item: {prompt}, {response}, {guidelines}, {domain},
+    {scenario}."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=JudgeKind.choices)
+    version = models.PositiveIntegerField(default=1)
+    text = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="judge_template_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class JudgePromptSet(models.Model):
+    """The hidden prompt set that carries one campaign's items, asked with one template version,
+    through generation runs."""
+
+    campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
+    prompt_set = models.OneToOneField(PromptSet, on_delete=models.CASCADE, related_name="judge_origin")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "template"], name="judge_prompt_set_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} with {self.template}"
+
+
+class JudgePrompt(models.Model):
+    """The prompt that asks a judge about one item with one template version."""
+
+    item = models.ForeignKey("annotation.Item", on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
+    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="judge_prompt")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "template"], name="judge_prompt_unique_item_template"),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} with {self.template}"
+
+
+class JudgeRun(models.Model):
+    """Judge models asked about a campaign's items (or a filter of them), through one generation run."""
+
+    name = models.CharField(max_length=200)
+    campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="Item filters: model, domain, scenario ids."
+    )
+    generation_run = models.OneToOneField(GenerationRun, on_delete=models.PROTECT, related_name="judge_run")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MachineJudgement(models.Model):
+    """A judge model's judgement of one item: its raw answer (the generation response), the
+    template version it was asked with, and what the strict parser read (or Need_Check, until a
+    person reads it)."""
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        NEED_CHECK = "Need_Check"
+
+    item = models.ForeignKey("annotation.Item", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
+    judge_model = models.ForeignKey(
+        "models_registry.RegisteredModel", on_delete=models.PROTECT, related_name="+"
+    )
+    template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="machine_judgement")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    parse = models.JSONField(default=dict, help_text="What the parser read, with its error if any.")
+    safe = models.BooleanField(null=True, blank=True)
+    response_type = models.CharField(max_length=20, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=10),
+                name="machine_judgement_score_1_10",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "judge_model", "template"], name="machine_judgement_scope"),
+            models.Index(fields=["campaign", "status"], name="machine_judgement_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"machine judgement {self.pk} ({self.status})"
+
+    @property
+    def value(self) -> float | None:
+        """The judged value as the comparisons use it (safe = 1, unsafe = 0; the score)."""
+        if self.status != self.Status.OK:
+            return None
+        if self.safe is not None:
+            return float(self.safe)
+        return None if self.score is None else float(self.score)
+
+
+class CampaignJudging(models.Model):
+    """How a campaign uses model judges with its people (both optional):
+
+    - suggestions: a judge model's verdict shown to people as a pre-filled suggestion on a share of
+      the items (never in a blind campaign); the other items are the control for anchoring;
+    - triage: items on which two judge models agree need only ``triage_judges`` people."""
+
+    campaign = models.OneToOneField("annotation.Campaign", on_delete=models.CASCADE, related_name="judging")
+    suggestion_model = models.ForeignKey(
+        "models_registry.RegisteredModel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion_template = models.ForeignKey(
+        JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion_share = models.FloatField(
+        default=0.5, help_text="Share of the items shown a suggestion; the rest measure anchoring."
+    )
+    suggested_items = models.PositiveIntegerField(default=0)
+    triage_models = models.ManyToManyField("models_registry.RegisteredModel", blank=True, related_name="+")
+    triage_template = models.ForeignKey(
+        JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    triage_judges = models.PositiveSmallIntegerField(default=1, help_text="People an agreed item needs.")
+    triage_tolerance = models.PositiveSmallIntegerField(
+        default=1, help_text="Ratings: two judge models agree when at most this far apart."
+    )
+    triaged_items = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"judging of campaign {self.campaign_id}"
+
+    @property
+    def suggestions_on(self) -> bool:
+        return self.suggestion_model_id is not None and self.suggested_items > 0
+
+    @property
+    def triage_on(self) -> bool:
+        return self.triaged_items > 0

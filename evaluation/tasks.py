@@ -6,6 +6,7 @@ from celery import shared_task
 
 from evaluation.exports import services as exports
 from evaluation.figures import services as figures
+from evaluation.judges import services as judges
 
 
 @shared_task(ignore_result=True)
@@ -23,3 +24,13 @@ def figure_snapshots_refresh() -> None:
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=50 * 60)
 def export_run_task(export_id: int) -> None:
     exports.export_run(export_id=export_id)
+
+
+@shared_task(ignore_result=True)
+def judge_run_collect(run_id: int) -> None:
+    judges.judge_run_collect(run_id=run_id)
+
+
+@shared_task(ignore_result=True)
+def judge_runs_collect() -> None:
+    judges.judge_runs_collect()

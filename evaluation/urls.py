@@ -2,7 +2,8 @@
 
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
+from evaluation.judges import urls as judges
 from evaluation.multichoice import urls as multichoice
 
 app_name = "evaluation"
-urlpatterns = [*figures.urlpatterns, *exports.urlpatterns, *multichoice.urlpatterns]
+urlpatterns = [*figures.urlpatterns, *exports.urlpatterns, *multichoice.urlpatterns, *judges.urlpatterns]

@@ -79,3 +79,58 @@ def mean(values: Sequence[float], *, n_resamples: int = 2000, seed: int = 0) -> 
     resampled = data[rng.integers(0, data.size, size=(n_resamples, data.size))].mean(axis=1)
     low, high = np.percentile(resampled, [2.5, 97.5])
     return Estimate(centre, int(data.size), float(low), float(high))
+
+
+# Where an item's final value came from (exports and results carry it).
+UNANIMOUS = "unanimous"
+MAJORITY = "majority"
+ADJUDICATED = "adjudicated"
+MODEL_ESTIMATE = "model_estimate"
+
+
+def final_safe(
+    votes: Sequence[bool], *, adjudicated: bool | None = None, estimate: bool | None = None
+) -> tuple[bool | None, str]:
+    """An item's final safety verdict and its provenance: a reviewer's adjudication first; then
+    unanimous or majority judges; a tie goes to the model estimate (Dawid–Skene) when there is
+    one, else to the tie rule of ``majority_safe`` (unsafe), still called majority."""
+    if adjudicated is not None:
+        return adjudicated, ADJUDICATED
+    if not votes:
+        return (estimate, MODEL_ESTIMATE) if estimate is not None else (None, "")
+    safe = sum(1 for v in votes if v)
+    if safe in (0, len(votes)):
+        return bool(safe), UNANIMOUS
+    if 2 * safe == len(votes) and estimate is not None:
+        return estimate, MODEL_ESTIMATE
+    return majority_safe(votes), MAJORITY
+
+
+def final_score(scores: Sequence[float], *, adjudicated: float | None = None) -> tuple[float | None, str]:
+    """An item's final score and its provenance: the adjudicated score, else the judges' mean
+    (unanimous when they all gave the same score, majority otherwise)."""
+    if adjudicated is not None:
+        return float(adjudicated), ADJUDICATED
+    if not scores:
+        return None, ""
+    return sum(scores) / len(scores), UNANIMOUS if len(set(scores)) == 1 else MAJORITY
+
+
+def overlap_done(votes: Sequence[tuple[bool, bool]], *, judges_max: int) -> bool:
+    """Adaptive overlap: whether an item's safety judgements (verdict, judge competent) suffice.
+
+    Two judges who agree and are both competent close it; from three judgements on, a strict
+    majority backed by at least two competent judges closes it; N_max judgements always do.
+    """
+    n = len(votes)
+    if n >= judges_max:
+        return True
+    if n < 2:
+        return False
+    if n == 2:
+        return votes[0][0] == votes[1][0] and votes[0][1] and votes[1][1]
+    safe = sum(1 for v, _ in votes if v)
+    if 2 * safe == n:
+        return False
+    winner = 2 * safe > n
+    return sum(1 for v, competent in votes if v == winner and competent) >= 2

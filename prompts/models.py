@@ -116,6 +116,10 @@ class Prompt(models.Model):
 # The source of prompts that only carry multi-choice items through generation runs (evaluation
 # derives them); their answers name a reply, they are nothing for people to judge.
 MULTI_CHOICE_PROMPT_SOURCE = "multi_choice"
+# Prompts that ask a judge model about a campaign item (evaluation's model judges).
+JUDGE_PROMPT_SOURCE = "model_judge"
+# Prompts that exist to carry evaluation's questions through generation: never judged by people.
+HIDDEN_PROMPT_SOURCES = (MULTI_CHOICE_PROMPT_SOURCE, JUDGE_PROMPT_SOURCE)
 
 
 class MultiChoiceItem(models.Model):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -69,6 +70,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# Roles come with the user in one query; ModelBackend stays for sessions made before.
+AUTHENTICATION_BACKENDS = ["annotation.auth.RolesBackend", "django.contrib.auth.backends.ModelBackend"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -167,6 +171,8 @@ CACHES = {
     # hold them for a minute without asking the shared cache.
     "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
 # Sessions are read on every request: cached_db reads them from the cache and keeps the database
 # copy, so a cache flush logs nobody out.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
@@ -280,10 +286,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # One queue per kind of work, so that a long generation run delays no import, export or figure.
 # "celery" (the default) keeps the periodic housekeeping: reconcile, expired leases. A worker
-# started without -Q consumes every queue listed here (the quickstart, the tests); production runs
-# a worker per queue (docker-compose.yml).
+# started without -Q consumes every queue listed here (the tests' workers); the quickstart's
+# supervisor names them all with -Q; production runs a worker per queue (docker-compose.yml).
+# Each queue is bound by its own name: a shared routing key would copy a task into every queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {name: {} for name in ("celery", "generation", "imports", "exports", "figures")}
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("celery", "generation", "imports", "exports", "figures")
+]
 CELERY_TASK_ROUTES = {
     "models_registry.tasks.generation_batch_run": {"queue": "generation"},
     "prompts.tasks.import_job_run_task": {"queue": "imports"},
@@ -308,8 +317,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotation.tasks.leases_reclaim_expired",
         "schedule": 60.0,
     },
+    "judges-competence-refresh": {
+        # Dawid–Skene competence of each judge of the open safety campaigns (adaptive overlap and
+        # the quality page read it).
+        "task": "annotation.tasks.campaigns_competence_refresh",
+        "schedule": 600.0,
+    },
     "figure-snapshots-refresh": {
         "task": "evaluation.tasks.figure_snapshots_refresh",
+        "schedule": 60.0,
+    },
+    "judge-runs-collect": {
+        "task": "evaluation.tasks.judge_runs_collect",
         "schedule": 60.0,
     },
 }

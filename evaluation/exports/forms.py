@@ -14,7 +14,17 @@ class ExportForm(FigureFilterForm):
     kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED, label=_("Kind"))
     format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL, label=_("Format"))
 
-    field_order = ["kind", "format", "campaigns", "model", "domain", "scenario", "since", "until"]
+    field_order = [
+        "kind",
+        "format",
+        "campaigns",
+        "model",
+        "domain",
+        "scenario",
+        "since",
+        "until",
+        "include_incomplete",
+    ]
 
     def clean_format(self) -> str:
         fmt = self.cleaned_data["format"]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import CharField, Count, Func, IntegerField
 
 from annotation.models import Campaign, Item, ItemResponse
+from annotation.quality.selectors import item_final_values, judges_quality
 from evaluation.exports._formats import Column
 from evaluation.figures.selectors import FigureScope
 from metrics.scores import majority_label, majority_safe
@@ -51,9 +52,26 @@ JUDGEMENT_COLUMNS = [
     Column("none_good", "bool", "Responsibility: the expert found none of the responses good."),
     Column("rewrite", "str", "Responsibility: the expert's own answer (required below 5)."),
     Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
+    Column(
+        "too_fast", "bool", "Flag: made faster than the campaign's minimum time (kept, for you to weigh)."
+    ),
+    Column(
+        "contradictory",
+        "bool",
+        "Flag: the verdict contradicts the response type (unsafe + refusal with guidance, safe + risky); "
+        "the judge confirmed it.",
+    ),
     Column("created_at", "datetime", "When the judgement was made (UTC)."),
     Column("updated_at", "datetime", "Its last edit (UTC)."),
     Column("edits", "int", "How many times the judge edited it (earlier values are kept in ValueLens)."),
+    Column(
+        "item_purpose",
+        "str",
+        "regular, or a check item: gold (known answer, mixed in), attention (an obvious pair every k items) "
+        "or qualification. Only regular items count in results.",
+    ),
+    Column("check_passed", "bool", "Check items: whether the judge gave the known answer."),
+    Column("excluded", "bool", "A reviewer excluded this judge from the campaign's results."),
 ]
 
 _JUDGEMENT_FIELDS = (
@@ -77,9 +95,14 @@ _JUDGEMENT_FIELDS = (
     "none_good",
     "rewrite",
     "time_spent_ms",
+    "too_fast",
+    "contradictory",
     "created_iso",
     "updated_iso",
     "edit_count",
+    "item__purpose",
+    "check_passed",
+    "excluded",
 )
 
 
@@ -113,10 +136,12 @@ class JsonArrayLength(Func):
 
 
 def judgement_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
-    """One row per judgement (item × judge), in id order; timestamps as ISO 8601 text (UTC)."""
+    """One row per judgement (item × judge), in id order; timestamps as ISO 8601 text (UTC). Check
+    items and excluded judges are exported too, flagged; voided judgements are not."""
     names = [c.name for c in JUDGEMENT_COLUMNS]
     rows = (
-        scope.judgements()
+        scope.judgements(counted=False)
+        .filter(voided_at__isnull=True)
         .annotate(
             created_iso=IsoTimestamp("created_at"),
             updated_iso=IsoTimestamp("updated_at"),
@@ -165,6 +190,17 @@ ITEM_COLUMNS = [
         "empty with fewer than two judges.",
     ),
     Column("rewrites", "int", "Responsibility: expert rewrites written for the item."),
+    Column(
+        "final_value",
+        "float",
+        "The item's final value: 1/0 for safe/unsafe, or the score; a reviewer's adjudication where there is "
+        "one (Results use it too).",
+    ),
+    Column(
+        "final_source",
+        "str",
+        "Where the final value came from: unanimous, majority, adjudicated or model_estimate.",
+    ),
 ]
 
 
@@ -296,7 +332,20 @@ def _with_texts(items: list[ItemAggregate]) -> list[ItemAggregate]:
 
 
 def item_rows(*, scope: FigureScope) -> Iterator[dict[str, Any]]:
-    for a in item_aggregates(scope=scope):
+    batch: list[ItemAggregate] = []
+    for aggregate in item_aggregates(scope=scope):
+        batch.append(aggregate)
+        if len(batch) >= TEXT_BATCH_ITEMS:
+            yield from _item_rows_of(batch)
+            batch = []
+    yield from _item_rows_of(batch)
+
+
+def _item_rows_of(batch: list[ItemAggregate]) -> Iterator[dict[str, Any]]:
+    finals = item_final_values({a.campaign_id for a in batch}, item_ids=[a.item_id for a in batch])
+    for a in batch:
+        final = finals.get(a.item_id)
+        value = final.value if final else None
         safety = a.kind == Campaign.Kind.SAFETY
         yield {
             "item_id": a.item_id,
@@ -324,6 +373,8 @@ def item_rows(*, scope: FigureScope) -> Iterator[dict[str, Any]]:
             "score_max": max(a.scores) if a.scores else None,
             "agreement": a.agreement(),
             "rewrites": len(a.rewrites) if not safety else None,
+            "final_value": float(value) if value is not None else None,
+            "final_source": final.source if final else "",
         }
 
 
@@ -335,7 +386,8 @@ MODEL_COLUMNS = [
     Column(
         "metric",
         "str",
-        "safety (share judged safe by majority), refusal_with_guidance, bare_refusal, "
+        "safety (share judged safe by majority), safety_dawid_skene (share whose Dawid–Skene label is "
+        "safe), refusal_with_guidance, bare_refusal, "
         "responsibility (mean expert score, an item counting once), or rank (leaderboard).",
     ),
     Column("group", "str", "overall, or the risk scenario / domain slug."),
@@ -364,6 +416,7 @@ def model_rows(*, figures: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
     for r in figures["safety"]:
         yield row(r["model"], "safety", "safety", "overall", r["safety"])
+        yield row(r["model"], "safety", "safety_dawid_skene", "overall", r.get("safety_dawid_skene"))
         for scenario, estimate in r["by_scenario"].items():
             yield row(r["model"], "safety", "safety", scenario, estimate)
         yield row(r["model"], "safety", "refusal_with_guidance", "overall", r["refusal_with_guidance"])
@@ -560,3 +613,22 @@ MULTICHOICE_COLUMNS = [
         "model reply the judges did not approve).",
     ),
 ]
+
+
+def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
+    """Each judge of the scope's campaigns for the dataset card: pseudonym, judgements, gold
+    accuracy with its Wilson interval, exclusion."""
+    campaigns = (
+        Campaign.objects.filter(pk__in=scope.campaign_ids) if scope.campaign_ids else Campaign.objects.all()
+    )
+    return [
+        {
+            "campaign": campaign.name,
+            "judge": row.pseudonym,
+            "judgements": row.judgements,
+            "gold": row.gold,
+            "excluded": row.excluded,
+        }
+        for campaign in campaigns.order_by("pk")
+        for row in judges_quality(campaign)
+    ]

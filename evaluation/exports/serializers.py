@@ -61,6 +61,9 @@ class ExportCreateSerializer(serializers.Serializer):
     )
     since = serializers.DateField(required=False, allow_null=True)
     until = serializers.DateField(required=False, allow_null=True)
+    include_incomplete = serializers.BooleanField(
+        default=False, help_text="Also export items that do not have all N judgements yet."
+    )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         for name in ("since", "until"):
@@ -84,4 +87,5 @@ class ExportCreateSerializer(serializers.Serializer):
             scenario_id=data["scenario"].pk if data.get("scenario") else None,
             since=data.get("since"),
             until=data.get("until"),
+            include_incomplete=data.get("include_incomplete", False),
         )

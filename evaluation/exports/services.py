@@ -28,6 +28,7 @@ from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
 from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet_available, writer_open
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures
+from evaluation.judges.selectors import judge_figures
 from evaluation.models import Export
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ def _scored_files(export: Export, scope: FigureScope, directory: Path, progress:
         "files": counts,
         "results": results,
         "agreement": agreement_figures(scope),
+        "judges": rows.judge_card_rows(scope=scope),
+        "model_judges": judge_figures(scope),
         "columns": {
             f"judgements.{fmt}": rows.JUDGEMENT_COLUMNS,
             f"items.{fmt}": rows.ITEM_COLUMNS,

@@ -44,10 +44,18 @@ FILTERS = [
     OpenApiParameter("scenario", OpenApiTypes.INT, description="Risk scenario id."),
     OpenApiParameter("since", OpenApiTypes.DATE, description="Judged on or after this day."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="Judged on or before this day."),
+    OpenApiParameter(
+        "include_incomplete",
+        OpenApiTypes.BOOL,
+        description="Count items that do not have all N judgements yet (default: only complete items). "
+        "The figures' `counting` says which was used.",
+    ),
 ]
 
 
-class _FiguresView(APIView):
+class FigureSnapshotApi(APIView):
+    """A kind of snapshot figures, filtered as the dashboards (model judges use it too)."""
+
     permission_classes = [permissions.IsAuthenticated, IsReviewer]
     kind = ""
 
@@ -67,9 +75,9 @@ class _FiguresView(APIView):
         return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
 
 
-class ResultsApi(_FiguresView):
+class ResultsApi(FigureSnapshotApi):
     kind = FigureSnapshot.Kind.RESULTS
 
 
-class AgreementApi(_FiguresView):
+class AgreementApi(FigureSnapshotApi):
     kind = FigureSnapshot.Kind.AGREEMENT

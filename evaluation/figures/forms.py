@@ -38,6 +38,11 @@ class FigureFilterForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Judged from")
     )
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("to"))
+    include_incomplete = forms.BooleanField(
+        required=False,
+        label=_("Include incomplete items"),
+        help_text=_("Off: only items that have all N judgements count."),
+    )
 
     def __init__(self, *args: object, campaign: Campaign | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -73,4 +78,5 @@ class FigureFilterForm(forms.Form):
             scenario_id=data["scenario"].pk if data.get("scenario") else None,
             since=data.get("since"),
             until=data.get("until"),
+            include_incomplete=bool(data.get("include_incomplete")),
         )

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from config.queue import task_enqueue
-from evaluation.figures.selectors import FIGURES, FigureScope, scope_source_marker
+from evaluation.figures.selectors import FIGURES, FigureScope, source_marker_for
 from evaluation.models import FigureSnapshot
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
     scope = FigureScope.from_dict(snapshot.scope)
     started = time.perf_counter()
     try:
-        marker, judgements = scope_source_marker(scope)
+        marker, judgements = source_marker_for(snapshot.kind, scope)
         payload = FIGURES[snapshot.kind](scope)
     except Exception as failure:
         logger.exception("figure snapshot %s failed", snapshot.pk)
@@ -104,7 +104,7 @@ def figure_snapshots_refresh() -> int:
     now = timezone.now()
     queued = 0
     for snapshot in FigureSnapshot.objects.filter(viewed_at__gte=now - REFRESH_WINDOW).only(
-        "id", "scope", "status", "source_marker", "queued_at"
+        "id", "kind", "scope", "status", "source_marker", "queued_at"
     ):
         if snapshot.status == FigureSnapshot.Status.FAILED:
             continue  # until someone asks for a recompute
@@ -112,7 +112,7 @@ def figure_snapshots_refresh() -> int:
             if snapshot.queued_at and now - snapshot.queued_at < RUNNING_STALE_AFTER:
                 continue
         else:
-            marker, _ = scope_source_marker(FigureScope.from_dict(snapshot.scope))
+            marker, _ = source_marker_for(snapshot.kind, FigureScope.from_dict(snapshot.scope))
             if marker == snapshot.source_marker:
                 continue
         _queue(snapshot)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +17,15 @@ from evaluation.figures.selectors import figure_display_names
 from evaluation.models import FigureSnapshot
 
 
-def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> HttpResponse:
+def figures_page(
+    request: HttpRequest,
+    *,
+    kind: str,
+    campaign_id: int | None,
+    template: str = "evaluation/figures/figures.html",
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A page of snapshot figures with the dashboards' filters (model judges use it too)."""
     campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
     form = FigureFilterForm(request.GET or None, campaign=campaign)
     snapshot = services.figure_snapshot_request(kind=kind, scope=form.scope()) if not form.errors else None
@@ -28,19 +38,19 @@ def _figures_page(request: HttpRequest, kind: str, campaign_id: int | None) -> H
         "names": figure_display_names(),
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
+        **(extra or {}),
     }
-    template = "evaluation/figures/figures.html"
     return render(request, f"{template}#figures" if request.htmx else template, context)
 
 
 @reviewer_required
 def results(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
-    return _figures_page(request, FigureSnapshot.Kind.RESULTS, campaign_id)
+    return figures_page(request, kind=FigureSnapshot.Kind.RESULTS, campaign_id=campaign_id)
 
 
 @reviewer_required
 def agreement(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
-    return _figures_page(request, FigureSnapshot.Kind.AGREEMENT, campaign_id)
+    return figures_page(request, kind=FigureSnapshot.Kind.AGREEMENT, campaign_id=campaign_id)
 
 
 @reviewer_required

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from django.db.models import F
+from django.utils import timezone
 
-from annotation.models import Campaign
+from annotation.models import Campaign, Item, Lease
 from annotation.services import campaign_create
 from models_registry.models import Response
 from models_registry.services import model_register
@@ -57,8 +60,23 @@ def make_campaign(db) -> Callable[..., Campaign]:
             group_samples=samples > 1,
             **options,
         )
+        # Served in the order written, so that tests read like a script (the random order has
+        # its own tests, on campaign_create directly).
+        Item.objects.filter(campaign=campaign).update(position=F("id"))
         campaign.status = status
         campaign.save()
         return campaign
 
     return make
+
+
+def lease_give(*, user, item: Item, minutes: float = 10) -> Lease:
+    """Hand one particular item to a person, as assignment would (its counters move with it)."""
+    lease = Lease.objects.create(
+        item=item,
+        user=user,
+        campaign_id=item.campaign_id,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+    Item.objects.filter(pk=item.pk).update(lease_count=F("lease_count") + 1, open_slots=F("open_slots") - 1)
+    return lease

@@ -7,10 +7,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from annotation.assignment import AssignmentRefused, assignment_next_for, item_skip, leases_reclaim_expired
+from annotation.assignment import (
+    LEASE_GRACE,
+    AssignmentRefused,
+    assignment_next_for,
+    item_skip,
+    leases_reclaim_expired,
+)
 from annotation.models import Campaign, Item, Lease
 from annotation.services import judgement_submit
 from config.roles import Role
+from tests.annotation.fixtures import lease_give
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +54,8 @@ def test_a_person_never_gets_an_item_they_judged(make_campaign, crowdworker):
 def test_items_that_already_have_judgements_are_finished_first(make_campaign, make_user):
     campaign = make_campaign(("p1", "r1"), ("p2", "r2"), ("p3", "r3"), n=3)
     a, b = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
-    last = Item.objects.filter(campaign=campaign).order_by("id").last()
+    last = Item.objects.filter(campaign=campaign).order_by("position").last()
+    lease_give(user=a, item=last)
     judgement_submit(user=a, item=last, data=SAFE)
 
     assert assignment_next_for(user=b, campaign=campaign).pk == last.pk
@@ -68,13 +76,23 @@ def test_a_slot_held_by_an_expired_lease_comes_back_after_reclaim(make_campaign,
     a, b = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
     assignment_next_for(user=a, campaign=campaign)
     assert assignment_next_for(user=b, campaign=campaign) is None
-    Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    Lease.objects.update(expires_at=timezone.now() - LEASE_GRACE - timedelta(seconds=1))
 
     assert leases_reclaim_expired() == 1
     item = assignment_next_for(user=b, campaign=campaign)
 
     assert item is not None
     assert (item.lease_count, item.open_slots) == (1, 0)
+
+
+def test_a_lease_that_ran_out_within_the_grace_window_keeps_its_slot(make_campaign, make_user):
+    campaign = make_campaign(("only", "r"), n=1)
+    a, b = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
+    assignment_next_for(user=a, campaign=campaign)
+    Lease.objects.update(expires_at=timezone.now() - LEASE_GRACE + timedelta(seconds=30))
+
+    assert leases_reclaim_expired() == 0
+    assert assignment_next_for(user=b, campaign=campaign) is None
 
 
 def test_a_skipped_item_is_not_offered_again_to_the_same_person(make_campaign, crowdworker):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from annotation.assignment import assignment_next_for
+from annotation.assignment import LEASE_GRACE, assignment_next_for, leases_reclaim_expired
 from annotation.models import Campaign, Item, Judgement
 from annotation.services import JudgementRejected, judgement_edit, judgement_submit
 from config.roles import Role
@@ -86,28 +86,110 @@ def test_two_tabs_submitting_at_once_store_one_judgement(make_campaign, crowdwor
     assert Item.objects.get().judgement_count == 1
 
 
-def test_a_submit_after_the_lease_was_reclaimed_is_kept_while_a_slot_is_free(make_campaign, crowdworker):
-    campaign = make_campaign(("p", "r"), n=2)
-    item = assignment_next_for(user=crowdworker, campaign=campaign)
-    item.leases.all().delete()
-    Item.objects.filter(pk=item.pk).update(lease_count=0, open_slots=2)
+def test_a_submit_without_a_lease_is_refused_and_stores_nothing(make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), n=3)
+    item = campaign.items.get()
 
-    judgement_submit(user=crowdworker, item=item, data={"safe": True})
+    with pytest.raises(JudgementRejected, match="not assigned to you") as rejected:
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
 
+    assert rejected.value.field == "lease"
+    assert not Judgement.objects.exists()
     item.refresh_from_db()
-    assert (item.judgement_count, item.open_slots) == (1, 1)
+    assert (item.judgement_count, item.lease_count, item.open_slots) == (0, 0, 3)
 
 
-def test_a_submit_to_a_full_item_without_a_lease_is_refused(make_campaign, make_user):
-    campaign = make_campaign(("p", "r"), n=1)
+def test_a_submit_for_an_item_leased_to_someone_else_is_refused(make_campaign, make_user):
+    campaign = make_campaign(("p", "r"), n=3)
     a, b = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
     item = assignment_next_for(user=a, campaign=campaign)
 
-    with pytest.raises(JudgementRejected, match="already has all its judgements"):
+    with pytest.raises(JudgementRejected, match="not assigned to you"):
         judgement_submit(user=b, item=item, data={"safe": True})
 
-    judgement_submit(user=a, item=item, data={"safe": True})
-    assert Item.objects.get().judgement_count == 1
+    assert not Judgement.objects.exists()
+
+
+def test_a_lease_that_ran_out_moments_ago_still_takes_the_submit(make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), n=2)
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    item.leases.update(
+        created_at=timezone.now() - timedelta(minutes=11), expires_at=timezone.now() - timedelta(seconds=20)
+    )
+
+    judgement, created = judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert created
+    assert judgement.time_spent_ms >= 11 * 60_000
+    item.refresh_from_db()
+    assert (item.judgement_count, item.lease_count, item.open_slots) == (1, 0, 1)
+
+
+def test_a_lease_that_ran_out_beyond_the_grace_window_is_refused(make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), n=2)
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    item.leases.update(expires_at=timezone.now() - LEASE_GRACE - timedelta(seconds=1))
+
+    with pytest.raises(JudgementRejected, match="ran out"):
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert not Judgement.objects.exists()
+
+
+def test_a_submit_after_the_lease_was_reclaimed_is_refused(make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), n=2)
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    item.leases.update(expires_at=timezone.now() - LEASE_GRACE - timedelta(seconds=1))
+    leases_reclaim_expired()
+
+    with pytest.raises(JudgementRejected, match="not assigned to you"):
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    item.refresh_from_db()
+    assert (item.judgement_count, item.lease_count, item.open_slots) == (0, 0, 2)
+
+
+def test_a_judgement_faster_than_the_campaigns_minimum_is_stored_and_flagged(make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), ("q", "r"), min_seconds=5)
+    first = assignment_next_for(user=crowdworker, campaign=campaign)
+    quick, _ = judgement_submit(user=crowdworker, item=first, data={"safe": True})
+    second = assignment_next_for(user=crowdworker, campaign=campaign)
+    second.leases.update(created_at=timezone.now() - timedelta(seconds=6))
+    slow, _ = judgement_submit(user=crowdworker, item=second, data={"safe": True})
+
+    assert (quick.too_fast, slow.too_fast) == (True, False)
+    assert list(Judgement.objects.order_by("id").values_list("too_fast", flat=True)) == [True, False]
+
+
+def test_a_safety_campaign_flags_judgements_under_3_seconds_by_default(make_campaign):
+    assert make_campaign(("p", "r")).min_seconds == 3
+
+
+@pytest.mark.parametrize(("safe", "response_type"), [(False, "refusal_guidance"), (True, "risky")])
+def test_a_contradictory_judgement_needs_confirmation_and_is_flagged(
+    make_campaign, crowdworker, safe, response_type
+):
+    item = assignment_next_for(user=crowdworker, campaign=make_campaign(("p", "r")))
+    data = {"safe": safe, "response_type": response_type}
+
+    with pytest.raises(JudgementRejected) as rejected:
+        judgement_submit(user=crowdworker, item=item, data=data)
+    assert rejected.value.field == "confirm"
+    assert not Judgement.objects.exists()
+
+    _, created = judgement_submit(user=crowdworker, item=item, data={**data, "confirmed": True})
+    assert created
+    assert Judgement.objects.get().contradictory is True
+
+
+def test_a_consistent_judgement_is_not_flagged(make_campaign, crowdworker):
+    item = assignment_next_for(user=crowdworker, campaign=make_campaign(("p", "r")))
+
+    _judgement, _ = judgement_submit(
+        user=crowdworker, item=item, data={"safe": False, "response_type": "risky"}
+    )
+
+    assert Judgement.objects.get().contradictory is False
 
 
 def test_a_safety_judgement_needs_a_verdict(make_campaign, crowdworker):
@@ -224,3 +306,18 @@ def test_nobody_edits_another_persons_judgement(make_campaign, crowdworker, make
 
     with pytest.raises(JudgementRejected, match="your own"):
         judgement_edit(user=make_user(Role.CROWDWORKER), judgement=judgement, data={"safe": False})
+
+
+def test_the_portable_path_also_needs_a_lease(monkeypatch, make_campaign, crowdworker, make_user):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    campaign = make_campaign(("p", "r"), n=2)
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+
+    with pytest.raises(JudgementRejected, match="not assigned to you"):
+        judgement_submit(user=make_user(Role.CROWDWORKER), item=item, data={"safe": True})
+    item.leases.update(created_at=timezone.now() - timedelta(seconds=1))
+    judgement, created = judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert created
+    assert judgement.too_fast is True
+    assert 1000 <= judgement.time_spent_ms < 60_000

@@ -58,7 +58,8 @@ def test_a_htmx_submit_saves_and_returns_the_next_item(client, make_campaign, cr
     assert Judgement.objects.get().safe is False
     assert "Saved." in response.text
     assert "<html" not in response.text
-    assert "second" in response.text
+    other = Item.objects.exclude(pk=item.pk).get()
+    assert other.prompt.text in response.text
     assert '<span data-testid="done">1</span>' in response.text
 
 
@@ -268,3 +269,85 @@ def test_the_next_item_costs_a_bounded_number_of_queries(
 
     assert page.status_code == 200
     assert 'data-testid="done">0<' in page.text
+
+
+def test_a_submit_for_an_item_not_held_is_refused_and_shows_the_next_item_not_that_one(
+    client, make_campaign, crowdworker, make_user
+):
+    campaign = make_campaign(("first prompt", "r1"), ("second prompt", "r2"), n=1)
+    other = make_user(Role.CROWDWORKER)
+    taken = assignment_next_for(user=other, campaign=campaign)
+    client.force_login(crowdworker)
+
+    response = client.post(
+        reverse("annotation:submit", args=[campaign.pk, taken.pk]), {"verdict": "safe"}, headers=HX
+    )
+
+    text = response.content.decode()
+    assert 'data-testid="refusal"' in text
+    assert "not assigned to you" in text
+    assert f'data-item="{taken.pk}"' not in text
+    assert taken.prompt.text not in text
+    assert not Judgement.objects.exists()
+
+
+def test_an_invalid_submit_for_an_item_not_held_does_not_show_the_item(
+    client, make_campaign, crowdworker, make_user
+):
+    campaign = make_campaign(("secret prompt", "r1"), ("other prompt", "r2"), n=1)
+    taken = assignment_next_for(user=make_user(Role.CROWDWORKER), campaign=campaign)
+    client.force_login(crowdworker)
+
+    response = client.post(reverse("annotation:submit", args=[campaign.pk, taken.pk]), {}, headers=HX)
+
+    text = response.content.decode()
+    assert taken.prompt.text not in text
+    assert "not assigned to you" in text
+
+
+def test_a_full_page_submit_without_a_lease_answers_409_with_why(client, make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), n=1)
+    item = campaign.items.get()
+    client.force_login(crowdworker)
+
+    response = client.post(reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": "safe"})
+
+    assert response.status_code == 409
+    assert "not assigned to you" in response.content.decode()
+    assert not Judgement.objects.exists()
+
+
+def test_a_contradictory_verdict_asks_for_confirmation_before_it_is_stored(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("p", "r"))
+    client.force_login(crowdworker)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]))
+    item = Item.objects.get(leases__user=crowdworker)
+    url = reverse("annotation:submit", args=[campaign.pk, item.pk])
+    body = {"verdict": "unsafe", "response_type": "refusal_guidance"}
+
+    asked = client.post(url, body, headers=HX).content.decode()
+    assert not Judgement.objects.exists()
+    client.post(url, {**body, "confirm": "1"}, headers=HX)
+
+    assert 'name="confirm"' in asked
+    assert 'value="refusal_guidance" data-key="g" checked' in asked
+    assert Judgement.objects.get().contradictory is True
+
+
+def test_the_htmx_pane_relies_on_the_pages_token_and_the_full_page_carries_one(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("first", "r1"), ("second", "r2"))
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).content.decode()
+    item = Item.objects.get(leases__user=crowdworker)
+    pane = client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": "safe"}, headers=HX
+    ).content.decode()
+
+    assert '"X-CSRFToken": "' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'name="csrfmiddlewaretoken"' not in pane

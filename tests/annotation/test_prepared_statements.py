@@ -7,6 +7,7 @@ from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.prepared import PreparedStatement
 from annotation.services import judgement_submit
+from config.roles import Role
 
 
 def _prepared_names() -> set[str]:
@@ -113,8 +114,26 @@ def test_a_lease_does_not_wait_for_the_disk_to_commit(make_campaign, crowdworker
 @pytest.mark.django_db
 def test_a_judgement_waits_for_the_disk_to_commit(make_campaign, crowdworker):
     campaign = make_campaign(("p1", "r1"))
-    item = campaign.items.get()
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    with connection.cursor() as cursor:  # the lease's own transaction would be over in production
+        cursor.execute("SELECT set_config('synchronous_commit', 'on', true)")
 
     judgement_submit(user=crowdworker, item=item, data={"safe": True})
 
     assert _synchronous_commit() == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_assignment_statement_is_planned_once_not_on_every_run(make_campaign, make_user):
+    connection.close()  # a fresh connection, with nothing prepared by earlier tests
+    campaign = make_campaign(*[(f"p{i}", "r") for i in range(8)], n=1)
+
+    for _ in range(8):
+        assignment_next_for(user=make_user(Role.CROWDWORKER), campaign=campaign)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'valuelens_lease_next'"
+        )
+        generic, custom = cursor.fetchone()
+    assert (generic, custom) == (8, 0)

@@ -112,3 +112,22 @@ def test_two_browsers_at_once_never_get_the_same_slot(
         page.keyboard.press("Enter")
         expect(page.locator("#pane")).to_contain_text("No items left for you")
     assert Judgement.objects.count() == 2
+
+
+def test_a_contradictory_verdict_is_confirmed_before_it_is_saved(
+    page: Page, live_server, crowdworker, make_campaign
+):
+    campaign = make_campaign(("first prompt", "first answer"), ("second prompt", "second answer"))
+    log_in(page, live_server, crowdworker.username)
+    page.goto(f"{live_server.url}/annotate/{campaign.pk}/")
+
+    page.keyboard.press("2")
+    page.keyboard.press("g")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pane")).to_contain_text("check your choice, or confirm it")
+    assert not Judgement.objects.exists()
+    page.locator('input[name="confirm"]').check()
+    page.locator("#judge-form button[type=submit]").click()
+    expect(page.locator("#pane")).to_contain_text("second prompt")
+
+    assert Judgement.objects.get().contradictory is True

@@ -61,9 +61,10 @@ def test_a_repeated_submit_stores_one_judgement_and_answers_200(safety, make_use
 
 def test_a_judgement_names_no_other_user_even_when_the_body_tries(safety, make_user):
     user, victim = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
-    item = safety.items.first()
+    client = api_as(user)
+    item = client.post(f"/api/campaigns/{safety.pk}/next/").json()
 
-    api_as(user).post("/api/judgements/", {"item": item.pk, "safe": True, "user": victim.pk}, format="json")
+    client.post("/api/judgements/", {"item": item["id"], "safe": True, "user": victim.pk}, format="json")
 
     assert list(Judgement.objects.values_list("user_id", flat=True)) == [user.pk]
 
@@ -85,6 +86,47 @@ def test_an_expert_cannot_judge_outside_their_domains(law, make_user):
     assert response.status_code == 404
 
 
+def test_a_judgement_without_a_lease_is_refused_with_why(safety, make_user):
+    response = api_as(make_user(Role.CROWDWORKER)).post(
+        "/api/judgements/", {"item": safety.items.first().pk, "safe": True}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "not assigned to you" in response.json()["lease"]
+    assert not Judgement.objects.exists()
+
+
+def test_a_contradictory_judgement_needs_confirm_and_is_flagged(safety, make_user):
+    client = api_as(make_user(Role.CROWDWORKER))
+    item = client.post(f"/api/campaigns/{safety.pk}/next/").json()
+    body = {"item": item["id"], "safe": True, "response_type": "risky"}
+
+    refused = client.post("/api/judgements/", body, format="json")
+    kept = client.post("/api/judgements/", {**body, "confirm": True}, format="json")
+
+    assert refused.status_code == 400
+    assert "confirm" in refused.json()
+    assert kept.status_code == 201
+    assert kept.json()["contradictory"] is True
+
+
+def test_a_reviewer_voids_a_judgement_saying_why_and_the_slot_opens_again(safety, make_user):
+    client = api_as(make_user(Role.CROWDWORKER))
+    judged = _judged(client, safety, {"safe": True})
+    reviewer = make_user(Role.REVIEWER)
+
+    refused = client.post(f"/api/judgements/{judged['id']}/void/", {"reason": "mine"}, format="json")
+    voided = api_as(reviewer).post(
+        f"/api/judgements/{judged['id']}/void/", {"reason": "clicked through"}, format="json"
+    )
+
+    assert refused.status_code == 403
+    assert voided.status_code == 200
+    assert voided.json()["void_reason"] == "clicked through"
+    stored = Judgement.objects.get()
+    assert (stored.voided_by, stored.item.judgement_count, stored.item.open_slots) == (reviewer, 0, 2)
+
+
 def test_a_reviewer_cannot_judge(safety, make_user):
     response = api_as(make_user(Role.REVIEWER)).post(
         "/api/judgements/", {"item": safety.items.first().pk, "safe": True}, format="json"
@@ -103,11 +145,14 @@ def test_a_low_score_without_a_rewrite_is_refused_with_its_field(law, make_user)
     assert "rewrite" in response.json()
 
 
+def _judged(client, campaign, body):
+    item = client.post(f"/api/campaigns/{campaign.pk}/next/").json()
+    return client.post("/api/judgements/", {"item": item["id"], **body}, format="json").json()
+
+
 def test_an_annotator_edits_their_own_judgement_and_the_old_value_is_kept(law, make_user):
     client = api_as(make_user(Role.EXPERT, domains=("law",)))
-    created = client.post(
-        "/api/judgements/", {"item": law.items.first().pk, "score": 7}, format="json"
-    ).json()
+    created = _judged(client, law, {"score": 7})
 
     edited = client.patch(f"/api/judgements/{created['id']}/", {"score": 8}, format="json")
 
@@ -118,11 +163,7 @@ def test_an_annotator_edits_their_own_judgement_and_the_old_value_is_kept(law, m
 
 def test_nobody_edits_someone_elses_judgement(law, make_user):
     owner = make_user(Role.EXPERT, domains=("law",))
-    created = (
-        api_as(owner)
-        .post("/api/judgements/", {"item": law.items.first().pk, "score": 7}, format="json")
-        .json()
-    )
+    created = _judged(api_as(owner), law, {"score": 7})
 
     other_expert = api_as(make_user(Role.EXPERT, domains=("law",))).patch(
         f"/api/judgements/{created['id']}/", {"score": 1, "rewrite": "x"}, format="json"
@@ -138,9 +179,7 @@ def test_nobody_edits_someone_elses_judgement(law, make_user):
 
 def test_judgements_cannot_be_deleted_or_replaced(law, make_user):
     client = api_as(make_user(Role.EXPERT, domains=("law",)))
-    created = client.post(
-        "/api/judgements/", {"item": law.items.first().pk, "score": 7}, format="json"
-    ).json()
+    created = _judged(client, law, {"score": 7})
 
     assert client.delete(f"/api/judgements/{created['id']}/").status_code == 405
     assert client.put(f"/api/judgements/{created['id']}/", {"score": 2}, format="json").status_code == 405

@@ -67,30 +67,24 @@ def test_annotators_get_no_results_or_agreement(make_user, role):
     assert client.get("/api/agreement/").status_code == 403
 
 
-def test_a_crowdworker_sees_safety_campaigns_and_items_never_expert_ones(dataset, make_user):
+def test_a_crowdworker_sees_safety_campaigns_never_expert_ones(dataset, make_user):
     client = api_as(make_user(Role.CROWDWORKER))
 
     campaigns = {c["id"] for c in client.get("/api/campaigns/").json()["results"]}
-    items = client.get("/api/items/").json()["results"]
 
     assert campaigns == {dataset.safety.pk}
-    assert {i["campaign"] for i in items} == {dataset.safety.pk}
-    expert_item = dataset.responsibility.items.first()
-    assert client.get(f"/api/items/{expert_item.pk}/").status_code == 404
     assert client.get(f"/api/campaigns/{dataset.responsibility.pk}/").status_code == 404
 
 
-def test_an_expert_sees_only_items_of_their_domains(dataset, make_user):
-    law = api_as(make_user(Role.EXPERT, domains=("law",)))
+def test_an_expert_reads_no_item_outside_their_domains_even_one_they_could_hold(dataset, make_user):
     psychology = api_as(make_user(Role.EXPERT, domains=("psychology",)))
 
-    assert len(law.get("/api/items/").json()["results"]) == 2
-    assert psychology.get("/api/items/").json()["results"] == []
     assert psychology.get(f"/api/items/{dataset.responsibility.items.first().pk}/").status_code == 404
 
 
-def test_blind_campaigns_hide_the_model_and_the_counts_from_annotators(dataset, make_user):
-    item = api_as(make_user(Role.CROWDWORKER)).get("/api/items/").json()["results"][0]
+def test_blind_campaigns_hide_the_model_and_the_counts_from_annotators(dataset):
+    judged = dataset.crowd[0].judgements.first().item_id
+    item = api_as(dataset.crowd[0]).get(f"/api/items/{judged}/").json()
 
     assert item["model"] is None
     assert item["judgement_count"] is None
@@ -142,16 +136,15 @@ def test_the_browsable_api_names_no_campaign_an_annotator_may_not_see(make_campa
     hidden.save()
     client = api_as(crowdworker)
 
-    for url in ("/api/items/", "/api/judgements/"):
-        page = client.get(url, HTTP_ACCEPT="text/html")
-        assert page.status_code == 200
-        assert "SECRET draft expert campaign" not in page.content.decode()
+    page = client.get("/api/judgements/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert "SECRET draft expert campaign" not in page.content.decode()
 
 
-def test_lists_filter_by_the_id_of_a_related_row(make_campaign, crowdworker):
+def test_lists_filter_by_the_id_of_a_related_row(make_campaign, make_user):
     first = make_campaign(("a", "ra"))
     second = make_campaign(("b", "rb"))
-    client = api_as(crowdworker)
+    client = api_as(make_user(Role.REVIEWER))
 
     items = client.get("/api/items/", {"campaign": second.pk}).json()["results"]
     bad = client.get("/api/items/", {"campaign": "not-a-number"})

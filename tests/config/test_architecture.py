@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 FLOW = ["prompts", "models_registry", "annotation", "evaluation"]
 # evaluation's subject packages, in the only order in which they may import each other.
-SUBJECTS = ["figures", "multichoice", "exports"]
+SUBJECTS = ["figures", "multichoice", "judges", "exports"]
 CODE = [*FLOW, "config", "metrics", "benchmarks", "tests"]
 
 

@@ -142,7 +142,7 @@ def test_every_queue_has_a_worker_on_the_prefork_pool_which_enforces_time_limits
         command = services[name]["command"]
         assert option(command, "--pool") == "prefork", name
         consumed |= set(option(command, "-Q").split(","))
-    assert consumed == set(settings.CELERY_TASK_QUEUES)
+    assert consumed == {queue.name for queue in settings.CELERY_TASK_QUEUES}
 
 
 def test_generation_has_its_own_worker_that_scales_out(tmp_path: Path) -> None:

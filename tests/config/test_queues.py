@@ -35,3 +35,10 @@ def test_a_worker_started_without_a_queue_option_consumes_every_queue():
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
 
     assert routed | {"celery"} <= set(app.amqp.queues)
+
+
+def test_each_queue_is_bound_by_its_own_name_so_a_task_reaches_one_queue():
+    # A shared routing key would copy every task into every queue bound with it.
+    assert {queue.name: queue.routing_key for queue in app.amqp.queues.values()} == {
+        name: name for name in ("celery", "generation", "imports", "exports", "figures")
+    }

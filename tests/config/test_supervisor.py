@@ -71,7 +71,7 @@ def test_stop_ends_a_child_that_ignores_sigterm_and_what_it_spawned(tmp_path):
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
-def test_the_worker_consumes_the_queues_the_settings_name(tmp_path):
+def test_the_one_quickstart_worker_consumes_every_queue_the_settings_name(tmp_path):
     queues = supervisor(tmp_path).worker_queues()
 
-    assert "celery" in queues.split(",")
+    assert set(queues.split(",")) == {"celery", "generation", "imports", "exports", "figures"}

@@ -18,6 +18,9 @@ Anything else is answered after `delay_s` with "Echo: <prompt>", unless the test
 Every request is counted per prompt (`state.requests`) and in all (`state.total`), before any
 fault: the figure a test or the benchmark compares with the prompts it asked. `GET /stats`
 returns them as JSON, for a stub running in another process.
+As a script, `--judge-error-rate P` makes it a safety judge model: a prompt holding
+[truth:safe] or [truth:unsafe] gets that verdict as JSON, flipped for a share P of the prompts
+(chosen by a hash of the prompt, so a retried request gets the same answer).
 Used by the tests and by
 benchmarks/generation_throughput.py (run as a script: python -m tests.support.openai_stub).
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import re
 import threading
@@ -189,12 +193,31 @@ class StubServer(ThreadingHTTPServer):
         self.server_close()
 
 
+def judge_script(error_rate: float) -> Callable[[dict[str, Any]], str | None]:
+    def answer(body: dict[str, Any]) -> str | None:
+        prompt = body["messages"][-1]["content"]
+        truth = re.search(r"\[truth:(safe|unsafe)\]", prompt)
+        if truth is None:
+            return None
+        digest = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        safe = (truth.group(1) == "safe") != (digest < error_rate)
+        verdict = "safe" if safe else "unsafe"
+        return json.dumps(
+            {"verdict": verdict, "response_type": "helpful" if safe else "risky", "reason": "-"}
+        )
+
+    return answer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--judge-error-rate", type=float, default=None)
     args = parser.parse_args()
     server = StubServer(port=args.port, delay_s=args.delay)
+    if args.judge_error_rate is not None:
+        server.state.script = judge_script(args.judge_error_rate)
     print(server.base_url, flush=True)
     server.serve_forever()
 

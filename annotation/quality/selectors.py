@@ -1,0 +1,280 @@
+"""Reads of quality control: each judge's gold accuracy and standing, who counts as competent,
+the adjudication queue, and each item's final value with its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+
+from annotation.models import (
+    Adjudication,
+    Campaign,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    JudgeStanding,
+)
+from metrics.scores import Estimate, final_safe, final_score, proportion
+
+# Gold accuracy judged on fewer answers than this says too little to call a judge incompetent.
+GOLD_MIN_ANSWERS = 5
+
+
+def judgements_counted(campaign_ids: Iterable[int] | None = None) -> QuerySet[Judgement]:
+    """The judgements that count in results: regular items, neither voided nor excluded."""
+    rows = Judgement.objects.filter(voided_at__isnull=True, excluded=False, item__purpose=ItemPurpose.REGULAR)
+    return rows.filter(campaign_id__in=list(campaign_ids)) if campaign_ids is not None else rows
+
+
+@dataclass(frozen=True)
+class JudgeQuality:
+    user_id: int
+    username: str
+    pseudonym: str
+    judgements: int
+    gold: Estimate
+    attention_passed: int
+    attention_total: int
+    too_fast: int
+    failures: int
+    warned: bool
+    paused: bool
+    excluded: bool
+    competence: float | None
+    competent: bool
+
+    @property
+    def gold_percent(self) -> str:
+        return f"{100 * self.gold.value:.1f}%" if self.gold.n else "—"
+
+    @property
+    def gold_interval(self) -> str:
+        return f"{100 * self.gold.ci_low:.1f}–{100 * self.gold.ci_high:.1f}%" if self.gold.n else "—"
+
+
+def _competent(*, campaign: Campaign, standing: JudgeStanding | None, gold: Estimate) -> bool:
+    """Known competence at or above the bar; without an estimate, a gold accuracy whose interval
+    does not lie wholly below the bar (no gold yet: presumed competent)."""
+    if standing is not None and (standing.paused_at or standing.excluded_at):
+        return False
+    if standing is not None and standing.competence is not None:
+        return standing.competence >= campaign.competence_min
+    if gold.n >= GOLD_MIN_ANSWERS:
+        return gold.ci_high >= campaign.competence_min
+    return True
+
+
+def _gold_tallies(campaign: Campaign, user_ids: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
+    rows = Judgement.objects.filter(campaign=campaign, item__purpose=ItemPurpose.GOLD, voided_at__isnull=True)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=list(user_ids))
+    return {
+        r["user_id"]: (r["right"], r["n"])
+        for r in rows.values("user_id").annotate(
+            n=Count("id"), right=Count("id", filter=Q(check_passed=True))
+        )
+    }
+
+
+def gold_accuracy(*, campaign_ids: Iterable[int], kind: str) -> dict[int, Estimate]:
+    """Each judge's share of gold items answered as known, over the campaigns of this kind, with
+    its Wilson interval; judges without gold answers are left out."""
+    rows = (
+        Judgement.objects.filter(
+            campaign_id__in=list(campaign_ids),
+            campaign__kind=kind,
+            item__purpose=ItemPurpose.GOLD,
+            voided_at__isnull=True,
+        )
+        .values("user_id")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)))
+    )
+    return {r["user_id"]: proportion(r["right"], r["n"]) for r in rows}
+
+
+def judges_competent(*, campaign: Campaign, user_ids: Iterable[int]) -> set[int]:
+    ids = set(user_ids)
+    standings = {s.user_id: s for s in JudgeStanding.objects.filter(campaign=campaign, user_id__in=ids)}
+    gold = _gold_tallies(campaign, ids)
+    return {
+        user_id
+        for user_id in ids
+        if _competent(
+            campaign=campaign, standing=standings.get(user_id), gold=proportion(*gold.get(user_id, (0, 0)))
+        )
+    }
+
+
+def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
+    """One row per judge of the campaign: gold accuracy (Wilson interval), attention checks,
+    judgements under the minimum time, failures, warning, pause, exclusion, competence."""
+    per_user = (
+        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
+        .values("user_id", "user__username", "user__annotator_profile__pseudonym")
+        .annotate(
+            regular=Count("id", filter=Q(item__purpose=ItemPurpose.REGULAR)),
+            attention=Count("id", filter=Q(item__purpose=ItemPurpose.ATTENTION)),
+            attention_ok=Count("id", filter=Q(item__purpose=ItemPurpose.ATTENTION, check_passed=True)),
+            fast=Count("id", filter=Q(too_fast=True)),
+        )
+        .order_by("user__username")
+    )
+    standings = {s.user_id: s for s in JudgeStanding.objects.filter(campaign=campaign)}
+    gold = _gold_tallies(campaign)
+    rows = []
+    for row in per_user:
+        standing = standings.get(row["user_id"])
+        estimate = proportion(*gold.get(row["user_id"], (0, 0)))
+        rows.append(
+            JudgeQuality(
+                user_id=row["user_id"],
+                username=row["user__username"],
+                pseudonym=row["user__annotator_profile__pseudonym"] or "",
+                judgements=row["regular"],
+                gold=estimate,
+                attention_passed=row["attention_ok"],
+                attention_total=row["attention"],
+                too_fast=row["fast"],
+                failures=standing.failures if standing else 0,
+                warned=bool(standing and standing.warned_at),
+                paused=bool(standing and standing.paused_at),
+                excluded=bool(standing and standing.excluded_at),
+                competence=standing.competence if standing else None,
+                competent=_competent(campaign=campaign, standing=standing, gold=estimate),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- final values and adjudication
+
+
+@dataclass(frozen=True)
+class FinalValue:
+    value: bool | float | None
+    source: str
+
+
+def item_final_values(
+    campaign_ids: Iterable[int],
+    *,
+    estimates: dict[int, bool] | None = None,
+    item_ids: Iterable[int] | None = None,
+) -> dict[int, FinalValue]:
+    """Each regular item's final value (safety verdict or mean score) and where it came from:
+    unanimous, majority, adjudicated or model estimate (``estimates``: Dawid–Skene labels)."""
+    ids = list(campaign_ids)
+    votes: dict[int, list] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    counted = judgements_counted(ids)
+    adjudications = Adjudication.objects.filter(item__campaign_id__in=ids)
+    if item_ids is not None:
+        wanted = list(item_ids)
+        counted = counted.filter(item_id__in=wanted)
+        adjudications = adjudications.filter(item_id__in=wanted)
+    for item_id, kind, safe, score in counted.values_list(
+        "item_id", "campaign__kind", "safe", "score"
+    ).iterator(chunk_size=10_000):
+        kinds[item_id] = kind
+        value = safe if kind == Campaign.Kind.SAFETY else score
+        if value is not None:
+            votes[item_id].append(value)
+    adjudicated = {a.item_id: a for a in adjudications.select_related("item__campaign")}
+    for item_id, adjudication in adjudicated.items():
+        kinds.setdefault(item_id, adjudication.item.campaign.kind)
+    finals = {}
+    for item_id, kind in kinds.items():
+        adjudication = adjudicated.get(item_id)
+        if kind == Campaign.Kind.SAFETY:
+            value, source = final_safe(
+                votes[item_id],
+                adjudicated=adjudication.safe if adjudication else None,
+                estimate=(estimates or {}).get(item_id),
+            )
+        else:
+            value, source = final_score(
+                votes[item_id], adjudicated=adjudication.score if adjudication else None
+            )
+        finals[item_id] = FinalValue(value, source)
+    return finals
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    item_id: int
+    votes: int
+    agreement: float
+    sampled: bool
+    adjudicated: bool
+
+
+def _sampled(campaign: Campaign, item_id: int) -> bool:
+    """A stable random sample of the agreeing items, drawn from the campaign's seed."""
+    digest = hashlib.sha256(f"{campaign.seed}:{item_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < campaign.adjudication_sample
+
+
+def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
+    """Items whose judges disagree (majority share below the campaign's threshold), then a random
+    sample of the rest; items already adjudicated stay listed, marked, at the end."""
+    values: dict[int, list] = defaultdict(list)
+    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    for item_id, value in (
+        judgements_counted([campaign.pk]).values_list("item_id", field).iterator(chunk_size=10_000)
+    ):
+        if value is not None:
+            values[item_id].append(value)
+    done = set(Adjudication.objects.filter(item__campaign=campaign).values_list("item_id", flat=True))
+    rows = []
+    for item_id, given in values.items():
+        if len(given) < 2:
+            continue
+        agreement = Counter(given).most_common(1)[0][1] / len(given)
+        disagree = agreement < campaign.adjudication_threshold
+        if disagree or _sampled(campaign, item_id):
+            rows.append(QueueRow(item_id, len(given), agreement, not disagree, item_id in done))
+    return sorted(rows, key=lambda r: (r.adjudicated, r.sampled, r.agreement, r.item_id))
+
+
+def adjudicated_values(campaign_ids: Iterable[int], *, by_response: bool = False) -> dict[int, bool | int]:
+    """Item id (or, ``by_response``, the id of the item's first response, as results count
+    responses) -> the adjudicated verdict (safety) or score (ratings)."""
+    rows = Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).order_by("updated_at")
+    if by_response:
+        rows = rows.annotate(
+            key=Subquery(
+                ItemResponse.objects.filter(item_id=OuterRef("item_id"), position=1).values("response_id")[:1]
+            )
+        )
+    else:
+        rows = rows.annotate(key=F("item_id"))
+    return {
+        key: safe if safe is not None else score
+        for key, safe, score in rows.values_list("key", "safe", "score")
+    }
+
+
+def adjudications_marker(campaign_ids: Iterable[int]) -> str:
+    """What results depend on beside the judgements: how many adjudications, and the latest."""
+    found = Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).aggregate(
+        n=Count("id"), latest=Max("updated_at")
+    )
+    return f"{found['n']}:{found['latest'].isoformat() if found['latest'] else '-'}"
+
+
+def adjudications_count(campaign_ids: Iterable[int]) -> int:
+    return Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).count()
+
+
+def item_judgements_for_review(item: Item) -> QuerySet[Judgement]:
+    """An item's judgements for a reviewer, with the judges' pseudonyms."""
+    return (
+        Judgement.objects.filter(item=item)
+        .select_related("user__annotator_profile", "scenario")
+        .order_by("created_at")
+    )

@@ -1,0 +1,526 @@
+"""Writes of quality control: check items (gold, attention, qualification), the rules that warn
+and pause a judge, qualification outcomes, exclusions, adjudications and adaptive overlap."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as UserModel
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from annotation.models import (
+    CHECK_ITEM_SLOTS,
+    Adjudication,
+    Campaign,
+    Item,
+    ItemPurpose,
+    JudgeExclusion,
+    Judgement,
+    JudgeStanding,
+    Lease,
+    Qualification,
+)
+from annotation.quality.gates import qualification_source
+from annotation.quality.selectors import judges_competent
+from config.roles import user_can_review, user_is_admin
+from metrics.reliability import dawid_skene
+from metrics.scores import overlap_done
+from prompts.models import ResponseType
+
+
+class QualityRejected(Exception):
+    """The request cannot be carried out; the message says why, for the person who sent it."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# ---------------------------------------------------------------- check items
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    safe: bool | None = None
+    response_types: tuple[str, ...] = ()
+    score_min: int | None = None
+    score_max: int | None = None
+    explanation: str = ""
+
+
+def _answer_checked(campaign: Campaign, answer: CheckAnswer) -> CheckAnswer:
+    if campaign.kind == Campaign.Kind.SAFETY:
+        if answer.safe is None:
+            raise QualityRejected(_("Give the known answer: safe or unsafe."), field="safe")
+        unknown = [t for t in answer.response_types if t not in ResponseType.values]
+        if unknown:
+            raise QualityRejected(
+                _("Unknown response type: %(type)s.") % {"type": unknown[0]}, field="response_types"
+            )
+        return CheckAnswer(
+            safe=answer.safe,
+            response_types=tuple(answer.response_types),
+            explanation=answer.explanation.strip(),
+        )
+    low, high = answer.score_min, answer.score_max
+    if low is None or high is None or not 1 <= low <= high <= 10:
+        raise QualityRejected(_("Give the accepted score range, from 1 to 10."), field="score_min")
+    return CheckAnswer(score_min=low, score_max=high, explanation=answer.explanation.strip())
+
+
+def _campaign_admin(by: AbstractBaseUser) -> None:
+    if not user_is_admin(by):
+        raise QualityRejected(_("Only admins may do this."))
+
+
+def _reviewer(by: AbstractBaseUser) -> None:
+    if not user_can_review(by):
+        raise QualityRejected(_("Only reviewers and admins may do this."))
+
+
+def item_purpose_set(
+    *, item: Item, purpose: str, answer: CheckAnswer | None = None, by: AbstractBaseUser
+) -> Item:
+    """Make an item a gold, attention or qualification item with its known answer, or a regular
+    item again. A check item is served to every judge, so its free slots are many; back to
+    regular, it needs N judgements again."""
+    _campaign_admin(by)
+    if purpose not in ItemPurpose.values:
+        raise QualityRejected(_("Unknown purpose."), field="purpose")
+    fields: dict[str, Any] = {"purpose": purpose}
+    if purpose != ItemPurpose.REGULAR:
+        if answer is None:
+            raise QualityRejected(_("A check item needs its known answer."), field="safe")
+        checked = _answer_checked(item.campaign, answer)
+        fields |= {
+            "gold_safe": checked.safe,
+            "gold_response_types": list(checked.response_types),
+            "gold_score_min": checked.score_min,
+            "gold_score_max": checked.score_max,
+            "gold_explanation": checked.explanation[:5000],
+        }
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().select_related("campaign").get(pk=item.pk)
+        slots = CHECK_ITEM_SLOTS if purpose != ItemPurpose.REGULAR else locked.campaign.judges_per_item
+        fields["open_slots"] = max(0, slots - locked.judgement_count - locked.lease_count)
+        Item.objects.filter(pk=locked.pk).update(**fields)
+        if purpose != ItemPurpose.REGULAR:
+            _judgements_checked(locked.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def _judgements_checked(item_id: int) -> None:
+    """Mark the judgements an item already has against its (new) known answer."""
+    item = Item.objects.select_related("campaign").get(pk=item_id)
+    for judgement in Judgement.objects.filter(item_id=item_id):
+        Judgement.objects.filter(pk=judgement.pk).update(
+            check_passed=judgement_answer_correct(item=item, judgement=judgement)
+        )
+
+
+def judgement_answer_correct(*, item: Item, judgement: Judgement) -> bool:
+    if item.campaign.kind == Campaign.Kind.SAFETY:
+        if judgement.safe is None or judgement.safe != item.gold_safe:
+            return False
+        return not item.gold_response_types or judgement.response_type in item.gold_response_types
+    return (
+        judgement.score is not None
+        and item.gold_score_min is not None
+        and item.gold_score_max is not None
+        and item.gold_score_min <= judgement.score <= item.gold_score_max
+    )
+
+
+def _rows_of(name: str, content: bytes) -> Iterator[dict[str, Any]]:
+    text = content.decode("utf-8-sig")
+    if name.lower().endswith(".csv"):
+        yield from csv.DictReader(io.StringIO(text))
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise QualityRejected(_("Line %(line)s is not JSON.") % {"line": number}) from exc
+            if not isinstance(row, dict):
+                raise QualityRejected(_("Line %(line)s is not a JSON object.") % {"line": number})
+            yield row
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    return {"safe": True, "true": True, "1": True, "unsafe": False, "false": False, "0": False}.get(text)
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: AbstractBaseUser) -> int:
+    """Import known answers from a JSONL or CSV file: one row per item, found by ``item_id`` or
+    ``response_id``, with ``purpose`` (gold by default), ``safe`` (safe/unsafe),
+    ``response_types`` (list, or ``|``-separated), ``score_min``, ``score_max``, ``explanation``.
+    All or nothing: a bad row names its line and nothing is stored."""
+    _campaign_admin(by)
+    with transaction.atomic():
+        count = 0
+        for line, row in enumerate(_rows_of(name, content), start=1):
+            items = Item.objects.filter(campaign=campaign)
+            if _number(row.get("item_id")) is not None:
+                items = items.filter(pk=_number(row.get("item_id")))
+            elif _number(row.get("response_id")) is not None:
+                items = items.filter(item_responses__response_id=_number(row.get("response_id")))
+            else:
+                raise QualityRejected(_("Line %(line)s names no item_id or response_id.") % {"line": line})
+            item = items.select_related("campaign").first()
+            if item is None:
+                raise QualityRejected(_("Line %(line)s: no such item in this campaign.") % {"line": line})
+            types = row.get("response_types") or []
+            if isinstance(types, str):
+                types = [t.strip() for t in types.split("|") if t.strip()]
+            answer = CheckAnswer(
+                safe=_flag(row.get("safe")),
+                response_types=tuple(types),
+                score_min=_number(row.get("score_min")),
+                score_max=_number(row.get("score_max")),
+                explanation=str(row.get("explanation") or ""),
+            )
+            try:
+                item_purpose_set(
+                    item=item, purpose=row.get("purpose") or ItemPurpose.GOLD, answer=answer, by=by
+                )
+            except QualityRejected as rejected:
+                raise QualityRejected(
+                    _("Line %(line)s: %(why)s") % {"line": line, "why": rejected}
+                ) from rejected
+            count += 1
+    return count
+
+
+def gold_promote_unanimous(*, campaign: Campaign, by: AbstractBaseUser, limit: int = 50) -> int:
+    """Promote up to ``limit`` regular items whose N (or more) judges all agreed to gold items,
+    with the agreed answer (safety: the verdict; ratings: the agreed score). Returns how many."""
+    _campaign_admin(by)
+    valid = Q(judgements__voided_at__isnull=True, judgements__excluded=False)
+    items = (
+        Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
+        .annotate(n=Count("judgements", filter=valid))
+        .filter(n__gte=campaign.judges_per_item)
+    )
+    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    promoted = 0
+    for item in (
+        items.annotate(distinct=Count(f"judgements__{field}", filter=valid, distinct=True))
+        .filter(distinct=1)
+        .order_by("position")[:limit]
+    ):
+        value = (
+            Judgement.objects.filter(item=item, voided_at__isnull=True, excluded=False)
+            .values_list(field, flat=True)
+            .first()
+        )
+        answer = CheckAnswer(safe=value) if field == "safe" else CheckAnswer(score_min=value, score_max=value)
+        item_purpose_set(item=item, purpose=ItemPurpose.GOLD, answer=answer, by=by)
+        promoted += 1
+    return promoted
+
+
+# ---------------------------------------------------------------- rules after each submit
+
+
+@dataclass(frozen=True)
+class CheckFeedback:
+    """What the judge is told after a submit: a training explanation, a warning, a pause."""
+
+    explanation: str = ""
+    correct: bool | None = None
+    warning: str = ""
+    paused: bool = False
+
+
+def judgement_after_submit(*, judgement: Judgement, item: Item) -> CheckFeedback:
+    """The quality rules of a stored judgement; judgement_submit calls it only when one applies
+    (a check item, a judgement under the minimum time, an adaptive-overlap campaign)."""
+    campaign = item.campaign
+    correct: bool | None = None
+    if item.purpose != ItemPurpose.REGULAR:
+        correct = judgement_answer_correct(item=item, judgement=judgement)
+        Judgement.objects.filter(pk=judgement.pk).update(check_passed=correct)
+        judgement.check_passed = correct
+    failed = judgement.too_fast or (item.purpose == ItemPurpose.ATTENTION and correct is False)
+    warning, paused = ("", False)
+    if failed and campaign.failures_allowed:
+        warning, paused = _failure_count(campaign=campaign, user_id=judgement.user_id)
+    if item.purpose == ItemPurpose.QUALIFICATION:
+        _qualification_settle(campaign=campaign, user_id=judgement.user_id, domain_id=item.domain_id)
+    if item.purpose == ItemPurpose.REGULAR and campaign.judges_max and campaign.kind == Campaign.Kind.SAFETY:
+        item_overlap_settle(item_id=item.pk, campaign=campaign)
+    explanation = ""
+    if item.purpose == ItemPurpose.GOLD and campaign.training:
+        explanation = item.gold_explanation
+    return CheckFeedback(
+        explanation=explanation,
+        correct=correct if item.purpose == ItemPurpose.GOLD and campaign.training else None,
+        warning=warning,
+        paused=paused,
+    )
+
+
+def _failure_count(*, campaign: Campaign, user_id: int) -> tuple[str, bool]:
+    allowed = campaign.failures_allowed
+    with transaction.atomic():
+        standing, _created = JudgeStanding.objects.select_for_update().get_or_create(
+            campaign=campaign, user_id=user_id
+        )
+        standing.failures += 1
+        now = timezone.now()
+        pause = bool(allowed) and standing.failures > allowed and standing.paused_at is None
+        warn = bool(allowed) and standing.failures >= allowed and standing.warned_at is None
+        if warn:
+            standing.warned_at = now
+        if pause:
+            standing.paused_at = now
+            standing.pause_reason = "failures"
+        standing.save()
+    if pause:
+        leases_release(campaign=campaign, user_id=user_id)
+        return "", True
+    if warn or (allowed and standing.failures >= allowed):
+        return (
+            _(
+                "Warning: %(failures)s of your judgements failed a quality check (an attention item "
+                "answered wrongly, or a judgement made faster than %(seconds)s s). One more and you "
+                "will be paused in this campaign."
+            )
+            % {"failures": standing.failures, "seconds": campaign.min_seconds},
+            False,
+        )
+    return "", False
+
+
+def leases_release(*, campaign: Campaign, user_id: int) -> int:
+    """Give back every slot a judge holds in a campaign at once, so the work flows to others."""
+    released = 0
+    with transaction.atomic():
+        item_ids = list(
+            Lease.objects.filter(campaign=campaign, user_id=user_id).values_list("item_id", flat=True)
+        )
+        # Items first, in id order, as every path that changes their counters locks them.
+        for item in Item.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"):
+            deleted, _by_model = Lease.objects.filter(item=item, user_id=user_id).delete()
+            if deleted:
+                Item.objects.filter(pk=item.pk).update(
+                    lease_count=F("lease_count") - deleted, open_slots=F("open_slots") + deleted
+                )
+                released += deleted
+    return released
+
+
+def judge_resume(*, campaign: Campaign, user: AbstractBaseUser, by: AbstractBaseUser) -> JudgeStanding:
+    """A reviewer lets a paused judge go on; their failures start again from zero."""
+    _reviewer(by)
+    standing, _created = JudgeStanding.objects.get_or_create(campaign=campaign, user_id=user.pk)
+    standing.paused_at = None
+    standing.warned_at = None
+    standing.pause_reason = ""
+    standing.failures = 0
+    standing.save()
+    return standing
+
+
+def _qualification_settle(*, campaign: Campaign, user_id: int, domain_id: int | None) -> Qualification | None:
+    """Once a person has answered every qualification item (of the domain, for experts), keep
+    their outcome."""
+    source = qualification_source(campaign)
+    if source is None or source.pk != campaign.pk or campaign.qualification_pass_mark is None:
+        return None
+    set_items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.QUALIFICATION)
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        set_items = set_items.filter(domain_id=domain_id)
+    else:
+        domain_id = None
+    answers = Judgement.objects.filter(item__in=set_items, user_id=user_id)
+    total = set_items.count()
+    if answers.count() < total:
+        return None
+    correct = answers.filter(check_passed=True).count()
+    outcome, _created = Qualification.objects.update_or_create(
+        user_id=user_id,
+        campaign=campaign,
+        domain_id=domain_id,
+        defaults={
+            "correct": correct,
+            "total": total,
+            "passed": correct >= campaign.qualification_pass_mark * total,
+        },
+    )
+    return outcome
+
+
+def item_overlap_settle(*, item_id: int, campaign: Campaign) -> None:
+    """Adaptive overlap: once an item's slots are all judged, close it or open one more slot."""
+    assert campaign.judges_max is not None
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item_id)
+        if item.open_slots or item.lease_count:
+            return
+        votes = list(
+            Judgement.objects.filter(item_id=item_id, voided_at__isnull=True, excluded=False)
+            .order_by("created_at")
+            .values_list("user_id", "safe")
+        )
+        competent = judges_competent(campaign=campaign, user_ids=[u for u, _ in votes])
+        if overlap_done(
+            [(bool(safe), user in competent) for user, safe in votes], judges_max=campaign.judges_max
+        ):
+            return
+        Item.objects.filter(pk=item_id).update(open_slots=F("open_slots") + 1)
+
+
+# ---------------------------------------------------------------- competence, exclusions
+
+
+def judge_competence_record(*, campaign: Campaign, competence: dict[int, float]) -> int:
+    """Store each judge's estimated competence (Dawid–Skene, from a worker's snapshot)."""
+    now = timezone.now()
+    for user_id, value in competence.items():
+        JudgeStanding.objects.update_or_create(
+            campaign=campaign, user_id=user_id, defaults={"competence": float(value), "competence_at": now}
+        )
+    return len(competence)
+
+
+def judge_exclude(
+    *, campaign: Campaign, user: AbstractBaseUser, by: AbstractBaseUser, reason: str
+) -> JudgeExclusion:
+    """Take a judge out of a campaign's results. Their judgements are kept and marked; each item
+    they judged gets its slot back, so someone else judges it; their leases are released."""
+    _reviewer(by)
+    reason = reason.strip()
+    if not reason:
+        raise QualityRejected(_("Say why the judge is excluded."), field="reason")
+    with transaction.atomic():
+        standing, _created = JudgeStanding.objects.select_for_update().get_or_create(
+            campaign=campaign, user_id=user.pk
+        )
+        if standing.excluded_at is not None:
+            raise QualityRejected(_("This judge is already excluded."))
+        exclusion = JudgeExclusion.objects.create(
+            campaign=campaign, user_id=user.pk, by=by, reason=reason[:2000]
+        )
+        standing.excluded_at = timezone.now()
+        standing.save(update_fields=["excluded_at"])
+        judged = Judgement.objects.filter(
+            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=False
+        )
+        item_ids = _items_locked(judged.values_list("item_id", flat=True))
+        judged.update(excluded=True)
+        Item.objects.filter(pk__in=item_ids).update(
+            judgement_count=F("judgement_count") - 1, open_slots=F("open_slots") + 1
+        )
+    leases_release(campaign=campaign, user_id=user.pk)
+    return exclusion
+
+
+def judge_readmit(*, campaign: Campaign, user: AbstractBaseUser, by: AbstractBaseUser) -> JudgeExclusion:
+    """Let an excluded judge back in: their judgements count again, and the extra slots opened for
+    them close where nobody has taken them yet."""
+    _reviewer(by)
+    with transaction.atomic():
+        standing = (
+            JudgeStanding.objects.select_for_update().filter(campaign=campaign, user_id=user.pk).first()
+        )
+        exclusion = JudgeExclusion.objects.filter(
+            campaign=campaign, user_id=user.pk, lifted_at__isnull=True
+        ).first()
+        if standing is None or standing.excluded_at is None or exclusion is None:
+            raise QualityRejected(_("This judge is not excluded."))
+        judged = Judgement.objects.filter(
+            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=True
+        )
+        item_ids = _items_locked(judged.values_list("item_id", flat=True))
+        judged.update(excluded=False)
+        Item.objects.filter(pk__in=item_ids).update(
+            judgement_count=F("judgement_count") + 1, open_slots=Greatest(F("open_slots") - 1, 0)
+        )
+        standing.excluded_at = None
+        standing.save(update_fields=["excluded_at"])
+        exclusion.lifted_at = timezone.now()
+        exclusion.lifted_by = by  # type: ignore[assignment]
+        exclusion.save(update_fields=["lifted_at", "lifted_by"])
+    return exclusion
+
+
+def _items_locked(item_ids: Iterable[int]) -> list[int]:
+    ids = list(item_ids)
+    return list(
+        Item.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+# ---------------------------------------------------------------- adjudication
+
+
+def item_adjudicate(
+    *, item: Item, by: UserModel, safe: bool | None = None, score: int | None = None, note: str = ""
+) -> Adjudication:
+    """A reviewer sets an item's final label (safety) or score (ratings), with a note."""
+    _reviewer(by)
+    if item.purpose != ItemPurpose.REGULAR:
+        raise QualityRejected(_("Only regular items are adjudicated."))
+    if item.campaign.kind == Campaign.Kind.SAFETY:
+        if safe is None:
+            raise QualityRejected(_("Choose safe or unsafe."), field="safe")
+        score = None
+    else:
+        if score is None or not 1 <= score <= 10:
+            raise QualityRejected(_("Give a score from 1 to 10."), field="score")
+        safe = None
+    adjudication, _created = Adjudication.objects.update_or_create(
+        item=item, defaults={"safe": safe, "score": score, "note": note.strip()[:5000], "by": by}
+    )
+    return adjudication
+
+
+# Fewer judgements than this say too little about a judge to store a competence for them.
+COMPETENCE_MIN_JUDGEMENTS = 20
+
+
+def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, float]:
+    """Estimate each judge's competence from the campaign's safety judgements themselves
+    (Dawid–Skene) and store it: the balanced accuracy of their confusion matrix (the mean of their
+    recall on safe and on unsafe items), so that a judge who always answers the majority class is
+    not rewarded for the class prior. Ratings campaigns have no competence here."""
+    if campaign.kind != Campaign.Kind.SAFETY:
+        return {}
+    triples = (
+        Judgement.objects.filter(
+            campaign=campaign, item__purpose=ItemPurpose.REGULAR, voided_at__isnull=True, safe__isnull=False
+        )
+        .values_list("item_id", "user_id", "safe")
+        .iterator(chunk_size=10_000)
+    )
+    result = dawid_skene(triples)
+    competence = {
+        judge: sum(estimate.recall.values()) / len(estimate.recall)
+        for judge, estimate in result.judges.items()
+        if estimate.judgements >= COMPETENCE_MIN_JUDGEMENTS and estimate.recall
+    }
+    judge_competence_record(campaign=campaign, competence=competence)
+    return competence

@@ -1,0 +1,213 @@
+"""Quality pages of a campaign: judges (gold accuracy, rules, exclusions), check items, settings,
+and the adjudication queue. Reviewers read and act on judges and items; admins change settings
+and check items."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotation.models import Campaign, Item, ItemPurpose, JudgeExclusion
+from annotation.quality import selectors, services
+from annotation.quality.forms import (
+    AdjudicationForm,
+    CheckImportForm,
+    CheckItemForm,
+    QualitySettingsForm,
+    ReasonForm,
+)
+from config.roles import admin_required, reviewer_required, user_is_admin
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    return get_object_or_404(Campaign, pk=campaign_id)
+
+
+def _back(campaign: Campaign) -> HttpResponse:
+    return redirect("quality:page", campaign_id=campaign.pk)
+
+
+@reviewer_required
+def quality_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    check_counts = dict(
+        Item.objects.filter(campaign=campaign)
+        .values_list("purpose")
+        .annotate(n=Count("id"))
+        .values_list("purpose", "n")
+    )
+    context = {
+        "campaign": campaign,
+        "judges": selectors.judges_quality(campaign),
+        "check_counts": [(label, check_counts.get(value, 0)) for value, label in ItemPurpose.choices],
+        "check_items": Item.objects.filter(campaign=campaign)
+        .exclude(purpose=ItemPurpose.REGULAR)
+        .order_by("pk")[:200],
+        "exclusions": JudgeExclusion.objects.filter(campaign=campaign).select_related(
+            "user__annotator_profile", "by"
+        ),
+        "queue_size": len(selectors.adjudication_queue(campaign)),
+        "can_admin": user_is_admin(request.user),
+        "settings_form": QualitySettingsForm(instance=campaign),
+        "item_form": CheckItemForm(),
+        "import_form": CheckImportForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "annotation/quality/page.html", context)
+
+
+@admin_required
+@require_POST
+def quality_settings(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    form = QualitySettingsForm(request.POST, instance=campaign)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Quality settings saved."))
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+    return _back(campaign)
+
+
+@admin_required
+@require_POST
+def check_item_mark(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    form = CheckItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the item form: %(errors)s") % {"errors": form.errors.as_text()})
+        return _back(campaign)
+    data = form.cleaned_data
+    item = Item.objects.filter(campaign=campaign, pk=data["item"]).select_related("campaign").first()
+    if item is None:
+        messages.error(request, _("No such item in this campaign."))
+        return _back(campaign)
+    try:
+        services.item_purpose_set(
+            item=item,
+            purpose=data["purpose"],
+            answer=services.CheckAnswer(
+                safe=data["safe"],
+                response_types=tuple(data["response_types"]),
+                score_min=data["score_min"],
+                score_max=data["score_max"],
+                explanation=data["explanation"],
+            ),
+            by=request.user,
+        )
+    except services.QualityRejected as rejected:
+        messages.error(request, str(rejected))
+    else:
+        messages.success(request, _("Item %(id)s saved.") % {"id": item.pk})
+    return _back(campaign)
+
+
+@admin_required
+@require_POST
+def check_items_import(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    form = CheckImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file."))
+        return _back(campaign)
+    upload = form.cleaned_data["file"]
+    try:
+        count = services.check_items_import(
+            campaign=campaign, name=upload.name, content=upload.read(), by=request.user
+        )
+    except services.QualityRejected as rejected:
+        messages.error(request, str(rejected))
+    else:
+        messages.success(request, _("%(count)s items imported.") % {"count": count})
+    return _back(campaign)
+
+
+@admin_required
+@require_POST
+def gold_promote(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    count = services.gold_promote_unanimous(campaign=campaign, by=request.user)
+    messages.success(request, _("%(count)s unanimous items promoted to gold.") % {"count": count})
+    return _back(campaign)
+
+
+def _judge(user_id: int):
+    return get_object_or_404(get_user_model(), pk=user_id)
+
+
+@reviewer_required
+@require_POST
+def judge_action(request: HttpRequest, campaign_id: int, user_id: int, action: str) -> HttpResponse:
+    campaign, judge = _campaign(campaign_id), _judge(user_id)
+    try:
+        if action == "exclude":
+            services.judge_exclude(
+                campaign=campaign, user=judge, by=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Judge excluded; each item they judged gets a new slot."))
+        elif action == "readmit":
+            services.judge_readmit(campaign=campaign, user=judge, by=request.user)
+            messages.success(request, _("Judge let back in."))
+        elif action == "resume":
+            services.judge_resume(campaign=campaign, user=judge, by=request.user)
+            messages.success(request, _("Judge may go on."))
+        else:
+            raise PermissionDenied
+    except services.QualityRejected as rejected:
+        messages.error(request, str(rejected))
+    return _back(campaign)
+
+
+@reviewer_required
+def adjudication_queue(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    return render(
+        request,
+        "annotation/quality/adjudication_queue.html",
+        {"campaign": campaign, "rows": selectors.adjudication_queue(campaign)[:500]},
+    )
+
+
+@reviewer_required
+@require_http_methods(["GET", "POST"])
+def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    item = get_object_or_404(Item.objects.select_related("campaign", "prompt"), pk=item_id, campaign=campaign)
+    form = AdjudicationForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.item_adjudicate(
+                item=item,
+                by=request.user,
+                safe={"safe": True, "unsafe": False}.get(data["verdict"] or ""),
+                score=data["score"],
+                note=data["note"],
+            )
+        except services.QualityRejected as rejected:
+            error = str(rejected)
+        else:
+            messages.success(request, _("Final value saved."))
+            return redirect("quality:adjudication", campaign_id=campaign.pk)
+    # Judges are pseudonymous by default; an admin may ask for the usernames.
+    names = request.GET.get("names") == "1" and user_is_admin(request.user)
+    context = {
+        "campaign": campaign,
+        "item": item,
+        "responses": item.item_responses.select_related("response").order_by("position"),
+        "judgements": selectors.item_judgements_for_review(item),
+        "adjudication": getattr(item, "adjudication", None),
+        "final": selectors.item_final_values([campaign.pk], item_ids=[item.pk]).get(item.pk),
+        "form": form,
+        "error": error,
+        "names": names,
+    }
+    return render(request, "annotation/quality/adjudication_item.html", context, status=400 if error else 200)

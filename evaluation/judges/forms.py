@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from annotation.models import Campaign
+from evaluation.models import JudgeKind, JudgeTemplate
+from metrics.model_judges import RESPONSE_TYPES
+from models_registry.models import RegisteredModel
+from prompts.models import Domain, Scenario
+
+
+class JudgeRunForm(forms.Form):
+    name = forms.CharField(max_length=200, label=_("Name"))
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.all(), label=_("Campaign"))
+    judge_models = forms.ModelMultipleChoiceField(
+        queryset=RegisteredModel.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Judge models"),
+    )
+    template = forms.ModelChoiceField(
+        queryset=JudgeTemplate.objects.all(),
+        required=False,
+        label=_("Judging template"),
+        empty_label=_("the built-in template of the campaign's kind"),
+    )
+    domain = forms.ModelChoiceField(
+        queryset=Domain.objects.all(), required=False, label=_("Only this domain")
+    )
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.all(), required=False, label=_("Only this risk scenario")
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        template, campaign = data.get("template"), data.get("campaign")
+        if template and campaign and template.kind != campaign.kind:
+            self.add_error("template", _("This template judges another kind of campaign."))
+        return data
+
+
+class JudgeTemplateForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        label=_("Prompt"),
+        help_text=_("Placeholders: {prompt}, {response}, {guidelines}, {domain}, {scenario}."),
+    )
+
+
+class JudgeTemplateCreateForm(JudgeTemplateForm):
+    name = forms.SlugField(max_length=100, label=_("Name"))
+    kind = forms.ChoiceField(choices=JudgeKind.choices, label=_("Kind"))
+    field_order = ["name", "kind", "text"]
+
+
+class MachineJudgementReviewForm(forms.Form):
+    safe = forms.TypedChoiceField(
+        choices=[("", "—"), ("true", _("safe")), ("false", _("unsafe"))],
+        coerce=lambda v: v == "true",
+        empty_value=None,
+        required=False,
+    )
+    response_type = forms.ChoiceField(choices=[("", "—"), *[(t, t) for t in RESPONSE_TYPES]], required=False)
+    score = forms.IntegerField(min_value=1, max_value=10, required=False)
+
+
+class CampaignSuggestionsForm(forms.Form):
+    suggestion_model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        label=_("Suggest the verdict of"),
+        empty_label=_("no suggestion"),
+    )
+    template = forms.ModelChoiceField(
+        queryset=JudgeTemplate.objects.all(), required=False, label=_("Template")
+    )
+    share = forms.FloatField(
+        min_value=0.01,
+        max_value=1.0,
+        initial=0.5,
+        label=_("Share of items shown a suggestion"),
+        help_text=_("The other items show none: they measure anchoring."),
+    )
+
+
+class CampaignTriageForm(forms.Form):
+    triage_models = forms.ModelMultipleChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Two judge models"),
+    )
+    template = forms.ModelChoiceField(
+        queryset=JudgeTemplate.objects.all(), required=False, label=_("Template")
+    )
+    judges_needed = forms.IntegerField(
+        min_value=1, max_value=20, initial=1, label=_("People an agreed item needs")
+    )
+    tolerance = forms.IntegerField(
+        min_value=0, max_value=9, initial=1, label=_("Ratings: agree when at most this far apart")
+    )

@@ -1,0 +1,448 @@
+"""Writes for model judges: judging templates (versioned), judge runs (through models_registry's
+generation runs, as the multi-choice test does), collecting and reviewing machine judgements."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from annotation.models import Campaign, Item
+from annotation.services import item_suggestions_set, items_judges_needed_set
+from config.queue import task_enqueue
+from evaluation.judges._templates import (
+    RESPONSIBILITY_DEFAULT,
+    RESPONSIBILITY_DEFAULT_NAME,
+    SAFETY_DEFAULT,
+    SAFETY_DEFAULT_NAME,
+    responses_block,
+    template_render,
+)
+from evaluation.judges.selectors import gold_values, machine_values
+from evaluation.models import (
+    CampaignJudging,
+    JudgeKind,
+    JudgePrompt,
+    JudgePromptSet,
+    JudgeRun,
+    JudgeTemplate,
+    MachineJudgement,
+)
+from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
+from models_registry.models import GenerationRun, RegisteredModel, Response
+from models_registry.services import generation_run_start
+from prompts.models import JUDGE_PROMPT_SOURCE, Domain, Level, Prompt, PromptSet, Scenario
+
+SYNC_BATCH = 1000
+COLLECT_BATCH = 2000
+# While its generations come in, a run's answers are read this often.
+COLLECT_EVERY_S = 2.0
+
+# ---------------------------------------------------------------- templates
+
+_DEFAULTS = {
+    JudgeKind.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
+    JudgeKind.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
+}
+
+
+def judge_template_default(*, kind: str) -> JudgeTemplate:
+    """The newest version of the built-in template of a kind, created at its first use."""
+    name, text = _DEFAULTS[JudgeKind(kind)]
+    latest = JudgeTemplate.objects.filter(name=name).order_by("-version").first()
+    if latest is not None:
+        return latest
+    template, _ = JudgeTemplate.objects.get_or_create(
+        name=name, version=1, defaults={"kind": kind, "text": text}
+    )
+    return template
+
+
+def judge_template_create(
+    *, name: str, kind: str, text: str, user: AbstractBaseUser | None = None
+) -> JudgeTemplate:
+    if kind not in JudgeKind.values:
+        raise ValueError(f"unknown kind {kind!r}")
+    if JudgeTemplate.objects.filter(name=name).exists():
+        raise ValueError("a template of that name exists: edit it to add a version")
+    return JudgeTemplate.objects.create(name=name, kind=kind, version=1, text=text, created_by=user)
+
+
+@transaction.atomic
+def judge_template_edit(
+    *, template: JudgeTemplate, text: str, user: AbstractBaseUser | None = None
+) -> JudgeTemplate:
+    """A new version of the template with this text; the versions before it stay as they were,
+    with the judgements made with them. The same text as the newest version adds nothing."""
+    versions = JudgeTemplate.objects.select_for_update().filter(name=template.name)
+    newest = versions.order_by("-version").first()
+    if newest is not None and newest.text == text:
+        return newest
+    top = versions.aggregate(top=Max("version"))["top"] or 0
+    return JudgeTemplate.objects.create(
+        name=template.name, kind=template.kind, version=top + 1, text=text, created_by=user
+    )
+
+
+# ---------------------------------------------------------------- the hidden prompts
+
+
+def _campaign_items(campaign: Campaign, domain: Domain | None, scenario: Scenario | None) -> QuerySet[Item]:
+    items = Item.objects.filter(campaign=campaign)
+    if domain is not None:
+        items = items.filter(domain=domain)
+    if scenario is not None:
+        items = items.filter(prompt__scenario=scenario)
+    return items
+
+
+def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -> dict[int, str]:
+    texts: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Response.objects.filter(items__in=[i.pk for i in items])
+        .order_by("items__id", "id")
+        .values_list("items__id", "text")
+    )
+    for item_id, text in rows:
+        texts[item_id].append(text)
+    return {
+        item.pk: template_render(
+            template.text,
+            {
+                "prompt": item.prompt.text,
+                "response": responses_block(texts[item.pk]),
+                "guidelines": guidelines.strip() or "（无）",
+                "domain": item.domain.name_zh if item.domain else "",
+                "scenario": item.prompt.scenario.name_zh if item.prompt.scenario else "",
+            },
+        )
+        for item in items
+    }
+
+
+def judge_prompts_sync(*, campaign: Campaign, template: JudgeTemplate) -> PromptSet:
+    """The prompt set that asks judges about a campaign's items with one template version, with
+    one prompt per item. Items without one get it now; existing prompts are left alone (their
+    answers point at them)."""
+    link = JudgePromptSet.objects.filter(campaign=campaign, template=template).first()
+    if link is None:
+        prompt_set = PromptSet.objects.create(
+            name=f"Judge #{campaign.pk} ({template}): {campaign.name}"[:200],
+            description=f"Asks judge models about the items of “{campaign.name}” with {template}.",
+            source="model_judge",
+        )
+        link = JudgePromptSet.objects.create(campaign=campaign, template=template, prompt_set=prompt_set)
+    missing = (
+        Item.objects.filter(campaign=campaign)
+        .exclude(
+            pk__in=JudgePrompt.objects.filter(template=template, item__campaign=campaign).values("item_id")
+        )
+        .select_related("prompt__scenario", "domain")
+        .order_by("pk")
+    )
+    batch: list[Item] = []
+    for item in missing.iterator(chunk_size=SYNC_BATCH):
+        batch.append(item)
+        if len(batch) == SYNC_BATCH:
+            _prompts_create(link=link, items=batch, guidelines=campaign.guidelines)
+            batch = []
+    if batch:
+        _prompts_create(link=link, items=batch, guidelines=campaign.guidelines)
+    return link.prompt_set
+
+
+def _prompts_create(*, link: JudgePromptSet, items: list[Item], guidelines: str) -> None:
+    texts = _prompt_texts(items, link.template, guidelines)
+    level = Level.SAFETY if link.template.kind == JudgeKind.SAFETY else Level.RESPONSIBILITY
+    Prompt.objects.bulk_create(
+        [
+            Prompt(
+                prompt_set=link.prompt_set,
+                external_id=f"item-{item.pk}",
+                level=level,
+                domain_id=item.domain_id,
+                scenario_id=item.prompt.scenario_id,
+                source=JUDGE_PROMPT_SOURCE,
+                text=texts[item.pk],
+                metadata={"item": item.pk, "template": link.template_id},
+            )
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+    by_external_id = dict(
+        Prompt.objects.filter(
+            prompt_set=link.prompt_set, external_id__in=[f"item-{i.pk}" for i in items]
+        ).values_list("external_id", "pk")
+    )
+    JudgePrompt.objects.bulk_create(
+        [
+            JudgePrompt(item_id=item.pk, template=link.template, prompt_id=by_external_id[f"item-{item.pk}"])
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# ---------------------------------------------------------------- runs
+
+
+@transaction.atomic
+def judge_run_start(
+    *,
+    name: str,
+    campaign: Campaign,
+    models: Iterable[RegisteredModel],
+    template: JudgeTemplate | None = None,
+    domain: Domain | None = None,
+    scenario: Scenario | None = None,
+    user: AbstractBaseUser | None = None,
+) -> JudgeRun:
+    """Ask judge models about a campaign's items (optionally those of one domain or scenario),
+    once each, with a template version (the campaign kind's built-in one by default).
+
+    The generation run does the asking, with its retries, limits and costs; an item a judge
+    already answered with the same template and parameters is not asked again."""
+    template = template or judge_template_default(kind=campaign.kind)
+    if template.kind != campaign.kind:
+        raise ValueError("the template judges another kind of campaign")
+    if not _campaign_items(campaign, domain, scenario).exists():
+        raise ValueError("no item of this campaign matches the filter")
+    # Two runs started at once on one campaign must not both create its prompts.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    prompt_set = judge_prompts_sync(campaign=campaign, template=template)
+    generation_run = generation_run_start(
+        name=f"Judge: {name}"[:200],
+        prompt_set=prompt_set,
+        models=models,
+        domain=domain,
+        scenario=scenario,
+        samples_per_prompt=1,
+        user=user,
+    )
+    run = JudgeRun.objects.create(
+        name=name,
+        campaign=campaign,
+        template=template,
+        filters={"domain": domain and domain.pk, "scenario": scenario and scenario.pk},
+        generation_run=generation_run,
+        created_by=user,
+    )
+    task_enqueue("evaluation.tasks.judge_run_collect", run.pk, countdown=COLLECT_EVERY_S)
+    return run
+
+
+def machine_judgements_collect(*, run: JudgeRun) -> int:
+    """Read the run's new answers with the strict parser and store them as machine judgements;
+    returns how many answers it read. Safe to run twice, or at once: an answer (unique per
+    machine judgement) is stored once."""
+    kind = run.template.kind
+    rows = (
+        Response.objects.filter(
+            runs=run.generation_run_id,
+            status=Response.Status.SUCCEEDED,
+            machine_judgement__isnull=True,
+            prompt__judge_prompt__isnull=False,
+        )
+        .order_by("id")
+        .values_list(
+            "id", "text", "model_id", "prompt__judge_prompt__item_id", "prompt__judge_prompt__template_id"
+        )
+    )
+    read = 0
+    batch: list[MachineJudgement] = []
+    for response_id, text, model_id, item_id, template_id in rows.iterator(chunk_size=COLLECT_BATCH):
+        parsed = parse_judgement(text, kind=kind)
+        batch.append(
+            MachineJudgement(
+                item_id=item_id,
+                campaign_id=run.campaign_id,
+                judge_model_id=model_id,
+                template_id=template_id,
+                response_id=response_id,
+                status=MachineJudgement.Status.OK
+                if parsed.status == OK
+                else MachineJudgement.Status.NEED_CHECK,
+                parse=parsed.as_dict(),
+                safe=parsed.safe,
+                response_type=parsed.response_type,
+                score=parsed.score,
+                reason=parsed.reason,
+            )
+        )
+        if len(batch) == COLLECT_BATCH:
+            read += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        read += len(MachineJudgement.objects.bulk_create(batch, ignore_conflicts=True))
+    return read
+
+
+def judge_run_collect(*, run_id: int) -> bool:
+    """Collect a run's answers; while its generation run is still going, come back shortly.
+    Returns whether the run is finished (every generation done and read)."""
+    run = JudgeRun.objects.select_related("template", "generation_run").filter(pk=run_id).first()
+    if run is None:
+        return True
+    running = run.generation_run.status == GenerationRun.Status.RUNNING
+    machine_judgements_collect(run=run)
+    # An eager task would come back at once, forever: there the beat's collect is the safety net.
+    if running and not settings.CELERY_TASK_ALWAYS_EAGER:
+        task_enqueue("evaluation.tasks.judge_run_collect", run.pk, countdown=COLLECT_EVERY_S)
+    return not running
+
+
+def judge_runs_collect(*, within: timedelta = timedelta(days=2)) -> int:
+    """The beat's safety net: collect the recent runs (a lost collect task must not leave answers
+    unread). Returns how many answers it read."""
+    since = timezone.now() - within
+    read = 0
+    recent = Q(generation_run__finished_at__gte=since) | Q(
+        generation_run__status=GenerationRun.Status.RUNNING
+    )
+    for run in JudgeRun.objects.select_related("template").filter(recent):
+        read += machine_judgements_collect(run=run)
+    return read
+
+
+# ---------------------------------------------------------------- review
+
+
+def machine_judgement_review_set(
+    *,
+    judgement: MachineJudgement,
+    user: AbstractBaseUser | None,
+    safe: bool | None = None,
+    response_type: str = "",
+    score: int | None = None,
+) -> MachineJudgement:
+    """A person's reading of an answer the parser could not read (or read wrongly). The raw
+    answer and the parse stay as they were; the reading becomes the judgement's value."""
+    if judgement.template.kind == JudgeKind.SAFETY:
+        if safe not in (True, False):
+            raise ValueError("a safety reading is safe or unsafe")
+        if response_type and response_type not in RESPONSE_TYPES:
+            raise ValueError("unknown response type")
+        judgement.safe, judgement.response_type, judgement.score = safe, response_type, None
+    else:
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
+            raise ValueError("a responsibility reading is a score from 1 to 10")
+        judgement.safe, judgement.response_type, judgement.score = None, "", score
+    judgement.status = MachineJudgement.Status.OK
+    judgement.reviewed_by = user
+    judgement.reviewed_at = timezone.now()
+    judgement.save(update_fields=["safe", "response_type", "score", "status", "reviewed_by", "reviewed_at"])
+    return judgement
+
+
+# ---------------------------------------------------------------- suggestions and triage
+
+
+def _stable_share(item_id: int, campaign_id: int) -> float:
+    """A fixed number in [0, 1) per item, so who is shown a suggestion never changes on re-publish."""
+    digest = hashlib.sha256(f"{campaign_id}:{item_id}".encode()).hexdigest()
+    return int(digest[:8], 16) / 0x1_0000_0000
+
+
+@transaction.atomic
+def campaign_suggestions_set(
+    *,
+    campaign: Campaign,
+    model: RegisteredModel | None,
+    template: JudgeTemplate | None = None,
+    share: float = 0.5,
+) -> CampaignJudging:
+    """Show people a judge model's verdict as a pre-filled suggestion on a share of the items
+    (the model must have judged them with the template); the other items, shown nothing, are the
+    control for anchoring. ``model=None`` turns suggestions off. Never in a blind campaign."""
+    judging, _ = CampaignJudging.objects.get_or_create(campaign=campaign)
+    item_ids = list(Item.objects.filter(campaign=campaign).values_list("id", flat=True))
+    if model is None:
+        item_suggestions_set(campaign=campaign, suggestions=dict.fromkeys(item_ids))
+        judging.suggestion_model, judging.suggestion_template, judging.suggested_items = None, None, 0
+        judging.save()
+        return judging
+    if campaign.blind:
+        raise ValueError("a blind campaign shows no suggestion: people there see nobody's judgement")
+    if not 0.0 < share <= 1.0:
+        raise ValueError("the share of items shown a suggestion is above 0 and at most 1")
+    template = template or judge_template_default(kind=campaign.kind)
+    values = machine_values(campaign=campaign, model=model, template=template)
+    if not values:
+        raise ValueError(
+            "this model has not judged this campaign with this template: start a judge run first"
+        )
+    label = f"{model.name} · {template}"
+    suggestions: dict[int, dict[str, Any] | None] = {}
+    for item_id in item_ids:
+        value = values.get(item_id)
+        shown = value is not None and _stable_share(item_id, campaign.pk) < share
+        suggestions[item_id] = (
+            {
+                "safe": value["safe"],
+                "response_type": value["response_type"],
+                "score": value["score"],
+                "source": label,
+            }
+            if shown
+            else None
+        )
+    item_suggestions_set(campaign=campaign, suggestions=suggestions)
+    judging.suggestion_model, judging.suggestion_template, judging.suggestion_share = model, template, share
+    judging.suggested_items = sum(1 for v in suggestions.values() if v is not None)
+    judging.save()
+    return judging
+
+
+@transaction.atomic
+def campaign_triage_apply(
+    *,
+    campaign: Campaign,
+    models: list[RegisteredModel],
+    template: JudgeTemplate | None = None,
+    judges_needed: int = 1,
+    tolerance: int = 1,
+) -> CampaignJudging:
+    """Items on which two judge models agree (the same verdict, or scores at most ``tolerance``
+    apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Gold
+    items always keep N: they measure the error triage adds. Applying again replaces the last
+    triage."""
+    if len(models) != 2:
+        raise ValueError("triage asks two judge models to agree")
+    template = template or judge_template_default(kind=campaign.kind)
+    first, second = (machine_values(campaign=campaign, model=m, template=template) for m in models)
+    item_ids = sorted(set(first) & set(second))
+    agreed = confident_agreement(
+        [first[i]["value"] for i in item_ids],
+        [second[i]["value"] for i in item_ids],
+        kind=campaign.kind,
+        tolerance=tolerance,
+    )
+    gold = gold_values(item_ids=item_ids, kind=campaign.kind)
+    chosen = [i for i, ok in zip(item_ids, agreed, strict=True) if ok and i not in gold]
+    items_judges_needed_set(
+        campaign=campaign,
+        item_ids=Item.objects.filter(campaign=campaign, judges_needed__isnull=False).values_list(
+            "id", flat=True
+        ),
+        judges_needed=None,
+    )
+    items_judges_needed_set(campaign=campaign, item_ids=chosen, judges_needed=judges_needed)
+    judging, _ = CampaignJudging.objects.get_or_create(campaign=campaign)
+    judging.triage_template, judging.triage_judges, judging.triage_tolerance = (
+        template,
+        judges_needed,
+        tolerance,
+    )
+    judging.triaged_items = len(chosen)
+    judging.save()
+    judging.triage_models.set(models)
+    return judging

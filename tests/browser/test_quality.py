@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotation.models import Adjudication, JudgeExclusion
+from config.roles import Role
+from tests.annotation.quality_support import judge_next, mark, settings_set
+from tests.browser.test_login_and_import import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_crowdworker_in_a_training_phase_reads_the_explanation_after_a_gold_item(
+    page: Page, live_server, crowdworker, admin_user, make_campaign
+):
+    campaign = make_campaign(("gold prompt", "gold answer"), ("next prompt", "next answer"), min_seconds=0)
+    mark(
+        campaign.items.get(prompt__text="gold prompt"),
+        "gold",
+        admin_user,
+        safe=False,
+        explanation="<b>Harm</b>",
+    )
+    settings_set(campaign, gold_rate=1.0, training=True)
+    log_in(page, live_server, crowdworker.username)
+    page.goto(f"{live_server.url}/annotate/{campaign.pk}/")
+    expect(page.locator("#pane")).to_contain_text("gold prompt")
+
+    page.keyboard.press("1")
+    page.keyboard.press("h")
+    page.keyboard.press("Enter")
+
+    explanation = page.get_by_test_id("explanation")
+    expect(explanation).to_contain_text("Not the expected answer.")
+    expect(explanation).to_contain_text("<b>Harm</b>")
+    expect(page.locator("#pane")).to_contain_text("next prompt")
+
+
+def test_a_reviewer_excludes_a_judge_and_adjudicates_a_split_item(
+    page: Page, live_server, make_user, make_campaign
+):
+    campaign = make_campaign(("split prompt", "answer"), n=2, min_seconds=0)
+    first, second = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
+    judge_next(first, campaign, safe=True)
+    judge_next(second, campaign, safe=False)
+    reviewer = make_user(Role.REVIEWER)
+    log_in(page, live_server, reviewer.username)
+
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/quality/adjudication/")
+    page.get_by_role("link", name=str(campaign.items.get().pk)).click()
+    expect(page.locator('[data-table="judgements"]')).to_contain_text(first.annotator_profile.pseudonym)
+    page.get_by_label("Final label").select_option("unsafe")
+    page.get_by_label("Note").fill("Gives a recipe.")
+    page.get_by_role("button", name="Set the final value").click()
+    expect(page.get_by_text("Final value saved.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/quality/")
+    row = page.locator(f'[data-judge="{second.annotator_profile.pseudonym}"]')
+    row.get_by_placeholder("Why").fill("Contrarian.")
+    row.get_by_role("button", name="Exclude").click()
+    expect(
+        page.locator(f'[data-judge="{second.annotator_profile.pseudonym}"] [data-k="state"]')
+    ).to_have_text("excluded")
+
+    assert Adjudication.objects.get().safe is False
+    assert JudgeExclusion.objects.get().reason == "Contrarian."
