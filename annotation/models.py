@@ -65,31 +65,34 @@ class Campaign(models.Model):
     lease_minutes = models.PositiveSmallIntegerField(default=10)
     min_seconds = models.PositiveSmallIntegerField(
         default=3,
-        help_text="A judgement made faster than this is stored and flagged (default 3 s for safety).",
+        help_text=_("A judgement made faster than this is stored and flagged (default 3 s for safety)."),
     )
     seed = models.BigIntegerField(
-        default=0, help_text="Seed of the random order in which the items are served (recorded to replay it)."
+        default=0,
+        help_text=_("Seed of the random order in which the items are served (recorded to replay it)."),
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Quality control (issue 13).
     gold_rate = models.FloatField(
-        default=0.0, help_text="Share of the items served to a judge that are gold items (0 to 1)."
+        default=0.0, help_text=_("Share of the items served to a judge that are gold items (0 to 1).")
     )
     training = models.BooleanField(
-        default=False, help_text="Training phase: show the explanation after each gold item."
+        default=False, help_text=_("Training phase: show the explanation after each gold item.")
     )
     attention_every = models.PositiveSmallIntegerField(
-        default=0, help_text="Serve an attention item every k items (0: never)."
+        default=0, help_text=_("Serve an attention item every k items (0: never).")
     )
     failures_allowed = models.PositiveSmallIntegerField(
         default=0,
-        help_text="F: after F failures (failed attention checks, judgements under the minimum time) a "
-        "judge is warned; one more and they are paused in this campaign (0: never).",
+        help_text=_(
+            "F: after F failures (failed attention checks, judgements under the minimum time) a "
+            "judge is warned; one more and they are paused in this campaign (0: never)."
+        ),
     )
     qualification_pass_mark = models.FloatField(
         null=True,
         blank=True,
-        help_text="Share of the qualification items a judge must get right before judging (empty: none).",
+        help_text=_("Share of the qualification items a judge must get right before judging (empty: none)."),
     )
     qualification_from = models.ForeignKey(
         "self",
@@ -97,22 +100,26 @@ class Campaign(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Reuse another campaign's qualification set and outcomes.",
+        help_text=_("Reuse another campaign's qualification set and outcomes."),
     )
     adjudication_threshold = models.FloatField(
         default=1.0,
-        help_text="Items whose majority share is below this go to the adjudication queue (1: any disagreement).",
+        help_text=_(
+            "Items whose majority share is below this go to the adjudication queue (1: any disagreement)."
+        ),
     )
     adjudication_sample = models.FloatField(
-        default=0.02, help_text="Share of the other items sampled into the adjudication queue."
+        default=0.02, help_text=_("Share of the other items sampled into the adjudication queue.")
     )
     judges_max = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Adaptive overlap (safety): items start with 2 slots and get up to this many on disagreement.",
+        help_text=_(
+            "Adaptive overlap (safety): items start with 2 slots and get up to this many on disagreement."
+        ),
     )
     competence_min = models.FloatField(
-        default=0.7, help_text="A judge whose competence or gold accuracy is below this is not competent."
+        default=0.7, help_text=_("A judge whose competence or gold accuracy is below this is not competent.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -123,7 +130,7 @@ class Campaign(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Each new succeeded response of this run becomes an item while the run answers.",
+        help_text=_("Each new succeeded response of this run becomes an item while the run answers."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -165,7 +172,7 @@ class Item(models.Model):
     # Kept in the same transaction as the judgements and leases they count.
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
-    open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    open_slots = models.PositiveSmallIntegerField(help_text=_("N − judgements − live leases."))
     # Database defaults too: items are also written by one INSERT … SELECT (campaign_create).
     purpose = models.CharField(
         max_length=16,
@@ -176,12 +183,12 @@ class Item(models.Model):
     # The known answer of a gold, attention or qualification item.
     gold_safe = models.BooleanField(null=True, blank=True)
     gold_response_types = models.JSONField(
-        default=list, db_default=[], blank=True, help_text="Accepted response types (empty: any)."
+        default=list, db_default=[], blank=True, help_text=_("Accepted response types (empty: any).")
     )
     gold_score_min = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_score_max = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_explanation = models.TextField(
-        blank=True, db_default="", help_text="Shown after the item in a training phase."
+        blank=True, db_default="", help_text=_("Shown after the item in a training phase.")
     )
     # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
     # serving them in that order would give the models away and anchor each judgement on the last.
@@ -189,12 +196,14 @@ class Item(models.Model):
     judges_needed = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Set by triage when two judge models agree: fewer people than the campaign's N.",
+        help_text=_("Set by triage when two judge models agree: fewer people than the campaign's N."),
     )
     suggestion = models.JSONField(
         null=True,
         blank=True,
-        help_text="A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns).",
+        help_text=_(
+            "A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns)."
+        ),
     )
 
     class Meta:
@@ -279,13 +288,17 @@ class Judgement(models.Model):
     rewrite = models.TextField(
         blank=True, help_text=_("The expert's own answer; required when the score is below 5.")
     )
-    time_spent_ms = models.PositiveIntegerField(default=0, help_text="From the lease to the submit.")
+    time_spent_ms = models.PositiveIntegerField(default=0, help_text=_("From the lease to the submit."))
     # Checks: stored, never refused, so that reviewers and exports can weigh them.
-    too_fast = models.BooleanField(default=False, help_text="Made faster than the campaign's minimum time.")
+    too_fast = models.BooleanField(
+        default=False, help_text=_("Made faster than the campaign's minimum time.")
+    )
     contradictory = models.BooleanField(
         default=False,
-        help_text="Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
-        "the judge confirmed it.",
+        help_text=_(
+            "Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
+            "the judge confirmed it."
+        ),
     )
     # Voided by a reviewer: kept for the record, left out of results, agreement and exports.
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -301,7 +314,7 @@ class Judgement(models.Model):
     suggestion_shown = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="The judge saw a model's suggestion when judging (anchoring is measured).",
+        help_text=_("The judge saw a model's suggestion when judging (anchoring is measured)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -338,7 +351,7 @@ class JudgeStanding(models.Model):
     pause_reason = models.TextField(blank=True)
     excluded_at = models.DateTimeField(null=True, blank=True)
     competence = models.FloatField(
-        null=True, blank=True, help_text="Estimated from the judgements themselves (Dawid–Skene), 0 to 1."
+        null=True, blank=True, help_text=_("Estimated from the judgements themselves (Dawid–Skene), 0 to 1.")
     )
     competence_at = models.DateTimeField(null=True, blank=True)
 

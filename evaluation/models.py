@@ -213,8 +213,8 @@ class Export(models.Model):
 
 
 class JudgeKind(models.TextChoices):
-    SAFETY = "safety", "Safety (verdict, response type, reason)"
-    RESPONSIBILITY = "responsibility", "Responsibility (1–10 score, reason)"
+    SAFETY = "safety", _("Safety (verdict, response type, reason)")
+    RESPONSIBILITY = "responsibility", _("Responsibility (1–10 score, reason)")
 
 
 class JudgeTemplate(models.Model):
@@ -283,7 +283,7 @@ class JudgeRun(models.Model):
     campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
     template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
     filters = models.JSONField(
-        default=dict, blank=True, help_text="Item filters: model, domain, scenario ids."
+        default=dict, blank=True, help_text=_("Item filters: model, domain, scenario ids.")
     )
     generation_run = models.OneToOneField(GenerationRun, on_delete=models.PROTECT, related_name="judge_run")
     created_by = models.ForeignKey(
@@ -315,7 +315,7 @@ class MachineJudgement(models.Model):
     template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="machine_judgement")
     status = models.CharField(max_length=16, choices=Status.choices)
-    parse = models.JSONField(default=dict, help_text="What the parser read, with its error if any.")
+    parse = models.JSONField(default=dict, help_text=_("What the parser read, with its error if any."))
     safe = models.BooleanField(null=True, blank=True)
     response_type = models.CharField(max_length=20, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -367,16 +367,16 @@ class CampaignJudging(models.Model):
         JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     suggestion_share = models.FloatField(
-        default=0.5, help_text="Share of the items shown a suggestion; the rest measure anchoring."
+        default=0.5, help_text=_("Share of the items shown a suggestion; the rest measure anchoring.")
     )
     suggested_items = models.PositiveIntegerField(default=0)
     triage_models = models.ManyToManyField("models_registry.RegisteredModel", blank=True, related_name="+")
     triage_template = models.ForeignKey(
         JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    triage_judges = models.PositiveSmallIntegerField(default=1, help_text="People an agreed item needs.")
+    triage_judges = models.PositiveSmallIntegerField(default=1, help_text=_("People an agreed item needs."))
     triage_tolerance = models.PositiveSmallIntegerField(
-        default=1, help_text="Ratings: two judge models agree when at most this far apart."
+        default=1, help_text=_("Ratings: two judge models agree when at most this far apart.")
     )
     triaged_items = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
