@@ -216,7 +216,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     try:
-        _, created, feedback = services.judgement_submit_checked(
+        _judgement, created, feedback = services.judgement_submit_checked(
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:

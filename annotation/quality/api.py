@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -50,9 +52,11 @@ class QualitySettingsApi(APIView):
         form = QualitySettingsForm(instance=campaign)
         return {name: form.initial.get(name) for name in form.fields}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response(self._data(_campaign(campaign_id)))
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, campaign_id: int) -> Response:
         campaign = _campaign(campaign_id)
         data = {**self._data(campaign), **request.data}
@@ -72,6 +76,7 @@ class JudgeQualityApi(APIView):
 
     permission_classes = [IsReviewer]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response(_plain([asdict(row) for row in selectors.judges_quality(_campaign(campaign_id))]))
 
@@ -93,6 +98,7 @@ class CheckItemApi(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = _campaign(campaign_id)
         form = CheckItemSerializer(data=request.data)
@@ -123,6 +129,7 @@ class CheckItemImportApi(APIView):
     permission_classes = [IsAdmin]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = _campaign(campaign_id)
         upload = request.FILES.get("file")
@@ -142,6 +149,7 @@ class GoldPromoteApi(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int) -> Response:
         limit = int(request.data.get("limit") or 50)
         count = services.gold_promote_unanimous(campaign=_campaign(campaign_id), by=request.user, limit=limit)
@@ -154,6 +162,7 @@ class JudgeActionApi(APIView):
     permission_classes = [IsReviewer]
     parser_classes = [JSONParser, FormParser]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int, user_id: int, action: str) -> Response:
         campaign = _campaign(campaign_id)
         judge = get_object_or_404(get_user_model(), pk=user_id)
@@ -177,6 +186,7 @@ class JudgeActionApi(APIView):
 class AdjudicationQueueApi(APIView):
     permission_classes = [IsReviewer]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response([asdict(row) for row in selectors.adjudication_queue(_campaign(campaign_id))])
 
@@ -192,6 +202,7 @@ class AdjudicationApi(APIView):
 
     permission_classes = [IsReviewer]
 
+    @extend_schema(operation_id="campaigns_quality_adjudication_item_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int, item_id: int) -> Response:
         item = get_object_or_404(Item, campaign_id=campaign_id, pk=item_id)
         final = selectors.item_final_values([campaign_id], item_ids=[item.pk]).get(item.pk)
@@ -214,6 +225,7 @@ class AdjudicationApi(APIView):
             }
         )
 
+    @extend_schema(request=AdjudicationSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int, item_id: int) -> Response:
         item = get_object_or_404(Item.objects.select_related("campaign"), campaign_id=campaign_id, pk=item_id)
         form = AdjudicationSerializer(data=request.data)
@@ -231,6 +243,7 @@ class FinalValuesApi(APIView):
 
     permission_classes = [IsReviewer]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         finals = selectors.item_final_values([_campaign(campaign_id).pk])
         return Response([{"item": pk, **asdict(f)} for pk, f in sorted(finals.items())])

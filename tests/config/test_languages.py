@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from annotation.assignment import assignment_next_for
 from annotation.models import Judgement
 from annotation.services import judgement_submit
 from prompts.models import Domain
@@ -142,7 +143,7 @@ def test_a_refusal_reads_in_the_persons_language(make_campaign, crowdworker):
 
 def test_dates_follow_the_page_language(make_campaign, crowdworker):
     campaign = make_campaign(("p", "r"))
-    item = campaign.items.get()
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
     judgement_submit(user=crowdworker, item=item, data={"safe": True})
     created = Judgement.objects.get().created_at
     url = reverse("annotation:mine", args=[campaign.pk])
