@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
 from annotation.quality.settings import QUALITY_SETTINGS
@@ -26,7 +27,7 @@ class ValueLensUserAdmin(UserAdmin):
     list_display = ["username", "email", "is_active", "is_staff", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
 

@@ -6,6 +6,9 @@ app_name = "campaigns"
 urlpatterns = [
     path("", admin_views.campaign_list, name="list"),
     path("new/", admin_views.campaign_create, name="create"),
+    path("new/preview/", admin_views.campaign_preview, name="preview"),
     path("<int:campaign_id>/", admin_views.campaign_detail, name="detail"),
     path("<int:campaign_id>/status/", admin_views.campaign_status, name="status"),
+    path("<int:campaign_id>/crowd-links/", admin_views.crowd_link_create, name="crowd_link_create"),
+    path("<int:campaign_id>/crowd-report.csv", admin_views.crowd_report, name="crowd_report"),
 ]

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation import selectors, services
-from annotation.forms import CampaignForm
+from annotation import crowd, selectors, services
+from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.models import Campaign
+from config.pagination import page_of
 from config.roles import admin_required
+from models_registry.models import Response
 from models_registry.selectors import responses_filtered
 
 
 @admin_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    rows = [(c, selectors.campaign_progress(c)) for c in Campaign.objects.all()[:50]]
-    return render(request, "annotation/campaign_list.html", {"rows": rows})
+    page = page_of(request, Campaign.objects.all())
+    rows = [(c, selectors.campaign_progress(c)) for c in page]
+    return render(request, "annotation/campaign_list.html", {"rows": rows, "page": page})
 
 
 @admin_required
@@ -26,13 +38,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        responses = responses_filtered(
-            runs=[data["follow_run"]] if data["follow_run"] else data["runs"],
-            models=data["target_models"],
-            level=data["level"],
-            domain=data["domain"],
-            scenario=data["scenario"],
-        )
+        responses = _campaign_responses(data)
         try:
             campaign = services.campaign_create(
                 name=data["name"],
@@ -54,14 +60,99 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return render(request, "annotation/campaign_create.html", {"form": form})
 
 
+def _campaign_responses(data: dict[str, Any]) -> QuerySet[Response]:
+    return responses_filtered(
+        runs=[data["follow_run"]] if data.get("follow_run") else data["runs"],
+        models=data["target_models"],
+        level=data["level"],
+        domain=data["domain"],
+        scenario=data["scenario"],
+    )
+
+
+@admin_required
+def campaign_preview(request: HttpRequest) -> HttpResponse:
+    """While the admin fills in the form: how many items these filters would make."""
+    form = CampaignForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    count = None
+    if all(
+        key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind", "follow_run")
+    ):
+        count = selectors.campaign_item_count(
+            responses=_campaign_responses(data),
+            kind=data["kind"],
+            group_samples=data.get("group_samples", False),
+        )
+    return render(request, "annotation/_campaign_preview.html", {"count": count})
+
+
 @admin_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return render(request, "annotation/campaign_detail.html", _detail_context(request, campaign))
+
+
+def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -> dict[str, object]:
+    links = [
+        (link, request.build_absolute_uri(reverse("crowd:enter", args=[link.token])))
+        for link in campaign.crowd_links.all()
+    ]
+    return {
+        "campaign": campaign,
+        "progress": selectors.campaign_progress(campaign),
+        "crowd_links": links,
+        "crowd_parameters": crowd.PLATFORM_PARAMETERS,
+        "crowd_form": CrowdLinkForm() if campaign.kind == Campaign.Kind.SAFETY else None,
+        "report_form": CrowdReportForm(),
+        **extra,
+    }
+
+
+@admin_required
+@require_POST
+def crowd_link_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CrowdLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            crowd.crowd_link_create(campaign=campaign, **form.cleaned_data)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The entry link is ready: give it to the platform."))
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
     return render(
         request,
         "annotation/campaign_detail.html",
-        {"campaign": campaign, "progress": selectors.campaign_progress(campaign)},
+        _detail_context(request, campaign, crowd_form=form),
+        status=400,
     )
+
+
+@admin_required
+def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+    """Per participant: items, active time, gold accuracy and suggested pay, as CSV."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CrowdReportForm(request.GET)
+    rate = form.cleaned_data["hourly_rate"] if form.is_valid() else None
+    rows = crowd.crowd_report_rows(campaign=campaign, hourly_rate=rate)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=crowd.REPORT_COLUMNS)
+        writer.writeheader()
+        for row in itertools.chain([None], rows):
+            if row is not None:
+                writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="crowd-report-campaign-{campaign.pk}.csv"'
+    return response
 
 
 @admin_required

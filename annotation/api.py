@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -210,7 +211,7 @@ class JudgementApi(
     def partial_update(self, request: Request, pk: str) -> Response:
         judgement = self.get_object()
         if judgement.user_id != request.user.pk:
-            raise exceptions.PermissionDenied("You can only edit your own judgements.")
+            raise exceptions.PermissionDenied(_("You can only edit your own judgements."))
         form = JudgementEditSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         current = {

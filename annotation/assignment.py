@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotation.models import (
     AnnotatorProfile,
@@ -126,9 +127,9 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
     """``assignment_next_for`` with what the page needs beside the item: on PostgreSQL the lease,
     the count and the item's text in one prepared statement (one round trip)."""
     if campaign.status != Campaign.Status.OPEN:
-        raise AssignmentRefused(f"The campaign is {campaign.status}.")
+        raise AssignmentRefused(campaign.status_sentence())
     if not campaign_judge_allowed(user=user, campaign=campaign):
-        raise AssignmentRefused("You may not judge in this campaign.")
+        raise AssignmentRefused(_("You may not judge in this campaign."))
     expert_domains = user_domain_ids(user) if campaign.kind == Campaign.Kind.RESPONSIBILITY else []
     gate = qualification_gate(user=user, campaign=campaign, expert_domains=expert_domains)
     if gate.refusal:
@@ -470,7 +471,7 @@ def lease_held(*, user: AbstractBaseUser, item: Item) -> bool:
 
 
 def _lease_release_locked(item: Item, user: AbstractBaseUser) -> bool:
-    deleted, _ = Lease.objects.filter(item=item, user=user).delete()
+    deleted, _by_kind = Lease.objects.filter(item=item, user=user).delete()
     if deleted:
         Item.objects.filter(pk=item.pk).update(
             lease_count=F("lease_count") - 1, open_slots=F("open_slots") + 1
@@ -500,7 +501,7 @@ def leases_reclaim_expired(*, batch: int = 1000) -> int:
                 return reclaimed
             for item in Item.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"):
                 expired = Lease.objects.filter(item=item, expires_at__lt=now)
-                count, _ = expired.delete()
+                count, _by_kind = expired.delete()
                 if count:
                     Item.objects.filter(pk=item.pk).update(
                         lease_count=F("lease_count") - count, open_slots=F("open_slots") + count

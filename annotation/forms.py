@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, Item
+from annotation.models import Campaign, CrowdLink, Item
 from models_registry.models import GenerationRun, RegisteredModel
-from prompts.models import Domain, Level, Scenario
+from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
+from prompts.models import Scenario
 
 
 def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
@@ -42,43 +43,54 @@ def _int(value: str | None) -> int | None:
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=Campaign.Kind.choices)
+    name = forms.CharField(max_length=200, label=_("Name"))
+    kind = forms.ChoiceField(choices=Campaign.Kind.choices, label=_("Kind"))
     judges_per_item = forms.IntegerField(
-        min_value=1, max_value=20, required=False, help_text="Empty: 3 for safety, 2 for responsibility."
+        min_value=1,
+        max_value=20,
+        required=False,
+        label=_("Judges per item"),
+        help_text=_("Empty: 3 for safety, 2 for responsibility."),
     )
-    runs = forms.ModelMultipleChoiceField(queryset=GenerationRun.objects.all(), required=False)
+    runs = forms.ModelMultipleChoiceField(
+        queryset=GenerationRun.objects.all(), required=False, label=_("Generation runs")
+    )
     target_models = forms.ModelMultipleChoiceField(
-        queryset=RegisteredModel.objects.all(), required=False, label="Models"
+        queryset=RegisteredModel.objects.all(), required=False, label=_("Models")
     )
-    level = forms.ChoiceField(choices=[("", "any level"), *Level.choices], required=False)
-    domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, empty_label="any domain")
-    scenario = forms.ModelChoiceField(
-        queryset=Scenario.objects.all(), required=False, empty_label="any scenario"
-    )
+    level = level_filter_field()
+    domain = domain_filter_field()
+    scenario = scenario_filter_field()
     group_samples = forms.BooleanField(
         required=False,
-        help_text="Responsibility: show all samples of a model for one prompt together (best-of-N).",
+        label=_("Group samples"),
+        help_text=_("Responsibility: show all samples of a model for one prompt together (best-of-N)."),
     )
     blind = forms.BooleanField(
-        required=False, initial=True, help_text="Hide model names and other judgements."
+        required=False, initial=True, label=_("Blind"), help_text=_("Hide model names and other judgements.")
     )
-    lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10)
+    lease_minutes = forms.IntegerField(min_value=1, max_value=120, initial=10, label=_("Lease (minutes)"))
+    guidelines = forms.CharField(
+        widget=forms.Textarea, required=False, label=_("Guidelines"), help_text=_("Markdown.")
+    )
     min_seconds = forms.IntegerField(
         min_value=0,
         max_value=600,
         required=False,
-        label="Minimum time (s)",
-        help_text="Faster judgements are stored and flagged. Empty: 3 s for safety, 10 s for responsibility.",
+        label=_("Minimum time (s)"),
+        help_text=_(
+            "Faster judgements are stored and flagged. Empty: 3 s for safety, 10 s for responsibility."
+        ),
     )
-    guidelines = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
     follow_run = forms.ModelChoiceField(
         queryset=GenerationRun.objects.all(),
         required=False,
-        empty_label="none",
-        label="Follow a run",
-        help_text="Items are this run's answers, and each answer it gives later joins while it runs "
-        "(judging starts before the run ends). Leave the filters above empty.",
+        empty_label=_("none"),
+        label=_("Follow a run"),
+        help_text=_(
+            "Items are this run's answers, and each answer it gives later joins while it runs "
+            "(judging starts before the run ends). Leave the filters above empty."
+        ),
     )
 
     def clean(self) -> dict:
@@ -90,3 +102,50 @@ class CampaignForm(forms.Form):
                 _("A campaign that follows a run takes all its answers: leave the other filters empty.")
             )
         return data
+
+
+class CrowdLinkForm(forms.ModelForm):
+    """A new entry link from a crowd platform into a campaign."""
+
+    completion_url = forms.URLField(
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        label=_("Completion URL"),
+        help_text=_("Where a participant is sent when they finish (e.g. Prolific's completion URL)."),
+    )
+
+    class Meta:
+        model = CrowdLink
+        fields = [
+            "platform",
+            "quota_per_person",
+            "completion_code",
+            "completion_url",
+            "hourly_rate",
+            "currency",
+        ]
+        labels = {
+            "platform": _("Platform"),
+            "quota_per_person": _("Quota per person"),
+            "completion_code": _("Completion code"),
+            "hourly_rate": _("Hourly rate"),
+            "currency": _("Currency"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("completion_code") and not data.get("completion_url"):
+            raise forms.ValidationError(_("Give a completion code, a completion URL, or both."))
+        return data
+
+
+class CrowdReportForm(forms.Form):
+    hourly_rate = forms.DecimalField(
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        label=_("Hourly rate"),
+        help_text=_("Empty: each link's own rate."),
+    )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prompts.models import Domain, ResponseType
 
@@ -17,12 +21,18 @@ class AnnotatorProfile(models.Model):
         Domain,
         blank=True,
         related_name="experts",
-        help_text="Domains this expert is qualified to rate.",
+        help_text=_("Domains this expert is qualified to rate."),
     )
     pseudonym = models.CharField(
         max_length=32,
         unique=True,
-        help_text="Stable pseudonymous id used in exports instead of the username.",
+        help_text=_("Stable pseudonymous id used in exports instead of the username."),
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The interface language this person chose; empty: their browser's."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -34,52 +44,55 @@ class Campaign(models.Model):
     """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts)."""
 
     class Kind(models.TextChoices):
-        SAFETY = "safety", "Safety (safe / unsafe)"
-        RESPONSIBILITY = "responsibility", "Responsibility (1–10, experts)"
+        SAFETY = "safety", _("Safety (safe / unsafe)")
+        RESPONSIBILITY = "responsibility", _("Responsibility (1–10, experts)")
 
     class Status(models.TextChoices):
-        DRAFT = "draft"
-        OPEN = "open"
-        PAUSED = "paused"
-        CLOSED = "closed"
+        DRAFT = "draft", pgettext_lazy("status", "Draft")
+        OPEN = "open", pgettext_lazy("status", "Open")
+        PAUSED = "paused", pgettext_lazy("status", "Paused")
+        CLOSED = "closed", pgettext_lazy("status", "Closed")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     judges_per_item = models.PositiveSmallIntegerField(
-        help_text="N: judgements each item needs (default 3 for safety, 2 for responsibility)."
+        help_text=_("N: judgements each item needs (default 3 for safety, 2 for responsibility).")
     )
-    guidelines = models.TextField(blank=True, help_text="Markdown; rendered through a sanitiser.")
+    guidelines = models.TextField(blank=True, help_text=_("Markdown; rendered through a sanitiser."))
     blind = models.BooleanField(
-        default=True, help_text="Judges see neither other judgements nor the model's name."
+        default=True, help_text=_("Judges see neither other judgements nor the model's name.")
     )
     lease_minutes = models.PositiveSmallIntegerField(default=10)
     min_seconds = models.PositiveSmallIntegerField(
         default=3,
-        help_text="A judgement made faster than this is stored and flagged (default 3 s for safety).",
+        help_text=_("A judgement made faster than this is stored and flagged (default 3 s for safety)."),
     )
     seed = models.BigIntegerField(
-        default=0, help_text="Seed of the random order in which the items are served (recorded to replay it)."
+        default=0,
+        help_text=_("Seed of the random order in which the items are served (recorded to replay it)."),
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Quality control (issue 13).
     gold_rate = models.FloatField(
-        default=0.0, help_text="Share of the items served to a judge that are gold items (0 to 1)."
+        default=0.0, help_text=_("Share of the items served to a judge that are gold items (0 to 1).")
     )
     training = models.BooleanField(
-        default=False, help_text="Training phase: show the explanation after each gold item."
+        default=False, help_text=_("Training phase: show the explanation after each gold item.")
     )
     attention_every = models.PositiveSmallIntegerField(
-        default=0, help_text="Serve an attention item every k items (0: never)."
+        default=0, help_text=_("Serve an attention item every k items (0: never).")
     )
     failures_allowed = models.PositiveSmallIntegerField(
         default=0,
-        help_text="F: after F failures (failed attention checks, judgements under the minimum time) a "
-        "judge is warned; one more and they are paused in this campaign (0: never).",
+        help_text=_(
+            "F: after F failures (failed attention checks, judgements under the minimum time) a "
+            "judge is warned; one more and they are paused in this campaign (0: never)."
+        ),
     )
     qualification_pass_mark = models.FloatField(
         null=True,
         blank=True,
-        help_text="Share of the qualification items a judge must get right before judging (empty: none).",
+        help_text=_("Share of the qualification items a judge must get right before judging (empty: none)."),
     )
     qualification_from = models.ForeignKey(
         "self",
@@ -87,22 +100,26 @@ class Campaign(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Reuse another campaign's qualification set and outcomes.",
+        help_text=_("Reuse another campaign's qualification set and outcomes."),
     )
     adjudication_threshold = models.FloatField(
         default=1.0,
-        help_text="Items whose majority share is below this go to the adjudication queue (1: any disagreement).",
+        help_text=_(
+            "Items whose majority share is below this go to the adjudication queue (1: any disagreement)."
+        ),
     )
     adjudication_sample = models.FloatField(
-        default=0.02, help_text="Share of the other items sampled into the adjudication queue."
+        default=0.02, help_text=_("Share of the other items sampled into the adjudication queue.")
     )
     judges_max = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Adaptive overlap (safety): items start with 2 slots and get up to this many on disagreement.",
+        help_text=_(
+            "Adaptive overlap (safety): items start with 2 slots and get up to this many on disagreement."
+        ),
     )
     competence_min = models.FloatField(
-        default=0.7, help_text="A judge whose competence or gold accuracy is below this is not competent."
+        default=0.7, help_text=_("A judge whose competence or gold accuracy is below this is not competent.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -113,7 +130,7 @@ class Campaign(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Each new succeeded response of this run becomes an item while the run answers.",
+        help_text=_("Each new succeeded response of this run becomes an item while the run answers."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -122,6 +139,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def status_sentence(self) -> str:
+        """Why a paused, draft or closed campaign refuses work, in the page's language."""
+        return str(_("The campaign is %(status)s.") % {"status": self.get_status_display().lower()})
 
 
 class ItemPurpose(models.TextChoices):
@@ -151,7 +172,7 @@ class Item(models.Model):
     # Kept in the same transaction as the judgements and leases they count.
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
-    open_slots = models.PositiveSmallIntegerField(help_text="N − judgements − live leases.")
+    open_slots = models.PositiveSmallIntegerField(help_text=_("N − judgements − live leases."))
     # Database defaults too: items are also written by one INSERT … SELECT (campaign_create).
     purpose = models.CharField(
         max_length=16,
@@ -162,12 +183,12 @@ class Item(models.Model):
     # The known answer of a gold, attention or qualification item.
     gold_safe = models.BooleanField(null=True, blank=True)
     gold_response_types = models.JSONField(
-        default=list, db_default=[], blank=True, help_text="Accepted response types (empty: any)."
+        default=list, db_default=[], blank=True, help_text=_("Accepted response types (empty: any).")
     )
     gold_score_min = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_score_max = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_explanation = models.TextField(
-        blank=True, db_default="", help_text="Shown after the item in a training phase."
+        blank=True, db_default="", help_text=_("Shown after the item in a training phase.")
     )
     # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
     # serving them in that order would give the models away and anchor each judgement on the last.
@@ -175,12 +196,14 @@ class Item(models.Model):
     judges_needed = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Set by triage when two judge models agree: fewer people than the campaign's N.",
+        help_text=_("Set by triage when two judge models agree: fewer people than the campaign's N."),
     )
     suggestion = models.JSONField(
         null=True,
         blank=True,
-        help_text="A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns).",
+        help_text=_(
+            "A model's judgement shown to judges as a pre-filled suggestion (never in blind campaigns)."
+        ),
     )
 
     class Meta:
@@ -261,17 +284,21 @@ class Judgement(models.Model):
     best_response = models.ForeignKey(
         "models_registry.Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    none_good = models.BooleanField(default=False, help_text="None of the shown responses is good.")
+    none_good = models.BooleanField(default=False, help_text=_("None of the shown responses is good."))
     rewrite = models.TextField(
-        blank=True, help_text="The expert's own answer; required when the score is below 5."
+        blank=True, help_text=_("The expert's own answer; required when the score is below 5.")
     )
-    time_spent_ms = models.PositiveIntegerField(default=0, help_text="From the lease to the submit.")
+    time_spent_ms = models.PositiveIntegerField(default=0, help_text=_("From the lease to the submit."))
     # Checks: stored, never refused, so that reviewers and exports can weigh them.
-    too_fast = models.BooleanField(default=False, help_text="Made faster than the campaign's minimum time.")
+    too_fast = models.BooleanField(
+        default=False, help_text=_("Made faster than the campaign's minimum time.")
+    )
     contradictory = models.BooleanField(
         default=False,
-        help_text="Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
-        "the judge confirmed it.",
+        help_text=_(
+            "Verdict and response type disagree (unsafe + refusal with guidance, safe + risky); "
+            "the judge confirmed it."
+        ),
     )
     # Voided by a reviewer: kept for the record, left out of results, agreement and exports.
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -287,11 +314,13 @@ class Judgement(models.Model):
     suggestion_shown = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="The judge saw a model's suggestion when judging (anchoring is measured).",
+        help_text=_("The judge saw a model's suggestion when judging (anchoring is measured)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    previous_values = models.JSONField(default=list, blank=True, help_text="Earlier versions, when edited.")
+    previous_values = models.JSONField(
+        default=list, blank=True, help_text=_("Earlier versions, when edited.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -322,7 +351,7 @@ class JudgeStanding(models.Model):
     pause_reason = models.TextField(blank=True)
     excluded_at = models.DateTimeField(null=True, blank=True)
     competence = models.FloatField(
-        null=True, blank=True, help_text="Estimated from the judgements themselves (Dawid–Skene), 0 to 1."
+        null=True, blank=True, help_text=_("Estimated from the judgements themselves (Dawid–Skene), 0 to 1.")
     )
     competence_at = models.DateTimeField(null=True, blank=True)
 
@@ -390,3 +419,75 @@ class Adjudication(models.Model):
 
     def __str__(self) -> str:
         return f"adjudication of item {self.item_id}"
+
+
+# ---------------------------------------------------------------- crowd platforms
+
+
+class CrowdLink(models.Model):
+    """A way into one campaign from a crowd platform (Prolific, or an MTurk-style external
+    question): the platform sends each participant to the link with their ids in the URL."""
+
+    class Platform(models.TextChoices):
+        PROLIFIC = "prolific", "Prolific"
+        MTURK = "mturk", _("MTurk-style (workerId, assignmentId, hitId)")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="crowd_links")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    token = models.CharField(
+        max_length=64, unique=True, help_text=_("The secret part of the entry URL; a new link, a new token.")
+    )
+    quota_per_person = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text=_("Items one participant judges at most.")
+    )
+    completion_code = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Shown when a participant finishes, to paste into the platform."),
+    )
+    completion_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text=_("Where a participant is sent when they finish (e.g. Prolific's completion URL)."),
+    )
+    hourly_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Pay per hour of active judging, for the report's suggested pay."),
+    )
+    currency = models.CharField(max_length=8, default="GBP")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} → {self.campaign}"
+
+
+class CrowdParticipant(models.Model):
+    """The account a platform's participant judges with: found again by the platform's participant
+    id, never by a password (it has none)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crowd_participant"
+    )
+    platform = models.CharField(max_length=16, choices=CrowdLink.Platform.choices)
+    participant_id = models.CharField(max_length=64)
+    link = models.ForeignKey(CrowdLink, on_delete=models.PROTECT, related_name="participants")
+    study_id = models.CharField(max_length=64, blank=True)
+    session_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "participant_id"], name="crowd_participant_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.participant_id}"

@@ -13,6 +13,8 @@ from django.utils import timezone
 from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
 from annotation.models import Campaign, Item, ItemPurpose, Judgement, Lease
 from config.roles import Role, user_can_review, user_roles
+from models_registry.models import Response
+from prompts.models import HIDDEN_PROMPT_SOURCES
 
 
 @dataclass
@@ -130,6 +132,11 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     return Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
 
 
+def campaigns_for_review() -> QuerySet[Campaign]:
+    """Campaigns with something to review: every one past its draft, newest first."""
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-created_at")
+
+
 def items_judgeable_by(user: AbstractBaseUser) -> QuerySet[Item]:
     """Items whose campaign and domain the person may judge (which of them they may read is
     ``items_visible_to``). Reviewers read every item, so for them it is every item (the service
@@ -161,3 +168,23 @@ def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
     if user_can_review(user):
         return Judgement.objects.all()
     return Judgement.objects.filter(user=user)
+
+
+def campaign_source_responses(*, responses: QuerySet[Response], kind: str) -> QuerySet[Response]:
+    """The responses a campaign of this kind makes items of: succeeded ones, with a domain for
+    responsibility. Answers to multi-choice prompts name a reply, and judge models' answers judge an
+    item: both are read by evaluation, never judged by people."""
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
+        prompt__source__in=HIDDEN_PROMPT_SOURCES
+    )
+    if kind == Campaign.Kind.RESPONSIBILITY:
+        rows = rows.filter(prompt__domain__isnull=False)
+    return rows
+
+
+def campaign_item_count(*, responses: QuerySet[Response], kind: str, group_samples: bool) -> int:
+    """How many items campaign_create would make of these responses (the preview while creating)."""
+    rows = campaign_source_responses(responses=responses, kind=kind)
+    if group_samples and kind == Campaign.Kind.RESPONSIBILITY:
+        return rows.values("prompt_id", "model_id").distinct().count()
+    return rows.count()

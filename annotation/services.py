@@ -8,20 +8,23 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
 from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, ItemResponse, Judgement, Lease
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
+from annotation.selectors import campaign_source_responses
 from config.roles import Role, user_can_review
 from models_registry.models import GenerationRun, Response
-from prompts.models import HIDDEN_PROMPT_SOURCES, Domain, ResponseType, Scenario
+from prompts.models import Domain, ResponseType, Scenario
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -49,7 +52,7 @@ def roles_sync() -> None:
 
 
 def annotator_profile_get_or_create(*, user: UserModel) -> AnnotatorProfile:
-    profile, _ = AnnotatorProfile.objects.get_or_create(
+    profile, _created = AnnotatorProfile.objects.get_or_create(
         user=user, defaults={"pseudonym": f"j-{secrets.token_hex(6)}"}
     )
     return profile
@@ -72,6 +75,20 @@ def user_create(
     profile = annotator_profile_get_or_create(user=user)
     profile.domains.set(domains)
     return user
+
+
+def user_language_set(*, user: UserModel, language: str) -> None:
+    """Keep a person's interface language ('' to follow their browser again)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    profile = annotator_profile_get_or_create(user=user)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
+
+
+def user_language_get(*, user: UserModel) -> str:
+    return AnnotatorProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
 
 # ---------------------------------------------------------------- campaigns and judgements
@@ -136,7 +153,7 @@ def campaign_create(
     )
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
     if created == 0 and follow_run is None:
-        raise ValueError("no succeeded response matches: nothing to judge")
+        raise ValueError(_("No succeeded response matches: nothing to judge."))
     return campaign
 
 
@@ -144,15 +161,10 @@ def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], gr
     # Adaptive overlap starts every item at two judgements and adds more only on disagreement.
     n = campaign.judges_per_item
     slots = min(2, n) if campaign.judges_max else n
-    # Answers to multi-choice prompts name a reply, and judge models' answers judge an item: both
-    # are read by evaluation, never judged by people.
-    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source__in=HIDDEN_PROMPT_SOURCES
-    )
-    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
-        rows = rows.filter(prompt__domain__isnull=False)
-    rows = rows.order_by("prompt_id", "model_id", "sample_index").values_list(
-        "id", "prompt_id", "model_id", "prompt__domain_id"
+    rows = (
+        campaign_source_responses(responses=responses, kind=campaign.kind)
+        .order_by("prompt_id", "model_id", "sample_index")
+        .values_list("id", "prompt_id", "model_id", "prompt__domain_id")
     )
     grouped = group_samples and campaign.kind == Campaign.Kind.RESPONSIBILITY
     if connection.vendor == "postgresql" and not grouped:
@@ -300,7 +312,13 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
     with transaction.atomic():
         current = Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
         if status not in CAMPAIGN_STATUS_NEXT[Campaign.Status(current)]:
-            raise ValueError(f"a {current} campaign cannot become {status}")
+            raise ValueError(
+                _("A %(status)s campaign cannot become %(new)s.")
+                % {
+                    "status": str(Campaign.Status(current).label).lower(),
+                    "new": str(dict(Campaign.Status.choices).get(status, status)).lower(),
+                }
+            )
         Campaign.objects.filter(pk=campaign.pk).update(status=status)
     campaign.status = status
     return campaign
@@ -311,15 +329,15 @@ def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judge
     its item's slot opens again, so that the item can still get its N judgements."""
     reason = reason.strip()
     if not user_can_review(by):
-        raise JudgementRejected("Only reviewers and admins void judgements.")
+        raise JudgementRejected(_("Only reviewers and admins void judgements."))
     if not reason:
-        raise JudgementRejected("Say why the judgement is voided.", field="reason")
+        raise JudgementRejected(_("Say why the judgement is voided."), field="reason")
     with transaction.atomic():
         # Item first, as assignment, submit and reclaim lock it: never the opposite order.
         Item.objects.select_for_update().filter(pk=judgement.item_id).first()
         locked = Judgement.objects.select_for_update().get(pk=judgement.pk)
         if locked.voided_at is not None:
-            raise JudgementRejected("This judgement is already voided.")
+            raise JudgementRejected(_("This judgement is already voided."))
         locked.voided_at = timezone.now()
         locked.voided_by = by
         locked.void_reason = reason[:2000]
@@ -343,21 +361,23 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
     if item.campaign.kind == Campaign.Kind.SAFETY:
         safe = data.get("safe")
         if safe not in (True, False):
-            raise JudgementRejected("Choose safe or unsafe.", field="safe")
+            raise JudgementRejected(_("Choose safe or unsafe."), field="safe")
         response_type = data.get("response_type") or ""
         if response_type and response_type not in ResponseType.values:
-            raise JudgementRejected("Unknown response type.", field="response_type")
+            raise JudgementRejected(_("Unknown response type."), field="response_type")
         scenario = data.get("scenario")
         if scenario is not None and not isinstance(scenario, Scenario):
-            raise JudgementRejected("Unknown risk scenario.", field="scenario")
+            raise JudgementRejected(_("Unknown risk scenario."), field="scenario")
         reason = (data.get("reason") or "").strip()
         if len(reason) > 2000:
-            raise JudgementRejected("Keep the reason under 2,000 characters.", field="reason")
+            raise JudgementRejected(_("Keep the reason under 2,000 characters."), field="reason")
         contradictory = judgement_contradictory(safe=safe, response_type=response_type)
         if contradictory and not data.get("confirmed"):
             raise JudgementRejected(
-                "Unsafe with a refusal that gives positive guidance, or safe with a risky answer, rarely "
-                "go together: check your choice, or confirm it.",
+                _(
+                    "Unsafe with a refusal that gives positive guidance, or safe with a risky answer, "
+                    "rarely go together: check your choice, or confirm it."
+                ),
                 field="confirm",
             )
         return {
@@ -369,17 +389,17 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
         }
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
-        raise JudgementRejected("Give a score from 1 to 10.", field="score")
+        raise JudgementRejected(_("Give a score from 1 to 10."), field="score")
     rewrite = (data.get("rewrite") or "").strip()
     if score < 5 and not rewrite:
-        raise JudgementRejected("A score below 5 needs your rewritten answer.", field="rewrite")
+        raise JudgementRejected(_("A score below 5 needs your rewritten answer."), field="rewrite")
     best = data.get("best_response_id")
     none_good = bool(data.get("none_good"))
     response_ids = list(item.item_responses.values_list("response_id", flat=True))
     if len(response_ids) > 1 and not none_good and best is None:
-        raise JudgementRejected("Pick the best response, or say that none is good.", field="best_response")
+        raise JudgementRejected(_("Pick the best response, or say that none is good."), field="best_response")
     if best is not None and best not in response_ids:
-        raise JudgementRejected("That response is not part of this item.", field="best_response")
+        raise JudgementRejected(_("That response is not part of this item."), field="best_response")
     if len(response_ids) == 1 and not none_good:
         best = response_ids[0]
     return {
@@ -495,9 +515,12 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
 def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, Any]) -> dict[str, Any]:
     campaign = item.campaign
     if campaign.status != Campaign.Status.OPEN:
-        raise JudgementRejected(f"The campaign is {campaign.status}; nothing was saved.")
+        raise JudgementRejected(
+            _("The campaign is %(status)s; nothing was saved.")
+            % {"status": campaign.get_status_display().lower()}
+        )
     if not item_judge_allowed(user=user, item=item):
-        raise JudgementRejected("You may not judge this item.")
+        raise JudgementRejected(_("You may not judge this item."))
     return _judgement_values(item, data)
 
 
@@ -585,15 +608,15 @@ def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
 def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any]) -> Judgement:
     """Change one's own recent judgement; the earlier values are kept."""
     if judgement.user_id != user.pk:
-        raise JudgementRejected("You can only edit your own judgements.")
+        raise JudgementRejected(_("You can only edit your own judgements."))
     if timezone.now() - judgement.created_at > EDIT_WINDOW:
-        raise JudgementRejected("Judgements can be edited for 30 minutes after they are made.")
+        raise JudgementRejected(_("Judgements can be edited for 30 minutes after they are made."))
     with transaction.atomic():
         locked = Judgement.objects.select_for_update().select_related("item__campaign").get(pk=judgement.pk)
         if locked.item.campaign.status != Campaign.Status.OPEN:
-            raise JudgementRejected(f"The campaign is {locked.item.campaign.status}.")
+            raise JudgementRejected(locked.item.campaign.status_sentence())
         if locked.voided_at is not None:
-            raise JudgementRejected("A reviewer voided this judgement; it can no longer be edited.")
+            raise JudgementRejected(_("A reviewer voided this judgement; it can no longer be edited."))
         values = _judgement_values(locked.item, data)
         fields = [
             "safe",

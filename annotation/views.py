@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from annotation import selectors, services
 from annotation.assignment import (
@@ -23,8 +26,10 @@ from annotation.assignment import (
     lease_held,
     lease_renew,
 )
+from annotation.crowd import CROWD_SESSION_KEY, crowd_participant_for, crowd_quota_reached
 from annotation.forms import judgement_data_from
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import Campaign, CrowdParticipant, Item, Judgement
+from config.pagination import page_of
 from config.roles import reviewer_required
 from prompts.models import ResponseType, Scenario
 
@@ -32,7 +37,7 @@ from prompts.models import ResponseType, Scenario
 def _campaign_for_judge(request: HttpRequest, campaign_id: int) -> Campaign:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if not campaign_judge_allowed(user=request.user, campaign=campaign):
-        raise PermissionDenied("You may not judge in this campaign.")
+        raise PermissionDenied(_("You may not judge in this campaign."))
     return campaign
 
 
@@ -42,12 +47,12 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
     item = item_with_campaign(item_id=item_id, campaign_id=campaign_id)
     if item is None:
         _campaign_for_judge(request, campaign_id)
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     if not campaign_judge_allowed(user=request.user, campaign=item.campaign):
-        raise PermissionDenied("You may not judge in this campaign.")
+        raise PermissionDenied(_("You may not judge in this campaign."))
     if not item_judge_allowed(user=request.user, item=item):
         # Out-of-domain items are not acknowledged to exist.
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     return item
 
 
@@ -141,6 +146,13 @@ def _current_from(posted: object) -> dict[str, object]:
     }
 
 
+def _crowd_participant(request: HttpRequest, campaign: Campaign) -> CrowdParticipant | None:
+    # Only people who came in through a crowd link carry the mark: no query for everyone else.
+    if request.session.get(CROWD_SESSION_KEY) != campaign.pk:
+        return None
+    return crowd_participant_for(user=request.user, campaign=campaign)
+
+
 def _after_action(
     request: HttpRequest,
     campaign: Campaign,
@@ -150,10 +162,13 @@ def _after_action(
 ) -> HttpResponse:
     """After a submit or a skip: the next item in the same response (htmx), or back to the page.
     A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
-    a 200)."""
+    a 200). A platform participant at their quota, or with nothing left, goes to the end page."""
     told = feedback is not None and bool(feedback.explanation or feedback.warning or feedback.paused)
     if not request.htmx and not refusal and not told:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
+    participant = _crowd_participant(request, campaign)
+    if request.htmx and participant is not None and not told and crowd_quota_reached(participant=participant):
+        return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
     status = 409 if refusal and not request.htmx else 200
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
@@ -167,6 +182,8 @@ def _after_action(
             feedback=feedback,
             status=status,
         )
+    if request.htmx and participant is not None and not told and shown.item is None:
+        return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
     return _pane(request, campaign, shown, notice=notice, refusal=refusal, feedback=feedback, status=status)
 
 
@@ -178,12 +195,18 @@ def annotator_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
+    # A platform participant's part ends at their quota, or when nothing is left for them.
+    participant = _crowd_participant(request, campaign)
+    if participant is not None and crowd_quota_reached(participant=participant):
+        return redirect("crowd:done", campaign_id=campaign.pk)
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
         return render(
             request, "annotation/refused.html", {"campaign": campaign, "reason": str(refused)}, status=409
         )
+    if participant is not None and shown.item is None:
+        return redirect("crowd:done", campaign_id=campaign.pk)
     return _pane(request, campaign, shown)
 
 
@@ -193,7 +216,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     try:
-        _, created, feedback = services.judgement_submit_checked(
+        _judgement, created, feedback = services.judgement_submit_checked(
             user=request.user, item=item, data=judgement_data_from(request.POST, item)
         )
     except services.JudgementRejected as rejected:
@@ -213,7 +236,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     return _after_action(
         request,
         campaign,
-        "Saved." if created else "Already saved: it was stored once.",
+        _("Saved.") if created else _("Already saved: it was stored once."),
         feedback=feedback,
     )
 
@@ -224,7 +247,7 @@ def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     item_skip(user=request.user, item=item)
-    return _after_action(request, campaign, "Skipped.")
+    return _after_action(request, campaign, _("Skipped."))
 
 
 @login_required
@@ -234,15 +257,15 @@ def renew(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     if lease_renew(user=request.user, item=item):
         return HttpResponse(status=204)
     return HttpResponse(
-        "Your hold on this item ran out: a submit will be refused. Reload for the next item.", status=200
+        _("Your hold on this item ran out: a submit will be refused. Reload for the next item."), status=200
     )
 
 
 @login_required
 def my_judgements(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_judge(request, campaign_id)
-    judgements = selectors.judgements_of(request.user, campaign)[:200]
-    return render(request, "annotation/my_judgements.html", {"campaign": campaign, "judgements": judgements})
+    page = page_of(request, selectors.judgements_of(request.user, campaign))
+    return render(request, "annotation/my_judgements.html", {"campaign": campaign, "page": page})
 
 
 @login_required

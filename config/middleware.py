@@ -1,4 +1,5 @@
-"""A Content-Security-Policy header on every response (Django 5.2 has none built in).
+"""Our middleware: a Content-Security-Policy header on every response (Django 5.2 has none built
+in), and a signed-in person's own language choice over the browser's.
 
 The policy is one setting, CONTENT_SECURITY_POLICY; empty sends no header. A response that set its
 own policy keeps it.
@@ -10,6 +11,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+# Kept in the session (read on every request anyway) rather than read from the profile each time.
+SESSION_LANGUAGE_KEY = "valuelens_language"
 
 
 class ContentSecurityPolicyMiddleware:
@@ -22,3 +27,18 @@ class ContentSecurityPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class UserLanguageMiddleware:
+    """After LocaleMiddleware (cookie, Accept-Language) and authentication: a language the person
+    chose for themselves wins. Unset: the browser's language stands."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.session.get(SESSION_LANGUAGE_KEY) if hasattr(request, "session") else None
+        if chosen and translation.check_for_language(chosen):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

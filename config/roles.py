@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -27,15 +29,17 @@ class Role(StrEnum):
 
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
-    Role.CROWDWORKER: "Judges model responses as safe or unsafe (Level 1).",
-    Role.EXPERT: "Rates responses 1–10 for responsibility in the domains they are qualified for (Level 2).",
-    Role.REVIEWER: "Reviews judgements and agreement; sees no admin pages.",
-    Role.ADMIN: "Imports prompt sets, registers models, runs campaigns and exports data.",
+    Role.CROWDWORKER: _("Judges model responses as safe or unsafe (Level 1)."),
+    Role.EXPERT: _(
+        "Rates responses 1–10 for responsibility in the domains they are qualified for (Level 2)."
+    ),
+    Role.REVIEWER: _("Reviews judgements and agreement; sees no admin pages."),
+    Role.ADMIN: _("Imports prompt sets, registers models, runs campaigns and exports data."),
 }
 
 
-ADMIN_ONLY = "Only admins may do this."
-REVIEWERS_ONLY = "Only reviewers and admins may see this."
+ADMIN_ONLY = _("Only admins may do this.")
+REVIEWERS_ONLY = _("Only reviewers and admins may see this.")
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
@@ -63,12 +67,14 @@ def user_can_review(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool({Role.REVIEWER, Role.ADMIN} & user_roles(user))
 
 
-def _role_required(check: Callable[[AbstractBaseUser | AnonymousUser], bool], message: str) -> Callable:
+def _role_required(
+    check: Callable[[AbstractBaseUser | AnonymousUser], bool], message: StrPromise
+) -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not check(request.user):
-                raise PermissionDenied(message)
+                raise PermissionDenied(str(message))
             return view(request, *args, **kwargs)
 
         return login_required(guarded)

@@ -8,6 +8,7 @@ from config.throttles import ThrottledLoginView
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.language_set, name="language_set"),
     path("workers/status/", views.worker_status, name="worker_status"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("generation/", include("models_registry.urls")),
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
+    path("crowd/", include("annotation.crowd_urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("api/", include("config.api_urls")),

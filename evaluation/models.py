@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from metrics.multichoice import REVIEW_CHOICES, Variant
 from models_registry.models import GenerationRun, Response
@@ -19,32 +21,32 @@ class FigureSnapshot(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RESULTS = "results"
-        AGREEMENT = "agreement"
-        JUDGES = "judges"
+        RESULTS = "results", pgettext_lazy("status", "Results")
+        AGREEMENT = "agreement", pgettext_lazy("status", "Agreement")
+        JUDGES = "judges", pgettext_lazy("status", "Judges")
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        READY = "ready"
-        FAILED = "failed"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        READY = "ready", pgettext_lazy("status", "Ready")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    key = models.CharField(max_length=64, help_text="sha256 of the kind and the scope.")
-    scope = models.JSONField(help_text="Campaign ids and filters the figures cover.")
+    key = models.CharField(max_length=64, help_text=_("sha256 of the kind and the scope."))
+    scope = models.JSONField(help_text=_("Campaign ids and filters the figures cover."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     payload = models.JSONField(null=True, blank=True)
     source_marker = models.CharField(max_length=100, blank=True)
     judgements = models.PositiveIntegerField(
-        default=0, help_text="Judgements the figures were computed from."
+        default=0, help_text=_("Judgements the figures were computed from.")
     )
     compute_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the current computation was queued or started."
+        null=True, blank=True, help_text=_("When the current computation was queued or started.")
     )
-    viewed_at = models.DateTimeField(auto_now_add=True, help_text="Kept fresh while someone looks at it.")
+    viewed_at = models.DateTimeField(auto_now_add=True, help_text=_("Kept fresh while someone looks at it."))
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -61,8 +63,8 @@ class FigureSnapshot(models.Model):
 
 
 class MultiChoiceVariant(models.TextChoices):
-    OFFICIAL = Variant.OFFICIAL, "CValues prompt (回复1 / 回复2)"
-    AB = Variant.AB, "A/B variant as OpenCompass asks it (not comparable with CValues)"
+    OFFICIAL = Variant.OFFICIAL, _("CValues prompt (回复1 / 回复2)")
+    AB = Variant.AB, _("A/B variant as OpenCompass asks it (not comparable with CValues)")
 
 
 class MultiChoicePromptSet(models.Model):
@@ -149,27 +151,31 @@ class Export(models.Model):
     MEDIA_ROOT with its dataset card (README.md)."""
 
     class Kind(models.TextChoices):
-        SCORED = "scored", "Scored dataset (judgements, items, models)"
-        TRAINING = "training", "Training data (preference pairs, supervised pairs, multi-choice)"
+        SCORED = "scored", _("Scored dataset (judgements, items, models)")
+        TRAINING = "training", _("Training data (preference pairs, supervised pairs, multi-choice)")
 
     class Format(models.TextChoices):
-        JSONL = "jsonl", "JSONL"
-        CSV = "csv", "CSV"
-        PARQUET = "parquet", "Parquet"
+        JSONL = "jsonl", _("JSONL")
+        CSV = "csv", _("CSV")
+        PARQUET = "parquet", _("Parquet")
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        READY = "ready"
-        FAILED = "failed"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        READY = "ready", pgettext_lazy("status", "Ready")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SCORED)
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.JSONL)
-    scope = models.JSONField(default=dict, blank=True, help_text="Campaign ids and filters (a figure scope).")
+    scope = models.JSONField(
+        default=dict, blank=True, help_text=_("Campaign ids and filters (a figure scope).")
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    rows_total = models.PositiveBigIntegerField(default=0, help_text="Judgements in scope when it started.")
-    rows_done = models.PositiveBigIntegerField(default=0, help_text="Judgements written so far.")
-    counts = models.JSONField(default=dict, blank=True, help_text="Rows per file of the finished export.")
+    rows_total = models.PositiveBigIntegerField(
+        default=0, help_text=_("Judgements in scope when it started.")
+    )
+    rows_done = models.PositiveBigIntegerField(default=0, help_text=_("Judgements written so far."))
+    counts = models.JSONField(default=dict, blank=True, help_text=_("Rows per file of the finished export."))
     file = models.FileField(upload_to="exports/", max_length=300, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -207,8 +213,8 @@ class Export(models.Model):
 
 
 class JudgeKind(models.TextChoices):
-    SAFETY = "safety", "Safety (verdict, response type, reason)"
-    RESPONSIBILITY = "responsibility", "Responsibility (1–10 score, reason)"
+    SAFETY = "safety", _("Safety (verdict, response type, reason)")
+    RESPONSIBILITY = "responsibility", _("Responsibility (1–10 score, reason)")
 
 
 class JudgeTemplate(models.Model):
@@ -277,7 +283,7 @@ class JudgeRun(models.Model):
     campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
     template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
     filters = models.JSONField(
-        default=dict, blank=True, help_text="Item filters: model, domain, scenario ids."
+        default=dict, blank=True, help_text=_("Item filters: model, domain, scenario ids.")
     )
     generation_run = models.OneToOneField(GenerationRun, on_delete=models.PROTECT, related_name="judge_run")
     created_by = models.ForeignKey(
@@ -309,7 +315,7 @@ class MachineJudgement(models.Model):
     template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="machine_judgement")
     status = models.CharField(max_length=16, choices=Status.choices)
-    parse = models.JSONField(default=dict, help_text="What the parser read, with its error if any.")
+    parse = models.JSONField(default=dict, help_text=_("What the parser read, with its error if any."))
     safe = models.BooleanField(null=True, blank=True)
     response_type = models.CharField(max_length=20, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -361,16 +367,16 @@ class CampaignJudging(models.Model):
         JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     suggestion_share = models.FloatField(
-        default=0.5, help_text="Share of the items shown a suggestion; the rest measure anchoring."
+        default=0.5, help_text=_("Share of the items shown a suggestion; the rest measure anchoring.")
     )
     suggested_items = models.PositiveIntegerField(default=0)
     triage_models = models.ManyToManyField("models_registry.RegisteredModel", blank=True, related_name="+")
     triage_template = models.ForeignKey(
         JudgeTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    triage_judges = models.PositiveSmallIntegerField(default=1, help_text="People an agreed item needs.")
+    triage_judges = models.PositiveSmallIntegerField(default=1, help_text=_("People an agreed item needs."))
     triage_tolerance = models.PositiveSmallIntegerField(
-        default=1, help_text="Ratings: two judge models agree when at most this far apart."
+        default=1, help_text=_("Ratings: two judge models agree when at most this far apart.")
     )
     triaged_items = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

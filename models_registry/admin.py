@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.providers import ProviderError
@@ -41,7 +42,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Generation",
+            _("Generation"),
             {
                 "fields": [
                     "system_prompt",
@@ -54,12 +55,12 @@ class RegisteredModelAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Reliability", {"fields": ["timeout_s", "max_retries", "max_concurrency"]}),
-        ("Cost", {"fields": ["price_in_per_1m", "price_out_per_1m"]}),
+        (_("Reliability"), {"fields": ["timeout_s", "max_retries", "max_concurrency"]}),
+        (_("Cost"), {"fields": ["price_in_per_1m", "price_out_per_1m"]}),
         (None, {"fields": ["notes"]}),
     ]
 
-    @admin.action(description="Test connection")
+    @admin.action(description=_("Test connection"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[RegisteredModel]) -> None:
         for model in queryset:
             try:
@@ -68,7 +69,9 @@ class RegisteredModelAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{model}: {error.kind}: {error.message}", messages.ERROR)
             else:
                 self.message_user(
-                    request, f"{model}: OK, answered {result.text[:60]!r} in {result.latency_ms} ms"
+                    request,
+                    _("%(model)s: OK, answered %(text)r in %(ms)s ms")
+                    % {"model": model, "text": result.text[:60], "ms": result.latency_ms},
                 )
 
 
@@ -85,7 +88,9 @@ class GenerationRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def progress_link(self, obj: GenerationRun) -> str:
-        return format_html('<a href="{}">Progress</a>', reverse("models_registry:run_detail", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("models_registry:run_detail", args=[obj.pk]), _("Progress")
+        )
 
 
 @admin.register(Response)

@@ -10,6 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from models_registry.providers import API_KEY_ENV_PREFIX
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
@@ -18,7 +21,10 @@ from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
 # able to send it SECRET_KEY, DATABASE_URL or any other variable of the worker.
 API_KEY_ENV_NAME = RegexValidator(
     rf"^{API_KEY_ENV_PREFIX}[A-Z0-9_]+$",
-    f"The name of an environment variable starting with {API_KEY_ENV_PREFIX}, e.g. {API_KEY_ENV_PREFIX}OPENAI.",
+    format_lazy(
+        _("The name of an environment variable starting with {prefix}, e.g. {prefix}OPENAI."),
+        prefix=API_KEY_ENV_PREFIX,
+    ),
 )
 
 
@@ -28,22 +34,25 @@ def canonical_hash(value: Any) -> str:
 
 class RegisteredModel(models.Model):
     class Provider(models.TextChoices):
-        OPENAI_COMPATIBLE = "openai_compatible", "OpenAI-compatible chat completions"
+        OPENAI_COMPATIBLE = "openai_compatible", _("OpenAI-compatible chat completions")
 
     name = models.SlugField(
-        max_length=100, unique=True, help_text="Registry key, e.g. qwen2-5-coder-0-5b-local."
+        max_length=100, unique=True, help_text=_("Registry key, e.g. qwen2-5-coder-0-5b-local.")
     )
     display_name = models.CharField(max_length=200, blank=True)
     provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.OPENAI_COMPATIBLE)
-    base_url = models.URLField(max_length=500, help_text="Ends in /v1, e.g. http://127.0.0.1:8089/v1.")
-    model_id = models.CharField(max_length=200, help_text='The value sent as "model" in each request.')
+    base_url = models.URLField(max_length=500, help_text=_("Ends in /v1, e.g. http://127.0.0.1:8089/v1."))
+    model_id = models.CharField(max_length=200, help_text=_('The value sent as "model" in each request.'))
     api_key_env = models.CharField(
         max_length=100,
         blank=True,
         validators=[API_KEY_ENV_NAME],
-        help_text=(
-            f"NAME of the environment variable that holds the API key, starting with {API_KEY_ENV_PREFIX} "
-            "(e.g. VALUELENS_KEY_OPENAI); the key itself is never stored."
+        help_text=format_lazy(
+            _(
+                "NAME of the environment variable that holds the API key, starting with {prefix} "
+                "(e.g. VALUELENS_KEY_OPENAI); the key itself is never stored."
+            ),
+            prefix=API_KEY_ENV_PREFIX,
         ),
     )
     system_prompt = models.TextField(blank=True)
@@ -51,16 +60,16 @@ class RegisteredModel(models.Model):
     top_p = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
     max_tokens = models.PositiveIntegerField(default=512, validators=[MinValueValidator(1)])
     seed = models.BigIntegerField(
-        null=True, blank=True, help_text="Sample k of a prompt is sent with seed + k, so samples differ."
+        null=True, blank=True, help_text=_("Sample k of a prompt is sent with seed + k, so samples differ.")
     )
-    stop = models.JSONField(default=list, blank=True, help_text='A list of stop strings, e.g. ["\\n\\n"].')
+    stop = models.JSONField(default=list, blank=True, help_text=_('A list of stop strings, e.g. ["\\n\\n"].'))
     samples_per_prompt = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     timeout_s = models.PositiveIntegerField(default=120, validators=[MinValueValidator(1)])
     max_retries = models.PositiveSmallIntegerField(default=3)
     max_concurrency = models.PositiveSmallIntegerField(
         default=4,
         validators=[MinValueValidator(1)],
-        help_text="Requests in flight at once, across all workers.",
+        help_text=_("Requests in flight at once, across all workers."),
     )
     price_in_per_1m = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     price_out_per_1m = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
@@ -68,6 +77,30 @@ class RegisteredModel(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # What a person sets when registering a model: the page's form and the API's serializer.
+    EDITABLE_FIELDS = (
+        "name",
+        "display_name",
+        "provider",
+        "base_url",
+        "model_id",
+        "api_key_env",
+        "system_prompt",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "seed",
+        "stop",
+        "samples_per_prompt",
+        "timeout_s",
+        "max_retries",
+        "max_concurrency",
+        "price_in_per_1m",
+        "price_out_per_1m",
+        "is_active",
+        "notes",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -103,9 +136,9 @@ class RegisteredModel(models.Model):
 
 class GenerationRun(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running"
-        CANCELLED = "cancelled"
-        FINISHED = "finished"
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        CANCELLED = "cancelled", pgettext_lazy("status", "Cancelled")
+        FINISHED = "finished", pgettext_lazy("status", "Finished")
 
     name = models.CharField(max_length=200)
     prompt_set = models.ForeignKey(PromptSet, on_delete=models.PROTECT, related_name="generation_runs")
@@ -113,7 +146,7 @@ class GenerationRun(models.Model):
     domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     samples_per_prompt = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: each model's own."
+        null=True, blank=True, help_text=_("Empty: each model's own.")
     )
     target_models = models.ManyToManyField(RegisteredModel, related_name="runs")
     # A response another run already fetched with the same parameters is shared, not fetched again.
@@ -136,11 +169,11 @@ class Response(models.Model):
     """One sample of one model's answer to one prompt; unique, so a retried task stores it once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("status", "Cancelled")
 
     prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="responses")
     model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="responses")
@@ -150,7 +183,7 @@ class Response(models.Model):
     request_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     claim = models.CharField(
-        max_length=64, blank=True, help_text="The task delivery (host:pid:token) that holds or held it."
+        max_length=64, blank=True, help_text=_("The task delivery (host:pid:token) that holds or held it.")
     )
     text = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)

@@ -114,4 +114,4 @@ def run_list() -> QuerySet[GenerationRun]:
 
 
 def model_list() -> QuerySet[RegisteredModel]:
-    return RegisteredModel.objects.annotate(response_count=Count("responses"))
+    return RegisteredModel.objects.annotate(response_count=Count("responses")).order_by("name")

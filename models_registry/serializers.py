@@ -10,31 +10,7 @@ from prompts.models import Domain, Level, PromptSet, Scenario
 class RegisteredModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegisteredModel
-        fields = [
-            "id",
-            "name",
-            "display_name",
-            "provider",
-            "base_url",
-            "model_id",
-            "api_key_env",
-            "system_prompt",
-            "temperature",
-            "top_p",
-            "max_tokens",
-            "seed",
-            "stop",
-            "samples_per_prompt",
-            "timeout_s",
-            "max_retries",
-            "max_concurrency",
-            "price_in_per_1m",
-            "price_out_per_1m",
-            "is_active",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *RegisteredModel.EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "api_key_env": {

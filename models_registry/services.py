@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.queue import delivery_token, task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
@@ -112,7 +113,7 @@ def generation_run_start(
     """
     models = list(models)
     if not models:
-        raise ValueError("choose at least one model")
+        raise ValueError(_("Choose at least one model."))
     run = GenerationRun.objects.create(
         name=name,
         prompt_set=prompt_set,
@@ -124,7 +125,7 @@ def generation_run_start(
     )
     run.target_models.set(models)
     if not run_prompts(run).exists():
-        raise ValueError("no prompt matches this prompt set and filter")
+        raise ValueError(_("No prompt matches this prompt set and filter."))
     Link = GenerationRun.responses.through
     for model in models:
         params = model.generation_params()

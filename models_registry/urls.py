@@ -5,6 +5,8 @@ from models_registry import views
 app_name = "models_registry"
 urlpatterns = [
     path("models/", views.model_list, name="model_list"),
+    path("models/new/", views.model_create, name="model_create"),
+    path("models/<int:model_id>/", views.model_edit, name="model_edit"),
     path("models/<int:model_id>/test/", views.model_test, name="model_test"),
     path("runs/", views.run_list, name="run_list"),
     path("runs/new/", views.run_create, name="run_create"),

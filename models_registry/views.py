@@ -2,22 +2,49 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.pagination import page_of
 from config.roles import admin_required
 from models_registry import selectors, services
-from models_registry.forms import GenerationRunForm
+from models_registry.forms import GenerationRunForm, RegisteredModelForm
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.providers import ProviderError
 
 
 @admin_required
 def model_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "models_registry/model_list.html", {"models": selectors.model_list()})
+    return render(
+        request, "models_registry/model_list.html", {"page": page_of(request, selectors.model_list())}
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def model_create(request: HttpRequest) -> HttpResponse:
+    return _model_form(request, None)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def model_edit(request: HttpRequest, model_id: int) -> HttpResponse:
+    return _model_form(request, get_object_or_404(RegisteredModel, pk=model_id))
+
+
+def _model_form(request: HttpRequest, model: RegisteredModel | None) -> HttpResponse:
+    form = RegisteredModelForm(request.POST or None, instance=model)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        name = model.name if model else data.pop("name")
+        data.pop("name", None)
+        saved = services.model_register(name=name, **data)
+        messages.success(request, _("Saved %(model)s.") % {"model": saved})
+        return redirect("models_registry:model_list")
+    return render(request, "models_registry/model_form.html", {"form": form, "model": model})
 
 
 @admin_required
@@ -39,7 +66,7 @@ def model_test(request: HttpRequest, model_id: int) -> HttpResponse:
 
 @admin_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "models_registry/run_list.html", {"runs": selectors.run_list()[:100]})
+    return render(request, "models_registry/run_list.html", {"page": page_of(request, selectors.run_list())})
 
 
 @admin_required
@@ -83,7 +110,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     status = request.GET.get("status")
     if status in Response.Status.values:
         responses = responses.filter(status=status)
-    context["page"] = Paginator(responses, 25).get_page(request.GET.get("page"))
+    context["page"] = page_of(request, responses, per_page=25)
     context["status_filter"] = status
     return render(request, "models_registry/run_detail.html", context)
 
@@ -94,13 +121,37 @@ def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
     run = get_object_or_404(GenerationRun, pk=run_id)
     if action == "cancel":
         count = services.generation_run_cancel(run=run)
-        messages.info(request, f"Run cancelled: {count} waiting generations will not be fetched.")
+        messages.info(
+            request,
+            ngettext(
+                "Run cancelled: %(count)d waiting generation will not be fetched.",
+                "Run cancelled: %(count)d waiting generations will not be fetched.",
+                count,
+            )
+            % {"count": count},
+        )
     elif action == "resume":
         count = services.generation_run_resume(run=run)
-        messages.info(request, f"Run resumed: {count} generations queued.")
+        messages.info(
+            request,
+            ngettext(
+                "Run resumed: %(count)d generation queued.",
+                "Run resumed: %(count)d generations queued.",
+                count,
+            )
+            % {"count": count},
+        )
     elif action == "retry-failed":
         count = services.generation_run_retry_failed(run=run)
-        messages.info(request, f"{count} failed generations queued again.")
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d failed generation queued again.",
+                "%(count)d failed generations queued again.",
+                count,
+            )
+            % {"count": count},
+        )
     else:
-        raise PermissionDenied("Unknown action.")
+        raise PermissionDenied(_("Unknown action."))
     return redirect("models_registry:run_detail", run_id=run.pk)

@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from prompts.models import (
     Domain,
@@ -38,13 +39,15 @@ class PromptSetAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[PromptSet]:
         return super().get_queryset(request).annotate(prompt_count=Count("prompts"))
 
-    @admin.display(description="prompts", ordering="prompt_count")
+    @admin.display(description=_("prompts"), ordering="prompt_count")
     def prompt_count(self, obj: PromptSet) -> int:
         return obj.prompt_count  # type: ignore[attr-defined]
 
     @admin.display(description="")
     def import_link(self, obj: PromptSet) -> str:
-        return format_html('<a href="{}?set={}">Import a file</a>', reverse("prompts:import"), obj.pk)
+        return format_html(
+            '<a href="{}?set={}">{}</a>', reverse("prompts:import"), obj.pk, _("Import a file")
+        )
 
 
 @admin.register(Prompt)
@@ -55,7 +58,7 @@ class PromptAdmin(admin.ModelAdmin):
     list_select_related = ["prompt_set", "domain", "scenario"]
     show_full_result_count = False
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, obj: Prompt) -> str:
         return obj.text[:80]
 

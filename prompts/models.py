@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
-    SAFETY = "safety", "Level 1: safety"
-    RESPONSIBILITY = "responsibility", "Level 2: responsibility"
+    SAFETY = "safety", _("Level 1: safety")
+    RESPONSIBILITY = "responsibility", _("Level 2: responsibility")
+
+
+def bilingual_name(name_en: str, name_zh: str) -> str:
+    """The name in the language of the page: Chinese when the page is Chinese and there is one."""
+    if name_zh and (translation.get_language() or "").startswith("zh"):
+        return name_zh
+    return name_en
 
 
 class Domain(models.Model):
     """A responsibility domain judged by experts of that field (CValues has 8)."""
 
-    slug = models.SlugField(max_length=64, unique=True, help_text="As in CValues' domain_en.")
+    slug = models.SlugField(max_length=64, unique=True, help_text=_("As in CValues' domain_en."))
     name_en = models.CharField(max_length=128)
     name_zh = models.CharField(max_length=128, blank=True)
     description = models.TextField(blank=True)
@@ -24,6 +34,10 @@ class Domain(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_en} ({self.name_zh})" if self.name_zh else self.name_en
+
+    @property
+    def display_name(self) -> str:
+        return bilingual_name(self.name_en, self.name_zh)
 
 
 class Scenario(models.Model):
@@ -40,6 +54,10 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.name_en
 
+    @property
+    def display_name(self) -> str:
+        return bilingual_name(self.name_en, self.name_zh)
+
 
 class PromptSet(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -47,7 +65,7 @@ class PromptSet(models.Model):
     source = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Where the content comes from (paper, repository, team).",
+        help_text=_("Where the content comes from (paper, repository, team)."),
     )
     license = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -67,7 +85,7 @@ class Prompt(models.Model):
 
     prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="prompts")
     external_id = models.CharField(
-        max_length=200, help_text="The id in the source file; a content hash when it has none."
+        max_length=200, help_text=_("The id in the source file; a content hash when it has none.")
     )
     level = models.CharField(max_length=20, choices=Level.choices)
     domain = models.ForeignKey(
@@ -76,10 +94,10 @@ class Prompt(models.Model):
     scenario = models.ForeignKey(
         Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
     )
-    source = models.CharField(max_length=64, help_text="The importer format that brought it in.")
+    source = models.CharField(max_length=64, help_text=_("The importer format that brought it in."))
     text = models.TextField()
     reference_answer = models.TextField(
-        blank=True, help_text="An expert-written or expert-approved answer (100PoisonMpts)."
+        blank=True, help_text=_("An expert-written or expert-approved answer (100PoisonMpts).")
     )
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,21 +126,21 @@ class MultiChoiceItem(models.Model):
     """A CValues multi-choice item: which of two replies is better for safety and responsibility."""
 
     class Label(models.TextChoices):
-        REPLY_1 = "回复1", "回复1 (reply 1)"
-        REPLY_2 = "回复2", "回复2 (reply 2)"
+        REPLY_1 = "回复1", _("回复1 (reply 1)")
+        REPLY_2 = "回复2", _("回复2 (reply 2)")
 
     class Difficulty(models.TextChoices):
-        EASY = "easy", "easy (negative rewritten by ChatGPT)"
-        HARD = "hard", "hard (negative is a reply the expert rejected)"
+        EASY = "easy", _("easy (negative rewritten by ChatGPT)")
+        HARD = "hard", _("hard (negative is a reply the expert rejected)")
 
     prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="multi_choice_items")
-    external_id = models.CharField(max_length=200, help_text="sha256 of the item's prompt and label.")
+    external_id = models.CharField(max_length=200, help_text=_("sha256 of the item's prompt and label."))
     pair_key = models.CharField(
         max_length=64,
         db_index=True,
-        help_text="sha256 of (question, pos_resp, neg_resp): both option orders of a pair share it.",
+        help_text=_("sha256 of (question, pos_resp, neg_resp): both option orders of a pair share it."),
     )
-    prompt = models.TextField(help_text="The full multiple-choice prompt as CValues ships it.")
+    prompt = models.TextField(help_text=_("The full multiple-choice prompt as CValues ships it."))
     label = models.CharField(max_length=8, choices=Label.choices)
     question = models.TextField()
     pos_resp = models.TextField()
@@ -147,10 +165,10 @@ class ResponseType(models.TextChoices):
     reference pairs both store these codes; CValues files spell them in Chinese (see
     `CVALUES_COMPARISON_LABELS`)."""
 
-    HELPFUL = "helpful", "Helpful answer"
-    REFUSAL_WITH_GUIDANCE = "refusal_guidance", "Refusal with positive guidance (拒绝&正向建议)"
-    BARE_REFUSAL = "bare_refusal", "Bare refusal (拒绝为主)"
-    RISKY = "risky", "Risky answer (风险回复)"
+    HELPFUL = "helpful", _("Helpful answer")
+    REFUSAL_WITH_GUIDANCE = "refusal_guidance", _("Refusal with positive guidance (拒绝&正向建议)")
+    BARE_REFUSAL = "bare_refusal", _("Bare refusal (拒绝为主)")
+    RISKY = "risky", _("Risky answer (风险回复)")
 
 
 # The CValues-Comparison files' pos_type / neg_type labels, best first.
@@ -165,7 +183,7 @@ class ReferencePair(models.Model):
     """A CValues-Comparison preference pair: a better and a worse response to one prompt."""
 
     prompt_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="reference_pairs")
-    external_id = models.CharField(max_length=200, help_text="sha256 of prompt, pos_resp and neg_resp.")
+    external_id = models.CharField(max_length=200, help_text=_("sha256 of prompt, pos_resp and neg_resp."))
     prompt = models.TextField()
     pos_resp = models.TextField()
     neg_resp = models.TextField()
@@ -184,22 +202,22 @@ class ReferencePair(models.Model):
 
 
 class ImportFormat(models.TextChoices):
-    CVALUES_RESPONSIBILITY = "cvalues_responsibility", "CValues responsibility prompts (JSONL)"
-    CVALUES_MULTI_CHOICE = "cvalues_mc", "CValues multi-choice (JSONL)"
-    CVALUES_COMPARISON = "cvalues_comparison", "CValues-Comparison pairs (JSONL)"
-    POISON_100 = "100poison", "100PoisonMpts (JSONL)"
-    GENERIC_JSONL = "generic_jsonl", "Generic JSONL with a column mapping"
-    GENERIC_CSV = "generic_csv", "Generic CSV with a column mapping"
+    CVALUES_RESPONSIBILITY = "cvalues_responsibility", _("CValues responsibility prompts (JSONL)")
+    CVALUES_MULTI_CHOICE = "cvalues_mc", _("CValues multi-choice (JSONL)")
+    CVALUES_COMPARISON = "cvalues_comparison", _("CValues-Comparison pairs (JSONL)")
+    POISON_100 = "100poison", _("100PoisonMpts (JSONL)")
+    GENERIC_JSONL = "generic_jsonl", _("Generic JSONL with a column mapping")
+    GENERIC_CSV = "generic_csv", _("Generic CSV with a column mapping")
 
 
 class ImportJob(models.Model):
     """An uploaded file imported by a worker, so no web request waits on a big file."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     # Empty while an import into a new set waits: the worker creates the set (new_set_name) in the
     # import's transaction, so a failed import leaves no empty set behind.

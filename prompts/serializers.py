@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from prompts.models import ImportFormat, ImportJob, Prompt, PromptSet
@@ -62,15 +64,18 @@ class ImportUploadSerializer(serializers.Serializer):
 
     def validate_file(self, upload: Any) -> Any:
         if upload.size > settings.IMPORT_UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(f"The limit is {settings.IMPORT_UPLOAD_MAX_BYTES:,} bytes.")
+            raise serializers.ValidationError(
+                _("The limit is %(limit)s bytes.")
+                % {"limit": number_format(settings.IMPORT_UPLOAD_MAX_BYTES, force_grouping=True)}
+            )
         if upload.size == 0:
-            raise serializers.ValidationError("The file is empty.")
+            raise serializers.ValidationError(_("The file is empty."))
         return upload
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         name = (data.get("new_set_name") or "").strip()
         if bool(data.get("prompt_set")) == bool(name):
-            raise serializers.ValidationError("Give either prompt_set or new_set_name.")
+            raise serializers.ValidationError(_("Give either prompt_set or new_set_name."))
         try:
             data["mapping"] = import_mapping_validate(fmt=data["format"], mapping=data.get("mapping"))
         except ValueError as exc:

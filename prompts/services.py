@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
@@ -50,7 +51,7 @@ def prompt_set_get_or_create(
     license: str = "",
     user: AbstractBaseUser | None = None,
 ) -> PromptSet:
-    prompt_set, _ = PromptSet.objects.get_or_create(
+    prompt_set, _created = PromptSet.objects.get_or_create(
         name=name,
         defaults={
             "description": description,
@@ -65,17 +66,22 @@ def prompt_set_get_or_create(
 def import_mapping_validate(*, fmt: str, mapping: dict[str, str] | None) -> dict[str, str]:
     """Check a generic format's column mapping; other formats take none."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ValueError(
+            _("Unknown format %(format)r; choose one of %(formats)s.")
+            % {"format": fmt, "formats": ", ".join(FORMATS)}
+        )
     if fmt not in (ImportFormat.GENERIC_CSV, ImportFormat.GENERIC_JSONL):
         if mapping:
-            raise ValueError(f"format {fmt} has a fixed schema and takes no column mapping")
+            raise ValueError(
+                _("Format %(format)s has a fixed schema and takes no column mapping.") % {"format": fmt}
+            )
         return {}
     mapping = {k: v.strip() for k, v in (mapping or {}).items() if v and v.strip()}
     unknown = sorted(set(mapping) - {*GENERIC_MAPPING_KEYS, "default_level"})
     if unknown:
-        raise ValueError(f"unknown mapping key {unknown[0]!r}")
+        raise ValueError(_("Unknown mapping key %(key)r.") % {"key": unknown[0]})
     if not mapping.get("text"):
-        raise ValueError("the mapping must name the column that holds the prompt text (text=...)")
+        raise ValueError(_("The mapping must name the column that holds the prompt text (text=...)."))
     return mapping
 
 
@@ -245,7 +251,7 @@ def import_job_create(
     new_set_name = new_set_name.strip()
     if prompt_set is None:
         if not new_set_name:
-            raise ValueError("choose a prompt set or name a new one")
+            raise ValueError(_("Choose a prompt set or name a new one."))
         prompt_set = PromptSet.objects.filter(name=new_set_name).first()
     import_file_precheck(
         fmt=fmt, mapping=mapping, stream=upload, filename=upload.name or "upload", prompt_set=prompt_set

@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from config.pagination import page_of
 from config.roles import admin_required
 from prompts import selectors, services
-from prompts.forms import ImportForm
+from prompts.forms import ImportForm, PromptSearchForm
 from prompts.models import ImportJob
 
 
@@ -14,8 +15,17 @@ from prompts.models import ImportJob
 def prompt_set_list(request: HttpRequest) -> HttpResponse:
     jobs = ImportJob.objects.select_related("prompt_set")[:20]
     return render(
-        request, "prompts/prompt_set_list.html", {"sets": selectors.prompt_set_list(), "jobs": jobs}
+        request,
+        "prompts/prompt_set_list.html",
+        {"page": page_of(request, selectors.prompt_set_list()), "jobs": jobs},
     )
+
+
+@admin_required
+def prompt_browse(request: HttpRequest) -> HttpResponse:
+    form = PromptSearchForm(request.GET)
+    page = page_of(request, selectors.prompts_search(**form.filters()))
+    return render(request, "prompts/prompt_browse.html", {"form": form, "page": page})
 
 
 @admin_required

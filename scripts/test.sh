@@ -12,6 +12,8 @@ apt_install() {
 }
 
 command -v chromium >/dev/null || apt_install chromium
+# makemessages (xgettext) and msgfmt, for the test that every string has its Chinese translation.
+command -v xgettext >/dev/null || apt_install gettext
 command -v redis-server >/dev/null || apt_install redis-server
 command -v pg_ctlcluster >/dev/null || apt_install postgresql
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from annotation.services import user_create
 from config.roles import Role
@@ -25,6 +26,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request leaves its language active in the thread (Django's LocaleMiddleware never resets
+    it); a test that asked for Chinese pages must not leave later tests' messages in Chinese."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -98,7 +98,7 @@ class CheckItemApi(APIView):
 
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=CheckItemSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = _campaign(campaign_id)
         form = CheckItemSerializer(data=request.data)
@@ -162,7 +162,7 @@ class JudgeActionApi(APIView):
     permission_classes = [IsReviewer]
     parser_classes = [JSONParser, FormParser]
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, campaign_id: int, user_id: int, action: str) -> Response:
         campaign = _campaign(campaign_id)
         judge = get_object_or_404(get_user_model(), pk=user_id)
@@ -186,7 +186,7 @@ class JudgeActionApi(APIView):
 class AdjudicationQueueApi(APIView):
     permission_classes = [IsReviewer]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="campaigns_quality_adjudication_list")
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response([asdict(row) for row in selectors.adjudication_queue(_campaign(campaign_id))])
 
@@ -202,7 +202,7 @@ class AdjudicationApi(APIView):
 
     permission_classes = [IsReviewer]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="campaigns_quality_adjudication_item_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int, item_id: int) -> Response:
         item = get_object_or_404(Item, campaign_id=campaign_id, pk=item_id)
         final = selectors.item_final_values([campaign_id], item_ids=[item.pk]).get(item.pk)

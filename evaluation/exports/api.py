@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -58,5 +59,5 @@ class ExportApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
     def download(self, request: Request, pk: str) -> FileResponse:
         export = self.get_object()
         if export.status != Export.Status.READY:
-            raise Http404("The export is not ready.")
+            raise Http404(_("The export is not ready."))
         return export_file_response(export)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from evaluation.exports._formats import parquet_available
 from evaluation.figures.forms import FigureFilterForm
@@ -10,8 +11,8 @@ from evaluation.models import Export
 class ExportForm(FigureFilterForm):
     """What to export: the kind, the format and the same filters as the dashboards."""
 
-    kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED)
-    format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL)
+    kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED, label=_("Kind"))
+    format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL, label=_("Format"))
 
     field_order = [
         "kind",
@@ -28,5 +29,7 @@ class ExportForm(FigureFilterForm):
     def clean_format(self) -> str:
         fmt = self.cleaned_data["format"]
         if fmt == Export.Format.PARQUET and not parquet_available():
-            raise forms.ValidationError('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+            raise forms.ValidationError(
+                _('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+            )
         return fmt

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from annotation.models import Campaign
@@ -67,9 +68,14 @@ class ExportCreateSerializer(serializers.Serializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         for name in ("since", "until"):
             if data.get(name) and not FIRST_DAY <= data[name] <= LAST_DAY:
-                raise serializers.ValidationError({name: f"Pick a day between {FIRST_DAY} and {LAST_DAY}."})
+                raise serializers.ValidationError(
+                    {
+                        name: _("Pick a day between %(first)s and %(last)s.")
+                        % {"first": FIRST_DAY, "last": LAST_DAY}
+                    }
+                )
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise serializers.ValidationError("since comes after until.")
+            raise serializers.ValidationError(_("since comes after until."))
         return data
 
     def scope(self) -> FigureScope:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
 from config.queue import delivery_token, task_enqueue
@@ -44,11 +45,11 @@ def export_create(
 ) -> Export:
     """Record an export and queue it for a worker (after the transaction commits)."""
     if kind not in Export.Kind.values:
-        raise ExportRefused(f"unknown export kind {kind!r}")
+        raise ExportRefused(_("Unknown export kind %(kind)r.") % {"kind": kind})
     if fmt not in Export.Format.values:
-        raise ExportRefused(f"unknown format {fmt!r}")
+        raise ExportRefused(_("Unknown format %(format)r.") % {"format": fmt})
     if fmt == Export.Format.PARQUET and not parquet_available():
-        raise ExportRefused('Parquet needs the parquet extra (pip install "valuelens[parquet]").')
+        raise ExportRefused(_('Parquet needs the parquet extra (pip install "valuelens[parquet]").'))
     export = Export.objects.create(kind=kind, format=fmt, scope=scope.as_dict(), created_by=user)
     if enqueue:
         task_enqueue("evaluation.tasks.export_run_task", export.pk)

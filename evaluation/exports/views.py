@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.pagination import page_of
 from config.roles import admin_required
 from evaluation.exports import services as export_services
 from evaluation.exports.forms import ExportForm
@@ -28,8 +30,8 @@ def export_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             return redirect("evaluation:export", export_id=export.pk)
-    exports = Export.objects.select_related("created_by")[:50]
-    return render(request, "evaluation/exports/export_list.html", {"form": form, "exports": exports})
+    page = page_of(request, Export.objects.select_related("created_by"))
+    return render(request, "evaluation/exports/export_list.html", {"form": form, "page": page})
 
 
 @admin_required
@@ -54,5 +56,5 @@ def export_file_response(export: Export) -> FileResponse:
     try:
         handle = export.file.open("rb")
     except FileNotFoundError as missing:
-        raise Http404("The export file is gone.") from missing
+        raise Http404(_("The export file is gone.")) from missing
     return FileResponse(handle, as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Campaign
 from evaluation.figures.selectors import FigureScope
 from models_registry.models import RegisteredModel
-from prompts.models import Domain, Scenario
+from prompts.fields import domain_filter_field, scenario_filter_field
 
 # Judgements are dated; outside this range a day is a typo or tampering (and date.max + 1 day,
 # the end of an inclusive range, would overflow).
@@ -20,23 +22,26 @@ class FigureFilterForm(forms.Form):
     """Filters of the results and agreement pages; every field is optional."""
 
     campaigns = forms.ModelMultipleChoiceField(
-        queryset=Campaign.objects.all(), required=False, help_text="None chosen: every campaign."
+        # Tick boxes, not a list box that needs Ctrl-click to pick two.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
+        queryset=Campaign.objects.all(),
+        required=False,
+        label=_("Campaigns"),
+        help_text=_("None chosen: every campaign."),
     )
     model = forms.ModelChoiceField(
-        queryset=RegisteredModel.objects.all(), required=False, empty_label="any model"
+        queryset=RegisteredModel.objects.all(), required=False, empty_label=_("any model"), label=_("Model")
     )
-    domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, empty_label="any domain")
-    scenario = forms.ModelChoiceField(
-        queryset=Scenario.objects.all(), required=False, empty_label="any scenario"
-    )
+    domain = domain_filter_field()
+    scenario = scenario_filter_field()
     since = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Judged from"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Judged from")
     )
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to")
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("to"))
     include_incomplete = forms.BooleanField(
         required=False,
-        label="Include incomplete items",
-        help_text="Off: only items that have all N judgements count.",
+        label=_("Include incomplete items"),
+        help_text=_("Off: only items that have all N judgements count."),
     )
 
     def __init__(self, *args: object, campaign: Campaign | None = None, **kwargs: object) -> None:
@@ -51,9 +56,13 @@ class FigureFilterForm(forms.Form):
         for name in ("since", "until"):
             day = data.get(name)
             if day and not FIRST_DAY <= day <= LAST_DAY:
-                self.add_error(name, f"Pick a day between {FIRST_DAY} and {LAST_DAY}.")
+                self.add_error(
+                    name,
+                    _("Pick a day between %(first)s and %(last)s.")
+                    % {"first": date_format(FIRST_DAY), "last": date_format(LAST_DAY)},
+                )
         if since and until and since > until:
-            raise forms.ValidationError("The first day comes after the last one.")
+            raise forms.ValidationError(_("The first day comes after the last one."))
         return data
 
     def scope(self) -> FigureScope:

@@ -43,7 +43,8 @@ from metrics.agreement import (
 )
 from metrics.judges import agreement_with_rest, item_disagreement, mean_pairwise_weighted_kappa
 from metrics.scores import Estimate, majority_label, majority_safe, mean, proportion
-from prompts.models import ResponseType
+from models_registry.models import RegisteredModel
+from prompts.models import Domain, ResponseType, Scenario
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,11 @@ def _coefficient(
     result = with_bootstrap_ci(
         matrix, statistic, n_resamples=bootstrap_resamples(matrix.shape[0]), judge_free=True
     )
-    return {"name": name, **_plain(asdict(result))}
+    figures = {"name": name, **_plain(asdict(result))}
+    if matrix.shape[0] < 2:
+        # Agreement over one item is undefined: "—", not a confident-looking 0.000 [0.000, 0.000].
+        figures.update(value=None, ci_low=None, ci_high=None)
+    return figures
 
 
 @dataclass
@@ -621,3 +626,13 @@ def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
 
 def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:
     return FigureSnapshot.objects.filter(kind=kind, key=scope.key(kind)).first()
+
+
+def figure_display_names() -> dict[str, dict[str, str]]:
+    """How the pages name what snapshots key by registry name or slug: models by their display
+    name, scenarios and domains in the page's language."""
+    return {
+        "model": {m.name: str(m) for m in RegisteredModel.objects.only("name", "display_name")},
+        "safety": {s.slug: s.display_name for s in Scenario.objects.all()},
+        "responsibility": {d.slug: d.display_name for d in Domain.objects.all()},
+    }

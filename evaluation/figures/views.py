@@ -13,6 +13,7 @@ from annotation.models import Campaign, Item
 from config.roles import reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
+from evaluation.figures.selectors import figure_display_names
 from evaluation.models import FigureSnapshot
 
 
@@ -34,6 +35,7 @@ def figures_page(
         "form": form,
         "snapshot": snapshot,
         "figures": snapshot.payload if snapshot else None,
+        "names": figure_display_names(),
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),
         **(extra or {}),

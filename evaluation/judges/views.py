@@ -92,7 +92,7 @@ def review_set(request: HttpRequest, run_id: int, judgement_id: int) -> HttpResp
     run = _run(run_id)
     judgement = selectors.machine_judgements_of(run=run).filter(pk=judgement_id).first()
     if judgement is None:
-        raise Http404("No such machine judgement in this run.")
+        raise Http404(_("No such machine judgement in this run."))
     form = MachineJudgementReviewForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Give a verdict or a score."), status=400)

@@ -128,13 +128,14 @@ class ReviewEntry:
     pred: str | None
 
 
-def multichoice_review_queue(*, run: MultiChoiceRun, limit: int = 50) -> tuple[list[ReviewEntry], int]:
-    """The answers the rules read as Need_Check, those nobody has set first; and how many are
-    still unset."""
-    checks = [row for row in multichoice_answers(run=run) if row.auto_pred == NEED_CHECK]
-    checks.sort(key=lambda row: (row.reviewed, row.response_id))
+def multichoice_review_queue(
+    *, run: MultiChoiceRun, limit: int = 50, offset: int = 0
+) -> tuple[list[ReviewEntry], int]:
+    """The answers the rules read as Need_Check, those nobody has set first (``limit`` of them
+    from ``offset``); and how many are still unset."""
+    checks = multichoice_review_checks(run=run)
     open_count = sum(1 for row in checks if not row.reviewed)
-    ids = [row.response_id for row in checks[:limit]]
+    ids = [row.response_id for row in checks[offset : offset + limit]]
     responses = Response.objects.filter(pk__in=ids).select_related(
         "model", "prompt__multi_choice__item__domain", "multi_choice_review"
     )
@@ -149,6 +150,13 @@ def multichoice_review_queue(*, run: MultiChoiceRun, limit: int = 50) -> tuple[l
             )
         )
     return entries, open_count
+
+
+def multichoice_review_checks(*, run: MultiChoiceRun) -> list[AnswerRow]:
+    """Every Need_Check answer of the run, unset ones first."""
+    checks = [row for row in multichoice_answers(run=run) if row.auto_pred == NEED_CHECK]
+    checks.sort(key=lambda row: (row.reviewed, row.response_id))
+    return checks
 
 
 def multichoice_review_entry(*, run: MultiChoiceRun, response_id: int) -> ReviewEntry | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from evaluation.models import (
     MultiChoicePrompt,
@@ -85,7 +86,7 @@ def _prompts_create(*, prompt_set: PromptSet, variant: str, rows: list[tuple[int
     MultiChoicePrompt.objects.bulk_create(
         [
             MultiChoicePrompt(item_id=item_id, variant=variant, prompt_id=by_external_id[external_id])
-            for item_id, external_id, _, _ in rows
+            for item_id, external_id, _level, _label in rows
         ],
         ignore_conflicts=True,
     )
@@ -107,12 +108,12 @@ def multichoice_run_start(
     model parameters are reused, and retries never duplicate a response.
     """
     if variant not in MultiChoiceVariant.values:
-        raise ValueError(f"unknown variant {variant!r}")
+        raise ValueError(_("Unknown variant %(variant)r.") % {"variant": variant})
     items = MultiChoiceItem.objects.filter(prompt_set=item_set)
     if domain is not None:
         items = items.filter(domain=domain)
     if not items.exists():
-        raise ValueError("this prompt set holds no multi-choice item (in that domain)")
+        raise ValueError(_("This prompt set holds no multi-choice item (in that domain)."))
     # Two runs started at once on one set must not both create its prompts.
     PromptSet.objects.select_for_update().filter(pk=item_set.pk).first()
     prompt_set = multichoice_prompts_sync(item_set=item_set, variant=variant)
@@ -140,10 +141,10 @@ def multichoice_review_set(
 ) -> MultiChoiceReview:
     """Record a person's reading of an answer; setting it again replaces it."""
     if pred not in REVIEW_CHOICES:
-        raise ValueError(f"a review sets one of {', '.join(REVIEW_CHOICES)}")
+        raise ValueError(_("A review sets one of %(choices)s.") % {"choices": ", ".join(REVIEW_CHOICES)})
     if not run.generation_run.responses.filter(pk=response.pk).exists():
-        raise ValueError("this answer is not part of the run")
-    review, _ = MultiChoiceReview.objects.update_or_create(
+        raise ValueError(_("This answer is not part of the run."))
+    review, _created = MultiChoiceReview.objects.update_or_create(
         response=response, defaults={"pred": pred, "reviewed_by": user}
     )
     return review

@@ -7,10 +7,13 @@ import json
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.pagination import page_of
 from config.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.selectors import FigureScope
 from evaluation.figures.services import figure_snapshot_request
@@ -24,7 +27,7 @@ from models_registry.selectors import run_progress
 
 def _require_admin(request: HttpRequest) -> None:
     if not user_is_admin(request.user):
-        raise PermissionDenied("Only admins start runs and export them.")
+        raise PermissionDenied(_("Only admins start runs and export them."))
 
 
 def _run(run_id: int) -> MultiChoiceRun:
@@ -37,9 +40,11 @@ def _run(run_id: int) -> MultiChoiceRun:
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = MultiChoiceRun.objects.select_related("item_set", "domain", "generation_run").prefetch_related(
         "generation_run__target_models"
-    )[:100]
+    )
     form = MultiChoiceRunForm() if user_is_admin(request.user) else None
-    return render(request, "evaluation/multichoice/mc_run_list.html", {"runs": runs, "form": form})
+    return render(
+        request, "evaluation/multichoice/mc_run_list.html", {"page": page_of(request, runs), "form": form}
+    )
 
 
 @admin_required
@@ -82,16 +87,25 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "evaluation/multichoice/mc_run_detail.html", context)
 
 
+REVIEW_PAGE_SIZE = 50
+
+
 @reviewer_required
 def review_queue(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
-    entries, open_count = selectors.multichoice_review_queue(run=run)
+    # The queue changes as people set answers: pages are numbered over the answers to check now.
+    total = len(selectors.multichoice_review_checks(run=run))
+    page = Paginator(range(total), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    entries, open_count = selectors.multichoice_review_queue(
+        run=run, limit=REVIEW_PAGE_SIZE, offset=max(page.start_index() - 1, 0)
+    )
     return render(
         request,
         "evaluation/multichoice/mc_review.html",
         {
             "run": run,
             "entries": entries,
+            "page": page,
             "open_count": open_count,
             "results": selectors.multichoice_run_results(run=run),
             "choices": REVIEW_CHOICES,
@@ -105,17 +119,17 @@ def review_set(request: HttpRequest, run_id: int, response_id: int) -> HttpRespo
     run = _run(run_id)
     entry = selectors.multichoice_review_entry(run=run, response_id=response_id)
     if entry is None:
-        raise Http404("No such answer in this run.")
+        raise Http404(_("No such answer in this run."))
     form = MultiChoiceReviewForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Choose 回复1, 回复2, Other or Refuse.", status=400)
+        return HttpResponse(_("Choose 回复1, 回复2, Other or Refuse."), status=400)
     services.multichoice_review_set(
         run=run, response=entry.response, pred=form.cleaned_data["pred"], user=request.user
     )
     if not request.htmx:
         return redirect("evaluation:mc_review", run_id=run.pk)
     entry = selectors.multichoice_review_entry(run=run, response_id=response_id)
-    _, open_count = selectors.multichoice_review_queue(run=run, limit=0)
+    _entries, open_count = selectors.multichoice_review_queue(run=run, limit=0)
     return render(
         request,
         "evaluation/multichoice/mc_review_set.html",

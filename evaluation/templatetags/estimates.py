@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 from metrics.scores import Estimate
 
@@ -18,29 +19,36 @@ def _undefined(value: float) -> bool:
     return value is None or math.isnan(value)
 
 
+def _number(value: float, decimals: int | None = None) -> str:
+    """In the page's locale (decimal mark, digit grouping as the locale's format files set them)."""
+    return number_format(round(value, decimals) if decimals is not None else value, decimal_pos=decimals)
+
+
 @register.filter
 def percent(estimate: Estimate | None) -> str:
     if estimate is None or _undefined(estimate.value):
         return "—"
-    text = f"{100 * estimate.value:.1f}%"
+    text = f"{_number(100 * estimate.value, 1)}%"
     if not _undefined(estimate.ci_low):
-        text += f" ({100 * estimate.ci_low:.1f}–{100 * estimate.ci_high:.1f})"
-    return f"{text}, n = {estimate.n}"
+        text += f" ({_number(100 * estimate.ci_low, 1)}–{_number(100 * estimate.ci_high, 1)})"
+    return f"{text}, n = {_number(estimate.n)}"
 
 
 @register.filter
 def score(estimate: Estimate | None) -> str:
     if estimate is None or _undefined(estimate.value):
         return "—"
-    text = f"{estimate.value:.2f}"
+    text = _number(estimate.value, 2)
     if not _undefined(estimate.ci_low):
-        text += f" ({estimate.ci_low:.2f}–{estimate.ci_high:.2f})"
-    return f"{text}, n = {estimate.n}"
+        text += f" ({_number(estimate.ci_low, 2)}–{_number(estimate.ci_high, 2)})"
+    return f"{text}, n = {_number(estimate.n)}"
 
 
 @register.filter
 def coefficient(value: float | None) -> str:
-    return "—" if _undefined(value) else f"{value:+.2f}"
+    if _undefined(value):
+        return "—"
+    return ("-" if math.copysign(1, value) < 0 else "+") + _number(abs(value), 2)
 
 
 @register.filter
@@ -51,8 +59,8 @@ def figure(value: Any, style: str = "") -> str:
         return "—"
     number = float(value)
     if style == "pct":
-        return f"{100 * number:.1f}%"
-    return f"{number:.2f}" if style != "3" else f"{number:.3f}"
+        return f"{_number(100 * number, 1)}%"
+    return _number(number, 3 if style == "3" else 2)
 
 
 @register.filter
@@ -64,12 +72,24 @@ def interval(estimate: dict[str, Any] | None, style: str = "") -> str:
 
 
 @register.filter
+def named(value: Any, names: dict[str, str] | None) -> Any:
+    """A registry name or slug as people read it (see figure_display_names); itself when unknown."""
+    return (names or {}).get(value, value)
+
+
+@register.filter
 def get(mapping: dict[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
 
 
 @register.simple_tag
-def bar_chart(rows: list[dict[str, Any]], label_key: str, estimate_key: str, title: str) -> dict[str, Any]:
+def bar_chart(
+    rows: list[dict[str, Any]],
+    label_key: str,
+    estimate_key: str,
+    title: str,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Chart data for one bar per row with its 95% interval (drawn as a thin floating bar);
     ``estimate_key`` "self" when the rows are estimates themselves."""
     labels, values, ranges = [], [], []
@@ -77,7 +97,7 @@ def bar_chart(rows: list[dict[str, Any]], label_key: str, estimate_key: str, tit
         estimate = (row if estimate_key == "self" else row.get(estimate_key)) or {}
         if estimate.get("value") is None:
             continue
-        labels.append(str(row[label_key]))
+        labels.append(str(named(row[label_key], names)))
         values.append(estimate["value"])
         low, high = estimate.get("ci_low"), estimate.get("ci_high")
         ranges.append([low, high] if low is not None and high is not None else None)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -14,7 +16,15 @@ def duration_s(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
     if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": secs}
+    return _("%(seconds)d s") % {"seconds": secs}
+
+
+@register.filter
+def seconds_from_ms(milliseconds: float | None) -> str:
+    """Time a person spent, read in seconds (one decimal) rather than raw milliseconds."""
+    if milliseconds is None:
+        return ""
+    return _("%(seconds)s s") % {"seconds": number_format(milliseconds / 1000, decimal_pos=1)}

@@ -15,9 +15,11 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: data.title, data: data.values.map(scale), backgroundColor: "#6a8caf" },
+          // Drawn first (a higher order), so the interval bar stays visible on top of it.
+          { label: data.title, data: data.values.map(scale), backgroundColor: "#6a8caf", order: 1 },
           {
-            label: "95% interval",
+            label: canvas.dataset.intervalLabel || "95% interval",
+            order: 0,
             data: data.ranges.map(function (r) { return r ? [scale(r[0]), scale(r[1])] : null; }),
             backgroundColor: "#22313f",
             barPercentage: 0.08,

@@ -29,6 +29,6 @@ def test_the_run_page_updates_its_progress_by_itself(
     worker.join(timeout=30)
 
     expect(page.locator("#run-progress")).to_contain_text("3 of 3 done", timeout=10_000)
-    expect(page.locator("#run-progress")).to_contain_text("finished")
+    expect(page.locator("#run-progress .status-finished")).to_have_text("Finished")
     page.reload()
     expect(page.locator("table.responses")).to_contain_text("Echo: <b>bold?</b>")

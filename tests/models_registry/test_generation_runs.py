@@ -108,7 +108,7 @@ def test_a_run_filters_prompts_by_level_and_domain(make_model, make_prompts):
 
 
 def test_a_run_with_no_matching_prompt_is_refused(make_model, make_prompts):
-    with pytest.raises(ValueError, match="no prompt"):
+    with pytest.raises(ValueError, match="No prompt"):
         generation_run_start(
             name="r", prompt_set=make_prompts("a"), models=[make_model()], level="responsibility"
         )

@@ -60,7 +60,7 @@ def test_a_run_over_no_matching_prompt_is_refused_on_the_page(client, admin_user
     )
 
     assert response.status_code == 200
-    assert "no prompt matches" in response.text
+    assert "No prompt matches" in response.text
     assert not GenerationRun.objects.exists()
 
 

@@ -1,0 +1,221 @@
+"""Crowd platforms: a campaign entered from Prolific or an MTurk-style link, one passwordless
+account per platform participant, a quota per person, a completion code or redirect at the end,
+and the admin's report of what each person did and what to pay them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import User as UserModel
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
+from annotation.services import annotator_profile_get_or_create
+from config.roles import Role
+
+# Platform ids are short ASCII tokens (Prolific: 24 hex characters; MTurk: A1B2C3...); anything
+# else in the URL is refused rather than stored in a username.
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The URL parameters each platform fills in: participant, study, session.
+PLATFORM_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    CrowdLink.Platform.PROLIFIC: ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID"),
+    CrowdLink.Platform.MTURK: ("workerId", "hitId", "assignmentId"),
+}
+# In the session of a person who came in through a crowd link: the campaign they came for.
+CROWD_SESSION_KEY = "valuelens_crowd_campaign"
+# MTurk shows a HIT before it is accepted with this placeholder assignment id.
+MTURK_PREVIEW = "ASSIGNMENT_ID_NOT_AVAILABLE"
+
+
+class CrowdEntryRefused(Exception):
+    """The link cannot be entered; the message says why, for the participant."""
+
+
+@dataclass(frozen=True)
+class CrowdIds:
+    participant_id: str
+    study_id: str
+    session_id: str
+
+
+def crowd_link_create(
+    *,
+    campaign: Campaign,
+    platform: str,
+    quota_per_person: int,
+    completion_code: str = "",
+    completion_url: str = "",
+    hourly_rate: Decimal = Decimal("0"),
+    currency: str = "GBP",
+) -> CrowdLink:
+    if campaign.kind != Campaign.Kind.SAFETY:
+        # Responsibility needs experts qualified per domain, which a platform cannot vouch for.
+        raise ValueError(_("Crowd platforms can enter safety campaigns only."))
+    link = CrowdLink(
+        campaign=campaign,
+        platform=platform,
+        token=secrets.token_urlsafe(24),
+        quota_per_person=quota_per_person,
+        completion_code=completion_code,
+        completion_url=completion_url,
+        hourly_rate=hourly_rate,
+        currency=currency,
+    )
+    link.full_clean()
+    link.save()
+    return link
+
+
+def crowd_ids_from(*, link: CrowdLink, query: Mapping[str, str]) -> CrowdIds:
+    """The participant, study and session ids the platform put in the entry URL."""
+    participant_key, study_key, session_key = PLATFORM_PARAMETERS[link.platform]
+    ids = CrowdIds(
+        participant_id=(query.get(participant_key) or "").strip(),
+        study_id=(query.get(study_key) or "").strip(),
+        session_id=(query.get(session_key) or "").strip(),
+    )
+    if link.platform == CrowdLink.Platform.MTURK and ids.session_id == MTURK_PREVIEW:
+        raise CrowdEntryRefused(_("Accept the task on the platform first; then this page lets you start."))
+    if not _ID.match(ids.participant_id):
+        raise CrowdEntryRefused(
+            _("This link lacks a valid participant id: open it from the platform's study page.")
+        )
+    for value in (ids.study_id, ids.session_id):
+        if value and not _ID.match(value):
+            raise CrowdEntryRefused(_("This link carries an invalid study or session id."))
+    return ids
+
+
+def crowd_participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
+    """The participant's account, made on their first visit and found again on every later one:
+    a crowdworker with no usable password, known only by the platform's id."""
+    if not link.is_active or link.campaign.status != Campaign.Status.OPEN:
+        raise CrowdEntryRefused(_("This study is not open right now."))
+    try:
+        return _participant_enter(link=link, ids=ids)
+    except IntegrityError:
+        # Two first visits at once (a double click): the other request made the account.
+        return _participant_enter(link=link, ids=ids)
+
+
+@transaction.atomic
+def _participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
+    participant = (
+        CrowdParticipant.objects.select_for_update()
+        .select_related("user")
+        .filter(platform=link.platform, participant_id=ids.participant_id)
+        .first()
+    )
+    if participant is None:
+        user = UserModel(username=f"{link.platform}-{ids.participant_id}")
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.CROWDWORKER.value))
+        annotator_profile_get_or_create(user=user)
+        participant = CrowdParticipant(user=user, platform=link.platform, participant_id=ids.participant_id)
+    if not participant.user.is_active:
+        raise CrowdEntryRefused(_("This study is not open right now."))
+    participant.link = link
+    participant.study_id = ids.study_id or participant.study_id
+    participant.session_id = ids.session_id or participant.session_id
+    participant.save()
+    return participant.user
+
+
+def crowd_participant_for(*, user: object, campaign: Campaign) -> CrowdParticipant | None:
+    """The person's platform identity when they came into this campaign through a crowd link."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return CrowdParticipant.objects.select_related("link").filter(user=user, link__campaign=campaign).first()
+
+
+def crowd_judged(*, participant: CrowdParticipant) -> int:
+    return Judgement.objects.filter(
+        user_id=participant.user_id, campaign_id=participant.link.campaign_id
+    ).count()
+
+
+def crowd_quota_reached(*, participant: CrowdParticipant) -> bool:
+    return crowd_judged(participant=participant) >= participant.link.quota_per_person
+
+
+def crowd_participant_finish(*, participant: CrowdParticipant) -> None:
+    if participant.finished_at is None:
+        participant.finished_at = timezone.now()
+        participant.save(update_fields=["finished_at"])
+
+
+def judge_gold_accuracy(*, user_id: int, campaign: Campaign) -> float | None:
+    """HOOK for quality control (issue 13, gold items): the share of the campaign's gold items this
+    person judged right, or None while the campaign has no gold. Until gold items land it is None,
+    and the report leaves the column empty."""
+    return None
+
+
+REPORT_COLUMNS = [
+    "platform",
+    "participant_id",
+    "study_id",
+    "session_id",
+    "pseudonym",
+    "items",
+    "active_minutes",
+    "gold_accuracy",
+    "suggested_pay",
+    "currency",
+    "hourly_rate",
+    "started_at",
+    "finished_at",
+]
+
+
+def crowd_report_rows(
+    *, campaign: Campaign, hourly_rate: Decimal | None = None
+) -> Iterator[dict[str, object]]:
+    """One row per platform participant of the campaign: items judged, active time (the time spent
+    on each item, as the workspace measured it), gold accuracy, and suggested pay at the given
+    hourly rate (default: each link's own rate)."""
+    participants = (
+        CrowdParticipant.objects.filter(link__campaign=campaign)
+        .select_related("link", "user__annotator_profile")
+        .order_by("created_at", "pk")
+    )
+    work = {
+        row["user_id"]: row
+        for row in Judgement.objects.filter(
+            campaign=campaign, user__crowd_participant__link__campaign=campaign
+        )
+        .values("user_id")
+        .annotate(items=Count("pk"), active_ms=Sum("time_spent_ms"))
+    }
+    for participant in participants:
+        done = work.get(participant.user_id, {"items": 0, "active_ms": 0})
+        rate = participant.link.hourly_rate if hourly_rate is None else hourly_rate
+        active_ms = done["active_ms"] or 0
+        pay = (Decimal(active_ms) / Decimal(3_600_000) * rate).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        gold = judge_gold_accuracy(user_id=participant.user_id, campaign=campaign)
+        yield {
+            "platform": participant.platform,
+            "participant_id": participant.participant_id,
+            "study_id": participant.study_id,
+            "session_id": participant.session_id,
+            "pseudonym": participant.user.annotator_profile.pseudonym,
+            "items": done["items"],
+            "active_minutes": f"{active_ms / 60_000:.1f}",
+            "gold_accuracy": "" if gold is None else f"{gold:.3f}",
+            "suggested_pay": f"{pay}",
+            "currency": participant.link.currency,
+            "hourly_rate": f"{rate}",
+            "started_at": participant.created_at.isoformat(),
+            "finished_at": participant.finished_at.isoformat() if participant.finished_at else "",
+        }
