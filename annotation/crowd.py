@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
+from annotation.quality.selectors import gold_accuracy
 from annotation.services import annotator_profile_get_or_create
 from config.roles import Role
 
@@ -154,10 +155,10 @@ def crowd_participant_finish(*, participant: CrowdParticipant) -> None:
 
 
 def judge_gold_accuracy(*, user_id: int, campaign: Campaign) -> float | None:
-    """HOOK for quality control (issue 13, gold items): the share of the campaign's gold items this
-    person judged right, or None while the campaign has no gold. Until gold items land it is None,
-    and the report leaves the column empty."""
-    return None
+    """The share of the campaign's gold items this person answered as known (quality control's
+    own figure), or None when they answered none."""
+    estimate = gold_accuracy(campaign_ids=[campaign.pk], kind=campaign.kind).get(user_id)
+    return None if estimate is None else estimate.value
 
 
 REPORT_COLUMNS = [

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from annotation.assignment import assignment_next_for
 from annotation.crowd import crowd_link_create
-from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
+from annotation.models import Campaign, CrowdLink, CrowdParticipant, Item, ItemPurpose, Judgement
 from annotation.services import judgement_submit
 from config.roles import Role, user_roles
 
@@ -255,6 +255,23 @@ def test_the_report_lists_each_participants_items_active_time_and_pay(client, ad
     )
     assert (row["suggested_pay"], row["currency"]) == ("6.00", "GBP")
     assert row["gold_accuracy"] == ""
+
+
+def test_the_report_gives_each_participants_gold_accuracy(client, admin_user, link):
+    _enter(Client(), link)
+    participant = CrowdParticipant.objects.get()
+    for _ in range(2):
+        _judged_through_the_service(participant.user, link.campaign)
+    # Both judged items turn out to be gold: one answered as known, one not.
+    Item.objects.filter(judgements__user=participant.user).update(purpose=ItemPurpose.GOLD)
+    first, second = Judgement.objects.filter(user=participant.user).order_by("id")
+    Judgement.objects.filter(pk=first.pk).update(check_passed=True)
+    Judgement.objects.filter(pk=second.pk).update(check_passed=False)
+    client.force_login(admin_user)
+
+    [row] = _report(client, link.campaign)
+
+    assert row["gold_accuracy"] == "0.500"
 
 
 def test_the_report_pays_at_the_rate_the_admin_sets(client, admin_user, link):
