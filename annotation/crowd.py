@@ -154,13 +154,6 @@ def crowd_participant_finish(*, participant: CrowdParticipant) -> None:
         participant.save(update_fields=["finished_at"])
 
 
-def judge_gold_accuracy(*, user_id: int, campaign: Campaign) -> float | None:
-    """The share of the campaign's gold items this person answered as known (quality control's
-    own figure), or None when they answered none."""
-    estimate = gold_accuracy(campaign_ids=[campaign.pk], kind=campaign.kind).get(user_id)
-    return None if estimate is None else estimate.value
-
-
 REPORT_COLUMNS = [
     "platform",
     "participant_id",
@@ -197,6 +190,9 @@ def crowd_report_rows(
         .values("user_id")
         .annotate(items=Count("pk"), active_ms=Sum("time_spent_ms"))
     }
+    # Quality control's own figure: the share of the campaign's gold items each judge answered as
+    # known (judges with no gold answer are absent), read once for every row.
+    gold_by_user = gold_accuracy(campaign_ids=[campaign.pk], kind=campaign.kind)
     for participant in participants:
         done = work.get(participant.user_id, {"items": 0, "active_ms": 0})
         rate = participant.link.hourly_rate if hourly_rate is None else hourly_rate
@@ -204,7 +200,7 @@ def crowd_report_rows(
         pay = (Decimal(active_ms) / Decimal(3_600_000) * rate).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP
         )
-        gold = judge_gold_accuracy(user_id=participant.user_id, campaign=campaign)
+        gold = gold_by_user.get(participant.user_id)
         yield {
             "platform": participant.platform,
             "participant_id": participant.participant_id,
@@ -213,7 +209,7 @@ def crowd_report_rows(
             "pseudonym": participant.user.annotator_profile.pseudonym,
             "items": done["items"],
             "active_minutes": f"{active_ms / 60_000:.1f}",
-            "gold_accuracy": "" if gold is None else f"{gold:.3f}",
+            "gold_accuracy": "" if gold is None else f"{gold.value:.3f}",
             "suggested_pay": f"{pay}",
             "currency": participant.link.currency,
             "hourly_rate": f"{rate}",
