@@ -194,17 +194,17 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
         estimate = proportion(*gold.get(row["user_id"], (0, 0)))
         figures = {}
         if ratings:
-            bias = standing.bias if standing else None
-            spread = standing.spread if standing else None
-            items = standing.consensus_items if standing and standing.consensus_items else 0
+            bias, spread, items = (
+                (standing.bias, standing.spread, standing.consensus_items) if standing else (None, None, None)
+            )
             figures = {
                 "bias": bias,
                 "spread": spread,
-                "consensus_items": items if standing and standing.consensus_items is not None else None,
+                "consensus_items": items,
                 "flags": rating_flags(
                     bias=bias,
                     spread=spread,
-                    items=items,
+                    items=items or 0,
                     thresholds=thresholds,
                     gold_high=gold_upper_bound(estimate),
                 ),
