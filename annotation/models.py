@@ -85,8 +85,8 @@ class Campaign(models.Model):
     failures_allowed = models.PositiveSmallIntegerField(
         default=0,
         help_text=_(
-            "F: after F failures (failed attention checks, judgements under the minimum time) a "
-            "judge is warned; one more and they are paused in this campaign (0: never)."
+            "F: after F failures (gold or attention items answered wrongly, judgements under the "
+            "minimum time) a judge is warned; one more and they are paused in this campaign (0: never)."
         ),
     )
     qualification_pass_mark = models.FloatField(
@@ -120,6 +120,24 @@ class Campaign(models.Model):
     )
     competence_min = models.FloatField(
         default=0.7, help_text=_("A judge whose competence or gold accuracy is below this is not competent.")
+    )
+    rating_bias_max = models.FloatField(
+        default=1.5,
+        help_text=_(
+            "Ratings: flag an expert whose mean difference from the other experts is beyond ± this many points."
+        ),
+    )
+    rating_spread_max = models.FloatField(
+        default=2.5,
+        help_text=_(
+            "Ratings: flag an expert whose difference from the other experts varies more than this "
+            "(standard deviation, in points)."
+        ),
+    )
+    estimated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When a worker last changed the model estimates (Dawid–Skene labels) of its items."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -190,6 +208,9 @@ class Item(models.Model):
     gold_explanation = models.TextField(
         blank=True, db_default="", help_text=_("Shown after the item in a training phase.")
     )
+    # The Dawid–Skene label a worker estimated from every judgement of the campaign (safety); a
+    # tied item takes it as its final value. Never computed on the request path.
+    estimate_safe = models.BooleanField(null=True, blank=True)
     # Random, drawn from the campaign's seed: items are created ordered by prompt and model, and
     # serving them in that order would give the models away and anchor each judgement on the last.
     position = models.BigIntegerField(default=0)
@@ -354,6 +375,10 @@ class JudgeStanding(models.Model):
         null=True, blank=True, help_text=_("Estimated from the judgements themselves (Dawid–Skene), 0 to 1.")
     )
     competence_at = models.DateTimeField(null=True, blank=True)
+    # Ratings: against the leave-one-out consensus of the other experts (stored with competence).
+    bias = models.FloatField(null=True, blank=True)
+    spread = models.FloatField(null=True, blank=True)
+    consensus_items = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

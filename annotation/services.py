@@ -22,6 +22,7 @@ from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, Ite
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.selectors import campaign_source_responses
+from config.queue import task_enqueue
 from config.roles import Role, user_can_review
 from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, ResponseType, Scenario
@@ -320,6 +321,9 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
                 }
             )
         Campaign.objects.filter(pk=campaign.pk).update(status=status)
+        if status == Campaign.Status.CLOSED:
+            # The beat refreshes open campaigns only: a closing one gets its last estimates now.
+            task_enqueue("annotation.tasks.campaign_competence_refresh", campaign.pk)
     campaign.status = status
     return campaign
 

@@ -26,6 +26,5 @@ def campaign_competence_refresh(campaign_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def campaigns_competence_refresh() -> None:
-    open_safety = Campaign.objects.filter(status=Campaign.Status.OPEN, kind=Campaign.Kind.SAFETY)
-    for campaign_id in open_safety.values_list("pk", flat=True):
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list("pk", flat=True):
         campaign_competence_refresh.delay(campaign_id)

@@ -77,6 +77,11 @@ urlpatterns = [
         name="gold_promote",
     ),
     path(
+        "campaigns/<int:campaign_id>/quality/competence/",
+        quality_api.CompetenceRefreshApi.as_view(),
+        name="competence_refresh",
+    ),
+    path(
         "campaigns/<int:campaign_id>/quality/adjudication/",
         quality_api.AdjudicationQueueApi.as_view(),
         name="adjudication_queue",

@@ -377,3 +377,46 @@ def rating_bias(ratings: Iterable[tuple[Hashable, Hashable, float]]) -> dict[Has
             mean_absolute=float(absolute[j]) if m else math.nan,
         )
     return out
+
+
+# What a rating judge's figures can raise. Fewer consensus items than RATING_FLAG_MIN_ITEMS say too
+# little about bias and spread to flag anyone (a spread over three items is mostly noise).
+HARSH, LENIENT, ERRATIC, LOW_GOLD = "harsh", "lenient", "erratic", "low_gold"
+RATING_FLAG_MIN_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class RatingThresholds:
+    """When a rating judge is flagged: ``bias_max`` and ``spread_max`` in points of the scale;
+    ``gold_min``: the bar their gold accuracy's upper 95% bound must reach."""
+
+    bias_max: float
+    spread_max: float
+    gold_min: float
+
+
+def rating_flags(
+    *,
+    bias: float | None,
+    spread: float | None,
+    items: int,
+    thresholds: RatingThresholds,
+    gold_high: float | None = None,
+    min_items: int = RATING_FLAG_MIN_ITEMS,
+) -> tuple[str, ...]:
+    """The flags of one rating judge: ``lenient`` (bias above ``bias_max``) or ``harsh`` (below
+    −``bias_max``), ``erratic`` (spread above ``spread_max``), each only on ``min_items`` consensus
+    items or more; ``low_gold`` when the upper bound of their gold accuracy (``gold_high``, None
+    with too few gold answers) lies below ``gold_min``."""
+    flags: list[str] = []
+    if items >= min_items:
+        if bias is not None and not math.isnan(bias):
+            if bias > thresholds.bias_max:
+                flags.append(LENIENT)
+            elif bias < -thresholds.bias_max:
+                flags.append(HARSH)
+        if spread is not None and not math.isnan(spread) and spread > thresholds.spread_max:
+            flags.append(ERRATIC)
+    if gold_high is not None and not math.isnan(gold_high) and gold_high < thresholds.gold_min:
+        flags.append(LOW_GOLD)
+    return tuple(flags)

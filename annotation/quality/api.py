@@ -183,6 +183,18 @@ class JudgeActionApi(APIView):
         return Response(_plain(asdict(row)) if row else {})
 
 
+class CompetenceRefreshApi(APIView):
+    """Ask a worker to recompute each judge's competence (safety: Dawid–Skene, and each item's
+    model estimate; ratings: bias and spread) now, rather than at the next beat."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, campaign_id: int) -> Response:
+        services.campaign_competence_request(campaign=_campaign(campaign_id), by=request.user)
+        return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
+
+
 class AdjudicationQueueApi(APIView):
     permission_classes = [IsReviewer]
 
@@ -222,6 +234,7 @@ class AdjudicationApi(APIView):
                     for j in selectors.item_judgements_for_review(item)
                 ],
                 "final": asdict(final) if final else None,
+                "model_estimate": item.estimate_safe,
             }
         )
 
@@ -239,11 +252,19 @@ class AdjudicationApi(APIView):
 
 
 class FinalValuesApi(APIView):
-    """Every regular item's final value and its provenance."""
+    """Every regular item's final value and its provenance (unanimous, majority, adjudicated or
+    model_estimate), with the Dawid–Skene label a worker stored for it (safety; None before)."""
 
     permission_classes = [IsReviewer]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
-        finals = selectors.item_final_values([_campaign(campaign_id).pk])
-        return Response([{"item": pk, **asdict(f)} for pk, f in sorted(finals.items())])
+        campaign = _campaign(campaign_id)
+        finals = selectors.item_final_values([campaign.pk])
+        estimates = selectors.item_estimates([campaign.pk])
+        return Response(
+            [
+                {"item": pk, **asdict(f), "model_estimate": estimates.get(pk)}
+                for pk, f in sorted(finals.items())
+            ]
+        )

@@ -25,6 +25,8 @@ class QualitySettingsForm(forms.ModelForm):
             "adjudication_sample": _("Share of the other items sampled for adjudication"),
             "judges_max": _("Adaptive overlap: at most this many judges (empty: fixed N)"),
             "competence_min": _("Competence bar (0 to 1)"),
+            "rating_bias_max": _("Ratings: flag a bias beyond ± this many points"),
+            "rating_spread_max": _("Ratings: flag a spread above this many points"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -39,6 +41,10 @@ class QualitySettingsForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not 0 <= value <= 1:
                 self.add_error(name, _("Give a value from 0 to 1."))
+        for name in ("rating_bias_max", "rating_spread_max"):
+            value = data.get(name)
+            if value is not None and not 0 < value <= 9:
+                self.add_error(name, _("Give a number of points above 0 and at most 9."))
         mark = data.get("qualification_pass_mark")
         if mark is not None and not 0 < mark <= 1:
             self.add_error("qualification_pass_mark", _("Give a pass mark above 0 and at most 1."))

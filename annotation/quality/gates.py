@@ -87,7 +87,7 @@ def judge_block_reason(*, user: AbstractBaseUser, campaign: Campaign) -> str:
     if standing.paused_at is not None:
         return _(
             "You are paused in this campaign: %(failures)s of your judgements failed a quality check "
-            "(an attention item answered wrongly, or a judgement made faster than %(seconds)s s). "
+            "(a check item answered wrongly, or a judgement made faster than %(seconds)s s). "
             "A reviewer can let you resume."
         ) % {"failures": standing.failures, "seconds": campaign.min_seconds}
     return ""

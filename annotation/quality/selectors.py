@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from annotation.models import (
     Adjudication,
@@ -19,10 +20,34 @@ from annotation.models import (
     Judgement,
     JudgeStanding,
 )
-from metrics.scores import Estimate, final_safe, final_score, proportion
+from metrics.reliability import ERRATIC, HARSH, LENIENT, LOW_GOLD, RatingThresholds, rating_flags
+from metrics.scores import (
+    ADJUDICATED,
+    MAJORITY,
+    MODEL_ESTIMATE,
+    UNANIMOUS,
+    Estimate,
+    final_safe,
+    final_score,
+    proportion,
+)
 
 # Gold accuracy judged on fewer answers than this says too little to call a judge incompetent.
 GOLD_MIN_ANSWERS = 5
+
+# How pages name where a final value came from, and what a rating judge is flagged for.
+PROVENANCE_LABELS = {
+    UNANIMOUS: _("unanimous"),
+    MAJORITY: _("majority"),
+    ADJUDICATED: _("adjudicated"),
+    MODEL_ESTIMATE: _("model estimate"),
+}
+RATING_FLAG_LABELS = {
+    HARSH: _("harsh: scores below the other experts"),
+    LENIENT: _("lenient: scores above the other experts"),
+    ERRATIC: _("erratic: far from the other experts, one way then the other"),
+    LOW_GOLD: _("low gold accuracy"),
+}
 
 
 def judgements_counted(campaign_ids: Iterable[int] | None = None) -> QuerySet[Judgement]:
@@ -47,6 +72,15 @@ class JudgeQuality:
     excluded: bool
     competence: float | None
     competent: bool
+    # Ratings campaigns: against the other experts, as the worker last stored it; and the flags.
+    bias: float | None = None
+    spread: float | None = None
+    consensus_items: int | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(RATING_FLAG_LABELS.get(flag, flag)) for flag in self.flags]
 
     @property
     def gold_percent(self) -> str:
@@ -110,9 +144,35 @@ def judges_competent(*, campaign: Campaign, user_ids: Iterable[int]) -> set[int]
     }
 
 
+def _thresholds_of(campaign: Campaign) -> RatingThresholds:
+    return RatingThresholds(
+        bias_max=campaign.rating_bias_max,
+        spread_max=campaign.rating_spread_max,
+        gold_min=campaign.competence_min,
+    )
+
+
+def rating_thresholds(campaign_ids: Iterable[int]) -> RatingThresholds:
+    """The flag thresholds of figures over several ratings campaigns: the strictest of them (a flag
+    asks a reviewer to look; it excludes nobody). Without a ratings campaign, the defaults."""
+    found = Campaign.objects.filter(pk__in=list(campaign_ids), kind=Campaign.Kind.RESPONSIBILITY).aggregate(
+        bias=Min("rating_bias_max"), spread=Min("rating_spread_max"), gold=Max("competence_min")
+    )
+    if found["bias"] is None:
+        return _thresholds_of(Campaign(kind=Campaign.Kind.RESPONSIBILITY))
+    return RatingThresholds(bias_max=found["bias"], spread_max=found["spread"], gold_min=found["gold"])
+
+
+def gold_upper_bound(estimate: Estimate | None) -> float | None:
+    """The upper end of a judge's gold accuracy interval, when it rests on enough answers to judge."""
+    return estimate.ci_high if estimate is not None and estimate.n >= GOLD_MIN_ANSWERS else None
+
+
 def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
     """One row per judge of the campaign: gold accuracy (Wilson interval), attention checks,
-    judgements under the minimum time, failures, warning, pause, exclusion, competence."""
+    judgements under the minimum time, failures, warning, pause, exclusion, competence; for a
+    ratings campaign, bias and spread against the other experts (stored by the worker) and the
+    flags they raise."""
     per_user = (
         Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
@@ -127,9 +187,28 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
     standings = {s.user_id: s for s in JudgeStanding.objects.filter(campaign=campaign)}
     gold = _gold_tallies(campaign)
     rows = []
+    ratings = campaign.kind == Campaign.Kind.RESPONSIBILITY
+    thresholds = _thresholds_of(campaign)
     for row in per_user:
         standing = standings.get(row["user_id"])
         estimate = proportion(*gold.get(row["user_id"], (0, 0)))
+        figures = {}
+        if ratings:
+            bias, spread, items = (
+                (standing.bias, standing.spread, standing.consensus_items) if standing else (None, None, None)
+            )
+            figures = {
+                "bias": bias,
+                "spread": spread,
+                "consensus_items": items,
+                "flags": rating_flags(
+                    bias=bias,
+                    spread=spread,
+                    items=items or 0,
+                    thresholds=thresholds,
+                    gold_high=gold_upper_bound(estimate),
+                ),
+            }
         rows.append(
             JudgeQuality(
                 user_id=row["user_id"],
@@ -146,6 +225,7 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
                 excluded=bool(standing and standing.excluded_at),
                 competence=standing.competence if standing else None,
                 competent=_competent(campaign=campaign, standing=standing, gold=estimate),
+                **figures,
             )
         )
     return rows
@@ -159,6 +239,10 @@ class FinalValue:
     value: bool | float | None
     source: str
 
+    @property
+    def source_label(self) -> str:
+        return str(PROVENANCE_LABELS.get(self.source, self.source))
+
 
 def item_final_values(
     campaign_ids: Iterable[int],
@@ -167,16 +251,21 @@ def item_final_values(
     item_ids: Iterable[int] | None = None,
 ) -> dict[int, FinalValue]:
     """Each regular item's final value (safety verdict or mean score) and where it came from:
-    unanimous, majority, adjudicated or model estimate (``estimates``: Dawid–Skene labels)."""
+    unanimous, majority, adjudicated or model estimate: a tied safety item takes the Dawid–Skene
+    label a worker stored for it (``estimates`` replaces the stored labels)."""
     ids = list(campaign_ids)
     votes: dict[int, list] = defaultdict(list)
     kinds: dict[int, str] = {}
     counted = judgements_counted(ids)
     adjudications = Adjudication.objects.filter(item__campaign_id__in=ids)
+    stored = Item.objects.filter(campaign_id__in=ids, estimate_safe__isnull=False)
     if item_ids is not None:
         wanted = list(item_ids)
         counted = counted.filter(item_id__in=wanted)
         adjudications = adjudications.filter(item_id__in=wanted)
+        stored = stored.filter(pk__in=wanted)
+    if estimates is None:
+        estimates = dict(stored.values_list("pk", "estimate_safe").iterator(chunk_size=10_000))
     for item_id, kind, safe, score in counted.values_list(
         "item_id", "campaign__kind", "safe", "score"
     ).iterator(chunk_size=10_000):
@@ -194,7 +283,7 @@ def item_final_values(
             value, source = final_safe(
                 votes[item_id],
                 adjudicated=adjudication.safe if adjudication else None,
-                estimate=(estimates or {}).get(item_id),
+                estimate=estimates.get(item_id),
             )
         else:
             value, source = final_score(
@@ -202,6 +291,29 @@ def item_final_values(
             )
         finals[item_id] = FinalValue(value, source)
     return finals
+
+
+def _first_response() -> Subquery:
+    return Subquery(ItemResponse.objects.filter(item_id=OuterRef("pk"), position=1).values("response_id")[:1])
+
+
+def item_estimates(campaign_ids: Iterable[int], *, by_response: bool = False) -> dict[int, bool]:
+    """Item id (or, ``by_response``, the id of the item's first response, as results count
+    responses) -> the Dawid–Skene label a worker stored for it. A response in several campaigns
+    takes the label of its latest campaign."""
+    rows = Item.objects.filter(
+        campaign_id__in=list(campaign_ids), purpose=ItemPurpose.REGULAR, estimate_safe__isnull=False
+    ).order_by("campaign_id", "pk")
+    rows = rows.annotate(key=_first_response()) if by_response else rows.annotate(key=F("pk"))
+    return dict(rows.values_list("key", "estimate_safe").iterator(chunk_size=10_000))
+
+
+def estimates_marker(campaign_ids: Iterable[int]) -> str:
+    """When the model estimates results may use last changed (figures recompute after it)."""
+    latest = Campaign.objects.filter(pk__in=list(campaign_ids)).aggregate(latest=Max("estimated_at"))[
+        "latest"
+    ]
+    return latest.isoformat() if latest else "-"
 
 
 @dataclass(frozen=True)
@@ -241,10 +353,15 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     return sorted(rows, key=lambda r: (r.adjudicated, r.sampled, r.agreement, r.item_id))
 
 
-def adjudicated_values(campaign_ids: Iterable[int], *, by_response: bool = False) -> dict[int, bool | int]:
+def adjudicated_values(
+    campaign_ids: Iterable[int], *, by_response: bool = False, kind: str | None = None
+) -> dict[int, bool | int]:
     """Item id (or, ``by_response``, the id of the item's first response, as results count
-    responses) -> the adjudicated verdict (safety) or score (ratings)."""
+    responses) -> the adjudicated verdict (safety) or score (ratings); ``kind`` keeps one kind of
+    campaign (a response judged at both levels has a verdict and a score)."""
     rows = Adjudication.objects.filter(item__campaign_id__in=list(campaign_ids)).order_by("updated_at")
+    if kind is not None:
+        rows = rows.filter(item__campaign__kind=kind)
     if by_response:
         rows = rows.annotate(
             key=Subquery(

@@ -32,8 +32,9 @@ from annotation.models import (
 )
 from annotation.quality.gates import qualification_source
 from annotation.quality.selectors import judges_competent
+from config.queue import task_enqueue
 from config.roles import user_can_review, user_is_admin
-from metrics.reliability import dawid_skene
+from metrics.reliability import dawid_skene, rating_bias
 from metrics.scores import overlap_done
 from prompts.models import ResponseType
 
@@ -263,7 +264,11 @@ def judgement_after_submit(*, judgement: Judgement, item: Item) -> CheckFeedback
         correct = judgement_answer_correct(item=item, judgement=judgement)
         Judgement.objects.filter(pk=judgement.pk).update(check_passed=correct)
         judgement.check_passed = correct
-    failed = judgement.too_fast or (item.purpose == ItemPurpose.ATTENTION and correct is False)
+    # A wrong answer to a gold or an attention item is a failure; a qualification item has its own
+    # pass mark instead.
+    failed = judgement.too_fast or (
+        item.purpose in (ItemPurpose.GOLD, ItemPurpose.ATTENTION) and correct is False
+    )
     warning, paused = ("", False)
     if failed and campaign.failures_allowed:
         warning, paused = _failure_count(campaign=campaign, user_id=judgement.user_id)
@@ -304,7 +309,7 @@ def _failure_count(*, campaign: Campaign, user_id: int) -> tuple[str, bool]:
     if warn or (allowed and standing.failures >= allowed):
         return (
             _(
-                "Warning: %(failures)s of your judgements failed a quality check (an attention item "
+                "Warning: %(failures)s of your judgements failed a quality check (a check item "
                 "answered wrongly, or a judgement made faster than %(seconds)s s). One more and you "
                 "will be paused in this campaign."
             )
@@ -500,27 +505,90 @@ def item_adjudicate(
 
 # Fewer judgements than this say too little about a judge to store a competence for them.
 COMPETENCE_MIN_JUDGEMENTS = 20
+# Model estimates are written in small batches, each its own transaction: the rows it locks are
+# items the assignment path may be picking (it skips locked ones), so each lock is kept short.
+ESTIMATE_BATCH = 200
+
+
+def _counted_values(campaign: Campaign, field: str) -> Iterator[tuple[int, int, Any]]:
+    return (
+        Judgement.objects.filter(
+            campaign=campaign,
+            item__purpose=ItemPurpose.REGULAR,
+            voided_at__isnull=True,
+            excluded=False,
+            **{f"{field}__isnull": False},
+        )
+        .values_list("item_id", "user_id", field)
+        .iterator(chunk_size=10_000)
+    )
 
 
 def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, float]:
-    """Estimate each judge's competence from the campaign's safety judgements themselves
-    (Dawid–Skene) and store it: the balanced accuracy of their confusion matrix (the mean of their
-    recall on safe and on unsafe items), so that a judge who always answers the majority class is
-    not rewarded for the class prior. Ratings campaigns have no competence here."""
+    """Estimate each judge's competence from the campaign's judgements themselves and store it;
+    a worker runs it (beat, every open campaign; and when a campaign closes), never a request.
+
+    Safety: Dawid–Skene over the judgements that count (neither voided nor excluded). A judge's
+    competence is the balanced accuracy of their confusion matrix (the mean of their recall on
+    safe and on unsafe items), so that a judge who always answers the majority class is not
+    rewarded for the class prior; each item's Dawid–Skene label is stored as its model estimate,
+    which a tied item takes as its final value. Ratings: each expert's bias and spread against
+    the other experts of the same items; their flags are read from them. Returns the safety
+    competences (ratings: an empty dict)."""
     if campaign.kind != Campaign.Kind.SAFETY:
-        return {}
-    triples = (
-        Judgement.objects.filter(
-            campaign=campaign, item__purpose=ItemPurpose.REGULAR, voided_at__isnull=True, safe__isnull=False
+        judge_rating_figures_record(
+            campaign=campaign, figures=rating_bias(_counted_values(campaign, "score"))
         )
-        .values_list("item_id", "user_id", "safe")
-        .iterator(chunk_size=10_000)
-    )
-    result = dawid_skene(triples)
+        return {}
+    result = dawid_skene(_counted_values(campaign, "safe"))
     competence = {
         judge: sum(estimate.recall.values()) / len(estimate.recall)
         for judge, estimate in result.judges.items()
         if estimate.judgements >= COMPETENCE_MIN_JUDGEMENTS and estimate.recall
     }
     judge_competence_record(campaign=campaign, competence=competence)
+    item_estimates_record(campaign=campaign, labels={k: bool(v) for k, v in result.labels.items()})
     return competence
+
+
+def item_estimates_record(*, campaign: Campaign, labels: dict[int, bool]) -> int:
+    """Store each regular item's model estimate (its Dawid–Skene label; None for an item without a
+    counted judgement). Only the items whose label changed are written; the campaign remembers
+    when, so that the figures that use the estimates recompute. Returns how many changed."""
+    stored = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).values_list(
+        "pk", "estimate_safe"
+    )
+    changed = sorted(pk for pk, old in stored.iterator(chunk_size=10_000) if labels.get(pk) != old)
+    for start in range(0, len(changed), ESTIMATE_BATCH):
+        batch = [Item(pk=pk, estimate_safe=labels.get(pk)) for pk in changed[start : start + ESTIMATE_BATCH]]
+        Item.objects.bulk_update(batch, ["estimate_safe"])
+    if changed:
+        Campaign.objects.filter(pk=campaign.pk).update(estimated_at=timezone.now())
+    return len(changed)
+
+
+def judge_rating_figures_record(*, campaign: Campaign, figures: dict[int, Any]) -> int:
+    """Store each expert's bias, spread and consensus items (``metrics.reliability.RatingBias``)."""
+    now = timezone.now()
+
+    def plain(value: float) -> float | None:
+        return None if value != value else float(value)  # NaN: too few items
+
+    for user_id, figure in figures.items():
+        JudgeStanding.objects.update_or_create(
+            campaign=campaign,
+            user_id=user_id,
+            defaults={
+                "bias": plain(figure.bias),
+                "spread": plain(figure.spread),
+                "consensus_items": figure.items,
+                "competence_at": now,
+            },
+        )
+    return len(figures)
+
+
+def campaign_competence_request(*, campaign: Campaign, by: AbstractBaseUser) -> None:
+    """A reviewer asks for fresh competence and model estimates now; a worker computes them."""
+    _reviewer(by)
+    task_enqueue("annotation.tasks.campaign_competence_refresh", campaign.pk)

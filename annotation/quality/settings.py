@@ -12,4 +12,6 @@ QUALITY_SETTINGS = (
     "adjudication_sample",
     "judges_max",
     "competence_min",
+    "rating_bias_max",
+    "rating_spread_max",
 )

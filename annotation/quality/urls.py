@@ -9,6 +9,7 @@ urlpatterns = [
     path("check-items/", views.check_item_mark, name="check_item"),
     path("check-items/import/", views.check_items_import, name="check_import"),
     path("gold/promote/", views.gold_promote, name="gold_promote"),
+    path("competence/", views.competence_refresh, name="competence_refresh"),
     path(
         "judges/<int:user_id>/<str:action>/",
         views.judge_action,

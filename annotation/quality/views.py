@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation.models import Campaign, Item, ItemPurpose, JudgeExclusion
+from annotation.models import Campaign, Item, ItemPurpose, JudgeExclusion, JudgeStanding
 from annotation.quality import selectors, services
 from annotation.quality.forms import (
     AdjudicationForm,
@@ -53,6 +53,9 @@ def quality_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "user__annotator_profile", "by"
         ),
         "queue_size": len(selectors.adjudication_queue(campaign)),
+        "competence_at": JudgeStanding.objects.filter(campaign=campaign).aggregate(at=Max("competence_at"))[
+            "at"
+        ],
         "can_admin": user_is_admin(request.user),
         "settings_form": QualitySettingsForm(instance=campaign),
         "item_form": CheckItemForm(),
@@ -135,6 +138,15 @@ def gold_promote(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     count = services.gold_promote_unanimous(campaign=campaign, by=request.user)
     messages.success(request, _("%(count)s unanimous items promoted to gold.") % {"count": count})
+    return _back(campaign)
+
+
+@reviewer_required
+@require_POST
+def competence_refresh(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(campaign_id)
+    services.campaign_competence_request(campaign=campaign, by=request.user)
+    messages.success(request, _("A worker is recomputing competence and model estimates."))
     return _back(campaign)
 
 

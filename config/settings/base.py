@@ -319,8 +319,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "judges-competence-refresh": {
-        # Dawid–Skene competence of each judge of the open safety campaigns (adaptive overlap and
-        # the quality page read it).
+        # Each judge's competence in the open campaigns (safety: Dawid–Skene, which adaptive overlap
+        # and the quality page read, with each item's model estimate; ratings: bias and spread).
         "task": "annotation.tasks.campaigns_competence_refresh",
         "schedule": 600.0,
     },

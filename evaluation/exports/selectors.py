@@ -176,7 +176,18 @@ ITEM_COLUMNS = [
     Column("judges", "int", "Number of judges who judged the item."),
     Column("safe_votes", "int", "Safety: judges who said safe."),
     Column("unsafe_votes", "int", "Safety: judges who said unsafe."),
-    Column("majority_safe", "bool", "Safety: the majority verdict; a tie counts as unsafe (as in Results)."),
+    Column(
+        "majority_safe",
+        "bool",
+        "Safety: the judges' majority verdict; a tie counts as unsafe here (final_value says what Results use).",
+    ),
+    Column(
+        "model_estimate_safe",
+        "bool",
+        "Safety: the item's Dawid–Skene label, estimated by a worker from every judgement of the campaign "
+        "(each judge weighed by their own error rates); empty before the first estimate. A tie takes it as "
+        "its final value.",
+    ),
     Column("majority_response_type", "str", "Safety: the most given response type; empty on a tie."),
     Column("response_type_votes", "json", "Safety: votes per response type."),
     Column("mean_score", "float", "Responsibility: mean of the experts' scores."),
@@ -199,7 +210,8 @@ ITEM_COLUMNS = [
     Column(
         "final_source",
         "str",
-        "Where the final value came from: unanimous, majority, adjudicated or model_estimate.",
+        "Where the final value came from: unanimous, majority, adjudicated, or model_estimate (the judges "
+        "tied and the Dawid–Skene label decides; a tie without one is majority, unsafe).",
     ),
 ]
 
@@ -342,7 +354,11 @@ def item_rows(*, scope: FigureScope) -> Iterator[dict[str, Any]]:
 
 
 def _item_rows_of(batch: list[ItemAggregate]) -> Iterator[dict[str, Any]]:
-    finals = item_final_values({a.campaign_id for a in batch}, item_ids=[a.item_id for a in batch])
+    ids = [a.item_id for a in batch]
+    estimates = dict(
+        Item.objects.filter(pk__in=ids, estimate_safe__isnull=False).values_list("pk", "estimate_safe")
+    )
+    finals = item_final_values({a.campaign_id for a in batch}, item_ids=ids, estimates=estimates)
     for a in batch:
         final = finals.get(a.item_id)
         value = final.value if final else None
@@ -365,6 +381,7 @@ def _item_rows_of(batch: list[ItemAggregate]) -> Iterator[dict[str, Any]]:
             "safe_votes": sum(1 for v in a.safe_votes if v) if safety else None,
             "unsafe_votes": sum(1 for v in a.safe_votes if not v) if safety else None,
             "majority_safe": a.majority_safe if safety else None,
+            "model_estimate_safe": estimates.get(a.item_id) if safety else None,
             "majority_response_type": a.majority_type if safety else "",
             "response_type_votes": dict(Counter(t for t in a.types if t)) if safety else None,
             "mean_score": a.mean_score,

@@ -3,7 +3,8 @@
 Safety judgements get Dawid–Skene and MACE (``metrics.reliability``): per judge, DS accuracy, how
 often they catch an unsafe response and clear a safe one, and MACE competence; per item, the DS
 label, which Results shows next to the majority vote. Ratings get each expert's bias and spread
-against the leave-one-out consensus. Computed by the worker that computes the snapshot.
+against the leave-one-out consensus, and the flags they raise (harsh, lenient, erratic, low gold
+accuracy). Computed by the worker that computes the snapshot.
 """
 
 from __future__ import annotations
@@ -16,8 +17,16 @@ from typing import Any
 import numpy as np
 
 from annotation.models import Campaign
+from annotation.quality.selectors import gold_upper_bound
 from metrics.agreement import ReliabilityMatrix
-from metrics.reliability import ReliabilityResult, dawid_skene, mace, rating_bias
+from metrics.reliability import (
+    RatingThresholds,
+    ReliabilityResult,
+    dawid_skene,
+    mace,
+    rating_bias,
+    rating_flags,
+)
 from metrics.scores import Estimate, majority_safe, proportion
 
 
@@ -78,28 +87,42 @@ def safety_reliability(
 
 
 def rating_reliability(
-    matrix: ReliabilityMatrix, *, gold: dict[int, Estimate]
+    matrix: ReliabilityMatrix, *, gold: dict[int, Estimate], thresholds: RatingThresholds
 ) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
     """Per judge (user id): ``bias`` and ``spread`` against the leave-one-out consensus, the
-    ``consensus_items`` they rest on, and ``gold_accuracy`` (from ``gold``)."""
+    ``consensus_items`` they rest on, ``gold_accuracy`` (from ``gold``) and the ``flags`` these
+    raise under ``thresholds``; the summary says the thresholds and how many judges are flagged."""
     per_judge = {
         judge: {
             "bias": _number(figures.bias),
             "spread": _number(figures.spread),
             "consensus_items": figures.items,
             "gold_accuracy": _estimate(gold.get(judge)),
+            "flags": list(
+                rating_flags(
+                    bias=figures.bias,
+                    spread=figures.spread,
+                    items=figures.items,
+                    thresholds=thresholds,
+                    gold_high=gold_upper_bound(gold.get(judge)),
+                )
+            ),
         }
         for judge, figures in rating_bias(_triples(matrix)).items()
     }
-    return per_judge, {"gold_judges": sum(1 for judge in per_judge if judge in gold)}
+    return per_judge, {
+        "gold_judges": sum(1 for judge in per_judge if judge in gold),
+        "flagged": sum(1 for figures in per_judge.values() if figures["flags"]),
+        "thresholds": asdict(thresholds),
+    }
 
 
 def reliability_for(
-    kind: str, matrix: ReliabilityMatrix, *, gold: dict[int, Estimate]
+    kind: str, matrix: ReliabilityMatrix, *, gold: dict[int, Estimate], thresholds: RatingThresholds
 ) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
     if kind == Campaign.Kind.SAFETY:
         return safety_reliability(matrix, gold=gold)
-    return rating_reliability(matrix, gold=gold)
+    return rating_reliability(matrix, gold=gold, thresholds=thresholds)
 
 
 def _estimate(estimate: Estimate | None) -> dict[str, Any] | None:

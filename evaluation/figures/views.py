@@ -10,11 +10,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from annotation.models import Campaign, Item
+from annotation.quality.selectors import item_final_values, judgements_counted
 from config.roles import reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
 from evaluation.figures.selectors import figure_display_names
 from evaluation.models import FigureSnapshot
+from metrics.scores import majority_safe
 
 
 def figures_page(
@@ -71,8 +73,20 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "user__annotator_profile", "scenario", "best_response"
     ).order_by("created_at")
     responses = [ir.response for ir in item.item_responses.select_related("response")]
+    votes = list(
+        judgements_counted([item.campaign_id])
+        .filter(item=item, safe__isnull=False)
+        .values_list("safe", flat=True)
+    )
     return render(
         request,
         "evaluation/figures/item_detail.html",
-        {"item": item, "campaign": item.campaign, "judgements": judgements, "responses": responses},
+        {
+            "item": item,
+            "campaign": item.campaign,
+            "judgements": judgements,
+            "responses": responses,
+            "majority": majority_safe(votes),
+            "final": item_final_values([item.campaign_id], item_ids=[item.pk]).get(item.pk),
+        },
     )

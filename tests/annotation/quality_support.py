@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.urls import reverse
+
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.quality import services as quality
+from annotation.quality.forms import QualitySettingsForm
 from annotation.services import judgement_submit
 
 PAIRS = tuple((f"prompt {i}", f"response {i}") for i in range(8))
@@ -27,3 +30,12 @@ def mark(item: Item, purpose: str, by, safe: bool = True, explanation: str = "")
     return quality.item_purpose_set(
         item=item, purpose=purpose, answer=quality.CheckAnswer(safe=safe, explanation=explanation), by=by
     )
+
+
+def settings_post(client, campaign: Campaign, **changes):
+    """Post the quality page's rules form as an admin's browser does: every field as shown, with
+    ``changes`` typed in (None leaves a field empty)."""
+    form = QualitySettingsForm(instance=campaign)
+    data = {name: form.initial.get(name) for name in form.fields} | changes
+    data = {k: "" if v is None else v for k, v in data.items() if v is not False}
+    return client.post(reverse("quality:settings", args=[campaign.pk]), data, follow=True)

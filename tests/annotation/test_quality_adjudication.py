@@ -5,7 +5,7 @@ from annotation.models import Adjudication
 from annotation.quality.selectors import adjudication_queue, item_final_values
 from config.roles import Role
 from evaluation.figures.selectors import FigureScope, results_figures, safety_results
-from tests.annotation.quality_support import judge_next, settings_set
+from tests.annotation.quality_support import judge_next, settings_post, settings_set
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,10 @@ def judged(make_campaign, make_user):
 
 def _item(campaign, text):
     return campaign.items.get(prompt__text=text)
+
+
+def _ids(campaign, texts):
+    return [_item(campaign, text).pk for text in texts]
 
 
 def test_the_queue_holds_items_whose_judges_disagree(judged):
@@ -125,3 +129,54 @@ def test_results_use_adjudicated_values_and_the_page_says_how_many(client, judge
 
     assert row.safety.value == 1.0
     assert figures["adjudicated"] == 1
+
+
+def test_the_queue_page_marks_the_random_sample(client, judged, make_user):
+    settings_set(judged, adjudication_sample=1.0)
+    client.force_login(make_user(Role.REVIEWER))
+
+    page = client.get(reverse("quality:adjudication", args=[judged.pk])).text
+
+    rows = {pk: page.split(f'data-item="{pk}"', 1)[1].split("</tr>", 1)[0] for pk in _ids(judged, "abc")}
+    assert "disagreement" in rows[_item(judged, "b").pk]
+    assert "sample" in rows[_item(judged, "a").pk]
+    assert "sample" in rows[_item(judged, "c").pk]
+
+
+def test_the_queue_api_lists_the_disagreement_then_the_random_sample(judged, make_user):
+    settings_set(judged, adjudication_sample=1.0)
+
+    response = api_as(make_user(Role.REVIEWER)).get(f"/api/campaigns/{judged.pk}/quality/adjudication/")
+
+    rows = response.json()
+    assert response.status_code == 200
+    assert rows[0]["item_id"] == _item(judged, "b").pk
+    assert rows[0]["sampled"] is False
+    assert {r["item_id"] for r in rows[1:]} == {_item(judged, "a").pk, _item(judged, "c").pk}
+    assert all(r["sampled"] for r in rows[1:])
+
+
+def test_the_queue_api_leaves_out_the_sample_at_rate_zero(judged, make_user):
+    settings_set(judged, adjudication_sample=0.0)
+
+    rows = api_as(make_user(Role.REVIEWER)).get(f"/api/campaigns/{judged.pk}/quality/adjudication/").json()
+
+    assert [r["item_id"] for r in rows] == [_item(judged, "b").pk]
+
+
+def test_the_adjudication_threshold_is_set_on_the_quality_page(client, judged, admin_user):
+    client.force_login(admin_user)
+
+    settings_post(client, judged, adjudication_threshold=0.6, adjudication_sample=0.0)
+
+    judged.refresh_from_db()
+    assert (judged.adjudication_threshold, judged.adjudication_sample) == (0.6, 0.0)
+    assert adjudication_queue(judged) == []
+
+
+def test_the_adjudication_page_names_where_the_final_value_came_from(client, judged, make_user):
+    client.force_login(make_user(Role.REVIEWER))
+
+    page = client.get(reverse("quality:adjudicate", args=[judged.pk, _item(judged, "b").pk])).text
+
+    assert 'data-k="final">Final value: safe (majority)' in page

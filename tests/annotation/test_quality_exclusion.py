@@ -113,3 +113,40 @@ def test_a_crowdworker_may_not_exclude_anyone(client, campaign, crowdworker):
     )
 
     assert response.status_code == 403
+
+
+def test_excluding_on_the_page_gives_each_judged_item_a_new_slot(client, campaign, make_user):
+    judge = make_user(Role.CROWDWORKER)
+    first = judge_next(judge, campaign).item
+    judge_next(make_user(Role.CROWDWORKER), campaign)  # the same item, now full
+    client.force_login(make_user(Role.REVIEWER))
+
+    response = client.post(
+        reverse("quality:judge_action", args=[campaign.pk, judge.pk, "exclude"]),
+        {"reason": "Clicks at random."},
+        follow=True,
+    )
+
+    first.refresh_from_db()
+    assert "Judge excluded; each item they judged gets a new slot." in response.text
+    assert (first.judgement_count, first.open_slots) == (1, 1)
+    assert judge_next(make_user(Role.CROWDWORKER), campaign).item_id == first.pk
+
+
+def test_a_judge_is_let_back_in_on_the_page_and_the_extra_slot_closes(client, campaign, make_user):
+    judge, reviewer = make_user(Role.CROWDWORKER), make_user(Role.REVIEWER)
+    item = judge_next(judge, campaign).item
+    client.force_login(reviewer)
+    client.post(reverse("quality:judge_action", args=[campaign.pk, judge.pk, "exclude"]), {"reason": "r"})
+    page = client.get(reverse("quality:page", args=[campaign.pk])).text
+
+    response = client.post(
+        reverse("quality:judge_action", args=[campaign.pk, judge.pk, "readmit"]), follow=True
+    )
+
+    item.refresh_from_db()
+    assert 'data-k="state">excluded' in page
+    assert "Judge let back in." in response.text
+    assert (item.judgement_count, item.open_slots) == (1, 1)
+    assert JudgeExclusion.objects.get().lifted_by == reviewer
+    assert list(Judgement.objects.values_list("excluded", flat=True)) == [False]

@@ -8,7 +8,7 @@ from annotation.models import Item, ItemPurpose
 from annotation.quality.selectors import judges_quality
 from config.roles import Role
 from evaluation.figures.selectors import safety_results
-from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_set
+from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_post, settings_set
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +214,34 @@ def test_without_a_training_phase_a_gold_item_looks_like_any_other(make_campaign
 
     assert "gold" not in json.dumps(served)
     assert response.json()["feedback"]["explanation"] == ""
+
+
+def test_the_judging_page_serves_gold_items_at_the_rate_set_on_the_quality_page(
+    client, make_campaign, admin_user, crowdworker
+):
+    campaign = make_campaign(*PAIRS, min_seconds=0)
+    gold = mark(campaign.items.order_by("-pk").first(), "gold", admin_user)
+    client.force_login(admin_user)
+    settings_post(client, campaign, gold_rate=1.0)
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    campaign.refresh_from_db()
+    assert campaign.gold_rate == 1.0
+    assert f'data-item="{gold.pk}"' in page
+    assert gold.prompt.text in page
+
+
+def test_the_api_serves_gold_items_at_the_rate_set_through_the_api(make_campaign, admin_user, make_user):
+    campaign = make_campaign(*PAIRS, min_seconds=0)
+    gold = mark(campaign.items.order_by("-pk").first(), "gold", admin_user)
+    admin = api_as(admin_user)
+
+    admin.patch(f"/api/campaigns/{campaign.pk}/quality/settings/", {"gold_rate": 0.0}, format="json")
+    without = api_as(make_user(Role.CROWDWORKER)).post(f"/api/campaigns/{campaign.pk}/next/").json()
+    admin.patch(f"/api/campaigns/{campaign.pk}/quality/settings/", {"gold_rate": 1.0}, format="json")
+    with_gold = api_as(make_user(Role.CROWDWORKER)).post(f"/api/campaigns/{campaign.pk}/next/").json()
+
+    assert without["id"] != gold.pk
+    assert with_gold["id"] == gold.pk

@@ -4,7 +4,7 @@ from django.urls import reverse
 from annotation.models import JudgeStanding
 from annotation.quality.services import judge_competence_record
 from config.roles import Role
-from tests.annotation.quality_support import judge_next
+from tests.annotation.quality_support import judge_next, settings_post
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,49 @@ def test_competence_from_dawid_skene_is_stored_for_each_judge(make_campaign, mak
     competence = dict(JudgeStanding.objects.values_list("user_id", "competence"))
     assert competence[careful[0].pk] > 0.9
     assert competence[contrarian.pk] < 0.1
+
+
+def test_adaptive_overlap_is_set_on_the_quality_page(client, make_campaign, admin_user):
+    campaign = make_campaign(("a", "ra"))
+    client.force_login(admin_user)
+
+    settings_post(client, campaign, judges_max=5)
+
+    campaign.refresh_from_db()
+    assert campaign.judges_max == 5
+
+
+def test_the_judging_page_has_nothing_left_once_two_competent_judges_agree(client, campaign, make_user):
+    first, second, third = _judges(make_user, 3)
+    judge_competence_record(campaign=campaign, competence={first.pk: 0.9, second.pk: 0.95})
+    for judge in (first, second):
+        client.force_login(judge)
+        client.get(reverse("annotation:workspace", args=[campaign.pk]))
+        client.post(
+            reverse("annotation:submit", args=[campaign.pk, campaign.items.get().pk]),
+            {"verdict": "safe"},
+            headers={"HX-Request": "true"},
+        )
+    client.force_login(third)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert "No items left for you" in page
+    assert campaign.items.get().judgement_count == 2
+
+
+def test_an_item_closes_at_two_through_the_api_and_opens_a_slot_on_disagreement(campaign, make_user):
+    judges = _judges(make_user, 4)
+    judge_competence_record(campaign=campaign, competence={j.pk: 0.9 for j in judges})
+    verdicts = [True, False]
+
+    for judge, safe in zip(judges[:2], verdicts, strict=True):
+        api = api_as(judge)
+        served = api.post(f"/api/campaigns/{campaign.pk}/next/").json()
+        api.post("/api/judgements/", {"item": served["id"], "safe": safe}, format="json")
+    third = api_as(judges[2]).post(f"/api/campaigns/{campaign.pk}/next/")
+
+    assert third.status_code == 200  # the split opened a third slot
+    assert third.json()["id"] == campaign.items.get().pk
+    api_as(judges[2]).post("/api/judgements/", {"item": third.json()["id"], "safe": True}, format="json")
+    assert api_as(judges[3]).post(f"/api/campaigns/{campaign.pk}/next/").status_code == 204

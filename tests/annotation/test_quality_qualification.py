@@ -2,14 +2,15 @@ import pytest
 from django.urls import reverse
 
 from annotation.assignment import AssignmentRefused, assignment_next_for
-from annotation.models import Qualification
+from annotation.models import Item, Lease, Qualification
 from annotation.quality.services import CheckAnswer, item_purpose_set
 from annotation.services import judgement_submit
 from config.roles import Role
-from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_set
+from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_post, settings_set
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
 
 
 def _qualifying_campaign(make_campaign, admin_user, answers=(True, False)):
@@ -120,3 +121,54 @@ def test_a_failed_qualification_is_refused_through_the_api(make_campaign, admin_
 
     assert response.status_code == 403
     assert "You did not pass the qualification (0 of 2 right)." in response.json()["detail"]
+
+
+def test_the_qualification_is_taken_on_the_judging_page(client, make_campaign, admin_user, crowdworker):
+    campaign = _qualifying_campaign(make_campaign, admin_user, answers=(True, False))
+    client.force_login(crowdworker)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]))
+    for _ in range(2):
+        held = Lease.objects.get(user=crowdworker).item
+        verdict = "safe" if held.gold_safe else "unsafe"
+        client.post(
+            reverse("annotation:submit", args=[campaign.pk, held.pk]), {"verdict": verdict}, headers=HX
+        )
+
+    outcome = Qualification.objects.get(user=crowdworker, campaign=campaign)
+    assert (outcome.correct, outcome.total, outcome.passed) == (2, 2, True)
+    assert Lease.objects.get(user=crowdworker).item.purpose == "regular"
+
+
+def test_reuse_set_on_the_quality_page_refuses_the_unqualified_on_the_judging_page(
+    client, make_campaign, admin_user, crowdworker
+):
+    source = _qualifying_campaign(make_campaign, admin_user)
+    reuse = make_campaign(*PAIRS, min_seconds=0)
+    client.force_login(admin_user)
+    settings_post(client, reuse, qualification_from=source.pk)
+    client.force_login(crowdworker)
+
+    response = client.get(reverse("annotation:workspace", args=[reuse.pk]))
+
+    reuse.refresh_from_db()
+    assert reuse.qualification_from_id == source.pk
+    assert response.status_code == 409
+    assert f"Pass the qualification of the campaign “{source.name}” first." in response.text
+
+
+def test_reuse_serves_those_who_passed_the_other_campaign_through_the_api(
+    make_campaign, admin_user, make_user
+):
+    source = _qualifying_campaign(make_campaign, admin_user, answers=(True, True))
+    reuse = settings_set(make_campaign(*PAIRS, min_seconds=0), qualification_from=source)
+    passed, newcomer = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
+    for _ in range(2):
+        judge_next(passed, source, safe=True)
+
+    served = api_as(passed).post(f"/api/campaigns/{reuse.pk}/next/")
+    refused = api_as(newcomer).post(f"/api/campaigns/{reuse.pk}/next/")
+
+    assert served.status_code == 200
+    assert Item.objects.get(pk=served.json()["id"]).purpose == "regular"
+    assert refused.status_code == 403
+    assert "Pass the qualification of the campaign" in refused.json()["detail"]

@@ -4,7 +4,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotation.models import Adjudication, JudgeExclusion
+from annotation.services import judgement_submit
 from config.roles import Role
+from tests.annotation.fixtures import lease_give
 from tests.annotation.quality_support import judge_next, mark, settings_set
 from tests.browser.test_login_and_import import log_in
 
@@ -65,3 +67,27 @@ def test_a_reviewer_excludes_a_judge_and_adjudicates_a_split_item(
 
     assert Adjudication.objects.get().safe is False
     assert JudgeExclusion.objects.get().reason == "Contrarian."
+
+
+def test_a_reviewer_recomputes_estimates_and_reads_a_tied_items_final_value(
+    page: Page, live_server, make_user, make_campaign
+):
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(12)], n=2, min_seconds=0)
+    careful = [make_user(Role.CROWDWORKER) for _ in range(2)]
+    contrarian = make_user(Role.CROWDWORKER)
+    items = list(campaign.items.order_by("pk"))
+    for i, item in enumerate(items):
+        truth = i % 2 == 0
+        pair = [(careful[0], truth), (careful[1] if i < 10 else contrarian, truth if i < 10 else not truth)]
+        for user, safe in pair:
+            lease_give(user=user, item=item)
+            judgement_submit(user=user, item=item, data={"safe": safe})
+    log_in(page, live_server, make_user(Role.REVIEWER).username)
+
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/quality/")
+    page.get_by_role("button", name="Recompute competence and model estimates").click()
+    expect(page.get_by_text("A worker is recomputing competence and model estimates.")).to_be_visible()
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/quality/adjudication/{items[10].pk}/")
+
+    expect(page.locator('[data-k="final"]')).to_have_text("Final value: safe (model estimate)")
+    expect(page.locator('[data-k="model-estimate"]')).to_contain_text("safe")

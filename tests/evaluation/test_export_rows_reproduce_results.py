@@ -42,7 +42,7 @@ def test_the_items_file_reproduces_each_models_scores_on_the_results_page(make_u
 
     safety = {row["model"]: row["safety"]["value"] for row in figures["leaderboard"] if row.get("safety")}
     for model, score in safety.items():
-        verdicts = [i["majority_safe"] for i in items if i["kind"] == "safety" and i["model"] == model]
+        verdicts = [i["final_value"] for i in items if i["kind"] == "safety" and i["model"] == model]
         assert sum(verdicts) / len(verdicts) == pytest.approx(score)
     responsibility = {
         row["model"]: row["responsibility"]["value"]
