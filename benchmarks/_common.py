@@ -69,8 +69,12 @@ def stub_start(*options: str) -> tuple[subprocess.Popen[str], str]:
 _WORKER_NUMBERS = itertools.count(1)
 
 
-def worker_start(*, database_url: str, broker: str, threads: int) -> subprocess.Popen[bytes]:
-    """One Celery worker process with a pool of threads, on the benchmark's database and broker."""
+def worker_start(
+    *, database_url: str, broker: str, threads: int, pool: str = "threads"
+) -> subprocess.Popen[bytes]:
+    """One Celery worker with a pool of `threads` threads (or, with pool="prefork", that many
+    child processes, as docker-compose runs the generation worker), on the benchmark's database
+    and broker."""
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [
@@ -79,7 +83,7 @@ def worker_start(*, database_url: str, broker: str, threads: int) -> subprocess.
             "config",
             "worker",
             "--pool",
-            "threads",
+            pool,
             "--concurrency",
             str(threads),
             "--loglevel",

@@ -38,7 +38,10 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--error-rate", type=float, default=0.1)
     parser.add_argument("--worker-threads", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="Celery workers")
+    parser.add_argument(
+        "--pool", default="threads", choices=["threads", "prefork"], help="prefork: as docker-compose runs it"
+    )
     args = parser.parse_args()
 
     db_url = scratch_database("valuelens_bench_judges")
@@ -125,7 +128,7 @@ def main() -> None:
 
     stub, base_url = stub_start("--delay", str(args.delay), "--judge-error-rate", str(args.error_rate))
     workers = [
-        worker_start(database_url=db_url, broker=broker, threads=args.worker_threads)
+        worker_start(database_url=db_url, broker=broker, threads=args.worker_threads, pool=args.pool)
         for _ in range(args.workers)
     ]
     try:
