@@ -80,9 +80,16 @@
     window.setTimeout(function () { live.textContent = text; }, 100);
   }
   function paneText(pane) {
+    // Each part read as a sentence of its own ("Saved. Item 2. 1 of 30 done, ...").
+    var stop = (document.documentElement.lang || "").indexOf("zh") === 0 ? "。" : ".";
     var parts = [];
-    pane.querySelectorAll("[data-announce-first]").forEach(function (el) { parts.push(el.textContent.trim()); });
-    pane.querySelectorAll("[data-announce-part]").forEach(function (el) { parts.push(el.textContent.trim()); });
+    // What happened first ("Saved."), then the new item and the progress.
+    ["[data-announce-first]", "[data-announce-part]"].forEach(function (selector) {
+      pane.querySelectorAll(selector).forEach(function (el) {
+        var text = el.textContent.replace(/\s+/g, " ").trim();
+        if (text) parts.push(/[.!?。！？]$/.test(text) ? text : text + stop);
+      });
+    });
     return parts.join(" ");
   }
   function paneReady(swapped) {
