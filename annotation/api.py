@@ -227,6 +227,7 @@ class JudgementApi(
             "best_response": judgement.best_response_id,
             "none_good": judgement.none_good,
             "rewrite": judgement.rewrite,
+            "criterion_notes": judgement.criterion_notes,
             "confirm": judgement.contradictory,
         }
         item = Item.objects.select_related("campaign").get(pk=judgement.item_id)

@@ -136,6 +136,7 @@ def test_score_labels_name_each_score_once(client, make_campaign, expert):
     assert '> 10<kbd class="key-hint" aria-hidden="true">0</kbd></label>' in page
 
 
+@pytest.mark.sqlite  # the submit is one raw statement on PostgreSQL, the ORM on SQLite
 def test_an_experts_notes_per_criterion_are_stored_with_the_one_score(client, make_campaign, expert):
     campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
     client.force_login(expert)
@@ -188,6 +189,21 @@ def test_notes_go_and_come_through_the_api(make_campaign, expert):
 
     assert created.status_code == 201, created.content
     assert created.json()["criterion_notes"] == {"readable": "Dense."}
+
+
+def test_an_api_edit_of_the_score_alone_keeps_the_notes(make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    item = assignment_next_for(user=expert, campaign=campaign)
+    judgement, _ = judgement_submit(
+        user=expert, item=item, data={"score": 7, "criterion_notes": {"empathy": "kept"}}
+    )
+    api = APIClient()
+    api.force_authenticate(expert)
+
+    edited = api.patch(f"/api/judgements/{judgement.pk}/", {"score": 8}, format="json")
+
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["criterion_notes"] == {"empathy": "kept"}
 
 
 def test_an_edit_keeps_the_notes_and_the_earlier_ones(client, make_campaign, expert):
