@@ -52,6 +52,11 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 min_seconds=data["min_seconds"],
                 follow_run=data["follow_run"],
                 user=request.user,
+                content_warning=data["content_warning"],
+                content_warning_text=data["content_warning_text"],
+                break_after_minutes=30
+                if data["break_after_minutes"] is None
+                else data["break_after_minutes"],
             )
         except ValueError as exc:
             form.add_error(None, str(exc))

@@ -73,6 +73,9 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
                 min_seconds=data.get("min_seconds"),
                 follow_run=data.get("follow_run"),
                 user=request.user,
+                content_warning=data.get("content_warning"),
+                content_warning_text=data.get("content_warning_text", ""),
+                break_after_minutes=data.get("break_after_minutes", 30),
             )
         except ValueError as exc:
             raise serializers.ValidationError({"detail": str(exc)}) from exc
@@ -152,6 +155,7 @@ def _judgement_data(values: dict[str, Any], item: Item) -> dict[str, Any]:
         "best_response_id": values.get("best_response"),
         "none_good": values.get("none_good", False),
         "rewrite": values.get("rewrite", ""),
+        "criterion_notes": values.get("criterion_notes") or {},
     }
 
 
@@ -223,6 +227,7 @@ class JudgementApi(
             "best_response": judgement.best_response_id,
             "none_good": judgement.none_good,
             "rewrite": judgement.rewrite,
+            "criterion_notes": judgement.criterion_notes,
             "confirm": judgement.contradictory,
         }
         item = Item.objects.select_related("campaign").get(pk=judgement.item_id)

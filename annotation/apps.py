@@ -12,7 +12,7 @@ class AnnotationConfig(AppConfig):
         post_migrate.connect(_roles_sync_after_migrate, dispatch_uid="valuelens_roles_sync")
         from django.contrib.auth.signals import user_logged_in
 
-        user_logged_in.connect(_language_restore, dispatch_uid="valuelens_language_restore")
+        user_logged_in.connect(_preferences_restore, dispatch_uid="valuelens_preferences_restore")
 
 
 def _roles_sync_after_migrate(**kwargs: object) -> None:
@@ -21,12 +21,16 @@ def _roles_sync_after_migrate(**kwargs: object) -> None:
     roles_sync()
 
 
-def _language_restore(sender: object, request: object, user: object, **kwargs: object) -> None:
-    """A person's own language follows them to every device they sign in on."""
-    from annotation.services import user_language_get
+def _preferences_restore(sender: object, request: object, user: object, **kwargs: object) -> None:
+    """A person's own language and shortcut choice follow them to every device they sign in on."""
+    from annotation.services import SESSION_SHORTCUTS_OFF, user_preferences_get
     from config.middleware import SESSION_LANGUAGE_KEY
 
     session = getattr(request, "session", None)
-    language = user_language_get(user=user)  # type: ignore[arg-type]
-    if session is not None and language:
+    if session is None:
+        return
+    language, shortcuts = user_preferences_get(user=user)  # type: ignore[arg-type]
+    if language:
         session[SESSION_LANGUAGE_KEY] = language
+    if not shortcuts:
+        session[SESSION_SHORTCUTS_OFF] = True

@@ -85,10 +85,16 @@ def item_judge_allowed(*, user: AbstractBaseUser, item: Item) -> bool:
     return True
 
 
+# The finish reason of an answer cut off at the token limit (OpenAI-compatible APIs).
+FINISH_REASON_LENGTH = "length"
+
+
 @dataclass(frozen=True)
 class ShownResponse:
     pk: int
     text: str
+    # Cut off at the model's token limit: the judge is told, since the ending is missing.
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,10 +170,10 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         "prompt__text", "domain__name_en", "domain__name_zh", "model__name"
     ).get(pk=item_id)
     responses = [
-        ShownResponse(pk=pk, text=text)
-        for pk, text in ItemResponse.objects.filter(item_id=item_id)
+        ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)
+        for pk, text, finish_reason in ItemResponse.objects.filter(item_id=item_id)
         .order_by("position")
-        .values_list("response_id", "response__text")
+        .values_list("response_id", "response__text", "response__finish_reason")
     ]
     item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
     return item, responses
@@ -359,7 +365,8 @@ WITH blocked AS (
 )
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
-SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked
+SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
+    r.finish_reason
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -449,7 +456,11 @@ def _next_shown_postgresql(
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
     item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
-    responses = [ShownResponse(pk=row[6], text=row[7]) for row in rows if row[6] is not None]
+    responses = [
+        ShownResponse(pk=row[6], text=row[7], truncated=row[9] == FINISH_REASON_LENGTH)
+        for row in rows
+        if row[6] is not None
+    ]
     return Shown(item=item, responses=responses, done=done)
 
 
@@ -479,12 +490,18 @@ def _lease_release_locked(item: Item, user: AbstractBaseUser) -> bool:
     return bool(deleted)
 
 
-def item_skip(*, user: AbstractBaseUser, item: Item) -> None:
-    """Give the item back and do not offer it to this person again."""
+def item_skip(*, user: AbstractBaseUser, item: Item, kind: str = Skip.Kind.SKIPPED) -> None:
+    """Give the item back and do not offer it to this person again; its slot goes to someone else."""
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         _lease_release_locked(locked, user)
-        Skip.objects.get_or_create(item=locked, user=user)
+        Skip.objects.get_or_create(item=locked, user=user, defaults={"kind": kind})
+
+
+def item_opt_out(*, user: AbstractBaseUser, item: Item) -> None:
+    """Opt out of one item ("I don't want to read this"): released and never offered to this person
+    again, its slot free for someone else, as a skip; but recorded apart, never counted as a skip."""
+    item_skip(user=user, item=item, kind=Skip.Kind.OPTED_OUT)
 
 
 def leases_reclaim_expired(*, batch: int = 1000) -> int:

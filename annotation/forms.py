@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Campaign, CrowdLink, Item
+from annotation.rubric import RESPONSIBILITY_CRITERIA
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 from prompts.models import Scenario
@@ -32,6 +33,14 @@ def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
         "best_response_id": None if best in ("", "none") else _int(best),
         "none_good": best == "none",
         "rewrite": post.get("rewrite", ""),
+        "criterion_notes": criterion_notes_from(post),
+    }
+
+
+def criterion_notes_from(post: QueryDict) -> dict[str, str]:
+    """The optional notes per rubric criterion, posted as note_<criterion key>."""
+    return {
+        c.key: post.get(f"note_{c.key}", "") for c in RESPONSIBILITY_CRITERIA if post.get(f"note_{c.key}")
     }
 
 
@@ -81,6 +90,30 @@ class CampaignForm(forms.Form):
         help_text=_(
             "Faster judgements are stored and flagged. Empty: 3 s for safety, 10 s for responsibility."
         ),
+    )
+    content_warning = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Content warning"),
+        help_text=_(
+            "Judges read a content warning and acknowledge it once before their first item "
+            "(recommended for safety campaigns)."
+        ),
+    )
+    content_warning_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        label=_("What the items contain (optional)"),
+        help_text=_("Added to the standard warning."),
+    )
+    break_after_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=600,
+        initial=30,
+        required=False,
+        label=_("Break reminder (minutes)"),
+        help_text=_("Suggest a break after this many minutes of active judging (0: never; empty: 30)."),
     )
     follow_run = forms.ModelChoiceField(
         queryset=GenerationRun.objects.all(),

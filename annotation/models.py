@@ -34,6 +34,11 @@ class AnnotatorProfile(models.Model):
         choices=settings.LANGUAGES,
         help_text=_("The interface language this person chose; empty: their browser's."),
     )
+    shortcuts = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text=_("Single-key shortcuts on the judging page (off: only Enter in a field and Ctrl+Enter)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -149,6 +154,25 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Each new succeeded response of this run becomes an item while the run answers."),
+    )
+    # Judges' wellbeing (issue 16).
+    content_warning = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Show a content warning before a judge's first item; each judge acknowledges it once "
+            "(on by default for safety campaigns)."
+        ),
+    )
+    content_warning_text = models.TextField(
+        blank=True,
+        db_default="",
+        help_text=_("What the items contain, added to the standard warning (optional)."),
+    )
+    break_after_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        db_default=30,
+        help_text=_("Suggest a break after this many minutes of active judging (0: never)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -274,8 +298,18 @@ class Lease(models.Model):
 
 
 class Skip(models.Model):
+    """An item a person will not be offered again: skipped, or opted out of."""
+
+    class Kind(models.TextChoices):
+        SKIPPED = "skipped", _("Skipped")
+        # "I don't want to read this": the person's wellbeing, never held against them as a skip.
+        OPTED_OUT = "opted_out", _("Opted out")
+
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.SKIPPED, db_default=Kind.SKIPPED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -342,6 +376,12 @@ class Judgement(models.Model):
     previous_values = models.JSONField(
         default=list, blank=True, help_text=_("Earlier versions, when edited.")
     )
+    criterion_notes = models.JSONField(
+        default=dict,
+        db_default={},
+        blank=True,
+        help_text=_("Responsibility: the expert's optional note per rubric criterion, by criterion key."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -359,6 +399,22 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"judgement {self.pk}"
+
+
+class ContentWarningSeen(models.Model):
+    """A person acknowledged a campaign's content warning: it is not shown to them again."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="content_warning_seen_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"content warning of campaign {self.campaign_id} seen by user {self.user_id}"
 
 
 class JudgeStanding(models.Model):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
-from annotation.models import Campaign, Item, ItemPurpose, Judgement, Lease
+from annotation.models import Campaign, ContentWarningSeen, Item, ItemPurpose, Judgement, Lease, Skip
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
 from prompts.models import HIDDEN_PROMPT_SOURCES
@@ -30,10 +32,106 @@ def campaigns_for_annotator(user: AbstractBaseUser) -> list[AnnotatorCampaign]:
         if not campaign_judge_allowed(user=user, campaign=campaign):
             continue
         done = Judgement.objects.filter(campaign=campaign, user=user).count()
-        left = items_open_to(user=user, campaign=campaign).count()
+        left = items_left_for(user=user, campaign=campaign)
         if done or left:
             rows.append(AnnotatorCampaign(campaign, done, left))
     return rows
+
+
+def items_left_for(*, user: AbstractBaseUser, campaign: Campaign) -> int:
+    """Items this person can still judge: the ones open to them and the ones they hold now (a
+    held item is theirs to finish, though no longer open to them)."""
+    held = Lease.objects.filter(
+        campaign=campaign, user=user, expires_at__gt=timezone.now() - LEASE_GRACE
+    ).count()
+    return items_open_to(user=user, campaign=campaign).count() + held
+
+
+def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign, last: int = 50) -> int | None:
+    """The person's median time per item over their latest judgements here (None: none yet)."""
+    times = list(
+        Judgement.objects.filter(campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("time_spent_ms", flat=True)[:last]
+    )
+    return int(statistics.median(times)) if times else None
+
+
+@dataclass(frozen=True)
+class WorkspaceProgress:
+    """What the judging page says of a person's progress: "12 / 300 · about 20 min left"."""
+
+    done: int
+    # The items this person can do here in all (their quota when it is smaller); None: unknown.
+    total: int | None
+    # From their median time per item; None until they have judged one.
+    minutes_left: int | None
+
+
+# The count of items left for a person scans the campaign: made when they open the page and kept,
+# since each judgement moves one item from "left" to "done" and leaves the sum alone. Their
+# median time per item changes slowly, so it is read again every few items.
+_PROGRESS_TTL = 6 * 3600
+_MEDIAN_EVERY = 5
+
+
+def workspace_progress(
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    done: int,
+    holding: bool,
+    quota: int | None = None,
+    recount: bool = False,
+) -> WorkspaceProgress:
+    """The person's progress, from the cache on the judging hot path; ``recount`` counts the items
+    left afresh (a full page load)."""
+    cache = caches["default"]
+    total_key = f"annotation:progress-total:{campaign.pk}:{user.pk}"
+    median_key = f"annotation:progress-median:{campaign.pk}:{user.pk}"
+    found = cache.get_many([total_key, median_key])
+    fresh: dict[str, object] = {}
+    total = found.get(total_key)
+    if recount or total is None:
+        total = done + items_left_for(user=user, campaign=campaign)
+        fresh[total_key] = total
+    median_ms, median_done = found.get(median_key, (None, None))
+    if median_done is None or (
+        done != median_done and (median_ms is None or done - median_done >= _MEDIAN_EVERY)
+    ):
+        median_ms, median_done = judge_median_ms(user=user, campaign=campaign), done
+        fresh[median_key] = (median_ms, median_done)
+    if fresh:
+        cache.set_many({total_key: total, median_key: (median_ms, median_done)}, _PROGRESS_TTL)
+    # Check items served on top, or items added since the count, never make it read "13 / 12".
+    total = max(int(total), done + int(holding))
+    if quota is not None:
+        total = min(total, quota)
+    minutes_left = None
+    if median_ms is not None and total > done:
+        minutes_left = math.ceil((total - done) * median_ms / 60_000)
+    return WorkspaceProgress(done=done, total=total, minutes_left=minutes_left)
+
+
+def content_warning_seen(*, user: AbstractBaseUser, campaign: Campaign) -> bool:
+    return ContentWarningSeen.objects.filter(campaign=campaign, user=user).exists()
+
+
+def skips_by_user(*, campaign: Campaign) -> dict[int, dict[str, int]]:
+    """Per person, how many items they skipped and how many they opted out of (apart: opting out
+    of an item one does not want to read is never counted as a skip)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Skip.objects.filter(item__campaign=campaign)
+        .values("user_id", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts.setdefault(row["user_id"], {Skip.Kind.SKIPPED: 0, Skip.Kind.OPTED_OUT: 0})[row["kind"]] = row[
+            "n"
+        ]
+    return counts
 
 
 def judgements_of(user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Judgement]:
@@ -77,6 +175,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         complete_judgements=Sum("judgement_count", filter=complete),
     )
     annotators = []
+    skips = skips_by_user(campaign=campaign)
     per_user = (
         Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
@@ -95,6 +194,8 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
                 "pseudonym": row["user__annotator_profile__pseudonym"],
                 "count": row["n"],
                 "median_s": statistics.median(times) / 1000 if times else None,
+                "skipped": skips.get(row["user_id"], {}).get(Skip.Kind.SKIPPED, 0),
+                "opted_out": skips.get(row["user_id"], {}).get(Skip.Kind.OPTED_OUT, 0),
             }
         )
     return CampaignProgress(

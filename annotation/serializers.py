@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.models import Campaign, Item, Judgement
+from annotation.rubric import NOTE_MAX_CHARS, RESPONSIBILITY_CRITERIA
 from config.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.models import Domain, Level, ResponseType, Scenario
@@ -27,6 +28,9 @@ class CampaignSerializer(serializers.ModelSerializer):
             "min_seconds",
             "seed",
             "status",
+            "content_warning",
+            "content_warning_text",
+            "break_after_minutes",
             "created_at",
         ]
         read_only_fields = fields
@@ -60,6 +64,21 @@ class CampaignCreateSerializer(serializers.Serializer):
         help_text="Empty: 3 s for safety, 10 s for responsibility.",
     )
     group_samples = serializers.BooleanField(default=False)
+    content_warning = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Show judges a content warning before their first item. Empty: on for safety campaigns.",
+    )
+    content_warning_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default=""
+    )
+    break_after_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=600,
+        default=30,
+        help_text="Suggest a break after this many minutes of active judging (0: never).",
+    )
     follow_run = serializers.PrimaryKeyRelatedField(
         queryset=GenerationRun.objects.all(),
         required=False,
@@ -154,6 +173,7 @@ class JudgementSerializer(serializers.ModelSerializer):
             "best_response",
             "none_good",
             "rewrite",
+            "criterion_notes",
             "time_spent_ms",
             "too_fast",
             "contradictory",
@@ -186,6 +206,14 @@ class JudgementWriteSerializer(serializers.Serializer):
     )
     none_good = serializers.BooleanField(required=False, default=False)
     rewrite = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    criterion_notes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=NOTE_MAX_CHARS),
+        required=False,
+        default=dict,
+        help_text="Responsibility: an optional note per rubric criterion, by key ("
+        + ", ".join(c.key for c in RESPONSIBILITY_CRITERIA)
+        + ").",
+    )
     confirm = serializers.BooleanField(
         required=False,
         default=False,

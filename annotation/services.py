@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -18,9 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.assignment import LEASE_GRACE, item_judge_allowed
-from annotation.models import AnnotatorProfile, Campaign, Item, ItemPurpose, ItemResponse, Judgement, Lease
+from annotation.models import (
+    AnnotatorProfile,
+    Campaign,
+    ContentWarningSeen,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    Lease,
+)
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
+from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
 from config.queue import task_enqueue
 from config.roles import Role, user_can_review
@@ -88,8 +99,28 @@ def user_language_set(*, user: UserModel, language: str) -> None:
         profile.save(update_fields=["language"])
 
 
-def user_language_get(*, user: UserModel) -> str:
-    return AnnotatorProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
+# In the session of a person who turned single-key shortcuts off (read on every judging page, so
+# kept where the request already is rather than read from the profile each time).
+SESSION_SHORTCUTS_OFF = "valuelens_shortcuts_off"
+
+
+def user_preferences_get(*, user: UserModel) -> tuple[str, bool]:
+    """A person's interface language ('' for their browser's) and whether shortcuts are on."""
+    row = AnnotatorProfile.objects.filter(user=user).values_list("language", "shortcuts").first()
+    return (row[0] or "", row[1]) if row else ("", True)
+
+
+def user_shortcuts_set(*, user: UserModel, enabled: bool) -> None:
+    """Turn a person's single-key shortcuts on the judging page on or off (kept on their profile)."""
+    profile = annotator_profile_get_or_create(user=user)
+    if profile.shortcuts != enabled:
+        profile.shortcuts = enabled
+        profile.save(update_fields=["shortcuts"])
+
+
+def content_warning_acknowledge(*, user: UserModel, campaign: Campaign) -> None:
+    """The person read the campaign's content warning and chose to go on: it is not shown again."""
+    ContentWarningSeen.objects.get_or_create(campaign=campaign, user=user)
 
 
 # ---------------------------------------------------------------- campaigns and judgements
@@ -124,6 +155,9 @@ def campaign_create(
     follow_run: GenerationRun | None = None,
     judges_max: int | None = None,
     user: UserModel | None = None,
+    content_warning: bool | None = None,
+    content_warning_text: str = "",
+    break_after_minutes: int = 30,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
@@ -134,6 +168,7 @@ def campaign_create(
     A campaign that follows a run may start empty: each response of the run that succeeds later
     becomes an item too (campaigns_follow_runs, run by beat), so judging starts while the model
     is still answering.
+    Safety campaigns show judges a content warning before their first item unless told not to.
     """
     if follow_run is not None and group_samples:
         raise ValueError("a campaign that follows a run holds one response per item: do not group samples")
@@ -151,6 +186,9 @@ def campaign_create(
         follows_run=follow_run,
         judges_max=judges_max if kind == Campaign.Kind.SAFETY else None,
         created_by=user,
+        content_warning=kind == Campaign.Kind.SAFETY if content_warning is None else content_warning,
+        content_warning_text=content_warning_text,
+        break_after_minutes=break_after_minutes,
     )
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
     if created == 0 and follow_run is None:
@@ -397,6 +435,7 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
     rewrite = (data.get("rewrite") or "").strip()
     if score < 5 and not rewrite:
         raise JudgementRejected(_("A score below 5 needs your rewritten answer."), field="rewrite")
+    notes = _criterion_notes_checked(data.get("criterion_notes"))
     best = data.get("best_response_id")
     none_good = bool(data.get("none_good"))
     response_ids = list(item.item_responses.values_list("response_id", flat=True))
@@ -411,7 +450,29 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
         "rewrite": rewrite,
         "best_response_id": None if none_good else best,
         "none_good": none_good,
+        "criterion_notes": notes,
     }
+
+
+def _criterion_notes_checked(notes: object) -> dict[str, str]:
+    """The expert's optional notes per rubric criterion: known criteria only, empty ones dropped."""
+    if not notes:
+        return {}
+    if not isinstance(notes, dict):
+        raise JudgementRejected(_("Notes must be given per criterion."), field="criterion_notes")
+    unknown = set(notes) - CRITERION_KEYS
+    if unknown:
+        raise JudgementRejected(
+            _("Unknown criterion: %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))},
+            field="criterion_notes",
+        )
+    cleaned = {key: str(text or "").strip() for key, text in notes.items()}
+    if any(len(text) > NOTE_MAX_CHARS for text in cleaned.values()):
+        raise JudgementRejected(
+            _("Keep each note under %(n)s characters.") % {"n": f"{NOTE_MAX_CHARS:,}"},
+            field="criterion_notes",
+        )
+    return {key: text for key, text in sorted(cleaned.items()) if text}
 
 
 _ITEM_LOCK = PreparedStatement(
@@ -431,10 +492,10 @@ WITH gone AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
         none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
-        updated_at, previous_values)
+        updated_at, previous_values, criterion_notes)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        false, %(now)s, %(now)s, '[]'::jsonb
+        false, %(now)s, %(now)s, '[]'::jsonb, %(notes)s::jsonb
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
@@ -467,6 +528,7 @@ _SUBMIT = PreparedStatement(
         "min_ms": "integer",
         "contradictory": "boolean",
         "now": "timestamptz",
+        "notes": "jsonb",
     },
 )
 
@@ -495,6 +557,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "min_ms": 1000 * item.campaign.min_seconds,
         "contradictory": values.get("contradictory", False),
         "now": now,
+        "notes": json.dumps(values.get("criterion_notes") or {}),
     }
     with connection.cursor() as cursor:
         statements_execute(cursor, [(_ITEM_LOCK, {"item": item.pk}), (_SUBMIT, params)])
@@ -632,6 +695,7 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any
             "best_response_id",
             "none_good",
             "rewrite",
+            "criterion_notes",
         ]
         locked.previous_values = [
             *locked.previous_values,

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from annotation.assignment import (
     assignment_next_shown,
     campaign_judge_allowed,
     item_judge_allowed,
+    item_opt_out,
     item_shown,
     item_skip,
     item_with_campaign,
@@ -27,8 +29,10 @@ from annotation.assignment import (
     lease_renew,
 )
 from annotation.crowd import CROWD_SESSION_KEY, crowd_participant_for, crowd_quota_reached
-from annotation.forms import judgement_data_from
+from annotation.forms import criterion_notes_from, judgement_data_from
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
+from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
+from annotation.services import SESSION_SHORTCUTS_OFF
 from config.pagination import page_of
 from config.roles import reviewer_required
 from prompts.models import ResponseType, Scenario
@@ -64,22 +68,46 @@ def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown
 
 
 def _pane(
-    request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
+    request: HttpRequest,
+    campaign: Campaign,
+    shown: Shown,
+    status: int = 200,
+    *,
+    participant: CrowdParticipant | None = None,
+    recount: bool = False,
+    **extra: object,
 ) -> HttpResponse:
     posted = extra.pop("posted", None)
+    current = {**_NOTHING_CHOSEN, **_current_from(posted)}
+    progress = None
+    if shown.item is not None:
+        progress = selectors.workspace_progress(
+            user=request.user,
+            campaign=campaign,
+            done=shown.done,
+            holding=True,
+            quota=participant.link.quota_per_person if participant else None,
+            recount=recount,
+        )
     context = {
-        **_NOTHING_CHOSEN,
+        **current,
         "campaign": campaign,
         "item": shown.item,
         "responses": shown.responses,
-        "fields_html": "" if posted else _fields_unchosen(request, campaign),
+        # Fields as first shown, unless a submission comes back (even an empty one) with an error.
+        "fields_html": _fields_unchosen(request, campaign) if posted is None else "",
         # A callable: the template asks for it only when it renders the fields itself.
         "scenarios": _scenarios,
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
-        # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
         "done": shown.done,
-        **_current_from(posted),
+        "progress": progress,
+        "shortcuts_on": not request.session.get(SESSION_SHORTCUTS_OFF),
+        "criteria": RESPONSIBILITY_CRITERIA,
+        "anchor_scores": ANCHOR_SCORES,
+        "criteria_notes": rubric_rows(current["current_notes"])  # type: ignore[arg-type]
+        if campaign.kind == Campaign.Kind.RESPONSIBILITY
+        else [],
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
@@ -90,6 +118,10 @@ def _scenarios() -> list[Scenario]:
     # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
     return caches["process"].get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
 
+
+# Errors shown beside their own field (which then takes the focus); any other error shows above the
+# fields.
+PLACED_ERRORS = ("safe", "score", "best_response", "rewrite", "confirm", "criterion_notes")
 
 _NOTHING_CHOSEN: dict[str, object] = {
     # Names the template reads, set so that it never looks one up in vain (a failed lookup
@@ -102,10 +134,12 @@ _NOTHING_CHOSEN: dict[str, object] = {
     "current_best": None,
     "current_none": False,
     "current_rewrite": "",
+    "current_notes": {},
     "error": "",
     "error_field": "",
     "notice": "",
     "refusal": "",
+    "placed_errors": PLACED_ERRORS,
 }
 
 
@@ -143,6 +177,7 @@ def _current_from(posted: object) -> dict[str, object]:
         "current_best": int(best) if (best or "").isdigit() else None,
         "current_none": best == "none",
         "current_rewrite": get("rewrite", ""),
+        "current_notes": criterion_notes_from(posted),  # type: ignore[arg-type]
     }
 
 
@@ -184,7 +219,16 @@ def _after_action(
         )
     if request.htmx and participant is not None and not told and shown.item is None:
         return HttpResponseClientRedirect(reverse("crowd:done", args=[campaign.pk]))
-    return _pane(request, campaign, shown, notice=notice, refusal=refusal, feedback=feedback, status=status)
+    return _pane(
+        request,
+        campaign,
+        shown,
+        participant=participant,
+        notice=notice,
+        refusal=refusal,
+        feedback=feedback,
+        status=status,
+    )
 
 
 @login_required
@@ -199,6 +243,8 @@ def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     participant = _crowd_participant(request, campaign)
     if participant is not None and crowd_quota_reached(participant=participant):
         return redirect("crowd:done", campaign_id=campaign.pk)
+    if _content_warning_due(request, campaign):
+        return render(request, "annotation/content_warning.html", {"campaign": campaign})
     try:
         shown = assignment_next_shown(user=request.user, campaign=campaign)
     except AssignmentRefused as refused:
@@ -207,7 +253,52 @@ def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
         )
     if participant is not None and shown.item is None:
         return redirect("crowd:done", campaign_id=campaign.pk)
-    return _pane(request, campaign, shown)
+    # Opening the page counts what is left for the person afresh; the swaps after it do not.
+    return _pane(request, campaign, shown, participant=participant, recount=not request.htmx)
+
+
+# The campaigns whose content warning the person acknowledged, in their session: the judging page
+# asks on every load, and the session is read anyway.
+SESSION_WARNINGS_SEEN = "valuelens_warnings_seen"
+
+
+def _content_warning_due(request: HttpRequest, campaign: Campaign) -> bool:
+    if not campaign.content_warning:
+        return False
+    seen = request.session.get(SESSION_WARNINGS_SEEN, [])
+    if campaign.pk in seen:
+        return False
+    if not selectors.content_warning_seen(user=request.user, campaign=campaign):
+        return True
+    request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
+    return False
+
+
+@login_required
+@require_POST
+def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for_judge(request, campaign_id)
+    services.content_warning_acknowledge(user=request.user, campaign=campaign)
+    seen = request.session.get(SESSION_WARNINGS_SEEN, [])
+    if campaign.pk not in seen:
+        request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
+    return redirect("annotation:workspace", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def shortcuts_set(request: HttpRequest) -> HttpResponse:
+    """Turn single-key shortcuts on or off for this person (their profile, and this session)."""
+    enabled = request.POST.get("shortcuts") == "on"
+    services.user_shortcuts_set(user=request.user, enabled=enabled)
+    if enabled:
+        request.session.pop(SESSION_SHORTCUTS_OFF, None)
+    else:
+        request.session[SESSION_SHORTCUTS_OFF] = True
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("annotation:home")
+    return redirect(back)
 
 
 @login_required
@@ -229,6 +320,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
             request,
             campaign,
             _shown(request, campaign, item),
+            participant=_crowd_participant(request, campaign),
             error=str(rejected),
             error_field=rejected.field,
             posted=request.POST,
@@ -248,6 +340,15 @@ def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     campaign = item.campaign
     item_skip(user=request.user, item=item)
     return _after_action(request, campaign, _("Skipped."))
+
+
+@login_required
+@require_POST
+def opt_out(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
+    """Opting out of one item ("I don't want to read this"): it goes for good, and is no skip."""
+    item = _item_for_judge(request, campaign_id, item_id)
+    item_opt_out(user=request.user, item=item)
+    return _after_action(request, item.campaign, _("Taken away: you will not be shown that item again."))
 
 
 @login_required
@@ -301,6 +402,13 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "scores": range(1, 11),
             "error": error,
             "error_field": error_field,
+            "placed_errors": PLACED_ERRORS,
+            "anchor_scores": ANCHOR_SCORES,
+            "criteria_notes": rubric_rows(
+                criterion_notes_from(request.POST) if request.method == "POST" else judgement.criterion_notes
+            )
+            if item.campaign.kind == Campaign.Kind.RESPONSIBILITY
+            else [],
         },
     )
 

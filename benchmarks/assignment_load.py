@@ -94,6 +94,9 @@ def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
         kind=Campaign.Kind.SAFETY,
         responses=Response.objects.filter(model=model),
         judges_per_item=3,
+        # Each judge acknowledges a content warning once, before their first item: not the path
+        # measured here.
+        content_warning=False,
     )
     campaign_status_set(campaign=campaign, status=Campaign.Status.OPEN)
     if fill:

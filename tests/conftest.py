@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from annotation.services import user_create
@@ -34,6 +36,16 @@ def _default_language() -> Iterator[None]:
     it); a test that asked for Chinese pages must not leave later tests' messages in Chinese."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache_empty() -> None:
+    """The workspace caches per-person figures by database id, and ids come again in the next
+    test (a rolled-back sequence on SQLite, a new test database): each test starts with none."""
+    cache = caches["default"]
+    # Never a flush of a shared Redis that CACHE_URL might name.
+    if isinstance(cache, LocMemCache):
+        cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -28,3 +28,16 @@ def seconds_from_ms(milliseconds: float | None) -> str:
     if milliseconds is None:
         return ""
     return _("%(seconds)s s") % {"seconds": number_format(milliseconds / 1000, decimal_pos=1)}
+
+
+@register.filter
+def minutes_left(minutes: int | None) -> str:
+    """An estimate of the time left, in words: 'about 20 min left', 'about 1 h 05 min left'."""
+    if minutes is None:
+        return ""
+    if minutes <= 1:
+        return _("about a minute left")
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return _("about %(hours)d h %(minutes)02d min left") % {"hours": hours, "minutes": rest}
+    return _("about %(minutes)d min left") % {"minutes": minutes}

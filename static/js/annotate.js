@@ -1,10 +1,20 @@
-// Keyboard-first judging: digits and letters pick answers, Enter submits, s skips, ? shows help.
+// The judging page: keyboard-first judging (digits and letters pick answers, s skips, ? shows help;
+// each can be turned off), Enter submits from the form's fields only, the new item takes the focus
+// and is announced after each swap, a raw-text toggle for answers, and a break reminder.
 (function () {
   "use strict";
-  function typing(el) {
-    return el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text") || el.tagName === "SELECT");
-  }
+  var root = document.getElementById("workspace");
+  var shortcutsOn = !root || root.getAttribute("data-shortcuts") !== "off";
+
   function form() { return document.getElementById("judge-form"); }
+  function typing(el) {
+    if (!el) return false;
+    if (el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable) return true;
+    return el.tagName === "INPUT" && ["text", "search", "number", "email", "url"].indexOf(el.type) !== -1;
+  }
+  function choice(el) {
+    return el && el.tagName === "INPUT" && (el.type === "radio" || el.type === "checkbox");
+  }
   function submit() {
     var f = form();
     if (!f) return;
@@ -14,39 +24,175 @@
     if (window.htmx) window.htmx.process(f);
     f.requestSubmit();
   }
+  function helpToggle() {
+    var help = document.getElementById("shortcuts");
+    if (!help) return;
+    help.hidden = !help.hidden;
+    document.querySelectorAll("[data-help-toggle]").forEach(function (button) {
+      button.setAttribute("aria-expanded", String(!help.hidden));
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.metaKey) return;
+    if (event.altKey || event.metaKey || event.defaultPrevented) return;
     var f = form();
-    if (event.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
-    if (typing(document.activeElement)) {
-      if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); submit(); }
+    var active = document.activeElement;
+    if (event.key === "Escape" && typing(active)) { active.blur(); return; }
+    if (event.key === "Enter") {
+      // Enter submits from the form's own fields: a chosen answer, or Ctrl+Enter in a text box.
+      // On Skip, on a link or anywhere else it does what it does there, never a submit.
+      var inForm = f && active && f.contains(active);
+      if (!inForm) return;
+      if (typing(active)) {
+        // A one-line field submits by itself (the browser's implicit submission).
+        if (event.ctrlKey) { event.preventDefault(); submit(); }
+        return;
+      }
+      if (choice(active)) { event.preventDefault(); submit(); }
       return;
     }
-    if (event.ctrlKey) return;
-    if (event.key === "?") {
-      var help = document.getElementById("shortcuts");
-      if (help) help.hidden = !help.hidden;
-      event.preventDefault();
-      return;
-    }
+    if (typing(active) || event.ctrlKey || !shortcutsOn) return;
+    if (event.key === "?") { event.preventDefault(); helpToggle(); return; }
     if (!f) return;
-    if (event.key === "Enter") { event.preventDefault(); submit(); return; }
     if (event.key === "s" || event.key === "S") {
       var skip = f.querySelector("[data-skip]");
       if (skip) { event.preventDefault(); skip.click(); }
       return;
     }
     var input = f.querySelector('input[data-key="' + event.key + '"]');
-    if (input) { event.preventDefault(); input.checked = true; input.focus({ preventScroll: true }); input.blur(); }
+    // The chosen answer keeps the focus, so that Enter then submits from it.
+    if (input) { event.preventDefault(); input.checked = true; input.focus(); }
   });
+
   // htmx gives focus back to an element with the same id after a swap; on a new item that would
   // put the cursor in its text box and swallow the shortcuts, so let go of focus before swapping.
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
     if (active && active !== document.body && active.closest("#pane")) active.blur();
   });
+
+  // ---------------------------------------------------------------- after each new pane
+  function announce(text) {
+    var live = document.getElementById("announcer");
+    if (!live || !text) return;
+    // Emptied first, so that the same words (two "Saved." in a row) are read again.
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 100);
+  }
+  function paneText(pane) {
+    // Each part read as a sentence of its own ("Saved. Item 2. 1 of 30 done, ...").
+    var stop = (document.documentElement.lang || "").indexOf("zh") === 0 ? "。" : ".";
+    var parts = [];
+    // What happened first ("Saved."), then the new item and the progress.
+    ["[data-announce-first]", "[data-announce-part]"].forEach(function (selector) {
+      pane.querySelectorAll(selector).forEach(function (el) {
+        var text = el.textContent.replace(/\s+/g, " ").trim();
+        if (text) parts.push(/[.!?。！？]$/.test(text) ? text : text + stop);
+      });
+    });
+    return parts.join(" ");
+  }
+  function paneReady(swapped) {
+    var pane = document.getElementById("pane");
+    if (!pane || pane.getAttribute("data-ready")) return;
+    pane.setAttribute("data-ready", "1");
+    rawApply(pane);
+    if (!shortcutsOn) {
+      // The fields are the same for everyone (cached); the keys they name are off for this person.
+      pane.querySelectorAll("input[aria-keyshortcuts]").forEach(function (el) { el.removeAttribute("aria-keyshortcuts"); });
+    }
+    if (!swapped) return;
+    // A field with an error takes the focus (its message is an alert); otherwise the new item does,
+    // unless a quick key already chose an answer in it.
+    var field = pane.querySelector("[autofocus]");
+    var active = document.activeElement;
+    var acted = active && active !== document.body && pane.contains(active);
+    if (field) { if (!acted) field.focus(); return; }
+    var heading = document.getElementById("item-heading");
+    if (heading && !acted) heading.focus();
+    announce(paneText(pane));
+  }
+  document.addEventListener("htmx:afterSwap", function () { paneReady(true); });
+
+  // ---------------------------------------------------------------- raw text of answers
+  var RAW_KEY = "valuelens:raw";
+  function rawWanted() {
+    try { return window.localStorage.getItem(RAW_KEY) === "1"; } catch (e) { return false; }
+  }
+  function rawShow(answer, raw) {
+    var rendered = answer.querySelector(".rendered");
+    var original = answer.querySelector(".raw");
+    var button = answer.querySelector("[data-raw-toggle]");
+    if (!rendered || !original || !button) return;
+    rendered.hidden = raw;
+    original.hidden = !raw;
+    button.setAttribute("aria-pressed", String(raw));
+  }
+  function rawApply(scope) {
+    var raw = rawWanted();
+    scope.querySelectorAll(".answer").forEach(function (answer) { rawShow(answer, raw); });
+  }
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-help-toggle]");
-    if (toggle) { var help = document.getElementById("shortcuts"); if (help) help.hidden = !help.hidden; }
+    if (toggle) { helpToggle(); return; }
+    var rawToggle = event.target.closest("[data-raw-toggle]");
+    if (rawToggle) {
+      var raw = rawToggle.getAttribute("aria-pressed") !== "true";
+      // Kept for the next items too: a judge who reads the raw text wants it on each one.
+      try { window.localStorage.setItem(RAW_KEY, raw ? "1" : "0"); } catch (e) { /* private mode */ }
+      document.querySelectorAll(".answer").forEach(function (answer) { rawShow(answer, raw); });
+    }
   });
+
+  // ---------------------------------------------------------------- break reminder
+  // Active judging: time with the page in view and the person doing something in the last minute.
+  // Five minutes away is a break, and the count starts over; so does dismissing the reminder.
+  var breakAfterS = root ? 60 * (parseInt(root.getAttribute("data-break-after"), 10) || 0) : 0;
+  var reminder = document.getElementById("break-reminder");
+  if (root && breakAfterS > 0 && reminder) {
+    var IDLE_MS = 60 * 1000;
+    var BREAK_MS = 5 * 60 * 1000;
+    var TICK_MS = 5 * 1000;
+    var storeKey = "valuelens:active:" + root.getAttribute("data-campaign");
+    var load = function () {
+      try { return JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
+    };
+    var save = function () {
+      try { window.localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+    };
+    var now = Date.now();
+    var state = load();
+    if (!state || typeof state.s !== "number" || now - state.at > BREAK_MS) state = { s: 0, at: now };
+    var lastInput = now;
+    var lastTick = now;
+    ["keydown", "pointerdown", "pointermove", "wheel", "scroll", "touchstart"].forEach(function (type) {
+      document.addEventListener(type, function () { lastInput = Date.now(); }, { passive: true });
+    });
+    window.setInterval(function () {
+      var t = Date.now();
+      var elapsed = Math.min(t - lastTick, 3 * TICK_MS);
+      lastTick = t;
+      if (t - lastInput > BREAK_MS) {
+        state.s = 0;
+      } else if (document.visibilityState === "visible" && t - lastInput <= IDLE_MS) {
+        state.s += elapsed / 1000;
+        state.at = t;
+      }
+      save();
+      if (state.s >= breakAfterS && reminder.hidden) {
+        reminder.hidden = false;
+        announce(reminder.textContent.replace(/\s+/g, " ").trim());
+      }
+    }, TICK_MS);
+    reminder.addEventListener("click", function (event) {
+      if (!event.target.closest("[data-break-dismiss]")) return;
+      reminder.hidden = true;
+      state = { s: 0, at: Date.now() };
+      save();
+      var heading = document.getElementById("item-heading");
+      if (heading) heading.focus();
+    });
+  }
+
+  paneReady(false);
 })();

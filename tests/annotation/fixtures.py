@@ -29,6 +29,8 @@ def make_campaign(db) -> Callable[..., Campaign]:
         **options,
     ) -> Campaign:
         k = next(counter)
+        # Safety campaigns show a content warning first; its own tests turn it on.
+        options.setdefault("content_warning", False)
         prompt_set = PromptSet.objects.create(name=f"set {k}")
         model = model_register(name=f"model-{k}", base_url="http://127.0.0.1:9/v1", model_id="m")
         dom = Domain.objects.get(slug=domain) if domain else None

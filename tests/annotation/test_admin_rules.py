@@ -39,6 +39,7 @@ def test_kind_n_and_status_cannot_be_changed_on_the_campaign_form(client, admin_
             "blind": "on",
             "lease_minutes": 10,
             "min_seconds": 3,
+            "break_after_minutes": 30,
         },
     )
 

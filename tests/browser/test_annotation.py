@@ -83,8 +83,10 @@ def test_markup_in_prompts_and_responses_shows_as_text_and_runs_nothing(
 
     page.goto(f"{live_server.url}/annotate/{campaign.pk}/")
 
-    expect(page.locator(".response .untrusted")).to_contain_text("<script>window.__pwned = 1</script>")
+    expect(page.locator(".response .rendered")).to_contain_text("<script>window.__pwned = 1</script>")
     expect(page.locator(".prompt .untrusted")).to_contain_text('<img src=x onerror="window.__pwned = 2">')
+    page.get_by_role("button", name="Raw text").click()
+    expect(page.locator(".response .raw")).to_contain_text('<img src=x onerror="window.__pwned = 2">')
     assert page.locator(".untrusted img, .untrusted script").count() == 0
     assert page.evaluate("window.__pwned") is None
 

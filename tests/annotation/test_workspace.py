@@ -1,0 +1,335 @@
+"""The judging page helps the person judging: progress with a time estimate, the rubric with its
+anchors, notes per criterion, errors beside their field, a shortcut switch, and a home page that
+counts the item they hold."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from annotation.assignment import assignment_next_for
+from annotation.models import AnnotatorProfile, Campaign, CrowdLink, CrowdParticipant, Item, Judgement
+from annotation.rubric import RESPONSIBILITY_CRITERIA
+from annotation.services import SESSION_SHORTCUTS_OFF, JudgementRejected, judgement_submit
+from config.roles import Role
+from models_registry.templatetags.humanize_duration import minutes_left
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+def _judge(user: User, campaign: Campaign, *, seconds: int, times: int) -> None:
+    for _ in range(times):
+        item = assignment_next_for(user=user, campaign=campaign)
+        judgement, _created = judgement_submit(user=user, item=item, data={"safe": True})
+        Judgement.objects.filter(pk=judgement.pk).update(time_spent_ms=seconds * 1000)
+
+
+def test_progress_reads_done_out_of_what_the_person_can_get_with_the_time_left(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(6)])
+    _judge(crowdworker, campaign, seconds=120, times=2)
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    # 2 done, the held item and 3 more open: 4 left at a median of 2 min.
+    assert '<span data-testid="done">2</span> / <span data-testid="total">6</span>' in page
+    assert '<span data-testid="time-left">about 8 min left</span>' in page
+    assert "Item 3" in page
+
+
+def test_the_time_left_appears_once_the_person_has_judged_an_item(client, make_campaign, crowdworker):
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(4)])
+    client.force_login(crowdworker)
+    first = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+    item = Item.objects.get(leases__user=crowdworker)
+
+    pane = client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": "safe"}, headers=HX
+    ).text
+
+    assert 'data-testid="time-left"' not in first
+    assert '<span data-testid="done">1</span> / <span data-testid="total">4</span>' in pane
+    assert '<span data-testid="time-left">about a minute left</span>' in pane
+
+
+def test_a_platform_participants_progress_is_out_of_their_quota(client, make_campaign, crowdworker):
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(6)])
+    link = CrowdLink.objects.create(campaign=campaign, platform="prolific", token="t", quota_per_person=4)
+    CrowdParticipant.objects.create(user=crowdworker, platform="prolific", participant_id="P1", link=link)
+    client.force_login(crowdworker)
+    session = client.session
+    session["valuelens_crowd_campaign"] = campaign.pk
+    session.save()
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert '<span data-testid="done">0</span> / <span data-testid="total">4</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(1, "about a minute left"), (20, "about 20 min left"), (65, "about 1 h 05 min left"), (None, "")],
+)
+def test_the_time_left_is_said_in_words(minutes, words):
+    assert minutes_left(minutes) == words
+
+
+def test_the_home_page_counts_an_item_the_person_holds_as_left(client, make_campaign, crowdworker):
+    campaign = make_campaign(("only", "r"))
+    client.force_login(crowdworker)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]))
+
+    page = client.get(reverse("annotation:home")).text
+
+    assert "<td>0</td><td>1</td>" in page
+    assert "Start judging" in page
+
+
+def test_the_guidelines_start_open(client, make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"), guidelines="Judge the **response**.")
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert '<details class="card guidelines" open>' in page
+
+
+def test_the_rubric_shows_each_criterion_with_anchors_for_2_5_and_8(client, make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(expert)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert '>Score 2</th><th scope="col">Score 5</th><th scope="col">Score 8</th>' in page
+    for criterion in RESPONSIBILITY_CRITERIA:
+        assert f'<th scope="row">{criterion.name}</th>' in page
+        for anchor in criterion.anchors:
+            assert str(anchor).replace("'", "&#x27;") in page
+
+
+def test_the_rubric_reads_in_chinese_for_a_chinese_browser(client, make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(expert)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="zh-CN").text
+
+    assert "有正面明确的回应" in page
+    assert "同理心" in page
+
+
+def test_score_labels_name_each_score_once(client, make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(expert)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert '<kbd class="key-hint" aria-hidden="true">1</kbd> 1' not in page
+    assert 'data-key="3" aria-keyshortcuts="3" > 3</label>' in page
+    assert '> 10<kbd class="key-hint" aria-hidden="true">0</kbd></label>' in page
+
+
+@pytest.mark.sqlite  # the submit is one raw statement on PostgreSQL, the ORM on SQLite
+def test_an_experts_notes_per_criterion_are_stored_with_the_one_score(client, make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(expert)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]))
+    item = Item.objects.get()
+
+    client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]),
+        {"score": "7", "note_empathy": " Warm, but brief. ", "note_neutral": "", "note_bogus": "x"},
+        headers=HX,
+    )
+
+    judgement = Judgement.objects.get()
+    assert (judgement.score, judgement.criterion_notes) == (7, {"empathy": "Warm, but brief."})
+
+
+def test_a_note_on_an_unknown_criterion_is_refused(make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    item = assignment_next_for(user=expert, campaign=campaign)
+
+    with pytest.raises(JudgementRejected) as refused:
+        judgement_submit(user=expert, item=item, data={"score": 7, "criterion_notes": {"mood": "x"}})
+
+    assert refused.value.field == "criterion_notes"
+
+
+def test_a_note_longer_than_a_thousand_characters_is_refused(make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    item = assignment_next_for(user=expert, campaign=campaign)
+
+    with pytest.raises(JudgementRejected):
+        judgement_submit(
+            user=expert, item=item, data={"score": 7, "criterion_notes": {"empathy": "x" * 1001}}
+        )
+
+    assert not Judgement.objects.exists()
+
+
+def test_notes_go_and_come_through_the_api(make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    api = APIClient()
+    api.force_authenticate(expert)
+    item = api.post(f"/api/campaigns/{campaign.pk}/next/").json()
+
+    created = api.post(
+        "/api/judgements/",
+        {"item": item["id"], "score": 6, "criterion_notes": {"readable": "Dense."}},
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    assert created.json()["criterion_notes"] == {"readable": "Dense."}
+
+
+def test_an_api_edit_of_the_score_alone_keeps_the_notes(make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    item = assignment_next_for(user=expert, campaign=campaign)
+    judgement, _ = judgement_submit(
+        user=expert, item=item, data={"score": 7, "criterion_notes": {"empathy": "kept"}}
+    )
+    api = APIClient()
+    api.force_authenticate(expert)
+
+    edited = api.patch(f"/api/judgements/{judgement.pk}/", {"score": 8}, format="json")
+
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["criterion_notes"] == {"empathy": "kept"}
+
+
+def test_an_edit_keeps_the_notes_and_the_earlier_ones(client, make_campaign, expert):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    item = assignment_next_for(user=expert, campaign=campaign)
+    judgement, _ = judgement_submit(
+        user=expert, item=item, data={"score": 7, "criterion_notes": {"empathy": "first"}}
+    )
+    client.force_login(expert)
+
+    page = client.get(reverse("annotation:edit", args=[judgement.pk])).text
+    client.post(reverse("annotation:edit", args=[judgement.pk]), {"score": "8", "note_empathy": "second"})
+
+    judgement.refresh_from_db()
+    assert 'value="first"' in page
+    assert judgement.criterion_notes == {"empathy": "second"}
+    assert judgement.previous_values[-1]["criterion_notes"] == {"empathy": "first"}
+
+
+def test_a_score_below_5_without_a_rewrite_puts_the_error_at_the_rewrite_box_which_takes_the_focus(
+    client, make_campaign, expert
+):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(expert)
+    client.get(reverse("annotation:workspace", args=[campaign.pk]))
+    item = Item.objects.get()
+
+    pane = client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]), {"score": "3"}, headers=HX
+    ).text
+
+    error = (
+        '<p class="error" role="alert" id="rewrite-error">A score below 5 needs your rewritten answer.</p>'
+    )
+    assert error in pane
+    assert pane.count("A score below 5 needs your rewritten answer.") == 1
+    box = pane[pane.index(error) + len(error) :].lstrip()
+    assert box.startswith(
+        '<textarea id="rewrite" name="rewrite" rows="5" autofocus aria-invalid="true" '
+        'aria-describedby="rewrite-error">'
+    )
+    assert 'value="3" data-key="3" aria-keyshortcuts="3" checked' in pane
+
+
+def test_the_page_carries_the_persons_shortcut_choice_for_its_script(client, make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"))
+    client.force_login(crowdworker)
+    url = reverse("annotation:workspace", args=[campaign.pk])
+
+    on = client.get(url).text
+    client.post(reverse("annotation:shortcuts"), {"shortcuts": "off", "next": url})
+    off = client.get(url).text
+
+    assert 'data-shortcuts="on"' in on
+    assert 'data-shortcuts="off"' in off
+    assert 'data-testid="shortcuts-off"' in off
+
+
+def test_turning_shortcuts_off_is_kept_on_the_profile_and_follows_the_person_to_a_new_sign_in(
+    make_campaign, crowdworker
+):
+    first = Client()
+    first.force_login(crowdworker)
+
+    back = first.post(reverse("annotation:shortcuts"), {"shortcuts": "off", "next": "https://evil.example/"})
+    second = Client()
+    second.post(reverse("login"), {"username": crowdworker.username, "password": PASSWORD})
+
+    assert back["Location"] == reverse("annotation:home")
+    assert AnnotatorProfile.objects.get(user=crowdworker).shortcuts is False
+    assert second.session[SESSION_SHORTCUTS_OFF] is True
+
+
+def test_turning_shortcuts_on_again_clears_the_choice(client, crowdworker):
+    client.force_login(crowdworker)
+    client.post(reverse("annotation:shortcuts"), {"shortcuts": "off"})
+
+    client.post(reverse("annotation:shortcuts"), {"shortcuts": "on"})
+
+    assert AnnotatorProfile.objects.get(user=crowdworker).shortcuts is True
+    assert SESSION_SHORTCUTS_OFF not in client.session
+
+
+def test_each_new_item_comes_with_a_heading_to_focus_and_a_live_region_to_announce_it(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("first", "r1"), ("second", "r2"))
+    client.force_login(crowdworker)
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+    item = Item.objects.get(leases__user=crowdworker)
+
+    pane = client.post(
+        reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": "safe"}, headers=HX
+    ).text
+
+    assert '<div id="announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>' in page
+    assert 'id="announcer"' not in pane
+    assert '<h2 id="item-heading" class="item-heading" tabindex="-1" data-announce-part>Item 2</h2>' in pane
+    assert '<span class="notice" data-announce-first>Saved.</span>' in pane
+
+
+def test_a_forbidden_page_offers_a_way_back(client, make_campaign, crowdworker):
+    campaign = make_campaign(("q", "a"), kind=Campaign.Kind.RESPONSIBILITY, domain="law")
+    client.force_login(crowdworker)
+
+    response = client.get(reverse("annotation:workspace", args=[campaign.pk]))
+
+    assert response.status_code == 403
+    assert f'href="{reverse("home")}"' in response.text
+    assert "Back to your home page" in response.text
+
+
+def test_the_void_page_gives_the_time_spent_in_seconds(client, admin_user, make_campaign, crowdworker):
+    campaign = make_campaign(("p", "r"))
+    item = assignment_next_for(user=crowdworker, campaign=campaign)
+    judgement, _ = judgement_submit(user=crowdworker, item=item, data={"safe": True})
+    Judgement.objects.filter(pk=judgement.pk).update(time_spent_ms=12_345)
+    client.force_login(admin_user)
+
+    page = client.get(reverse("annotation:void", args=[judgement.pk])).text
+
+    assert "12.3 s" in page
+    assert "12345 ms" not in page
+
+
+def test_a_new_crowdworker_has_shortcuts_on(make_user):
+    user = make_user(Role.CROWDWORKER)
+
+    assert AnnotatorProfile.objects.get(user=user).shortcuts is True
