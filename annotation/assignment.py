@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -195,11 +196,23 @@ def item_with_campaign(*, item_id: int, campaign_id: int) -> Item | None:
     if row is None:
         return None
     split = len(_ITEM_COLUMNS)
-    item = Item.from_db(connection.alias, [f.attname for f in Item._meta.concrete_fields], row[:split])
-    item.campaign = Campaign.from_db(
-        connection.alias, [f.attname for f in Campaign._meta.concrete_fields], row[split:]
-    )
+    item = _from_row(Item, row[:split])
+    item.campaign = _from_row(Campaign, row[split:])
     return item
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _from_row(model: type[_Row], row: tuple[Any, ...]) -> _Row:
+    """A model instance from raw columns, converted as the ORM would: JSON columns come from the
+    driver as text (Django asks psycopg2 not to decode them) and are read here."""
+    fields = model._meta.concrete_fields
+    values = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+        for f, v in zip(fields, row, strict=True)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
