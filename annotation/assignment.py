@@ -6,6 +6,7 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,6 +102,9 @@ class ShownItem:
     prompt_text: str
     domain: str
     model: str
+    # A model's verdict to show pre-filled (never in a blind campaign): safe, response_type,
+    # score, source.
+    suggestion: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,8 +165,8 @@ def _domain_label(name_en: str | None, name_zh: str | None) -> str:
 
 def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
     """An item as the judging page shows it, with its responses in order."""
-    prompt_text, name_en, name_zh, model = Item.objects.values_list(
-        "prompt__text", "domain__name_en", "domain__name_zh", "model__name"
+    prompt_text, name_en, name_zh, model, suggestion, blind = Item.objects.values_list(
+        "prompt__text", "domain__name_en", "domain__name_zh", "model__name", "suggestion", "campaign__blind"
     ).get(pk=item_id)
     responses = [
         ShownResponse(pk=pk, text=text)
@@ -170,7 +174,13 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         .order_by("position")
         .values_list("response_id", "response__text")
     ]
-    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    item = ShownItem(
+        pk=item_id,
+        prompt_text=prompt_text,
+        domain=_domain_label(name_en, name_zh),
+        model=model,
+        suggestion=None if blind else suggestion,
+    )
     return item, responses
 
 
@@ -372,7 +382,8 @@ WITH blocked AS (
 )
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
-SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked
+SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
+    CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -461,7 +472,15 @@ def _next_shown_postgresql(
         return None
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
-    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    suggestion = rows[0][9]
+    item = ShownItem(
+        pk=item_id,
+        prompt_text=prompt_text,
+        domain=_domain_label(name_en, name_zh),
+        model=model,
+        # Django has psycopg2 hand JSON over as text.
+        suggestion=json.loads(suggestion) if isinstance(suggestion, str) else suggestion,
+    )
     responses = [ShownResponse(pk=row[6], text=row[7]) for row in rows if row[6] is not None]
     return Shown(item=item, responses=responses, done=done)
 

@@ -348,6 +348,13 @@ def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judge
     return locked
 
 
+def suggestion_shown(*, item: Item) -> bool:
+    """Whether the judging page (and the API's next item) showed this item with a model's
+    suggestion: the item carries one and the campaign is not blind. Read from the item at submit,
+    not from the client, so anchoring is measured on what the server served."""
+    return item.suggestion is not None and not item.campaign.blind
+
+
 def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
     """A verdict and a response type that rarely go together: a refusal with positive guidance
     judged unsafe, or a risky answer judged safe."""
@@ -427,10 +434,10 @@ WITH gone AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
         none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
-        updated_at, previous_values)
+        updated_at, previous_values, suggestion_shown)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        false, %(now)s, %(now)s, '[]'::jsonb
+        false, %(now)s, %(now)s, '[]'::jsonb, %(suggestion_shown)s
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
@@ -463,6 +470,7 @@ _SUBMIT = PreparedStatement(
         "min_ms": "integer",
         "contradictory": "boolean",
         "now": "timestamptz",
+        "suggestion_shown": "boolean",
     },
 )
 
@@ -491,6 +499,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "min_ms": 1000 * item.campaign.min_seconds,
         "contradictory": values.get("contradictory", False),
         "now": now,
+        "suggestion_shown": values["suggestion_shown"],
     }
     with connection.cursor() as cursor:
         statements_execute(cursor, [(_ITEM_LOCK, {"item": item.pk}), (_SUBMIT, params)])
@@ -571,6 +580,7 @@ def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         if existing is not None:
             return existing, False
         raise
+    values["suggestion_shown"] = suggestion_shown(item=item)
     if connection.vendor == "postgresql":
         # The insert itself tells a repeat (ON CONFLICT) from a first submit: no lookup before it.
         stored = _judgement_insert_postgresql(item=item, user=user, values=values)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
@@ -67,19 +69,20 @@ def _pane(
     request: HttpRequest, campaign: Campaign, shown: Shown, status: int = 200, **extra: object
 ) -> HttpResponse:
     posted = extra.pop("posted", None)
+    suggestion = shown.item.suggestion if shown.item else None
     context = {
         **_NOTHING_CHOSEN,
         "campaign": campaign,
         "item": shown.item,
         "responses": shown.responses,
-        "fields_html": "" if posted else _fields_unchosen(request, campaign),
+        "fields_html": "" if posted or suggestion else _fields_unchosen(request, campaign),
         # A callable: the template asks for it only when it renders the fields itself.
         "scenarios": _scenarios,
         "response_types": ResponseType.choices,
         "scores": range(1, 11),
         # "Left for you" is a count over every open item: it lives on the campaigns page, not here.
         "done": shown.done,
-        **_current_from(posted),
+        **(_current_from(posted) if posted else _current_suggested(suggestion)),
         **extra,
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
@@ -143,6 +146,17 @@ def _current_from(posted: object) -> dict[str, object]:
         "current_best": int(best) if (best or "").isdigit() else None,
         "current_none": best == "none",
         "current_rewrite": get("rewrite", ""),
+    }
+
+
+def _current_suggested(suggestion: dict[str, Any] | None) -> dict[str, object]:
+    """A model's suggestion, pre-filled in the form (the page says so: annotation/_suggestion.html)."""
+    if not suggestion:
+        return {}
+    return {
+        "current_safe": suggestion.get("safe"),
+        "current_type": suggestion.get("response_type") or None,
+        "current_score": suggestion.get("score"),
     }
 
 
