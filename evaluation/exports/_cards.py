@@ -145,8 +145,42 @@ def _model_judges(judges: dict[str, Any]) -> list[str]:
             if gold:
                 row += f" {_gold(j.get('gold'))} |"
             lines.append(row)
-        lines.append("")
+        lines += ["", *_model_judges_by_group(level, section)]
     return lines
+
+
+def _model_judges_by_group(level: str, section: dict[str, Any]) -> list[str]:
+    """The same figures per risk scenario (safety) or domain (ratings), without intervals."""
+    adjudicated = section.get("adjudication_available")
+    gold = section.get("gold_available")
+    group = "scenario" if level == "safety" else "domain"
+    header = f"| judge | template | {group} | items | Cohen's κ | Krippendorff's α | exact agreement |"
+    rule = "| --- | --- | --- | --- | --- | --- | --- |"
+    if level != "safety":
+        header += " bias | spread |"
+        rule += " --- | --- |"
+    if adjudicated:
+        header += " κ vs adjudicated |"
+        rule += " --- |"
+    if gold:
+        header += " gold accuracy |"
+        rule += " --- |"
+    lines = [f"*{level.capitalize()}, per {group}*", "", header, rule]
+    for j in section["judges"]:
+        for g in j["by_group"]:
+            row = (
+                f"| {_cell(j['model'])} | {_cell(j['template'])} | {_cell(g['group'])} | {g['items']:,} | "
+                f"{_figure(g['kappa']['value'])} | {_figure(g['alpha']['value'])} | "
+                f"{_figure(g['accuracy'], percent=True)} |"
+            )
+            if level != "safety":
+                row += f" {_figure(g['bias'])} | {_figure(g['spread'])} |"
+            if adjudicated:
+                row += f" {_figure((g.get('vs_adjudicated') or {'kappa': {}})['kappa'].get('value'))} |"
+            if gold:
+                row += f" {_gold(g.get('gold'))} |"
+            lines.append(row)
+    return [*lines, ""]
 
 
 def _gold(figure: dict[str, Any] | None) -> str:

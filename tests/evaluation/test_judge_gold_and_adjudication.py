@@ -233,6 +233,11 @@ def test_the_dataset_card_gives_gold_accuracy_and_kappa_against_adjudicated_valu
     assert "50.0% (" in judge_row
     person_row = next(line for line in card.splitlines() if line.startswith("| an average single person |"))
     assert "66.7% (" in person_row
+    assert "*Safety, per scenario*" in card
+    [per_group] = [
+        line for line in card.splitlines() if line.startswith("| judge-g | cvalues-safety v1 | (none) |")
+    ]
+    assert per_group.endswith("| 1.000 | 50.0% (9.5% – 90.5%; n = 2) |")
 
 
 def test_triage_reports_the_error_it_adds_on_the_gold_items_the_judge_models_agree_on(
