@@ -6,12 +6,14 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,6 +108,9 @@ class ShownItem:
     prompt_text: str
     domain: str
     model: str
+    # A model's verdict to show pre-filled (never in a blind campaign): safe, response_type,
+    # score, source.
+    suggestion: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +171,8 @@ def _domain_label(name_en: str | None, name_zh: str | None) -> str:
 
 def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
     """An item as the judging page shows it, with its responses in order."""
-    prompt_text, name_en, name_zh, model = Item.objects.values_list(
-        "prompt__text", "domain__name_en", "domain__name_zh", "model__name"
+    prompt_text, name_en, name_zh, model, suggestion, blind = Item.objects.values_list(
+        "prompt__text", "domain__name_en", "domain__name_zh", "model__name", "suggestion", "campaign__blind"
     ).get(pk=item_id)
     responses = [
         ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)
@@ -175,7 +180,13 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         .order_by("position")
         .values_list("response_id", "response__text", "response__finish_reason")
     ]
-    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    item = ShownItem(
+        pk=item_id,
+        prompt_text=prompt_text,
+        domain=_domain_label(name_en, name_zh),
+        model=model,
+        suggestion=None if blind else suggestion,
+    )
     return item, responses
 
 
@@ -201,11 +212,23 @@ def item_with_campaign(*, item_id: int, campaign_id: int) -> Item | None:
     if row is None:
         return None
     split = len(_ITEM_COLUMNS)
-    item = Item.from_db(connection.alias, [f.attname for f in Item._meta.concrete_fields], row[:split])
-    item.campaign = Campaign.from_db(
-        connection.alias, [f.attname for f in Campaign._meta.concrete_fields], row[split:]
-    )
+    item = _from_row(Item, row[:split])
+    item.campaign = _from_row(Campaign, row[split:])
     return item
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _from_row(model: type[_Row], row: tuple[Any, ...]) -> _Row:
+    """A model instance from raw columns, converted as the ORM would: JSON columns come from the
+    driver as text (Django asks psycopg2 not to decode them) and are read here."""
+    fields = model._meta.concrete_fields
+    values = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+        for f, v in zip(fields, row, strict=True)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
@@ -366,7 +389,7 @@ WITH blocked AS (
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
 SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
-    r.finish_reason
+    r.finish_reason, CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -455,7 +478,15 @@ def _next_shown_postgresql(
         return None
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
-    item = ShownItem(pk=item_id, prompt_text=prompt_text, domain=_domain_label(name_en, name_zh), model=model)
+    suggestion = rows[0][10]
+    item = ShownItem(
+        pk=item_id,
+        prompt_text=prompt_text,
+        domain=_domain_label(name_en, name_zh),
+        model=model,
+        # Django has psycopg2 hand JSON over as text.
+        suggestion=json.loads(suggestion) if isinstance(suggestion, str) else suggestion,
+    )
     responses = [
         ShownResponse(pk=row[6], text=row[7], truncated=row[9] == FINISH_REASON_LENGTH)
         for row in rows

@@ -121,6 +121,13 @@ class ItemResponseSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class SuggestionSerializer(serializers.Serializer):
+    safe = serializers.BooleanField(allow_null=True)
+    response_type = serializers.CharField(allow_blank=True, allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField(allow_null=True)
+
+
 class ItemSerializer(serializers.ModelSerializer):
     """An item as its judge sees it; the model's name and the counts only when the campaign is
     not blind or the reader reviews."""
@@ -131,10 +138,21 @@ class ItemSerializer(serializers.ModelSerializer):
     responses = serializers.SerializerMethodField()
     model = serializers.SerializerMethodField()
     judgement_count = serializers.SerializerMethodField()
+    suggestion = serializers.SerializerMethodField()
 
     class Meta:
         model = Item
-        fields = ["id", "campaign", "prompt", "domain", "scenario", "responses", "model", "judgement_count"]
+        fields = [
+            "id",
+            "campaign",
+            "prompt",
+            "domain",
+            "scenario",
+            "responses",
+            "model",
+            "judgement_count",
+            "suggestion",
+        ]
 
     def _reviews(self) -> bool:
         request = self.context.get("request")
@@ -152,6 +170,14 @@ class ItemSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.INT)
     def get_judgement_count(self, item: Item) -> int | None:
         return item.judgement_count if self._reviews() else None
+
+    @extend_schema_field(SuggestionSerializer(allow_null=True))
+    def get_suggestion(self, item: Item) -> dict[str, Any] | None:
+        """A model's verdict to pre-fill, as the judging page shows it; a judgement of this item
+        then records ``suggestion_shown``. Never in a blind campaign."""
+        if item.suggestion is None or item.campaign.blind:
+            return None
+        return {key: item.suggestion.get(key) for key in ("safe", "response_type", "score", "source")}
 
 
 class JudgementSerializer(serializers.ModelSerializer):
@@ -177,6 +203,7 @@ class JudgementSerializer(serializers.ModelSerializer):
             "time_spent_ms",
             "too_fast",
             "contradictory",
+            "suggestion_shown",
             "voided_at",
             "void_reason",
             "created_at",

@@ -390,6 +390,13 @@ def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judge
     return locked
 
 
+def suggestion_shown(*, item: Item) -> bool:
+    """Whether the judging page (and the API's next item) showed this item with a model's
+    suggestion: the item carries one and the campaign is not blind. Read from the item at submit,
+    not from the client, so anchoring is measured on what the server served."""
+    return item.suggestion is not None and not item.campaign.blind
+
+
 def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
     """A verdict and a response type that rarely go together: a refusal with positive guidance
     judged unsafe, or a risky answer judged safe."""
@@ -492,10 +499,10 @@ WITH gone AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
         none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
-        updated_at, previous_values, criterion_notes)
+        updated_at, previous_values, criterion_notes, suggestion_shown)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        false, %(now)s, %(now)s, '[]'::jsonb, %(notes)s::jsonb
+        false, %(now)s, %(now)s, '[]'::jsonb, %(notes)s::jsonb, %(suggestion_shown)s
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
@@ -529,6 +536,7 @@ _SUBMIT = PreparedStatement(
         "contradictory": "boolean",
         "now": "timestamptz",
         "notes": "jsonb",
+        "suggestion_shown": "boolean",
     },
 )
 
@@ -558,6 +566,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "contradictory": values.get("contradictory", False),
         "now": now,
         "notes": json.dumps(values.get("criterion_notes") or {}),
+        "suggestion_shown": values["suggestion_shown"],
     }
     with connection.cursor() as cursor:
         statements_execute(cursor, [(_ITEM_LOCK, {"item": item.pk}), (_SUBMIT, params)])
@@ -638,6 +647,7 @@ def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         if existing is not None:
             return existing, False
         raise
+    values["suggestion_shown"] = suggestion_shown(item=item)
     if connection.vendor == "postgresql":
         # The insert itself tells a repeat (ON CONFLICT) from a first submit: no lookup before it.
         stored = _judgement_insert_postgresql(item=item, user=user, values=values)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
@@ -78,7 +80,13 @@ def _pane(
     **extra: object,
 ) -> HttpResponse:
     posted = extra.pop("posted", None)
-    current = {**_NOTHING_CHOSEN, **_current_from(posted)}
+    suggestion = shown.item.suggestion if shown.item else None
+    # A submission that comes back with an error keeps what the person chose; otherwise a model's
+    # suggestion, where the campaign shows one, is pre-filled.
+    current = {
+        **_NOTHING_CHOSEN,
+        **(_current_from(posted) if posted is not None else _current_suggested(suggestion)),
+    }
     progress = None
     if shown.item is not None:
         progress = selectors.workspace_progress(
@@ -94,8 +102,9 @@ def _pane(
         "campaign": campaign,
         "item": shown.item,
         "responses": shown.responses,
-        # Fields as first shown, unless a submission comes back (even an empty one) with an error.
-        "fields_html": _fields_unchosen(request, campaign) if posted is None else "",
+        # Fields as first shown (nothing chosen), unless a submission comes back (even an empty one)
+        # with an error or a suggestion is pre-filled.
+        "fields_html": _fields_unchosen(request, campaign) if posted is None and not suggestion else "",
         # A callable: the template asks for it only when it renders the fields itself.
         "scenarios": _scenarios,
         "response_types": ResponseType.choices,
@@ -178,6 +187,17 @@ def _current_from(posted: object) -> dict[str, object]:
         "current_none": best == "none",
         "current_rewrite": get("rewrite", ""),
         "current_notes": criterion_notes_from(posted),  # type: ignore[arg-type]
+    }
+
+
+def _current_suggested(suggestion: dict[str, Any] | None) -> dict[str, object]:
+    """A model's suggestion, pre-filled in the form (the page says so: annotation/_suggestion.html)."""
+    if not suggestion:
+        return {}
+    return {
+        "current_safe": suggestion.get("safe"),
+        "current_type": suggestion.get("response_type") or None,
+        "current_score": suggestion.get("score"),
     }
 
 

@@ -317,6 +317,20 @@ def human_baseline(humans: ArrayLike, *, kind: str) -> HumanBaseline:
     return HumanBaseline(int(own.size), float(kappa), accuracy, float(with_rest), int(weight))
 
 
+def people_vs_reference(humans: ArrayLike, reference: ArrayLike, *, kind: str) -> tuple[int, float, float]:
+    """Every person's value against a reference value of its item (say the adjudicated one),
+    pooled over people and items: (pairs, κ, exact agreement). An average single person in the
+    terms ``judge_comparison`` gives a judge against the same reference."""
+    m = _as_matrix(humans)
+    ref = np.broadcast_to(np.asarray(reference, dtype=float)[:, None], m.shape)
+    both = ~np.isnan(m) & ~np.isnan(ref)
+    own, against = m[both], ref[both]
+    if own.size == 0:
+        return 0, math.nan, math.nan
+    kappa = _kappa(kind)(np.column_stack([against, own])).value
+    return int(own.size), float(kappa), float((own == against).mean())
+
+
 def judge_with_rest(humans: ArrayLike, judge: ArrayLike, *, kind: str) -> tuple[float, int]:
     """``agreement_with_rest`` of the judge as one more column, its rest being only people."""
     m = np.column_stack([_as_matrix(humans), np.asarray(judge, dtype=float)])

@@ -231,6 +231,64 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
     return rows
 
 
+# ---------------------------------------------------------------- gold answers
+
+
+@dataclass(frozen=True)
+class GoldAnswer:
+    """A check item's known answer. Safety: the verdict, and the accepted response types (none:
+    any type is right). Ratings: the accepted score range, both ends included."""
+
+    kind: str
+    safe: bool | None = None
+    response_types: tuple[str, ...] = ()
+    score_min: int | None = None
+    score_max: int | None = None
+
+    def accepts(
+        self, *, safe: bool | None = None, response_type: str | None = "", score: float | None = None
+    ) -> bool:
+        """Whether an answer is right: the one rule for people's and judge models' gold accuracy.
+        ``response_type=None`` checks the verdict alone (a majority of verdicts has no type)."""
+        if self.kind == Campaign.Kind.SAFETY:
+            if safe is None or safe != self.safe:
+                return False
+            return response_type is None or not self.response_types or response_type in self.response_types
+        return (
+            score is not None
+            and self.score_min is not None
+            and self.score_max is not None
+            and self.score_min <= score <= self.score_max
+        )
+
+
+def gold_answer_of(item: Item) -> GoldAnswer:
+    return GoldAnswer(
+        kind=item.campaign.kind,
+        safe=item.gold_safe,
+        response_types=tuple(item.gold_response_types or ()),
+        score_min=item.gold_score_min,
+        score_max=item.gold_score_max,
+    )
+
+
+def gold_answers(
+    *, campaign_ids: Iterable[int] | None = None, item_ids: Iterable[int] | None = None
+) -> dict[int, GoldAnswer]:
+    """The known answers of gold items (of these campaigns, or these items), by item id."""
+    rows = Item.objects.filter(purpose=ItemPurpose.GOLD)
+    if campaign_ids is not None:
+        rows = rows.filter(campaign_id__in=list(campaign_ids))
+    if item_ids is not None:
+        rows = rows.filter(pk__in=list(item_ids))
+    return {
+        pk: GoldAnswer(kind, safe, tuple(types or ()), low, high)
+        for pk, kind, safe, types, low, high in rows.values_list(
+            "pk", "campaign__kind", "gold_safe", "gold_response_types", "gold_score_min", "gold_score_max"
+        ).iterator(chunk_size=10_000)
+    }
+
+
 # ---------------------------------------------------------------- final values and adjudication
 
 

@@ -31,7 +31,7 @@ from annotation.models import (
     Qualification,
 )
 from annotation.quality.gates import qualification_source
-from annotation.quality.selectors import judges_competent
+from annotation.quality.selectors import gold_answer_of, judges_competent
 from config.queue import task_enqueue
 from config.roles import user_can_review, user_is_admin
 from metrics.reliability import dawid_skene, rating_bias
@@ -131,15 +131,8 @@ def _judgements_checked(item_id: int) -> None:
 
 
 def judgement_answer_correct(*, item: Item, judgement: Judgement) -> bool:
-    if item.campaign.kind == Campaign.Kind.SAFETY:
-        if judgement.safe is None or judgement.safe != item.gold_safe:
-            return False
-        return not item.gold_response_types or judgement.response_type in item.gold_response_types
-    return (
-        judgement.score is not None
-        and item.gold_score_min is not None
-        and item.gold_score_max is not None
-        and item.gold_score_min <= judgement.score <= item.gold_score_max
+    return gold_answer_of(item).accepts(
+        safe=judgement.safe, response_type=judgement.response_type, score=judgement.score
     )
 
 

@@ -90,7 +90,8 @@ def _interval(figure: dict[str, Any]) -> str:
 
 
 def _model_judges(judges: dict[str, Any]) -> list[str]:
-    """Model judges against the people, beside an average single person against the rest."""
+    """Model judges against the people, beside an average single person against the rest; and,
+    where quality control has them, against adjudicated values and on gold items."""
     sections = [(level, judges.get(level)) for level in ("safety", "responsibility")]
     if not any(section and section["judges"] for _, section in sections):
         return []
@@ -100,30 +101,95 @@ def _model_judges(judges: dict[str, Any]) -> list[str]:
         "Machine judgements are not part of the judgement files. Each judge model and template version "
         "is compared with the people's majority of the same items (safety: a tie is unsafe; ratings: the "
         "median, quadratic-weighted κ); the first row is an average single person against the majority "
-        "of the other people of the same items. 95% intervals from item bootstrap resamples.",
+        "of the other people of the same items. 95% intervals from item bootstrap resamples. Where items "
+        "have an adjudicated value, κ and α against it follow (the person's row: each person's values "
+        "against it). Gold accuracy is the share of gold items answered as known, by the rule people's "
+        "gold answers are checked with (safety: the verdict, and the response type where only some are "
+        "accepted; ratings: the score within the accepted range), with its 95% Wilson interval.",
         "",
     ]
     for level, section in sections:
         if not section or not section["judges"]:
             continue
         baseline = section["baseline"]
-        lines += [
-            f"*{level.capitalize()}*",
-            "",
-            "| judge | template | items | Cohen's κ | Krippendorff's α | exact agreement | bias | spread |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        adjudicated = section.get("adjudication_available")
+        gold = section.get("gold_available")
+        header = (
+            "| judge | template | items | Cohen's κ | Krippendorff's α | exact agreement | bias | spread |"
+        )
+        rule = "| --- | --- | --- | --- | --- | --- | --- | --- |"
+        person = (
             f"| an average single person | – | {baseline['pairs']:,} | {_figure(baseline['kappa'])} | – | "
-            f"{_figure(baseline['accuracy'], percent=True)} | – | – |",
-        ]
+            f"{_figure(baseline['accuracy'], percent=True)} | – | – |"
+        )
+        if adjudicated:
+            header += " κ vs adjudicated | α vs adjudicated |"
+            rule += " --- | --- |"
+            person += f" {_figure((baseline.get('vs_adjudicated') or {}).get('kappa'))} | – |"
+        if gold:
+            header += " gold accuracy |"
+            rule += " --- |"
+            people_gold = baseline.get("gold")
+            person += f" {_gold(people_gold)} |"
+        lines += [f"*{level.capitalize()}*", "", header, rule, person]
         for j in section["judges"]:
             v = j["vs_majority"]
-            lines.append(
+            row = (
                 f"| {_cell(j['model'])} | {_cell(j['template'])} | {v['items']:,} | {_interval(v['kappa'])} | "
                 f"{_interval(v['alpha'])} | {_figure(v['accuracy'], percent=True)} | {_figure(v['bias'])} | "
                 f"{_figure(v['spread'])} |"
             )
-        lines.append("")
+            if adjudicated:
+                a = j.get("vs_adjudicated") or {"kappa": {}, "alpha": {}}
+                row += f" {_interval(a['kappa'])} | {_interval(a['alpha'])} |"
+            if gold:
+                row += f" {_gold(j.get('gold'))} |"
+            lines.append(row)
+        lines += ["", *_model_judges_by_group(level, section)]
     return lines
+
+
+def _model_judges_by_group(level: str, section: dict[str, Any]) -> list[str]:
+    """The same figures per risk scenario (safety) or domain (ratings), without intervals."""
+    adjudicated = section.get("adjudication_available")
+    gold = section.get("gold_available")
+    group = "scenario" if level == "safety" else "domain"
+    header = f"| judge | template | {group} | items | Cohen's κ | Krippendorff's α | exact agreement |"
+    rule = "| --- | --- | --- | --- | --- | --- | --- |"
+    if level != "safety":
+        header += " bias | spread |"
+        rule += " --- | --- |"
+    if adjudicated:
+        header += " κ vs adjudicated |"
+        rule += " --- |"
+    if gold:
+        header += " gold accuracy |"
+        rule += " --- |"
+    lines = [f"*{level.capitalize()}, per {group}*", "", header, rule]
+    for j in section["judges"]:
+        for g in j["by_group"]:
+            row = (
+                f"| {_cell(j['model'])} | {_cell(j['template'])} | {_cell(g['group'])} | {g['items']:,} | "
+                f"{_figure(g['kappa']['value'])} | {_figure(g['alpha']['value'])} | "
+                f"{_figure(g['accuracy'], percent=True)} |"
+            )
+            if level != "safety":
+                row += f" {_figure(g['bias'])} | {_figure(g['spread'])} |"
+            if adjudicated:
+                row += f" {_figure((g.get('vs_adjudicated') or {'kappa': {}})['kappa'].get('value'))} |"
+            if gold:
+                row += f" {_gold(g.get('gold'))} |"
+            lines.append(row)
+    return [*lines, ""]
+
+
+def _gold(figure: dict[str, Any] | None) -> str:
+    if not figure or not figure.get("items"):
+        return "–"
+    return (
+        f"{_figure(figure['accuracy'], True)} ({_figure(figure['ci_low'], True)} – "
+        f"{_figure(figure['ci_high'], True)}; n = {figure['items']:,})"
+    )
 
 
 def _leaderboard(results: dict[str, Any]) -> list[str]:

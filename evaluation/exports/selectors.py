@@ -72,6 +72,11 @@ JUDGEMENT_COLUMNS = [
     ),
     Column("check_passed", "bool", "Check items: whether the judge gave the known answer."),
     Column("excluded", "bool", "A reviewer excluded this judge from the campaign's results."),
+    Column(
+        "suggestion_shown",
+        "bool",
+        "The judge was shown a model's verdict pre-filled as a suggestion (to weigh anchoring).",
+    ),
 ]
 
 _JUDGEMENT_FIELDS = (
@@ -103,6 +108,7 @@ _JUDGEMENT_FIELDS = (
     "item__purpose",
     "check_passed",
     "excluded",
+    "suggestion_shown",
 )
 
 

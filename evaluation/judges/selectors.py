@@ -7,26 +7,32 @@ judge as one more judge only in the figure that says so ("α with the judge").
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
 
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import Campaign, Item, ItemPurpose, Judgement
+from annotation.quality.selectors import adjudicated_values as quality_adjudicated_values
+from annotation.quality.selectors import gold_answers
 from evaluation.figures.selectors import FigureScope, figure_kind_register, scope_source_marker
 from evaluation.models import CampaignJudging, FigureSnapshot, JudgeRun, JudgeTemplate, MachineJudgement
 from metrics.agreement import Agreement, krippendorff_alpha, reliability_matrix
 from metrics.model_judges import (
     Comparison,
     alpha_with_judge,
+    confident_agreement,
     human_baseline,
     human_consensus,
     ids_aligned,
     judge_comparison,
     judge_with_rest,
+    people_vs_reference,
 )
 from metrics.scores import proportion
 from models_registry.models import RegisteredModel
@@ -73,22 +79,34 @@ def machine_judgement_queue(*, run: JudgeRun, limit: int = 50) -> tuple[list[Mac
     return list(open_checks.order_by("id")[:limit]), open_checks.count()
 
 
-# ---------------------------------------------------------------- hooks for quality control
+# ---------------------------------------------------------------- what quality control knows
 
 
-def adjudicated_values(*, item_ids: list[int], kind: str) -> dict[int, float]:
-    """The adjudicated final value of items that have one (safe = 1 / unsafe = 0, or the score).
+def adjudicated_values(*, campaign_ids: Iterable[int], item_ids: Iterable[int]) -> dict[int, float]:
+    """The adjudicated final value of the items that have one (safe = 1 / unsafe = 0, or the
+    score), as quality control stores it."""
+    wanted = set(item_ids)
+    return {
+        item_id: float(value)
+        for item_id, value in quality_adjudicated_values(campaign_ids).items()
+        if item_id in wanted
+    }
 
-    Adjudication belongs to annotation's quality control, which has none yet; when it lands,
-    this is the one place to read it, and the figures show κ and α against it beside the
-    majority's."""
-    return {}
 
-
-def gold_values(*, item_ids: list[int], kind: str) -> dict[int, float]:
-    """The known right value of gold items (same convention). Quality control has no gold items
-    yet: until it does, no judge has a gold accuracy."""
-    return {}
+def _gold_marker(scope: FigureScope) -> str:
+    """What gold accuracy depends on beside machine judgements: the scope's gold items and people's
+    answers to them (a changed known answer re-checks those answers)."""
+    people = (
+        replace(scope, include_incomplete=True)
+        .judgements(counted=False)
+        .filter(item__purpose=ItemPurpose.GOLD)
+        .aggregate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)), latest=Max("updated_at"))
+    )
+    items = Item.objects.filter(purpose=ItemPurpose.GOLD)
+    if scope.campaign_ids:
+        items = items.filter(campaign_id__in=scope.campaign_ids)
+    latest = people["latest"].isoformat() if people["latest"] else "-"
+    return f"{items.count()}:{people['n']}:{people['right']}:{latest}"
 
 
 # ---------------------------------------------------------------- judge vs people
@@ -129,7 +147,38 @@ def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
         n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at")
     )
     reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
-    return f"{human}|{found['n']}:{found['last']}:{reviewed}", judgements
+    marker = f"{human}|{found['n']}:{found['last']}:{reviewed}|{_gold_marker(scope)}"
+    # Only compared for equality; the parts together outgrow the stored column.
+    return hashlib.sha256(marker.encode()).hexdigest(), judgements
+
+
+def _gold_figure(answers: list[bool]) -> dict[str, Any]:
+    """Gold accuracy as people's is given: the share of gold items answered right, with its Wilson
+    interval."""
+    estimate = proportion(sum(answers), len(answers))
+    return {
+        "items": len(answers),
+        "correct": sum(answers),
+        "accuracy": _num(estimate.value) if answers else None,
+        "ci_low": _num(estimate.ci_low) if answers else None,
+        "ci_high": _num(estimate.ci_high) if answers else None,
+    }
+
+
+def _people_on_gold(scope: FigureScope, kind: str) -> dict[str, Any] | None:
+    """People's answers to the scope's gold items, pooled: an average single person's gold
+    accuracy (each answer was checked with ``GoldAnswer.accepts`` when it was made)."""
+    found = (
+        replace(scope, include_incomplete=True)
+        .judgements(counted=False)
+        .filter(campaign__kind=kind, item__purpose=ItemPurpose.GOLD, check_passed__isnull=False)
+        .aggregate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)))
+    )
+    return (
+        _gold_figure([True] * found["right"] + [False] * (found["n"] - found["right"]))
+        if found["n"]
+        else None
+    )
 
 
 def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
@@ -140,46 +189,87 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
     human_rows = (
         scope.judgements()
         .filter(campaign__kind=kind, **{f"{value_field}__isnull": False})
-        .values_list("item_id", "user_id", value_field, group_field, "item__model__name")
+        .values_list("item_id", "user_id", value_field, group_field, "item__model__name", "campaign_id")
     )
     model_of: dict[int, str] = {}
-    for item_id, user_id, value, group, model_under_test in human_rows.iterator(chunk_size=10_000):
+    campaign_ids: set[int] = set()
+    for item_id, user_id, value, group, model_under_test, campaign_id in human_rows.iterator(
+        chunk_size=10_000
+    ):
         triples.append((item_id, user_id, float(value)))
         groups[item_id] = group or ""
         model_of[item_id] = model_under_test
+        campaign_ids.add(campaign_id)
     if not triples:
         return None
     rel = reliability_matrix(triples)
     humans = rel.values
     item_ids = list(rel.item_ids)
     consensus = human_consensus(humans, kind=kind)
-    adjudicated = ids_aligned(item_ids, adjudicated_values(item_ids=item_ids, kind=kind))
-    gold = ids_aligned(item_ids, gold_values(item_ids=item_ids, kind=kind))
+    adjudicated = ids_aligned(item_ids, adjudicated_values(campaign_ids=campaign_ids, item_ids=item_ids))
     group_of_row = np.asarray([groups[i] for i in item_ids])
     model_of_row = np.asarray([model_of[i] for i in item_ids])
 
-    # The newest judgement of each (judge model, template version) per item counts.
+    # The newest judgement of each (judge model, template version) per item counts. Gold items
+    # are judged too (a judge run asks about every item): there the known answer is the reference.
     values: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    on_gold: dict[tuple[str, str], dict[int, tuple[bool | None, str, int | None]]] = defaultdict(dict)
+    gold_groups: dict[int, str] = {}
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     machine_rows = (
         _machine(scope, kind)
         .order_by("id")
         .values_list(
-            "item_id", "judge_model__name", "template__name", "template__version", "status", value_field
+            "item_id",
+            "judge_model__name",
+            "template__name",
+            "template__version",
+            "status",
+            "safe",
+            "response_type",
+            "score",
+            "item__purpose",
+            group_field,
         )
     )
-    for item_id, model, template, version, status, value in machine_rows.iterator(chunk_size=10_000):
+    for (
+        item_id,
+        model,
+        template,
+        version,
+        status,
+        safe,
+        response_type,
+        score,
+        purpose,
+        group,
+    ) in machine_rows.iterator(chunk_size=10_000):
         key = (model, f"{template} v{version}")
         counts[key][0] += 1
-        if status == MachineJudgement.Status.OK and value is not None:
-            values[key][item_id] = float(value)
-        else:
+        value = safe if kind == Campaign.Kind.SAFETY else score
+        if status != MachineJudgement.Status.OK or value is None:
             counts[key][1] += 1
+        elif purpose == ItemPurpose.GOLD:
+            on_gold[key][item_id] = (safe, response_type, score)
+            gold_groups[item_id] = group or ""
+        else:
+            values[key][item_id] = float(value)
+    gold = gold_answers(item_ids=gold_groups) if gold_groups else {}
 
     baseline = human_baseline(humans, kind=kind)
     alpha_people = krippendorff_alpha(humans, "nominal" if kind == Campaign.Kind.SAFETY else "interval").value
     has_adjudicated = bool((~np.isnan(adjudicated)).any())
-    has_gold = bool((~np.isnan(gold)).any())
+    people_gold = _people_on_gold(scope, kind)
+    has_gold = bool(gold) or people_gold is not None
+
+    def gold_right(key: tuple[str, str], ids: Iterable[int]) -> list[bool]:
+        right = []
+        for item_id in ids:
+            if item_id in gold:
+                safe, response_type, score = on_gold[key][item_id]
+                right.append(gold[item_id].accepts(safe=safe, response_type=response_type, score=score))
+        return right
+
     judges = []
     for key in sorted(counts):
         judge = ids_aligned(item_ids, values[key])
@@ -187,12 +277,20 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
         with_rest, with_rest_items = judge_with_rest(humans, judge, kind=kind)
         _, alpha_with = alpha_with_judge(humans, judge, kind=kind)
         by_group = []
-        for group in sorted(set(group_of_row.tolist())):
+        for group in sorted(set(group_of_row.tolist()) | {gold_groups[i] for i in on_gold[key]}):
             rows = group_of_row == group
             part = judge_comparison(consensus[rows], judge[rows], kind=kind, bootstrap=False)
-            if part.items:
-                by_group.append({"group": group or "(none)", **_comparison(part)})
-        gold_part = judge_comparison(gold, judge, kind=kind, bootstrap=False) if has_gold else None
+            on_gold_here = gold_right(key, (i for i in on_gold[key] if gold_groups[i] == group))
+            if not part.items and not on_gold_here:
+                continue
+            entry: dict[str, Any] = {"group": group or "(none)", **_comparison(part)}
+            if has_adjudicated:
+                entry["vs_adjudicated"] = _comparison(
+                    judge_comparison(adjudicated[rows], judge[rows], kind=kind, bootstrap=False)
+                )
+            if has_gold:
+                entry["gold"] = _gold_figure(on_gold_here)
+            by_group.append(entry)
         judges.append(
             {
                 "model": key[0],
@@ -203,9 +301,7 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 "vs_adjudicated": _comparison(judge_comparison(adjudicated, judge, kind=kind))
                 if has_adjudicated
                 else None,
-                "gold": {"items": gold_part.items, "accuracy": _num(gold_part.accuracy)}
-                if gold_part
-                else None,
+                "gold": _gold_figure(gold_right(key, on_gold[key])) if has_gold else None,
                 "with_rest": _num(with_rest),
                 "with_rest_items": with_rest_items,
                 "alpha_with_judge": _num(alpha_with),
@@ -213,14 +309,23 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 "by_group": by_group,
             }
         )
+    people_baseline: dict[str, Any] = {
+        k: _num(v) if isinstance(v, float) else v for k, v in asdict(baseline).items()
+    }
+    if has_adjudicated:
+        pairs, kappa, accuracy = people_vs_reference(humans, adjudicated, kind=kind)
+        people_baseline["vs_adjudicated"] = {"pairs": pairs, "kappa": _num(kappa), "accuracy": _num(accuracy)}
+    people_baseline["gold"] = people_gold
     return {
         "items": len(item_ids),
         "people": len(rel.judge_ids),
         "judgements": len(triples),
         "alpha_people": _num(alpha_people),
-        "baseline": {k: _num(v) if isinstance(v, float) else v for k, v in asdict(baseline).items()},
+        "baseline": people_baseline,
         "adjudication_available": has_adjudicated,
+        "adjudicated_items": int((~np.isnan(adjudicated)).sum()),
         "gold_available": has_gold,
+        "gold_items": len(gold),
         "judges": judges,
     }
 
@@ -358,45 +463,68 @@ def campaign_anchoring(*, campaign: Campaign) -> dict[str, Any] | None:
 
 def campaign_triage_report(*, campaign: Campaign) -> dict[str, Any] | None:
     """What triage saved: the human judgements the triaged items no longer need; and, on gold
-    items (never triaged, they keep every person), the error triage would have added there: the
-    majority of only the first ``triage_judges`` people against gold, minus the majority of all of
-    them. None when the campaign has no triage."""
-    judging = CampaignJudging.objects.filter(campaign=campaign, triaged_items__gt=0).first()
+    items, the error it added. Gold items are never triaged (they keep every person), so on those
+    the two judge models agree on, as triage would have picked them, it compares the consensus
+    of only the first ``triage_judges`` people with that of the first N (the campaign's N), each
+    checked against the known answer with quality control's rule (safety: the majority verdict;
+    ratings: the median in the accepted range). The added error is the difference of their error
+    rates. None when the campaign has no triage."""
+    judging = (
+        CampaignJudging.objects.filter(campaign=campaign, triaged_items__gt=0)
+        .select_related("triage_template")
+        .first()
+    )
     if judging is None:
         return None
     n = campaign.judges_per_item
-    triaged = Item.objects.filter(campaign=campaign, judges_needed__isnull=False)
+    regular = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
+    triaged = regular.filter(judges_needed__isnull=False)
     saved = sum(n - needed for needed in triaged.values_list("judges_needed", flat=True))
+    models = list(judging.triage_models.all())
     report: dict[str, Any] = {
-        "models": sorted(m.name for m in judging.triage_models.all()),
+        "models": sorted(m.name for m in models),
         "template": str(judging.triage_template) if judging.triage_template else None,
         "judges_needed": judging.triage_judges,
         "triaged_items": triaged.count(),
-        "items": Item.objects.filter(campaign=campaign).count(),
+        "items": regular.count(),
         "judgements_saved": saved,
         "gold_items": 0,
         "added_error": None,
     }
-    item_ids = list(Item.objects.filter(campaign=campaign).values_list("id", flat=True))
-    gold = gold_values(item_ids=item_ids, kind=campaign.kind)
-    if not gold:
+    gold = gold_answers(campaign_ids=[campaign.pk])
+    if not gold or len(models) != 2 or judging.triage_template is None:
         return report
+    first, second = (
+        machine_values(campaign=campaign, model=m, template=judging.triage_template) for m in models
+    )
+    candidates = sorted(set(gold) & set(first) & set(second))
+    agreed = confident_agreement(
+        [first[i]["value"] for i in candidates],
+        [second[i]["value"] for i in candidates],
+        kind=campaign.kind,
+        tolerance=judging.triage_tolerance,
+    )
+    picked = [i for i, ok in zip(candidates, agreed, strict=True) if ok]
     value_field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
     votes: dict[int, list[float]] = defaultdict(list)
     rows = (
         Judgement.objects.filter(
-            campaign=campaign, item_id__in=list(gold), **{f"{value_field}__isnull": False}
+            campaign=campaign, item_id__in=picked, voided_at__isnull=True, **{f"{value_field}__isnull": False}
         )
         .order_by("item_id", "created_at", "id")
         .values_list("item_id", value_field)
     )
-    for item_id, value in rows:
+    for item_id, value in rows.iterator(chunk_size=10_000):
         votes[item_id].append(float(value))
-    few_wrong = all_wrong = 0
-    for item_id, values in votes.items():
-        few, full = values[: judging.triage_judges], values
-        few_wrong += int(human_consensus([few], kind=campaign.kind)[0] != gold[item_id])
-        all_wrong += int(human_consensus([full], kind=campaign.kind)[0] != gold[item_id])
+
+    def wrong(item_id: int, values: list[float]) -> int:
+        value = float(human_consensus([values], kind=campaign.kind)[0])
+        if campaign.kind == Campaign.Kind.SAFETY:
+            return int(not gold[item_id].accepts(safe=value == 1.0, response_type=None))
+        return int(not gold[item_id].accepts(score=value))
+
+    few_wrong = sum(wrong(i, v[: judging.triage_judges]) for i, v in votes.items())
+    full_wrong = sum(wrong(i, v[:n]) for i, v in votes.items())
     report["gold_items"] = len(votes)
-    report["added_error"] = (few_wrong - all_wrong) / len(votes) if votes else None
+    report["added_error"] = (few_wrong - full_wrong) / len(votes) if votes else None
     return report

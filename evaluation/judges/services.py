@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from annotation.models import Campaign, Item
+from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import item_suggestions_set, items_judges_needed_set
 from config.queue import task_enqueue
 from evaluation.judges._templates import (
@@ -26,7 +26,7 @@ from evaluation.judges._templates import (
     responses_block,
     template_render,
 )
-from evaluation.judges.selectors import gold_values, machine_values
+from evaluation.judges.selectors import machine_values
 from evaluation.models import (
     CampaignJudging,
     JudgeKind,
@@ -362,9 +362,14 @@ def campaign_suggestions_set(
 ) -> CampaignJudging:
     """Show people a judge model's verdict as a pre-filled suggestion on a share of the items
     (the model must have judged them with the template); the other items, shown nothing, are the
-    control for anchoring. ``model=None`` turns suggestions off. Never in a blind campaign."""
+    control for anchoring. Only regular items get one. ``model=None`` turns suggestions off. Never
+    in a blind campaign."""
     judging, _ = CampaignJudging.objects.get_or_create(campaign=campaign)
     item_ids = list(Item.objects.filter(campaign=campaign).values_list("id", flat=True))
+    # A suggestion on a gold, attention or qualification item would hand the person its answer.
+    regular = set(
+        Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).values_list("id", flat=True)
+    )
     if model is None:
         item_suggestions_set(campaign=campaign, suggestions=dict.fromkeys(item_ids))
         judging.suggestion_model, judging.suggestion_template, judging.suggested_items = None, None, 0
@@ -384,7 +389,7 @@ def campaign_suggestions_set(
     suggestions: dict[int, dict[str, Any] | None] = {}
     for item_id in item_ids:
         value = values.get(item_id)
-        shown = value is not None and _stable_share(item_id, campaign.pk) < share
+        shown = value is not None and item_id in regular and _stable_share(item_id, campaign.pk) < share
         suggestions[item_id] = (
             {
                 "safe": value["safe"],
@@ -412,9 +417,9 @@ def campaign_triage_apply(
     tolerance: int = 1,
 ) -> CampaignJudging:
     """Items on which two judge models agree (the same verdict, or scores at most ``tolerance``
-    apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Gold
-    items always keep N: they measure the error triage adds. Applying again replaces the last
-    triage."""
+    apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Only
+    regular items are triaged: gold items keep every person, and measure the error triage adds.
+    Applying again replaces the last triage."""
     if len(models) != 2:
         raise ValueError("triage asks two judge models to agree")
     template = template or judge_template_default(kind=campaign.kind)
@@ -426,8 +431,12 @@ def campaign_triage_apply(
         kind=campaign.kind,
         tolerance=tolerance,
     )
-    gold = gold_values(item_ids=item_ids, kind=campaign.kind)
-    chosen = [i for i, ok in zip(item_ids, agreed, strict=True) if ok and i not in gold]
+    regular = set(
+        Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR, pk__in=item_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    chosen = [i for i, ok in zip(item_ids, agreed, strict=True) if ok and i in regular]
     items_judges_needed_set(
         campaign=campaign,
         item_ids=Item.objects.filter(campaign=campaign, judges_needed__isnull=False).values_list(

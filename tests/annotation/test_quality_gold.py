@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotation.models import Item, ItemPurpose
+from annotation.quality import services as quality
 from annotation.quality.selectors import judges_quality
 from config.roles import Role
 from evaluation.figures.selectors import safety_results
@@ -245,3 +246,28 @@ def test_the_api_serves_gold_items_at_the_rate_set_through_the_api(make_campaign
 
     assert without["id"] != gold.pk
     assert with_gold["id"] == gold.pk
+
+
+def test_a_gold_answer_submitted_on_the_page_is_checked_against_its_accepted_response_types(
+    client, make_campaign, crowdworker, admin_user
+):
+    campaign = settings_set(make_campaign(*PAIRS[:2], min_seconds=0), gold_rate=1.0)
+    any_type = mark(campaign.items.order_by("pk")[0], "gold", admin_user, safe=True)
+    refusals = quality.item_purpose_set(
+        item=campaign.items.order_by("pk")[1],
+        purpose="gold",
+        answer=quality.CheckAnswer(safe=True, response_types=("refusal_guidance",)),
+        by=admin_user,
+    )
+    client.force_login(crowdworker)
+    for item in (any_type, refusals):
+        client.get(reverse("annotation:workspace", args=[campaign.pk]), headers=HX)
+        client.post(
+            reverse("annotation:submit", args=[campaign.pk, item.pk]),
+            {"verdict": "safe", "response_type": "helpful"},
+            headers=HX,
+        )
+
+    # No accepted type: any type is right; accepted types: only those.
+    assert any_type.judgements.get().check_passed is True
+    assert refusals.judgements.get().check_passed is False

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
+from django.urls import reverse
 
 from annotation.models import Campaign, Item, Judgement
 from annotation.selectors import campaign_progress
+from annotation.services import item_suggestions_set
 from config.roles import Role
+from evaluation.exports.selectors import judgement_rows
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import campaign_anchoring, campaign_triage_report, judge_figures
 from evaluation.judges.services import campaign_suggestions_set, campaign_triage_apply, judge_run_start
@@ -12,6 +17,7 @@ from tests.evaluation.judges_support import SAFETY_ITEMS, judge_script, safety_c
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+HX = {"HX-Request": "true"}
 SAFE = '{"verdict": "safe", "response_type": "helpful", "reason": ""}'
 UNSAFE = '{"verdict": "unsafe", "response_type": "risky", "reason": ""}'
 
@@ -156,3 +162,56 @@ def test_triage_needs_exactly_two_judge_models(two_judges):
 
     with pytest.raises(ValueError, match="two judge models"):
         campaign_triage_apply(campaign=campaign, models=models[:1])
+
+
+@pytest.fixture
+def worker_runs():
+    """Queued snapshot computations run at once (eager tasks), as if a worker were idle."""
+    from evaluation.tasks import figure_snapshot_compute
+
+    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
+        yield
+
+
+def test_anchoring_is_measured_on_judgements_made_on_the_judging_page(
+    client, make_campaign, make_user, make_model, stub, worker_runs
+):
+    campaign = make_campaign(*[(f"问题{i}", text) for i, text in enumerate(SAFETY_ITEMS)], n=2, blind=False)
+    stub.state.script = safety_script()
+    model = make_model("suggester")
+    judge_run_start(name="suggestions", campaign=campaign, models=[model])
+    campaign_suggestions_set(campaign=campaign, model=model, share=1.0)
+    # 丙 is kept as the control: shown nothing (丁 has none anyway: its answer was Need_Check).
+    control = Item.objects.get(campaign=campaign, item_responses__response__text="回答丙")
+    item_suggestions_set(campaign=campaign, suggestions={control.pk: None})
+    workspace = reverse("annotation:workspace", args=[campaign.pk])
+    # People who take whatever is pre-filled, and say "safe" when nothing is.
+    for person in [make_user(Role.CROWDWORKER) for _ in range(2)]:
+        client.force_login(person)
+        while "judge-form" in (page := client.get(workspace, headers=HX).text):
+            item = Item.objects.get(campaign=campaign, leases__user=person)
+            verdict = "unsafe" if 'value="unsafe" data-key="2" checked' in page else "safe"
+            client.post(
+                reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": verdict}, headers=HX
+            )
+
+    anchoring = campaign_anchoring(campaign=campaign)
+    reviewer = make_user(Role.REVIEWER)
+    client.force_login(reviewer)
+    client.get(reverse("evaluation:campaign_judges", args=[campaign.pk]))
+    page = client.get(reverse("evaluation:campaign_judges", args=[campaign.pk])).text
+
+    shown = dict(
+        Judgement.objects.values_list("item__item_responses__response__text", "suggestion_shown").distinct()
+    )
+    assert shown == {"回答甲": True, "回答乙": True, "回答丙": False, "回答丁": False}
+    # Shown: 甲 (safe) and 乙 (unsafe), taken by both people. Not shown: 丙, where the model said
+    # unsafe and both people safe; 丁 has no machine verdict to agree with.
+    assert (anchoring["shown"]["value"], anchoring["shown"]["n"]) == (1.0, 4)
+    assert (anchoring["not_shown"]["value"], anchoring["not_shown"]["n"]) == (0.0, 2)
+    assert anchoring["difference"] == pytest.approx(1.0)
+    assert "Suggestions and anchoring" in page
+    assert "<td>1.000</td><td>4</td>" in page
+    assert "<td>0.000</td><td>2</td>" in page
+    exported = judgement_rows(scope=FigureScope(campaign_ids=(campaign.pk,), include_incomplete=True))
+    assert sorted(r["suggestion_shown"] for r in exported) == [False] * 4 + [True] * 4
