@@ -7,6 +7,7 @@ from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.services import judgement_submit
 from config.roles import Role
+from tests.support.html import checked_values
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_a_submit_without_a_verdict_comes_back_with_the_error_and_keeps_the_choi
     )
 
     assert "Choose safe or unsafe." in response.text
-    assert 'value="bare_refusal" data-key="b" checked' in response.text
+    assert checked_values(response.text, "response_type") == ["bare_refusal"]
     assert ">kept</textarea>" in response.text
     assert not Judgement.objects.exists()
 
@@ -332,7 +333,7 @@ def test_a_contradictory_verdict_asks_for_confirmation_before_it_is_stored(
     client.post(url, {**body, "confirm": "1"}, headers=HX)
 
     assert 'name="confirm"' in asked
-    assert 'value="refusal_guidance" data-key="g" checked' in asked
+    assert checked_values(asked, "response_type") == ["refusal_guidance"]
     assert Judgement.objects.get().contradictory is True
 
 

@@ -10,6 +10,7 @@ from annotation.models import Campaign, Item, Judgement
 from annotation.services import item_suggestions_set
 from config.roles import Role
 from tests.config.api_support import api_as
+from tests.support.html import checked_values
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -54,9 +55,8 @@ def test_the_page_shows_the_models_verdict_pre_filled_and_says_so(client, open_c
     assert 'data-testid="suggestion"' in page
     assert STATEMENT in page
     assert "Suggested by judge-x · cvalues-safety v1:" in page
-    assert '<input type="radio" name="verdict" value="unsafe" data-key="2" checked>' in page
-    assert 'value="risky" data-key="r" checked>' in page
-    assert 'value="safe" data-key="1" checked' not in page
+    assert checked_values(page, "verdict") == ["unsafe"]
+    assert checked_values(page, "response_type") == ["risky"]
 
 
 def test_an_item_without_a_suggestion_shows_nothing_pre_filled(client, open_campaign, crowdworker):
@@ -107,7 +107,7 @@ def test_a_rating_suggestion_pre_fills_the_score(client, make_campaign, expert):
     page = workspace(client, campaign)
 
     assert STATEMENT in page
-    assert 'name="score" value="7" data-key="7" checked>' in page
+    assert checked_values(page, "score") == ["7"]
     assert "score 7" in page
 
 
@@ -126,8 +126,7 @@ def test_a_refused_submit_keeps_what_the_person_chose_and_still_says_a_suggestio
     ).text
 
     assert STATEMENT in page
-    assert 'name="score" value="3" data-key="3" checked>' in page
-    assert 'value="7" data-key="7" checked' not in page
+    assert checked_values(page, "score") == ["3"]
 
 
 def test_a_suggestion_costs_the_judging_page_no_query(

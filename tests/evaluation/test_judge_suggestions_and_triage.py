@@ -14,6 +14,7 @@ from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import campaign_anchoring, campaign_triage_report, judge_figures
 from evaluation.judges.services import campaign_suggestions_set, campaign_triage_apply, judge_run_start
 from tests.evaluation.judges_support import SAFETY_ITEMS, judge_script, safety_campaign, safety_script
+from tests.support.html import checked_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -190,7 +191,7 @@ def test_anchoring_is_measured_on_judgements_made_on_the_judging_page(
         client.force_login(person)
         while "judge-form" in (page := client.get(workspace, headers=HX).text):
             item = Item.objects.get(campaign=campaign, leases__user=person)
-            verdict = "unsafe" if 'value="unsafe" data-key="2" checked' in page else "safe"
+            verdict = "unsafe" if checked_values(page, "verdict") == ["unsafe"] else "safe"
             client.post(
                 reverse("annotation:submit", args=[campaign.pk, item.pk]), {"verdict": verdict}, headers=HX
             )
