@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -111,6 +112,7 @@ def _pane(
         "scores": range(1, 11),
         "done": shown.done,
         "progress": progress,
+        "urls": item_urls(campaign.pk, shown.item.pk) if shown.item else {},
         "shortcuts_on": not request.session.get(SESSION_SHORTCUTS_OFF),
         "criteria": RESPONSIBILITY_CRITERIA,
         "anchor_scores": ANCHOR_SCORES,
@@ -121,6 +123,27 @@ def _pane(
     }
     template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
     return render(request, template, context, status=status)
+
+
+# Placeholders no real id takes: reversed once, each item's URLs are then a string substitution.
+_CAMPAIGN_MARK, _ITEM_MARK = 9_876_543_210_123, 9_876_543_210_456
+_ITEM_ACTIONS = ("submit", "skip", "opt_out", "renew")
+
+
+@functools.cache
+def _item_url_patterns(script_prefix: str) -> dict[str, str]:
+    return {name: reverse(f"annotation:{name}", args=[_CAMPAIGN_MARK, _ITEM_MARK]) for name in _ITEM_ACTIONS}
+
+
+def item_urls(campaign_id: int, item_id: int) -> dict[str, str]:
+    """The URLs of what a person can do with the item they hold. The judging page shows one item
+    per submit, and reverse() five times per item cost more than a query."""
+    return {
+        name: pattern.replace(str(_CAMPAIGN_MARK), str(int(campaign_id))).replace(
+            str(_ITEM_MARK), str(int(item_id))
+        )
+        for name, pattern in _item_url_patterns(get_script_prefix()).items()
+    }
 
 
 def _scenarios() -> list[Scenario]:

@@ -334,3 +334,15 @@ def test_a_new_crowdworker_has_shortcuts_on(make_user):
     user = make_user(Role.CROWDWORKER)
 
     assert AnnotatorProfile.objects.get(user=user).shortcuts is True
+
+
+@pytest.mark.parametrize(("campaign_id", "item_id"), [(1, 2), (7, 7), (12, 123456789), (9, 98765)])
+def test_the_item_urls_of_the_judging_page_are_those_django_reverses(campaign_id, item_id):
+    from annotation.views import item_urls
+
+    urls = item_urls(campaign_id, item_id)
+
+    assert urls == {
+        name: reverse(f"annotation:{name}", args=[campaign_id, item_id])
+        for name in ("submit", "skip", "opt_out", "renew")
+    }
