@@ -59,9 +59,12 @@ class MachineJudgementReviewForm(forms.Form):
         coerce=lambda v: v == "true",
         empty_value=None,
         required=False,
+        label=_("Verdict"),
     )
-    response_type = forms.ChoiceField(choices=[("", "—"), *[(t, t) for t in RESPONSE_TYPES]], required=False)
-    score = forms.IntegerField(min_value=1, max_value=10, required=False)
+    response_type = forms.ChoiceField(
+        choices=[("", "—"), *[(t, t) for t in RESPONSE_TYPES]], required=False, label=_("Response type")
+    )
+    score = forms.IntegerField(min_value=1, max_value=10, required=False, label=_("Score"))
 
 
 class CampaignSuggestionsForm(forms.Form):

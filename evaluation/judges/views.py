@@ -75,7 +75,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "progress": selectors.judge_run_progress(run=run),
         "queue": queue,
         "open_count": open_count,
-        "review_form": MachineJudgementReviewForm(),
+        # One form per answer on the page: no ids (they would repeat), each field inside its label.
+        "review_form": MachineJudgementReviewForm(auto_id=False),
         "is_admin": user_is_admin(request.user),
     }
     if request.htmx:
