@@ -18,12 +18,21 @@ from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
 from prompts.models import HIDDEN_PROMPT_SOURCES
 
+# Counting the items left for a person scans a campaign's open items: in a campaign of millions
+# that took seconds on every page load. The count stops here, and the pages say "1000+".
+LEFT_COUNT_CAP = 1000
+
 
 @dataclass
 class AnnotatorCampaign:
     campaign: Campaign
     done: int
     left: int
+
+    @property
+    def left_many(self) -> bool:
+        """The count stopped at the cap: at least that many are left."""
+        return self.left >= LEFT_COUNT_CAP
 
 
 def campaigns_for_annotator(user: AbstractBaseUser) -> list[AnnotatorCampaign]:
@@ -32,19 +41,23 @@ def campaigns_for_annotator(user: AbstractBaseUser) -> list[AnnotatorCampaign]:
         if not campaign_judge_allowed(user=user, campaign=campaign):
             continue
         done = Judgement.objects.filter(campaign=campaign, user=user).count()
-        left = items_left_for(user=user, campaign=campaign)
+        left = items_left_for(user=user, campaign=campaign, cap=LEFT_COUNT_CAP)
         if done or left:
             rows.append(AnnotatorCampaign(campaign, done, left))
     return rows
 
 
-def items_left_for(*, user: AbstractBaseUser, campaign: Campaign) -> int:
+def items_left_for(*, user: AbstractBaseUser, campaign: Campaign, cap: int | None = None) -> int:
     """Items this person can still judge: the ones open to them and the ones they hold now (a
-    held item is theirs to finish, though no longer open to them)."""
+    held item is theirs to finish, though no longer open to them). With a cap, counting stops
+    there (the result is then at least `cap`)."""
     held = Lease.objects.filter(
         campaign=campaign, user=user, expires_at__gt=timezone.now() - LEASE_GRACE
     ).count()
-    return items_open_to(user=user, campaign=campaign).count() + held
+    open_items = items_open_to(user=user, campaign=campaign)
+    if cap is not None:
+        open_items = open_items[:cap]
+    return open_items.count() + held
 
 
 def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign, last: int = 50) -> int | None:
@@ -72,6 +85,8 @@ class WorkspaceProgress:
 # since each judgement moves one item from "left" to "done" and leaves the sum alone. Their
 # median time per item changes slowly, so it is read again every few items.
 _PROGRESS_TTL = 6 * 3600
+# Cached in place of a total when the count of items left reached LEFT_COUNT_CAP.
+_MANY_LEFT = -1
 _MEDIAN_EVERY = 5
 
 
@@ -93,7 +108,8 @@ def workspace_progress(
     fresh: dict[str, object] = {}
     total = found.get(total_key)
     if recount or total is None:
-        total = done + items_left_for(user=user, campaign=campaign)
+        left = items_left_for(user=user, campaign=campaign, cap=LEFT_COUNT_CAP)
+        total = done + left if left < LEFT_COUNT_CAP else _MANY_LEFT
         fresh[total_key] = total
     median_ms, median_done = found.get(median_key, (None, None))
     if median_done is None or (
@@ -103,12 +119,13 @@ def workspace_progress(
         fresh[median_key] = (median_ms, median_done)
     if fresh:
         cache.set_many({total_key: total, median_key: (median_ms, median_done)}, _PROGRESS_TTL)
-    # Check items served on top, or items added since the count, never make it read "13 / 12".
-    total = max(int(total), done + int(holding))
+    # Beyond the cap: no "x / N" (a quota, when set, is then the person's whole share). Otherwise,
+    # check items served on top, or items added since the count, never make it read "13 / 12".
+    total = None if total == _MANY_LEFT else max(int(total), done + int(holding))
     if quota is not None:
-        total = min(total, quota)
+        total = quota if total is None else min(total, quota)
     minutes_left = None
-    if median_ms is not None and total > done:
+    if median_ms is not None and total is not None and total > done:
         minutes_left = math.ceil((total - done) * median_ms / 60_000)
     return WorkspaceProgress(done=done, total=total, minutes_left=minutes_left)
 

@@ -75,6 +75,22 @@ def test_a_platform_participants_progress_is_out_of_their_quota(client, make_cam
     assert '<span data-testid="done">0</span> / <span data-testid="total">4</span>' in page
 
 
+def test_in_a_campaign_bigger_than_the_count_cap_the_page_shows_what_is_done_without_a_total(
+    client, make_campaign, crowdworker, monkeypatch
+):
+    monkeypatch.setattr("annotation.selectors.LEFT_COUNT_CAP", 3)
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(6)])
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+    home = client.get(reverse("annotation:home")).text
+
+    assert 'data-testid="total"' not in page
+    assert '<span data-testid="done">0</span> done by you in this campaign' in page
+    # The held item and at least 3 more.
+    assert "<td>4+</td>" in home
+
+
 @pytest.mark.parametrize(
     ("minutes", "words"),
     [(1, "about a minute left"), (20, "about 20 min left"), (65, "about 1 h 05 min left"), (None, "")],
