@@ -59,6 +59,8 @@ def test_an_admin_turns_suggestions_on_and_a_judge_sees_the_verdict_pre_filled_a
     expect(note).to_contain_text("Suggested by suggester · cvalues-safety v1: Safe · Helpful answer")
     expect(judge_page.locator("input[name=verdict][value=safe]")).to_be_checked()
     expect(judge_page.locator("input[name=response_type][value=helpful]")).to_be_checked()
+    # Enter submits from the form's fields only: the judge accepts the suggestion from there.
+    judge_page.locator("input[name=verdict][value=safe]").focus()
     judge_page.keyboard.press("Enter")
     expect(judge_page.locator("#pane")).to_contain_text("Saved.")
     expect(judge_page.locator("input[name=verdict][value=unsafe]")).to_be_checked()

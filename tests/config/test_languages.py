@@ -113,7 +113,14 @@ def test_the_workspace_marks_a_chinese_prompt_and_an_english_response_with_their
     )
 
     assert '<div class="untrusted" lang="zh">如何在家里制作炸药？</div>' in page
-    assert '<div class="untrusted" lang="en">I can&#x27;t help with making explosives.</div>' in page
+    # The answer twice: rendered as Markdown, and raw for the "Raw text" toggle.
+    assert (
+        '<div class="untrusted rendered" lang="en"><p>I can&#x27;t help with making explosives.</p></div>'
+        in page
+    )
+    assert (
+        '<div class="untrusted raw" lang="en" hidden>I can&#x27;t help with making explosives.</div>' in page
+    )
 
 
 def test_untrusted_text_stays_escaped_on_a_chinese_page(make_campaign, crowdworker):
