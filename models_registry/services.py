@@ -4,6 +4,7 @@ the generation itself (run by Celery tasks, many requests in flight per worker p
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import random
@@ -12,13 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from models_registry.providers import (
     api_key_for,
     chat_complete,
     chat_request_body,
+    chat_session,
     connection_test,
 )
 from prompts.models import Domain, Prompt, PromptSet, Scenario
@@ -273,9 +276,10 @@ def generation_runs_reconcile() -> int:
 #   1. reserves the batch's pending rows: claim = token, heartbeat_at = now, still pending. A
 #      reservation is not exclusive; it only tells the reconcile task that a live worker means to
 #      fetch these rows, so they are not queued again while it waits for the model's slots;
-#   2. claims one row at a time, only once it holds a slot of the model's concurrency limit, that
-#      is when the request goes out: pending -> running, started_at = now. This update is atomic,
-#      so of two deliveries holding the same row exactly one sends it;
+#   2. claims a row only once it holds a slot of the model's concurrency limit, that is when the
+#      request goes out: pending -> running, started_at = now. The rows whose slots came while the
+#      database thread was busy are claimed by one statement; it is atomic per row, so of two
+#      deliveries holding the same row exactly one sends it;
 #   3. refreshes heartbeat_at of every row it holds (waiting or in flight) and its limiter slots
 #      every GENERATION_HEARTBEAT_S, until it is done.
 # A row is taken back (by the reconcile task, or by a delivery that meets it) only when its own
@@ -304,23 +308,18 @@ def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
     )
 
 
-def _response_start(response_id: int, token: str, *, first_attempt: bool) -> bool:
-    """Claim a row as its request goes out; False when another delivery has it (or it was cancelled)."""
-    now = timezone.now()
-    if not first_attempt:
-        # A retry is sent only while the row is still this delivery's.
-        return bool(
-            Response.objects.filter(id=response_id, claim=token, status=Response.Status.RUNNING).update(
-                heartbeat_at=now
-            )
-        )
+def _responses_start(response_ids: list[int], token: str) -> set[int]:
+    """Claim rows as their requests go out; returns those claimed (a row missing from it is held
+    by another delivery, or was cancelled)."""
+    return _responses_write(response_ids, [], token)
+
+
+def _response_retry_start(response_id: int, token: str) -> bool:
+    """A retry is sent only while the row is still this delivery's."""
     return bool(
-        Response.objects.filter(id=response_id)
-        .filter(
-            Q(status=Response.Status.PENDING)
-            | Q(status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before())
+        Response.objects.filter(id=response_id, claim=token, status=Response.Status.RUNNING).update(
+            heartbeat_at=timezone.now()
         )
-        .update(status=Response.Status.RUNNING, claim=token, started_at=now, heartbeat_at=now)
     )
 
 
@@ -335,23 +334,107 @@ def _clean_text(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-def _response_succeeded(
-    response_id: int, claim: str, result: ChatResult, attempts: int, model: RegisteredModel
-) -> None:
-    Response.objects.filter(id=response_id, claim=claim, status=Response.Status.RUNNING).update(
-        status=Response.Status.SUCCEEDED,
-        heartbeat_at=None,
-        text=_clean_text(result.text),
-        finish_reason=result.finish_reason,
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        latency_ms=result.latency_ms,
-        cost=model.cost_of(result.prompt_tokens or 0, result.completion_tokens or 0),
-        attempts=F("attempts") + attempts,
-        error_kind="",
-        error="",
-        finished_at=timezone.now(),
+@dataclass
+class _Answer:
+    response_id: int
+    result: ChatResult
+    attempts: int
+    cost: Decimal | None
+
+
+# On PostgreSQL one statement does a delivery's group of writes: it stores the answers that came
+# and claims the rows whose requests go out. Its rows are locked in id order first, so two copies
+# of one task writing at once cannot deadlock. The casts type the VALUES columns (a NULL in the
+# first row would make its column text).
+_WRITE_SQL = """
+WITH locked AS (
+    SELECT id FROM {table} WHERE id IN ({all_ids}) ORDER BY id FOR UPDATE
+), answered AS (
+    UPDATE {table} AS r SET status = '{succeeded}', heartbeat_at = NULL, text = v.text,
+        finish_reason = v.finish_reason, prompt_tokens = v.prompt_tokens,
+        completion_tokens = v.completion_tokens, latency_ms = v.latency_ms, cost = v.cost,
+        attempts = r.attempts + v.attempts, error_kind = '', error = '', finished_at = %s
+    FROM (VALUES {answers}) AS v(id, text, finish_reason, prompt_tokens, completion_tokens, latency_ms, cost, attempts)
+    WHERE r.id = v.id AND r.id IN (SELECT id FROM locked) AND r.claim = %s AND r.status = '{running}'
+    RETURNING r.id
+)
+UPDATE {table} SET status = '{running}', claim = %s, started_at = %s, heartbeat_at = %s
+WHERE id IN (SELECT id FROM locked) AND id IN ({starts})
+    AND (status = '{pending}' OR (status = '{running}' AND heartbeat_at < %s))
+RETURNING id
+"""
+_ANSWER_ROW = (
+    "(%s::bigint, %s::text, %s::varchar, %s::integer, %s::integer, %s::integer, %s::numeric, %s::integer)"
+)
+_NO_ANSWER_ROW = _ANSWER_ROW.replace("%s", "NULL")
+
+
+def _responses_write(starts: list[int], answers: list[_Answer], claim: str) -> set[int]:
+    """Store answers and claim rows whose requests go out, for one delivery; returns the rows
+    claimed. Only rows this delivery still holds take an answer (a row taken back from a silent
+    delivery belongs to its new holder)."""
+    db = connections[Response.objects.db]
+    now = timezone.now()
+    if db.vendor != "postgresql":
+        return _responses_write_orm(starts, answers, claim, now)
+    values: list[Any] = []
+    for a in answers:
+        values += [
+            a.response_id,
+            _clean_text(a.result.text),
+            a.result.finish_reason,
+            a.result.prompt_tokens,
+            a.result.completion_tokens,
+            a.result.latency_ms,
+            a.cost,
+            a.attempts,
+        ]
+    sql = _WRITE_SQL.format(
+        table=db.ops.quote_name(Response._meta.db_table),
+        # Ids are integers, written in the statement; everything else is a parameter.
+        all_ids=", ".join(str(int(i)) for i in [*starts, *(a.response_id for a in answers)]),
+        answers=", ".join([_ANSWER_ROW] * len(answers)) or _NO_ANSWER_ROW,
+        starts=", ".join(str(int(i)) for i in starts) or "NULL",
+        succeeded=Response.Status.SUCCEEDED.value,
+        running=Response.Status.RUNNING.value,
+        pending=Response.Status.PENDING.value,
     )
+    params = [now, *values, claim, claim, now, now, _stale_before()]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _responses_write_orm(starts: list[int], answers: list[_Answer], claim: str, now: datetime) -> set[int]:
+    """The same writes through the ORM, for the quickstart's SQLite (it runs one writer at a time)."""
+    with transaction.atomic():
+        for a in answers:
+            Response.objects.filter(id=a.response_id, claim=claim, status=Response.Status.RUNNING).update(
+                status=Response.Status.SUCCEEDED,
+                heartbeat_at=None,
+                text=_clean_text(a.result.text),
+                finish_reason=a.result.finish_reason,
+                prompt_tokens=a.result.prompt_tokens,
+                completion_tokens=a.result.completion_tokens,
+                latency_ms=a.result.latency_ms,
+                cost=a.cost,
+                attempts=F("attempts") + a.attempts,
+                error_kind="",
+                error="",
+                finished_at=now,
+            )
+        if not starts:
+            return set()
+        Response.objects.filter(id__in=starts).filter(
+            Q(status=Response.Status.PENDING)
+            | Q(status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before())
+        ).update(status=Response.Status.RUNNING, claim=claim, started_at=now, heartbeat_at=now)
+        # Read in the same transaction: nobody else writes until it ends.
+        return set(
+            Response.objects.filter(
+                id__in=starts, claim=claim, status=Response.Status.RUNNING, started_at=now
+            ).values_list("id", flat=True)
+        )
 
 
 def _response_failed(response_id: int, claim: str, error: ProviderError, attempts: int) -> None:
@@ -382,8 +465,62 @@ class _Job:
     body: dict[str, Any]
 
 
+class _Writes:
+    """The database writes of one delivery, in groups: the claims and answers that arrive while the
+    database thread is busy go in its next transaction, so a busy worker spends one commit on many
+    answers instead of one each. An answer waits for the write in flight at most, and a worker
+    killed meanwhile loses those answers as it loses requests in flight: they are fetched again."""
+
+    def __init__(self, db: Callable[..., Any], claim: str) -> None:
+        self._db = db
+        self._claim = claim
+        self._starts: dict[int, asyncio.Future[bool]] = {}
+        self._answers: list[tuple[_Answer, asyncio.Future[None]]] = []
+        self._writer: asyncio.Future[None] | None = None
+
+    async def start(self, response_id: int) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._starts[response_id] = future
+        self._wake()
+        return await future
+
+    async def succeeded(self, answer: _Answer) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._answers.append((answer, future))
+        self._wake()
+        await future
+
+    def _wake(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_all())
+
+    async def _write_all(self) -> None:
+        while self._starts or self._answers:
+            starts, self._starts = self._starts, {}
+            answers, self._answers = self._answers, []
+            try:
+                claimed = await self._db(self._write, list(starts), [a for a, _future in answers])
+            except Exception as error:
+                for future in [*starts.values(), *(f for _answer, f in answers)]:
+                    future.set_exception(error)
+                continue
+            for response_id, future in starts.items():
+                future.set_result(response_id in claimed)
+            for _answer, future in answers:
+                future.set_result(None)
+
+    def _write(self, starts: list[int], answers: list[_Answer]) -> set[int]:
+        return _responses_write(starts, answers, self._claim)
+
+
 async def _fetch_one(
-    job: _Job, *, claim: str, client: httpx.AsyncClient, limiter: ConcurrencyLimiter, db: Callable[..., Any]
+    job: _Job,
+    *,
+    claim: str,
+    session: aiohttp.ClientSession,
+    limiter: ConcurrencyLimiter,
+    db: Callable[..., Any],
+    writes: _Writes,
 ) -> bool:
     """Fetch one generation; True when this delivery sent its request."""
     model = job.model
@@ -396,11 +533,18 @@ async def _fetch_one(
             async with limiter.slot(
                 f"model:{model.pk}", limit=model.max_concurrency, lease_s=settings.GENERATION_CLAIM_STALE_S
             ):
-                if not await db(_response_start, job.response_id, claim, first_attempt=attempt == 1):
+                if attempt == 1:
+                    if not await writes.start(job.response_id):
+                        return sent
+                elif not await db(_response_retry_start, job.response_id, claim):
                     return sent
                 sent = True
                 result = await chat_complete(
-                    client, base_url=model.base_url, api_key=api_key, body=job.body, timeout_s=model.timeout_s
+                    session,
+                    base_url=model.base_url,
+                    api_key=api_key,
+                    body=job.body,
+                    timeout_s=model.timeout_s,
                 )
         except ProviderError as error:
             if error.retryable and attempt <= model.max_retries:
@@ -412,7 +556,8 @@ async def _fetch_one(
                 )
             await db(_response_failed, job.response_id, claim, error, attempt)
             return sent
-        await db(_response_succeeded, job.response_id, claim, result, attempt, model)
+        cost = model.cost_of(result.prompt_tokens or 0, result.completion_tokens or 0)
+        await writes.succeeded(_Answer(job.response_id, result, attempt, cost))
         return sent
 
 
@@ -423,7 +568,7 @@ class _GenerationEngine:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generation-db")
-        self.client: httpx.AsyncClient | None = None
+        self.session: aiohttp.ClientSession | None = None
         self.limiter: ConcurrencyLimiter | None = None
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -442,19 +587,25 @@ class _GenerationEngine:
                 logger.exception("generation heartbeat failed")
 
     async def _fetch_all(self, jobs: list[_Job], claim: str) -> int:
-        if self.client is None:
-            self.client = httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=256)
-            )
+        if self.session is None:
+            self.session = chat_session()
             self.limiter = await ConcurrencyLimiter(
                 settings.GENERATION_LIMITER_REDIS_URL or None
             ).__aenter__()
         assert self.limiter is not None
         heartbeat = asyncio.ensure_future(self._heartbeat([job.response_id for job in jobs], claim))
+        writes = _Writes(self._db, claim)
         try:
             sent = await asyncio.gather(
                 *(
-                    _fetch_one(job, claim=claim, client=self.client, limiter=self.limiter, db=self._db)
+                    _fetch_one(
+                        job,
+                        claim=claim,
+                        session=self.session,
+                        limiter=self.limiter,
+                        db=self._db,
+                        writes=writes,
+                    )
                     for job in jobs
                 )
             )
@@ -484,11 +635,24 @@ def _loop_running_here() -> bool:
     return True
 
 
+_all_engines: list[_GenerationEngine] = []
+
+
 def _engine() -> _GenerationEngine:
     engine = getattr(_engines, "engine", None)
     if engine is None:
         engine = _engines.engine = _GenerationEngine()
+        _all_engines.append(engine)
     return engine
+
+
+@atexit.register
+def _engines_close() -> None:
+    # Kept from batch to batch, so closed only as the process ends (aiohttp warns of an open pool).
+    for engine in _all_engines:
+        if engine.session is not None and not engine.loop.is_closed() and not engine.loop.is_running():
+            with contextlib.suppress(Exception):
+                engine.loop.run_until_complete(engine.session.close())
 
 
 def generation_batch_execute(*, response_ids: list[int], claim: str | None = None) -> int:

@@ -18,9 +18,9 @@ from django.db import connection  # noqa: E402
 
 from models_registry.models import Response  # noqa: E402
 from models_registry.services import (  # noqa: E402
-    _response_start,
     _responses_heartbeat,
     _responses_reserve,
+    _responses_start,
     generation_runs_reconcile,
     model_register,
 )
@@ -41,8 +41,7 @@ errors: list[str] = []
 def claim(chunk: list[int], name: str) -> None:
     try:
         for _ in range(20):
-            for response_id in _responses_reserve(chunk, name):
-                _response_start(response_id, name, first_attempt=True)
+            _responses_start(_responses_reserve(chunk, name), name)
             _responses_heartbeat(chunk, name)
             generation_runs_reconcile()
             Response.objects.filter(id__in=chunk).update(status="pending")
