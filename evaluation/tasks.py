@@ -26,6 +26,12 @@ def export_run_task(export_id: int) -> None:
     exports.export_run(export_id=export_id)
 
 
+# Redelivered if its worker dies: the preparation picks up where it stopped.
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def judge_run_prepare(run_id: int) -> None:
+    judges.judge_run_prepare(run_id=run_id)
+
+
 @shared_task(ignore_result=True)
 def judge_run_collect(run_id: int) -> None:
     judges.judge_run_collect(run_id=run_id)

@@ -136,6 +136,9 @@ class RegisteredModel(models.Model):
 
 class GenerationRun(models.Model):
     class Status(models.TextChoices):
+        # Its generations are still being added (a judge run's, on a worker); they are fetched
+        # meanwhile, and the run finishes only once it is complete.
+        PREPARING = "preparing", pgettext_lazy("status", "Preparing")
         RUNNING = "running", pgettext_lazy("status", "Running")
         CANCELLED = "cancelled", pgettext_lazy("status", "Cancelled")
         FINISHED = "finished", pgettext_lazy("status", "Finished")

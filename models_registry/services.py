@@ -99,8 +99,7 @@ def run_prompts(run: GenerationRun) -> QuerySet[Prompt]:
     return prompts
 
 
-@transaction.atomic
-def generation_run_start(
+def generation_run_create(
     *,
     name: str,
     prompt_set: PromptSet,
@@ -110,12 +109,10 @@ def generation_run_start(
     scenario: Scenario | None = None,
     samples_per_prompt: int | None = None,
     user: AbstractBaseUser | None = None,
+    status: str = GenerationRun.Status.RUNNING,
 ) -> GenerationRun:
-    """Create a run of models × the filtered prompts × samples and queue its generations.
-
-    A response with the same prompt, model, parameters and sample index is fetched once and shared
-    between runs, so starting the same run twice costs nothing.
-    """
+    """The run itself, without its generations (generation_run_add adds them). A run created
+    PREPARING is not finished by its workers until generation_run_prepared says it is complete."""
     models = list(models)
     if not models:
         raise ValueError(_("Choose at least one model."))
@@ -127,17 +124,31 @@ def generation_run_start(
         scenario=scenario,
         samples_per_prompt=samples_per_prompt,
         created_by=user,
+        status=status,
     )
     run.target_models.set(models)
-    if not run_prompts(run).exists():
-        raise ValueError(_("No prompt matches this prompt set and filter."))
+    return run
+
+
+def generation_run_add(*, run: GenerationRun, prompt_ids: Iterable[int] | None = None) -> int:
+    """Add prompts to a run (by default every prompt its filter picks), models × prompts ×
+    samples, and queue their generations once the transaction commits; returns how many were queued.
+
+    A response with the same prompt, model, parameters and sample index is fetched once and shared
+    between runs, so adding the same prompts twice costs nothing. A shared response an earlier run
+    cancelled comes back to life in this one.
+    """
+    prompts = run_prompts(run)
+    if prompt_ids is not None:
+        prompts = prompts.filter(id__in=list(prompt_ids))
     Link = GenerationRun.responses.through
-    for model in models:
+    queued = 0
+    for model in run.target_models.all():
         params = model.generation_params()
         params_hash = canonical_hash(params)
-        samples = samples_per_prompt or model.samples_per_prompt
-        prompts = run_prompts(run).values_list("id", "text").order_by("id").iterator(chunk_size=2000)
-        for chunk in _chunks(prompts, 1000):
+        samples = run.samples_per_prompt or model.samples_per_prompt
+        rows = prompts.values_list("id", "text").order_by("id").iterator(chunk_size=2000)
+        for chunk in _chunks(rows, 1000):
             Response.objects.bulk_create(
                 [
                     Response(
@@ -158,19 +169,73 @@ def generation_run_start(
                 ],
                 ignore_conflicts=True,
             )
-            ids = Response.objects.filter(
-                prompt_id__in=[p for p, _ in chunk],
-                model=model,
-                params_hash=params_hash,
-                sample_index__lt=samples,
-            ).values_list("id", flat=True)
+            ids = list(
+                Response.objects.filter(
+                    prompt_id__in=[p for p, _ in chunk],
+                    model=model,
+                    params_hash=params_hash,
+                    sample_index__lt=samples,
+                ).values_list("id", flat=True)
+            )
             Link.objects.bulk_create(
                 [Link(generationrun_id=run.pk, response_id=i) for i in ids], ignore_conflicts=True
             )
-    # Shared responses cancelled by an earlier run come back to life in this one.
-    run.responses.filter(status=Response.Status.CANCELLED).update(status=Response.Status.PENDING)
-    generation_run_enqueue(run=run)
+            Response.objects.filter(id__in=ids, status=Response.Status.CANCELLED).update(
+                status=Response.Status.PENDING
+            )
+            queued += _responses_enqueue(ids)
+    return queued
+
+
+def _responses_enqueue(ids: list[int]) -> int:
+    unfinished = Response.objects.filter(id__in=ids, status__in=UNFINISHED).order_by("id")
+    count = 0
+    for batch in _chunks(unfinished.values_list("id", flat=True), settings.GENERATION_BATCH_SIZE):
+        task_enqueue("models_registry.tasks.generation_batch_run", batch)
+        count += len(batch)
+    return count
+
+
+@transaction.atomic
+def generation_run_start(
+    *,
+    name: str,
+    prompt_set: PromptSet,
+    models: Iterable[RegisteredModel],
+    level: str = "",
+    domain: Domain | None = None,
+    scenario: Scenario | None = None,
+    samples_per_prompt: int | None = None,
+    user: AbstractBaseUser | None = None,
+) -> GenerationRun:
+    """Create a run of models × the filtered prompts × samples and queue its generations.
+
+    A response with the same prompt, model, parameters and sample index is fetched once and shared
+    between runs, so starting the same run twice costs nothing.
+    """
+    run = generation_run_create(
+        name=name,
+        prompt_set=prompt_set,
+        models=models,
+        level=level,
+        domain=domain,
+        scenario=scenario,
+        samples_per_prompt=samples_per_prompt,
+        user=user,
+    )
+    if not run_prompts(run).exists():
+        raise ValueError(_("No prompt matches this prompt set and filter."))
+    if generation_run_add(run=run) == 0:
+        generation_runs_finish_if_done(run_ids=[run.pk])
     return run
+
+
+def generation_run_prepared(*, run: GenerationRun) -> None:
+    """Every generation of a PREPARING run has been added: it runs, and finishes when they are done."""
+    GenerationRun.objects.filter(pk=run.pk, status=GenerationRun.Status.PREPARING).update(
+        status=GenerationRun.Status.RUNNING
+    )
+    generation_runs_finish_if_done(run_ids=[run.pk])
 
 
 def generation_run_enqueue(*, run: GenerationRun) -> int:
@@ -183,12 +248,7 @@ def generation_run_enqueue(*, run: GenerationRun) -> int:
         .order_by("response_id")
         .values_list("response_id", flat=True)
     )
-    count = 0
-    for chunk in _chunks(linked.iterator(chunk_size=5000), 5000):
-        unfinished = Response.objects.filter(id__in=chunk, status__in=UNFINISHED).order_by("id")
-        for batch in _chunks(unfinished.values_list("id", flat=True), settings.GENERATION_BATCH_SIZE):
-            task_enqueue("models_registry.tasks.generation_batch_run", batch)
-            count += len(batch)
+    count = sum(_responses_enqueue(chunk) for chunk in _chunks(linked.iterator(chunk_size=5000), 5000))
     if count == 0:
         generation_runs_finish_if_done(run_ids=[run.pk])
     return count

@@ -38,13 +38,15 @@ from evaluation.models import (
 )
 from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
 from models_registry.models import GenerationRun, RegisteredModel, Response
-from models_registry.services import generation_run_start
+from models_registry.services import generation_run_add, generation_run_create, generation_run_prepared
 from prompts.models import JUDGE_PROMPT_SOURCE, Domain, Level, Prompt, PromptSet, Scenario
 
 SYNC_BATCH = 1000
 COLLECT_BATCH = 2000
 # While its generations come in, a run's answers are read this often.
 COLLECT_EVERY_S = 2.0
+# A run still preparing this long after it started has lost its task (the beat queues it again).
+PREPARE_LOST_AFTER = timedelta(minutes=10)
 
 # ---------------------------------------------------------------- templates
 
@@ -128,10 +130,7 @@ def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -
     }
 
 
-def judge_prompts_sync(*, campaign: Campaign, template: JudgeTemplate) -> PromptSet:
-    """The prompt set that asks judges about a campaign's items with one template version, with
-    one prompt per item. Items without one get it now; existing prompts are left alone (their
-    answers point at them)."""
+def _judge_prompt_set(campaign: Campaign, template: JudgeTemplate) -> JudgePromptSet:
     link = JudgePromptSet.objects.filter(campaign=campaign, template=template).first()
     if link is None:
         prompt_set = PromptSet.objects.create(
@@ -140,23 +139,7 @@ def judge_prompts_sync(*, campaign: Campaign, template: JudgeTemplate) -> Prompt
             source="model_judge",
         )
         link = JudgePromptSet.objects.create(campaign=campaign, template=template, prompt_set=prompt_set)
-    missing = (
-        Item.objects.filter(campaign=campaign)
-        .exclude(
-            pk__in=JudgePrompt.objects.filter(template=template, item__campaign=campaign).values("item_id")
-        )
-        .select_related("prompt__scenario", "domain")
-        .order_by("pk")
-    )
-    batch: list[Item] = []
-    for item in missing.iterator(chunk_size=SYNC_BATCH):
-        batch.append(item)
-        if len(batch) == SYNC_BATCH:
-            _prompts_create(link=link, items=batch, guidelines=campaign.guidelines)
-            batch = []
-    if batch:
-        _prompts_create(link=link, items=batch, guidelines=campaign.guidelines)
-    return link.prompt_set
+    return link
 
 
 def _prompts_create(*, link: JudgePromptSet, items: list[Item], guidelines: str) -> None:
@@ -210,23 +193,26 @@ def judge_run_start(
     once each, with a template version (the campaign kind's built-in one by default).
 
     The generation run does the asking, with its retries, limits and costs; an item a judge
-    already answered with the same template and parameters is not asked again."""
+    already answered with the same template and parameters is not asked again. The run starts
+    PREPARING and a worker adds its items (judge_run_prepare): a big campaign's prompts take
+    seconds to write, and its first answers come in meanwhile."""
     template = template or judge_template_default(kind=campaign.kind)
     if template.kind != campaign.kind:
         raise ValueError("the template judges another kind of campaign")
     if not _campaign_items(campaign, domain, scenario).exists():
         raise ValueError("no item of this campaign matches the filter")
-    # Two runs started at once on one campaign must not both create its prompts.
+    # Two runs started at once on one campaign must not both create its prompt set.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    prompt_set = judge_prompts_sync(campaign=campaign, template=template)
-    generation_run = generation_run_start(
+    link = _judge_prompt_set(campaign, template)
+    generation_run = generation_run_create(
         name=f"Judge: {name}"[:200],
-        prompt_set=prompt_set,
+        prompt_set=link.prompt_set,
         models=models,
         domain=domain,
         scenario=scenario,
         samples_per_prompt=1,
         user=user,
+        status=GenerationRun.Status.PREPARING,
     )
     run = JudgeRun.objects.create(
         name=name,
@@ -236,8 +222,51 @@ def judge_run_start(
         generation_run=generation_run,
         created_by=user,
     )
+    task_enqueue("evaluation.tasks.judge_run_prepare", run.pk)
     task_enqueue("evaluation.tasks.judge_run_collect", run.pk, countdown=COLLECT_EVERY_S)
     return run
+
+
+def judge_run_prepare(*, run_id: int) -> None:
+    """Add a PREPARING run's items, a chunk per transaction: each chunk's hidden prompts (once per
+    item and template) and generations, queued as the chunk commits. Safe to run twice, or at once
+    (a redelivered task): the chunks take the run's lock, and what exists is not made again."""
+    run = JudgeRun.objects.select_related("campaign", "template", "generation_run").filter(pk=run_id).first()
+    if run is None or run.generation_run.status != GenerationRun.Status.PREPARING:
+        return
+    domain = (
+        Domain.objects.filter(pk=run.filters.get("domain")).first() if run.filters.get("domain") else None
+    )
+    scenario = (
+        Scenario.objects.filter(pk=run.filters.get("scenario")).first()
+        if run.filters.get("scenario")
+        else None
+    )
+    item_ids = list(
+        _campaign_items(run.campaign, domain, scenario).order_by("pk").values_list("pk", flat=True)
+    )
+    link = _judge_prompt_set(run.campaign, run.template)
+    for start in range(0, len(item_ids), SYNC_BATCH):
+        chunk = item_ids[start : start + SYNC_BATCH]
+        with transaction.atomic():
+            JudgeRun.objects.select_for_update().filter(pk=run.pk).first()
+            missing = list(
+                Item.objects.filter(pk__in=chunk)
+                .exclude(
+                    pk__in=JudgePrompt.objects.filter(template=run.template, item_id__in=chunk).values(
+                        "item_id"
+                    )
+                )
+                .select_related("prompt__scenario", "domain")
+                .order_by("pk")
+            )
+            if missing:
+                _prompts_create(link=link, items=missing, guidelines=run.campaign.guidelines)
+            prompt_ids = JudgePrompt.objects.filter(template=run.template, item_id__in=chunk).values_list(
+                "prompt_id", flat=True
+            )
+            generation_run_add(run=run.generation_run, prompt_ids=list(prompt_ids))
+    generation_run_prepared(run=run.generation_run)
 
 
 def machine_judgements_collect(*, run: JudgeRun) -> int:
@@ -292,7 +321,7 @@ def judge_run_collect(*, run_id: int) -> bool:
     run = JudgeRun.objects.select_related("template", "generation_run").filter(pk=run_id).first()
     if run is None:
         return True
-    running = run.generation_run.status == GenerationRun.Status.RUNNING
+    running = run.generation_run.status in (GenerationRun.Status.PREPARING, GenerationRun.Status.RUNNING)
     machine_judgements_collect(run=run)
     # An eager task would come back at once, forever: there the beat's collect is the safety net.
     if running and not settings.CELERY_TASK_ALWAYS_EAGER:
@@ -302,14 +331,21 @@ def judge_run_collect(*, run_id: int) -> bool:
 
 def judge_runs_collect(*, within: timedelta = timedelta(days=2)) -> int:
     """The beat's safety net: collect the recent runs (a lost collect task must not leave answers
-    unread). Returns how many answers it read."""
+    unread), and queue again the preparation of a run that has been preparing for too long (its
+    task was lost). Returns how many answers it read."""
     since = timezone.now() - within
     read = 0
     recent = Q(generation_run__finished_at__gte=since) | Q(
-        generation_run__status=GenerationRun.Status.RUNNING
+        generation_run__status__in=[GenerationRun.Status.PREPARING, GenerationRun.Status.RUNNING]
     )
     for run in JudgeRun.objects.select_related("template").filter(recent):
         read += machine_judgements_collect(run=run)
+    lost = JudgeRun.objects.filter(
+        generation_run__status=GenerationRun.Status.PREPARING,
+        created_at__lt=timezone.now() - PREPARE_LOST_AFTER,
+    ).values_list("pk", flat=True)
+    for run_id in lost:
+        task_enqueue("evaluation.tasks.judge_run_prepare", run_id)
     return read
 
 

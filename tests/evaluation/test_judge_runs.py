@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from annotation.models import Campaign
 from annotation.services import campaign_create
@@ -8,12 +11,14 @@ from config.roles import Role
 from evaluation.figures.selectors import FigureScope, safety_results
 from evaluation.judges.selectors import judge_figures, judge_run_progress, machine_judgement_queue
 from evaluation.judges.services import (
+    judge_run_prepare,
     judge_run_start,
+    judge_runs_collect,
     judge_template_default,
     judge_template_edit,
     machine_judgement_review_set,
 )
-from evaluation.models import JudgeTemplate, MachineJudgement
+from evaluation.models import JudgeRun, JudgeTemplate, MachineJudgement
 from metrics.model_judges import NEED_CHECK
 from models_registry.models import GenerationRun, Response
 from prompts.models import JUDGE_PROMPT_SOURCE, Prompt, Scenario
@@ -225,3 +230,82 @@ def test_the_beat_reads_answers_a_lost_collect_task_left_unread(campaign, make_m
     judge_runs_collect()
 
     assert MachineJudgement.objects.count() == len(SAFETY_ITEMS)
+
+
+@pytest.fixture
+def held_preparations(monkeypatch) -> list[int]:
+    """Keep judge_run_prepare tasks from being sent: the test runs them itself."""
+    from evaluation.judges import services
+
+    held: list[int] = []
+    queue = services.task_enqueue
+
+    def hold(name: str, *args, **options) -> None:
+        if name == "evaluation.tasks.judge_run_prepare":
+            held.append(args[0])
+        else:
+            queue(name, *args, **options)
+
+    monkeypatch.setattr(services, "task_enqueue", hold)
+    return held
+
+
+def test_starting_a_run_returns_at_once_and_a_worker_adds_its_items(
+    campaign, make_model, stub, held_preparations
+):
+    run = judged_by(campaign, make_model())
+
+    assert held_preparations == [run.pk]
+    assert run.generation_run.status == GenerationRun.Status.PREPARING
+    assert (stub.state.total, run.generation_run.responses.count()) == (0, 0)
+
+    judge_run_prepare(run_id=run.pk)
+
+    run.generation_run.refresh_from_db()
+    assert run.generation_run.status == GenerationRun.Status.FINISHED
+    assert stub.state.total == run.generation_run.responses.count() == len(SAFETY_ITEMS)
+
+
+def test_a_run_fetches_its_first_chunk_while_preparing_and_finishes_only_once_complete(
+    campaign, make_model, stub, monkeypatch
+):
+    from evaluation.judges import services
+
+    monkeypatch.setattr(services, "SYNC_BATCH", 1)
+    seen: list[str] = []
+    stub.state.script = lambda body: seen.append(GenerationRun.objects.get().status)
+
+    run = judged_by(campaign, make_model())
+
+    # Each chunk's generations are fetched as it commits, and none of them finishes the run early.
+    assert seen == [GenerationRun.Status.PREPARING] * len(SAFETY_ITEMS)
+    run.generation_run.refresh_from_db()
+    assert run.generation_run.status == GenerationRun.Status.FINISHED
+    assert MachineJudgement.objects.count() == len(SAFETY_ITEMS)
+
+
+def test_preparing_twice_adds_each_item_once(campaign, make_model, stub, held_preparations):
+    run = judged_by(campaign, make_model())
+    GenerationRun.objects.filter(pk=run.generation_run_id).update(status=GenerationRun.Status.PREPARING)
+
+    judge_run_prepare(run_id=run.pk)
+    GenerationRun.objects.filter(pk=run.generation_run_id).update(status=GenerationRun.Status.PREPARING)
+    judge_run_prepare(run_id=run.pk)
+
+    assert stub.state.total == len(SAFETY_ITEMS)
+    assert Prompt.objects.filter(source=JUDGE_PROMPT_SOURCE).count() == len(SAFETY_ITEMS)
+    assert run.generation_run.responses.count() == len(SAFETY_ITEMS)
+
+
+def test_the_beat_queues_again_a_preparation_whose_task_was_lost(
+    campaign, make_model, stub, held_preparations
+):
+    run = judged_by(campaign, make_model())
+    held_preparations.clear()
+
+    judge_runs_collect()
+    assert held_preparations == []  # a fresh run's task may still be on its way
+
+    JudgeRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    judge_runs_collect()
+    assert held_preparations == [run.pk]
