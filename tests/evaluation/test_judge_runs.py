@@ -24,6 +24,7 @@ from models_registry.models import GenerationRun, Response
 from prompts.models import JUDGE_PROMPT_SOURCE, Prompt, Scenario
 from tests.evaluation.helpers import judge
 from tests.evaluation.judges_support import SAFETY_ITEMS, judge_script, safety_campaign, safety_script
+from tests.support.tasks import tasks_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -237,17 +238,7 @@ def held_preparations(monkeypatch) -> list[int]:
     """Keep judge_run_prepare tasks from being sent: the test runs them itself."""
     from evaluation.judges import services
 
-    held: list[int] = []
-    queue = services.task_enqueue
-
-    def hold(name: str, *args, **options) -> None:
-        if name == "evaluation.tasks.judge_run_prepare":
-            held.append(args[0])
-        else:
-            queue(name, *args, **options)
-
-    monkeypatch.setattr(services, "task_enqueue", hold)
-    return held
+    return tasks_held(monkeypatch, services, "evaluation.tasks.judge_run_prepare")
 
 
 def test_starting_a_run_returns_at_once_and_a_worker_adds_its_items(

@@ -18,6 +18,7 @@ from models_registry.models import RegisteredModel
 from models_registry.services import model_register
 from prompts.models import Level, Prompt, PromptSet
 from tests.support.openai_stub import StubServer
+from tests.support.tasks import tasks_held
 
 
 @pytest.fixture
@@ -64,21 +65,10 @@ def make_prompts() -> Callable[..., PromptSet]:
 
 @pytest.fixture
 def held_tasks(monkeypatch) -> list[list[int]]:
-    """Keep generation batches from being sent: the test runs (or drops) them itself. Held when
-    queued, not after commit, so that tests inside a rolled-back transaction see them too."""
+    """Keep generation batches from being sent: the test runs (or drops) them itself."""
     from models_registry import services
 
-    held: list[list[int]] = []
-    queue = services.task_enqueue
-
-    def hold(name: str, *args, **options) -> None:
-        if name == "models_registry.tasks.generation_batch_run":
-            held.append(args[0])
-        else:
-            queue(name, *args, **options)
-
-    monkeypatch.setattr(services, "task_enqueue", hold)
-    return held
+    return tasks_held(monkeypatch, services, "models_registry.tasks.generation_batch_run")
 
 
 REPO = Path(__file__).resolve().parents[2]
