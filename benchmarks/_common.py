@@ -70,11 +70,11 @@ _WORKER_NUMBERS = itertools.count(1)
 
 
 def worker_start(
-    *, database_url: str, broker: str, threads: int, pool: str = "threads"
+    *, database_url: str, broker: str, threads: int, pool: str = "threads", queues: str = ""
 ) -> subprocess.Popen[bytes]:
     """One Celery worker with a pool of `threads` threads (or, with pool="prefork", that many
     child processes, as docker-compose runs the generation worker), on the benchmark's database
-    and broker."""
+    and broker; it consumes `queues` (comma-separated), or every queue when empty."""
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [
@@ -93,6 +93,7 @@ def worker_start(
             "--without-heartbeat",
             "-n",
             f"bench{next(_WORKER_NUMBERS)}@%h",
+            *(["-Q", queues] if queues else []),
         ],
         cwd=REPO,
         env=env,
