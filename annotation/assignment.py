@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -121,6 +122,22 @@ class Shown:
     item: ShownItem | None
     responses: list[ShownResponse]
     done: int
+    # The person's median time per item over their latest judgements here (None: none yet).
+    median_ms: int | None = None
+
+
+# The judging page's time left is from the median over this many of the person's latest items.
+PACE_ITEMS = 50
+
+
+def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
+    """The person's median time per item over their latest judgements here (None: none yet)."""
+    times = list(
+        Judgement.objects.filter(campaign=campaign, user=user)
+        .order_by("-created_at")
+        .values_list("time_spent_ms", flat=True)[:PACE_ITEMS]
+    )
+    return int(statistics.median(times)) if times else None
 
 
 def assignment_next_for(*, user: AbstractBaseUser, campaign: Campaign) -> Item | None:
@@ -162,7 +179,9 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
     item, responses = item_shown(item_id=item_id)
-    return Shown(item=item, responses=responses, done=done)
+    return Shown(
+        item=item, responses=responses, done=done, median_ms=judge_median_ms(user=user, campaign=campaign)
+    )
 
 
 def _domain_label(name_en: str | None, name_zh: str | None) -> str:
@@ -340,6 +359,12 @@ WITH blocked AS (
       AND (paused_at IS NOT NULL OR excluded_at IS NOT NULL)
 ), done AS (
     SELECT count(*) AS n FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+), pace AS (
+    -- The person's median time per item over their latest judgements (the page's time left).
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recent.time_spent_ms) AS ms FROM (
+        SELECT time_spent_ms FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+        ORDER BY created_at DESC LIMIT %(pace_items)s
+    ) recent
 ), want AS (
     -- Which kind of item is due: the qualification set first, then an attention item every k
     -- items, then gold items at the campaign's rate.
@@ -389,7 +414,8 @@ WITH blocked AS (
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
 SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
-    r.finish_reason, CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END
+    r.finish_reason, CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END,
+    CASE WHEN chosen.item_id IS NOT NULL THEN (SELECT ms FROM pace) END
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -420,6 +446,7 @@ _LEASE_TYPES = {
     "qualifying": "boolean",
     "attention_every": "integer",
     "gold_rate": "float8",
+    "pace_items": "integer",
 }
 _LEASE_NEXT_ITEM = PreparedStatement(
     name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES, generic=True
@@ -462,6 +489,7 @@ def _next_shown_postgresql(
         "qualifying": gate.qualifying,
         "attention_every": campaign.attention_every,
         "gold_rate": campaign.gold_rate,
+        "pace_items": PACE_ITEMS,
     }
     statement = _LEASE_NEXT_ITEM
     if campaign.kind == Campaign.Kind.RESPONSIBILITY:
@@ -492,7 +520,10 @@ def _next_shown_postgresql(
         for row in rows
         if row[6] is not None
     ]
-    return Shown(item=item, responses=responses, done=done)
+    median_ms = rows[0][11]
+    return Shown(
+        item=item, responses=responses, done=done, median_ms=None if median_ms is None else int(median_ms)
+    )
 
 
 def lease_renew(*, user: AbstractBaseUser, item: Item) -> bool:

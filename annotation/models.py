@@ -207,7 +207,11 @@ class Item(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
     prompt = models.ForeignKey("prompts.Prompt", on_delete=models.PROTECT, related_name="+")
     model = models.ForeignKey("models_registry.RegisteredModel", on_delete=models.PROTECT, related_name="+")
-    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed where set (responsibility items): a safety item's counters move twice per judgement,
+    # and each move writes a new entry into every index of this table.
+    domain = models.ForeignKey(
+        Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     responses = models.ManyToManyField(
         "models_registry.Response", through="ItemResponse", related_name="items"
     )
@@ -261,6 +265,7 @@ class Item(models.Model):
                 name="item_next_free",
                 condition=models.Q(open_slots__gt=0),
             ),
+            models.Index(fields=["domain"], name="item_domain", condition=models.Q(domain__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -283,10 +288,21 @@ class ItemResponse(models.Model):
 class Lease(models.Model):
     """A person's short hold on one of an item's slots, renewed while their page is open."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="leases")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    expires_at = models.DateTimeField(db_index=True)
+    # Every lease is written and deleted on the judging hot path: it keeps only the indexes its
+    # queries use (item and campaign lead the two below; the table holds one row per person at
+    # work, so the minutely reclaim and a user's deletion scan it whole).
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="leases", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The item's campaign, copied for the per-person lookups. No database constraint: the
+    # assignment statement copies it from the item row it locked (the item's own key is checked),
+    # and the check locked the campaign row for every lease of every judge (FOR KEY SHARE: a
+    # MultiXact when two overlap) for nothing.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -324,20 +340,31 @@ class Skip(models.Model):
 class Judgement(models.Model):
     """One person's judgement of one item; one row per (item, person)."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judgements")
+    # Each submit inserts a row into every index of this table: item and campaign are covered by
+    # the indexes below that lead with them, and the rarely set keys are indexed where set.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judgements", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="judgements")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="judgements")
+    # The item's campaign, copied for the per-campaign queries. No database constraint, as on Lease:
+    # the submit statement copies it from the item row it locked.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="judgements", db_index=False, db_constraint=False
+    )
     # Safety
     safe = models.BooleanField(null=True, blank=True)
     scenario = models.ForeignKey(
-        "prompts.Scenario", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "prompts.Scenario", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     response_type = models.CharField(max_length=20, choices=ResponseType.choices, blank=True)
     reason = models.TextField(blank=True)
     # Responsibility
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     best_response = models.ForeignKey(
-        "models_registry.Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "models_registry.Response",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     none_good = models.BooleanField(default=False, help_text=_("None of the shown responses is good."))
     rewrite = models.TextField(
@@ -358,7 +385,12 @@ class Judgement(models.Model):
     # Voided by a reviewer: kept for the record, left out of results, agreement and exports.
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     void_reason = models.TextField(blank=True)
     # Gold, attention and qualification items: whether the answer matched the known one.
@@ -395,6 +427,17 @@ class Judgement(models.Model):
         indexes = [
             models.Index(fields=["campaign", "user", "-created_at"], name="judgement_campaign_user"),
             models.Index(fields=["campaign", "item"], name="judgement_campaign_item"),
+            models.Index(
+                fields=["scenario"], name="judgement_scenario", condition=models.Q(scenario__isnull=False)
+            ),
+            models.Index(
+                fields=["best_response"],
+                name="judgement_best_response",
+                condition=models.Q(best_response__isnull=False),
+            ),
+            models.Index(
+                fields=["voided_by"], name="judgement_voided_by", condition=models.Q(voided_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

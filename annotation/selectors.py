@@ -7,7 +7,6 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -60,16 +59,6 @@ def items_left_for(*, user: AbstractBaseUser, campaign: Campaign, cap: int | Non
     return open_items.count() + held
 
 
-def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign, last: int = 50) -> int | None:
-    """The person's median time per item over their latest judgements here (None: none yet)."""
-    times = list(
-        Judgement.objects.filter(campaign=campaign, user=user)
-        .order_by("-created_at")
-        .values_list("time_spent_ms", flat=True)[:last]
-    )
-    return int(statistics.median(times)) if times else None
-
-
 @dataclass(frozen=True)
 class WorkspaceProgress:
     """What the judging page says of a person's progress: "12 / 300 · about 20 min left"."""
@@ -81,53 +70,32 @@ class WorkspaceProgress:
     minutes_left: int | None
 
 
-# The count of items left for a person scans the campaign: made when they open the page and kept,
-# since each judgement moves one item from "left" to "done" and leaves the sum alone. Their
-# median time per item changes slowly, so it is read again every few items.
-_PROGRESS_TTL = 6 * 3600
-# Cached in place of a total when the count of items left reached LEFT_COUNT_CAP.
-_MANY_LEFT = -1
-_MEDIAN_EVERY = 5
+# Stands for the total when the count of items left reached LEFT_COUNT_CAP.
+MANY_LEFT = -1
+
+
+def workspace_total(*, user: AbstractBaseUser, campaign: Campaign, done: int) -> int:
+    """What the person has done and can still do here: counted when they open the page and kept
+    (each judgement moves one item from "left" to "done" and leaves the sum alone). MANY_LEFT
+    when the count of items left reached the cap."""
+    left = items_left_for(user=user, campaign=campaign, cap=LEFT_COUNT_CAP)
+    return done + left if left < LEFT_COUNT_CAP else MANY_LEFT
 
 
 def workspace_progress(
-    *,
-    user: AbstractBaseUser,
-    campaign: Campaign,
-    done: int,
-    holding: bool,
-    quota: int | None = None,
-    recount: bool = False,
+    *, done: int, total: int, median_ms: int | None, holding: bool, quota: int | None = None
 ) -> WorkspaceProgress:
-    """The person's progress, from the cache on the judging hot path; ``recount`` counts the items
-    left afresh (a full page load)."""
-    cache = caches["default"]
-    total_key = f"annotation:progress-total:{campaign.pk}:{user.pk}"
-    median_key = f"annotation:progress-median:{campaign.pk}:{user.pk}"
-    found = cache.get_many([total_key, median_key])
-    fresh: dict[str, object] = {}
-    total = found.get(total_key)
-    if recount or total is None:
-        left = items_left_for(user=user, campaign=campaign, cap=LEFT_COUNT_CAP)
-        total = done + left if left < LEFT_COUNT_CAP else _MANY_LEFT
-        fresh[total_key] = total
-    median_ms, median_done = found.get(median_key, (None, None))
-    if median_done is None or (
-        done != median_done and (median_ms is None or done - median_done >= _MEDIAN_EVERY)
-    ):
-        median_ms, median_done = judge_median_ms(user=user, campaign=campaign), done
-        fresh[median_key] = (median_ms, median_done)
-    if fresh:
-        cache.set_many({total_key: total, median_key: (median_ms, median_done)}, _PROGRESS_TTL)
+    """The person's progress from the kept total (workspace_total) and their median time per item
+    (assignment: read with the next item)."""
     # Beyond the cap: no "x / N" (a quota, when set, is then the person's whole share). Otherwise,
     # check items served on top, or items added since the count, never make it read "13 / 12".
-    total = None if total == _MANY_LEFT else max(int(total), done + int(holding))
+    shown_total = None if total == MANY_LEFT else max(int(total), done + int(holding))
     if quota is not None:
-        total = quota if total is None else min(total, quota)
+        shown_total = quota if shown_total is None else min(shown_total, quota)
     minutes_left = None
-    if median_ms is not None and total is not None and total > done:
-        minutes_left = math.ceil((total - done) * median_ms / 60_000)
-    return WorkspaceProgress(done=done, total=total, minutes_left=minutes_left)
+    if median_ms is not None and shown_total is not None and shown_total > done:
+        minutes_left = math.ceil((shown_total - done) * median_ms / 60_000)
+    return WorkspaceProgress(done=done, total=shown_total, minutes_left=minutes_left)
 
 
 def content_warning_seen(*, user: AbstractBaseUser, campaign: Campaign) -> bool:

@@ -28,6 +28,7 @@ from annotation.assignment import (
     item_shown,
     item_skip,
     item_with_campaign,
+    judge_median_ms,
     lease_held,
     lease_renew,
 )
@@ -67,7 +68,34 @@ def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown
     """The pane's content off the hot path: an item the person holds (None: none)."""
     shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
     done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
-    return Shown(item=shown_item, responses=responses, done=done)
+    median_ms = judge_median_ms(user=request.user, campaign=campaign) if item else None
+    return Shown(item=shown_item, responses=responses, done=done, median_ms=median_ms)
+
+
+# The total each campaign's progress is out of, by campaign id, kept in the session (read on every
+# request anyway): counted when the person opens the judging page, not on every item.
+SESSION_PROGRESS_TOTALS = "valuelens_progress_totals"
+
+
+def _progress(
+    request: HttpRequest,
+    campaign: Campaign,
+    shown: Shown,
+    participant: CrowdParticipant | None,
+    recount: bool,
+) -> selectors.WorkspaceProgress:
+    totals = request.session.get(SESSION_PROGRESS_TOTALS, {})
+    total = totals.get(str(campaign.pk))
+    if recount or total is None:
+        total = selectors.workspace_total(user=request.user, campaign=campaign, done=shown.done)
+        request.session[SESSION_PROGRESS_TOTALS] = {**totals, str(campaign.pk): total}
+    return selectors.workspace_progress(
+        done=shown.done,
+        total=total,
+        median_ms=shown.median_ms,
+        holding=True,
+        quota=participant.link.quota_per_person if participant else None,
+    )
 
 
 def _pane(
@@ -88,16 +116,7 @@ def _pane(
         **_NOTHING_CHOSEN,
         **(_current_from(posted) if posted is not None else _current_suggested(suggestion)),
     }
-    progress = None
-    if shown.item is not None:
-        progress = selectors.workspace_progress(
-            user=request.user,
-            campaign=campaign,
-            done=shown.done,
-            holding=True,
-            quota=participant.link.quota_per_person if participant else None,
-            recount=recount,
-        )
+    progress = _progress(request, campaign, shown, participant, recount) if shown.item is not None else None
     context = {
         **current,
         "campaign": campaign,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotation.assignment import assignment_next_for
+from annotation.assignment import assignment_next_for, assignment_next_shown, judge_median_ms
 from annotation.models import AnnotatorProfile, Campaign, CrowdLink, CrowdParticipant, Item, Judgement
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from annotation.services import SESSION_SHORTCUTS_OFF, JudgementRejected, judgement_submit
@@ -59,6 +59,16 @@ def test_the_time_left_appears_once_the_person_has_judged_an_item(client, make_c
     assert 'data-testid="time-left"' not in first
     assert '<span data-testid="done">1</span> / <span data-testid="total">4</span>' in pane
     assert '<span data-testid="time-left">about a minute left</span>' in pane
+
+
+def test_the_next_item_comes_with_the_median_time_of_the_persons_latest_items(make_campaign, crowdworker):
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(6)])
+    for seconds in (1, 3, 2, 4):
+        _judge(crowdworker, campaign, seconds=seconds, times=1)
+
+    shown = assignment_next_shown(user=crowdworker, campaign=campaign)
+
+    assert shown.median_ms == judge_median_ms(user=crowdworker, campaign=campaign) == 2500
 
 
 def test_a_platform_participants_progress_is_out_of_their_quota(client, make_campaign, crowdworker):
