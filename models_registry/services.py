@@ -379,12 +379,6 @@ def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
     )
 
 
-def _responses_start(response_ids: list[int], token: str) -> set[int]:
-    """Claim rows as their requests go out; returns those claimed (a row missing from it is held
-    by another delivery, or was cancelled)."""
-    return _responses_write([(i, token) for i in response_ids], [])
-
-
 def _response_retry_start(response_id: int, token: str) -> bool:
     """A retry is sent only while the row is still this delivery's."""
     return bool(

@@ -234,14 +234,9 @@ def judge_run_prepare(*, run_id: int) -> None:
     run = JudgeRun.objects.select_related("campaign", "template", "generation_run").filter(pk=run_id).first()
     if run is None or run.generation_run.status != GenerationRun.Status.PREPARING:
         return
-    domain = (
-        Domain.objects.filter(pk=run.filters.get("domain")).first() if run.filters.get("domain") else None
-    )
-    scenario = (
-        Scenario.objects.filter(pk=run.filters.get("scenario")).first()
-        if run.filters.get("scenario")
-        else None
-    )
+    # A filter that is not set looks up pk None, which finds nothing.
+    domain = Domain.objects.filter(pk=run.filters.get("domain")).first()
+    scenario = Scenario.objects.filter(pk=run.filters.get("scenario")).first()
     item_ids = list(
         _campaign_items(run.campaign, domain, scenario).order_by("pk").values_list("pk", flat=True)
     )

@@ -257,6 +257,7 @@ def test_starting_a_run_returns_at_once_and_a_worker_adds_its_items(
     assert stub.state.total == run.generation_run.responses.count() == len(SAFETY_ITEMS)
 
 
+@pytest.mark.sqlite  # claims and answers are one raw statement on PostgreSQL, the ORM on SQLite
 def test_a_run_fetches_its_first_chunk_while_preparing_and_finishes_only_once_complete(
     campaign, make_model, stub, monkeypatch
 ):

@@ -20,7 +20,7 @@ from models_registry.models import Response  # noqa: E402
 from models_registry.services import (  # noqa: E402
     _responses_heartbeat,
     _responses_reserve,
-    _responses_start,
+    _responses_write,
     generation_runs_reconcile,
     model_register,
 )
@@ -41,7 +41,7 @@ errors: list[str] = []
 def claim(chunk: list[int], name: str) -> None:
     try:
         for _ in range(20):
-            _responses_start(_responses_reserve(chunk, name), name)
+            _responses_write([(i, name) for i in _responses_reserve(chunk, name)], [])
             _responses_heartbeat(chunk, name)
             generation_runs_reconcile()
             Response.objects.filter(id__in=chunk).update(status="pending")
