@@ -46,6 +46,17 @@ def django_setup(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+PROBE = REPO.parent / "shared" / "tools" / "cpuprobe.py"
+
+
+def probe_s() -> float:
+    """The machine's speed today: a fixed CPU workload, in seconds (the reference is 0.16)."""
+    if not PROBE.exists():
+        return float("nan")
+    out = subprocess.run([sys.executable, str(PROBE)], capture_output=True, text=True, check=True).stdout
+    return float(out.strip())
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -33,27 +33,18 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from _common import REPO, bench_line, django_setup, scratch_database
+from _common import REPO, bench_line, django_setup, probe_s, scratch_database
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
 # htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 DB_NAME = "valuelens_bench_assignment"
-PROBE = REPO.parent / "shared" / "tools" / "cpuprobe.py"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def probe_s() -> float:
-    """The machine's speed today: a fixed CPU workload, in seconds (the reference is 0.16)."""
-    if not PROBE.exists():
-        return float("nan")
-    out = subprocess.run([sys.executable, str(PROBE)], capture_output=True, text=True, check=True).stdout
-    return float(out.strip())
 
 
 def load_note() -> str:
