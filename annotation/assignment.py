@@ -26,6 +26,7 @@ from annotation.models import (
     ItemPurpose,
     ItemResponse,
     Judgement,
+    JudgeTally,
     Lease,
     Skip,
 )
@@ -37,6 +38,9 @@ from prompts.models import Domain
 # A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits
 # as long), so nobody else can have taken it.
 LEASE_GRACE = timedelta(minutes=2)
+# Fullest items first (they finish soonest), then each item's random position; the order of the
+# free-slot index (Item.Meta), which every scan for free items follows.
+SERVING_ORDER = ("-judgement_count", "position")
 
 
 class AssignmentRefused(Exception):
@@ -63,18 +67,26 @@ def user_domain_ids(user: AbstractBaseUser) -> list[int]:
     return list(cached)
 
 
-def items_open_to(
+def items_with_free_slot(
     *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
 ) -> QuerySet[Item]:
-    """Items with a free slot that this person has not judged, skipped or leased (regular items
-    unless another purpose is asked; None: any, with no domain filter)."""
+    """Items with a free slot, whoever judged them (items_open_to's purpose and domain rules)."""
     items = Item.objects.filter(campaign=campaign, open_slots__gt=0)
     if purpose is not None:
         items = items.filter(purpose=purpose)
         if campaign.kind == Campaign.Kind.RESPONSIBILITY:
             items = items.filter(domain_id__in=user_domain_ids(user))
+    return items
+
+
+def items_open_to(
+    *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
+) -> QuerySet[Item]:
+    """Items with a free slot that this person has not judged, skipped or leased (regular items
+    unless another purpose is asked; None: any, with no domain filter)."""
     return (
-        items.exclude(Exists(Judgement.objects.filter(item=OuterRef("pk"), user=user)))
+        items_with_free_slot(user=user, campaign=campaign, purpose=purpose)
+        .exclude(Exists(Judgement.objects.filter(item=OuterRef("pk"), user=user)))
         .exclude(Exists(Lease.objects.filter(item=OuterRef("pk"), user=user)))
         .exclude(Exists(Skip.objects.filter(item=OuterRef("pk"), user=user)))
     )
@@ -130,6 +142,14 @@ class Shown:
 PACE_ITEMS = 50
 
 
+def judged_count(*, user: AbstractBaseUser, campaign: Campaign) -> int:
+    """How many judgements the person has made in the campaign, voided ones included."""
+    tally = (
+        JudgeTally.objects.filter(campaign=campaign, user_id=user.pk).values_list("judged", flat=True).first()
+    )
+    return tally or 0
+
+
 def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
     """The person's median time per item over their latest judgements here (None: none yet)."""
     times = list(
@@ -175,7 +195,7 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
     if block:
         raise AssignmentRefused(block)
     item_id = _next_item_id_orm(user=user, campaign=campaign, expires=expires, gate=gate, domains=domains)
-    done = Judgement.objects.filter(campaign=campaign, user=user).count()
+    done = judged_count(user=user, campaign=campaign)
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
     item, responses = item_shown(item_id=item_id)
@@ -294,10 +314,8 @@ def _next_item_id_orm(
         open_items = items_open_to(user=user, campaign=campaign, purpose=None)
         if campaign.kind == Campaign.Kind.RESPONSIBILITY:
             open_items = open_items.filter(domain_id__in=gate.qualify_domains if gate.qualifying else domains)
-        due = _purpose_due(
-            campaign=campaign, gate=gate, done=Judgement.objects.filter(campaign=campaign, user=user).count()
-        )
-        order = ("-judgement_count", "position")
+        due = _purpose_due(campaign=campaign, gate=gate, done=judged_count(user=user, campaign=campaign))
+        order = SERVING_ORDER
         item = None
         if due != ItemPurpose.REGULAR:
             item = (
@@ -358,7 +376,9 @@ WITH blocked AS (
     WHERE campaign_id = %(campaign)s AND user_id = %(user)s
       AND (paused_at IS NOT NULL OR excluded_at IS NOT NULL)
 ), done AS (
-    SELECT count(*) AS n FROM annotation_judgement WHERE campaign_id = %(campaign)s AND user_id = %(user)s
+    SELECT COALESCE(
+        (SELECT judged FROM annotation_judgetally WHERE campaign_id = %(campaign)s AND user_id = %(user)s), 0
+    ) AS n
 ), pace AS (
     -- The person's median time per item over their latest judgements (the page's time left).
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recent.time_spent_ms) AS ms FROM (

@@ -488,6 +488,26 @@ class JudgeStanding(models.Model):
         return f"standing of user {self.user_id} in campaign {self.campaign_id}"
 
 
+class JudgeTally(models.Model):
+    """How many judgements a person has made in a campaign, voided ones included. Read with every
+    next item: counting the judgements instead grew with the person's work (a judge with 1,350
+    judgements cost 540 page reads per item). Only the submit writes it, in the same transaction
+    as the judgement, so it takes no lock that anything else holds."""
+
+    # The unique constraint's index leads with the campaign.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    judged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="judge_tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.judged} judged by user {self.user_id} in campaign {self.campaign_id}"
+
+
 class JudgeExclusion(models.Model):
     """A reviewer took a judge out of a campaign's results; lifted when they are let back in."""
 

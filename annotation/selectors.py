@@ -11,7 +11,15 @@ from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotation.assignment import LEASE_GRACE, campaign_judge_allowed, items_open_to, user_domain_ids
+from annotation.assignment import (
+    LEASE_GRACE,
+    SERVING_ORDER,
+    campaign_judge_allowed,
+    items_open_to,
+    items_with_free_slot,
+    judged_count,
+    user_domain_ids,
+)
 from annotation.models import Campaign, ContentWarningSeen, Item, ItemPurpose, Judgement, Lease, Skip
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
@@ -39,7 +47,7 @@ def campaigns_for_annotator(user: AbstractBaseUser) -> list[AnnotatorCampaign]:
     for campaign in Campaign.objects.filter(status__in=[Campaign.Status.OPEN, Campaign.Status.PAUSED]):
         if not campaign_judge_allowed(user=user, campaign=campaign):
             continue
-        done = Judgement.objects.filter(campaign=campaign, user=user).count()
+        done = judged_count(user=user, campaign=campaign)
         left = items_left_for(user=user, campaign=campaign, cap=LEFT_COUNT_CAP)
         if done or left:
             rows.append(AnnotatorCampaign(campaign, done, left))
@@ -55,7 +63,20 @@ def items_left_for(*, user: AbstractBaseUser, campaign: Campaign, cap: int | Non
     ).count()
     open_items = items_open_to(user=user, campaign=campaign)
     if cap is not None:
-        open_items = open_items[:cap]
+        # Counting through the person's judgements, leases and skips item by item took 60-140 ms
+        # in a campaign of millions (and the planner walked the whole table from its first row).
+        # The person is kept off at most as many free items as they judged, hold or skipped here:
+        # when at least cap + that many have a free slot, at least cap are left for them, which
+        # the free-slot index says without visiting a row.
+        theirs = (
+            judged_count(user=user, campaign=campaign)
+            + Lease.objects.filter(campaign=campaign, user=user).count()
+            + Skip.objects.filter(item__campaign=campaign, user=user).count()
+        )
+        free = items_with_free_slot(user=user, campaign=campaign).order_by(*SERVING_ORDER)
+        if free[: cap + theirs].count() >= cap + theirs:
+            return cap + held
+        open_items = open_items.order_by(*SERVING_ORDER)[:cap]
     return open_items.count() + held
 
 

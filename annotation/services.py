@@ -27,6 +27,7 @@ from annotation.models import (
     ItemPurpose,
     ItemResponse,
     Judgement,
+    JudgeTally,
     Lease,
 )
 from annotation.prepared import PreparedStatement, statements_execute
@@ -506,7 +507,12 @@ WITH gone AS (
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
-    RETURNING id, time_spent_ms, too_fast
+    RETURNING id, time_spent_ms, too_fast, campaign_id
+), tallied AS (
+    INSERT INTO annotation_judgetally (campaign_id, user_id, judged)
+    SELECT campaign_id, %(user)s, 1 FROM ins
+    ON CONFLICT (campaign_id, user_id) DO UPDATE SET judged = annotation_judgetally.judged + 1
+    RETURNING judged
 ), counted AS (
     UPDATE annotation_item SET
         judgement_count = judgement_count + (SELECT count(*) FROM ins),
@@ -679,6 +685,8 @@ def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
             too_fast=time_spent_ms < 1000 * item.campaign.min_seconds,
             **values,
         )
+        tally, _created = JudgeTally.objects.get_or_create(campaign=item.campaign, user=user)
+        JudgeTally.objects.filter(pk=tally.pk).update(judged=F("judged") + 1)
         return judgement, True
 
 

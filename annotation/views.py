@@ -29,6 +29,7 @@ from annotation.assignment import (
     item_skip,
     item_with_campaign,
     judge_median_ms,
+    judged_count,
     lease_held,
     lease_renew,
 )
@@ -67,7 +68,7 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
 def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown:
     """The pane's content off the hot path: an item the person holds (None: none)."""
     shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
-    done = Judgement.objects.filter(campaign=campaign, user=request.user).count()
+    done = judged_count(user=request.user, campaign=campaign)
     median_ms = judge_median_ms(user=request.user, campaign=campaign) if item else None
     return Shown(item=shown_item, responses=responses, done=done, median_ms=median_ms)
 

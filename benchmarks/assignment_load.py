@@ -117,6 +117,12 @@ def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
                 " WHERE i.campaign_id = %s AND k <= i.judgement_count",
                 [fillers, campaign.pk],
             )
+            cur.execute(
+                "INSERT INTO annotation_judgetally (campaign_id, user_id, judged)"
+                " SELECT campaign_id, user_id, count(*) FROM annotation_judgement WHERE campaign_id = %s"
+                " GROUP BY campaign_id, user_id",
+                [campaign.pk],
+            )
     print(
         f"campaign {name}: {items:,} items{f', {fill:.0%} of slots filled' if fill else ''}, made in"
         f" {time.perf_counter() - started:.0f} s",
@@ -387,6 +393,11 @@ def main() -> None:
         "SELECT count(*) FROM annotation_item i WHERE i.judgement_count <>"
         " (SELECT count(*) FROM annotation_judgement j WHERE j.item_id = i.id AND j.voided_at IS NULL)"
         " OR i.lease_count <> (SELECT count(*) FROM annotation_lease l WHERE l.item_id = i.id)"
+    ) + _count(
+        # Each person's tally of judgements per campaign (what the page's "done" reads).
+        "SELECT count(*) FROM (SELECT campaign_id, user_id, count(*) AS n FROM annotation_judgement"
+        " GROUP BY campaign_id, user_id) j FULL JOIN annotation_judgetally t USING (campaign_id, user_id)"
+        " WHERE j.n IS DISTINCT FROM t.judged"
     )
     everyone = warmup + [j for ph in phases for j in ph.judges] + saturated.judges
     acknowledged = sum(j.judged for j in everyone)

@@ -7,8 +7,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from annotation.assignment import LEASE_GRACE, assignment_next_for, leases_reclaim_expired
-from annotation.models import Campaign, Item, Judgement
+from annotation.assignment import (
+    LEASE_GRACE,
+    assignment_next_for,
+    assignment_next_shown,
+    judged_count,
+    leases_reclaim_expired,
+)
+from annotation.models import Campaign, Item, Judgement, JudgeTally
 from annotation.services import JudgementRejected, judgement_edit, judgement_submit
 from config.roles import Role
 from prompts.models import Scenario
@@ -60,6 +66,7 @@ def test_a_double_submit_stores_one_judgement(make_campaign, crowdworker):
     assert Judgement.objects.get().safe is True
     item.refresh_from_db()
     assert item.judgement_count == 1
+    assert JudgeTally.objects.get(user=crowdworker).judged == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,6 +91,7 @@ def test_two_tabs_submitting_at_once_store_one_judgement(make_campaign, crowdwor
     assert sorted(outcomes) == [False, True]
     assert Judgement.objects.count() == 1
     assert Item.objects.get().judgement_count == 1
+    assert JudgeTally.objects.get(user=crowdworker).judged == 1
 
 
 def test_a_submit_without_a_lease_is_refused_and_stores_nothing(make_campaign, crowdworker):
@@ -321,3 +329,18 @@ def test_the_portable_path_also_needs_a_lease(monkeypatch, make_campaign, crowdw
     assert created
     assert judgement.too_fast is True
     assert 1000 <= judgement.time_spent_ms < 60_000
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_each_stored_judgement_counts_once_toward_what_the_person_has_done(
+    monkeypatch, make_campaign, crowdworker, vendor
+):
+    monkeypatch.setattr(connection, "vendor", vendor)
+    campaign = make_campaign(("p1", "r1"), ("p2", "r2"), ("p3", "r3"), n=2)
+    for _ in range(2):
+        item = assignment_next_for(user=crowdworker, campaign=campaign)
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert judged_count(user=crowdworker, campaign=campaign) == 2
+    assert assignment_next_shown(user=crowdworker, campaign=campaign).done == 2

@@ -101,6 +101,22 @@ def test_in_a_campaign_bigger_than_the_count_cap_the_page_shows_what_is_done_wit
     assert "<td>4+</td>" in home
 
 
+def test_items_the_person_judged_do_not_count_toward_the_cap_of_items_left(
+    client, make_campaign, crowdworker, monkeypatch
+):
+    monkeypatch.setattr("annotation.selectors.LEFT_COUNT_CAP", 3)
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(6)])
+    # Four of the six items judged, each still open to other judges: two are left for this person.
+    _judge(crowdworker, campaign, seconds=10, times=4)
+    client.force_login(crowdworker)
+
+    home = client.get(reverse("annotation:home")).text
+    page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert "<td>2</td>" in home
+    assert '<span data-testid="done">4</span> / <span data-testid="total">6</span>' in page
+
+
 @pytest.mark.parametrize(
     ("minutes", "words"),
     [(1, "about a minute left"), (20, "about 20 min left"), (65, "about 1 h 05 min left"), (None, "")],
