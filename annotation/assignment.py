@@ -349,7 +349,7 @@ def _next_item_id_orm(
 _CANDIDATE_SQL = """
     SELECT i.id FROM annotation_item i
     WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.open_slots > 0
-      AND (SELECT purpose FROM want) <> 'qualification' {domain_filter} {prompt_filter}
+      {regular_due} {domain_filter} {prompt_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
@@ -417,7 +417,7 @@ WITH blocked AS (
 ), picked AS (
     -- COALESCE runs a scan only when the one before found nothing: a check item when one is due,
     -- then another prompt, the same prompt only when nothing else is left.
-    SELECT COALESCE(({check}), ({first}), ({fallback})) AS id
+    SELECT COALESCE({scans}) AS id
     WHERE NOT EXISTS (SELECT 1 FROM own) AND NOT EXISTS (SELECT 1 FROM blocked)
 ), held AS (
     UPDATE annotation_item SET lease_count = lease_count + 1, open_slots = open_slots - 1
@@ -447,14 +447,31 @@ ORDER BY ir.position
 """
 
 
-def _lease_next_sql(domain_filter: str, check_domain_filter: str) -> str:
-    return _LEASE_NEXT_ITEM_SQL.format(
-        check=_CHECK_SQL.format(domain_filter=check_domain_filter),
-        first=_CANDIDATE_SQL.format(
-            domain_filter=domain_filter,
-            prompt_filter="AND i.prompt_id IS DISTINCT FROM (SELECT prompt_id FROM last_seen)",
-        ),
-        fallback=_CANDIDATE_SQL.format(domain_filter=domain_filter, prompt_filter=""),
+def _lease_next_statement(name: str, *, checks: bool, domains: bool) -> PreparedStatement:
+    """One variant of the next-item statement. Without checks (no qualification, attention or
+    gold items due in the campaign) the check scan is left out, not just skipped: PostgreSQL sets
+    up every scan of a statement on each run, whether it runs or not."""
+    domain_filter = "AND i.domain_id = ANY(%(domains)s)" if domains else ""
+    # Qualification items come from the domains the expert has not been assessed in yet.
+    check_domain_filter = (
+        "AND i.domain_id = ANY(CASE WHEN %(qualifying)s THEN %(qualify_domains)s ELSE %(domains)s END)"
+        if domains
+        else ""
+    )
+    regular_due = "AND (SELECT purpose FROM want) <> 'qualification'" if checks else ""
+    first = _CANDIDATE_SQL.format(
+        regular_due=regular_due,
+        domain_filter=domain_filter,
+        prompt_filter="AND i.prompt_id IS DISTINCT FROM (SELECT prompt_id FROM last_seen)",
+    )
+    fallback = _CANDIDATE_SQL.format(regular_due=regular_due, domain_filter=domain_filter, prompt_filter="")
+    scans = [f"({first})", f"({fallback})"]
+    if checks:
+        scans.insert(0, f"({_CHECK_SQL.format(domain_filter=check_domain_filter)})")
+    sql = _LEASE_NEXT_ITEM_SQL.format(scans=", ".join(scans))
+    types = {**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"}
+    return PreparedStatement(
+        name=name, sql=sql, types={k: v for k, v in types.items() if f"%({k})s" in sql}, generic=True
     )
 
 
@@ -468,19 +485,15 @@ _LEASE_TYPES = {
     "gold_rate": "float8",
     "pace_items": "integer",
 }
-_LEASE_NEXT_ITEM = PreparedStatement(
-    name="valuelens_lease_next", sql=_lease_next_sql("", ""), types=_LEASE_TYPES, generic=True
-)
-_LEASE_NEXT_ITEM_IN_DOMAINS = PreparedStatement(
-    name="valuelens_lease_next_in_domains",
-    sql=_lease_next_sql(
-        "AND i.domain_id = ANY(%(domains)s)",
-        # Qualification items come from the domains the expert has not been assessed in yet.
-        "AND i.domain_id = ANY(CASE WHEN %(qualifying)s THEN %(qualify_domains)s ELSE %(domains)s END)",
-    ),
-    types={**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"},
-    generic=True,
-)
+_LEASE_NEXT = {
+    (checks, domains): _lease_next_statement(
+        "valuelens_lease_next" + ("_with_checks" if checks else "") + ("_in_domains" if domains else ""),
+        checks=checks,
+        domains=domains,
+    )
+    for checks in (False, True)
+    for domains in (False, True)
+}
 
 
 def _next_shown_postgresql(
@@ -511,11 +524,12 @@ def _next_shown_postgresql(
         "gold_rate": campaign.gold_rate,
         "pace_items": PACE_ITEMS,
     }
-    statement = _LEASE_NEXT_ITEM
-    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+    in_domains = campaign.kind == Campaign.Kind.RESPONSIBILITY
+    if in_domains:
         params["domains"] = domains
         params["qualify_domains"] = gate.qualify_domains
-        statement = _LEASE_NEXT_ITEM_IN_DOMAINS
+    checks = gate.qualifying or campaign.attention_every > 0 or campaign.gold_rate > 0
+    statement = _LEASE_NEXT[(checks, in_domains)]
     with connection.cursor() as cursor:
         # A lease lost in a database crash is harmless: its slot and counters go with it (the
         # person's submit is then refused and they get the next item).
