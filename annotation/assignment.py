@@ -71,7 +71,7 @@ def items_with_free_slot(
     *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
 ) -> QuerySet[Item]:
     """Items with a free slot, whoever judged them (items_open_to's purpose and domain rules)."""
-    items = Item.objects.filter(campaign=campaign, open_slots__gt=0)
+    items = Item.objects.filter(campaign=campaign, has_free_slot=True)
     if purpose is not None:
         items = items.filter(purpose=purpose)
         if campaign.kind == Campaign.Kind.RESPONSIBILITY:
@@ -348,8 +348,7 @@ def _next_item_id_orm(
 # Regular items are never served while the person is still taking the qualification set.
 _CANDIDATE_SQL = """
     SELECT i.id FROM annotation_item i
-    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.open_slots > 0
-      {regular_due} {domain_filter} {prompt_filter}
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.has_free_slot {regular_due} {domain_filter} {prompt_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
@@ -361,7 +360,7 @@ _CANDIDATE_SQL = """
 _CHECK_SQL = """
     SELECT i.id FROM annotation_item i
     WHERE i.campaign_id = %(campaign)s AND i.purpose = (SELECT purpose FROM want)
-      AND (SELECT purpose FROM want) <> 'regular' AND i.open_slots > 0 {domain_filter}
+      AND (SELECT purpose FROM want) <> 'regular' AND i.has_free_slot {domain_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)

@@ -219,6 +219,10 @@ class Item(models.Model):
     judgement_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     open_slots = models.PositiveSmallIntegerField(help_text=_("N − judgements − live leases."))
+    # Changes only when the last slot is taken or one is freed again: the free-slot index's key.
+    has_free_slot = models.GeneratedField(
+        expression=models.Q(open_slots__gt=0), output_field=models.BooleanField(), db_persist=True
+    )
     # Database defaults too: items are also written by one INSERT … SELECT (campaign_create).
     purpose = models.CharField(
         max_length=16,
@@ -263,7 +267,11 @@ class Item(models.Model):
             models.Index(
                 fields=["campaign", "purpose", "-judgement_count", "position"],
                 name="item_next_free",
-                condition=models.Q(open_slots__gt=0),
+                # Not "open_slots > 0": a lease that leaves a slot free moves open_slots and
+                # lease_count only, and with no index on them (and room left on each page,
+                # migration 0013) PostgreSQL updates the row in place (HOT) instead of adding an
+                # entry to each of the table's indexes.
+                condition=models.Q(has_free_slot=True),
             ),
             models.Index(fields=["domain"], name="item_domain", condition=models.Q(domain__isnull=False)),
         ]

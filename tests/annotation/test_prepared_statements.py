@@ -137,3 +137,24 @@ def test_the_assignment_statement_is_planned_once_not_on_every_run(make_campaign
         )
         generic, custom = cursor.fetchone()
     assert (generic, custom) == (8, 0)
+
+
+def _item_updates() -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated('annotation_item'::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated('annotation_item'::regclass)"
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+def test_a_lease_updates_the_item_in_place_without_adding_index_entries(make_campaign, crowdworker):
+    campaign = make_campaign(("p1", "r1"), n=3)
+    updated, in_place = _item_updates()
+
+    assignment_next_for(user=crowdworker, campaign=campaign)
+
+    # One update of the item's counters, and it is a HOT update: no index of the item table has
+    # open_slots or lease_count in it.
+    assert _item_updates() == (updated + 1, in_place + 1)
