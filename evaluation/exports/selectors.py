@@ -51,6 +51,11 @@ JUDGEMENT_COLUMNS = [
     Column("best_response_id", "int", "Responsibility: the response the expert picked as best."),
     Column("none_good", "bool", "Responsibility: the expert found none of the responses good."),
     Column("rewrite", "str", "Responsibility: the expert's own answer (required below 5)."),
+    Column(
+        "criterion_notes",
+        "json",
+        "Responsibility: the expert's optional note per CValues criterion, {criterion key: text}; {} when none.",
+    ),
     Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
     Column(
         "too_fast", "bool", "Flag: made faster than the campaign's minimum time (kept, for you to weigh)."
@@ -99,6 +104,7 @@ _JUDGEMENT_FIELDS = (
     "best_response_id",
     "none_good",
     "rewrite",
+    "criterion_notes",
     "time_spent_ms",
     "too_fast",
     "contradictory",

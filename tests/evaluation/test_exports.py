@@ -15,6 +15,7 @@ from prompts.models import MultiChoiceItem, PromptSet, ReferencePair, ResponseTy
 from prompts.services import prompt_set_import
 from tests.evaluation.export_support import (
     BAD_LAW,
+    BAD_LAW_NOTES,
     GOOD_LAW,
     REWRITES,
     RISKY_ANSWER,
@@ -62,6 +63,19 @@ def test_raw_judgements_carry_pseudonymous_judges_and_time_spent_never_usernames
     for user in dataset.crowd + dataset.experts:
         assert user.username.encode() not in members["judgements.jsonl"]
         assert user.username.encode() not in members["README.md"]
+
+
+def test_raw_judgements_carry_the_experts_notes_per_criterion(dataset):
+    jsonl_rows = jsonl(zip_members(Path(run_export().file.path))["judgements.jsonl"])
+    csv_text = zip_members(Path(run_export(fmt=Export.Format.CSV).file.path))["judgements.csv"].decode()
+
+    expert_notes = [r["criterion_notes"] for r in jsonl_rows if r["kind"] == "responsibility"]
+    # One expert left a note on the bad answer; every other judgement has none ({}).
+    assert [n for n in expert_notes if n] == [BAD_LAW_NOTES[0]]
+    assert expert_notes.count({}) == len(expert_notes) - 1 > 0
+    assert all(r["criterion_notes"] == {} for r in jsonl_rows if r["kind"] == "safety")
+    csv_notes = [row["criterion_notes"] for row in csv.DictReader(io.StringIO(csv_text))]
+    assert json.dumps(BAD_LAW_NOTES[0], ensure_ascii=False) in csv_notes
 
 
 def test_items_carry_the_majority_label_with_vote_counts_and_their_agreement(dataset):
