@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from annotation import api as annotation_api
 from annotation.quality import api as quality_api
-from config.throttles import ThrottledObtainAuthToken
+from config.throttles import ObtainAuthTokenView
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
 from evaluation.judges.api import JudgeRunApi, JudgesApi
@@ -96,7 +96,7 @@ urlpatterns = [
         quality_api.FinalValuesApi.as_view(),
         name="final_values",
     ),
-    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="token"),
+    path("auth/token/", ObtainAuthTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -3,14 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
-from config.throttles import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.language_set, name="language_set"),
     path("workers/status/", views.worker_status, name="worker_status"),
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),

@@ -7,6 +7,7 @@ only changes environment variables.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "axes",
     "prompts",
     "models_registry",
     "annotation",
@@ -69,10 +71,41 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last, so that it sees the response of the view whose authenticate() hit a spent budget.
+    "axes.middleware.AxesMiddleware",
 ]
 
-# Roles come with the user in one query; ModelBackend stays for sessions made before.
-AUTHENTICATION_BACKENDS = ["annotation.auth.RolesBackend", "django.contrib.auth.backends.ModelBackend"]
+# Roles come with the user in one query; ModelBackend stays for sessions made before. Axes comes
+# first and refuses a spent budget before any backend checks a password; the standalone class has
+# no get_user, so sessions (and the test client's force_login) still belong to RolesBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "annotation.auth.RolesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login budget (django-axes, config/throttles.py): LOGIN_FAILURE_LIMIT wrong passwords from one
+# client address, on the login page, the token endpoint, Django admin and any later backend
+# together, and the address is refused until LOGIN_COOLOFF_S seconds pass without another attempt.
+# The defaults keep the budget of the DRF throttle this replaces (10 a minute).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_COOLOFF_S", default=60))
+# An address, never an account: nobody can lock a known user out by failing in their name.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "config.throttles.lockout_response"
+# A client that keeps trying while refused stays refused; it also makes Retry-After exact.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A success does not clear the count: anyone with an account of their own (every crowd participant
+# has one) could otherwise sign in between guesses and never spend the budget.
+AXES_RESET_ON_SUCCESS = False
+# The cache handler rather than the database one: the counts live in the cache every web process
+# shares (Redis in production, the quickstart's Valkey), are incremented atomically there and expire
+# by themselves, and a flood of wrong passwords writes no rows (the database handler appends each
+# attempt's form data to a row, and logs every sign-in, crowd entries included). An address is
+# freed early with `manage.py axes_reset_ip ADDRESS`; there is no list of attempts in the admin.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_ENABLE_ADMIN = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -215,7 +248,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["config.api_filters.IdFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Throttles (DRF's, kept in the default cache: Redis in production, shared by every process).
-    # "login" counts password attempts per client address, on the login page and the token endpoint.
+    # Password attempts have their own budget (AXES_* above).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -223,7 +256,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="60/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
-        "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
     },
     # The client address is REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind one.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=1 if BEHIND_TLS_PROXY else 0),
@@ -258,6 +290,10 @@ SPECTACULAR_SETTINGS = {
 EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
 # A running export's worker renews its heartbeat this often; a copy of the task delivered while the
 # heartbeat is fresh does nothing, one silent this long is started again by the next delivery.
+# Crowd links make an account per new submission: at most this many per client address (DRF's
+# rate syntax); resuming a submission is never counted.
+CROWD_ENTRY_RATE = env.str("CROWD_ENTRY_RATE", default="30/hour")
+
 EXPORT_HEARTBEAT_S = env.float("EXPORT_HEARTBEAT_S", default=10.0)
 EXPORT_CLAIM_STALE_S = env.float("EXPORT_CLAIM_STALE_S", default=120.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.

@@ -11,7 +11,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, REST_FRAMEWORK, STORAGES
+from config.settings.base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Live-server browser tests have no collectstatic manifest.
@@ -34,8 +34,15 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 # Browser tests log in often from 127.0.0.1, and schemathesis sends hundreds of requests; the
-# throttle tests set their own rates.
+# throttle tests set their own rates and login budget.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "login"), "100000/min"),
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user"), "100000/min"),
 }
+AXES_FAILURE_LIMIT = 100_000
+# Django's test client logs in through authenticate() with no request, which axes refuses; this
+# subclass lets that one caller through and counts every request as production does.
+AUTHENTICATION_BACKENDS = ["tests.config.login_budget.TestClientAxesBackend", *AUTHENTICATION_BACKENDS[1:]]
+# The test cache is per process on purpose (see CACHE_URL above); the live server runs in this
+# process, so the browser tests' logins are counted in the same place as their requests.
+SILENCED_SYSTEM_CHECKS = ["axes.W001"]
