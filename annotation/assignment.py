@@ -19,6 +19,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from annotation.auth import crowd_scope_of
 from annotation.models import (
     AnnotatorProfile,
     Campaign,
@@ -49,6 +50,10 @@ class AssignmentRefused(Exception):
 
 def campaign_judge_allowed(*, user: AbstractBaseUser, campaign: Campaign) -> bool:
     roles = user_roles(user)
+    scope = crowd_scope_of(user) if Role.CROWDWORKER in roles else None
+    if scope is not None and scope.campaign_id != campaign.pk:
+        # A platform participant's account judges only the campaign whose link made it.
+        return False
     if campaign.kind == Campaign.Kind.SAFETY:
         return Role.CROWDWORKER in roles
     return Role.EXPERT in roles
@@ -150,6 +155,19 @@ def judged_count(*, user: AbstractBaseUser, campaign: Campaign) -> int:
     return tally or 0
 
 
+def crowd_quota_reached(*, user: AbstractBaseUser, campaign: Campaign) -> bool:
+    """A platform participant has judged their quota here (everyone else has none). The page, the
+    htmx swaps and the API all lease and submit through this rule."""
+    scope = crowd_scope_of(user) if Role.CROWDWORKER in user_roles(user) else None
+    return scope is not None and judged_count(user=user, campaign=campaign) >= scope.quota
+
+
+def crowd_quota_sentence() -> str:
+    return _(
+        "You have judged your share of this study; nothing more is saved. Your completion code is on the end page."
+    )
+
+
 def judge_median_ms(*, user: AbstractBaseUser, campaign: Campaign) -> int | None:
     """The person's median time per item over their latest judgements here (None: none yet)."""
     times = list(
@@ -178,6 +196,8 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
         raise AssignmentRefused(campaign.status_sentence())
     if not campaign_judge_allowed(user=user, campaign=campaign):
         raise AssignmentRefused(_("You may not judge in this campaign."))
+    if crowd_quota_reached(user=user, campaign=campaign):
+        raise AssignmentRefused(crowd_quota_sentence())
     expert_domains = user_domain_ids(user) if campaign.kind == Campaign.Kind.RESPONSIBILITY else []
     gate = qualification_gate(user=user, campaign=campaign, expert_domains=expert_domains)
     if gate.refusal:

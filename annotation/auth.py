@@ -4,25 +4,59 @@ than the judgement and the next item together."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 
+from annotation.models import CrowdLink, CrowdParticipant
 from annotation.prepared import PreparedStatement, statements_execute
 
 ROLE_NAMES_ATTR = "_valuelens_role_names"
+CROWD_SCOPE_ATTR = "_valuelens_crowd_scope"
+# Stands for "loaded, and not a platform participant" (None: not loaded yet).
+_NO_SCOPE: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrowdScope:
+    """What a platform participant's account may do: judge one campaign, up to a quota."""
+
+    campaign_id: int
+    quota: int
+
+
+def crowd_scope_of(user: AbstractBaseUser | AnonymousUser) -> CrowdScope | None:
+    """The campaign and quota a platform participant's account is bound to; None for everyone
+    else. RolesBackend loads it with the user on PostgreSQL; elsewhere one query per user object."""
+    if not user.is_authenticated:
+        return None
+    loaded = getattr(user, CROWD_SCOPE_ATTR, None)
+    if loaded is None:
+        row = (
+            CrowdParticipant.objects.filter(user_id=user.pk)
+            .values_list("link__campaign_id", "link__quota_per_person")
+            .first()
+        )
+        loaded = tuple(row) if row else _NO_SCOPE
+        setattr(user, CROWD_SCOPE_ATTR, loaded)
+    return CrowdScope(campaign_id=loaded[0], quota=loaded[1]) if loaded else None
 
 
 def _user_statement() -> tuple[PreparedStatement, list[str]]:
     model = get_user_model()
     fields = model._meta.concrete_fields
     groups = model._meta.get_field("groups").remote_field.through._meta.db_table
+    participants, links = CrowdParticipant._meta.db_table, CrowdLink._meta.db_table
     # The column and table names come from the models, never from a request.
     sql = (
         f"SELECT {', '.join(f'u.{f.column}' for f in fields)},"  # noqa: S608
         f" ARRAY(SELECT g.name FROM auth_group g JOIN {groups} ug ON ug.group_id = g.id"
-        f" WHERE ug.user_id = u.id)"
+        f" WHERE ug.user_id = u.id),"
+        f" (SELECT ARRAY[l.campaign_id, l.quota_per_person] FROM {participants} p"
+        f" JOIN {links} l ON l.id = p.link_id WHERE p.user_id = u.id)"
         f" FROM {model._meta.db_table} u WHERE u.id = %(user)s"
     )
     return PreparedStatement(name="valuelens_user_with_roles", sql=sql, types={"user": "integer"}), [
@@ -31,8 +65,9 @@ def _user_statement() -> tuple[PreparedStatement, list[str]]:
 
 
 class RolesBackend(ModelBackend):
-    """ModelBackend whose get_user (run on every request) brings the user's group names along,
-    in one prepared statement on PostgreSQL; config.roles.user_roles reads them from there.
+    """ModelBackend whose get_user (run on every request) brings the user's group names along, and
+    a platform participant's campaign and quota, in one prepared statement on PostgreSQL;
+    config.roles.user_roles and crowd_scope_of read them from there.
     A change of roles is seen at the next request, as before."""
 
     _statement: tuple[PreparedStatement, list[str]] | None = None
@@ -52,6 +87,7 @@ class RolesBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        user = get_user_model().from_db(connection.alias, names, row[:-1])
-        setattr(user, ROLE_NAMES_ATTR, row[-1])
+        user = get_user_model().from_db(connection.alias, names, row[:-2])
+        setattr(user, ROLE_NAMES_ATTR, row[-2])
+        setattr(user, CROWD_SCOPE_ATTR, tuple(row[-1]) if row[-1] else _NO_SCOPE)
         return user if self.user_can_authenticate(user) else None

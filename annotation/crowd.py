@@ -1,11 +1,13 @@
 """Crowd platforms: a campaign entered from Prolific or an MTurk-style link, one passwordless
-account per platform participant, a quota per person, a completion code or redirect at the end,
-and the admin's report of what each person did and what to pay them."""
+account per submission (participant id and session id), a quota per submission, a completion
+code or redirect once the work is done, and the admin's report of what each did and what to pay."""
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+import statistics
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
 from annotation.quality.selectors import gold_accuracy
+from annotation.selectors import items_left_for
 from annotation.services import annotator_profile_get_or_create
 from config.roles import Role
 
@@ -30,8 +33,10 @@ PLATFORM_PARAMETERS: dict[str, tuple[str, str, str]] = {
     CrowdLink.Platform.PROLIFIC: ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID"),
     CrowdLink.Platform.MTURK: ("workerId", "hitId", "assignmentId"),
 }
-# In the session of a person who came in through a crowd link: the campaign they came for.
-CROWD_SESSION_KEY = "valuelens_crowd_campaign"
+# In the browser session of people who came in through crowd links: campaign id -> the account of
+# the submission entered there. One browser may carry several submissions (a participant in two
+# studies); the page of each campaign signs its own account in again.
+CROWD_SESSION_KEY = "valuelens_crowd_submissions"
 # MTurk shows a HIT before it is accepted with this placeholder assignment id.
 MTURK_PREVIEW = "ASSIGNMENT_ID_NOT_AVAILABLE"
 
@@ -89,15 +94,28 @@ def crowd_ids_from(*, link: CrowdLink, query: Mapping[str, str]) -> CrowdIds:
         raise CrowdEntryRefused(
             _("This link lacks a valid participant id: open it from the platform's study page.")
         )
-    for value in (ids.study_id, ids.session_id):
-        if value and not _ID.match(value):
-            raise CrowdEntryRefused(_("This link carries an invalid study or session id."))
+    if not _ID.match(ids.session_id):
+        # The session id is what tells this submission from anyone who knows the participant id.
+        raise CrowdEntryRefused(
+            _("This link lacks a valid session id: open it from the platform's study page.")
+        )
+    if ids.study_id and not _ID.match(ids.study_id):
+        raise CrowdEntryRefused(_("This link carries an invalid study id."))
     return ids
 
 
+def crowd_participant_find(*, link: CrowdLink, ids: CrowdIds) -> CrowdParticipant | None:
+    """The submission these ids resume, if it was entered before."""
+    return (
+        CrowdParticipant.objects.select_related("user", "link")
+        .filter(platform=link.platform, participant_id=ids.participant_id, session_id=ids.session_id)
+        .first()
+    )
+
+
 def crowd_participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
-    """The participant's account, made on their first visit and found again on every later one:
-    a crowdworker with no usable password, known only by the platform's id."""
+    """The submission's account, made on its first visit and found again on every later one with
+    the same session id: a crowdworker with no usable password who may judge this campaign only."""
     if not link.is_active or link.campaign.status != Campaign.Status.OPEN:
         raise CrowdEntryRefused(_("This study is not open right now."))
     try:
@@ -107,32 +125,47 @@ def crowd_participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
         return _participant_enter(link=link, ids=ids)
 
 
+def _username(*, link: CrowdLink, ids: CrowdIds) -> str:
+    return f"{link.platform}-{ids.participant_id}-{ids.session_id}"
+
+
 @transaction.atomic
 def _participant_enter(*, link: CrowdLink, ids: CrowdIds) -> UserModel:
     participant = (
         CrowdParticipant.objects.select_for_update()
-        .select_related("user")
-        .filter(platform=link.platform, participant_id=ids.participant_id)
+        .select_related("user", "link")
+        .filter(platform=link.platform, participant_id=ids.participant_id, session_id=ids.session_id)
         .first()
     )
     if participant is None:
-        user = UserModel(username=f"{link.platform}-{ids.participant_id}")
+        username = _username(link=link, ids=ids)
+        if UserModel.objects.filter(username=username).exists():
+            # An account made by hand under this name: never taken over, never changed.
+            raise CrowdEntryRefused(
+                _("This participant id cannot be used here. Contact the researcher through the platform.")
+            )
+        user = UserModel(username=username)
         user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get(name=Role.CROWDWORKER.value))
         annotator_profile_get_or_create(user=user)
-        participant = CrowdParticipant(user=user, platform=link.platform, participant_id=ids.participant_id)
+        participant = CrowdParticipant.objects.create(
+            user=user,
+            platform=link.platform,
+            participant_id=ids.participant_id,
+            session_id=ids.session_id,
+            study_id=ids.study_id,
+            link=link,
+        )
+    elif participant.link.campaign_id != link.campaign_id:
+        raise CrowdEntryRefused(_("This session belongs to another study: open that study's link."))
     if not participant.user.is_active:
         raise CrowdEntryRefused(_("This study is not open right now."))
-    participant.link = link
-    participant.study_id = ids.study_id or participant.study_id
-    participant.session_id = ids.session_id or participant.session_id
-    participant.save()
     return participant.user
 
 
 def crowd_participant_for(*, user: object, campaign: Campaign) -> CrowdParticipant | None:
-    """The person's platform identity when they came into this campaign through a crowd link."""
+    """The submission this account is when it came into this campaign through a crowd link."""
     if not getattr(user, "is_authenticated", False):
         return None
     return CrowdParticipant.objects.select_related("link").filter(user=user, link__campaign=campaign).first()
@@ -148,10 +181,54 @@ def crowd_quota_reached(*, participant: CrowdParticipant) -> bool:
     return crowd_judged(participant=participant) >= participant.link.quota_per_person
 
 
+def crowd_part_done(*, participant: CrowdParticipant) -> bool:
+    """The participant has earned the end of their part: the quota is judged, or nothing is left
+    for them here (every item judged or full, or the campaign no longer open). Entering and
+    judging nothing while items wait earns nothing."""
+    if crowd_quota_reached(participant=participant):
+        return True
+    campaign = participant.link.campaign
+    if campaign.status != Campaign.Status.OPEN:
+        return True
+    return items_left_for(user=participant.user, campaign=campaign, cap=1) == 0
+
+
 def crowd_participant_finish(*, participant: CrowdParticipant) -> None:
     if participant.finished_at is None:
         participant.finished_at = timezone.now()
         participant.save(update_fields=["finished_at"])
+
+
+@dataclass(frozen=True)
+class CrowdWelcome:
+    """What a participant reads before starting: how much, how long, at what rate."""
+
+    quota: int
+    # From the campaign's judges so far (median seconds per item); None before the first ones.
+    minutes_expected: int | None
+    hourly_rate: Decimal
+    currency: str
+
+
+# Enough recent judgements for a median that a few slow items do not move.
+_WELCOME_SAMPLE = 200
+
+
+def crowd_welcome(*, link: CrowdLink) -> CrowdWelcome:
+    times = list(
+        Judgement.objects.filter(campaign_id=link.campaign_id)
+        .order_by("-created_at")
+        .values_list("time_spent_ms", flat=True)[:_WELCOME_SAMPLE]
+    )
+    minutes = None
+    if times:
+        minutes = max(1, math.ceil(link.quota_per_person * statistics.median(times) / 60_000))
+    return CrowdWelcome(
+        quota=link.quota_per_person,
+        minutes_expected=minutes,
+        hourly_rate=link.hourly_rate,
+        currency=link.currency,
+    )
 
 
 REPORT_COLUMNS = [

@@ -620,8 +620,11 @@ class CrowdLink(models.Model):
 
 
 class CrowdParticipant(models.Model):
-    """The account a platform's participant judges with: found again by the platform's participant
-    id, never by a password (it has none)."""
+    """One submission from a crowd platform: the account a participant judges one campaign with,
+    found again only by the platform's participant id together with its session id (Prolific's
+    SESSION_ID, MTurk's assignmentId), never by a password (it has none). Participant ids are not
+    secrets; the session id, which only the participant and the researcher see, is the credential:
+    another session id for the same participant is another submission, with its own account."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crowd_participant"
@@ -637,7 +640,7 @@ class CrowdParticipant(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["platform", "participant_id"], name="crowd_participant_unique_id"
+                fields=["platform", "participant_id", "session_id"], name="crowd_participant_unique_session"
             ),
         ]
 

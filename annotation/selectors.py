@@ -20,6 +20,7 @@ from annotation.assignment import (
     judged_count,
     user_domain_ids,
 )
+from annotation.auth import crowd_scope_of
 from annotation.models import Campaign, ContentWarningSeen, Item, ItemPurpose, Judgement, Lease, Skip
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
@@ -236,7 +237,9 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     kinds = [Campaign.Kind.SAFETY] if Role.CROWDWORKER in roles else []
     if Role.EXPERT in roles:
         kinds.append(Campaign.Kind.RESPONSIBILITY)
-    return Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
+    campaigns = Campaign.objects.filter(kind__in=kinds).exclude(status=Campaign.Status.DRAFT)
+    scope = crowd_scope_of(user)
+    return campaigns.filter(pk=scope.campaign_id) if scope else campaigns
 
 
 def campaigns_for_review() -> QuerySet[Campaign]:
@@ -256,6 +259,9 @@ def items_judgeable_by(user: AbstractBaseUser) -> QuerySet[Item]:
         judgeable |= Q(campaign__kind=Campaign.Kind.SAFETY)
     if Role.EXPERT in roles:
         judgeable |= Q(campaign__kind=Campaign.Kind.RESPONSIBILITY, domain_id__in=user_domain_ids(user))
+    scope = crowd_scope_of(user)
+    if scope is not None:
+        judgeable &= Q(campaign_id=scope.campaign_id)
     return Item.objects.filter(judgeable).exclude(campaign__status=Campaign.Status.DRAFT)
 
 

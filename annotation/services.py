@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.assignment import LEASE_GRACE, item_judge_allowed
+from annotation.assignment import LEASE_GRACE, crowd_quota_reached, crowd_quota_sentence, item_judge_allowed
 from annotation.models import (
     AnnotatorProfile,
     Campaign,
@@ -603,6 +603,8 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, An
         )
     if not item_judge_allowed(user=user, item=item):
         raise JudgementRejected(_("You may not judge this item."))
+    if crowd_quota_reached(user=user, campaign=campaign):
+        raise JudgementRejected(crowd_quota_sentence(), field="quota")
     return _judgement_values(item, data)
 
 

@@ -33,7 +33,9 @@ from annotation.assignment import (
     lease_held,
     lease_renew,
 )
-from annotation.crowd import CROWD_SESSION_KEY, crowd_participant_for, crowd_quota_reached
+from annotation.auth import crowd_scope_of
+from annotation.crowd import crowd_participant_for, crowd_quota_reached
+from annotation.crowd_views import crowd_submission_resume
 from annotation.forms import criterion_notes_from, judgement_data_from
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
@@ -245,8 +247,9 @@ def _current_suggested(suggestion: dict[str, Any] | None) -> dict[str, object]:
 
 
 def _crowd_participant(request: HttpRequest, campaign: Campaign) -> CrowdParticipant | None:
-    # Only people who came in through a crowd link carry the mark: no query for everyone else.
-    if request.session.get(CROWD_SESSION_KEY) != campaign.pk:
+    # Only accounts made by a crowd link have a scope (loaded with the user): no query for others.
+    scope = crowd_scope_of(request.user)
+    if scope is None or scope.campaign_id != campaign.pk:
         return None
     return crowd_participant_for(user=request.user, campaign=campaign)
 
@@ -301,6 +304,7 @@ def annotator_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    crowd_submission_resume(request, campaign_id)
     campaign = _campaign_for_judge(request, campaign_id)
     # A platform participant's part ends at their quota, or when nothing is left for them.
     participant = _crowd_participant(request, campaign)

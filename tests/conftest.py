@@ -19,7 +19,11 @@ from prompts.models import Domain
 # still synchronous, so Django's async-safety guard would be a false alarm.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.models_registry.fixtures", "tests.annotation.fixtures"]
+pytest_plugins = [
+    "tests.models_registry.fixtures",
+    "tests.annotation.fixtures",
+    "tests.annotation.crowd_support",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

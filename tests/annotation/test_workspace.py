@@ -76,9 +76,6 @@ def test_a_platform_participants_progress_is_out_of_their_quota(client, make_cam
     link = CrowdLink.objects.create(campaign=campaign, platform="prolific", token="t", quota_per_person=4)
     CrowdParticipant.objects.create(user=crowdworker, platform="prolific", participant_id="P1", link=link)
     client.force_login(crowdworker)
-    session = client.session
-    session["valuelens_crowd_campaign"] = campaign.pk
-    session.save()
 
     page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
 

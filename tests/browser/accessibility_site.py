@@ -87,7 +87,7 @@ EXCLUDED: dict[str, str] = {
 }
 # Whole namespaces that are not ValueLens' own pages.
 EXCLUDED_NAMESPACES: dict[str, str] = {
-    "api": JSON + "; its two documentation pages are Swagger UI and Redoc, drawn by their own bundles",
+    "api": JSON + "; its documentation page is Swagger UI, drawn by its own bundle",
     "admin": (
         "Django's own admin site: Django's templates and widgets, not ours (its change forms fail axe in "
         "Django's split date/time widget and tooltips); its index is swept as a sample"
@@ -129,6 +129,8 @@ class Visit:
     label: str = ""
     # Also send the page's form empty (the browser's own checks off) and sweep the errors shown.
     errors: bool = False
+    # Also press the page's button (a POST) and sweep the page it leads to.
+    press: bool = False
 
     def url(self, site: Site) -> str:
         query = self.query(site) if callable(self.query) else self.query
@@ -144,8 +146,15 @@ def _entry_query(site: Site) -> str:
 VISITS: list[Visit] = [
     Visit("login", ANONYMOUS, errors=True),
     Visit("crowd:enter", ANONYMOUS, lambda s: [s.link.token], status=400, label="refused: no participant id"),
-    Visit("crowd:enter", PARTICIPANT, lambda s: [s.link.token], _entry_query, label="lands in the workspace"),
-    Visit("crowd:done", PARTICIPANT, lambda s: [s.link.campaign_id]),
+    Visit(
+        "crowd:enter",
+        PARTICIPANT,
+        lambda s: [s.link.token],
+        _entry_query,
+        label="welcome, then Start lands in the workspace",
+        press=True,
+    ),
+    Visit("crowd:done", PARTICIPANT, lambda s: [s.link.campaign_id], status=409, label="not finished yet"),
     Visit("home", Role.CROWDWORKER),
     Visit("annotation:home", Role.CROWDWORKER),
     Visit("annotation:workspace", Role.CROWDWORKER, lambda s: [s.safety.pk]),

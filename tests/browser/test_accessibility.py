@@ -116,11 +116,13 @@ def test_every_page_of_every_role_has_no_serious_or_critical_accessibility_viola
             context.add_cookies([{**session_cookie_for(site.users[role]), "url": live_server.url}])
         page = context.new_page()
         visits = [v for v in VISITS if v.role == role]
-        pages = [(v.url(site), v.status, f"{v.route} {v.label}".strip(), v.errors) for v in visits]
+        pages = [(v.url(site), v.status, f"{v.route} {v.label}".strip(), v.errors, v.press) for v in visits]
         pages += [
-            (path, status, f"error {status}", False) for who, path, status in ERROR_PAGES if who == role
+            (path, status, f"error {status}", False, False)
+            for who, path, status in ERROR_PAGES
+            if who == role
         ]
-        for url, status, what, errors in pages:
+        for url, status, what, errors, press in pages:
             response = page.goto(url)
             assert response is not None, url
             assert response.status == status, f"{role} {url}"
@@ -129,6 +131,10 @@ def test_every_page_of_every_role_has_no_serious_or_critical_accessibility_viola
             if errors:
                 _send_empty(page)
                 problems += _sweep(page, where=f"[{language} {role}] {what} (form errors) {url}")
+            if press:
+                with page.expect_navigation():
+                    page.locator("main form[method=post] button[type=submit]").first.click()
+                problems += _sweep(page, where=f"[{language} {role}] {what} (after pressing) {page.url}")
         context.close()
 
     assert problems == [], "\n".join(problems)
