@@ -2,12 +2,13 @@
 in), and a signed-in person's own language choice over the browser's.
 
 The policy is one setting, CONTENT_SECURITY_POLICY; empty sends no header. A response that set its
-own policy keeps it.
+own policy keeps it. Static files get the same headers from WhiteNoise (static_file_headers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from wsgiref.headers import Headers
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,23 @@ class ContentSecurityPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+def static_file_headers(headers: Headers, path: str, url: str) -> None:
+    """WHITENOISE_ADD_HEADERS_FUNCTION. WhiteNoise answers a static file before the middleware
+    below it runs, so a static HTML page (Swagger UI's oauth2-redirect.html) would go out without
+    the site's policy and framing rules: it gets the headers every page gets."""
+    referrer = settings.SECURE_REFERRER_POLICY
+    wanted = {
+        "Content-Security-Policy": settings.CONTENT_SECURITY_POLICY,
+        "X-Frame-Options": settings.X_FRAME_OPTIONS,
+        "X-Content-Type-Options": "nosniff" if settings.SECURE_CONTENT_TYPE_NOSNIFF else "",
+        "Referrer-Policy": referrer if isinstance(referrer, str) else ",".join(referrer or ()),
+        "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "",
+    }
+    for name, value in wanted.items():
+        if value:
+            headers.setdefault(name, value)
 
 
 class UserLanguageMiddleware:

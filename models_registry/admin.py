@@ -5,11 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from models_registry.models import GenerationRun, RegisteredModel, Response
-from models_registry.providers import ProviderError
-from models_registry.services import model_test_connection
+from models_registry.services import model_connection_check
 
 
 @admin.register(RegisteredModel)
@@ -63,16 +63,14 @@ class RegisteredModelAdmin(admin.ModelAdmin):
     @admin.action(description=_("Test connection"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[RegisteredModel]) -> None:
         for model in queryset:
-            try:
-                result = model_test_connection(model=model)
-            except ProviderError as error:
-                self.message_user(request, f"{model}: {error.kind}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(model)s: OK, answered %(text)r in %(ms)s ms")
-                    % {"model": model, "text": result.text[:60], "ms": result.latency_ms},
-                )
+            # The same words as the model page's own test: never what the endpoint answered.
+            check = model_connection_check(model=model)
+            outcome = gettext("OK:") if check.ok else gettext("Failed:")
+            self.message_user(
+                request,
+                f"{model}: {outcome} {check.message}",
+                messages.SUCCESS if check.ok else messages.ERROR,
+            )
 
 
 @admin.register(GenerationRun)
@@ -95,8 +93,18 @@ class GenerationRunAdmin(admin.ModelAdmin):
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
-    list_display = ["id", "model", "prompt", "sample_index", "status", "attempts", "latency_ms", "error_kind"]
-    list_filter = ["status", "model", "error_kind"]
+    list_display = [
+        "id",
+        "model",
+        "prompt",
+        "sample_index",
+        "status",
+        "attempts",
+        "latency_ms",
+        "error_kind",
+        "key_redacted",
+    ]
+    list_filter = ["status", "model", "error_kind", "key_redacted"]
     search_fields = ["text", "prompt__text"]
     list_select_related = ["model", "prompt"]
     readonly_fields = [f.name for f in Response._meta.fields]

@@ -32,17 +32,29 @@ class ChatResult:
     prompt_tokens: int | None
     completion_tokens: int | None
     latency_ms: int
+    # The answer held the request's own key, now replaced by KEY_MARK.
+    key_redacted: bool = False
 
 
 class ProviderError(Exception):
     """A failed request; `retryable` says whether trying again may help."""
 
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        key_redacted: bool = False,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.retryable = retryable
         self.retry_after = retry_after
+        # What the endpoint said held the request's own key, now replaced by KEY_MARK.
+        self.key_redacted = key_redacted
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -61,6 +73,25 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 API_KEY_ENV_PREFIX = "VALUELENS_KEY_"
 REASON_MAX_CHARS = 120
+KEY_MARK = "[key]"
+# Shorter values are the placeholders local servers take ("EMPTY", "ollama"), no secret: replacing
+# them would mangle answers that happen to hold the word.
+KEY_MIN_CHARS = 8
+_BEARER_TOKEN = re.compile(r"(\bBearer\s+)(?!\[key\])[^\s\"',;<>]+", re.IGNORECASE)
+
+
+def key_redact(text: str, key: str | None) -> tuple[str, bool]:
+    """The text with every occurrence of the key replaced, and whether there was one."""
+    if not key or len(key) < KEY_MIN_CHARS or key not in text:
+        return text, False
+    return text.replace(key, KEY_MARK), True
+
+
+def secrets_redact(text: str, keys: list[str]) -> str:
+    """Every one of the keys, and any bearer token, replaced: for text that may hold anyone's key."""
+    for key in keys:
+        text, _found = key_redact(text, key)
+    return _BEARER_TOKEN.sub(rf"\1{KEY_MARK}", text)
 
 
 def api_key_for(api_key_env: str) -> str | None:
@@ -117,7 +148,7 @@ class _Reply:
         return cls(response.status_code, response.reason_phrase, response.headers, response.content)
 
 
-def _parse_completion(response: _Reply, latency_ms: int) -> ChatResult:
+def _parse_completion(response: _Reply, latency_ms: int, api_key: str | None) -> ChatResult:
     try:
         data = response.json()
         choice = data["choices"][0]
@@ -125,16 +156,22 @@ def _parse_completion(response: _Reply, latency_ms: int) -> ChatResult:
         if not isinstance(text, str):
             raise TypeError("content is not a string")
         usage = data.get("usage") or {}
+        # An answer may repeat the request's key (a prompt injection, a hostile endpoint): it is
+        # stored, shown to judges and exported, so the key never reaches it.
+        text, key_redacted = key_redact(text, api_key)
         return ChatResult(
             text=text,
             finish_reason=str(choice.get("finish_reason") or "")[:32],
             prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
             completion_tokens=_int_or_none(usage.get("completion_tokens")),
             latency_ms=latency_ms,
+            key_redacted=key_redacted,
         )
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         # What the body was, never what it said: an endpoint may echo the request's key in it.
-        content_type = short_reason(response.headers.get("content-type", "").split(";")[0]) or "no type"
+        content_type = (
+            short_reason(response.headers.get("content-type", "").split(";")[0], secret=api_key) or "no type"
+        )
         raise ProviderError(
             "malformed_body",
             f"HTTP {response.status} but not a chat completion "
@@ -148,9 +185,9 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def short_reason(text: str, *, secret: str | None = None) -> str:
-    """One short line fit to show a person: no control characters, no markup, no key."""
-    if secret:
-        text = text.replace(secret, "[key]")
+    """One short line fit to show a person: no control characters, no markup, no key (the
+    request's own, or any bearer token)."""
+    text = secrets_redact(text, [secret] if secret else [])
     text = re.sub(r"[\x00-\x1f\x7f<>]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:REASON_MAX_CHARS] + ("…" if len(text) > REASON_MAX_CHARS else "")
@@ -173,20 +210,29 @@ def _error_reason(response: _Reply) -> str:
 
 
 def _status_error(response: _Reply, api_key: str | None) -> ProviderError:
-    """Status, reason phrase and the provider's short error message: never the body or a header."""
+    """Status, reason phrase and the provider's short error message: never the body or a header.
+    The reason phrase is the endpoint's own text as much as the message is, and is cleaned alike."""
     status = response.status
-    reason = short_reason(_error_reason(response), secret=api_key)
-    message = f"HTTP {status} {response.reason}".strip()
+    said = _error_reason(response)
+    reason = short_reason(said, secret=api_key)
+    phrase = short_reason(response.reason, secret=api_key)
+    message = f"HTTP {status} {phrase}".strip()
     return ProviderError(
         f"http_{status}",
         f"{message}: {reason}" if reason else message,
         retryable=status in RETRYABLE_STATUS,
         retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        key_redacted=key_redact(f"{response.reason}\n{said}", api_key)[1],
     )
 
 
-def _connection_error(exc: httpx.TransportError | aiohttp.ClientError) -> ProviderError:
-    return ProviderError("connection", f"{exc.__class__.__name__}: {short_reason(str(exc))}", retryable=True)
+def _connection_error(exc: httpx.TransportError | aiohttp.ClientError, api_key: str | None) -> ProviderError:
+    return ProviderError(
+        "connection",
+        f"{exc.__class__.__name__}: {short_reason(str(exc), secret=api_key)}",
+        retryable=True,
+        key_redacted=key_redact(str(exc), api_key)[1],
+    )
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -224,11 +270,11 @@ async def chat_complete(
             "timeout", f"no answer within {timeout_s:g} s ({exc.__class__.__name__})", retryable=True
         ) from None
     except aiohttp.ClientError as exc:
-        raise _connection_error(exc) from None
+        raise _connection_error(exc, api_key) from None
     latency_ms = int((time.perf_counter() - started) * 1000)
     if reply.status >= 400:
         raise _status_error(reply, api_key)
-    return _parse_completion(reply, latency_ms)
+    return _parse_completion(reply, latency_ms, api_key)
 
 
 def connection_test(*, base_url: str, model_id: str, api_key_env: str, timeout_s: float = 30) -> ChatResult:
@@ -246,8 +292,8 @@ def connection_test(*, base_url: str, model_id: str, api_key_env: str, timeout_s
     except httpx.TimeoutException:
         raise ProviderError("timeout", f"no answer within {timeout_s:g} s", retryable=True) from None
     except httpx.TransportError as exc:
-        raise _connection_error(exc) from None
+        raise _connection_error(exc, api_key) from None
     reply = _Reply.of_httpx(response)
     if reply.status >= 400:
         raise _status_error(reply, api_key)
-    return _parse_completion(reply, int((time.perf_counter() - started) * 1000))
+    return _parse_completion(reply, int((time.perf_counter() - started) * 1000), api_key)

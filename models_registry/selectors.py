@@ -51,6 +51,8 @@ class RunProgress:
     per_second: float = 0.0
     eta_s: float | None = None
     by_model: list[dict[str, object]] = field(default_factory=list)
+    # Answers and errors that repeated the model's API key (replaced before they were stored).
+    key_redacted: int = 0
 
     @property
     def done(self) -> int:
@@ -71,7 +73,10 @@ def run_progress(run: GenerationRun) -> RunProgress:
     for row in responses.values("status").annotate(n=Count("id")):
         by_status[row["status"]] = row["n"]
     totals = responses.aggregate(
-        prompt_tokens=Sum("prompt_tokens"), completion_tokens=Sum("completion_tokens"), cost=Sum("cost")
+        prompt_tokens=Sum("prompt_tokens"),
+        completion_tokens=Sum("completion_tokens"),
+        cost=Sum("cost"),
+        key_redacted=Count("id", filter=Q(key_redacted=True)),
     )
     errors = list(
         responses.filter(status=Response.Status.FAILED)
@@ -86,6 +91,7 @@ def run_progress(run: GenerationRun) -> RunProgress:
         prompt_tokens=totals["prompt_tokens"] or 0,
         completion_tokens=totals["completion_tokens"] or 0,
         cost=totals["cost"],
+        key_redacted=totals["key_redacted"],
     )
     finished = responses.filter(finished_at__isnull=False, status=Response.Status.SUCCEEDED)
     if run.status == GenerationRun.Status.RUNNING:

@@ -77,6 +77,10 @@ class RunProgressSerializer(serializers.Serializer):
     per_second = serializers.FloatField()
     eta_s = serializers.FloatField(allow_null=True)
     by_model = serializers.ListField(child=serializers.DictField())
+    key_redacted = serializers.IntegerField(
+        help_text="Answers and errors that repeated the model's API key; it was replaced by [key] before "
+        "they were stored."
+    )
 
 
 class CountSerializer(serializers.Serializer):

@@ -70,6 +70,25 @@ def model_test_connection(*, model: RegisteredModel) -> ChatResult:
     )
 
 
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+
+
+def model_connection_check(*, model: RegisteredModel) -> ConnectionCheck:
+    """Test a model's connection, in the words the page and the Django admin show: whether a chat
+    completion came back and how fast, or why not. Never the answer's text: an endpoint could put
+    anything in it, the request's key included."""
+    try:
+        result = model_test_connection(model=model)
+    except ProviderError as error:
+        return ConnectionCheck(ok=False, message=f"{error.kind}: {error.message}")
+    return ConnectionCheck(
+        ok=True, message=_("answered with a chat completion in %(ms)s ms") % {"ms": result.latency_ms}
+    )
+
+
 # ---------------------------------------------------------------- runs
 
 
@@ -292,7 +311,9 @@ def generation_run_retry_failed(*, run: GenerationRun) -> int:
     failed = run.responses.filter(status=Response.Status.FAILED)
     if not failed.exists():
         return 0
-    failed.update(status=Response.Status.PENDING, error="", error_kind="", finished_at=None)
+    failed.update(
+        status=Response.Status.PENDING, error="", error_kind="", key_redacted=False, finished_at=None
+    )
     run.status, run.finished_at = GenerationRun.Status.RUNNING, None
     run.save(update_fields=["status", "finished_at"])
     return generation_run_enqueue(run=run)
@@ -419,9 +440,11 @@ WITH locked AS (
     UPDATE {table} AS r SET status = '{succeeded}', heartbeat_at = NULL, text = v.text,
         finish_reason = v.finish_reason, prompt_tokens = v.prompt_tokens,
         completion_tokens = v.completion_tokens, latency_ms = v.latency_ms, cost = v.cost,
-        attempts = r.attempts + v.attempts, error_kind = '', error = '', finished_at = %s
+        attempts = r.attempts + v.attempts, error_kind = '', error = '',
+        key_redacted = v.key_redacted, finished_at = %s
     FROM (VALUES {answers})
-        AS v(id, claim, text, finish_reason, prompt_tokens, completion_tokens, latency_ms, cost, attempts)
+        AS v(id, claim, text, finish_reason, prompt_tokens, completion_tokens, latency_ms, cost, attempts,
+            key_redacted)
     WHERE r.id = v.id AND r.id IN (SELECT id FROM locked) AND r.claim = v.claim AND r.status = '{running}'
     RETURNING r.id
 )
@@ -433,7 +456,7 @@ RETURNING r.id
 """
 _ANSWER_ROW = (
     "(%s::bigint, %s::varchar, %s::text, %s::varchar, %s::integer, %s::integer, %s::integer, "
-    "%s::numeric, %s::integer)"
+    "%s::numeric, %s::integer, %s::boolean)"
 )
 _START_ROW = "(%s::bigint, %s::varchar)"
 
@@ -462,6 +485,7 @@ def _responses_write(starts: list[tuple[int, str]], answers: list[_Answer]) -> s
             a.result.latency_ms,
             a.cost,
             a.attempts,
+            a.result.key_redacted,
         ]
     start_values = [value for start in starts for value in start]
     sql = _WRITE_SQL.format(
@@ -498,6 +522,7 @@ def _responses_write_orm(starts: list[tuple[int, str]], answers: list[_Answer], 
                 attempts=F("attempts") + a.attempts,
                 error_kind="",
                 error="",
+                key_redacted=a.result.key_redacted,
                 finished_at=now,
             )
         by_claim: dict[str, list[int]] = defaultdict(list)
@@ -524,6 +549,7 @@ def _response_failed(response_id: int, claim: str, error: ProviderError, attempt
         heartbeat_at=None,
         error_kind=error.kind,
         error=_clean_text(error.message)[:2000],
+        key_redacted=error.key_redacted,
         attempts=F("attempts") + attempts,
         finished_at=timezone.now(),
     )
@@ -632,7 +658,10 @@ async def _fetch_one(
                 continue
             if error.retryable:
                 error = ProviderError(
-                    error.kind, f"{error.message} (gave up after {attempt} attempts)", retryable=False
+                    error.kind,
+                    f"{error.message} (gave up after {attempt} attempts)",
+                    retryable=False,
+                    key_redacted=error.key_redacted,
                 )
             await db(_response_failed, job.response_id, claim, error, attempt)
             return sent

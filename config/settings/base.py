@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.middleware import static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -189,6 +191,8 @@ STORAGES = {
         )
     },
 }
+# Static files carry the headers every page carries (CSP, X-Frame-Options and the rest).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 # Uploaded prompt files can be large; Django streams anything above this to a temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
@@ -227,7 +231,7 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 
 # No inline script anywhere (config/middleware.py sends it): every script is a static file. Inline
-# styles stay allowed: Redoc and htmx's indicator insert them at run time.
+# styles stay allowed: Swagger UI and htmx's indicator insert them at run time.
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(
@@ -267,10 +271,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs pages are for people who are logged in (session or token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    # The docs pages load Swagger UI and Redoc from our static files (drf-spectacular-sidecar).
+    # The docs page loads Swagger UI from our static files (drf-spectacular-sidecar). No Redoc: its
+    # bundle always shows its vendor's logo from their CDN, and has no option to leave it out.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CampaignKindEnum": "annotation.models.Campaign.Kind",
@@ -394,10 +398,20 @@ GENERATION_BACKOFF_MAX_S = env.float("GENERATION_BACKOFF_MAX_S", default=60.0)
 GENERATION_RETRY_AFTER_MAX_S = env.float("GENERATION_RETRY_AFTER_MAX_S", default=120.0)
 GENERATION_TASK_SOFT_TIME_LIMIT_S = env.int("GENERATION_TASK_SOFT_TIME_LIMIT_S", default=3000)
 
+# No API key reaches a log: every handler redacts the VALUELENS_KEY_ values and bearer tokens,
+# and the HTTP clients' request lines (URL, status and the endpoint's own reason phrase) are
+# logged only from LOG_LEVEL_HTTP_CLIENTS up.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_keys": {"()": "models_registry.log_redaction.KeyRedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_keys"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        name: {"level": env.str("LOG_LEVEL_HTTP_CLIENTS", default="WARNING")}
+        for name in ("httpx", "httpcore")
+    },
 }
