@@ -146,6 +146,8 @@ def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpRespons
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
+        # The byte-order mark lets Excel read the file as UTF-8 (ids and names may be Chinese).
+        buffer.write("\ufeff")
         writer = csv.DictWriter(buffer, fieldnames=crowd.REPORT_COLUMNS)
         writer.writeheader()
         for row in itertools.chain([None], rows):

@@ -167,6 +167,10 @@ class Export(models.Model):
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SCORED)
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.JSONL)
+    csv_bom = models.BooleanField(
+        default=True,
+        help_text=_("CSV files start with a UTF-8 byte-order mark, so that Excel shows Chinese correctly."),
+    )
     scope = models.JSONField(
         default=dict, blank=True, help_text=_("Campaign ids and filters (a figure scope).")
     )

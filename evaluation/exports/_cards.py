@@ -387,6 +387,14 @@ def dataset_card(
             "leading apostrophe (`'`) so that spreadsheets show it as text instead of running it as a formula; "
             "strip it when you read the cell as data. JSON columns are JSON text.",
             "",
+            (
+                "The CSV files start with a UTF-8 byte-order mark so that Excel shows Chinese correctly; "
+                'read them as `utf-8-sig` (pandas: `encoding="utf-8-sig"`).'
+                if export.csv_bom
+                else "The CSV files are UTF-8 without a byte-order mark: Excel needs Data > From Text to show "
+                "Chinese correctly."
+            ),
+            "",
         ]
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])

@@ -70,8 +70,11 @@ class JsonlWriter:
 
 
 class CsvWriter:
-    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
-        self._file = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
+    def __init__(self, path: Path, columns: Sequence[Column], *, bom: bool = False) -> None:
+        # Excel reads a CSV file as the system's code page unless it starts with a byte-order mark,
+        # and garbles Chinese; programs that read UTF-8 strictly want none.
+        encoding = "utf-8-sig" if bom else "utf-8"
+        self._file = path.open("w", encoding=encoding, newline="", buffering=1 << 20)
         self._columns = list(columns)
         self._csv = csv.writer(self._file)
         self._csv.writerow([c.name for c in columns])
@@ -150,5 +153,8 @@ def parquet_available() -> bool:
     return True
 
 
-def writer_open(*, fmt: str, path: Path, columns: Sequence[Column]) -> RowWriter:
+def writer_open(*, fmt: str, path: Path, columns: Sequence[Column], bom: bool = False) -> RowWriter:
+    """A writer for the format; ``bom`` starts a CSV file with a UTF-8 byte-order mark."""
+    if fmt == "csv":
+        return CsvWriter(path, columns, bom=bom)
     return WRITERS[fmt](path, columns)

@@ -49,6 +49,7 @@ class ExportApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
                 fmt=form.validated_data["format"],
                 scope=form.scope(),
                 user=request.user,
+                csv_bom=form.validated_data["csv_bom"],
             )
         except export_services.ExportRefused as refused:
             raise serializers.ValidationError({"detail": str(refused)}) from refused

@@ -13,10 +13,19 @@ class ExportForm(FigureFilterForm):
 
     kind = forms.ChoiceField(choices=Export.Kind.choices, initial=Export.Kind.SCORED, label=_("Kind"))
     format = forms.ChoiceField(choices=Export.Format.choices, initial=Export.Format.JSONL, label=_("Format"))
+    csv_bom = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("CSV for Excel (UTF-8 byte-order mark)"),
+        help_text=_(
+            "Excel shows Chinese correctly only with it; turn it off for programs that read strict UTF-8."
+        ),
+    )
 
     field_order = [
         "kind",
         "format",
+        "csv_bom",
         "campaigns",
         "model",
         "domain",

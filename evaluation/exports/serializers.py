@@ -23,6 +23,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "format",
+            "csv_bom",
             "scope",
             "status",
             "percent",
@@ -49,6 +50,10 @@ class ExportSerializer(serializers.ModelSerializer):
 class ExportCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Export.Kind.choices, default=Export.Kind.SCORED)
     format = serializers.ChoiceField(choices=Export.Format.choices, default=Export.Format.JSONL)
+    csv_bom = serializers.BooleanField(
+        default=True,
+        help_text="CSV files start with a UTF-8 byte-order mark (Excel then reads Chinese correctly).",
+    )
     campaigns = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), many=True, required=False)
     model = serializers.PrimaryKeyRelatedField(
         queryset=RegisteredModel.objects.all(), required=False, allow_null=True

@@ -41,7 +41,13 @@ class ExportRefused(Exception):
 
 
 def export_create(
-    *, kind: str, fmt: str, scope: FigureScope, user: AbstractBaseUser | None = None, enqueue: bool = True
+    *,
+    kind: str,
+    fmt: str,
+    scope: FigureScope,
+    user: AbstractBaseUser | None = None,
+    enqueue: bool = True,
+    csv_bom: bool = True,
 ) -> Export:
     """Record an export and queue it for a worker (after the transaction commits)."""
     if kind not in Export.Kind.values:
@@ -50,7 +56,9 @@ def export_create(
         raise ExportRefused(_("Unknown format %(format)r.") % {"format": fmt})
     if fmt == Export.Format.PARQUET and not parquet_available():
         raise ExportRefused(_('Parquet needs the parquet extra (pip install "valuelens[parquet]").'))
-    export = Export.objects.create(kind=kind, format=fmt, scope=scope.as_dict(), created_by=user)
+    export = Export.objects.create(
+        kind=kind, format=fmt, scope=scope.as_dict(), created_by=user, csv_bom=csv_bom
+    )
     if enqueue:
         task_enqueue("evaluation.tasks.export_run_task", export.pk)
     return export
@@ -72,10 +80,16 @@ class _Progress:
 
 
 def _write(
-    directory: Path, name: str, fmt: str, columns: list[Column], data: Iterable[dict[str, Any]]
+    directory: Path,
+    name: str,
+    fmt: str,
+    columns: list[Column],
+    data: Iterable[dict[str, Any]],
+    *,
+    bom: bool = False,
 ) -> tuple[str, int]:
     filename = f"{name}.{fmt}"
-    writer = writer_open(fmt=fmt, path=directory / filename, columns=columns)
+    writer = writer_open(fmt=fmt, path=directory / filename, columns=columns, bom=bom)
     count = 0
     try:
         for row in data:
@@ -115,6 +129,7 @@ def _scored_files(export: Export, scope: FigureScope, directory: Path, progress:
         fmt,
         rows.JUDGEMENT_COLUMNS,
         _counted(rows.judgement_rows(scope=scope), progress, lambda _: 1),
+        bom=export.csv_bom,
     )
     counts[name] = n
     name, n = _write(
@@ -123,10 +138,13 @@ def _scored_files(export: Export, scope: FigureScope, directory: Path, progress:
         fmt,
         rows.ITEM_COLUMNS,
         _counted(rows.item_rows(scope=scope), progress, lambda r: r["judges"]),
+        bom=export.csv_bom,
     )
     counts[name] = n
     results = results_figures(scope)
-    name, n = _write(directory, "models", fmt, rows.MODEL_COLUMNS, rows.model_rows(figures=results))
+    name, n = _write(
+        directory, "models", fmt, rows.MODEL_COLUMNS, rows.model_rows(figures=results), bom=export.csv_bom
+    )
     counts[name] = n
     return {
         "files": counts,
@@ -157,7 +175,12 @@ def _training_files(
             yield p.row()
 
     name, n = _write(
-        directory, "preference_pairs", fmt, rows.PAIR_COLUMNS, tallied(rows.preference_pairs(scope=scope))
+        directory,
+        "preference_pairs",
+        fmt,
+        rows.PAIR_COLUMNS,
+        tallied(rows.preference_pairs(scope=scope)),
+        bom=export.csv_bom,
     )
     counts[name] = n
     by_source: dict[str, int] = {}
@@ -169,7 +192,7 @@ def _training_files(
             by_domain[row["domain"]] = by_domain.get(row["domain"], 0) + 1
             yield row
 
-    name, n = _write(directory, "supervised", fmt, rows.SUPERVISED_COLUMNS, supervised())
+    name, n = _write(directory, "supervised", fmt, rows.SUPERVISED_COLUMNS, supervised(), bom=export.csv_bom)
     counts[name] = n
     # The cvalues_mc format is JSONL by definition (nested meta_info), whatever the chosen format.
     name, n = _write(

@@ -25,6 +25,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 fmt=form.cleaned_data["format"],
                 scope=form.scope(),
                 user=request.user,
+                csv_bom=form.cleaned_data["csv_bom"],
             )
         except export_services.ExportRefused as refused:
             form.add_error(None, str(refused))

@@ -133,7 +133,7 @@ def test_the_pay_report_counts_no_more_than_the_quota(client, admin_user, link):
     client.force_login(admin_user)
 
     report = client.get(reverse("campaigns:crowd_report", args=[link.campaign_id]))
-    [row] = csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode()))
+    [row] = csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig")))
 
     assert row["items"] == "2"
 
@@ -163,7 +163,7 @@ def test_entering_a_second_study_keeps_the_first_studys_record(client, admin_use
     admin.force_login(admin_user)
 
     report = admin.get(reverse("campaigns:crowd_report", args=[link.campaign_id]))
-    [row] = csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode()))
+    [row] = csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig")))
 
     assert (row["participant_id"], row["items"]) == (PROLIFIC["PROLIFIC_PID"], "2")
 

@@ -199,7 +199,7 @@ def test_a_link_needs_a_completion_code_or_url(client, admin_user, safety):
 
 def _report(client: Client, campaign: Campaign, **params: str) -> list[dict[str, str]]:
     response = client.get(reverse("campaigns:crowd_report", args=[campaign.pk]), params)
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_report_lists_each_participants_items_active_time_and_pay(client, admin_user, link):

@@ -19,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", choices=Export.Kind.values, default=Export.Kind.SCORED)
         parser.add_argument("--format", choices=Export.Format.values, default=Export.Format.JSONL)
+        parser.add_argument(
+            "--no-bom", action="store_true", help="CSV without the UTF-8 byte-order mark Excel needs."
+        )
         parser.add_argument("--campaign", type=int, action="append", default=[], help="Repeat; none: all.")
         parser.add_argument("--output", type=Path, help="Copy the zip here as well.")
 
@@ -26,7 +29,11 @@ class Command(BaseCommand):
         scope = FigureScope(campaign_ids=tuple(options["campaign"]))
         try:
             export = export_services.export_create(
-                kind=options["kind"], fmt=options["format"], scope=scope, enqueue=False
+                kind=options["kind"],
+                fmt=options["format"],
+                scope=scope,
+                enqueue=False,
+                csv_bom=not options["no_bom"],
             )
         except export_services.ExportRefused as exc:
             raise CommandError(str(exc)) from exc
