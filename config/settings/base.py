@@ -290,14 +290,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
-EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
-# A running export's worker renews its heartbeat this often; a copy of the task delivered while the
-# heartbeat is fresh does nothing, one silent this long is started again by the next delivery.
 # Crowd links make an account per new submission: at most this many per client address (DRF's
 # rate syntax); resuming a submission is never counted.
 CROWD_ENTRY_RATE = env.str("CROWD_ENTRY_RATE", default="30/hour")
 
+# Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
+# A running export's worker renews its heartbeat this often; a copy of the task delivered while the
+# heartbeat is fresh does nothing, one silent this long is started again by the next delivery.
 EXPORT_HEARTBEAT_S = env.float("EXPORT_HEARTBEAT_S", default=10.0)
 EXPORT_CLAIM_STALE_S = env.float("EXPORT_CLAIM_STALE_S", default=120.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.
