@@ -288,6 +288,8 @@ class Supervisor:
             say(f"{label}: done.")
         if self.local_model:
             say("demo campaigns are open: they gain an item for each answer of the local model.")
+        # Prints the first judging page's address once an item exists (on this console).
+        self.run_step(*self.manage("demo_first_item", "--base-url", f"http://127.0.0.1:{self.port}"))
 
     # ------------------------------------------------------------ lifecycle
 

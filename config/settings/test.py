@@ -11,7 +11,13 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, STORAGES
+from config.settings.base import (
+    AUTHENTICATION_BACKENDS,
+    DATABASES,
+    REST_FRAMEWORK,
+    SILENCED_SYSTEM_CHECKS,
+    STORAGES,
+)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Live-server browser tests have no collectstatic manifest.
@@ -45,4 +51,4 @@ AXES_FAILURE_LIMIT = 100_000
 AUTHENTICATION_BACKENDS = ["tests.config.login_budget.TestClientAxesBackend", *AUTHENTICATION_BACKENDS[1:]]
 # The test cache is per process on purpose (see CACHE_URL above); the live server runs in this
 # process, so the browser tests' logins are counted in the same place as their requests.
-SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "axes.W001"]
