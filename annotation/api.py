@@ -122,7 +122,7 @@ class ItemApi(viewsets.ReadOnlyModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not selectors.items_lists_allowed(request.user):
             raise exceptions.PermissionDenied(
-                "Annotators read the item they hold and the items they judged, one by one."
+                _("Annotators read the item they hold and the items they judged, one by one.")
             )
         return super().list(request, *args, **kwargs)
 

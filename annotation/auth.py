@@ -10,8 +10,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
+from django.utils import translation
+from rest_framework import authentication
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
 
-from annotation.models import CrowdLink, CrowdParticipant
+from annotation.models import AnnotatorProfile, CrowdLink, CrowdParticipant
 from annotation.prepared import PreparedStatement, statements_execute
 
 ROLE_NAMES_ATTR = "_valuelens_role_names"
@@ -91,3 +95,22 @@ class RolesBackend(ModelBackend):
         setattr(user, ROLE_NAMES_ATTR, row[-2])
         setattr(user, CROWD_SCOPE_ATTR, tuple(row[-1]) if row[-1] else _NO_SCOPE)
         return user if self.user_can_authenticate(user) else None
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication, then the language the person chose for themselves.
+
+    UserLanguageMiddleware reads the choice from the session, which a token request does not have,
+    and DRF authenticates a token only inside the view, after every middleware ran: without this,
+    a script's errors and notes would come in the language its HTTP client happens to send."""
+
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, Token] | None:
+        found = super().authenticate(request)
+        if found is not None:
+            language = (
+                AnnotatorProfile.objects.filter(user=found[0]).values_list("language", flat=True).first()
+            )
+            if language and translation.check_for_language(language):
+                translation.activate(language)
+                request._request.LANGUAGE_CODE = translation.get_language()
+        return found

@@ -612,10 +612,10 @@ def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> Judgement
     """Why a submit for an item the person does not hold is refused."""
     if Lease.objects.filter(item=item, user=user).exists():
         return JudgementRejected(
-            "Your hold on this item ran out, so nothing was saved. Take the next item.", field="lease"
+            _("Your hold on this item ran out, so nothing was saved. Take the next item."), field="lease"
         )
     return JudgementRejected(
-        "This item is not assigned to you, so nothing was saved. Take the next item.", field="lease"
+        _("This item is not assigned to you, so nothing was saved. Take the next item."), field="lease"
     )
 
 

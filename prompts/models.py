@@ -8,6 +8,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from prompts.importing.readers import import_problem_shown
+
 
 class Level(models.TextChoices):
     SAFETY = "safety", _("Level 1: safety")
@@ -253,3 +255,8 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def errors_shown(self) -> list[dict[str, object]]:
+        """The stored problems with their messages in the reader's language."""
+        return [import_problem_shown(problem) for problem in self.errors]

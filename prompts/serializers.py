@@ -29,6 +29,8 @@ class PromptSerializer(serializers.ModelSerializer):
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
+    errors = serializers.ListField(child=serializers.DictField(), source="errors_shown", read_only=True)
+
     class Meta:
         model = ImportJob
         fields = [

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from config.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
@@ -22,6 +23,10 @@ from prompts.models import ImportFormat, ImportJob, PromptSet
 logger = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 100
+
+
+_TRUNCATED = gettext_noop("more problems not shown")
+_CRASHED = gettext_noop("internal error: %(error)s")
 
 
 class PromptImportFailed(Exception):
@@ -141,7 +146,7 @@ def prompt_set_import(
             try:
                 external_id, row = spec.parse(record.fields, ctx)
             except FieldError as exc:
-                problem(ImportProblem(filename, record.line, exc.field, exc.message))
+                problem(ImportProblem(filename, record.line, exc.field, exc.message, exc.params))
                 continue
             first_line = seen.setdefault(external_id, record.line)
             if first_line != record.line:
@@ -154,7 +159,8 @@ def prompt_set_import(
                             filename,
                             record.line,
                             id_field,
-                            f"duplicate id {external_id!r} (first on line {first_line})",
+                            gettext_noop("duplicate id %(id)s (first on line %(line)s)"),
+                            {"id": repr(external_id), "line": first_line},
                         )
                     )
                 continue
@@ -164,7 +170,7 @@ def prompt_set_import(
             if len(batch) >= batch_size:
                 flush()
         if records == 0 and not result.problems:
-            problem(ImportProblem(filename, 0, "", "the file holds no records"))
+            problem(ImportProblem(filename, 0, "", gettext_noop("the file holds no records")))
         flush()
         if result.problems:
             transaction.set_rollback(True)
@@ -206,7 +212,7 @@ def import_file_precheck(
     problems: list[ImportProblem] = []
     record = next(iter(_records(fmt, stream, filename)), None)
     if record is None:
-        problems.append(ImportProblem(filename, 0, "", "the file holds no records"))
+        problems.append(ImportProblem(filename, 0, "", gettext_noop("the file holds no records")))
     elif record.problem is not None:
         problems.append(record.problem)
     else:
@@ -220,14 +226,17 @@ def import_file_precheck(
                         filename,
                         record.line,
                         column,
-                        f"the mapping's {key} column {column!r} is not in the file (its columns: {shown})",
+                        gettext_noop(
+                            "the mapping's %(key)s column %(column)s is not in the file (its columns: %(shown)s)"
+                        ),
+                        {"key": key, "column": repr(column), "shown": shown},
                     )
                 )
         if not problems:
             try:
                 spec.parse(record.fields, ctx)
             except FieldError as exc:
-                problems.append(ImportProblem(filename, record.line, exc.field, exc.message))
+                problems.append(ImportProblem(filename, record.line, exc.field, exc.message, exc.params))
     stream.seek(0)
     if problems:
         raise PromptImportFailed(problems)
@@ -300,15 +309,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
                     "file": job.original_name,
                     "line": 0,
                     "field": "",
-                    "message": "more problems not shown",
+                    "message": _TRUNCATED,
+                    "message_id": _TRUNCATED,
                 }
             )
     except Exception as exc:
         logger.exception("import job %s crashed", job_id)
         job.status = ImportJob.Status.FAILED
-        job.errors = [
-            {"file": job.original_name, "line": 0, "field": "", "message": f"internal error: {exc}"}
-        ]
+        job.errors = [ImportProblem(job.original_name, 0, "", _CRASHED, {"error": str(exc)}).as_dict()]
     else:
         job.status = ImportJob.Status.SUCCEEDED
         job.lines_read = result.lines_read

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,11 +16,12 @@ from annotation.models import Campaign
 from config.roles import IsReviewer
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
+from evaluation.figures.selectors import figures_for_reader
 from evaluation.models import FigureSnapshot
 
 
 class FigureSnapshotSerializer(serializers.ModelSerializer):
-    figures = serializers.JSONField(source="payload", read_only=True)
+    figures = serializers.SerializerMethodField()
 
     class Meta:
         model = FigureSnapshot
@@ -33,6 +36,10 @@ class FigureSnapshotSerializer(serializers.ModelSerializer):
             "error",
             "figures",
         ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_figures(self, snapshot: FigureSnapshot) -> dict[str, Any] | None:
+        return figures_for_reader(snapshot.payload)
 
 
 FILTERS = [

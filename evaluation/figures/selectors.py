@@ -20,6 +20,7 @@ import numpy as np
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from annotation.models import Campaign, ItemResponse, Judgement
 from annotation.quality.selectors import (
@@ -147,12 +148,26 @@ def judgements_by_response(scope: FigureScope) -> QuerySet[Judgement]:
     return scope.judgements().annotate(**{RESPONSE_KEY: _response_key()})
 
 
+# Stored in the snapshot as the English message id, and translated for each reader
+# (figures_for_reader): a worker computed the snapshot in no one's language.
 COUNTING_NOTE = {
-    False: "Each response counts once: its judgements in every campaign of the scope are pooled. "
-    "Only items that have all N judgements count.",
-    True: "Each response counts once: its judgements in every campaign of the scope are pooled. "
-    "Items that do not have all N judgements yet count too.",
+    False: gettext_noop(
+        "Each response counts once: its judgements in every campaign of the scope are pooled. "
+        "Only items that have all N judgements count."
+    ),
+    True: gettext_noop(
+        "Each response counts once: its judgements in every campaign of the scope are pooled. "
+        "Items that do not have all N judgements yet count too."
+    ),
 }
+
+
+def figures_for_reader(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A snapshot's figures with their sentences in the reader's language."""
+    counting = payload.get("counting") if payload else None
+    if not isinstance(counting, dict) or not counting.get("note"):
+        return payload
+    return {**payload, "counting": {**counting, "note": gettext(counting["note"])}}
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from prompts.models import (
     CVALUES_COMPARISON_LABELS,
@@ -26,10 +27,14 @@ from prompts.models import (
 
 
 class FieldError(Exception):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
+    """A field that does not fit; message is an English message id (gettext_noop) filled from
+    params, translated when someone reads it (see ImportProblem)."""
+
+    def __init__(self, field_name: str, message: str, params: dict[str, object] | None = None) -> None:
+        super().__init__(message % params if params else message)
         self.field = field_name
         self.message = message
+        self.params = params or {}
 
 
 @dataclass
@@ -46,7 +51,11 @@ class ParseContext:
         found = self._domains.get(value.strip().casefold())
         if found is None:
             known = ", ".join(sorted({d.slug for d in self._domains.values()}))
-            raise FieldError(field_name, f"unknown domain {value!r} (known: {known})")
+            raise FieldError(
+                field_name,
+                gettext_noop("unknown domain %(value)s (known: %(known)s)"),
+                {"value": repr(value), "known": known},
+            )
         return found
 
     def scenario(self, value: str, field_name: str) -> Scenario:
@@ -55,7 +64,11 @@ class ParseContext:
         found = self._scenarios.get(value.strip().casefold())
         if found is None:
             known = ", ".join(sorted({s.slug for s in self._scenarios.values()}))
-            raise FieldError(field_name, f"unknown risk scenario {value!r} (known: {known})")
+            raise FieldError(
+                field_name,
+                gettext_noop("unknown risk scenario %(value)s (known: %(known)s)"),
+                {"value": repr(value), "known": known},
+            )
         return found
 
 
@@ -82,37 +95,47 @@ def _content_hash(*parts: str) -> str:
 def _check_keys(record: dict[str, Any], *, required: set[str], allowed: set[str] | None = None) -> None:
     missing = sorted(required - record.keys())
     if missing:
-        raise FieldError(missing[0], "missing field")
+        raise FieldError(missing[0], gettext_noop("missing field"))
     if allowed is not None:
         unknown = sorted(record.keys() - allowed)
         if unknown:
-            raise FieldError(unknown[0], f"unknown field (expected only {', '.join(sorted(allowed))})")
+            raise FieldError(
+                unknown[0],
+                gettext_noop("unknown field (expected only %(allowed)s)"),
+                {"allowed": ", ".join(sorted(allowed))},
+            )
 
 
 def _text(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if not isinstance(value, str):
-        raise FieldError(key, f"must be a string, got {type(value).__name__}")
+        raise FieldError(key, gettext_noop("must be a string, got %(type)s"), {"type": type(value).__name__})
     if not value.strip():
-        raise FieldError(key, "must not be empty")
+        raise FieldError(key, gettext_noop("must not be empty"))
     return value
 
 
 def _identifier(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise FieldError(key, f"must be an integer or a string, got {type(value).__name__}")
+        raise FieldError(
+            key, gettext_noop("must be an integer or a string, got %(type)s"), {"type": type(value).__name__}
+        )
     text = str(value).strip()
     if not text:
-        raise FieldError(key, "must not be empty")
+        raise FieldError(key, gettext_noop("must not be empty"))
     if len(text) > 200:
-        raise FieldError(key, "must be at most 200 characters")
+        raise FieldError(key, gettext_noop("must be at most 200 characters"))
     return text
 
 
 def _choice(value: str, key: str, choices: type[models.TextChoices]) -> str:
     if value not in choices.values:
-        raise FieldError(key, f"must be one of {', '.join(choices.values)}, got {value!r}")
+        raise FieldError(
+            key,
+            gettext_noop("must be one of %(choices)s, got %(value)s"),
+            {"choices": ", ".join(choices.values), "value": repr(value)},
+        )
     return value
 
 
@@ -121,7 +144,11 @@ _COMPARISON_TYPES = {label: code for code, label in CVALUES_COMPARISON_LABELS.it
 
 def _comparison_type(value: str, key: str) -> str:
     if value not in _COMPARISON_TYPES:
-        raise FieldError(key, f"must be one of {', '.join(_COMPARISON_TYPES)}, got {value!r}")
+        raise FieldError(
+            key,
+            gettext_noop("must be one of %(choices)s, got %(value)s"),
+            {"choices": ", ".join(_COMPARISON_TYPES), "value": repr(value)},
+        )
     return _COMPARISON_TYPES[value]
 
 
@@ -147,7 +174,7 @@ def parse_cvalues_multi_choice(record: dict[str, Any], ctx: ParseContext) -> Par
     _check_keys(record, required={"prompt", "label", "meta_info"}, allowed={"prompt", "label", "meta_info"})
     meta = record["meta_info"]
     if not isinstance(meta, dict):
-        raise FieldError("meta_info", "must be a JSON object")
+        raise FieldError("meta_info", gettext_noop("must be a JSON object"))
     meta_keys = {"question", "pos_resp", "neg_resp", "domain_en", "domain_zh", "difficulty_level"}
     try:
         _check_keys(meta, required=meta_keys, allowed=meta_keys)
@@ -160,7 +187,7 @@ def parse_cvalues_multi_choice(record: dict[str, Any], ctx: ParseContext) -> Par
         _text(meta, "domain_zh")
         difficulty = _choice(_text(meta, "difficulty_level"), "difficulty_level", MultiChoiceItem.Difficulty)
     except FieldError as exc:
-        raise FieldError(f"meta_info.{exc.field}", exc.message) from None
+        raise FieldError(f"meta_info.{exc.field}", exc.message, exc.params) from None
     prompt = _text(record, "prompt")
     label = _choice(_text(record, "label"), "label", MultiChoiceItem.Label)
     external_id = _content_hash(prompt, label)
@@ -231,7 +258,7 @@ def parse_generic(record: dict[str, Any], ctx: ParseContext) -> Parsed:
     mapping = ctx.mapping
     text_col = mapping["text"]
     if text_col not in record:
-        raise FieldError(text_col, "missing column (mapped as text)")
+        raise FieldError(text_col, gettext_noop("missing column (mapped as %(key)s)"), {"key": "text"})
     text = _text(record, text_col)
 
     def column(key: str) -> str:
@@ -239,29 +266,37 @@ def parse_generic(record: dict[str, Any], ctx: ParseContext) -> Parsed:
         if not col:
             return ""
         if col not in record:
-            raise FieldError(col, f"missing column (mapped as {key})")
+            raise FieldError(col, gettext_noop("missing column (mapped as %(key)s)"), {"key": key})
         value = record[col]
         if value is None:
             return ""
         if not isinstance(value, str | int) or isinstance(value, bool):
-            raise FieldError(col, f"must be a string, got {type(value).__name__}")
+            raise FieldError(
+                col, gettext_noop("must be a string, got %(type)s"), {"type": type(value).__name__}
+            )
         return str(value).strip()
 
     level_value = column("level") or mapping.get("default_level", "")
     level_field = mapping.get("level") or "level"
     if not level_value:
-        raise FieldError(level_field, "no level: map a level column or set a default level")
+        raise FieldError(level_field, gettext_noop("no level: map a level column or set a default level"))
     level_value = level_value.casefold()
     if level_value not in Level.values:
-        raise FieldError(level_field, f"must be one of {', '.join(Level.values)}, got {level_value!r}")
+        raise FieldError(
+            level_field,
+            gettext_noop("must be one of %(choices)s, got %(value)s"),
+            {"choices": ", ".join(Level.values), "value": repr(level_value)},
+        )
     domain_value, scenario_value = column("domain"), column("scenario")
     domain = ctx.domain(domain_value, mapping["domain"]) if domain_value else None
     scenario = ctx.scenario(scenario_value, mapping["scenario"]) if scenario_value else None
     if level_value == Level.RESPONSIBILITY and domain is None:
-        raise FieldError(mapping.get("domain") or "domain", "responsibility prompts need a domain")
+        raise FieldError(
+            mapping.get("domain") or "domain", gettext_noop("responsibility prompts need a domain")
+        )
     external_id = column("id") or _content_hash(text)
     if len(external_id) > 200:
-        raise FieldError(mapping["id"], "must be at most 200 characters")
+        raise FieldError(mapping["id"], gettext_noop("must be at most 200 characters"))
     mapped = {col for key, col in mapping.items() if key in GENERIC_MAPPING_KEYS and col}
     return external_id, Prompt(
         prompt_set=ctx.prompt_set,

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import BinaryIO
+
+from django.utils.translation import gettext, gettext_noop
+
+
+def import_message_text(message: str, params: Mapping[str, object] | None = None) -> str:
+    """An importer's message (an English message id) in the reader's language. A `hint` among
+    the params is a message id of its own (what JSON's parser meant, in plain words)."""
+    if not params:
+        return gettext(message)
+    if isinstance(params.get("hint"), str):
+        params = {**params, "hint": gettext(str(params["hint"]))}
+    return gettext(message) % params
 
 
 @dataclass(frozen=True)
@@ -18,11 +31,24 @@ class ImportProblem:
     filename: str
     line: int
     field: str
-    message: str
+    # The English message id, with %(name)s placeholders filled from params when it is read: an
+    # import runs on a worker, in no one's language, and is read in each reader's own.
+    message_id: str
+    params: Mapping[str, object] = dataclass_field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return import_message_text(self.message_id, self.params)
 
     def __str__(self) -> str:
-        where = f"{self.filename}, line {self.line}" if self.line else self.filename
-        return f"{where}, field {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        values = {"file": self.filename, "line": self.line, "field": self.field, "message": self.message}
+        if self.line and self.field:
+            return gettext("%(file)s, line %(line)s, field %(field)s: %(message)s") % values
+        if self.line:
+            return gettext("%(file)s, line %(line)s: %(message)s") % values
+        if self.field:
+            return gettext("%(file)s, field %(field)s: %(message)s") % values
+        return gettext("%(file)s: %(message)s") % values
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -30,7 +56,21 @@ class ImportProblem:
             "line": self.line,
             "field": self.field,
             "message": self.message,
+            "message_id": self.message_id,
+            "params": dict(self.params),
         }
+
+
+def import_problem_shown(problem: Mapping[str, object]) -> dict[str, object]:
+    """A stored problem (ImportProblem.as_dict) with its message in the reader's language."""
+    message_id = problem.get("message_id")
+    if not isinstance(message_id, str):
+        return dict(problem)
+    params = problem.get("params")
+    return {
+        **problem,
+        "message": import_message_text(message_id, params if isinstance(params, dict) else None),
+    }
 
 
 @dataclass(frozen=True)
@@ -59,7 +99,8 @@ def _text_lines(
                     filename,
                     line_no,
                     "",
-                    f"line is longer than the limit of {max_line_bytes:,} bytes",
+                    gettext_noop("line is longer than the limit of %(limit)s bytes"),
+                    {"limit": f"{max_line_bytes:,}"},
                 ),
             )
             continue
@@ -69,7 +110,13 @@ def _text_lines(
             yield (
                 line_no,
                 None,
-                ImportProblem(filename, line_no, "", f"not valid UTF-8 (byte {exc.start + 1} of the line)"),
+                ImportProblem(
+                    filename,
+                    line_no,
+                    "",
+                    gettext_noop("not valid UTF-8 (byte %(byte)s of the line)"),
+                    {"byte": exc.start + 1},
+                ),
             )
             continue
         if line_no == 1:
@@ -79,26 +126,38 @@ def _text_lines(
 
 # json's messages, in words a person who wrote the file by hand can act on.
 _JSON_HINTS = (
-    ("Expecting ',' delimiter", "a comma is missing between two values"),
-    ("Expecting ':' delimiter", "a colon is missing after a key"),
+    ("Expecting ',' delimiter", gettext_noop("a comma is missing between two values")),
+    ("Expecting ':' delimiter", gettext_noop("a colon is missing after a key")),
     (
         "Expecting property name enclosed in double quotes",
-        "a key must be in double quotes (or a comma is extra)",
+        gettext_noop("a key must be in double quotes (or a comma is extra)"),
     ),
-    ("Expecting value", "a value is missing or not JSON (single quotes, a trailing comma, NaN, …)"),
-    ("Unterminated string", "a string is not closed with a double quote"),
-    ("Invalid control character", "a string holds a raw tab or line break; write it as \\t or \\n"),
-    ("Invalid \\escape", "a string holds an invalid backslash escape"),
-    ("Extra data", "more than one JSON value on the line"),
+    (
+        "Expecting value",
+        gettext_noop("a value is missing or not JSON (single quotes, a trailing comma, NaN, …)"),
+    ),
+    ("Unterminated string", gettext_noop("a string is not closed with a double quote")),
+    (
+        "Invalid control character",
+        gettext_noop("a string holds a raw tab or line break; write it as \\t or \\n"),
+    ),
+    ("Invalid \\escape", gettext_noop("a string holds an invalid backslash escape")),
+    ("Extra data", gettext_noop("more than one JSON value on the line")),
 )
 
 
-def json_error_message(text: str, exc: json.JSONDecodeError) -> str:
+def json_error_problem(filename: str, line_no: int, text: str, exc: json.JSONDecodeError) -> ImportProblem:
     """'invalid JSON at column 12: a comma is missing between two values (near '"a": 1 "b"')'."""
     hint = next((words for prefix, words in _JSON_HINTS if exc.msg.startswith(prefix)), exc.msg)
     line = text.rstrip("\r\n")
     near = line[max(0, exc.pos - 15) : exc.pos + 15]
-    return f"invalid JSON at column {exc.colno}: {hint} (near {near!r})"
+    return ImportProblem(
+        filename,
+        line_no,
+        "",
+        gettext_noop("invalid JSON at column %(column)s: %(hint)s (near %(near)s)"),
+        {"column": exc.colno, "hint": hint, "near": repr(near)},
+    )
 
 
 def jsonl_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iterator[Record]:
@@ -112,13 +171,13 @@ def jsonl_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> It
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Record(line_no, None, ImportProblem(filename, line_no, "", json_error_message(text, exc)))
+            yield Record(line_no, None, json_error_problem(filename, line_no, text, exc))
             continue
         if not isinstance(value, dict):
             yield Record(
                 line_no,
                 None,
-                ImportProblem(filename, line_no, "", "each line must be a JSON object"),
+                ImportProblem(filename, line_no, "", gettext_noop("each line must be a JSON object")),
             )
             continue
         yield Record(line_no, value)
@@ -149,7 +208,13 @@ def csv_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iter
         except StopIteration:
             break
         except csv.Error as exc:
-            yield Record(last_line, None, ImportProblem(filename, last_line, "", f"invalid CSV: {exc}"))
+            yield Record(
+                last_line,
+                None,
+                ImportProblem(
+                    filename, last_line, "", gettext_noop("invalid CSV: %(error)s"), {"error": str(exc)}
+                ),
+            )
             break
         while problems:
             problem = problems.pop(0)
@@ -158,7 +223,11 @@ def csv_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iter
         if header is None:
             header = [name.strip() for name in row]
             if len(set(header)) != len(header):
-                yield Record(row_line, None, ImportProblem(filename, row_line, "", "duplicate column names"))
+                yield Record(
+                    row_line,
+                    None,
+                    ImportProblem(filename, row_line, "", gettext_noop("duplicate column names")),
+                )
                 return
             continue
         if not any(cell.strip() for cell in row):
@@ -171,7 +240,8 @@ def csv_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iter
                     filename,
                     row_line,
                     "",
-                    f"expected {len(header)} columns as in the header, got {len(row)}",
+                    gettext_noop("expected %(expected)s columns as in the header, got %(got)s"),
+                    {"expected": len(header), "got": len(row)},
                 ),
             )
             continue
