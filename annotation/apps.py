@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnnotationConfig(AppConfig):
     name = "annotation"
-    verbose_name = "People and annotation"
+    verbose_name = _("People and annotation")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

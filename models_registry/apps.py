@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ModelsRegistryConfig(AppConfig):
     name = "models_registry"
-    verbose_name = "Models under test"
+    verbose_name = _("Models under test")
 
     def ready(self) -> None:
         from celery.signals import after_setup_logger, after_setup_task_logger

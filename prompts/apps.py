@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PromptsConfig(AppConfig):
     name = "prompts"
-    verbose_name = "Benchmark content"
+    verbose_name = _("Benchmark content")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

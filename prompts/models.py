@@ -35,7 +35,7 @@ class Domain(models.Model):
         ordering = ["slug"]
 
     def __str__(self) -> str:
-        return f"{self.name_en} ({self.name_zh})" if self.name_zh else self.name_en
+        return self.display_name
 
     @property
     def display_name(self) -> str:
@@ -54,7 +54,7 @@ class Scenario(models.Model):
         ordering = ["slug"]
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     @property
     def display_name(self) -> str:

@@ -210,6 +210,27 @@ VISITS: list[Visit] = [
 ]
 
 
+# Error pages are no route of their own: reached the way people reach them.
+ERROR_PAGES: list[tuple[str, str, int]] = [
+    (ANONYMOUS, "/no-such-page/", 404),
+    (Role.CROWDWORKER, "/campaigns/", 403),
+    (Role.CROWDWORKER, "/no-such-page/", 404),
+    (Role.REVIEWER, "/evaluation/items/999999/", 404),
+]
+
+
+def pages_of(role: str, site: Site) -> list[tuple[str, int, str, bool, bool]]:
+    """What a role's sweep opens, in order: (url, status, what it is, send empty, press)."""
+    pages = [
+        (v.url(site), v.status, f"{v.route} {v.label}".strip(), v.errors, v.press)
+        for v in VISITS
+        if v.role == role
+    ]
+    return pages + [
+        (path, status, f"error {status}", False, False) for who, path, status in ERROR_PAGES if who == role
+    ]
+
+
 @dataclass(frozen=True)
 class Route:
     name: str  # namespaced, "" when the pattern has none

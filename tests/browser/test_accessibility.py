@@ -11,7 +11,6 @@ from django.urls.converters import IntConverter
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from config.roles import Role
 from tests.browser.accessibility_site import (
     ANONYMOUS,
     EXCLUDED,
@@ -21,6 +20,7 @@ from tests.browser.accessibility_site import (
     ROLES,
     VISITS,
     Site,
+    pages_of,
     route_names,
     session_cookie_for,
     site_build,
@@ -29,13 +29,6 @@ from tests.browser.axe import axe_report, axe_violations
 
 # Browser locale (it sets Accept-Language) and the `lang` the pages must then carry.
 LANGUAGES = {"en": ("en-GB", "en"), "zh-hans": ("zh-CN", "zh-hans")}
-# Error pages are no route of their own: reached the way people reach them.
-ERROR_PAGES: list[tuple[str, str, int]] = [
-    (ANONYMOUS, "/no-such-page/", 404),
-    (Role.CROWDWORKER, "/campaigns/", 403),
-    (Role.CROWDWORKER, "/no-such-page/", 404),
-    (Role.REVIEWER, "/evaluation/items/999999/", 404),
-]
 
 
 def test_every_named_route_is_swept_or_excluded_for_a_stated_reason():
@@ -115,14 +108,7 @@ def test_every_page_of_every_role_has_no_serious_or_critical_accessibility_viola
         if role not in (ANONYMOUS, PARTICIPANT):
             context.add_cookies([{**session_cookie_for(site.users[role]), "url": live_server.url}])
         page = context.new_page()
-        visits = [v for v in VISITS if v.role == role]
-        pages = [(v.url(site), v.status, f"{v.route} {v.label}".strip(), v.errors, v.press) for v in visits]
-        pages += [
-            (path, status, f"error {status}", False, False)
-            for who, path, status in ERROR_PAGES
-            if who == role
-        ]
-        for url, status, what, errors, press in pages:
+        for url, status, what, errors, press in pages_of(role, site):
             response = page.goto(url)
             assert response is not None, url
             assert response.status == status, f"{role} {url}"
