@@ -151,8 +151,23 @@ def _pane(
         else [],
         **extra,
     }
-    template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
-    return render(request, template, context, status=status)
+    if request.htmx:
+        return render(request, "annotation/workspace.html#pane", context, status=status)
+    context["guidelines_label"] = _guidelines_label(campaign)
+    context["guidelines_open"] = campaign.pk not in request.session.get(SESSION_GUIDELINES_CLOSED, [])
+    return render(request, "annotation/workspace.html", context, status=status)
+
+
+# The campaigns whose guidelines the person closed, in their session: below the item, open until
+# closed, and closed from then on (the page reads the session anyway).
+SESSION_GUIDELINES_CLOSED = "valuelens_guidelines_closed"
+
+
+def _guidelines_label(campaign: Campaign) -> str:
+    """What the guidelines panel is called ('' when the campaign has none to show)."""
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        return _("Guidelines and rubric") if campaign.guidelines else _("Rubric (CValues)")
+    return _("Guidelines") if campaign.guidelines else ""
 
 
 # Placeholders no real id takes: reversed once, each item's URLs are then a string substitution.
@@ -362,6 +377,18 @@ def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpR
     if campaign.pk not in seen:
         request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
     return redirect("annotation:workspace", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def guidelines_set(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Keep whether the person has the campaign's guidelines open (the page's script posts it)."""
+    campaign = _campaign_for_judge(request, campaign_id)
+    closed = [pk for pk in request.session.get(SESSION_GUIDELINES_CLOSED, []) if pk != campaign.pk]
+    if request.POST.get("open") != "1":
+        closed.append(campaign.pk)
+    request.session[SESSION_GUIDELINES_CLOSED] = closed
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.annotation.crowd_support import PROLIFIC, entry_url
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +35,7 @@ def test_the_copy_button_puts_the_completion_code_on_the_clipboard(
 
     expect(page.get_by_test_id("copy-status")).to_have_text("Copied: paste it on the platform.")
     assert page.evaluate("navigator.clipboard.readText()") == "C0DE42"
+    assert_accessible(page, where="the end page with its copy button")
 
 
 def test_where_the_clipboard_is_refused_the_code_is_selected_and_the_page_says_so(
