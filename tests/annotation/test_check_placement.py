@@ -26,7 +26,14 @@ from tests.annotation.quality_support import judge_next, mark, settings_set
 pytestmark = pytest.mark.django_db
 
 PAIRS = tuple((f"prompt {i}", f"response {i}") for i in range(24))
-PATHS = ["postgresql", "sqlite"]
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def assignment_path(request, monkeypatch) -> str:
+    """Both assignment paths on the suite's PostgreSQL: the prepared statement, and the ORM path
+    that SQLite takes."""
+    monkeypatch.setattr(connection, "vendor", request.param)
+    return request.param
 
 
 def _campaign(make_campaign, admin_user, *, attention: int = 3, gold: int = 0, **rules) -> Campaign:
@@ -47,11 +54,9 @@ def _keys(user_id: int, campaign_id: int = 7, seed: int = 20261206):
     return check_keys(user_id=user_id, campaign=SimpleNamespace(pk=campaign_id, seed=seed))
 
 
-@pytest.mark.parametrize("vendor", PATHS)
 def test_two_judges_meet_the_attention_items_at_different_positions(
-    monkeypatch, make_campaign, make_user, admin_user, vendor
+    assignment_path, make_campaign, make_user, admin_user
 ):
-    monkeypatch.setattr(connection, "vendor", vendor)
     campaign = _campaign(make_campaign, admin_user, attention=4, attention_every=4)
     judges = [make_user(Role.CROWDWORKER) for _ in range(6)]
 
@@ -68,11 +73,9 @@ def test_two_judges_meet_the_attention_items_at_different_positions(
     assert len(set(places.values())) > 1, places
 
 
-@pytest.mark.parametrize("vendor", PATHS)
 def test_each_judge_meets_the_check_items_in_an_order_of_their_own(
-    monkeypatch, make_campaign, make_user, admin_user, vendor
+    assignment_path, make_campaign, make_user, admin_user
 ):
-    monkeypatch.setattr(connection, "vendor", vendor)
     campaign = _campaign(make_campaign, admin_user, attention=3, attention_every=1)
     judges = [make_user(Role.CROWDWORKER) for _ in range(8)]
 
@@ -82,11 +85,9 @@ def test_each_judge_meets_the_check_items_in_an_order_of_their_own(
     assert len(orders) > 1, orders
 
 
-@pytest.mark.parametrize("vendor", PATHS)
 def test_both_paths_serve_checks_exactly_where_the_persons_draw_puts_them(
-    monkeypatch, make_campaign, make_user, admin_user, vendor
+    assignment_path, make_campaign, make_user, admin_user
 ):
-    monkeypatch.setattr(connection, "vendor", vendor)
     campaign = _campaign(make_campaign, admin_user, attention=4, gold=6, attention_every=5, gold_rate=0.3)
     judge = make_user(Role.CROWDWORKER)
     keys = check_keys(user_id=judge.pk, campaign=campaign)
