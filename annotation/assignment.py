@@ -7,7 +7,6 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 from __future__ import annotations
 
 import json
-import random
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -307,14 +306,106 @@ def _last_seen_prompt_id(*, user: AbstractBaseUser, campaign: Campaign) -> int |
     return max(seen, key=lambda row: row[1])[0] if seen else None
 
 
-def _purpose_due(*, campaign: Campaign, gate: QualificationGate, done: int) -> str:
+# ---------------------------------------------------------------- where check items fall
+# Check items are placed per person: were they at the same places for everyone (every k-th item,
+# the same gold item first), a judge who clicks one answer throughout would pass the checks
+# whose answer it happens to be, every time. A keyed hash of the campaign's seed, the campaign
+# and the person decides where in each run of k items the attention item falls, whether a gold
+# item is due at each place (at the campaign's rate), and the order in which the person meets the
+# check items. It is computed alike in Python (the ORM path) and in SQL (_mix_sql) with no query
+# of its own, and replayable from the recorded seed. Values stay below 2**31, so that no product
+# leaves PostgreSQL's bigint.
+CHECK_MIX_MOD = 2_147_483_647  # 2**31 - 1, a prime
+_CHECK_MIX_ROUNDS = ((0x5BD1E995, 1_103_515_245), (0x27D4EB2D, 1_664_525_873), (0x165667B1, 2_028_178_513))
+
+
+def check_mix(value: int) -> int:
+    """A 31-bit hash of a value in [0, 2**31): XOR with a constant, then a multiplication modulo
+    the prime, three times (_mix_sql is the same in SQL)."""
+    mixed = value
+    for salt, factor in _CHECK_MIX_ROUNDS:
+        mixed = ((mixed ^ salt) * factor) % CHECK_MIX_MOD
+    return mixed
+
+
+def _mix_sql(expr: str) -> str:
+    for salt, factor in _CHECK_MIX_ROUNDS:
+        expr = f"mod((({expr}) # {salt}::bigint) * {factor}::bigint, {CHECK_MIX_MOD}::bigint)"
+    return expr
+
+
+@dataclass(frozen=True)
+class CheckKeys:
+    """One person's keys in one campaign: where attention items fall, where gold items fall, and
+    the order of the check items."""
+
+    attention: int
+    gold: int
+    order: int
+
+
+def check_keys(*, user_id: int, campaign: Campaign) -> CheckKeys:
+    def key(salt: int) -> int:
+        mixed = salt
+        for part in (campaign.seed, campaign.pk, user_id):
+            mixed = check_mix(mixed ^ (part % CHECK_MIX_MOD))
+        return mixed
+
+    return CheckKeys(attention=key(1), gold=key(2), order=key(3))
+
+
+def attention_due(*, keys: CheckKeys, every: int, done: int) -> bool:
+    """One attention item in each run of `every` items, at a place drawn for the person and run."""
+    if every <= 0:
+        return False
+    run = done // every
+    return done % every == check_mix(keys.attention ^ (run % CHECK_MIX_MOD)) % every
+
+
+def gold_due(*, keys: CheckKeys, rate: float, done: int) -> bool:
+    """A gold item at this place, drawn for the person at the campaign's rate."""
+    return rate > 0 and check_mix(keys.gold ^ (done % CHECK_MIX_MOD)) < rate * CHECK_MIX_MOD
+
+
+def check_order(*, keys: CheckKeys, position: int, item_id: int) -> tuple[int, int]:
+    """Where an item stands in the person's own order of check items (the SQL sorts alike)."""
+    return check_mix(keys.order ^ (position % CHECK_MIX_MOD)), item_id
+
+
+_DONE_RUN = f"mod((done.n / NULLIF(%(attention_every)s, 0))::bigint, {CHECK_MIX_MOD}::bigint)"
+_ATTENTION_DUE_SQL = (
+    f"%(attention_every)s > 0 AND mod(done.n, NULLIF(%(attention_every)s, 0)) = "
+    f"mod({_mix_sql(f'%(attention_key)s # {_DONE_RUN}')}, NULLIF(%(attention_every)s, 0))"
+)
+_GOLD_DUE_SQL = (
+    f"%(gold_rate)s > 0 AND "
+    f"{_mix_sql(f'%(gold_key)s # mod(done.n::bigint, {CHECK_MIX_MOD}::bigint)')} < %(gold_rate)s * {CHECK_MIX_MOD}"
+)
+_CHECK_ORDER_SQL = _mix_sql(f"%(order_key)s # mod(i.position, {CHECK_MIX_MOD}::bigint)")
+
+
+def _purpose_due(*, campaign: Campaign, gate: QualificationGate, done: int, keys: CheckKeys) -> str:
     if gate.qualifying:
         return ItemPurpose.QUALIFICATION
-    if campaign.attention_every and (done + 1) % campaign.attention_every == 0:
+    if attention_due(keys=keys, every=campaign.attention_every, done=done):
         return ItemPurpose.ATTENTION
-    if campaign.gold_rate > 0 and random.random() < campaign.gold_rate:  # noqa: S311 -- a mix, not a secret
+    if gold_due(keys=keys, rate=campaign.gold_rate, done=done):
         return ItemPurpose.GOLD
     return ItemPurpose.REGULAR
+
+
+def _check_item_locked(candidates: QuerySet[Item], *, keys: CheckKeys) -> Item | None:
+    """The first check item in the person's own order that nobody else is locking. Check items
+    are few (the ones an admin marked), so they are sorted here, as the SQL path sorts them."""
+    rows = sorted(
+        candidates.values_list("pk", "position"),
+        key=lambda row: check_order(keys=keys, position=row[1], item_id=row[0]),
+    )
+    for pk, _position in rows:
+        item = candidates.filter(pk=pk).select_for_update(skip_locked=True, of=("self",)).first()
+        if item is not None:
+            return item
+    return None
 
 
 def _next_item_id_orm(
@@ -334,20 +425,16 @@ def _next_item_id_orm(
         open_items = items_open_to(user=user, campaign=campaign, purpose=None)
         if campaign.kind == Campaign.Kind.RESPONSIBILITY:
             open_items = open_items.filter(domain_id__in=gate.qualify_domains if gate.qualifying else domains)
-        due = _purpose_due(campaign=campaign, gate=gate, done=judged_count(user=user, campaign=campaign))
-        order = SERVING_ORDER
+        keys = check_keys(user_id=user.pk, campaign=campaign)
+        done = judged_count(user=user, campaign=campaign)
+        due = _purpose_due(campaign=campaign, gate=gate, done=done, keys=keys)
         item = None
         if due != ItemPurpose.REGULAR:
-            item = (
-                open_items.filter(purpose=due)
-                .order_by(*order)
-                .select_for_update(skip_locked=True, of=("self",))
-                .first()
-            )
+            item = _check_item_locked(open_items.filter(purpose=due), keys=keys)
         if item is None and due != ItemPurpose.QUALIFICATION:
             candidates = (
                 open_items.filter(purpose=ItemPurpose.REGULAR)
-                .order_by(*order)
+                .order_by(*SERVING_ORDER)
                 .select_for_update(skip_locked=True, of=("self",))
             )
             last_prompt = _last_seen_prompt_id(user=user, campaign=campaign) if campaign.blind else None
@@ -376,7 +463,8 @@ _CANDIDATE_SQL = """
     LIMIT 1
     FOR UPDATE OF i SKIP LOCKED
 """
-# A gold, attention or qualification item this person has not seen, when one is due.
+# A gold, attention or qualification item this person has not seen, when one is due, in the
+# person's own order of check items (check_order).
 _CHECK_SQL = """
     SELECT i.id FROM annotation_item i
     WHERE i.campaign_id = %(campaign)s AND i.purpose = (SELECT purpose FROM want)
@@ -384,7 +472,7 @@ _CHECK_SQL = """
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
-    ORDER BY i.judgement_count DESC, i.position
+    ORDER BY {check_order}, i.id
     LIMIT 1
     FOR UPDATE OF i SKIP LOCKED
 """
@@ -405,12 +493,12 @@ WITH blocked AS (
         ORDER BY created_at DESC LIMIT %(pace_items)s
     ) recent
 ), want AS (
-    -- Which kind of item is due: the qualification set first, then an attention item every k
-    -- items, then gold items at the campaign's rate.
+    -- Which kind of item is due: the qualification set first, then an attention item once in
+    -- each run of k items, then gold items at the campaign's rate (attention_due, gold_due).
     SELECT CASE
         WHEN %(qualifying)s THEN 'qualification'
-        WHEN %(attention_every)s > 0 AND mod(done.n + 1, %(attention_every)s) = 0 THEN 'attention'
-        WHEN %(gold_rate)s > 0 AND random() < %(gold_rate)s THEN 'gold'
+        WHEN {attention_due} THEN 'attention'
+        WHEN {gold_due} THEN 'gold'
         ELSE 'regular' END AS purpose
     FROM done
 ), own AS (
@@ -486,8 +574,13 @@ def _lease_next_statement(name: str, *, checks: bool, domains: bool) -> Prepared
     fallback = _CANDIDATE_SQL.format(regular_due=regular_due, domain_filter=domain_filter, prompt_filter="")
     scans = [f"({first})", f"({fallback})"]
     if checks:
-        scans.insert(0, f"({_CHECK_SQL.format(domain_filter=check_domain_filter)})")
-    sql = _LEASE_NEXT_ITEM_SQL.format(scans=", ".join(scans))
+        check = _CHECK_SQL.format(domain_filter=check_domain_filter, check_order=_CHECK_ORDER_SQL)
+        scans.insert(0, f"({check})")
+    sql = _LEASE_NEXT_ITEM_SQL.format(
+        scans=", ".join(scans),
+        attention_due=_ATTENTION_DUE_SQL if checks else "false",
+        gold_due=_GOLD_DUE_SQL if checks else "false",
+    )
     types = {**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"}
     return PreparedStatement(
         name=name, sql=sql, types={k: v for k, v in types.items() if f"%({k})s" in sql}, generic=True
@@ -502,6 +595,9 @@ _LEASE_TYPES = {
     "qualifying": "boolean",
     "attention_every": "integer",
     "gold_rate": "float8",
+    "attention_key": "bigint",
+    "gold_key": "bigint",
+    "order_key": "bigint",
     "pace_items": "integer",
 }
 _LEASE_NEXT = {
@@ -543,11 +639,14 @@ def _next_shown_postgresql(
         "gold_rate": campaign.gold_rate,
         "pace_items": PACE_ITEMS,
     }
+    checks = gate.qualifying or campaign.attention_every > 0 or campaign.gold_rate > 0
+    if checks:
+        keys = check_keys(user_id=user.pk, campaign=campaign)
+        params.update(attention_key=keys.attention, gold_key=keys.gold, order_key=keys.order)
     in_domains = campaign.kind == Campaign.Kind.RESPONSIBILITY
     if in_domains:
         params["domains"] = domains
         params["qualify_domains"] = gate.qualify_domains
-    checks = gate.qualifying or campaign.attention_every > 0 or campaign.gold_rate > 0
     statement = _LEASE_NEXT[(checks, in_domains)]
     with connection.cursor() as cursor:
         # A lease lost in a database crash is harmless: its slot and counters go with it (the

@@ -7,8 +7,8 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
 from annotation.assignment import (
@@ -21,7 +21,16 @@ from annotation.assignment import (
     user_domain_ids,
 )
 from annotation.auth import crowd_scope_of
-from annotation.models import Campaign, ContentWarningSeen, Item, ItemPurpose, Judgement, Lease, Skip
+from annotation.models import (
+    Campaign,
+    ContentWarningSeen,
+    Item,
+    ItemPurpose,
+    ItemResponse,
+    Judgement,
+    Lease,
+    Skip,
+)
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
 from prompts.models import HIDDEN_PROMPT_SOURCES
@@ -90,6 +99,9 @@ class WorkspaceProgress:
     total: int | None
     # From their median time per item; None until they have judged one.
     minutes_left: int | None
+    # The number of the item shown, among every item the person met here: the ones they skipped
+    # or opted out of count, so that the item after a skip never shows the skipped one's number.
+    number: int = 1
 
 
 # Stands for the total when the count of items left reached LEFT_COUNT_CAP.
@@ -104,8 +116,19 @@ def workspace_total(*, user: AbstractBaseUser, campaign: Campaign, done: int) ->
     return done + left if left < LEFT_COUNT_CAP else MANY_LEFT
 
 
+def items_skipped_by(*, user: AbstractBaseUser, campaign: Campaign) -> int:
+    """Items the person skipped or opted out of here (never offered to them again)."""
+    return Skip.objects.filter(item__campaign=campaign, user=user).count()
+
+
 def workspace_progress(
-    *, done: int, total: int, median_ms: int | None, holding: bool, quota: int | None = None
+    *,
+    done: int,
+    total: int,
+    median_ms: int | None,
+    holding: bool,
+    quota: int | None = None,
+    skipped: int = 0,
 ) -> WorkspaceProgress:
     """The person's progress from the kept total (workspace_total) and their median time per item
     (assignment: read with the next item)."""
@@ -117,7 +140,9 @@ def workspace_progress(
     minutes_left = None
     if median_ms is not None and shown_total is not None and shown_total > done:
         minutes_left = math.ceil((shown_total - done) * median_ms / 60_000)
-    return WorkspaceProgress(done=done, total=shown_total, minutes_left=minutes_left)
+    return WorkspaceProgress(
+        done=done, total=shown_total, minutes_left=minutes_left, number=done + skipped + int(holding)
+    )
 
 
 def content_warning_seen(*, user: AbstractBaseUser, campaign: Campaign) -> bool:
@@ -141,10 +166,23 @@ def skips_by_user(*, campaign: Campaign) -> dict[int, dict[str, int]]:
     return counts
 
 
+# "My judgements" shows the start of each response: enough to recognise it, never a whole page.
+RESPONSE_EXCERPT_CHARS = 200
+
+
 def judgements_of(user: AbstractBaseUser, campaign: Campaign) -> QuerySet[Judgement]:
+    """A person's judgements, newest first, each with its item's responses in order; each
+    response's text cut in the database (``excerpt``, one character over, so that a page can tell
+    that it was cut)."""
+    responses = (
+        ItemResponse.objects.order_by("position")
+        .annotate(excerpt=Left("response__text", RESPONSE_EXCERPT_CHARS + 1))
+        .only("item_id", "position", "response_id")
+    )
     return (
         Judgement.objects.filter(campaign=campaign, user=user)
         .select_related("item__prompt", "scenario")
+        .prefetch_related(Prefetch("item__item_responses", queryset=responses, to_attr="responses_shown"))
         .order_by("-created_at")
     )
 

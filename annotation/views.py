@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
@@ -75,8 +76,9 @@ def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown
     return Shown(item=shown_item, responses=responses, done=done, median_ms=median_ms)
 
 
-# The total each campaign's progress is out of, by campaign id, kept in the session (read on every
-# request anyway): counted when the person opens the judging page, not on every item.
+# The total each campaign's progress is out of and the items the person skipped there, by campaign
+# id, kept in the session (read on every request anyway): counted when the person opens the
+# judging page or skips an item (which leaves the total), not on every submit.
 SESSION_PROGRESS_TOTALS = "valuelens_progress_totals"
 
 
@@ -87,17 +89,23 @@ def _progress(
     participant: CrowdParticipant | None,
     recount: bool,
 ) -> selectors.WorkspaceProgress:
-    totals = request.session.get(SESSION_PROGRESS_TOTALS, {})
-    total = totals.get(str(campaign.pk))
-    if recount or total is None:
-        total = selectors.workspace_total(user=request.user, campaign=campaign, done=shown.done)
-        request.session[SESSION_PROGRESS_TOTALS] = {**totals, str(campaign.pk): total}
+    kept = request.session.get(SESSION_PROGRESS_TOTALS, {})
+    counted = kept.get(str(campaign.pk))
+    # A bare number is what an earlier version kept (the total alone): counted again.
+    if recount or not isinstance(counted, list):
+        counted = [
+            selectors.workspace_total(user=request.user, campaign=campaign, done=shown.done),
+            selectors.items_skipped_by(user=request.user, campaign=campaign),
+        ]
+        request.session[SESSION_PROGRESS_TOTALS] = {**kept, str(campaign.pk): counted}
+    total, skipped = counted
     return selectors.workspace_progress(
         done=shown.done,
         total=total,
         median_ms=shown.median_ms,
         holding=True,
         quota=participant.link.quota_per_person if participant else None,
+        skipped=skipped,
     )
 
 
@@ -143,8 +151,23 @@ def _pane(
         else [],
         **extra,
     }
-    template = "annotation/workspace.html#pane" if request.htmx else "annotation/workspace.html"
-    return render(request, template, context, status=status)
+    if request.htmx:
+        return render(request, "annotation/workspace.html#pane", context, status=status)
+    context["guidelines_label"] = _guidelines_label(campaign)
+    context["guidelines_open"] = campaign.pk not in request.session.get(SESSION_GUIDELINES_CLOSED, [])
+    return render(request, "annotation/workspace.html", context, status=status)
+
+
+# The campaigns whose guidelines the person closed, in their session: below the item, open until
+# closed, and closed from then on (the page reads the session anyway).
+SESSION_GUIDELINES_CLOSED = "valuelens_guidelines_closed"
+
+
+def _guidelines_label(campaign: Campaign) -> str:
+    """What the guidelines panel is called ('' when the campaign has none to show)."""
+    if campaign.kind == Campaign.Kind.RESPONSIBILITY:
+        return _("Guidelines and rubric") if campaign.guidelines else _("Rubric (CValues)")
+    return _("Guidelines") if campaign.guidelines else ""
 
 
 # Placeholders no real id takes: reversed once, each item's URLs are then a string substitution.
@@ -260,10 +283,13 @@ def _after_action(
     notice: str,
     refusal: str = "",
     feedback: services.CheckFeedback | None = None,
+    *,
+    recount: bool = False,
 ) -> HttpResponse:
     """After a submit or a skip: the next item in the same response (htmx), or back to the page.
     A refused submit shows why beside the next item, on the full page too (409; htmx swaps only
-    a 200). A platform participant at their quota, or with nothing left, goes to the end page."""
+    a 200). A platform participant at their quota, or with nothing left, goes to the end page.
+    After a skip the progress is counted again: the skipped item leaves the total."""
     told = feedback is not None and bool(feedback.explanation or feedback.warning or feedback.paused)
     if not request.htmx and not refusal and not told:
         return redirect("annotation:workspace", campaign_id=campaign.pk)
@@ -294,6 +320,7 @@ def _after_action(
         refusal=refusal,
         feedback=feedback,
         status=status,
+        recount=recount,
     )
 
 
@@ -354,6 +381,18 @@ def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpR
 
 @login_required
 @require_POST
+def guidelines_set(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Keep whether the person has the campaign's guidelines open (the page's script posts it)."""
+    campaign = _campaign_for_judge(request, campaign_id)
+    closed = [pk for pk in request.session.get(SESSION_GUIDELINES_CLOSED, []) if pk != campaign.pk]
+    if request.POST.get("open") != "1":
+        closed.append(campaign.pk)
+    request.session[SESSION_GUIDELINES_CLOSED] = closed
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
 def shortcuts_set(request: HttpRequest) -> HttpResponse:
     """Turn single-key shortcuts on or off for this person (their profile, and this session)."""
     enabled = request.POST.get("shortcuts") == "on"
@@ -406,7 +445,7 @@ def skip(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     item = _item_for_judge(request, campaign_id, item_id)
     campaign = item.campaign
     item_skip(user=request.user, item=item)
-    return _after_action(request, campaign, _("Skipped."))
+    return _after_action(request, campaign, _("Skipped."), recount=True)
 
 
 @login_required
@@ -415,7 +454,9 @@ def opt_out(request: HttpRequest, campaign_id: int, item_id: int) -> HttpRespons
     """Opting out of one item ("I don't want to read this"): it goes for good, and is no skip."""
     item = _item_for_judge(request, campaign_id, item_id)
     item_opt_out(user=request.user, item=item)
-    return _after_action(request, item.campaign, _("Taken away: you will not be shown that item again."))
+    return _after_action(
+        request, item.campaign, _("Taken away: you will not be shown that item again."), recount=True
+    )
 
 
 @login_required
@@ -455,6 +496,7 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
         except services.JudgementRejected as rejected:
             error, error_field = str(rejected), rejected.field
         else:
+            messages.success(request, _("Saved: your judgement is changed."))
             return redirect("annotation:mine", campaign_id=item.campaign_id)
     return render(
         request,

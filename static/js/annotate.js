@@ -1,6 +1,7 @@
-// The judging page: keyboard-first judging (digits and letters pick answers, s skips, ? shows help;
-// each can be turned off), Enter submits from the form's fields only, the new item takes the focus
-// and is announced after each swap, a raw-text toggle for answers, and a break reminder.
+// The judging page: keyboard-first judging (digits and letters pick answers, s skips, ? shows help,
+// i opens or closes the guidelines; each can be turned off), Enter submits from the form's fields
+// only, the new item takes the focus and is announced after each swap, a raw-text toggle for
+// answers, and a break reminder.
 (function () {
   "use strict";
   var root = document.getElementById("workspace");
@@ -33,6 +34,42 @@
     });
   }
 
+  // ---------------------------------------------------------------- guidelines, below the item
+  // Open until the person closes them, and kept so (their session, through the page's URL): the
+  // item always comes first, the guidelines are a key or a click away.
+  var guidelines = document.getElementById("guidelines");
+  function guidelinesToggle() {
+    if (!guidelines) return;
+    guidelines.open = !guidelines.open;
+    if (guidelines.open) {
+      guidelines.scrollIntoView({ block: "start" });
+      guidelines.querySelector("summary").focus({ preventScroll: true });
+    } else {
+      var heading = document.getElementById("item-heading");
+      if (heading) heading.focus();
+    }
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { return ""; }
+  }
+  if (guidelines) {
+    guidelines.addEventListener("toggle", function () {
+      var state = guidelines.open ? "open" : "closed";
+      document.querySelectorAll("[data-guidelines-toggle]").forEach(function (button) {
+        button.setAttribute("aria-expanded", String(guidelines.open));
+      });
+      // The browser also reports the state the page was served with.
+      if (guidelines.getAttribute("data-saved") === state) return;
+      guidelines.setAttribute("data-saved", state);
+      window.fetch(guidelines.getAttribute("data-guidelines-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: "open=" + (guidelines.open ? "1" : "0")
+      });
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.metaKey || event.defaultPrevented) return;
     var f = form();
@@ -53,6 +90,7 @@
     }
     if (typing(active) || event.ctrlKey || !shortcutsOn) return;
     if (event.key === "?") { event.preventDefault(); helpToggle(); return; }
+    if ((event.key === "i" || event.key === "I") && guidelines) { event.preventDefault(); guidelinesToggle(); return; }
     if (!f) return;
     if (event.key === "s" || event.key === "S") {
       var skip = f.querySelector("[data-skip]");
@@ -135,6 +173,7 @@
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-help-toggle]");
     if (toggle) { helpToggle(); return; }
+    if (event.target.closest("[data-guidelines-toggle]")) { guidelinesToggle(); return; }
     var rawToggle = event.target.closest("[data-raw-toggle]");
     if (rawToggle) {
       var raw = rawToggle.getAttribute("aria-pressed") !== "true";

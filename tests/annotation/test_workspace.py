@@ -133,13 +133,55 @@ def test_the_home_page_counts_an_item_the_person_holds_as_left(client, make_camp
     assert "Start judging" in page
 
 
-def test_the_guidelines_start_open(client, make_campaign, crowdworker):
+def test_the_guidelines_start_open_below_the_item(client, make_campaign, crowdworker):
     campaign = make_campaign(("p", "r"), guidelines="Judge the **response**.")
     client.force_login(crowdworker)
 
     page = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
 
-    assert '<details class="card guidelines" open>' in page
+    assert 'data-saved="open" open>' in page
+    assert page.index('id="judge-form"') < page.index('id="guidelines"')
+
+
+def test_closed_guidelines_stay_closed_for_the_person_in_that_campaign_only(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("p", "r"), guidelines="Judge the **response**.")
+    other = make_campaign(("q", "s"), guidelines="Other rules.")
+    client.force_login(crowdworker)
+
+    closing = client.post(reverse("annotation:guidelines", args=[campaign.pk]), {"open": "0"})
+    closed = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+    elsewhere = client.get(reverse("annotation:workspace", args=[other.pk])).text
+    client.post(reverse("annotation:guidelines", args=[campaign.pk]), {"open": "1"})
+    reopened = client.get(reverse("annotation:workspace", args=[campaign.pk])).text
+
+    assert closing.status_code == 204
+    assert 'data-saved="closed">' in closed
+    assert 'aria-controls="guidelines" aria-expanded="false"' in closed
+    assert 'data-saved="open" open>' in elsewhere
+    assert 'data-saved="open" open>' in reopened
+
+
+def test_only_a_judge_of_the_campaign_keeps_its_guidelines_state(client, make_campaign, expert):
+    campaign = make_campaign(("p", "r"), guidelines="Judge the **response**.")
+    client.force_login(expert)
+
+    assert client.post(reverse("annotation:guidelines", args=[campaign.pk]), {"open": "0"}).status_code == 403
+
+
+def test_the_shortcuts_help_names_the_guidelines_key_in_english_and_chinese(
+    client, make_campaign, crowdworker
+):
+    campaign = make_campaign(("p", "r"), guidelines="Judge the **response**.")
+    client.force_login(crowdworker)
+    url = reverse("annotation:workspace", args=[campaign.pk])
+
+    english = client.get(url).text
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").text
+
+    assert "<kbd>i</kbd> opens or closes the guidelines, below the item" in english
+    assert "<kbd>i</kbd> 打开或关闭评判指南" in chinese
 
 
 def test_the_rubric_shows_each_criterion_with_anchors_for_2_5_and_8(client, make_campaign, expert):

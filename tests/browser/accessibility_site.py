@@ -65,6 +65,8 @@ EXCLUDED: dict[str, str] = {
     "annotation:content_warning": POST
     + " (the warning it acknowledges is swept as the workspace's first page)",
     "annotation:shortcuts": POST + " (the switch sits on the workspace, which is swept)",
+    "annotation:guidelines": POST
+    + " (keeps the guidelines open or closed; they sit on the workspace, which is swept)",
     "quality:competence_refresh": POST,
     "campaigns:preview": FRAGMENT + " (the item count on the new-campaign form)",
     "campaigns:status": POST,
