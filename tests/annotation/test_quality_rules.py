@@ -314,7 +314,9 @@ def test_an_attention_item_comes_once_in_each_run_of_k_items_on_the_judging_page
     assert _one_in_each_run([item.purpose for item in served], 2), served
 
 
-def test_an_attention_item_comes_once_in_each_run_of_k_items_through_the_api(make_campaign, admin_user, crowdworker):
+def test_an_attention_item_comes_once_in_each_run_of_k_items_through_the_api(
+    make_campaign, admin_user, crowdworker
+):
     campaign = _attention_campaign(make_campaign, admin_user, every=0)
     api_as(admin_user).patch(
         f"/api/campaigns/{campaign.pk}/quality/settings/", {"attention_every": 2}, format="json"
