@@ -391,6 +391,20 @@ def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judge
     return locked
 
 
+def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) -> int:
+    """Void every judgement of these items that is not voided yet, each through judgement_void
+    (one rule: who may, why, and the slot that opens again), all or none. Returns how many."""
+    with transaction.atomic():
+        judgements = Judgement.objects.filter(
+            item_id__in=[item.pk for item in items], voided_at__isnull=True
+        ).order_by("item_id", "pk")
+        count = 0
+        for judgement in judgements:
+            judgement_void(judgement=judgement, by=by, reason=reason)
+            count += 1
+    return count
+
+
 def suggestion_shown(*, item: Item) -> bool:
     """Whether the judging page (and the API's next item) showed this item with a model's
     suggestion: the item carries one and the campaign is not blind. Read from the item at submit,
