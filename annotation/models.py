@@ -573,6 +573,19 @@ class Adjudication(models.Model):
         return f"adjudication of item {self.item_id}"
 
 
+class AdjudicationRequest(models.Model):
+    """A reviewer sent an item to the adjudication queue by hand (from the item browser), whatever
+    its judges' agreement; it stays listed until it is adjudicated."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="adjudication_request")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"adjudication request for item {self.item_id}"
+
+
 # ---------------------------------------------------------------- crowd platforms
 
 

@@ -35,7 +35,7 @@ from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
 from config.queue import task_enqueue
-from config.roles import Role, user_can_review
+from config.roles import Role, user_can_review, user_is_admin
 from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, ResponseType, Scenario
 
@@ -84,10 +84,60 @@ def user_create(
     user = UserModel.objects.create_user(
         username=username, password=password, email=email, is_staff=Role.ADMIN in roles
     )
+    _user_roles_apply(user=user, roles=roles, domains=domains)
+    return user
+
+
+def _user_roles_apply(*, user: UserModel, roles: set[Role], domains: Iterable[Domain]) -> None:
+    # Admins reach the Django admin too (is_staff); a superuser keeps theirs whatever the roles.
     user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
+    if not user.is_superuser and user.is_staff != (Role.ADMIN in roles):
+        user.is_staff = Role.ADMIN in roles
+        user.save(update_fields=["is_staff"])
     profile = annotator_profile_get_or_create(user=user)
     profile.domains.set(domains)
-    return user
+    for cached in ("_valuelens_roles", "_valuelens_role_names"):
+        user.__dict__.pop(cached, None)
+
+
+class PeopleRejected(Exception):
+    """A change to people and roles that is refused; the message says why."""
+
+
+def _admins_left_without(user: UserModel) -> bool:
+    """Whether some other active person is still an admin (a superuser, or in the admin group)."""
+    others = UserModel.objects.filter(is_active=True).exclude(pk=user.pk)
+    return others.filter(Q(is_superuser=True) | Q(groups__name=Role.ADMIN.value)).exists()
+
+
+def user_roles_set(
+    *, user: UserModel, roles: Iterable[Role], domains: Iterable[Domain], by: UserModel
+) -> None:
+    """An admin changes a person's roles and expert domains; ValueLens keeps an admin."""
+    if not user_is_admin(by):
+        raise PeopleRejected(_("Only admins may do this."))
+    roles = set(roles)
+    with transaction.atomic():
+        if Role.ADMIN not in roles and user_is_admin(user) and not user.is_superuser:
+            if user.pk == by.pk:
+                raise PeopleRejected(_("You cannot take away your own admin role."))
+            if not _admins_left_without(user):
+                raise PeopleRejected(_("ValueLens needs at least one active admin."))
+        _user_roles_apply(user=user, roles=roles, domains=domains)
+
+
+def user_active_set(*, user: UserModel, active: bool, by: UserModel) -> None:
+    """An admin deactivates a person (they can no longer log in, nor use a token; their
+    judgements stay) or lets them back in."""
+    if not user_is_admin(by):
+        raise PeopleRejected(_("Only admins may do this."))
+    if not active and user.pk == by.pk:
+        raise PeopleRejected(_("You cannot deactivate yourself."))
+    with transaction.atomic():
+        if not active and user_is_admin(user) and not _admins_left_without(user):
+            raise PeopleRejected(_("ValueLens needs at least one active admin."))
+        UserModel.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
 
 
 def user_language_set(*, user: UserModel, language: str) -> None:
@@ -389,6 +439,20 @@ def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judge
             judgement_count=F("judgement_count") - 1, open_slots=F("open_slots") + 1
         )
     return locked
+
+
+def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) -> int:
+    """Void every judgement of these items that is not voided yet, each through judgement_void
+    (one rule: who may, why, and the slot that opens again), all or none. Returns how many."""
+    with transaction.atomic():
+        judgements = Judgement.objects.filter(
+            item_id__in=[item.pk for item in items], voided_at__isnull=True
+        ).order_by("item_id", "pk")
+        count = 0
+        for judgement in judgements:
+            judgement_void(judgement=judgement, by=by, reason=reason)
+            count += 1
+    return count
 
 
 def suggestion_shown(*, item: Item) -> bool:

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -27,6 +28,13 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     ADMIN = "admin"
 
+
+ROLE_LABELS: dict[Role, StrPromise] = {
+    Role.CROWDWORKER: pgettext_lazy("role", "Crowdworker"),
+    Role.EXPERT: pgettext_lazy("role", "Expert"),
+    Role.REVIEWER: pgettext_lazy("role", "Reviewer"),
+    Role.ADMIN: pgettext_lazy("role", "Admin"),
+}
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.CROWDWORKER: _("Judges model responses as safe or unsafe (Level 1)."),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
     path("crowd/", include("annotation.crowd_urls")),
+    path("people/", include("annotation.people_urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("api/", include("config.api_urls")),

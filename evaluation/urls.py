@@ -2,8 +2,15 @@
 
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
+from evaluation.items import urls as items
 from evaluation.judges import urls as judges
 from evaluation.multichoice import urls as multichoice
 
 app_name = "evaluation"
-urlpatterns = [*figures.urlpatterns, *exports.urlpatterns, *multichoice.urlpatterns, *judges.urlpatterns]
+urlpatterns = [
+    *figures.urlpatterns,
+    *exports.urlpatterns,
+    *multichoice.urlpatterns,
+    *judges.urlpatterns,
+    *items.urlpatterns,
+]

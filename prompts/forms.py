@@ -8,8 +8,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
-from prompts.models import ImportFormat, Level, PromptSet
-from prompts.services import import_mapping_validate
+from prompts.models import ImportFormat, Level, PendingUpload, PromptSet
+from prompts.services import import_mapping_validate, pending_upload_get
 
 
 class ImportForm(forms.Form):
@@ -22,8 +22,13 @@ class ImportForm(forms.Form):
     new_set_name = forms.CharField(max_length=200, required=False, label=_("New prompt set name"))
     format = forms.ChoiceField(choices=ImportFormat.choices, label=_("Format"))
     file = forms.FileField(
-        label=_("File"), help_text=_("JSONL (one JSON object a line) or CSV with a header line, UTF-8.")
+        required=False,
+        label=_("File"),
+        help_text=_("JSONL (one JSON object a line) or CSV with a header line, UTF-8."),
     )
+    # The file sent with a try that came back with an error (kept on the server): used when no
+    # other file is chosen.
+    pending_upload = forms.UUIDField(required=False, widget=forms.HiddenInput)
     map_text = forms.CharField(required=False, label=_("Text column"))
     map_id = forms.CharField(required=False, label=_("Id column"))
     map_level = forms.CharField(required=False, label=_("Level column"))
@@ -34,8 +39,21 @@ class ImportForm(forms.Form):
     map_scenario = forms.CharField(required=False, label=_("Risk scenario column"))
     map_reference_answer = forms.CharField(required=False, label=_("Reference answer column"))
 
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.pending: PendingUpload | None = None
+        # A newly sent file that passed the checks below (kept for a retry if the form fails).
+        self.accepted_file: Any = None
+        if self.is_bound and user is not None:
+            self.pending = pending_upload_get(upload_id=self.data.get("pending_upload"), user=user)
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
+        if upload is None:
+            if self.pending is None:
+                raise forms.ValidationError(_("Choose a file."))
+            return None
         if upload.size > settings.IMPORT_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is %(size)s bytes; the limit is %(limit)s.")
@@ -46,7 +64,14 @@ class ImportForm(forms.Form):
             )
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
+        self.accepted_file = upload
         return upload
+
+    def kept(self, pending: PendingUpload) -> None:
+        """Name the kept file in the form the person sees again."""
+        self.pending = pending
+        self.data = self.data.copy()
+        self.data["pending_upload"] = str(pending.pk)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

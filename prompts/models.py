@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -260,3 +262,19 @@ class ImportJob(models.Model):
     def errors_shown(self) -> list[dict[str, object]]:
         """The stored problems with their messages in the reader's language."""
         return [import_problem_shown(problem) for problem in self.errors]
+
+
+class PendingUpload(models.Model):
+    """A file sent with an import form that came back with an error, kept for the retry: a browser
+    cannot refill a file input, so the form names this upload instead. Gone once imported, and a
+    day after it was sent."""
+
+    # Random: the form carries it, and only its sender may use it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.FileField(upload_to="imports/pending/")
+    original_name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"pending upload {self.original_name}"

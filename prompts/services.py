@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import BinaryIO
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_noop
 from config.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
 from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
-from prompts.models import ImportFormat, ImportJob, PromptSet
+from prompts.models import ImportFormat, ImportJob, PendingUpload, PromptSet
 
 logger = logging.getLogger(__name__)
 
@@ -355,3 +357,38 @@ def reference_data_seed() -> None:
             Scenario(slug=slug, name_en=en, name_zh=zh, description=UNVERIFIED)
             for slug, en, zh in CVALUES_SCENARIOS
         )
+
+
+# ---------------------------------------------------------------- files kept for a retry
+
+PENDING_UPLOAD_LIFETIME = timedelta(days=1)
+
+
+def pending_upload_keep(*, upload: UploadedFile, user: AbstractBaseUser) -> PendingUpload:
+    """Keep a file whose import form came back with an error, so that the retry need not send it
+    again. Kept files of anybody's older than a day go first."""
+    pending_uploads_expire()
+    return PendingUpload.objects.create(
+        file=upload, original_name=(upload.name or "upload")[:255], created_by=user
+    )
+
+
+def pending_upload_get(*, upload_id: uuid.UUID | str | None, user: AbstractBaseUser) -> PendingUpload | None:
+    """The person's own kept file by its id; None when it is not theirs, expired, or unknown."""
+    if not upload_id:
+        return None
+    return PendingUpload.objects.filter(
+        pk=upload_id, created_by_id=user.pk, created_at__gte=timezone.now() - PENDING_UPLOAD_LIFETIME
+    ).first()
+
+
+def pending_upload_discard(*, pending: PendingUpload) -> None:
+    pending.file.delete(save=False)
+    pending.delete()
+
+
+def pending_uploads_expire() -> int:
+    old = list(PendingUpload.objects.filter(created_at__lt=timezone.now() - PENDING_UPLOAD_LIFETIME))
+    for pending in old:
+        pending_upload_discard(pending=pending)
+    return len(old)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -8,7 +10,7 @@ from config.pagination import page_of
 from config.roles import admin_required
 from prompts import selectors, services
 from prompts.forms import ImportForm, PromptSearchForm
-from prompts.models import ImportJob
+from prompts.models import ImportJob, PendingUpload
 
 
 @admin_required
@@ -32,26 +34,53 @@ def prompt_browse(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            fresh = data["file"]
+            upload = _upload_of(fresh, form.pending)
             try:
                 job = services.import_job_create(
                     prompt_set=data["prompt_set"],
                     new_set_name=data["new_set_name"],
                     fmt=data["format"],
-                    upload=data["file"],
+                    upload=upload,
                     mapping=data["mapping"],
                     user=request.user,
                 )
             except services.PromptImportFailed as exc:
                 for problem in exc.problems:
                     form.add_error("file", str(problem))
-            else:
+                job = None
+            finally:
+                if upload is not fresh:
+                    upload.close()
+            if job is not None:
+                if form.pending is not None:
+                    services.pending_upload_discard(pending=form.pending)
                 return redirect("prompts:import_job", job_id=job.pk)
+        _upload_keep(request, form)
     else:
         form = ImportForm(initial={"prompt_set": request.GET.get("set")})
     return render(request, "prompts/import.html", {"form": form})
+
+
+def _upload_of(fresh: UploadedFile | None, pending: PendingUpload | None) -> File:
+    if fresh is not None:
+        return fresh
+    assert pending is not None
+    return File(pending.file.open("rb"), name=pending.original_name)
+
+
+def _upload_keep(request: HttpRequest, form: ImportForm) -> None:
+    """After an error, keep a newly sent file that passed the file checks (size, not empty) for the
+    retry: the person fixes the mapping or the set and sends the form again without choosing it."""
+    if form.accepted_file is None:
+        return
+    if form.pending is not None:
+        services.pending_upload_discard(pending=form.pending)
+    form.accepted_file.seek(0)
+    form.kept(services.pending_upload_keep(upload=form.accepted_file, user=request.user))
 
 
 @admin_required

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from annotation.models import (
     Adjudication,
+    AdjudicationRequest,
     Campaign,
     Item,
     ItemPurpose,
@@ -381,6 +382,8 @@ class QueueRow:
     agreement: float
     sampled: bool
     adjudicated: bool
+    # Sent by a reviewer from the item browser, whatever the agreement.
+    requested: bool = False
 
 
 def _sampled(campaign: Campaign, item_id: int) -> bool:
@@ -390,8 +393,9 @@ def _sampled(campaign: Campaign, item_id: int) -> bool:
 
 
 def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
-    """Items whose judges disagree (majority share below the campaign's threshold), then a random
-    sample of the rest; items already adjudicated stay listed, marked, at the end."""
+    """Items a reviewer sent here, items whose judges disagree (majority share below the
+    campaign's threshold), then a random sample of the rest; items already adjudicated stay
+    listed, marked, at the end."""
     values: dict[int, list] = defaultdict(list)
     field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
     for item_id, value in (
@@ -400,15 +404,22 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
         if value is not None:
             values[item_id].append(value)
     done = set(Adjudication.objects.filter(item__campaign=campaign).values_list("item_id", flat=True))
+    requested = set(
+        AdjudicationRequest.objects.filter(item__campaign=campaign).values_list("item_id", flat=True)
+    )
     rows = []
-    for item_id, given in values.items():
+    for item_id in values.keys() | requested:
+        given = values.get(item_id, [])
+        agreement = Counter(given).most_common(1)[0][1] / len(given) if given else 0.0
+        if item_id in requested:
+            rows.append(QueueRow(item_id, len(given), agreement, False, item_id in done, requested=True))
+            continue
         if len(given) < 2:
             continue
-        agreement = Counter(given).most_common(1)[0][1] / len(given)
         disagree = agreement < campaign.adjudication_threshold
         if disagree or _sampled(campaign, item_id):
             rows.append(QueueRow(item_id, len(given), agreement, not disagree, item_id in done))
-    return sorted(rows, key=lambda r: (r.adjudicated, r.sampled, r.agreement, r.item_id))
+    return sorted(rows, key=lambda r: (r.adjudicated, not r.requested, r.sampled, r.agreement, r.item_id))
 
 
 def adjudicated_values(

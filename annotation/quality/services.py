@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from annotation.models import (
     CHECK_ITEM_SLOTS,
     Adjudication,
+    AdjudicationRequest,
     Campaign,
     Item,
     ItemPurpose,
@@ -494,6 +495,23 @@ def item_adjudicate(
         item=item, defaults={"safe": safe, "score": score, "note": note.strip()[:5000], "by": by}
     )
     return adjudication
+
+
+def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: str = "") -> int:
+    """Send regular items to the adjudication queue, whatever their agreement (check items have a
+    known answer and are never adjudicated). Returns how many were newly sent."""
+    _reviewer(by)
+    wanted = [item.pk for item in items if item.purpose == ItemPurpose.REGULAR]
+    already = set(AdjudicationRequest.objects.filter(item_id__in=wanted).values_list("item_id", flat=True))
+    created = AdjudicationRequest.objects.bulk_create(
+        [
+            AdjudicationRequest(item_id=pk, by=by, note=note.strip()[:5000])
+            for pk in wanted
+            if pk not in already
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)
 
 
 # Fewer judgements than this say too little about a judge to store a competence for them.

@@ -66,8 +66,12 @@ class FigureScope:
     since: dt.date | None = None
     until: dt.date | None = None
     include_incomplete: bool = False
+    # A hand-picked selection of items (the item browser's export); none: every item.
+    item_ids: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        # Without a selection the dict (and so every stored snapshot's key) is what it always was.
+        selection = {"item_ids": sorted(self.item_ids)} if self.item_ids else {}
         return {
             "campaign_ids": sorted(self.campaign_ids),
             "model_id": self.model_id,
@@ -76,6 +80,7 @@ class FigureScope:
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "include_incomplete": self.include_incomplete,
+            **selection,
         }
 
     @classmethod
@@ -88,6 +93,7 @@ class FigureScope:
             since=dt.date.fromisoformat(data["since"]) if data.get("since") else None,
             until=dt.date.fromisoformat(data["until"]) if data.get("until") else None,
             include_incomplete=bool(data.get("include_incomplete")),
+            item_ids=tuple(data.get("item_ids") or ()),
         )
 
     def key(self, kind: str) -> str:
@@ -99,6 +105,8 @@ class FigureScope:
         campaigns, model, domain and scenario."""
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
+        if self.item_ids:
+            rows = rows.filter(item_id__in=self.item_ids)
         if self.model_id:
             rows = rows.filter(item__model_id=self.model_id)
         if self.domain_id:

@@ -86,6 +86,8 @@ EXCLUDED: dict[str, str] = {
     "evaluation:judge_review_set": POST,
     "evaluation:mc_review_set": POST,
     "evaluation:mc_export": DOWNLOAD + " (JSONL)",
+    "evaluation:item_bulk": POST + " (its confirmation page is swept in tests/browser/test_item_browser.py)",
+    "people:active": POST + " (the person's page it returns to is swept)",
 }
 # Whole namespaces that are not ValueLens' own pages.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -176,6 +178,13 @@ VISITS: list[Visit] = [
     Visit("evaluation:campaign_results", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("evaluation:campaign_agreement", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("evaluation:item_detail", Role.REVIEWER, lambda s: [s.ids["split_item"]]),
+    Visit("evaluation:items", Role.REVIEWER, errors=True),
+    Visit(
+        "evaluation:items",
+        Role.REVIEWER,
+        query="q=%E9%82%BB%E5%B1%85&final=safe",
+        label="searched and filtered",
+    ),
     Visit("quality:page", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("quality:adjudication", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("quality:adjudicate", Role.REVIEWER, lambda s: [s.dataset.safety.pk, s.ids["split_item"]]),
@@ -208,6 +217,9 @@ VISITS: list[Visit] = [
     Visit("evaluation:judge_run_create", Role.ADMIN),
     Visit("evaluation:judge_template_create", Role.ADMIN),
     Visit("evaluation:mc_run_create", Role.ADMIN),
+    Visit("people:list", Role.ADMIN),
+    Visit("people:create", Role.ADMIN, errors=True),
+    Visit("people:edit", Role.ADMIN, lambda s: [s.users[Role.EXPERT].pk]),
     Visit("admin:index", Role.ADMIN),
 ]
 

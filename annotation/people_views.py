@@ -1,0 +1,89 @@
+"""People, roles and expert domains (admins only): the same rules as user_create and config.roles,
+on a page of ValueLens rather than only in the Django admin."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotation import selectors, services
+from annotation.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
+from config.pagination import page_of
+from config.roles import ROLE_LABELS, admin_required, user_roles
+
+
+def _person_row(user: User) -> dict[str, object]:
+    profile = getattr(user, "annotator_profile", None)
+    # From the prefetched groups: no query per person.
+    user._valuelens_role_names = [group.name for group in user.groups.all()]  # type: ignore[attr-defined]
+    roles = user_roles(user)
+    return {
+        "user": user,
+        "roles": [ROLE_LABELS[role] for role in ROLE_LABELS if role in roles],
+        "domains": [d.display_name for d in profile.domains.all()] if profile else [],
+    }
+
+
+@admin_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    search = PeopleSearchForm(request.GET)
+    data = search.cleaned_data if search.is_valid() else {}
+    page = page_of(request, selectors.people_list(text=data.get("q") or "", role=data.get("role") or ""))
+    rows = [_person_row(user) for user in page]
+    return render(request, "annotation/people/list.html", {"search": search, "page": page, "rows": rows})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_create(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            roles=form.cleaned_roles(),
+            domains=form.cleaned_data["domains"],
+        )
+        messages.success(request, _("%(name)s can now log in.") % {"name": user.username})
+        return redirect("people:list")
+    return render(request, "annotation/people/create.html", {"form": form})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    profile = services.annotator_profile_get_or_create(user=person)
+    initial = {"roles": [role.value for role in user_roles(person)], "domains": list(profile.domains.all())}
+    form = PersonRolesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_roles_set(
+                user=person, roles=form.cleaned_roles(), domains=form.cleaned_data["domains"], by=request.user
+            )
+        except services.PeopleRejected as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Roles and domains of %(name)s saved.") % {"name": person.username})
+            return redirect("people:list")
+    status = 400 if form.errors else 200
+    return render(request, "annotation/people/edit.html", {"person": person, "form": form}, status=status)
+
+
+@admin_required
+@require_POST
+def person_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_active_set(user=person, active=active, by=request.user)
+    except services.PeopleRejected as refused:
+        messages.error(request, str(refused))
+    else:
+        done = _("%(name)s can log in again.") if active else _("%(name)s can no longer log in.")
+        messages.success(request, done % {"name": person.username})
+    return redirect("people:edit", user_id=person.pk)
