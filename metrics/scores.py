@@ -47,8 +47,8 @@ def majority_label(labels: Iterable[str]) -> str | None:
 
 def wilson(p: float, n: float) -> tuple[float, float]:
     """The 95% Wilson score interval of a share ``p`` seen over ``n`` trials (``n`` may be an
-    expected, fractional count); (0, 1) when there is no trial: nothing is known."""
-    if n <= 0:
+    expected, fractional count); (0, 1) with (next to) no trial: nothing is known."""
+    if n < 1e-6:
         return 0.0, 1.0
     z2 = Z_95**2
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)

@@ -108,7 +108,8 @@ class JudgeQuality:
         found = self.competence_estimate
         if found is None or not found.n:
             return ""
-        return f"{100 * found.ci_low:.1f}–{100 * found.ci_high:.1f}%"
+        # As the agreement page writes it: the two pages show one figure, written alike.
+        return f"{100 * found.ci_low:.1f}%–{100 * found.ci_high:.1f}%"
 
 
 def competence_of(standing: JudgeStanding | None) -> Estimate | None:
