@@ -646,7 +646,7 @@ MULTICHOICE_COLUMNS = [
 
 def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
     """Each judge of the scope's campaigns for the dataset card: pseudonym, judgements, gold
-    accuracy with its Wilson interval, exclusion."""
+    accuracy with its Wilson interval, competence as the quality page shows it, exclusion."""
     campaigns = (
         Campaign.objects.filter(pk__in=scope.campaign_ids) if scope.campaign_ids else Campaign.objects.all()
     )
@@ -656,6 +656,7 @@ def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
             "judge": row.pseudonym,
             "judgements": row.judgements,
             "gold": row.gold,
+            "competence": row.competence_estimate,
             "excluded": row.excluded,
         }
         for campaign in campaigns.order_by("pk")

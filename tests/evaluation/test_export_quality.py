@@ -13,6 +13,7 @@ from config.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
+from metrics.scores import Estimate
 from tests.annotation.quality_support import judge_next, mark, settings_set
 from tests.evaluation.export_support import jsonl, zip_members
 
@@ -78,3 +79,19 @@ def test_the_dataset_card_lists_each_judges_gold_accuracy_and_exclusion(judged):
     assert "100.0%" in line
     assert excluded.rstrip().endswith("| yes |")
     assert "## Judges' competence" in card
+
+
+def test_the_dataset_card_gives_each_judges_competence_with_its_interval_as_the_quality_page_does(
+    judged,
+):
+    campaign, judges = judged
+    quality.judge_competence_record(
+        campaign=campaign, competence={judges[2].pk: Estimate(0.48, 24, 0.31, 0.76)}
+    )
+
+    card = _members(campaign)["README.md"].decode()
+
+    section = card.split("## Judges: gold accuracy and exclusions", 1)[1].split("\n## ", 1)[0]
+    line = next(x for x in section.splitlines() if judges[2].annotator_profile.pseudonym in x)
+    assert "| 48.0% | 31.0% – 76.0% |" in line
+    assert "Dawid–Skene accuracy" not in card
