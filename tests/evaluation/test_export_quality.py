@@ -95,3 +95,24 @@ def test_the_dataset_card_gives_each_judges_competence_with_its_interval_as_the_
     line = next(x for x in section.splitlines() if judges[2].annotator_profile.pseudonym in x)
     assert "| 48.0% | 31.0% – 76.0% |" in line
     assert "Dawid–Skene accuracy" not in card
+
+
+def test_judgements_made_before_an_item_became_gold_are_exported_as_counted(
+    make_campaign, make_user, admin_user
+):
+    campaign = make_campaign(("a", "ra"), n=2, min_seconds=0)
+    early = [make_user(Role.CROWDWORKER) for _ in range(2)]
+    for judge in early:
+        judge_next(judge, campaign, safe=True)
+    quality.gold_promote_unanimous(campaign=campaign, by=admin_user)
+    late = make_user(Role.CROWDWORKER)
+    judge_next(late, settings_set(campaign, gold_rate=1.0), safe=True)
+
+    rows = jsonl(_members(campaign)["judgements.jsonl"])
+
+    by_judge = {r["judge"]: (r["item_purpose"], r["before_check"], r["check_passed"]) for r in rows}
+    assert by_judge == {
+        early[0].annotator_profile.pseudonym: ("gold", True, None),
+        early[1].annotator_profile.pseudonym: ("gold", True, None),
+        late.annotator_profile.pseudonym: ("gold", False, True),
+    }
