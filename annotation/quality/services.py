@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -403,24 +404,24 @@ def item_overlap_settle(*, item_id: int, campaign: Campaign) -> None:
 def judge_competence_record(
     *,
     campaign: Campaign,
-    competence: dict[int, Estimate | float],
-    recall: dict[int, dict[bool, float]] | None = None,
+    competence: Mapping[int, Estimate | float],
+    recall: Mapping[int, Mapping[bool, float]] | None = None,
 ) -> int:
     """Store each judge's estimated competence (Dawid–Skene) with its 95% interval and the
     judgements it rests on, and the recalls it averages (``recall``: per judge, per true verdict);
     a bare number is stored without an interval."""
     now = timezone.now()
     for user_id, value in competence.items():
-        estimate = value if isinstance(value, Estimate) else None
+        estimate = value if isinstance(value, Estimate) else Estimate(float(value), 0, math.nan, math.nan)
         recalls = (recall or {}).get(user_id, {})
         JudgeStanding.objects.update_or_create(
             campaign=campaign,
             user_id=user_id,
             defaults={
-                "competence": float(estimate.value if estimate else value),  # type: ignore[arg-type]
-                "competence_low": estimate.ci_low if estimate else None,
-                "competence_high": estimate.ci_high if estimate else None,
-                "competence_judgements": estimate.n if estimate else None,
+                "competence": float(estimate.value),
+                "competence_low": None if math.isnan(estimate.ci_low) else estimate.ci_low,
+                "competence_high": None if math.isnan(estimate.ci_high) else estimate.ci_high,
+                "competence_judgements": estimate.n or None,
                 "catches_unsafe": recalls.get(False),
                 "clears_safe": recalls.get(True),
                 "competence_at": now,
@@ -561,8 +562,8 @@ def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, Estimate]:
     }
     judge_competence_record(
         campaign=campaign,
-        competence=dict(competence),
-        recall={judge: dict(estimate.recall) for judge, estimate in result.judges.items()},
+        competence=competence,
+        recall={judge: estimate.recall for judge, estimate in result.judges.items()},
     )
     item_estimates_record(campaign=campaign, labels={k: bool(v) for k, v in result.labels.items()})
     return competence
