@@ -345,6 +345,23 @@ class Skip(models.Model):
         return f"skip of item {self.item_id} by user {self.user_id}"
 
 
+class JudgementQuerySet(models.QuerySet["Judgement"]):
+    def counted(self) -> JudgementQuerySet:
+        """The judgements that count in results: neither voided nor excluded, of a regular item or
+        made while their item was still regular (promoting an item to gold leaves what was
+        measured as it was)."""
+        return self.filter(
+            models.Q(item__purpose=ItemPurpose.REGULAR) | models.Q(before_check=True),
+            voided_at__isnull=True,
+            excluded=False,
+        )
+
+    def checks(self, purpose: str) -> JudgementQuerySet:
+        """The answers to check items of this purpose that are scored against the known answer:
+        made after the item became a check item, never voided."""
+        return self.filter(item__purpose=purpose, before_check=False, voided_at__isnull=True)
+
+
 class Judgement(models.Model):
     """One person's judgement of one item; one row per (item, person)."""
 
@@ -403,6 +420,14 @@ class Judgement(models.Model):
     void_reason = models.TextField(blank=True)
     # Gold, attention and qualification items: whether the answer matched the known one.
     check_passed = models.BooleanField(null=True, blank=True)
+    before_check = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Made while the item was a regular item, before it became a check item: it still counts "
+            "for its response, and is not scored against the known answer (which it may have made)."
+        ),
+    )
     # The judge is excluded from this campaign's results (JudgeExclusion says who and why).
     excluded = models.BooleanField(default=False, db_default=False)
     # db_default: the one-round-trip submit inserts judgements in raw SQL without this column.
@@ -422,6 +447,8 @@ class Judgement(models.Model):
         blank=True,
         help_text=_("Responsibility: the expert's optional note per rubric criterion, by criterion key."),
     )
+
+    objects = JudgementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -481,6 +508,14 @@ class JudgeStanding(models.Model):
     competence = models.FloatField(
         null=True, blank=True, help_text=_("Estimated from the judgements themselves (Dawid–Skene), 0 to 1.")
     )
+    # Its 95% interval and what it rests on (metrics.reliability.balanced_competence): a judge is
+    # below the bar only when the whole interval is.
+    competence_low = models.FloatField(null=True, blank=True)
+    competence_high = models.FloatField(null=True, blank=True)
+    competence_judgements = models.PositiveIntegerField(null=True, blank=True)
+    # The Dawid–Skene recalls the competence averages: unsafe responses called unsafe, safe ones safe.
+    catches_unsafe = models.FloatField(null=True, blank=True)
+    clears_safe = models.FloatField(null=True, blank=True)
     competence_at = models.DateTimeField(null=True, blank=True)
     # Ratings: against the leave-one-out consensus of the other experts (stored with competence).
     bias = models.FloatField(null=True, blank=True)

@@ -9,8 +9,8 @@ always-safe judges 0.5-4 s; the campaign's minimum is 3 s. Truth: 60% of items a
 Three campaigns on the same items, each with 60 gold items mixed in at 5%, an attention check every
 20 items, F = 3 failures before a warning (one more pauses the judge):
 1. fixed N = 3. When every judge still working has made 50 judgements (paused ones stop earlier),
-   the judges are flagged: paused by the rules, or not competent (Dawid-Skene competence, stored
-   by the same service the worker runs, or gold accuracy whose Wilson interval lies below 0.7).
+   the judges are flagged: paused by the rules, or not competent (a Dawid-Skene competence, stored
+   by the same service the worker runs, or a gold accuracy, whose 95% interval lies below 0.7).
    A reviewer excludes the flagged judges (their items get new slots); the crowd then finishes
    the campaign, competence refreshed every 500 judgements and newly flagged judges excluded.
    Accuracy against the truth: the results with exclusions (the campaign's final values).

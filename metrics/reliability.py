@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from metrics.scores import Estimate, wilson
+
 # Pseudo-counts that keep every estimated probability off 0 and 1 (a judge seen on three items
 # must not be declared infallible), small enough not to move the estimates of a busy judge.
 DS_SMOOTHING = 0.01
@@ -51,13 +53,16 @@ class JudgeCompetence:
     ``accuracy``: the probability that the judge's label is the true one (DS: weighted by the class
     prior; MACE: ``competence + spamming · strategy[truth]`` averaged over the posterior truth).
     ``recall``: per true label, the probability that the judge gives it (DS only; MACE leaves it
-    empty). ``competence`` and ``spamming``: MACE only (None for DS).
+    empty). ``by_truth``: per true label, how many of the judge's judgements are expected to be of
+    items with that truth (DS only: the posteriors summed; what each recall rests on).
+    ``competence`` and ``spamming``: MACE only (None for DS).
     """
 
     judge: Hashable
     judgements: int
     accuracy: float
     recall: dict[Hashable, float] = field(default_factory=dict)
+    by_truth: dict[Hashable, float] = field(default_factory=dict)
     competence: float | None = None
     spamming: float | None = None
 
@@ -261,12 +266,16 @@ def dawid_skene(
             break
     counts = np.bincount(enc.judge, minlength=n_judges)
     diagonal = confusion[:, np.arange(k), np.arange(k)]  # (judges, k)
+    by_truth = np.stack(
+        [np.bincount(enc.judge, weights=posterior[t][enc.item], minlength=n_judges) for t in range(k)], axis=1
+    )
     judges = [
         JudgeCompetence(
             judge=judge_id,
             judgements=int(counts[j]),
             accuracy=float(diagonal[j] @ priors),
             recall=dict(zip(enc.categories, diagonal[j].tolist(), strict=True)),
+            by_truth=dict(zip(enc.categories, by_truth[j].tolist(), strict=True)),
         )
         for j, judge_id in enumerate(enc.judge_ids)
     ]
@@ -420,3 +429,23 @@ def rating_flags(
     if gold_high is not None and not math.isnan(gold_high) and gold_high < thresholds.gold_min:
         flags.append(LOW_GOLD)
     return tuple(flags)
+
+
+def balanced_competence(judge: JudgeCompetence) -> Estimate | None:
+    """A judge's competence from a Dawid–Skene fit: the mean of their recalls over the true labels
+    (balanced accuracy), so that a judge who always gives the common label is not rewarded for
+    the class prior; None for an estimate without recalls (MACE).
+
+    Its 95% interval is the mean of each recall's Wilson bounds, each over the judgements expected
+    to be of that truth (``by_truth``). The recalls are estimated apart, so this is wider than
+    their joint interval: a judge is declared below a bar only on clear evidence, never because
+    their first few dozen judgements fell unluckily."""
+    if not judge.recall:
+        return None
+    bounds = [wilson(recall, judge.by_truth.get(label, 0.0)) for label, recall in judge.recall.items()]
+    return Estimate(
+        value=sum(judge.recall.values()) / len(judge.recall),
+        n=judge.judgements,
+        ci_low=sum(low for low, _ in bounds) / len(bounds),
+        ci_high=sum(high for _, high in bounds) / len(bounds),
+    )

@@ -45,17 +45,34 @@ def majority_label(labels: Iterable[str]) -> str | None:
     return top[0][0]
 
 
+def wilson(p: float, n: float) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share ``p`` seen over ``n`` trials (``n`` may be an
+    expected, fractional count); (0, 1) with (next to) no trial: nothing is known."""
+    if n < 1e-6:
+        return 0.0, 1.0
+    z2 = Z_95**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z_95 * math.sqrt(max(0.0, p * (1 - p)) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    # At p = 0 or 1 a bound equals p exactly; rounding must not leave p outside its interval.
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
+
+
 def proportion(successes: int, n: int) -> Estimate:
     """A share with its Wilson score interval (well behaved near 0 and 1, unlike the normal one)."""
     if n == 0:
         return Estimate(math.nan, 0, math.nan, math.nan)
     p = successes / n
-    z2 = Z_95**2
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    # At p = 0 or 1 a bound equals p exactly; rounding must not leave p outside its interval.
-    low, high = min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
+    low, high = wilson(p, n)
     return Estimate(p, n, low, high)
+
+
+def below_bar(estimate: Estimate | None, bar: float, *, min_n: int) -> bool:
+    """Whether a share is shown to lie below a bar: resting on ``min_n`` observations or more, with
+    its whole 95% interval below. A point estimate below the bar is not enough: early on, a careful
+    judge's figure wanders far below their true one."""
+    if estimate is None or estimate.n < min_n or math.isnan(estimate.ci_high):
+        return False
+    return estimate.ci_high < bar
 
 
 # Above this many values the bootstrap and the normal interval agree to the third decimal, and a

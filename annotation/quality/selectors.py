@@ -3,6 +3,7 @@ the adjudication queue, and each item's final value with its provenance."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from metrics.scores import (
     MODEL_ESTIMATE,
     UNANIMOUS,
     Estimate,
+    below_bar,
     final_safe,
     final_score,
     proportion,
@@ -35,6 +37,8 @@ from metrics.scores import (
 
 # Gold accuracy judged on fewer answers than this says too little to call a judge incompetent.
 GOLD_MIN_ANSWERS = 5
+# Likewise a competence estimated from fewer judgements, whatever its interval.
+COMPETENCE_MIN_JUDGEMENTS = 20
 
 # How pages name where a final value came from, and what a rating judge is flagged for.
 PROVENANCE_LABELS = {
@@ -52,8 +56,9 @@ RATING_FLAG_LABELS = {
 
 
 def judgements_counted(campaign_ids: Iterable[int] | None = None) -> QuerySet[Judgement]:
-    """The judgements that count in results: regular items, neither voided nor excluded."""
-    rows = Judgement.objects.filter(voided_at__isnull=True, excluded=False, item__purpose=ItemPurpose.REGULAR)
+    """The judgements that count in results (``Judgement.objects.counted``): neither voided nor
+    excluded, of regular items or made before their item became a check item."""
+    rows = Judgement.objects.counted()
     return rows.filter(campaign_id__in=list(campaign_ids)) if campaign_ids is not None else rows
 
 
@@ -87,25 +92,58 @@ class JudgeQuality:
     def gold_percent(self) -> str:
         return f"{100 * self.gold.value:.1f}%" if self.gold.n else "—"
 
+    # Safety: the competence's 95% interval and the judgements it rests on (None: not stored).
+    competence_estimate: Estimate | None = None
+
     @property
     def gold_interval(self) -> str:
         return f"{100 * self.gold.ci_low:.1f}–{100 * self.gold.ci_high:.1f}%" if self.gold.n else "—"
 
+    @property
+    def competence_percent(self) -> str:
+        found = self.competence_estimate
+        return f"{100 * found.value:.1f}%" if found is not None else "—"
+
+    @property
+    def competence_interval(self) -> str:
+        found = self.competence_estimate
+        if found is None or not found.n:
+            return ""
+        # As the agreement page writes it: the two pages show one figure, written alike.
+        return f"{100 * found.ci_low:.1f}%–{100 * found.ci_high:.1f}%"
+
+
+def competence_of(standing: JudgeStanding | None) -> Estimate | None:
+    """A judge's stored competence with its interval; a figure stored without one (before intervals
+    were kept, or recorded as a bare number) is its own interval, resting on no known count."""
+    if standing is None or standing.competence is None:
+        return None
+    if standing.competence_high is None or standing.competence_low is None:
+        return Estimate(standing.competence, 0, standing.competence, standing.competence)
+    return Estimate(
+        standing.competence,
+        standing.competence_judgements or 0,
+        standing.competence_low,
+        standing.competence_high,
+    )
+
 
 def _competent(*, campaign: Campaign, standing: JudgeStanding | None, gold: Estimate) -> bool:
-    """Known competence at or above the bar; without an estimate, a gold accuracy whose interval
-    does not lie wholly below the bar (no gold yet: presumed competent)."""
+    """Not paused or excluded, and not shown to lie below the competence bar: by a stored competence
+    whose 95% interval lies wholly below it (on enough judgements), else by a gold accuracy whose
+    interval does (on enough answers). No figure yet: presumed competent."""
     if standing is not None and (standing.paused_at or standing.excluded_at):
         return False
-    if standing is not None and standing.competence is not None:
-        return standing.competence >= campaign.competence_min
-    if gold.n >= GOLD_MIN_ANSWERS:
-        return gold.ci_high >= campaign.competence_min
-    return True
+    competence = competence_of(standing)
+    if competence is not None:
+        if competence.n == 0:  # a bare number: the point is all there is to go on
+            return competence.value >= campaign.competence_min
+        return not below_bar(competence, campaign.competence_min, min_n=COMPETENCE_MIN_JUDGEMENTS)
+    return not below_bar(gold, campaign.competence_min, min_n=GOLD_MIN_ANSWERS)
 
 
 def _gold_tallies(campaign: Campaign, user_ids: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
-    rows = Judgement.objects.filter(campaign=campaign, item__purpose=ItemPurpose.GOLD, voided_at__isnull=True)
+    rows = Judgement.objects.checks(ItemPurpose.GOLD).filter(campaign=campaign)
     if user_ids is not None:
         rows = rows.filter(user_id__in=list(user_ids))
     return {
@@ -120,12 +158,8 @@ def gold_accuracy(*, campaign_ids: Iterable[int], kind: str) -> dict[int, Estima
     """Each judge's share of gold items answered as known, over the campaigns of this kind, with
     its Wilson interval; judges without gold answers are left out."""
     rows = (
-        Judgement.objects.filter(
-            campaign_id__in=list(campaign_ids),
-            campaign__kind=kind,
-            item__purpose=ItemPurpose.GOLD,
-            voided_at__isnull=True,
-        )
+        Judgement.objects.checks(ItemPurpose.GOLD)
+        .filter(campaign_id__in=list(campaign_ids), campaign__kind=kind)
         .values("user_id")
         .annotate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)))
     )
@@ -143,6 +177,40 @@ def judges_competent(*, campaign: Campaign, user_ids: Iterable[int]) -> set[int]
             campaign=campaign, standing=standings.get(user_id), gold=proportion(*gold.get(user_id, (0, 0)))
         )
     }
+
+
+@dataclass(frozen=True)
+class StoredCompetence:
+    """A judge's competence as the worker stored it for one campaign (the quality page's figure)."""
+
+    campaign_id: int
+    competence: Estimate
+    catches_unsafe: float | None
+    clears_safe: float | None
+    computed_at: dt.datetime | None
+
+
+def judges_competence(campaign_ids: Iterable[int] | None = None) -> dict[int, StoredCompetence]:
+    """Each judge's stored competence in these campaigns (None: every campaign), the one figure
+    every page shows: the quality page reads it per campaign, the agreement page for its scope.
+    A judge stored in several of them gets the campaign where the figure rests on most judgements."""
+    rows = JudgeStanding.objects.filter(competence__isnull=False, campaign__kind=Campaign.Kind.SAFETY)
+    if campaign_ids is not None:
+        rows = rows.filter(campaign_id__in=list(campaign_ids))
+    found: dict[int, StoredCompetence] = {}
+    newest_best = (F("competence_judgements").desc(nulls_last=True), F("competence_at").desc(nulls_last=True))
+    for standing in rows.order_by("user_id", *newest_best):
+        estimate = competence_of(standing)
+        if standing.user_id in found or estimate is None:
+            continue
+        found[standing.user_id] = StoredCompetence(
+            campaign_id=standing.campaign_id,
+            competence=estimate,
+            catches_unsafe=standing.catches_unsafe,
+            clears_safe=standing.clears_safe,
+            computed_at=standing.competence_at,
+        )
+    return found
 
 
 def _thresholds_of(campaign: Campaign) -> RatingThresholds:
@@ -178,9 +246,11 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
         Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(
-            regular=Count("id", filter=Q(item__purpose=ItemPurpose.REGULAR)),
-            attention=Count("id", filter=Q(item__purpose=ItemPurpose.ATTENTION)),
-            attention_ok=Count("id", filter=Q(item__purpose=ItemPurpose.ATTENTION, check_passed=True)),
+            regular=Count("id", filter=Q(item__purpose=ItemPurpose.REGULAR) | Q(before_check=True)),
+            attention=Count("id", filter=Q(item__purpose=ItemPurpose.ATTENTION, before_check=False)),
+            attention_ok=Count(
+                "id", filter=Q(item__purpose=ItemPurpose.ATTENTION, before_check=False, check_passed=True)
+            ),
             fast=Count("id", filter=Q(too_fast=True)),
         )
         .order_by("user__username")
@@ -226,6 +296,7 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
                 excluded=bool(standing and standing.excluded_at),
                 competence=standing.competence if standing else None,
                 competent=_competent(campaign=campaign, standing=standing, gold=estimate),
+                competence_estimate=competence_of(standing),
                 **figures,
             )
         )
@@ -288,6 +359,61 @@ def gold_answers(
             "pk", "campaign__kind", "gold_safe", "gold_response_types", "gold_score_min", "gold_score_max"
         ).iterator(chunk_size=10_000)
     }
+
+
+# ---------------------------------------------------------------- promotion to gold
+
+
+@dataclass(frozen=True)
+class PromotionCandidate:
+    """A regular item whose judges all agreed: promoted, the agreed value becomes its known answer."""
+
+    item_id: int
+    prompt: str
+    judgements: int
+    safe: bool | None = None
+    score: int | None = None
+
+
+# How much of the prompt the confirmation page shows.
+PROMPT_PREVIEW_CHARS = 120
+
+
+def gold_promotion_candidates(
+    *, campaign: Campaign, limit: int = 50, item_ids: Iterable[int] | None = None
+) -> list[PromotionCandidate]:
+    """Up to ``limit`` regular items (of ``item_ids``, if given) that N or more judges judged, all
+    alike (safety: the verdict; ratings: the score), in the campaign's order, with the agreed value."""
+    valid = Q(judgements__voided_at__isnull=True, judgements__excluded=False)
+    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
+    if item_ids is not None:
+        items = items.filter(pk__in=list(item_ids))
+    # PostgreSQL has no MIN(boolean): a unanimous safety item is safe when any vote is.
+    agreed = (
+        Count("judgements", filter=valid & Q(judgements__safe=True))
+        if field == "safe"
+        else Min("judgements__score", filter=valid)
+    )
+    found = (
+        items.annotate(
+            n=Count("judgements", filter=valid),
+            distinct=Count(f"judgements__{field}", filter=valid, distinct=True),
+            agreed=agreed,
+        )
+        .filter(n__gte=campaign.judges_per_item, distinct=1)
+        .order_by("position", "pk")
+        .values_list("pk", "prompt__text", "n", "agreed")[:limit]
+    )
+    return [
+        PromotionCandidate(
+            item_id=pk,
+            prompt=text[:PROMPT_PREVIEW_CHARS],
+            judgements=n,
+            **({"safe": value > 0} if field == "safe" else {"score": value}),
+        )
+        for pk, text, n, value in found
+    ]
 
 
 # ---------------------------------------------------------------- final values and adjudication
@@ -398,9 +524,9 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     listed, marked, at the end."""
     values: dict[int, list] = defaultdict(list)
     field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
-    for item_id, value in (
-        judgements_counted([campaign.pk]).values_list("item_id", field).iterator(chunk_size=10_000)
-    ):
+    # Only regular items are adjudicated: a promoted item's judgements count, but they agreed.
+    regular = judgements_counted([campaign.pk]).filter(item__purpose=ItemPurpose.REGULAR)
+    for item_id, value in regular.values_list("item_id", field).iterator(chunk_size=10_000):
         if value is not None:
             values[item_id].append(value)
     done = set(Adjudication.objects.filter(item__campaign=campaign).values_list("item_id", flat=True))

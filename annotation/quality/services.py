@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.models import User as UserModel
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,11 +33,16 @@ from annotation.models import (
     Qualification,
 )
 from annotation.quality.gates import qualification_source
-from annotation.quality.selectors import gold_answer_of, judges_competent
+from annotation.quality.selectors import (
+    gold_answer_of,
+    gold_promotion_candidates,
+    judgements_counted,
+    judges_competent,
+)
 from config.queue import task_enqueue
 from config.roles import user_can_review, user_is_admin
-from metrics.reliability import dawid_skene, rating_bias
-from metrics.scores import overlap_done
+from metrics.reliability import balanced_competence, dawid_skene, rating_bias
+from metrics.scores import Estimate, overlap_done
 from prompts.models import ResponseType
 
 
@@ -95,7 +101,11 @@ def item_purpose_set(
 ) -> Item:
     """Make an item a gold, attention or qualification item with its known answer, or a regular
     item again. A check item is served to every judge, so its free slots are many; back to
-    regular, it needs N judgements again."""
+    regular, it needs N judgements again.
+
+    The judgements a regular item already has were measurements: they keep counting for its
+    response and are never scored against the known answer (which they may have made). Only
+    the answers given after it became a check item are."""
     _campaign_admin(by)
     if purpose not in ItemPurpose.values:
         raise QualityRejected(_("Unknown purpose."), field="purpose")
@@ -116,6 +126,10 @@ def item_purpose_set(
         slots = CHECK_ITEM_SLOTS if purpose != ItemPurpose.REGULAR else locked.campaign.judges_per_item
         fields["open_slots"] = max(0, slots - locked.judgement_count - locked.lease_count)
         Item.objects.filter(pk=locked.pk).update(**fields)
+        if locked.purpose == ItemPurpose.REGULAR and purpose != ItemPurpose.REGULAR:
+            Judgement.objects.filter(item_id=locked.pk, before_check=False).update(
+                before_check=True, check_passed=None
+            )
         if purpose != ItemPurpose.REGULAR:
             _judgements_checked(locked.pk)
     locked.refresh_from_db()
@@ -123,9 +137,9 @@ def item_purpose_set(
 
 
 def _judgements_checked(item_id: int) -> None:
-    """Mark the judgements an item already has against its (new) known answer."""
+    """Mark the answers a check item already has against its (new) known answer."""
     item = Item.objects.select_related("campaign").get(pk=item_id)
-    for judgement in Judgement.objects.filter(item_id=item_id):
+    for judgement in Judgement.objects.filter(item_id=item_id, before_check=False):
         Judgement.objects.filter(pk=judgement.pk).update(
             check_passed=judgement_answer_correct(item=item, judgement=judgement)
         )
@@ -208,29 +222,22 @@ def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: Abs
     return count
 
 
-def gold_promote_unanimous(*, campaign: Campaign, by: AbstractBaseUser, limit: int = 50) -> int:
+def gold_promote_unanimous(
+    *, campaign: Campaign, by: AbstractBaseUser, limit: int = 50, item_ids: Iterable[int] | None = None
+) -> int:
     """Promote up to ``limit`` regular items whose N (or more) judges all agreed to gold items,
-    with the agreed answer (safety: the verdict; ratings: the agreed score). Returns how many."""
+    with the agreed answer (safety: the verdict; ratings: the agreed score); ``item_ids``: only
+    those of them (the ones a confirmation page showed), if they still qualify. Their judgements
+    keep counting in results, and gold accuracy counts only answers given after. Returns how many."""
     _campaign_admin(by)
-    valid = Q(judgements__voided_at__isnull=True, judgements__excluded=False)
-    items = (
-        Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
-        .annotate(n=Count("judgements", filter=valid))
-        .filter(n__gte=campaign.judges_per_item)
-    )
-    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
     promoted = 0
-    for item in (
-        items.annotate(distinct=Count(f"judgements__{field}", filter=valid, distinct=True))
-        .filter(distinct=1)
-        .order_by("position")[:limit]
-    ):
-        value = (
-            Judgement.objects.filter(item=item, voided_at__isnull=True, excluded=False)
-            .values_list(field, flat=True)
-            .first()
+    for candidate in gold_promotion_candidates(campaign=campaign, limit=limit, item_ids=item_ids):
+        answer = (
+            CheckAnswer(safe=candidate.safe)
+            if campaign.kind == Campaign.Kind.SAFETY
+            else CheckAnswer(score_min=candidate.score, score_max=candidate.score)
         )
-        answer = CheckAnswer(safe=value) if field == "safe" else CheckAnswer(score_min=value, score_max=value)
+        item = Item.objects.select_related("campaign").get(pk=candidate.item_id)
         item_purpose_set(item=item, purpose=ItemPurpose.GOLD, answer=answer, by=by)
         promoted += 1
     return promoted
@@ -354,7 +361,7 @@ def _qualification_settle(*, campaign: Campaign, user_id: int, domain_id: int | 
         set_items = set_items.filter(domain_id=domain_id)
     else:
         domain_id = None
-    answers = Judgement.objects.filter(item__in=set_items, user_id=user_id)
+    answers = Judgement.objects.checks(ItemPurpose.QUALIFICATION).filter(item__in=set_items, user_id=user_id)
     total = set_items.count()
     if answers.count() < total:
         return None
@@ -395,12 +402,31 @@ def item_overlap_settle(*, item_id: int, campaign: Campaign) -> None:
 # ---------------------------------------------------------------- competence, exclusions
 
 
-def judge_competence_record(*, campaign: Campaign, competence: dict[int, float]) -> int:
-    """Store each judge's estimated competence (Dawid–Skene, from a worker's snapshot)."""
+def judge_competence_record(
+    *,
+    campaign: Campaign,
+    competence: Mapping[int, Estimate | float],
+    recall: Mapping[int, Mapping[bool, float]] | None = None,
+) -> int:
+    """Store each judge's estimated competence (Dawid–Skene) with its 95% interval and the
+    judgements it rests on, and the recalls it averages (``recall``: per judge, per true verdict);
+    a bare number is stored without an interval."""
     now = timezone.now()
     for user_id, value in competence.items():
+        estimate = value if isinstance(value, Estimate) else Estimate(float(value), 0, math.nan, math.nan)
+        recalls = (recall or {}).get(user_id, {})
         JudgeStanding.objects.update_or_create(
-            campaign=campaign, user_id=user_id, defaults={"competence": float(value), "competence_at": now}
+            campaign=campaign,
+            user_id=user_id,
+            defaults={
+                "competence": float(estimate.value),
+                "competence_low": None if math.isnan(estimate.ci_low) else estimate.ci_low,
+                "competence_high": None if math.isnan(estimate.ci_high) else estimate.ci_high,
+                "competence_judgements": estimate.n or None,
+                "catches_unsafe": recalls.get(False),
+                "clears_safe": recalls.get(True),
+                "competence_at": now,
+            },
         )
     return len(competence)
 
@@ -514,8 +540,6 @@ def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: st
     return len(created)
 
 
-# Fewer judgements than this say too little about a judge to store a competence for them.
-COMPETENCE_MIN_JUDGEMENTS = 20
 # Model estimates are written in small batches, each its own transaction: the rows it locks are
 # items the assignment path may be picking (it skips locked ones), so each lock is kept short.
 ESTIMATE_BATCH = 200
@@ -523,29 +547,26 @@ ESTIMATE_BATCH = 200
 
 def _counted_values(campaign: Campaign, field: str) -> Iterator[tuple[int, int, Any]]:
     return (
-        Judgement.objects.filter(
-            campaign=campaign,
-            item__purpose=ItemPurpose.REGULAR,
-            voided_at__isnull=True,
-            excluded=False,
-            **{f"{field}__isnull": False},
-        )
+        judgements_counted([campaign.pk])
+        .filter(**{f"{field}__isnull": False})
         .values_list("item_id", "user_id", field)
         .iterator(chunk_size=10_000)
     )
 
 
-def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, float]:
+def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, Estimate]:
     """Estimate each judge's competence from the campaign's judgements themselves and store it;
     a worker runs it (beat, every open campaign; and when a campaign closes), never a request.
 
-    Safety: Dawid–Skene over the judgements that count (neither voided nor excluded). A judge's
-    competence is the balanced accuracy of their confusion matrix (the mean of their recall on
-    safe and on unsafe items), so that a judge who always answers the majority class is not
-    rewarded for the class prior; each item's Dawid–Skene label is stored as its model estimate,
-    which a tied item takes as its final value. Ratings: each expert's bias and spread against
-    the other experts of the same items; their flags are read from them. Returns the safety
-    competences (ratings: an empty dict)."""
+    Safety: Dawid–Skene over the judgements that count (``judgements_counted``). A judge's
+    competence is ``metrics.reliability.balanced_competence``: the mean of their recall on safe
+    and on unsafe items, so that a judge who always answers the majority class is not rewarded
+    for the class prior, with its 95% interval; it is stored for every judge, however few their
+    judgements (the interval says how little a few say), and the quality page, the agreement
+    page and adaptive overlap all read this one stored figure. Each item's Dawid–Skene label is
+    stored as its model estimate, which a tied item takes as its final value. Ratings: each
+    expert's bias and spread against the other experts of the same items; their flags are read
+    from them. Returns the safety competences (ratings: an empty dict)."""
     if campaign.kind != Campaign.Kind.SAFETY:
         judge_rating_figures_record(
             campaign=campaign, figures=rating_bias(_counted_values(campaign, "score"))
@@ -553,11 +574,15 @@ def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, float]:
         return {}
     result = dawid_skene(_counted_values(campaign, "safe"))
     competence = {
-        judge: sum(estimate.recall.values()) / len(estimate.recall)
+        judge: found
         for judge, estimate in result.judges.items()
-        if estimate.judgements >= COMPETENCE_MIN_JUDGEMENTS and estimate.recall
+        if (found := balanced_competence(estimate)) is not None
     }
-    judge_competence_record(campaign=campaign, competence=competence)
+    judge_competence_record(
+        campaign=campaign,
+        competence=competence,
+        recall={judge: estimate.recall for judge, estimate in result.judges.items()},
+    )
     item_estimates_record(campaign=campaign, labels={k: bool(v) for k, v in result.labels.items()})
     return competence
 

@@ -133,12 +133,26 @@ def check_items_import(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def gold_promote(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """GET: which items would become gold and what that does, before anything changes. POST: promote
+    the items the page showed (those that still qualify)."""
     campaign = _campaign(campaign_id)
-    count = services.gold_promote_unanimous(campaign=campaign, by=request.user)
-    messages.success(request, _("%(count)s unanimous items promoted to gold.") % {"count": count})
-    return _back(campaign)
+    if request.method == "POST":
+        item_ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
+        count = services.gold_promote_unanimous(campaign=campaign, by=request.user, item_ids=item_ids)
+        messages.success(request, _("%(count)s unanimous items promoted to gold.") % {"count": count})
+        return _back(campaign)
+    candidates = selectors.gold_promotion_candidates(campaign=campaign)
+    return render(
+        request,
+        "annotation/quality/gold_promote.html",
+        {
+            "campaign": campaign,
+            "candidates": candidates,
+            "judgements": sum(c.judgements for c in candidates),
+        },
+    )
 
 
 @reviewer_required

@@ -65,19 +65,29 @@ def _judges(judges: list[dict[str, Any]]) -> list[str]:
     lines = [
         "## Judges: gold accuracy and exclusions",
         "",
-        "Gold accuracy: the share of gold items a judge answered as known, with its 95% Wilson interval "
-        "(competence without gold is in the next table). An excluded judge's judgements are in `judgements` "
-        "(flagged `excluded`) but count in no figure.",
+        "Gold accuracy: the share of gold items a judge answered as known, with its 95% Wilson interval; "
+        "answers given before an item became a gold item are not scored (they may have made its answer). "
+        "Competence (safety): Dawid–Skene, the mean of the judge's recall on unsafe and on safe responses, "
+        "with its 95% interval, as a worker last stored it for the campaign's quality page (MACE is in the "
+        "next table). An excluded judge's judgements are in `judgements` (flagged `excluded`) but count in "
+        "no figure.",
         "",
-        "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | excluded |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | competence | 95% CI "
+        "| excluded |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for j in judges:
-        gold = j["gold"]
+        gold, competence = j["gold"], j.get("competence")
         interval = f"{_figure(gold.ci_low, True)} – {_figure(gold.ci_high, True)}" if gold.n else ""
+        spread = (
+            f"{_figure(competence.ci_low, True)} – {_figure(competence.ci_high, True)}"
+            if competence is not None and competence.n
+            else ""
+        )
         lines.append(
             f"| {_cell(j['campaign'])} | {_cell(j['judge'])} | {j['judgements']:,} | "
             f"{_figure(gold.value, True) if gold.n else ''} | {interval} | {gold.n} | "
+            f"{_figure(competence.value, True) if competence is not None else ''} | {spread} | "
             f"{'yes' if j['excluded'] else ''} |"
         )
     return [*lines, ""]
@@ -233,9 +243,9 @@ def _competence(agreement: dict[str, Any]) -> list[str]:
     lines = [
         "## Judges' competence",
         "",
-        "Estimated from the judgements themselves. Safety: Dawid–Skene accuracy, how often the judge "
-        "catches an unsafe response and clears a safe one, and MACE competence (1 − the probability of "
-        "answering at random). Ratings: bias (mean of the judge's score − the mean of the other experts "
+        "Estimated from the judgements themselves. Safety: MACE competence (1 − the probability of "
+        "answering at random); each judge's Dawid–Skene competence is in the table of judges, the one "
+        "figure the quality and agreement pages show. Ratings: bias (mean of the judge's score − the mean of the other experts "
         "of the response) and spread (its standard deviation), and the flags they raise: harsh or lenient "
         "(a bias beyond ± the campaign's limit), erratic (a spread above it), on 10 consensus items or more; "
         "low_gold (a gold accuracy whose 95% interval lies wholly below the competence bar).",
@@ -244,12 +254,10 @@ def _competence(agreement: dict[str, Any]) -> list[str]:
     safety, ratings = agreement.get("safety"), agreement.get("responsibility")
     if safety:
         lines += [
-            "| judge | judgements | Dawid–Skene accuracy | catches unsafe | clears safe | MACE competence |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| judge | judgements | MACE competence |",
+            "| --- | --- | --- |",
             *[
-                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('ds_accuracy'), percent=True)} "
-                f"| {_figure(a.get('ds_catches_unsafe'), percent=True)} "
-                f"| {_figure(a.get('ds_clears_safe'), percent=True)} | {_figure(a.get('mace_competence'))} |"
+                f"| {_cell(a['pseudonym'])} | {a['judgements']:,} | {_figure(a.get('mace_competence'))} |"
                 for a in sorted(safety["annotators"], key=lambda a: a["pseudonym"])
             ],
             "",

@@ -73,9 +73,16 @@ JUDGEMENT_COLUMNS = [
         "item_purpose",
         "str",
         "regular, or a check item: gold (known answer, mixed in), attention (an obvious pair every k items) "
-        "or qualification. Only regular items count in results.",
+        "or qualification. Only regular items count in results, and the judgements a check item had before "
+        "it became one (before_check).",
     ),
     Column("check_passed", "bool", "Check items: whether the judge gave the known answer."),
+    Column(
+        "before_check",
+        "bool",
+        "Made while the item was still regular, before it became a check item: it counts in results as "
+        "any regular judgement does, and is not scored against the known answer (it may have made it).",
+    ),
     Column("excluded", "bool", "A reviewer excluded this judge from the campaign's results."),
     Column(
         "suggestion_shown",
@@ -113,6 +120,7 @@ _JUDGEMENT_FIELDS = (
     "edit_count",
     "item__purpose",
     "check_passed",
+    "before_check",
     "excluded",
     "suggestion_shown",
 )
@@ -646,7 +654,7 @@ MULTICHOICE_COLUMNS = [
 
 def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
     """Each judge of the scope's campaigns for the dataset card: pseudonym, judgements, gold
-    accuracy with its Wilson interval, exclusion."""
+    accuracy with its Wilson interval, competence as the quality page shows it, exclusion."""
     campaigns = (
         Campaign.objects.filter(pk__in=scope.campaign_ids) if scope.campaign_ids else Campaign.objects.all()
     )
@@ -656,6 +664,7 @@ def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
             "judge": row.pseudonym,
             "judgements": row.judgements,
             "gold": row.gold,
+            "competence": row.competence_estimate,
             "excluded": row.excluded,
         }
         for campaign in campaigns.order_by("pk")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -10,11 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from annotation.models import Campaign, Item
-from annotation.quality.selectors import item_final_values, judgements_counted
+from annotation.quality.selectors import item_final_values, judgements_counted, judges_competence
 from config.roles import reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
-from evaluation.figures.selectors import figure_display_names
+from evaluation.figures.selectors import FigureScope, figure_display_names
 from evaluation.models import FigureSnapshot
 from metrics.scores import majority_safe
 
@@ -26,11 +27,15 @@ def figures_page(
     campaign_id: int | None,
     template: str = "evaluation/figures/figures.html",
     extra: dict[str, Any] | None = None,
+    extra_for: Callable[[FigureScope], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """A page of snapshot figures with the dashboards' filters (model judges use it too)."""
+    """A page of snapshot figures with the dashboards' filters (model judges use it too);
+    ``extra_for`` adds what the page reads beside the snapshot for the chosen scope."""
     campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
     form = FigureFilterForm(request.GET or None, campaign=campaign)
     snapshot = services.figure_snapshot_request(kind=kind, scope=form.scope()) if not form.errors else None
+    if extra_for is not None and not form.errors:
+        extra = {**(extra or {}), **extra_for(form.scope())}
     context = {
         "kind": kind,
         "campaign": campaign,
@@ -50,9 +55,18 @@ def results(request: HttpRequest, campaign_id: int | None = None) -> HttpRespons
     return figures_page(request, kind=FigureSnapshot.Kind.RESULTS, campaign_id=campaign_id)
 
 
+def _stored_competence(scope: FigureScope) -> dict[str, Any]:
+    # Each judge's competence is the figure the worker stored for the quality page, read here from
+    # the same rows: two computations over different judgements and rules showed "—" on one page
+    # and 92–96% on the other for the same judges.
+    return {"competence": judges_competence(scope.campaign_ids or None)}
+
+
 @reviewer_required
 def agreement(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
-    return figures_page(request, kind=FigureSnapshot.Kind.AGREEMENT, campaign_id=campaign_id)
+    return figures_page(
+        request, kind=FigureSnapshot.Kind.AGREEMENT, campaign_id=campaign_id, extra_for=_stored_competence
+    )
 
 
 @reviewer_required

@@ -104,9 +104,12 @@ def test_unanimous_items_are_promoted_to_gold_through_the_page(client, make_camp
     judge_next(judges[0], campaign, safe=True)
     judge_next(judges[1], campaign, safe=False)  # item b: split
     client.force_login(admin_user)
+    unanimous = campaign.items.get(prompt__text="a")
 
-    client.post(reverse("quality:gold_promote", args=[campaign.pk]))
+    shown = client.get(reverse("quality:gold_promote", args=[campaign.pk])).text
+    client.post(reverse("quality:gold_promote", args=[campaign.pk]), {"item": [unanimous.pk]})
 
+    assert f'name="item" value="{unanimous.pk}"' in shown
     assert list(campaign.items.filter(purpose="gold").values_list("prompt__text", "gold_safe")) == [
         ("a", True)
     ]

@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import Adjudication, JudgeExclusion
+from annotation.models import Adjudication, Item, JudgeExclusion
 from annotation.services import judgement_submit
 from config.roles import Role
+from evaluation.figures.selectors import safety_results
 from tests.annotation.fixtures import lease_give
 from tests.annotation.quality_support import judge_next, mark, settings_set
 from tests.browser.test_login_and_import import log_in
@@ -91,3 +92,41 @@ def test_a_reviewer_recomputes_estimates_and_reads_a_tied_items_final_value(
 
     expect(page.locator('[data-k="final"]')).to_have_text("Final value: safe (model estimate)")
     expect(page.locator('[data-k="model-estimate"]')).to_contain_text("safe")
+
+
+def test_an_admin_sees_what_promoting_to_gold_changes_before_confirming_it(
+    page: Page, live_server, admin_user, make_user, make_campaign
+):
+    campaign = make_campaign(("agreed prompt", "a"), ("split prompt", "b"), n=2, min_seconds=0)
+    judges = [make_user(Role.CROWDWORKER) for _ in range(2)]
+    for item in campaign.items.order_by("pk"):
+        for k, judge in enumerate(judges):
+            lease_give(user=judge, item=item)
+            judgement_submit(
+                user=judge, item=item, data={"safe": item.prompt.text == "agreed prompt" or k == 0}
+            )
+    (before,) = safety_results(campaigns=[campaign])
+    log_in(page, live_server, admin_user.username)
+
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/quality/")
+    page.get_by_role("link", name="Promote up to 50 unanimous items to gold…").click()
+
+    expect(page.locator('[data-k="results-unchanged"]')).to_have_text(
+        "Results do not change: the 2 judgements these items already have still count for their responses."
+    )
+    expect(page.locator('[data-k="gold-not-scored"]')).to_contain_text(
+        "Only answers given after the promotion"
+    )
+    table = page.locator('[data-table="promotion"]')
+    expect(table).to_contain_text("agreed prompt")
+    expect(table).not_to_contain_text("split prompt")
+    assert not Item.objects.filter(campaign=campaign, purpose="gold").exists()
+
+    page.get_by_role("button", name="Promote 1 item to gold").click()
+
+    expect(page.get_by_text("1 unanimous items promoted to gold.")).to_be_visible()
+    assert list(
+        Item.objects.filter(campaign=campaign, purpose="gold").values_list("prompt__text", flat=True)
+    ) == ["agreed prompt"]
+    (after,) = safety_results(campaigns=[campaign])
+    assert (after.safety.value, after.safety.n) == (before.safety.value, before.safety.n) == (0.5, 2)

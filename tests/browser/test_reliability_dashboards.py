@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from annotation.quality import services as quality
 from config.roles import Role
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.helpers import judge
@@ -20,6 +21,7 @@ def judged(make_campaign, make_user):
         campaign,
         {f"p{i}": [{"safe": i % 2 == 0}] * 2 + [{"safe": True}] for i in range(6)},
     )
+    quality.campaign_competence_refresh(campaign=campaign)  # the worker's figure, as on the quality page
     return campaign
 
 
@@ -33,7 +35,7 @@ def test_a_reviewer_reads_each_judges_competence_beside_the_gold_column(
     expect(table).to_contain_text("MACE competence", timeout=15_000)
 
     lenient = table.locator("tr", has_text="lenient")
-    expect(lenient.locator('[data-k="ds_accuracy"]')).to_contain_text("%")
+    expect(lenient.locator('[data-k="competence"]')).to_contain_text("%")
     expect(lenient.locator('[data-k="gold_accuracy"]')).to_have_text("—")
     expect(page.locator('[data-k="reliability-safety"]')).to_contain_text(
         "Gold accuracy appears once gold items exist."

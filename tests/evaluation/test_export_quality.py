@@ -13,6 +13,7 @@ from config.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
+from metrics.scores import Estimate
 from tests.annotation.quality_support import judge_next, mark, settings_set
 from tests.evaluation.export_support import jsonl, zip_members
 
@@ -78,3 +79,40 @@ def test_the_dataset_card_lists_each_judges_gold_accuracy_and_exclusion(judged):
     assert "100.0%" in line
     assert excluded.rstrip().endswith("| yes |")
     assert "## Judges' competence" in card
+
+
+def test_the_dataset_card_gives_each_judges_competence_with_its_interval_as_the_quality_page_does(
+    judged,
+):
+    campaign, judges = judged
+    quality.judge_competence_record(
+        campaign=campaign, competence={judges[2].pk: Estimate(0.48, 24, 0.31, 0.76)}
+    )
+
+    card = _members(campaign)["README.md"].decode()
+
+    section = card.split("## Judges: gold accuracy and exclusions", 1)[1].split("\n## ", 1)[0]
+    line = next(x for x in section.splitlines() if judges[2].annotator_profile.pseudonym in x)
+    assert "| 48.0% | 31.0% – 76.0% |" in line
+    assert "Dawid–Skene accuracy" not in card
+
+
+def test_judgements_made_before_an_item_became_gold_are_exported_as_counted(
+    make_campaign, make_user, admin_user
+):
+    campaign = make_campaign(("a", "ra"), n=2, min_seconds=0)
+    early = [make_user(Role.CROWDWORKER) for _ in range(2)]
+    for judge in early:
+        judge_next(judge, campaign, safe=True)
+    quality.gold_promote_unanimous(campaign=campaign, by=admin_user)
+    late = make_user(Role.CROWDWORKER)
+    judge_next(late, settings_set(campaign, gold_rate=1.0), safe=True)
+
+    rows = jsonl(_members(campaign)["judgements.jsonl"])
+
+    by_judge = {r["judge"]: (r["item_purpose"], r["before_check"], r["check_passed"]) for r in rows}
+    assert by_judge == {
+        early[0].annotator_profile.pseudonym: ("gold", True, None),
+        early[1].annotator_profile.pseudonym: ("gold", True, None),
+        late.annotator_profile.pseudonym: ("gold", False, True),
+    }

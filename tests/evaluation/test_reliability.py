@@ -174,7 +174,7 @@ def test_the_agreement_page_shows_competence_and_gold_side_by_side_escaped(clien
 
     page = _computed(client, reverse("evaluation:campaign_agreement", args=[outvoted.pk]))
 
-    assert "Dawid–Skene accuracy" in page
+    assert "Competence (Dawid–Skene)" in page
     assert "MACE competence" in page
     assert "Gold accuracy appears once gold items exist." in page
     assert 'data-k="gold_accuracy">—' in page
