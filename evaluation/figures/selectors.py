@@ -644,7 +644,11 @@ def figure_kind_register(
 
 
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
-    return SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    """What a snapshot's figures depend on, as a fixed-length digest: the parts (counts and the
+    timestamps of judgements, adjudications and estimates) outgrow any column as they are added,
+    and are only ever compared for equality."""
+    marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    return hashlib.sha256(marker.encode()).hexdigest(), judgements
 
 
 def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:

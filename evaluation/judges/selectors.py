@@ -7,7 +7,6 @@ judge as one more judge only in the figure that says so ("α with the judge").
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -147,9 +146,7 @@ def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
         n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at")
     )
     reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
-    marker = f"{human}|{found['n']}:{found['last']}:{reviewed}|{_gold_marker(scope)}"
-    # Only compared for equality; the parts together outgrow the stored column.
-    return hashlib.sha256(marker.encode()).hexdigest(), judgements
+    return f"{human}|{found['n']}:{found['last']}:{reviewed}|{_gold_marker(scope)}", judgements
 
 
 def _gold_figure(answers: list[bool]) -> dict[str, Any]:
