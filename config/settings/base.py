@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A figure (a share, a mean, an agreement coefficient) computed on fewer items than this is shown
+# greyed, with a note that it is too few to read; the API marks it `too_few`.
+FIGURES_MIN_ITEMS = env.int("FIGURES_MIN_ITEMS", default=30)
+
 # Exports: files are written under MEDIA_ROOT/exports/ by a worker, rows fetched this many at a time.
 EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
 # A running export's worker renews its heartbeat this often; a copy of the task delivered while the

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -328,6 +329,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def min_items() -> int:
+    """Below this many items a figure is shown greyed, as too few to read (a setting)."""
+    return int(getattr(settings, "FIGURES_MIN_ITEMS", 30))
+
+
+def caution(figure: dict[str, Any] | None, *, count: str = "n") -> dict[str, Any] | None:
+    """Mark a figure computed on fewer items than the minimum ``too_few`` (``count`` names the
+    key holding its number of items); the figure itself stays, for whoever wants it."""
+    if figure is not None and figure.get(count) is not None:
+        figure["too_few"] = figure[count] < min_items()
+    return figure
+
+
 def counting_of(scope: FigureScope) -> dict[str, Any]:
     """How a figure counted, for the page, the API and the dataset card."""
     return {
@@ -364,12 +378,25 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         )
     for row in responsibility:
         board[row["model"]]["responsibility"] = row["overall"]
+    for row in safety:
+        for estimate in (
+            row["safety"],
+            row["safety_dawid_skene"],
+            row["refusal_with_guidance"],
+            row["bare_refusal"],
+            *row["by_scenario"].values(),
+        ):
+            caution(estimate)
+    for row in responsibility:
+        for estimate in (row["overall"], *row["by_domain"].values()):
+            caution(estimate)
     leaderboard = [{"model": model, **figures} for model, figures in board.items()]
     leaderboard.sort(key=lambda r: (-_sort_value(r.get("safety")), -_sort_value(r.get("responsibility"))))
     for rank, row in enumerate(leaderboard, start=1):
         row["rank"] = rank
     return {
         "counting": counting_of(scope),
+        "min_items": min_items(),
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
@@ -405,7 +432,7 @@ def _coefficient(
     if matrix.shape[0] < 2:
         # Agreement over one item is undefined: "—", not a confident-looking 0.000 [0.000, 0.000].
         figures.update(value=None, ci_low=None, ci_high=None)
-    return figures
+    return caution(figures, count="items") or figures
 
 
 @dataclass
@@ -594,6 +621,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
 
     section: dict[str, Any] = {
         "items": int(m.shape[0]),
+        "too_few": int(m.shape[0]) < min_items(),
         "judges": int(m.shape[1]),
         "judgements": int((~np.isnan(m)).sum()),
         "resamples": bootstrap_resamples(m.shape[0]),
@@ -619,6 +647,7 @@ def agreement_figures(scope: FigureScope) -> dict[str, Any]:
     whose judges disagree most."""
     return {
         "counting": counting_of(scope),
+        "min_items": min_items(),
         "safety": _agreement_section(scope, Campaign.Kind.SAFETY),
         "responsibility": _agreement_section(scope, Campaign.Kind.RESPONSIBILITY),
     }
