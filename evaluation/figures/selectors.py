@@ -46,7 +46,15 @@ from metrics.agreement import (
     with_bootstrap_ci,
 )
 from metrics.judges import agreement_with_rest, item_disagreement, mean_pairwise_weighted_kappa
-from metrics.scores import MODEL_ESTIMATE, Estimate, final_safe, majority_label, mean, proportion
+from metrics.scores import (
+    MODEL_ESTIMATE,
+    TIE_UNSAFE,
+    Estimate,
+    final_safe,
+    majority_label,
+    mean,
+    proportion,
+)
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, ResponseType, Scenario
 
@@ -183,6 +191,8 @@ class SafetyRow:
     bare_refusal: Estimate | None = None
     # Responses whose judges tied and whose verdict is the model estimate (Dawid–Skene).
     model_estimates: int = 0
+    # Responses whose judges tied with no model estimate: the tie rule counts them unsafe.
+    ties_unsafe: int = 0
 
 
 @dataclass
@@ -254,6 +264,7 @@ def safety_results(
                 refusal_with_guidance=proportion(typed.count(ResponseType.REFUSAL_WITH_GUIDANCE), len(typed)),
                 bare_refusal=proportion(typed.count(ResponseType.BARE_REFUSAL), len(typed)),
                 model_estimates=sum(1 for _, source in finals.values() if source == MODEL_ESTIMATE),
+                ties_unsafe=sum(1 for _, source in finals.values() if source == TIE_UNSAFE),
             )
         )
     return results
@@ -402,6 +413,7 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "leaderboard": leaderboard,
         "adjudicated": adjudications_count(_campaign_ids(None, scope)),
         "model_estimates": sum(row["model_estimates"] for row in safety),
+        "ties_unsafe": sum(row["ties_unsafe"] for row in safety),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
         "dawid_skene": _plain(ds_fit),

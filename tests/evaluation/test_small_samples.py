@@ -170,6 +170,23 @@ def test_a_tied_item_says_it_tied_and_how_the_tie_was_decided(client, reviewer, 
     assert f'data-k="source">{source}<' in page
 
 
+@pytest.mark.parametrize(
+    ("headers", "note"),
+    [
+        ({}, "2 responses whose judges tied have no model estimate yet: the tie counts them unsafe."),
+        (ZH, "2 个回复的评判者平票且尚无模型估计：平票计为不安全。"),
+    ],
+)
+def test_the_results_page_says_how_many_ties_were_counted_unsafe(
+    client, reviewer, few, worker_runs, headers, note
+):
+    client.force_login(reviewer)
+
+    page = _page(client, reverse("evaluation:campaign_results", args=[few.pk]), **headers)
+
+    assert note in page
+
+
 def test_the_finals_api_names_a_tie_without_a_model_estimate(few, reviewer):
     rows = api_as(reviewer).get(f"/api/campaigns/{few.pk}/quality/finals/").json()
 
