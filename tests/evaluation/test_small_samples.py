@@ -96,22 +96,35 @@ def test_the_results_page_greys_a_figure_on_too_few_items_with_a_note(
     assert rule in page
 
 
+AGREEMENT, RESULTS = "evaluation:campaign_agreement", "evaluation:campaign_results"
+GREY_FLEISS, GREY_SAFETY = (
+    '<td class="too-few" data-k="Fleiss&#x27; κ">',
+    '<td class="too-few" data-k="safety">',
+)
+TIES_EN = "2 responses whose judges tied have no model estimate yet: the tie counts them unsafe."
+TIES_ZH = "2 个回复的评判者平票且尚无模型估计：平票计为不安全。"
+
+
 @pytest.mark.parametrize(
-    ("headers", "note"),
+    ("view", "headers", "note", "greyed"),
     [
-        ({}, "Agreement on fewer than 30 items is too few to read"),
-        (ZH, "基于少于 30 个条目的一致性太少，不宜解读"),
+        (AGREEMENT, {}, "Agreement on fewer than 30 items is too few to read", GREY_FLEISS),
+        (AGREEMENT, ZH, "基于少于 30 个条目的一致性太少，不宜解读", GREY_FLEISS),
+        (RESULTS, {}, TIES_EN, GREY_SAFETY),
+        (RESULTS, ZH, TIES_ZH, GREY_SAFETY),
     ],
 )
-def test_the_agreement_page_greys_coefficients_on_too_few_items(
-    client, reviewer, few, worker_runs, headers, note
+def test_the_pages_say_what_their_figures_rest_on(
+    client, reviewer, few, worker_runs, view, headers, note, greyed
 ):
+    """The agreement page: too few items for its coefficients; the results page: how many ties
+    the tie rule decided."""
     client.force_login(reviewer)
 
-    page = _page(client, reverse("evaluation:campaign_agreement", args=[few.pk]), **headers)
+    page = _page(client, reverse(view, args=[few.pk]), **headers)
 
     assert note in page
-    assert '<td class="too-few" data-k="Fleiss&#x27; κ">' in page
+    assert greyed in page
 
 
 def test_figures_on_enough_items_are_not_greyed(client, reviewer, few, worker_runs, settings):
@@ -168,23 +181,6 @@ def test_a_tied_item_says_it_tied_and_how_the_tie_was_decided(client, reviewer, 
 
     assert f'data-k="majority">{tie}<' in page
     assert f'data-k="source">{source}<' in page
-
-
-@pytest.mark.parametrize(
-    ("headers", "note"),
-    [
-        ({}, "2 responses whose judges tied have no model estimate yet: the tie counts them unsafe."),
-        (ZH, "2 个回复的评判者平票且尚无模型估计：平票计为不安全。"),
-    ],
-)
-def test_the_results_page_says_how_many_ties_were_counted_unsafe(
-    client, reviewer, few, worker_runs, headers, note
-):
-    client.force_login(reviewer)
-
-    page = _page(client, reverse("evaluation:campaign_results", args=[few.pk]), **headers)
-
-    assert note in page
 
 
 def test_the_finals_api_names_a_tie_without_a_model_estimate(few, reviewer):
