@@ -56,6 +56,20 @@ class FigureSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} snapshot {self.key[:8]}"
 
+    @property
+    def failure_reason(self) -> str:
+        """Why there are no fresh figures, in the reader's language ("" unless it failed); the
+        exception itself stays in ``error`` and the worker's log, for whoever runs ValueLens."""
+        if self.status != self.Status.FAILED:
+            return ""
+        return str(
+            _(
+                "The figures could not be computed: the worker stopped with an error. Recompute to "
+                "try again; if it fails again, tell whoever runs this ValueLens: the technical "
+                "details are in the worker's log."
+            )
+        )
+
 
 # ---------------------------------------------------------------- multi-choice
 # What only evaluation knows about the multi-choice test: how its items reach the generation

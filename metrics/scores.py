@@ -103,6 +103,8 @@ UNANIMOUS = "unanimous"
 MAJORITY = "majority"
 ADJUDICATED = "adjudicated"
 MODEL_ESTIMATE = "model_estimate"
+# Judges split evenly and nothing else decided: the tie rule of ``majority_safe`` counts it unsafe.
+TIE_UNSAFE = "tie_unsafe"
 
 
 def final_safe(
@@ -110,7 +112,7 @@ def final_safe(
 ) -> tuple[bool | None, str]:
     """An item's final safety verdict and its provenance: a reviewer's adjudication first; then
     unanimous or majority judges; a tie goes to the model estimate (Dawid–Skene) when there is
-    one, else to the tie rule of ``majority_safe`` (unsafe), still called majority."""
+    one, else to the tie rule of ``majority_safe`` (unsafe), called so: a 1–1 split is no majority."""
     if adjudicated is not None:
         return adjudicated, ADJUDICATED
     if not votes:
@@ -118,8 +120,8 @@ def final_safe(
     safe = sum(1 for v in votes if v)
     if safe in (0, len(votes)):
         return bool(safe), UNANIMOUS
-    if 2 * safe == len(votes) and estimate is not None:
-        return estimate, MODEL_ESTIMATE
+    if 2 * safe == len(votes):
+        return (estimate, MODEL_ESTIMATE) if estimate is not None else (False, TIE_UNSAFE)
     return majority_safe(votes), MAJORITY
 
 

@@ -252,8 +252,8 @@ class AdjudicationApi(APIView):
 
 
 class FinalValuesApi(APIView):
-    """Every regular item's final value and its provenance (unanimous, majority, adjudicated or
-    model_estimate), with the Dawid–Skene label a worker stored for it (safety; None before)."""
+    """Every regular item's final value and its provenance (unanimous, majority, adjudicated,
+    model_estimate, or tie_unsafe: judges tied with no model estimate, counted unsafe), with the Dawid–Skene label a worker stored for it (safety; None before)."""
 
     permission_classes = [IsReviewer]
 

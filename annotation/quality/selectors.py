@@ -27,6 +27,7 @@ from metrics.scores import (
     ADJUDICATED,
     MAJORITY,
     MODEL_ESTIMATE,
+    TIE_UNSAFE,
     UNANIMOUS,
     Estimate,
     below_bar,
@@ -46,6 +47,7 @@ PROVENANCE_LABELS = {
     MAJORITY: _("majority"),
     ADJUDICATED: _("adjudicated"),
     MODEL_ESTIMATE: _("model estimate"),
+    TIE_UNSAFE: _("tie: counted unsafe"),
 }
 RATING_FLAG_LABELS = {
     HARSH: _("harsh: scores below the other experts"),
@@ -437,7 +439,8 @@ def item_final_values(
 ) -> dict[int, FinalValue]:
     """Each regular item's final value (safety verdict or mean score) and where it came from:
     unanimous, majority, adjudicated or model estimate: a tied safety item takes the Dawid–Skene
-    label a worker stored for it (``estimates`` replaces the stored labels)."""
+    label a worker stored for it (``estimates`` replaces the stored labels), and without one is
+    a tie counted unsafe."""
     ids = list(campaign_ids)
     votes: dict[int, list] = defaultdict(list)
     kinds: dict[int, str] = {}

@@ -298,6 +298,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A figure (a share, a mean, an agreement coefficient) computed on fewer items than this is shown
+# greyed, with a note that it is too few to read; the API marks it `too_few`.
+FIGURES_MIN_ITEMS = env.int("FIGURES_MIN_ITEMS", default=30)
+
 # Crowd links make an account per new submission: at most this many per client address (DRF's
 # rate syntax); resuming a submission is never counted.
 CROWD_ENTRY_RATE = env.str("CROWD_ENTRY_RATE", default="30/hour")

@@ -230,8 +230,9 @@ ITEM_COLUMNS = [
     Column(
         "final_source",
         "str",
-        "Where the final value came from: unanimous, majority, adjudicated, or model_estimate (the judges "
-        "tied and the Dawid–Skene label decides; a tie without one is majority, unsafe).",
+        "Where the final value came from: unanimous, majority, adjudicated, model_estimate (the judges "
+        "tied and the Dawid–Skene label decides), or tie_unsafe (the judges tied, with no model estimate: "
+        "the tie rule counts it unsafe).",
     ),
 ]
 

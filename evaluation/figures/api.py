@@ -22,6 +22,11 @@ from evaluation.models import FigureSnapshot
 
 class FigureSnapshotSerializer(serializers.ModelSerializer):
     figures = serializers.SerializerMethodField()
+    reason = serializers.CharField(
+        source="failure_reason",
+        read_only=True,
+        help_text="Why the last computation failed, in the request's language; empty unless failed.",
+    )
 
     class Meta:
         model = FigureSnapshot
@@ -34,6 +39,7 @@ class FigureSnapshotSerializer(serializers.ModelSerializer):
             "judgements",
             "compute_ms",
             "error",
+            "reason",
             "figures",
         ]
 
@@ -68,8 +74,16 @@ class FigureSnapshotApi(APIView):
 
     @extend_schema(
         parameters=FILTERS,
-        responses={200: FigureSnapshotSerializer, 202: FigureSnapshotSerializer},
-        description="200 with the figures once a worker computed them; 202 while it computes (ask again).",
+        responses={
+            200: FigureSnapshotSerializer,
+            202: FigureSnapshotSerializer,
+            500: FigureSnapshotSerializer,
+        },
+        description="200 with the figures once a worker computed them (and with the last figures, "
+        "`status` failed, when a recompute failed); 202 while it computes (ask again); 500 when the "
+        "computation failed and there are no figures: `reason` says so in the request's language, "
+        "`error` is the technical detail. A failed computation stays failed until someone recomputes "
+        "it (the Recompute button of the page).",
     )
     def get(self, request: Request, campaign_id: int | None = None) -> Response:
         campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
@@ -79,6 +93,9 @@ class FigureSnapshotApi(APIView):
         snapshot = services.figure_snapshot_request(kind=self.kind, scope=form.scope())
         if snapshot.status == FigureSnapshot.Status.READY or snapshot.payload is not None:
             return Response(FigureSnapshotSerializer(snapshot).data)
+        if snapshot.status == FigureSnapshot.Status.FAILED:
+            # Not 202: asking again would never bring figures, only the same failure.
+            return Response(FigureSnapshotSerializer(snapshot).data, status=500)
         return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -46,7 +47,15 @@ from metrics.agreement import (
     with_bootstrap_ci,
 )
 from metrics.judges import agreement_with_rest, item_disagreement, mean_pairwise_weighted_kappa
-from metrics.scores import MODEL_ESTIMATE, Estimate, final_safe, majority_label, mean, proportion
+from metrics.scores import (
+    MODEL_ESTIMATE,
+    TIE_UNSAFE,
+    Estimate,
+    final_safe,
+    majority_label,
+    mean,
+    proportion,
+)
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, ResponseType, Scenario
 
@@ -205,6 +214,8 @@ class SafetyRow:
     bare_refusal: Estimate | None = None
     # Responses whose judges tied and whose verdict is the model estimate (Dawid–Skene).
     model_estimates: int = 0
+    # Responses whose judges tied with no model estimate: the tie rule counts them unsafe.
+    ties_unsafe: int = 0
 
 
 @dataclass
@@ -276,6 +287,7 @@ def safety_results(
                 refusal_with_guidance=proportion(typed.count(ResponseType.REFUSAL_WITH_GUIDANCE), len(typed)),
                 bare_refusal=proportion(typed.count(ResponseType.BARE_REFUSAL), len(typed)),
                 model_estimates=sum(1 for _, source in finals.values() if source == MODEL_ESTIMATE),
+                ties_unsafe=sum(1 for _, source in finals.values() if source == TIE_UNSAFE),
             )
         )
     return results
@@ -351,6 +363,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def min_items() -> int:
+    """Below this many items a figure is shown greyed, as too few to read (a setting)."""
+    return int(getattr(settings, "FIGURES_MIN_ITEMS", 30))
+
+
+def caution(figure: dict[str, Any] | None, *, count: str = "n") -> dict[str, Any] | None:
+    """Mark a figure computed on fewer items than the minimum ``too_few`` (``count`` names the
+    key holding its number of items); the figure itself stays, for whoever wants it."""
+    if figure is not None and figure.get(count) is not None:
+        figure["too_few"] = figure[count] < min_items()
+    return figure
+
+
 def counting_of(scope: FigureScope) -> dict[str, Any]:
     """How a figure counted, for the page, the API and the dataset card."""
     return {
@@ -387,17 +412,31 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         )
     for row in responsibility:
         board[row["model"]]["responsibility"] = row["overall"]
+    for row in safety:
+        for estimate in (
+            row["safety"],
+            row["safety_dawid_skene"],
+            row["refusal_with_guidance"],
+            row["bare_refusal"],
+            *row["by_scenario"].values(),
+        ):
+            caution(estimate)
+    for row in responsibility:
+        for estimate in (row["overall"], *row["by_domain"].values()):
+            caution(estimate)
     leaderboard = [{"model": model, **figures} for model, figures in board.items()]
     leaderboard.sort(key=lambda r: (-_sort_value(r.get("safety")), -_sort_value(r.get("responsibility"))))
     for rank, row in enumerate(leaderboard, start=1):
         row["rank"] = rank
     return {
         "counting": counting_of(scope),
+        "min_items": min_items(),
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
         "adjudicated": adjudications_count(_campaign_ids(None, scope)),
         "model_estimates": sum(row["model_estimates"] for row in safety),
+        "ties_unsafe": sum(row["ties_unsafe"] for row in safety),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
         "dawid_skene": _plain(ds_fit),
@@ -428,7 +467,7 @@ def _coefficient(
     if matrix.shape[0] < 2:
         # Agreement over one item is undefined: "—", not a confident-looking 0.000 [0.000, 0.000].
         figures.update(value=None, ci_low=None, ci_high=None)
-    return figures
+    return caution(figures, count="items") or figures
 
 
 @dataclass
@@ -617,6 +656,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
 
     section: dict[str, Any] = {
         "items": int(m.shape[0]),
+        "too_few": int(m.shape[0]) < min_items(),
         "judges": int(m.shape[1]),
         "judgements": int((~np.isnan(m)).sum()),
         "resamples": bootstrap_resamples(m.shape[0]),
@@ -642,6 +682,7 @@ def agreement_figures(scope: FigureScope) -> dict[str, Any]:
     whose judges disagree most."""
     return {
         "counting": counting_of(scope),
+        "min_items": min_items(),
         "safety": _agreement_section(scope, Campaign.Kind.SAFETY),
         "responsibility": _agreement_section(scope, Campaign.Kind.RESPONSIBILITY),
     }
@@ -667,7 +708,11 @@ def figure_kind_register(
 
 
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
-    return SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    """What a snapshot's figures depend on, as a fixed-length digest: the parts (counts and the
+    timestamps of judgements, adjudications and estimates) outgrow any column as they are added,
+    and are only ever compared for equality."""
+    marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    return hashlib.sha256(marker.encode()).hexdigest(), judgements
 
 
 def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:

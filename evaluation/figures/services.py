@@ -6,6 +6,7 @@ import logging
 import time
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from config.queue import task_enqueue
@@ -20,6 +21,15 @@ REFRESH_WINDOW = timedelta(hours=24)
 RUNNING_STALE_AFTER = timedelta(minutes=30)
 # Marking a snapshot as viewed is a write: once a minute is plenty.
 VIEWED_RESOLUTION = timedelta(minutes=1)
+SNAPSHOT_RESULT_FIELDS = [
+    "payload",
+    "source_marker",
+    "judgements",
+    "compute_ms",
+    "computed_at",
+    "status",
+    "error",
+]
 
 
 def _enqueue(snapshot_id: int) -> None:
@@ -57,7 +67,9 @@ def figure_snapshot_recompute(*, snapshot: FigureSnapshot) -> FigureSnapshot:
 
 
 def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
-    """Compute a snapshot's figures from the judgements and store them with when and from what."""
+    """Compute a snapshot's figures from the judgements and store them with when and from what; a
+    computation that fails, or whose figures cannot be stored, leaves the snapshot failed with
+    its error (never "running")."""
     # Claim it: a second copy of the task (a redelivery, a refresh racing a recompute) finds it
     # no longer pending and stops, so one computation runs and the newest figures win.
     claimed = FigureSnapshot.objects.filter(pk=snapshot_id, status=FigureSnapshot.Status.PENDING).update(
@@ -71,30 +83,25 @@ def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
     try:
         marker, judgements = source_marker_for(snapshot.kind, scope)
         payload = FIGURES[snapshot.kind](scope)
+        snapshot.payload = payload
+        snapshot.source_marker = marker
+        snapshot.judgements = judgements
+        snapshot.compute_ms = int((time.perf_counter() - started) * 1000)
+        snapshot.computed_at = timezone.now()
+        snapshot.status = FigureSnapshot.Status.READY
+        snapshot.error = ""
+        # Storing can fail too (a value too big for its column): in its own savepoint, so that
+        # the failure below is still written rather than the snapshot left "running" for ever.
+        with transaction.atomic():
+            snapshot.save(update_fields=SNAPSHOT_RESULT_FIELDS)
     except Exception as failure:
+        # Recorded and logged, not raised: the snapshot now says it failed and why (the page and
+        # the API show it), and an eager worker would otherwise turn the page itself into a 500.
         logger.exception("figure snapshot %s failed", snapshot.pk)
         FigureSnapshot.objects.filter(pk=snapshot.pk).update(
             status=FigureSnapshot.Status.FAILED, error=f"{type(failure).__name__}: {failure}"[:2000]
         )
-        raise
-    snapshot.payload = payload
-    snapshot.source_marker = marker
-    snapshot.judgements = judgements
-    snapshot.compute_ms = int((time.perf_counter() - started) * 1000)
-    snapshot.computed_at = timezone.now()
-    snapshot.status = FigureSnapshot.Status.READY
-    snapshot.error = ""
-    snapshot.save(
-        update_fields=[
-            "payload",
-            "source_marker",
-            "judgements",
-            "compute_ms",
-            "computed_at",
-            "status",
-            "error",
-        ]
-    )
+        snapshot.refresh_from_db()
     return snapshot
 
 

@@ -101,6 +101,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "judgements": judgements,
             "responses": responses,
             "majority": majority_safe(votes),
+            # A 1–1 split is no majority: the page says it tied, and how the tie was decided.
+            "tie": bool(votes) and 2 * sum(votes) == len(votes),
             "final": item_final_values([item.campaign_id], item_ids=[item.pk]).get(item.pk),
         },
     )

@@ -59,6 +59,7 @@ class JudgeRunSerializer(serializers.ModelSerializer):
             "machine_judgements": progress.judgements,
             "need_check": progress.need_check,
             "reviewed": progress.reviewed,
+            "preparing": progress.preparing,
             "finished": progress.finished,
         }
 

@@ -7,20 +7,27 @@ judge as one more judge only in the figure that says so ("α with the judge").
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from annotation.models import Campaign, Item, ItemPurpose, Judgement
 from annotation.quality.selectors import adjudicated_values as quality_adjudicated_values
 from annotation.quality.selectors import gold_answers
-from evaluation.figures.selectors import FigureScope, figure_kind_register, scope_source_marker
+from evaluation.figures.selectors import (
+    FigureScope,
+    caution,
+    figure_kind_register,
+    min_items,
+    scope_source_marker,
+)
 from evaluation.models import CampaignJudging, FigureSnapshot, JudgeRun, JudgeTemplate, MachineJudgement
 from metrics.agreement import Agreement, krippendorff_alpha, reliability_matrix
 from metrics.model_judges import (
@@ -35,10 +42,14 @@ from metrics.model_judges import (
     people_vs_reference,
 )
 from metrics.scores import proportion
-from models_registry.models import RegisteredModel
+from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.selectors import RunProgress, run_progress
 
 # ---------------------------------------------------------------- runs
+
+
+# A judge run's generation run in these states may still add generations or answers.
+UNDER_WAY = (GenerationRun.Status.PREPARING, GenerationRun.Status.RUNNING)
 
 
 @dataclass
@@ -47,11 +58,20 @@ class JudgeRunProgress:
     judgements: int
     need_check: int
     reviewed: int
+    status: str = GenerationRun.Status.FINISHED
+
+    @property
+    def preparing(self) -> bool:
+        return self.status == GenerationRun.Status.PREPARING
 
     @property
     def finished(self) -> bool:
-        return self.generation.remaining == 0 and self.judgements >= self.generation.by_status.get(
-            "succeeded", 0
+        """Every generation done and every answer read. A run still preparing is never finished,
+        even with nothing left to do so far: its generations are still being added."""
+        return (
+            self.status not in UNDER_WAY
+            and self.generation.remaining == 0
+            and self.judgements >= self.generation.by_status.get("succeeded", 0)
         )
 
 
@@ -61,9 +81,39 @@ def judge_run_progress(*, run: JudgeRun) -> JudgeRunProgress:
         need_check=Count("id", filter=Q(status=MachineJudgement.Status.NEED_CHECK)),
         reviewed=Count("id", filter=Q(reviewed_by__isnull=False) | Q(reviewed_at__isnull=False)),
     )
+    # The status is read after the counts: a run that finishes in between looks unfinished for
+    # one more poll, never the other way round.
+    status = GenerationRun.objects.filter(pk=run.generation_run_id).values_list("status", flat=True).first()
     return JudgeRunProgress(
-        run_progress(run.generation_run), counts["n"], counts["need_check"], counts["reviewed"]
+        run_progress(run.generation_run),
+        counts["n"],
+        counts["need_check"],
+        counts["reviewed"],
+        status or GenerationRun.Status.FINISHED,
     )
+
+
+def judge_runs_unfinished(scope: FigureScope) -> dict[tuple[str, str], list[str]]:
+    """Per (judge model, template version), the names of the scope's judge runs whose answers are
+    not all in yet: still preparing or running, or finished with answers not read yet. Figures of
+    such a judge are partial."""
+    runs = JudgeRun.objects.filter(
+        Q(generation_run__status__in=UNDER_WAY)
+        | Q(
+            generation_run__status=GenerationRun.Status.FINISHED,
+            # The beat reads every answer of the runs of the last two days (judge_runs_collect).
+            generation_run__finished_at__gte=timezone.now() - timedelta(days=2),
+            generation_run__responses__status=Response.Status.SUCCEEDED,
+            generation_run__responses__machine_judgement__isnull=True,
+        )
+    )
+    if scope.campaign_ids:
+        runs = runs.filter(campaign_id__in=scope.campaign_ids)
+    unfinished: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for run in runs.distinct().select_related("template").prefetch_related("generation_run__target_models"):
+        for model in run.generation_run.target_models.all():
+            unfinished[(model.name, f"{run.template.name} v{run.template.version}")].append(run.name)
+    return {key: sorted(names) for key, names in unfinished.items()}
 
 
 def machine_judgements_of(*, run: JudgeRun) -> QuerySet[MachineJudgement]:
@@ -117,7 +167,8 @@ def _num(value: float | None) -> float | None:
 
 
 def _agreement(a: Agreement) -> dict[str, Any]:
-    return {"value": _num(a.value), "ci_low": _num(a.ci_low), "ci_high": _num(a.ci_high), "items": a.items}
+    figure = {"value": _num(a.value), "ci_low": _num(a.ci_low), "ci_high": _num(a.ci_high), "items": a.items}
+    return caution(figure, count="items") or figure
 
 
 def _comparison(c: Comparison) -> dict[str, Any]:
@@ -147,9 +198,9 @@ def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
         n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at")
     )
     reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
-    marker = f"{human}|{found['n']}:{found['last']}:{reviewed}|{_gold_marker(scope)}"
-    # Only compared for equality; the parts together outgrow the stored column.
-    return hashlib.sha256(marker.encode()).hexdigest(), judgements
+    # A run that finishes without a new answer still turns its judge's figures from partial.
+    unfinished = sorted(judge_runs_unfinished(scope).items())
+    return f"{human}|{found['n']}:{found['last']}:{reviewed}|{_gold_marker(scope)}|{unfinished}", judgements
 
 
 def _gold_figure(answers: list[bool]) -> dict[str, Any]:
@@ -270,6 +321,7 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 right.append(gold[item_id].accepts(safe=safe, response_type=response_type, score=score))
         return right
 
+    unfinished = judge_runs_unfinished(scope)
     judges = []
     for key in sorted(counts):
         judge = ids_aligned(item_ids, values[key])
@@ -295,6 +347,9 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
             {
                 "model": key[0],
                 "template": key[1],
+                # Answers still to come: κ and α are of the answers in so far, and will move.
+                "partial": key in unfinished,
+                "unfinished_runs": unfinished.get(key, []),
                 "machine_judgements": counts[key][0],
                 "need_check": counts[key][1],
                 "vs_majority": _comparison(vs_majority),
@@ -360,6 +415,7 @@ def judge_figures(scope: FigureScope) -> dict[str, Any]:
     exact agreement, per scenario or domain, for ratings bias and spread; and how an average
     single person agrees with the rest, for the same question asked of the judge."""
     return {
+        "min_items": min_items(),
         "safety": _section(scope, Campaign.Kind.SAFETY),
         "responsibility": _section(scope, Campaign.Kind.RESPONSIBILITY),
         "campaigns": _campaigns_using_judges(scope),

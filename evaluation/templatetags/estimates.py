@@ -9,14 +9,16 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from metrics.scores import Estimate
 
 register = template.Library()
 
 
-def _undefined(value: float) -> bool:
-    return value is None or math.isnan(value)
+def _undefined(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _number(value: float, decimals: int | None = None) -> str:
@@ -65,10 +67,30 @@ def figure(value: Any, style: str = "") -> str:
 
 @register.filter
 def interval(estimate: dict[str, Any] | None, style: str = "") -> str:
-    """'[low, high]' of an estimate or coefficient; empty when it has none."""
-    if not estimate or estimate.get("ci_low") is None or estimate.get("ci_high") is None:
-        return ""
+    """'[low, high]' of an estimate or coefficient; '—' when it has none (never '[, ]')."""
+    if not estimate or _undefined(estimate.get("ci_low")) or _undefined(estimate.get("ci_high")):
+        return "—"
     return f"[{figure(estimate['ci_low'], style)}, {figure(estimate['ci_high'], style)}]"
+
+
+@register.filter
+def few(estimate: dict[str, Any] | None) -> str:
+    """The class that greys a figure computed on too few items (see FIGURES_MIN_ITEMS)."""
+    return "too-few" if estimate and estimate.get("too_few") else ""
+
+
+@register.filter
+def few_note(estimate: dict[str, Any] | None, minimum: int | None) -> str:
+    """The note beside a greyed figure: on how many items it rests, and the minimum to read it."""
+    if not estimate or not estimate.get("too_few"):
+        return ""
+    n = estimate.get("n", estimate.get("items")) or 0
+    note = ngettext(
+        "too few to read: %(n)s item, fewer than %(min)s",
+        "too few to read: %(n)s items, fewer than %(min)s",
+        n,
+    ) % {"n": _number(n), "min": _number(minimum or 0)}
+    return format_html('<small class="too-few-note" data-k="too-few">{}</small>', note)
 
 
 @register.filter

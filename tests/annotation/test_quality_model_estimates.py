@@ -68,11 +68,11 @@ def test_the_worker_stores_each_items_dawid_skene_label(tied):
     assert tied.estimated_at is not None
 
 
-def test_before_any_estimate_a_tie_counts_as_unsafe_and_as_majority(tied):
+def test_before_any_estimate_a_tie_counts_as_unsafe_and_says_so(tied):
     finals = item_final_values([tied.pk])
 
     tie = _items(tied)[AGREED]  # truly safe
-    assert (finals[tie.pk].value, finals[tie.pk].source) == (False, "majority")
+    assert (finals[tie.pk].value, finals[tie.pk].source) == (False, "tie_unsafe")
 
 
 def test_a_tied_item_takes_the_stored_model_estimate_through_the_api(tied, make_user):
@@ -167,7 +167,7 @@ def test_the_item_page_shows_the_majority_the_model_estimate_and_the_final_value
 
     page = client.get(reverse("evaluation:item_detail", args=[_items(tied)[AGREED].pk])).text
 
-    assert 'data-k="majority">unsafe' in page
+    assert 'data-k="majority">tie' in page
     assert 'data-k="model-estimate">safe' in page
     assert 'data-k="final">safe' in page
     assert 'data-k="source">model estimate' in page

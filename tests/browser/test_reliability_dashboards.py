@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -50,4 +52,5 @@ def test_the_results_page_sets_the_dawid_skene_score_beside_the_majority(
     page.goto(f"{live_server.url}/evaluation/campaigns/{judged.pk}/results/")
     leaderboard = page.locator('[data-table="leaderboard"]')
     expect(leaderboard).to_contain_text("Safety by Dawid–Skene", timeout=15_000)
-    expect(leaderboard.locator('[data-k="safety_dawid_skene"]')).to_have_text("50.0%")
+    # On six items: the figure, greyed with its note (too few to read).
+    expect(leaderboard.locator('[data-k="safety_dawid_skene"]')).to_have_text(re.compile(r"^50\.0%too few"))

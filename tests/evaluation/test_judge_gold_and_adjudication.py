@@ -201,7 +201,7 @@ def test_the_page_and_the_api_show_the_figures_against_adjudicated_values_and_go
     ).json()
 
     assert "κ vs adjudicated" in page
-    assert '<td data-k="kappa-adjudicated">1.000' in page
+    assert '<td class="too-few" data-k="kappa-adjudicated">1.000' in page  # on so few items: greyed
     assert '<td data-k="gold">0.500' in page
     assert '<td data-k="gold">0.667' in page  # an average person
     assert "No gold items yet" not in page

@@ -123,7 +123,7 @@ def test_the_api_gives_the_same_figures_once_a_worker_computed_them(client, revi
     assert second.status_code == 200
     [row] = second.json()["figures"]["safety"]["judges"]
     assert row["model"] == "judge-a"
-    assert set(row["vs_majority"]["kappa"]) == {"value", "ci_low", "ci_high", "items"}
+    assert set(row["vs_majority"]["kappa"]) == {"value", "ci_low", "ci_high", "items", "too_few"}
     assert "baseline" in second.json()["figures"]["safety"]
 
 

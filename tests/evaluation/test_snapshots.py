@@ -101,7 +101,6 @@ def test_a_failed_computation_records_why_and_waits_for_a_recompute(
         mock.patch.dict(
             "evaluation.figures.selectors.FIGURES", {"results": mock.Mock(side_effect=ValueError("boom"))}
         ),
-        pytest.raises(ValueError, match="boom"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.figure_snapshot_request(kind="results", scope=FigureScope())

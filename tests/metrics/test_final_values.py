@@ -15,7 +15,7 @@ def test_unanimous_and_majority_are_told_apart():
 
 def test_a_tie_goes_to_the_model_estimate_when_there_is_one_else_to_the_tie_rule():
     assert final_safe([True, False], estimate=True) == (True, "model_estimate")
-    assert final_safe([True, False]) == (False, "majority")
+    assert final_safe([True, False]) == (False, "tie_unsafe")
 
 
 def test_a_final_score_is_the_mean_unless_adjudicated():
