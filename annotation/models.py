@@ -177,6 +177,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -260,6 +262,8 @@ class Item(models.Model):
     )
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["id"]
         indexes = [
             # The hot path: "next item with a free slot in this campaign, started items first,
@@ -451,6 +455,8 @@ class Judgement(models.Model):
     objects = JudgementQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("judgement")
+        verbose_name_plural = _("judgements")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["item", "user"], name="judgement_unique_item_user"),

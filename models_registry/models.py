@@ -103,6 +103,8 @@ class RegisteredModel(models.Model):
     )
 
     class Meta:
+        verbose_name = _("registered model")
+        verbose_name_plural = _("registered models")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -162,6 +164,8 @@ class GenerationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("generation run")
+        verbose_name_plural = _("generation runs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -208,6 +212,8 @@ class Response(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(

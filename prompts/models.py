@@ -34,6 +34,8 @@ class Domain(models.Model):
     description = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -53,6 +55,8 @@ class Scenario(models.Model):
     description = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("risk scenario")
+        verbose_name_plural = _("risk scenarios")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -78,6 +82,8 @@ class PromptSet(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("prompt set")
+        verbose_name_plural = _("prompt sets")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -107,6 +113,8 @@ class Prompt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("prompt")
+        verbose_name_plural = _("prompts")
         ordering = ["prompt_set_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["prompt_set", "external_id"], name="prompt_unique_external_id"),
@@ -154,6 +162,8 @@ class MultiChoiceItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("multi-choice item")
+        verbose_name_plural = _("multi-choice items")
         ordering = ["prompt_set_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["prompt_set", "external_id"], name="mc_item_unique_external_id"),
@@ -196,6 +206,8 @@ class ReferencePair(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reference pair")
+        verbose_name_plural = _("reference pairs")
         ordering = ["prompt_set_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["prompt_set", "external_id"], name="pair_unique_external_id"),
@@ -245,6 +257,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
