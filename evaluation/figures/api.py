@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
@@ -25,7 +26,7 @@ class FigureSnapshotSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(
         source="failure_reason",
         read_only=True,
-        help_text="Why the last computation failed, in the request's language; empty unless failed.",
+        help_text=_("Why the last computation failed, in the request's language; empty unless failed."),
     )
 
     class Meta:

@@ -8,11 +8,13 @@ import importlib
 import io
 import json
 import logging
+import logging.config
 from collections.abc import Iterator
 
 import pytest
 from celery.signals import after_setup_logger
 from django.apps import apps
+from django.conf import settings
 from django.urls import reverse
 
 from models_registry.log_redaction import KeyRedactingFilter
@@ -52,6 +54,10 @@ def hostile_reason(monkeypatch, stub) -> None:
 @pytest.fixture
 def web_log() -> Iterator[io.StringIO]:
     """What the site's own log handler (LOGGING's console) writes, at the default level."""
+    if not any(h.get_name() == "console" for h in logging.getLogger().handlers):
+        # An in-process Celery worker started by an earlier test takes over the root logger; the
+        # web process this stands for has LOGGING as configured.
+        logging.config.dictConfig(settings.LOGGING)
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
     output = io.StringIO()
     stream = handler.setStream(output)
