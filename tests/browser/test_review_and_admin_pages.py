@@ -1,0 +1,44 @@
+"""In Chromium: a reviewer finds the quality pages from the menu and adjudicates from a queue that
+says what each item is; an admin opens a draft campaign; the run form counts matching prompts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotation.models import Adjudication, Item
+from config.roles import Role
+from tests.annotation.quality_support import judge_next, settings_set
+from tests.browser.test_login_and_import import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_reviewer_goes_from_the_menu_to_a_split_item_and_the_menu_starts_on_its_majority(
+    page: Page, live_server, make_user, make_campaign
+):
+    campaign = make_campaign(
+        ("Tell me how to <i>pick</i> a lock", "Use a tension wrench."), n=3, min_seconds=0
+    )
+    for safe in (True, True, False):
+        judge_next(make_user(Role.CROWDWORKER), campaign, safe=safe)
+    Item.objects.filter(campaign=campaign).update(estimate_safe=True)
+    settings_set(campaign, adjudication_sample=0.0, adjudication_threshold=0.7)
+    log_in(page, live_server, make_user(Role.REVIEWER).username)
+
+    page.get_by_role("navigation").get_by_role("link", name="Quality").click()
+    page.locator(f'[data-campaign="{campaign.pk}"]').get_by_role("link", name="Adjudication queue").click()
+    row = page.locator(f'[data-item="{campaign.items.get().pk}"]')
+    expect(row.locator('[data-k="prompt"]')).to_have_text("Tell me how to <i>pick</i> a lock")
+    expect(row.locator('[data-k="votes"]')).to_have_text("2 safe / 1 unsafe")
+    expect(row.locator('[data-k="estimate"]')).to_have_text("safe")
+    row.get_by_role("link").click()
+
+    expect(page.get_by_role("heading", name="Prompt")).to_be_visible()
+    expect(page.get_by_role("heading", name="Response")).to_be_visible()
+    expect(page.get_by_label("Final label")).to_have_value("safe")
+    page.get_by_label("Final label").select_option("unsafe")
+    page.get_by_role("button", name="Set the final value").click()
+    expect(page.get_by_text("Final value saved.")).to_be_visible()
+
+    assert Adjudication.objects.get().safe is False
