@@ -185,6 +185,7 @@ VISITS: list[Visit] = [
         query="q=%E9%82%BB%E5%B1%85&final=safe",
         label="searched and filtered",
     ),
+    Visit("quality_index", Role.REVIEWER),
     Visit("quality:page", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("quality:adjudication", Role.REVIEWER, lambda s: [s.dataset.safety.pk]),
     Visit("quality:adjudicate", Role.REVIEWER, lambda s: [s.dataset.safety.pk, s.ids["split_item"]]),

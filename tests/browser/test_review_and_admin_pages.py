@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import Adjudication, Item
+from annotation.models import Adjudication, Campaign, Item
 from config.roles import Role
+from models_registry.services import generation_run_create
 from tests.annotation.quality_support import judge_next, settings_set
 from tests.browser.test_login_and_import import log_in
 
@@ -42,3 +43,32 @@ def test_a_reviewer_goes_from_the_menu_to_a_split_item_and_the_menu_starts_on_it
     expect(page.get_by_text("Final value saved.")).to_be_visible()
 
     assert Adjudication.objects.get().safe is False
+
+
+def test_an_admin_sees_a_draft_offer_only_open_and_hears_that_it_opened(
+    page: Page, live_server, admin_user, make_campaign
+):
+    campaign = make_campaign(("p", "r"), status=Campaign.Status.DRAFT)
+    log_in(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
+    actions = page.locator(".actions")
+    expect(actions.get_by_role("button")).to_have_text(["Open"])
+
+    actions.get_by_role("button", name="Open").click()
+
+    expect(page.get_by_text("The campaign is open: judges can take its items.")).to_be_visible()
+    expect(actions.get_by_role("button")).to_have_text(["Pause", "Close"])
+
+
+def test_the_new_campaign_form_says_items_will_come_from_a_run_still_answering(
+    page: Page, live_server, admin_user, make_model, make_prompts
+):
+    run = generation_run_create(name="nightly", prompt_set=make_prompts("a", "b"), models=[make_model()])
+    log_in(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/campaigns/new/")
+    page.get_by_label("Kind").select_option("safety")
+
+    page.get_by_label("Follow a run").select_option(str(run.pk))
+
+    expect(page.locator("#item-preview")).to_contain_text("No answer from this run yet")
+    expect(page.locator("#item-preview")).not_to_contain_text("nothing to judge")
