@@ -9,30 +9,10 @@ from django.urls import reverse
 from annotation.models import Campaign
 from annotation.services import campaign_create
 from models_registry.models import GenerationRun, Response
-from models_registry.services import model_register
-from prompts.models import Level, Prompt, PromptSet
 
 pytestmark = pytest.mark.django_db
 
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN"}
-
-
-@pytest.fixture
-def run() -> GenerationRun:
-    """A running run of two generations, none answered yet."""
-    prompt_set = PromptSet.objects.create(name="followed")
-    model = model_register(name="followed-model", base_url="http://127.0.0.1:9/v1", model_id="m")
-    run = GenerationRun.objects.create(name="nightly <run>", prompt_set=prompt_set)
-    for i in range(2):
-        prompt = Prompt.objects.create(
-            prompt_set=prompt_set, external_id=str(i), level=Level.SAFETY, source="test", text=f"p{i}"
-        )
-        run.responses.add(
-            Response.objects.create(
-                prompt=prompt, model=model, params_hash="h", sample_index=0, request_hash="r"
-            )
-        )
-    return run
 
 
 @pytest.fixture
@@ -53,47 +33,52 @@ def _buttons(page: str) -> list[str]:
     return re.findall(r'name="status" value="(\w+)"', page)
 
 
-def test_the_preview_of_a_campaign_following_a_run_with_no_answer_yet_says_items_will_come(admin_client, run):
-    preview = _preview(admin_client, run)
+def test_the_preview_of_a_campaign_following_a_run_with_no_answer_yet_says_items_will_come(
+    admin_client, followed_run
+):
+    preview = _preview(admin_client, followed_run)
 
     assert "items come as the run answers" in preview
     assert "nothing to judge" not in preview
 
 
-def test_the_preview_counts_the_answers_so_far_and_says_more_will_come(admin_client, run):
-    Response.objects.filter(pk=run.responses.first().pk).update(status=Response.Status.SUCCEEDED, text="a")
+def test_the_preview_counts_the_answers_so_far_and_says_more_will_come(admin_client, followed_run):
+    Response.objects.filter(pk=followed_run.responses.first().pk).update(
+        status=Response.Status.SUCCEEDED, text="a"
+    )
 
-    preview = _preview(admin_client, run)
+    preview = _preview(admin_client, followed_run)
 
     assert "make <b>1</b> item so far" in preview
 
 
 def test_the_preview_of_a_finished_run_without_answers_still_says_there_is_nothing_to_judge(
-    admin_client, run
+    admin_client, followed_run
 ):
-    GenerationRun.objects.filter(pk=run.pk).update(status=GenerationRun.Status.FINISHED)
+    GenerationRun.objects.filter(pk=followed_run.pk).update(status=GenerationRun.Status.FINISHED)
 
-    assert "nothing to judge" in _preview(admin_client, run)
+    assert "nothing to judge" in _preview(admin_client, followed_run)
 
 
-def test_the_preview_for_a_run_speaks_chinese(admin_client, run):
-    preview = _preview(admin_client, run, **CHINESE)
+def test_the_preview_for_a_run_speaks_chinese(admin_client, followed_run):
+    preview = _preview(admin_client, followed_run, **CHINESE)
 
     assert "items come as the run answers" not in preview
     assert "运行" in preview
 
 
-def test_the_campaign_page_names_the_run_it_follows_with_a_link(admin_client, run):
+def test_the_campaign_page_names_the_run_it_follows_with_a_link(admin_client, followed_run):
+    GenerationRun.objects.filter(pk=followed_run.pk).update(name="nightly <run>")
     campaign = campaign_create(
         name="follower",
         kind=Campaign.Kind.SAFETY,
-        responses=Response.objects.filter(runs=run),
-        follow_run=run,
+        responses=Response.objects.filter(runs=followed_run),
+        follow_run=followed_run,
     )
 
     page = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).text
 
-    link = reverse("models_registry:run_detail", args=[run.pk])
+    link = reverse("models_registry:run_detail", args=[followed_run.pk])
     assert f'<a href="{link}">nightly &lt;run&gt;</a>' in page
 
 
