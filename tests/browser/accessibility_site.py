@@ -78,6 +78,7 @@ EXCLUDED: dict[str, str] = {
     "quality:gold_promote": POST,
     "quality:judge_action": POST,
     "models_registry:model_test": POST,
+    "models_registry:run_prompt_count": FRAGMENT + " (the prompt count on the new-run form)",
     "models_registry:run_action": POST,
     "evaluation:snapshot_recompute": POST,
     "evaluation:export_download": DOWNLOAD + " (zip)",

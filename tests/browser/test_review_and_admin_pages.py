@@ -3,12 +3,16 @@ says what each item is; an admin opens a draft campaign; the run form counts mat
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections
 from playwright.sync_api import Page, expect
 
 from annotation.models import Adjudication, Campaign, Item
 from config.roles import Role
-from models_registry.services import generation_run_create
+from models_registry.services import generation_batch_execute, generation_run_create, generation_run_start
+from prompts.models import Level, Prompt
 from tests.annotation.quality_support import judge_next, settings_set
 from tests.browser.test_login_and_import import log_in
 
@@ -72,3 +76,46 @@ def test_the_new_campaign_form_says_items_will_come_from_a_run_still_answering(
 
     expect(page.locator("#item-preview")).to_contain_text("No answer from this run yet")
     expect(page.locator("#item-preview")).not_to_contain_text("nothing to judge")
+
+
+def test_the_run_form_counts_matching_prompts_as_the_filters_change(
+    page: Page, live_server, admin_user, make_model, make_prompts
+):
+    prompt_set = make_prompts("s1", "s2", "s3", name="mixed")
+    Prompt.objects.create(
+        prompt_set=prompt_set, external_id="r1", level=Level.RESPONSIBILITY, source="test", text="r1"
+    )
+    model = make_model(samples_per_prompt=2)
+    log_in(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/generation/runs/new/")
+    count = page.locator("#prompt-count")
+    expect(count).to_contain_text("Choose a prompt set")
+
+    page.get_by_label("Prompt set").select_option(str(prompt_set.pk))
+    expect(count).to_contain_text("4 prompts match.")
+    page.get_by_label("Level").select_option(Level.RESPONSIBILITY)
+    expect(count).to_contain_text("1 prompt matches.")
+    page.get_by_label(str(model)).check()
+    expect(count).to_contain_text("that is 2 answers to fetch")
+
+
+def test_a_run_page_says_it_waits_for_the_model_until_the_first_answer_comes(
+    page: Page, live_server, admin_user, make_model, make_prompts, held_tasks
+):
+    run = generation_run_start(name="slow", prompt_set=make_prompts("a", "b"), models=[make_model()])
+    log_in(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/generation/runs/{run.pk}/")
+    expect(page.locator('[data-k="waiting"]')).to_contain_text("Waiting for the model's first answer")
+
+    def work() -> None:
+        for batch in held_tasks:
+            generation_batch_execute(response_ids=batch, claim="browser-test")
+        # The thread's own connection would keep the test database from being dropped.
+        connections.close_all()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=30)
+
+    expect(page.locator("#run-progress")).to_contain_text("2 of 2 done", timeout=10_000)
+    expect(page.locator('[data-k="waiting"]')).to_have_count(0)
