@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN"}
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def _preview(admin_client, run, **headers) -> str:
     return admin_client.get(
         reverse("campaigns:preview"),

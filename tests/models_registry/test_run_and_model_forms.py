@@ -19,12 +19,6 @@ CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN"}
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def mixed_set(make_prompts):
     prompt_set = make_prompts("s1", "s2", "s3", name="mixed", level=Level.SAFETY)
     Prompt.objects.create(
