@@ -447,10 +447,10 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     return sorted(rows, key=lambda r: (r.adjudicated, not r.requested, r.sampled, r.agreement, r.item_id))
 
 
-def item_verdict_to_confirm(item: Item) -> bool | None:
-    """The safety verdict an adjudication form starts on: the item's current final value, unless
-    only the tie rule decided it (a tie with no model estimate), which a reviewer must decide."""
-    final = item_final_values([item.campaign_id], item_ids=[item.pk]).get(item.pk)
+def item_verdict_to_confirm(item: Item, *, final: FinalValue | None) -> bool | None:
+    """The safety verdict an adjudication form starts on: the item's current final value (as
+    ``item_final_values`` gives it), unless only the tie rule decided it (a tie with no model
+    estimate), which a reviewer must decide."""
     if final is None or not isinstance(final.value, bool):
         return None
     if final.source == MAJORITY:

@@ -208,7 +208,7 @@ def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> H
     final = selectors.item_final_values([campaign.pk], item_ids=[item.pk]).get(item.pk)
     form = AdjudicationForm(
         request.POST or None,
-        initial=_adjudication_initial(adjudication, selectors.item_verdict_to_confirm(item)),
+        initial=_adjudication_initial(adjudication, selectors.item_verdict_to_confirm(item, final=final)),
     )
     error = ""
     if request.method == "POST" and form.is_valid():
