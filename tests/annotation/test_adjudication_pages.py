@@ -68,7 +68,7 @@ def test_the_queue_speaks_chinese(reviewer_client, split):
     page = reviewer_client.get(reverse("quality:adjudication", args=[split.pk]), **CHINESE).text
 
     row = _row(page, split.items.get())
-    assert "2 票安全 / 1 票不安全" in row
+    assert "2 安全 / 1 不安全" in row
     assert "模型估计" in page
     assert "safe /" not in row
 
