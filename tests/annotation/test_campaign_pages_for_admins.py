@@ -58,7 +58,7 @@ def test_the_preview_for_a_run_speaks_chinese(admin_client, followed_run):
     preview = _preview(admin_client, followed_run, **CHINESE)
 
     assert "items come as the run answers" not in preview
-    assert "运行" in preview
+    assert "该生成任务尚无回答" in preview
 
 
 def test_the_campaign_page_names_the_run_it_follows_with_a_link(admin_client, followed_run):
@@ -129,7 +129,7 @@ def test_opening_says_so_in_chinese(admin_client, make_campaign):
     ).text
 
     assert "The campaign is open" not in page
-    assert "活动已开放" in page
+    assert "评测任务已开放" in page
 
 
 def test_a_refused_change_says_why_and_not_that_it_happened(admin_client, make_campaign):
