@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import crowd, selectors, services
@@ -21,7 +22,7 @@ from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.models import Campaign
 from config.pagination import page_of
 from config.roles import admin_required
-from models_registry.models import Response
+from models_registry.models import GenerationRun, Response
 from models_registry.selectors import responses_filtered
 
 
@@ -90,7 +91,13 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
             kind=data["kind"],
             group_samples=data.get("group_samples", False),
         )
-    return render(request, "annotation/_campaign_preview.html", {"count": count})
+    follows = data.get("follow_run")
+    # A run still answering adds items later: none yet is no reason to stop.
+    answering = follows is not None and follows.status in (
+        GenerationRun.Status.RUNNING,
+        GenerationRun.Status.PREPARING,
+    )
+    return render(request, "annotation/_campaign_preview.html", {"count": count, "answering": answering})
 
 
 @admin_required
@@ -106,6 +113,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -
     ]
     return {
         "campaign": campaign,
+        "status_actions": _status_actions(campaign),
         "progress": selectors.campaign_progress(campaign),
         "crowd_links": links,
         "crowd_parameters": crowd.PLATFORM_PARAMETERS,
@@ -113,6 +121,22 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -
         "report_form": CrowdReportForm(),
         **extra,
     }
+
+
+def _status_actions(campaign: Campaign) -> list[str]:
+    """The statuses the page offers to move to, in the order a campaign lives them. A draft is
+    only opened: pausing or closing what never opened is no step anyone takes from this page."""
+    allowed = services.CAMPAIGN_STATUS_NEXT[Campaign.Status(campaign.status)]
+    if campaign.status == Campaign.Status.DRAFT:
+        allowed = {Campaign.Status.OPEN}
+    return [status for status in Campaign.Status.values if status in allowed]
+
+
+STATUS_SET_MESSAGES = {
+    Campaign.Status.OPEN: _lazy("The campaign is open: judges can take its items."),
+    Campaign.Status.PAUSED: _lazy("The campaign is paused: judges get no new item until it opens again."),
+    Campaign.Status.CLOSED: _lazy("The campaign is closed: no one judges it any more; its results stay."),
+}
 
 
 @admin_required
@@ -166,8 +190,11 @@ def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpRespons
 @require_POST
 def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
+    status = request.POST.get("status", "")
     try:
-        services.campaign_status_set(campaign=campaign, status=request.POST.get("status", ""))
+        services.campaign_status_set(campaign=campaign, status=status)
     except ValueError as exc:
         messages.error(request, str(exc))
+    else:
+        messages.success(request, str(STATUS_SET_MESSAGES[Campaign.Status(status)]))
     return redirect("campaigns:detail", campaign_id=campaign.pk)

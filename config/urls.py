@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotation.quality import views as quality_views
 from config import views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("crowd/", include("annotation.crowd_urls")),
     path("people/", include("annotation.people_urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
+    path("quality/", quality_views.quality_index, name="quality_index"),
     path("evaluation/", include("evaluation.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -58,7 +58,14 @@ class RegisteredModel(models.Model):
     system_prompt = models.TextField(blank=True)
     temperature = models.FloatField(default=0.7, validators=[MinValueValidator(0.0)])
     top_p = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
-    max_tokens = models.PositiveIntegerField(default=512, validators=[MinValueValidator(1)])
+    max_tokens = models.PositiveIntegerField(
+        default=2048,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The longest answer, in tokens; a longer one is cut short and marked truncated. "
+            "Many CValues answers need more than 512."
+        ),
+    )
     seed = models.BigIntegerField(
         null=True, blank=True, help_text=_("Sample k of a prompt is sent with seed + k, so samples differ.")
     )

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from models_registry.models import GenerationRun, RegisteredModel, Response
-from prompts.models import Domain, Scenario
+from prompts.models import Domain, Prompt, PromptSet, Scenario
 
 RATE_WINDOW_S = 60
 
@@ -40,6 +40,20 @@ def responses_filtered(
     return responses
 
 
+def prompts_for_run(
+    *, prompt_set: PromptSet, level: str = "", domain_id: int | None = None, scenario_id: int | None = None
+) -> QuerySet[Prompt]:
+    """The prompts a run over this set and these filters answers (unset: any)."""
+    prompts = Prompt.objects.filter(prompt_set=prompt_set)
+    if level:
+        prompts = prompts.filter(level=level)
+    if domain_id:
+        prompts = prompts.filter(domain_id=domain_id)
+    if scenario_id:
+        prompts = prompts.filter(scenario_id=scenario_id)
+    return prompts
+
+
 @dataclass
 class RunProgress:
     total: int
@@ -51,6 +65,8 @@ class RunProgress:
     per_second: float = 0.0
     eta_s: float | None = None
     by_model: list[dict[str, object]] = field(default_factory=list)
+    # Seconds a running run has waited with no answer yet (None once one came, or when not running).
+    waiting_s: float | None = None
     # Answers and errors that repeated the model's API key (replaced before they were stored).
     key_redacted: int = 0
 
@@ -101,6 +117,8 @@ def run_progress(run: GenerationRun) -> RunProgress:
         span = finished.aggregate(first=Min("started_at"), last=Max("finished_at"))
         if span["first"] and span["last"] and span["last"] > span["first"]:
             progress.per_second = finished.count() / (span["last"] - span["first"]).total_seconds()
+    if run.status == GenerationRun.Status.RUNNING and progress.total and not progress.done:
+        progress.waiting_s = (timezone.now() - run.created_at).total_seconds()
     if progress.per_second > 0 and progress.remaining:
         progress.eta_s = progress.remaining / progress.per_second
     progress.by_model = list(

@@ -39,6 +39,7 @@ from models_registry.providers import (
     chat_session,
     connection_test,
 )
+from models_registry.selectors import prompts_for_run
 from prompts.models import Domain, Prompt, PromptSet, Scenario
 
 logger = logging.getLogger(__name__)
@@ -108,14 +109,9 @@ def _sample_seed(params: dict[str, Any], sample_index: int) -> int | None:
 
 
 def run_prompts(run: GenerationRun) -> QuerySet[Prompt]:
-    prompts = Prompt.objects.filter(prompt_set=run.prompt_set)
-    if run.level:
-        prompts = prompts.filter(level=run.level)
-    if run.domain_id:
-        prompts = prompts.filter(domain_id=run.domain_id)
-    if run.scenario_id:
-        prompts = prompts.filter(scenario_id=run.scenario_id)
-    return prompts
+    return prompts_for_run(
+        prompt_set=run.prompt_set, level=run.level, domain_id=run.domain_id, scenario_id=run.scenario_id
+    )
 
 
 def generation_run_create(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("models/<int:model_id>/test/", views.model_test, name="model_test"),
     path("runs/", views.run_list, name="run_list"),
     path("runs/new/", views.run_create, name="run_create"),
+    path("runs/new/count/", views.run_prompt_count, name="run_prompt_count"),
     path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<int:run_id>/<slug:action>/", views.run_action, name="run_action"),
 ]

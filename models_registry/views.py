@@ -83,6 +83,30 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
+def run_prompt_count(request: HttpRequest) -> HttpResponse:
+    """While the admin fills in the run form: how many prompts match, and how many answers that makes."""
+    form = GenerationRunForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    context: dict[str, object] = {"prompts": None}
+    if data.get("prompt_set"):
+        prompts = selectors.prompts_for_run(
+            prompt_set=data["prompt_set"],
+            level=data.get("level") or "",
+            domain_id=data["domain"].pk if data.get("domain") else None,
+            scenario_id=data["scenario"].pk if data.get("scenario") else None,
+        ).count()
+        models = list(data.get("target_models") or [])
+        samples = data.get("samples_per_prompt")
+        context = {
+            "prompts": prompts,
+            "models": len(models),
+            "generations": prompts * sum(samples or m.samples_per_prompt for m in models),
+        }
+    return render(request, "models_registry/_run_prompt_count.html", context)
+
+
+@admin_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(
         GenerationRun.objects.select_related("prompt_set", "domain", "scenario"), pk=run_id

@@ -96,6 +96,13 @@ def admin_user(make_user) -> User:
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """A session of an admin of ValueLens (the role; pytest-django's own is a superuser)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def crowdworker(make_user) -> User:
     return make_user(Role.CROWDWORKER, username="carl-crowd")
 

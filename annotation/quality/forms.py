@@ -93,7 +93,9 @@ class ReasonForm(forms.Form):
 
 class AdjudicationForm(forms.Form):
     verdict = forms.ChoiceField(
-        choices=[("safe", _("safe")), ("unsafe", _("unsafe"))], required=False, label=_("Final label")
+        choices=[("", _("choose…")), ("safe", _("safe")), ("unsafe", _("unsafe"))],
+        required=False,
+        label=_("Final label"),
     )
     score = forms.IntegerField(min_value=1, max_value=10, required=False, label=_("Final score"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note"))

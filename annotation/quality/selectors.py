@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import (
@@ -513,6 +514,22 @@ class QueueRow:
     adjudicated: bool
     # Sent by a reviewer from the item browser, whatever the agreement.
     requested: bool = False
+    # How the votes fell: safe and unsafe counts (safety), or the scores given, lowest first (ratings).
+    safe_votes: int = 0
+    unsafe_votes: int = 0
+    scores: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """What the queue shows of an item beside its votes."""
+
+    prompt_start: str
+    estimate_safe: bool | None
+
+
+# Enough of a prompt to recognise it in a list; the page shortens it further.
+QUEUE_PROMPT_CHARS = 200
 
 
 def _sampled(campaign: Campaign, item_id: int) -> bool:
@@ -536,19 +553,54 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     requested = set(
         AdjudicationRequest.objects.filter(item__campaign=campaign).values_list("item_id", flat=True)
     )
+    safety = campaign.kind == Campaign.Kind.SAFETY
     rows = []
     for item_id in values.keys() | requested:
         given = values.get(item_id, [])
         agreement = Counter(given).most_common(1)[0][1] / len(given) if given else 0.0
+        tally = (
+            {"safe_votes": given.count(True), "unsafe_votes": given.count(False)}
+            if safety
+            else {"scores": tuple(sorted(given))}
+        )
         if item_id in requested:
-            rows.append(QueueRow(item_id, len(given), agreement, False, item_id in done, requested=True))
+            rows.append(
+                QueueRow(item_id, len(given), agreement, False, item_id in done, requested=True, **tally)
+            )
             continue
         if len(given) < 2:
             continue
         disagree = agreement < campaign.adjudication_threshold
         if disagree or _sampled(campaign, item_id):
-            rows.append(QueueRow(item_id, len(given), agreement, not disagree, item_id in done))
+            rows.append(QueueRow(item_id, len(given), agreement, not disagree, item_id in done, **tally))
     return sorted(rows, key=lambda r: (r.adjudicated, not r.requested, r.sampled, r.agreement, r.item_id))
+
+
+def item_verdict_to_confirm(item: Item, *, final: FinalValue | None) -> bool | None:
+    """The safety verdict an adjudication form starts on: the item's current final value (as
+    ``item_final_values`` gives it), unless only the tie rule decided it (a tie with no model
+    estimate), which a reviewer must decide."""
+    if final is None or not isinstance(final.value, bool):
+        return None
+    if final.source == MAJORITY:
+        votes = list(
+            judgements_counted([item.campaign_id])
+            .filter(item=item, safe__isnull=False)
+            .values_list("safe", flat=True)
+        )
+        if 2 * sum(votes) == len(votes):
+            return None
+    return final.value
+
+
+def adjudication_queue_items(item_ids: Iterable[int]) -> dict[int, QueueItem]:
+    """Item id -> the start of its prompt and its model estimate, for the rows a page shows."""
+    rows = (
+        Item.objects.filter(pk__in=list(item_ids))
+        .annotate(prompt_start=Substr("prompt__text", 1, QUEUE_PROMPT_CHARS))
+        .values_list("pk", "prompt_start", "estimate_safe")
+    )
+    return {pk: QueueItem(prompt_start=start or "", estimate_safe=estimate) for pk, start, estimate in rows}
 
 
 def adjudicated_values(

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation.models import Campaign, Item, ItemPurpose, JudgeExclusion, JudgeStanding
+from annotation.models import Adjudication, Campaign, Item, ItemPurpose, JudgeExclusion, JudgeStanding
 from annotation.quality import selectors, services
 from annotation.quality.forms import (
     AdjudicationForm,
@@ -22,6 +22,8 @@ from annotation.quality.forms import (
     QualitySettingsForm,
     ReasonForm,
 )
+from annotation.selectors import campaigns_for_review
+from config.pagination import page_of
 from config.roles import admin_required, reviewer_required, user_is_admin
 
 
@@ -31,6 +33,14 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def _back(campaign: Campaign) -> HttpResponse:
     return redirect("quality:page", campaign_id=campaign.pk)
+
+
+@reviewer_required
+def quality_index(request: HttpRequest) -> HttpResponse:
+    """The menu's way to each campaign's quality page and adjudication queue."""
+    return render(
+        request, "annotation/quality/index.html", {"page": page_of(request, campaigns_for_review())}
+    )
 
 
 @reviewer_required
@@ -194,10 +204,12 @@ def judge_action(request: HttpRequest, campaign_id: int, user_id: int, action: s
 @reviewer_required
 def adjudication_queue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
+    rows = selectors.adjudication_queue(campaign)[:500]
+    items = selectors.adjudication_queue_items(row.item_id for row in rows)
     return render(
         request,
         "annotation/quality/adjudication_queue.html",
-        {"campaign": campaign, "rows": selectors.adjudication_queue(campaign)[:500]},
+        {"campaign": campaign, "rows": [(row, items.get(row.item_id)) for row in rows]},
     )
 
 
@@ -206,7 +218,12 @@ def adjudication_queue(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     item = get_object_or_404(Item.objects.select_related("campaign", "prompt"), pk=item_id, campaign=campaign)
-    form = AdjudicationForm(request.POST or None)
+    adjudication = getattr(item, "adjudication", None)
+    final = selectors.item_final_values([campaign.pk], item_ids=[item.pk]).get(item.pk)
+    form = AdjudicationForm(
+        request.POST or None,
+        initial=_adjudication_initial(adjudication, selectors.item_verdict_to_confirm(item, final=final)),
+    )
     error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -230,10 +247,21 @@ def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> H
         "item": item,
         "responses": item.item_responses.select_related("response").order_by("position"),
         "judgements": selectors.item_judgements_for_review(item),
-        "adjudication": getattr(item, "adjudication", None),
-        "final": selectors.item_final_values([campaign.pk], item_ids=[item.pk]).get(item.pk),
+        "adjudication": adjudication,
+        "final": final,
         "form": form,
         "error": error,
         "names": names,
     }
     return render(request, "annotation/quality/adjudication_item.html", context, status=400 if error else 200)
+
+
+def _adjudication_initial(adjudication: Adjudication | None, verdict: bool | None) -> dict[str, object]:
+    """The form starts on the item's current value; with none, on an empty choice, so that a
+    reviewer who submits without choosing is asked to choose rather than saving "safe"."""
+    initial: dict[str, object] = {"note": adjudication.note if adjudication else ""}
+    if verdict is not None:
+        initial["verdict"] = "safe" if verdict else "unsafe"
+    if adjudication is not None and adjudication.score is not None:
+        initial["score"] = adjudication.score
+    return initial

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from annotation.models import Campaign, Item, Lease
 from annotation.services import campaign_create
-from models_registry.models import Response
+from models_registry.models import GenerationRun, Response
 from models_registry.services import model_register
 from prompts.models import Domain, Level, Prompt, PromptSet
 
@@ -82,3 +82,21 @@ def lease_give(*, user, item: Item, minutes: float = 10) -> Lease:
     )
     Item.objects.filter(pk=item.pk).update(lease_count=F("lease_count") + 1, open_slots=F("open_slots") - 1)
     return lease
+
+
+@pytest.fixture
+def followed_run() -> GenerationRun:
+    """A running run of four generations, none answered yet."""
+    prompt_set = PromptSet.objects.create(name="followed")
+    model = model_register(name="followed-model", base_url="http://127.0.0.1:9/v1", model_id="m")
+    run = GenerationRun.objects.create(name="followed run", prompt_set=prompt_set)
+    for i in range(4):
+        prompt = Prompt.objects.create(
+            prompt_set=prompt_set, external_id=str(i), level=Level.SAFETY, source="test", text=f"p{i}"
+        )
+        run.responses.add(
+            Response.objects.create(
+                prompt=prompt, model=model, params_hash="h", sample_index=0, request_hash="r"
+            )
+        )
+    return run

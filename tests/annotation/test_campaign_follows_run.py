@@ -9,29 +9,14 @@ from annotation.models import Campaign, Item
 from annotation.services import campaign_create, campaign_items_sync, campaigns_follow_runs
 from annotation.tasks import campaigns_follow_runs as campaigns_follow_runs_task
 from models_registry.models import GenerationRun, Response
-from models_registry.services import model_register
-from prompts.models import Level, Prompt, PromptSet
 from tests.config.api_support import api_as
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
 
 @pytest.fixture
-def run() -> GenerationRun:
-    """A running run of four generations, none answered yet."""
-    prompt_set = PromptSet.objects.create(name="followed")
-    model = model_register(name="followed-model", base_url="http://127.0.0.1:9/v1", model_id="m")
-    run = GenerationRun.objects.create(name="followed run", prompt_set=prompt_set)
-    for i in range(4):
-        prompt = Prompt.objects.create(
-            prompt_set=prompt_set, external_id=str(i), level=Level.SAFETY, source="test", text=f"p{i}"
-        )
-        run.responses.add(
-            Response.objects.create(
-                prompt=prompt, model=model, params_hash="h", sample_index=0, request_hash="r"
-            )
-        )
-    return run
+def run(followed_run) -> GenerationRun:
+    return followed_run
 
 
 def answer(run: GenerationRun, count: int) -> None:

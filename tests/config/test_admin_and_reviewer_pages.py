@@ -20,12 +20,6 @@ from tests.evaluation.helpers import judge
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def test_an_admin_registers_a_model_in_the_app(admin_client):
     admin_client.post(
         reverse("models_registry:model_create"),
