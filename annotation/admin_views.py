@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import crowd, selectors, services
@@ -133,9 +133,13 @@ def _status_actions(campaign: Campaign) -> list[str]:
 
 
 STATUS_SET_MESSAGES = {
-    Campaign.Status.OPEN: _lazy("The campaign is open: judges can take its items."),
-    Campaign.Status.PAUSED: _lazy("The campaign is paused: judges get no new item until it opens again."),
-    Campaign.Status.CLOSED: _lazy("The campaign is closed: no one judges it any more; its results stay."),
+    Campaign.Status.OPEN: gettext_lazy("The campaign is open: judges can take its items."),
+    Campaign.Status.PAUSED: gettext_lazy(
+        "The campaign is paused: judges get no new item until it opens again."
+    ),
+    Campaign.Status.CLOSED: gettext_lazy(
+        "The campaign is closed: no one judges it any more; its results stay."
+    ),
 }
 
 
