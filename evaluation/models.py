@@ -7,17 +7,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.jobs import ClaimedJob
 from metrics.multichoice import REVIEW_CHOICES, Variant
 from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, MultiChoiceItem, Prompt, PromptSet
 
 
-class FigureSnapshot(models.Model):
+class FigureSnapshot(ClaimedJob):
     """Dashboard figures (results or agreement) for one scope, computed by a worker and cached.
 
     A scope is a set of campaigns and filters (model, domain, scenario, dates); ``key`` is a hash of
     it. ``source_marker`` records the judgements the figures were computed from (their count and
-    latest change), so a refresh only recomputes what changed.
+    latest change), so a refresh only recomputes what changed. Claimed by the delivery computing
+    it, whose heartbeat is renewed while it computes.
     """
 
     class Kind(models.TextChoices):
@@ -160,9 +162,11 @@ class MultiChoiceReview(models.Model):
 # ---------------------------------------------------------------- exports
 
 
-class Export(models.Model):
+class Export(ClaimedJob):
     """A dataset taken out of ValueLens: written by a worker, row by row, into one zip under
-    MEDIA_ROOT with its dataset card (README.md)."""
+    MEDIA_ROOT with its dataset card (README.md). Claimed by the task delivery writing it: a second
+    copy of the task (redelivered while the first still runs) leaves a live holder alone and writes
+    in a directory of its own."""
 
     class Kind(models.TextChoices):
         SCORED = "scored", _("Scored dataset (judgements, items, models)")
@@ -203,10 +207,6 @@ class Export(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # The task delivery writing it, renewed while it works: a second copy of the task (redelivered
-    # while the first still runs) leaves a live holder alone and writes in a directory of its own.
-    claim = models.CharField(max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

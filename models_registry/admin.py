@@ -77,7 +77,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 class GenerationRunAdmin(admin.ModelAdmin):
     list_display = ["name", "prompt_set", "status", "created_at", "progress_link"]
     list_filter = ["status"]
-    readonly_fields = ["status", "created_by", "created_at", "finished_at"]
+    readonly_fields = ["status", "created_by", "created_at", "finished_at", "claim", "heartbeat_at"]
     exclude = ["responses"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -14,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.jobs import ClaimedJob
 from models_registry.providers import API_KEY_ENV_PREFIX
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario
 
@@ -143,7 +144,10 @@ class RegisteredModel(models.Model):
         return cost / Decimal(1_000_000)
 
 
-class GenerationRun(models.Model):
+class GenerationRun(ClaimedJob):
+    """Models × prompts × samples to generate. Its claim is held by the delivery adding its
+    generations while it is PREPARING (a judge run's items, on a worker)."""
+
     class Status(models.TextChoices):
         # Its generations are still being added (a judge run's, on a worker); they are fetched
         # meanwhile, and the run finishes only once it is complete.
@@ -179,8 +183,10 @@ class GenerationRun(models.Model):
         return self.name
 
 
-class Response(models.Model):
-    """One sample of one model's answer to one prompt; unique, so a retried task stores it once."""
+class Response(ClaimedJob):
+    """One sample of one model's answer to one prompt; unique, so a retried task stores it once.
+    Claimed by the delivery that fetches it; its heartbeat is renewed while the row waits for a
+    slot or its request is in flight."""
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")
@@ -196,9 +202,6 @@ class Response(models.Model):
     params_snapshot = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    claim = models.CharField(
-        max_length=64, blank=True, help_text=_("The task delivery (host:pid:token) that holds or held it.")
-    )
     text = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -214,8 +217,6 @@ class Response(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When its request was sent: a row waiting for a slot has none yet.
     started_at = models.DateTimeField(null=True, blank=True)
-    # Renewed by the worker holding the row (waiting or in flight); silent too long, the row is taken back.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -312,6 +312,14 @@ EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=10_000)
 # heartbeat is fresh does nothing, one silent this long is started again by the next delivery.
 EXPORT_HEARTBEAT_S = env.float("EXPORT_HEARTBEAT_S", default=10.0)
 EXPORT_CLAIM_STALE_S = env.float("EXPORT_CLAIM_STALE_S", default=120.0)
+# The other claimed jobs (common/jobs.py), named alike: <JOB>_HEARTBEAT_S, how often the worker
+# holding one renews its heartbeat, and <JOB>_CLAIM_STALE_S, how long it may be silent before the job
+# is taken back. For a snapshot or a judge run's preparation the stale limit also bounds the wait of
+# one queued and not yet started (its task lost): the beat task queues it again.
+FIGURE_SNAPSHOT_HEARTBEAT_S = env.float("FIGURE_SNAPSHOT_HEARTBEAT_S", default=60.0)
+FIGURE_SNAPSHOT_CLAIM_STALE_S = env.float("FIGURE_SNAPSHOT_CLAIM_STALE_S", default=1800.0)
+JUDGE_PREPARE_HEARTBEAT_S = env.float("JUDGE_PREPARE_HEARTBEAT_S", default=10.0)
+JUDGE_PREPARE_CLAIM_STALE_S = env.float("JUDGE_PREPARE_CLAIM_STALE_S", default=600.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.
 EXPORT_LICENSE = env.str("EXPORT_LICENSE", default="")
 
