@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.jobs import job_heartbeat, job_release, jobs_silent_q, jobs_take_back, stale_before
 from config.queue import delivery_token, task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
@@ -331,17 +332,12 @@ def generation_runs_reconcile() -> int:
     dead (or frozen) worker's rows are taken back: nothing a live worker is fetching is sent twice.
     Rows still waiting in the broker hold no claim and are left alone.
     """
-    stale_before = timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
     with transaction.atomic():
-        # Locked, so a heartbeat that arrives now waits and then finds the claim gone.
-        ids = list(
-            Response.objects.select_for_update(skip_locked=True)
-            .filter(status__in=UNFINISHED, heartbeat_at__lt=stale_before)
-            .exclude(claim="")
-            .values_list("id", flat=True)
-        )
-        Response.objects.filter(id__in=ids).update(
-            status=Response.Status.PENDING, claim="", heartbeat_at=None, started_at=None
+        ids = jobs_take_back(
+            Response.objects.filter(status__in=UNFINISHED),
+            stale_after_s=settings.GENERATION_CLAIM_STALE_S,
+            status=Response.Status.PENDING,
+            started_at=None,
         )
         wanted = sorted(
             set(
@@ -372,10 +368,13 @@ def generation_runs_reconcile() -> int:
 #      every GENERATION_HEARTBEAT_S, until it is done.
 # A row is taken back (by the reconcile task, or by a delivery that meets it) only when its own
 # heartbeat has been silent for GENERATION_CLAIM_STALE_S.
+# These are the claimed jobs of common/jobs.py, but claimed and answered many rows per statement in
+# SQL of their own below (one round trip for a group of answers): they share the helper's
+# staleness rule, heartbeat, release and take-back, and its settings' names.
 
 
 def _stale_before() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.GENERATION_CLAIM_STALE_S)
+    return stale_before(settings.GENERATION_CLAIM_STALE_S)
 
 
 def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
@@ -383,8 +382,8 @@ def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
     now = timezone.now()
     with transaction.atomic():
         # A request in flight whose holder went silent is lost with its worker: fetch it again.
-        Response.objects.filter(
-            id__in=response_ids, status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before()
+        Response.objects.filter(id__in=response_ids, status=Response.Status.RUNNING).filter(
+            jobs_silent_q(stale_after_s=settings.GENERATION_CLAIM_STALE_S)
         ).update(status=Response.Status.PENDING, claim=token, heartbeat_at=now, started_at=None)
         Response.objects.filter(id__in=response_ids, status=Response.Status.PENDING).update(
             claim=token, heartbeat_at=now
@@ -399,16 +398,12 @@ def _responses_reserve(response_ids: list[int], token: str) -> list[int]:
 def _response_retry_start(response_id: int, token: str) -> bool:
     """A retry is sent only while the row is still this delivery's."""
     return bool(
-        Response.objects.filter(id=response_id, claim=token, status=Response.Status.RUNNING).update(
-            heartbeat_at=timezone.now()
-        )
+        job_heartbeat(Response.objects.filter(id=response_id, status=Response.Status.RUNNING), token=token)
     )
 
 
 def _responses_heartbeat(response_ids: list[int], token: str) -> int:
-    return Response.objects.filter(id__in=response_ids, claim=token, status__in=UNFINISHED).update(
-        heartbeat_at=timezone.now()
-    )
+    return job_heartbeat(Response.objects.filter(id__in=response_ids, status__in=UNFINISHED), token=token)
 
 
 def _clean_text(text: str) -> str:
@@ -527,7 +522,10 @@ def _responses_write_orm(starts: list[tuple[int, str]], answers: list[_Answer], 
         for claim, ids in by_claim.items():
             Response.objects.filter(id__in=ids).filter(
                 Q(status=Response.Status.PENDING)
-                | Q(status=Response.Status.RUNNING, heartbeat_at__lt=_stale_before())
+                | (
+                    Q(status=Response.Status.RUNNING)
+                    & jobs_silent_q(stale_after_s=settings.GENERATION_CLAIM_STALE_S)
+                )
             ).update(status=Response.Status.RUNNING, claim=claim, started_at=now, heartbeat_at=now)
             # Read in the same transaction: nobody else writes until it ends.
             claimed |= set(
@@ -540,9 +538,10 @@ def _responses_write_orm(starts: list[tuple[int, str]], answers: list[_Answer], 
 
 def _response_failed(response_id: int, claim: str, error: ProviderError, attempts: int) -> None:
     # Unfinished, not only running: a missing key fails a reserved row before any request.
-    Response.objects.filter(id=response_id, claim=claim, status__in=UNFINISHED).update(
+    job_release(
+        Response.objects.filter(id=response_id, status__in=UNFINISHED),
+        token=claim,
         status=Response.Status.FAILED,
-        heartbeat_at=None,
         error_kind=error.kind,
         error=_clean_text(error.message)[:2000],
         key_redacted=error.key_redacted,
