@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
-from config.queue import delivery_token, task_enqueue
+from common.jobs import job_claim, job_heartbeating, job_release
+from config.queue import task_enqueue
 from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
 from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet_available, writer_open
@@ -224,47 +223,17 @@ def _pseudonyms_ensure(scope: FigureScope) -> None:
         annotator_profile_get_or_create(user=user)
 
 
-class _Heartbeat:
-    """Renews an export's heartbeat from a thread of its own, also while one long step (the card's
-    agreement figures, the zip) reports no progress."""
-
-    def __init__(self, export_id: int, claim: str) -> None:
-        self.export_id, self.claim = export_id, claim
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"export-{export_id}-heartbeat", daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            while not self._stop.wait(settings.EXPORT_HEARTBEAT_S):
-                Export.objects.filter(pk=self.export_id, claim=self.claim).update(heartbeat_at=timezone.now())
-        finally:
-            connection.close()
-
-
-def _export_claim(export_id: int, claim: str) -> tuple[Export | None, bool]:
-    """Take an export for this delivery; (export, False) when it is finished or a live one holds it."""
-    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_CLAIM_STALE_S)
-    with transaction.atomic():
-        export = Export.objects.select_for_update().filter(pk=export_id).first()
-        if export is None or export.is_finished:
-            return export, False
-        held = export.status == Export.Status.RUNNING and export.claim
-        if held and export.heartbeat_at and export.heartbeat_at >= stale_before:
-            return export, False
-        export.status = Export.Status.RUNNING
-        export.claim = claim
-        export.heartbeat_at = export.started_at = timezone.now()
-        export.rows_done = 0
-        export.save(update_fields=["status", "claim", "heartbeat_at", "started_at", "rows_done"])
-    return export, True
+def _export_claim(export_id: int) -> tuple[Export | None, str | None]:
+    """Take an export for a new delivery; (export, None) when it is finished or a live one holds it."""
+    token = job_claim(
+        Export.objects.filter(status__in=[Export.Status.PENDING, Export.Status.RUNNING]),
+        pk=export_id,
+        stale_after_s=settings.EXPORT_CLAIM_STALE_S,
+        status=Export.Status.RUNNING,
+        started_at=timezone.now(),
+        rows_done=0,
+    )
+    return Export.objects.filter(pk=export_id).first(), token
 
 
 def export_run(*, export_id: int) -> Export | None:
@@ -275,9 +244,8 @@ def export_run(*, export_id: int) -> Export | None:
     died) starts again from scratch. Each delivery writes in a directory of its own, and only the
     one still holding the claim at the end publishes its zip.
     """
-    claim = delivery_token()
-    export, mine = _export_claim(export_id, claim)
-    if not mine:
+    export, claim = _export_claim(export_id)
+    if claim is None:
         return export
     assert export is not None
     scope = FigureScope.from_dict(export.scope)
@@ -297,7 +265,12 @@ def export_run(*, export_id: int) -> Export | None:
     archive_name = f"valuelens-{export.kind}-{export.pk}-{export.format}.zip"
     partial = work / f"{archive_name}.part"
     try:
-        with _Heartbeat(export.pk, claim):
+        with job_heartbeating(
+            Export.objects.filter(pk=export.pk),
+            token=claim,
+            every_s=settings.EXPORT_HEARTBEAT_S,
+            name=f"export-{export.pk}-heartbeat",
+        ):
             build = _scored_files if export.kind == Export.Kind.SCORED else _training_files
             summary = build(export, scope, work, progress)
             card = dataset_card(
@@ -307,7 +280,9 @@ def export_run(*, export_id: int) -> Export | None:
             _zip(work, partial, ["README.md", *summary["files"]])
     except Exception as failure:
         logger.exception("export %s failed", export.pk)
-        Export.objects.filter(pk=export.pk, claim=claim).update(
+        job_release(
+            Export.objects.filter(pk=export.pk),
+            token=claim,
             status=Export.Status.FAILED,
             error=f"{type(failure).__name__}: {failure}"[:2000],
             finished_at=timezone.now(),
@@ -328,8 +303,18 @@ def export_run(*, export_id: int) -> Export | None:
             export.status = Export.Status.READY
             export.finished_at = timezone.now()
             export.error = ""
+            export.heartbeat_at = None
             export.save(
-                update_fields=["file", "size_bytes", "counts", "rows_done", "status", "finished_at", "error"]
+                update_fields=[
+                    "file",
+                    "size_bytes",
+                    "counts",
+                    "rows_done",
+                    "status",
+                    "finished_at",
+                    "error",
+                    "heartbeat_at",
+                ]
             )
     # Taken over while this delivery worked: the holder publishes, this copy leaves no trace.
     shutil.rmtree(work, ignore_errors=True)
