@@ -6,9 +6,11 @@ import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common.jobs import job_claim, job_heartbeating, job_held, job_release, stale_before
 from config.queue import task_enqueue
 from evaluation.figures.selectors import FIGURES, FigureScope, source_marker_for
 from evaluation.models import FigureSnapshot
@@ -17,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 # Snapshots someone looked at within this window are kept fresh by the beat task.
 REFRESH_WINDOW = timedelta(hours=24)
-# A compute that has run this long died with its worker: start it again.
-RUNNING_STALE_AFTER = timedelta(minutes=30)
 # Marking a snapshot as viewed is a write: once a minute is plenty.
 VIEWED_RESOLUTION = timedelta(minutes=1)
 SNAPSHOT_RESULT_FIELDS = [
@@ -72,17 +72,27 @@ def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
     its error (never "running")."""
     # Claim it: a second copy of the task (a redelivery, a refresh racing a recompute) finds it
     # no longer pending and stops, so one computation runs and the newest figures win.
-    claimed = FigureSnapshot.objects.filter(pk=snapshot_id, status=FigureSnapshot.Status.PENDING).update(
-        status=FigureSnapshot.Status.RUNNING, queued_at=timezone.now()
+    token = job_claim(
+        FigureSnapshot.objects.filter(status=FigureSnapshot.Status.PENDING),
+        pk=snapshot_id,
+        stale_after_s=settings.FIGURE_SNAPSHOT_CLAIM_STALE_S,
+        status=FigureSnapshot.Status.RUNNING,
+        queued_at=timezone.now(),
     )
     snapshot = FigureSnapshot.objects.filter(pk=snapshot_id).first()
-    if not claimed or snapshot is None:
+    if token is None or snapshot is None:
         return None
     scope = FigureScope.from_dict(snapshot.scope)
     started = time.perf_counter()
     try:
         marker, judgements = source_marker_for(snapshot.kind, scope)
-        payload = FIGURES[snapshot.kind](scope)
+        with job_heartbeating(
+            FigureSnapshot.objects.filter(pk=snapshot.pk),
+            token=token,
+            every_s=settings.FIGURE_SNAPSHOT_HEARTBEAT_S,
+            name=f"figure-snapshot-{snapshot.pk}-heartbeat",
+        ):
+            payload = FIGURES[snapshot.kind](scope)
         snapshot.payload = payload
         snapshot.source_marker = marker
         snapshot.judgements = judgements
@@ -98,10 +108,16 @@ def figure_snapshot_compute(*, snapshot_id: int) -> FigureSnapshot | None:
         # Recorded and logged, not raised: the snapshot now says it failed and why (the page and
         # the API show it), and an eager worker would otherwise turn the page itself into a 500.
         logger.exception("figure snapshot %s failed", snapshot.pk)
-        FigureSnapshot.objects.filter(pk=snapshot.pk).update(
-            status=FigureSnapshot.Status.FAILED, error=f"{type(failure).__name__}: {failure}"[:2000]
+        job_release(
+            FigureSnapshot.objects.filter(pk=snapshot.pk),
+            token=token,
+            status=FigureSnapshot.Status.FAILED,
+            error=f"{type(failure).__name__}: {failure}"[:2000],
         )
         snapshot.refresh_from_db()
+        return snapshot
+    job_release(FigureSnapshot.objects.filter(pk=snapshot.pk), token=token)
+    snapshot.heartbeat_at = None
     return snapshot
 
 
@@ -110,13 +126,18 @@ def figure_snapshots_refresh() -> int:
     computed (beat runs this every minute); returns how many were queued."""
     now = timezone.now()
     queued = 0
+    stale_after_s = settings.FIGURE_SNAPSHOT_CLAIM_STALE_S
     for snapshot in FigureSnapshot.objects.filter(viewed_at__gte=now - REFRESH_WINDOW).only(
-        "id", "kind", "scope", "status", "source_marker", "queued_at"
+        "id", "kind", "scope", "status", "source_marker", "queued_at", "claim", "heartbeat_at"
     ):
         if snapshot.status == FigureSnapshot.Status.FAILED:
             continue  # until someone asks for a recompute
         if snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING):
-            if snapshot.queued_at and now - snapshot.queued_at < RUNNING_STALE_AFTER:
+            # Alive while a worker's heartbeat is fresh, or while it waits in the queue (or was
+            # claimed) no longer ago than the stale limit; silent longer, its worker died.
+            if job_held(snapshot, stale_after_s=stale_after_s):
+                continue
+            if snapshot.queued_at and snapshot.queued_at >= stale_before(stale_after_s):
                 continue
         else:
             marker, _ = source_marker_for(snapshot.kind, FigureScope.from_dict(snapshot.scope))
