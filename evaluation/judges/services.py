@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import item_suggestions_set, items_judges_needed_set
+from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
 from config.queue import task_enqueue
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
@@ -45,8 +46,6 @@ SYNC_BATCH = 1000
 COLLECT_BATCH = 2000
 # While its generations come in, a run's answers are read this often.
 COLLECT_EVERY_S = 2.0
-# A run still preparing this long after it started has lost its task (the beat queues it again).
-PREPARE_LOST_AFTER = timedelta(minutes=10)
 
 # ---------------------------------------------------------------- templates
 
@@ -230,10 +229,19 @@ def judge_run_start(
 def judge_run_prepare(*, run_id: int) -> None:
     """Add a PREPARING run's items, a chunk per transaction: each chunk's hidden prompts (once per
     item and template) and generations, queued as the chunk commits. Safe to run twice, or at once
-    (a redelivered task): the chunks take the run's lock, and what exists is not made again."""
+    (a redelivered task): the delivery that claims the run prepares it while a copy delivered
+    meanwhile leaves it alone, the chunks take the run's lock, and what exists is not made again."""
     run = JudgeRun.objects.select_related("campaign", "template", "generation_run").filter(pk=run_id).first()
     if run is None or run.generation_run.status != GenerationRun.Status.PREPARING:
         return
+    token = job_claim(
+        GenerationRun.objects.filter(status=GenerationRun.Status.PREPARING),
+        pk=run.generation_run_id,
+        stale_after_s=settings.JUDGE_PREPARE_CLAIM_STALE_S,
+    )
+    if token is None:
+        return  # a live delivery is preparing it
+    preparing = GenerationRun.objects.filter(pk=run.generation_run_id)
     # A filter that is not set looks up pk None, which finds nothing.
     domain = Domain.objects.filter(pk=run.filters.get("domain")).first()
     scenario = Scenario.objects.filter(pk=run.filters.get("scenario")).first()
@@ -242,6 +250,8 @@ def judge_run_prepare(*, run_id: int) -> None:
     )
     link = _judge_prompt_set(run.campaign, run.template)
     for start in range(0, len(item_ids), SYNC_BATCH):
+        if not job_heartbeat(preparing, token=token):
+            return  # taken back after a silence: its new holder goes on
         chunk = item_ids[start : start + SYNC_BATCH]
         with transaction.atomic():
             JudgeRun.objects.select_for_update().filter(pk=run.pk).first()
@@ -262,6 +272,7 @@ def judge_run_prepare(*, run_id: int) -> None:
             )
             generation_run_add(run=run.generation_run, prompt_ids=list(prompt_ids))
     generation_run_prepared(run=run.generation_run)
+    job_release(preparing, token=token)
 
 
 def machine_judgements_collect(*, run: JudgeRun) -> int:
@@ -335,10 +346,15 @@ def judge_runs_collect(*, within: timedelta = timedelta(days=2)) -> int:
     )
     for run in JudgeRun.objects.select_related("template").filter(recent):
         read += machine_judgements_collect(run=run)
-    lost = JudgeRun.objects.filter(
-        generation_run__status=GenerationRun.Status.PREPARING,
-        created_at__lt=timezone.now() - PREPARE_LOST_AFTER,
-    ).values_list("pk", flat=True)
+    # Lost: its task never started, or the worker preparing it went silent.
+    stale_after_s = settings.JUDGE_PREPARE_CLAIM_STALE_S
+    lost = (
+        JudgeRun.objects.filter(
+            generation_run__status=GenerationRun.Status.PREPARING, created_at__lt=stale_before(stale_after_s)
+        )
+        .exclude(generation_run__in=GenerationRun.objects.filter(jobs_held_q(stale_after_s=stale_after_s)))
+        .values_list("pk", flat=True)
+    )
     for run_id in lost:
         task_enqueue("evaluation.tasks.judge_run_prepare", run_id)
     return read
