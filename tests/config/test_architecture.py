@@ -12,7 +12,7 @@ from tests.conftest import REPO
 FLOW = ["prompts", "models_registry", "annotation", "evaluation"]
 # evaluation's subject packages, in the only order in which they may import each other.
 SUBJECTS = ["figures", "multichoice", "judges", "exports"]
-CODE = [*FLOW, "config", "metrics", "benchmarks", "tests"]
+CODE = [*FLOW, "common", "config", "metrics", "benchmarks", "tests"]
 
 
 def python_files(*folders: str) -> Iterator[Path]:

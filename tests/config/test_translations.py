@@ -15,6 +15,7 @@ from tests.conftest import REPO
 
 CATALOGUE = REPO / "locale" / "zh_Hans" / "LC_MESSAGES"
 SOURCES = [
+    "common",
     "config",
     "metrics",
     "prompts",
