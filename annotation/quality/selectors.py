@@ -580,16 +580,8 @@ def item_verdict_to_confirm(item: Item, *, final: FinalValue | None) -> bool | N
     """The safety verdict an adjudication form starts on: the item's current final value (as
     ``item_final_values`` gives it), unless only the tie rule decided it (a tie with no model
     estimate), which a reviewer must decide."""
-    if final is None or not isinstance(final.value, bool):
+    if final is None or not isinstance(final.value, bool) or final.source == TIE_UNSAFE:
         return None
-    if final.source == MAJORITY:
-        votes = list(
-            judgements_counted([item.campaign_id])
-            .filter(item=item, safe__isnull=False)
-            .values_list("safe", flat=True)
-        )
-        if 2 * sum(votes) == len(votes):
-            return None
     return final.value
 
 
