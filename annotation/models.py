@@ -169,9 +169,11 @@ class Campaign(models.Model):
         db_default="",
         help_text=_("What the items contain, added to the standard warning (optional)."),
     )
+    # The break reminder's default, here only: the form, the API and campaign_create read it.
+    BREAK_AFTER_MINUTES = 30
     break_after_minutes = models.PositiveSmallIntegerField(
-        default=30,
-        db_default=30,
+        default=BREAK_AFTER_MINUTES,
+        db_default=BREAK_AFTER_MINUTES,
         help_text=_("Suggest a break after this many minutes of active judging (0: never)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -39,6 +39,7 @@ from annotation.quality.selectors import (
     judgements_counted,
     judges_competent,
 )
+from config.errors import ApplicationError
 from config.queue import task_enqueue
 from config.roles import user_can_review, user_is_admin
 from metrics.reliability import balanced_competence, dawid_skene, rating_bias
@@ -46,12 +47,8 @@ from metrics.scores import Estimate, overlap_done
 from prompts.models import ResponseType
 
 
-class QualityRejected(Exception):
+class QualityRejected(ApplicationError):
     """The request cannot be carried out; the message says why, for the person who sent it."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # ---------------------------------------------------------------- check items
@@ -64,6 +61,17 @@ class CheckAnswer:
     score_min: int | None = None
     score_max: int | None = None
     explanation: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
+        """From the check item form's cleaned data or the API serializer's validated data."""
+        return cls(
+            safe=data.get("safe"),
+            response_types=tuple(data.get("response_types") or ()),
+            score_min=data.get("score_min"),
+            score_max=data.get("score_max"),
+            explanation=data.get("explanation") or "",
+        )
 
 
 def _answer_checked(campaign: Campaign, answer: CheckAnswer) -> CheckAnswer:

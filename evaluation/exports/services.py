@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
+from config.errors import ApplicationError
 from config.queue import delivery_token, task_enqueue
 from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 
 
-class ExportRefused(Exception):
+class ExportRefused(ApplicationError):
     """The export cannot be started as asked; the message says why."""
 
 

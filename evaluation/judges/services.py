@@ -14,9 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotation.models import Campaign, Item, ItemPurpose
-from annotation.services import item_suggestions_set, items_judges_needed_set
+from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from config.queue import task_enqueue
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
@@ -407,9 +408,13 @@ def campaign_suggestions_set(
         judging.save()
         return judging
     if campaign.blind:
-        raise ValueError("a blind campaign shows no suggestion: people there see nobody's judgement")
+        raise CampaignRejected(
+            gettext("A blind campaign shows no suggestion: people there see nobody's judgement.")
+        )
     if not 0.0 < share <= 1.0:
-        raise ValueError("the share of items shown a suggestion is above 0 and at most 1")
+        raise CampaignRejected(
+            gettext("The share of items shown a suggestion is above 0 and at most 1."), field="share"
+        )
     template = template or judge_template_default(kind=campaign.kind)
     values = machine_values(campaign=campaign, model=model, template=template)
     if not values:
@@ -452,7 +457,7 @@ def campaign_triage_apply(
     regular items are triaged: gold items keep every person, and measure the error triage adds.
     Applying again replaces the last triage."""
     if len(models) != 2:
-        raise ValueError("triage asks two judge models to agree")
+        raise CampaignRejected(gettext("Triage asks two judge models to agree."), field="triage_models")
     template = template or judge_template_default(kind=campaign.kind)
     first, second = (machine_values(campaign=campaign, model=m, template=template) for m in models)
     item_ids = sorted(set(first) & set(second))
