@@ -62,8 +62,9 @@ from prompts.models import Domain, ResponseType, Scenario
 class FigureScope:
     """Which judgements a figure covers: campaigns (none = every campaign) and filters.
 
-    Voided judgements never count. By default only judgements of complete items count (items
-    holding all N judgements of their campaign); ``include_incomplete`` counts the rest too.
+    Voided judgements never count. By default only judgements of complete items count
+    (``annotation.models.item_complete``, the campaign page's rule too); ``include_incomplete``
+    counts the rest too.
     """
 
     campaign_ids: tuple[int, ...] = ()
