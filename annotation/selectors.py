@@ -7,8 +7,8 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Left
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from annotation.assignment import (
@@ -30,6 +30,7 @@ from annotation.models import (
     Judgement,
     Lease,
     Skip,
+    item_complete,
 )
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
@@ -206,13 +207,7 @@ class CampaignProgress:
 
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
-    # Adaptive overlap: an item is complete once it has no free slot left and nobody holds one.
-    complete = (
-        Q(open_slots=0, lease_count=0, judgement_count__gte=2)
-        if campaign.judges_max
-        # Triage lets an item on which two judge models agree need fewer people.
-        else Q(judgement_count__gte=Coalesce("judges_needed", Value(n)))
-    )
+    complete = item_complete(campaign=campaign)
     counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
         items=Count("id"),
         complete=Count("id", filter=complete),
@@ -222,14 +217,16 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     annotators = []
     skips = skips_by_user(campaign=campaign)
     per_user = (
-        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
+        Judgement.objects.unvoided()
+        .filter(campaign=campaign)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(n=Count("id"))
         .order_by("-n")
     )
     for row in per_user:
         times = list(
-            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"], voided_at__isnull=True)
+            Judgement.objects.unvoided()
+            .filter(campaign=campaign, user_id=row["user_id"])
             .order_by("-created_at")
             .values_list("time_spent_ms", flat=True)[:500]
         )
@@ -248,7 +245,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         complete=counts["complete"],
         started=counts["items"] - counts["complete"] - counts["untouched"],
         untouched=counts["untouched"],
-        judgements=Judgement.objects.filter(campaign=campaign, voided_at__isnull=True).count(),
+        judgements=Judgement.objects.unvoided().filter(campaign=campaign).count(),
         live_leases=_live_leases(campaign),
         annotators=annotators,
         saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)

@@ -483,9 +483,11 @@ def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) 
     """Void every judgement of these items that is not voided yet, each through judgement_void
     (one rule: who may, why, and the slot that opens again), all or none. Returns how many."""
     with transaction.atomic():
-        judgements = Judgement.objects.filter(
-            item_id__in=[item.pk for item in items], voided_at__isnull=True
-        ).order_by("item_id", "pk")
+        judgements = (
+            Judgement.objects.unvoided()
+            .filter(item_id__in=[item.pk for item in items])
+            .order_by("item_id", "pk")
+        )
         count = 0
         for judgement in judgements:
             judgement_void(judgement=judgement, by=by, reason=reason)

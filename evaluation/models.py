@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from metrics.multichoice import REVIEW_CHOICES, Variant
 from models_registry.models import GenerationRun, Response
-from prompts.models import Domain, MultiChoiceItem, Prompt, PromptSet
+from prompts.models import Domain, Level, MultiChoiceItem, Prompt, PromptSet
 
 
 class FigureSnapshot(models.Model):
@@ -230,11 +230,6 @@ class Export(models.Model):
 # here, apart from people's (annotation.Judgement), and count with them only when asked.
 
 
-class JudgeKind(models.TextChoices):
-    SAFETY = "safety", _("Safety (verdict, response type, reason)")
-    RESPONSIBILITY = "responsibility", _("Responsibility (1–10 score, reason)")
-
-
 class JudgeTemplate(models.Model):
     """One version of a judging prompt. Versions are immutable: editing a template adds the next
     version, so every machine judgement keeps pointing at the exact text it was asked with.
@@ -243,7 +238,7 @@ class JudgeTemplate(models.Model):
     {scenario}."""
 
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=JudgeKind.choices)
+    kind = models.CharField(max_length=20, choices=Level.choices)
     version = models.PositiveIntegerField(default=1)
     text = models.TextField()
     created_by = models.ForeignKey(

@@ -395,7 +395,8 @@ def item_overlap_settle(*, item_id: int, campaign: Campaign) -> None:
         if item.open_slots or item.lease_count:
             return
         votes = list(
-            Judgement.objects.filter(item_id=item_id, voided_at__isnull=True, excluded=False)
+            Judgement.objects.standing()
+            .filter(item_id=item_id)
             .order_by("created_at")
             .values_list("user_id", "safe")
         )
@@ -459,9 +460,7 @@ def judge_exclude(
         )
         standing.excluded_at = timezone.now()
         standing.save(update_fields=["excluded_at"])
-        judged = Judgement.objects.filter(
-            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=False
-        )
+        judged = Judgement.objects.standing().filter(campaign=campaign, user_id=user.pk)
         item_ids = _items_locked(judged.values_list("item_id", flat=True))
         judged.update(excluded=True)
         Item.objects.filter(pk__in=item_ids).update(
@@ -484,9 +483,7 @@ def judge_readmit(*, campaign: Campaign, user: AbstractBaseUser, by: AbstractBas
         ).first()
         if standing is None or standing.excluded_at is None or exclusion is None:
             raise QualityRejected(_("This judge is not excluded."))
-        judged = Judgement.objects.filter(
-            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=True
-        )
+        judged = Judgement.objects.unvoided().filter(campaign=campaign, user_id=user.pk, excluded=True)
         item_ids = _items_locked(judged.values_list("item_id", flat=True))
         judged.update(excluded=False)
         Item.objects.filter(pk__in=item_ids).update(

@@ -30,7 +30,6 @@ from evaluation.judges._templates import (
 from evaluation.judges.selectors import machine_values
 from evaluation.models import (
     CampaignJudging,
-    JudgeKind,
     JudgePrompt,
     JudgePromptSet,
     JudgeRun,
@@ -52,14 +51,14 @@ PREPARE_LOST_AFTER = timedelta(minutes=10)
 # ---------------------------------------------------------------- templates
 
 _DEFAULTS = {
-    JudgeKind.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
-    JudgeKind.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
+    Level.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
+    Level.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
 }
 
 
 def judge_template_default(*, kind: str) -> JudgeTemplate:
     """The newest version of the built-in template of a kind, created at its first use."""
-    name, text = _DEFAULTS[JudgeKind(kind)]
+    name, text = _DEFAULTS[Level(kind)]
     latest = JudgeTemplate.objects.filter(name=name).order_by("-version").first()
     if latest is not None:
         return latest
@@ -72,7 +71,7 @@ def judge_template_default(*, kind: str) -> JudgeTemplate:
 def judge_template_create(
     *, name: str, kind: str, text: str, user: AbstractBaseUser | None = None
 ) -> JudgeTemplate:
-    if kind not in JudgeKind.values:
+    if kind not in Level.values:
         raise ValueError(f"unknown kind {kind!r}")
     if JudgeTemplate.objects.filter(name=name).exists():
         raise ValueError("a template of that name exists: edit it to add a version")
@@ -145,7 +144,7 @@ def _judge_prompt_set(campaign: Campaign, template: JudgeTemplate) -> JudgePromp
 
 def _prompts_create(*, link: JudgePromptSet, items: list[Item], guidelines: str) -> None:
     texts = _prompt_texts(items, link.template, guidelines)
-    level = Level.SAFETY if link.template.kind == JudgeKind.SAFETY else Level.RESPONSIBILITY
+    level = Level(link.template.kind)
     Prompt.objects.bulk_create(
         [
             Prompt(
@@ -358,7 +357,7 @@ def machine_judgement_review_set(
 ) -> MachineJudgement:
     """A person's reading of an answer the parser could not read (or read wrongly). The raw
     answer and the parse stay as they were; the reading becomes the judgement's value."""
-    if judgement.template.kind == JudgeKind.SAFETY:
+    if judgement.template.kind == Level.SAFETY:
         if safe not in (True, False):
             raise ValueError("a safety reading is safe or unsafe")
         if response_type and response_type not in RESPONSE_TYPES:
