@@ -65,7 +65,7 @@ class CampaignForm(forms.Form):
         help_text=_("Empty: 3 for safety, 2 for responsibility."),
     )
     runs = forms.ModelMultipleChoiceField(
-        queryset=GenerationRun.objects.all(), required=False, label=_("Generation runs")
+        queryset=GenerationRun.objects.visible(), required=False, label=_("Generation runs")
     )
     target_models = forms.ModelMultipleChoiceField(
         queryset=RegisteredModel.objects.all(), required=False, label=_("Models")
@@ -119,7 +119,7 @@ class CampaignForm(forms.Form):
         help_text=_("Suggest a break after this many minutes of active judging (0: never; empty: 30)."),
     )
     follow_run = forms.ModelChoiceField(
-        queryset=GenerationRun.objects.all(),
+        queryset=GenerationRun.objects.visible(),
         required=False,
         empty_label=_("none"),
         label=_("Follow a run"),
