@@ -43,18 +43,28 @@ def links_split(apps, schema_editor):
     HiddenPromptSet = apps.get_model("evaluation", "HiddenPromptSet")
     MultiChoicePromptSet = apps.get_model("evaluation", "MultiChoicePromptSet")
     JudgePromptSet = apps.get_model("evaluation", "JudgePromptSet")
+    mc, judge = [], []
     for link in HiddenPromptSet.objects.order_by("pk"):
         fields = dict(part.split("=", 1) for part in link.key.split(":"))
         if link.subject == MULTI_CHOICE:
-            MultiChoicePromptSet.objects.create(
-                item_set_id=int(fields["item_set"]), variant=fields["variant"], prompt_set_id=link.prompt_set_id
+            mc.append(
+                MultiChoicePromptSet(
+                    item_set_id=int(fields["item_set"]),
+                    variant=fields["variant"],
+                    prompt_set_id=link.prompt_set_id,
+                )
             )
         elif link.subject == JUDGE:
-            JudgePromptSet.objects.create(
-                campaign_id=int(fields["campaign"]),
-                template_id=int(fields["template"]),
-                prompt_set_id=link.prompt_set_id,
+            judge.append(
+                JudgePromptSet(
+                    campaign_id=int(fields["campaign"]),
+                    template_id=int(fields["template"]),
+                    prompt_set_id=link.prompt_set_id,
+                )
             )
+    # Links still there (going back from this migration alone) stay as they are.
+    MultiChoicePromptSet.objects.bulk_create(mc, ignore_conflicts=True)
+    JudgePromptSet.objects.bulk_create(judge, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
@@ -67,7 +77,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="HiddenPromptSet",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 (
                     "subject",
                     models.CharField(
