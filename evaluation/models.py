@@ -87,7 +87,7 @@ class FigureSnapshot(models.Model):
 class HiddenSubject(models.TextChoices):
     """What a hidden set asks; its prompts carry the same code as their source."""
 
-    MULTI_CHOICE = MULTI_CHOICE_PROMPT_SOURCE, _("Multi-choice test")
+    MULTI_CHOICE = MULTI_CHOICE_PROMPT_SOURCE, _("Multi-choice")
     JUDGE = JUDGE_PROMPT_SOURCE, _("Model judges")
 
 

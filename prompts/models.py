@@ -84,6 +84,7 @@ class PromptSet(models.Model):
     license = models.CharField(max_length=200, blank=True)
     hidden = models.BooleanField(
         default=False,
+        verbose_name=_("hidden"),
         help_text=_(
             "Carries evaluation's questions to models (multi-choice, model judges): listed in no "
             "form or page, and never judged by people."

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 (
                     "subject",
                     models.CharField(
-                        choices=[("multi_choice", "Multi-choice test"), ("model_judge", "Model judges")],
+                        choices=[("multi_choice", "Multi-choice"), ("model_judge", "Model judges")],
                         max_length=32,
                     ),
                 ),

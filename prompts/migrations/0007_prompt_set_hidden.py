@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='promptset',
             name='hidden',
-            field=models.BooleanField(default=False, help_text="Carries evaluation's questions to models (multi-choice, model judges): listed in no form or page, and never judged by people."),
+            field=models.BooleanField(default=False, verbose_name='hidden', help_text="Carries evaluation's questions to models (multi-choice, model judges): listed in no form or page, and never judged by people."),
         ),
     ]
