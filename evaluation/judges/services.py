@@ -18,6 +18,7 @@ from django.utils import timezone
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import item_suggestions_set, items_judges_needed_set
 from config.queue import task_enqueue
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
     RESPONSIBILITY_DEFAULT_NAME,
@@ -36,7 +37,6 @@ from evaluation.models import (
     JudgeTemplate,
     MachineJudgement,
 )
-from evaluation.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.services import generation_run_add, generation_run_prepared

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.models import (
     HiddenSubject,
     MultiChoicePrompt,
@@ -16,7 +17,6 @@ from evaluation.models import (
     MultiChoiceRun,
     MultiChoiceVariant,
 )
-from evaluation.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from metrics.multichoice import REVIEW_CHOICES, ab_prompt
 from models_registry.models import RegisteredModel, Response
 from prompts.models import Domain, Level, MultiChoiceItem, PromptSet

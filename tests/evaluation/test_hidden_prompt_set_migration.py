@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from evaluation.asking.services import hidden_prompt_set
 from evaluation.models import MultiChoiceVariant
 from evaluation.multichoice.services import _hidden_set
-from evaluation.services import hidden_prompt_set
 from prompts.models import PromptSet
 
 pytestmark = pytest.mark.django_db(transaction=True)

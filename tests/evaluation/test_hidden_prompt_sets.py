@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-import evaluation.services
+import evaluation.asking.services
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges.services import judge_run_prepare, judge_run_start
 from evaluation.models import HiddenPromptSet, HiddenSubject, JudgeRun, MultiChoiceRun
 from evaluation.multichoice.services import multichoice_run_start
-from evaluation.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from models_registry.models import GenerationRun
 from prompts.models import Level, Prompt, PromptSet
 from tests.config.api_support import api_as
@@ -55,13 +55,13 @@ def hidden(make_model, make_campaign) -> Hidden:
 
 def test_both_subjects_start_their_runs_through_the_one_service(make_model, make_campaign, monkeypatch):
     asked: list[str] = []
-    find_set = evaluation.services.hidden_prompt_set
+    find_set = evaluation.asking.services.hidden_prompt_set
 
     def spy(*, spec: HiddenSet) -> PromptSet:
         asked.append(spec.subject)
         return find_set(spec=spec)
 
-    monkeypatch.setattr(evaluation.services, "hidden_prompt_set", spy)
+    monkeypatch.setattr(evaluation.asking.services, "hidden_prompt_set", spy)
     model = make_model("asked")
 
     mc = multichoice_run_start(name="mc", item_set=mc_items_import(), models=[model])
