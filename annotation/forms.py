@@ -63,7 +63,7 @@ class CampaignForm(forms.Form):
         help_text=_("Empty: 3 for safety, 2 for responsibility."),
     )
     runs = forms.ModelMultipleChoiceField(
-        queryset=GenerationRun.objects.all(), required=False, label=_("Generation runs")
+        queryset=GenerationRun.objects.visible(), required=False, label=_("Generation runs")
     )
     target_models = forms.ModelMultipleChoiceField(
         queryset=RegisteredModel.objects.all(), required=False, label=_("Models")
@@ -123,7 +123,7 @@ class CampaignForm(forms.Form):
         )(),
     )
     follow_run = forms.ModelChoiceField(
-        queryset=GenerationRun.objects.all(),
+        queryset=GenerationRun.objects.visible(),
         required=False,
         empty_label=_("none"),
         label=_("Follow a run"),

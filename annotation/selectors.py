@@ -34,7 +34,6 @@ from annotation.models import (
 )
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
-from prompts.models import HIDDEN_PROMPT_SOURCES
 
 # Counting the items left for a person scans a campaign's open items: in a campaign of millions
 # that took seconds on every page load. The count stops here, and the pages say "1000+".
@@ -320,11 +319,9 @@ def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
 
 def campaign_source_responses(*, responses: QuerySet[Response], kind: str) -> QuerySet[Response]:
     """The responses a campaign of this kind makes items of: succeeded ones, with a domain for
-    responsibility. Answers to multi-choice prompts name a reply, and judge models' answers judge an
-    item: both are read by evaluation, never judged by people."""
-    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source__in=HIDDEN_PROMPT_SOURCES
-    )
+    responsibility. Answers to the prompts of hidden sets (a multi-choice item's reply, a judge
+    model's judgement of an item) are read by evaluation, never judged by people."""
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(prompt__prompt_set__hidden=True)
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
     return rows

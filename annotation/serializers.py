@@ -41,7 +41,9 @@ class CampaignCreateSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
-    runs = serializers.PrimaryKeyRelatedField(queryset=GenerationRun.objects.all(), many=True, required=False)
+    runs = serializers.PrimaryKeyRelatedField(
+        queryset=GenerationRun.objects.visible(), many=True, required=False
+    )
     target_models = serializers.PrimaryKeyRelatedField(
         queryset=RegisteredModel.objects.all(), many=True, required=False
     )
@@ -80,7 +82,7 @@ class CampaignCreateSerializer(serializers.Serializer):
         help_text="Suggest a break after this many minutes of active judging (0: never).",
     )
     follow_run = serializers.PrimaryKeyRelatedField(
-        queryset=GenerationRun.objects.all(),
+        queryset=GenerationRun.objects.visible(),
         required=False,
         allow_null=True,
         help_text="Items are this run's succeeded responses, and each one that succeeds later joins. "

@@ -143,6 +143,13 @@ class RegisteredModel(models.Model):
         return cost / Decimal(1_000_000)
 
 
+class GenerationRunQuerySet(models.QuerySet["GenerationRun"]):
+    def visible(self) -> GenerationRunQuerySet:
+        """Runs over sets people see: a person builds a campaign on them. The runs that ask
+        evaluation's questions (over hidden sets) have nothing for people to judge."""
+        return self.filter(prompt_set__hidden=False)
+
+
 class GenerationRun(models.Model):
     class Status(models.TextChoices):
         # Its generations are still being added (a judge run's, on a worker); they are fetched
@@ -169,6 +176,8 @@ class GenerationRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("generation run")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from config.queue import task_enqueue
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
     RESPONSIBILITY_DEFAULT_NAME,
@@ -30,16 +31,16 @@ from evaluation.judges._templates import (
 from evaluation.judges.selectors import machine_values
 from evaluation.models import (
     CampaignJudging,
+    HiddenSubject,
     JudgePrompt,
-    JudgePromptSet,
     JudgeRun,
     JudgeTemplate,
     MachineJudgement,
 )
 from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
 from models_registry.models import GenerationRun, RegisteredModel, Response
-from models_registry.services import generation_run_add, generation_run_create, generation_run_prepared
-from prompts.models import JUDGE_PROMPT_SOURCE, Domain, Level, Prompt, PromptSet, Scenario
+from models_registry.services import generation_run_add, generation_run_prepared
+from prompts.models import Domain, Level, PromptSet, Scenario
 
 SYNC_BATCH = 1000
 COLLECT_BATCH = 2000
@@ -130,45 +131,39 @@ def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -
     }
 
 
-def _judge_prompt_set(campaign: Campaign, template: JudgeTemplate) -> JudgePromptSet:
-    link = JudgePromptSet.objects.filter(campaign=campaign, template=template).first()
-    if link is None:
-        prompt_set = PromptSet.objects.create(
-            name=f"Judge #{campaign.pk} ({template}): {campaign.name}"[:200],
-            description=f"Asks judge models about the items of “{campaign.name}” with {template}.",
-            source="model_judge",
-        )
-        link = JudgePromptSet.objects.create(campaign=campaign, template=template, prompt_set=prompt_set)
-    return link
+def _hidden_set(campaign: Campaign, template: JudgeTemplate) -> HiddenSet:
+    return HiddenSet(
+        subject=HiddenSubject.JUDGE,
+        key=f"campaign={campaign.pk}:template={template.pk}",
+        name=f"Judge #{campaign.pk} ({template}): {campaign.name}",
+        description=f"Asks judge models about the items of “{campaign.name}” with {template}.",
+        source="model_judge",
+    )
 
 
-def _prompts_create(*, link: JudgePromptSet, items: list[Item], guidelines: str) -> None:
-    texts = _prompt_texts(items, link.template, guidelines)
-    level = Level(link.template.kind)
-    Prompt.objects.bulk_create(
-        [
-            Prompt(
-                prompt_set=link.prompt_set,
+def _prompts_create(
+    *, prompt_set: PromptSet, template: JudgeTemplate, items: list[Item], guidelines: str
+) -> None:
+    texts = _prompt_texts(items, template, guidelines)
+    level = Level(template.kind)
+    by_external_id = hidden_prompts_create(
+        prompt_set=prompt_set,
+        subject=HiddenSubject.JUDGE,
+        questions=[
+            HiddenQuestion(
                 external_id=f"item-{item.pk}",
+                text=texts[item.pk],
                 level=level,
                 domain_id=item.domain_id,
                 scenario_id=item.prompt.scenario_id,
-                source=JUDGE_PROMPT_SOURCE,
-                text=texts[item.pk],
-                metadata={"item": item.pk, "template": link.template_id},
+                metadata={"item": item.pk, "template": template.pk},
             )
             for item in items
         ],
-        ignore_conflicts=True,
-    )
-    by_external_id = dict(
-        Prompt.objects.filter(
-            prompt_set=link.prompt_set, external_id__in=[f"item-{i.pk}" for i in items]
-        ).values_list("external_id", "pk")
     )
     JudgePrompt.objects.bulk_create(
         [
-            JudgePrompt(item_id=item.pk, template=link.template, prompt_id=by_external_id[f"item-{item.pk}"])
+            JudgePrompt(item_id=item.pk, template=template, prompt_id=by_external_id[f"item-{item.pk}"])
             for item in items
         ],
         ignore_conflicts=True,
@@ -203,16 +198,14 @@ def judge_run_start(
         raise ValueError("no item of this campaign matches the filter")
     # Two runs started at once on one campaign must not both create its prompt set.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    link = _judge_prompt_set(campaign, template)
-    generation_run = generation_run_create(
-        name=f"Judge: {name}"[:200],
-        prompt_set=link.prompt_set,
+    # No questions yet: the run starts PREPARING, and judge_run_prepare writes them.
+    generation_run = hidden_run_start(
+        name=f"Judge: {name}",
+        spec=_hidden_set(campaign, template),
         models=models,
         domain=domain,
         scenario=scenario,
-        samples_per_prompt=1,
         user=user,
-        status=GenerationRun.Status.PREPARING,
     )
     run = JudgeRun.objects.create(
         name=name,
@@ -240,7 +233,6 @@ def judge_run_prepare(*, run_id: int) -> None:
     item_ids = list(
         _campaign_items(run.campaign, domain, scenario).order_by("pk").values_list("pk", flat=True)
     )
-    link = _judge_prompt_set(run.campaign, run.template)
     for start in range(0, len(item_ids), SYNC_BATCH):
         chunk = item_ids[start : start + SYNC_BATCH]
         with transaction.atomic():
@@ -256,7 +248,12 @@ def judge_run_prepare(*, run_id: int) -> None:
                 .order_by("pk")
             )
             if missing:
-                _prompts_create(link=link, items=missing, guidelines=run.campaign.guidelines)
+                _prompts_create(
+                    prompt_set=run.generation_run.prompt_set,
+                    template=run.template,
+                    items=missing,
+                    guidelines=run.campaign.guidelines,
+                )
             prompt_ids = JudgePrompt.objects.filter(template=run.template, item_id__in=chunk).values_list(
                 "prompt_id", flat=True
             )
