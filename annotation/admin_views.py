@@ -6,10 +6,8 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
-from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import crowd, selectors, services
 from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
+from annotation.inputs import CampaignInput
 from annotation.models import Campaign
+from config.errors import ApplicationError, form_error_add
 from config.pagination import page_of
 from config.roles import admin_required
-from models_registry.models import GenerationRun, Response
-from models_registry.selectors import responses_filtered
+from models_registry.models import GenerationRun
 
 
 @admin_required
@@ -38,42 +37,13 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        responses = _campaign_responses(data)
         try:
-            campaign = services.campaign_create(
-                name=data["name"],
-                kind=data["kind"],
-                responses=responses,
-                judges_per_item=data["judges_per_item"],
-                guidelines=data["guidelines"],
-                blind=data["blind"],
-                lease_minutes=data["lease_minutes"],
-                group_samples=data["group_samples"],
-                min_seconds=data["min_seconds"],
-                follow_run=data["follow_run"],
-                user=request.user,
-                content_warning=data["content_warning"],
-                content_warning_text=data["content_warning_text"],
-                break_after_minutes=30
-                if data["break_after_minutes"] is None
-                else data["break_after_minutes"],
-            )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+            campaign = services.campaign_create_from_input(data=form.campaign_input(), user=request.user)
+        except ApplicationError as refused:
+            form_error_add(form, refused)
         else:
             return redirect("campaigns:detail", campaign_id=campaign.pk)
     return render(request, "annotation/campaign_create.html", {"form": form})
-
-
-def _campaign_responses(data: dict[str, Any]) -> QuerySet[Response]:
-    return responses_filtered(
-        runs=[data["follow_run"]] if data.get("follow_run") else data["runs"],
-        models=data["target_models"],
-        level=data["level"],
-        domain=data["domain"],
-        scenario=data["scenario"],
-    )
 
 
 @admin_required
@@ -87,7 +57,7 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
         key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind", "follow_run")
     ):
         count = selectors.campaign_item_count(
-            responses=_campaign_responses(data),
+            responses=CampaignInput.of({**data, "name": ""}).responses(),
             kind=data["kind"],
             group_samples=data.get("group_samples", False),
         )

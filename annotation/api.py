@@ -10,13 +10,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation import selectors, services
-from annotation.assignment import AssignmentRefused, assignment_next_for
+from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.serializers import (
     CampaignCreateSerializer,
@@ -30,8 +30,6 @@ from annotation.serializers import (
     JudgementWriteSerializer,
 )
 from config.roles import IsAdmin, IsReviewer
-from models_registry.selectors import responses_filtered
-from prompts.models import Scenario
 
 
 class CampaignApi(viewsets.ReadOnlyModelViewSet):
@@ -52,33 +50,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request) -> Response:
         form = CampaignCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        data = form.validated_data
-        responses = responses_filtered(
-            runs=[data["follow_run"]] if data.get("follow_run") else data.get("runs") or (),
-            models=data.get("target_models") or (),
-            level=data.get("level") or "",
-            domain=data.get("domain"),
-            scenario=data.get("scenario"),
-        )
-        try:
-            campaign = services.campaign_create(
-                name=data["name"],
-                kind=data["kind"],
-                responses=responses,
-                judges_per_item=data.get("judges_per_item"),
-                guidelines=data.get("guidelines", ""),
-                blind=data["blind"],
-                lease_minutes=data["lease_minutes"],
-                group_samples=data["group_samples"],
-                min_seconds=data.get("min_seconds"),
-                follow_run=data.get("follow_run"),
-                user=request.user,
-                content_warning=data.get("content_warning"),
-                content_warning_text=data.get("content_warning_text", ""),
-                break_after_minutes=data.get("break_after_minutes", 30),
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"detail": str(exc)}) from exc
+        campaign = services.campaign_create_from_input(data=form.campaign_input(), user=request.user)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CampaignStatusSerializer, responses=CampaignSerializer)
@@ -87,10 +59,7 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         campaign = self.get_object()
         form = CampaignStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            services.campaign_status_set(campaign=campaign, status=form.validated_data["status"])
-        except ValueError as exc:
-            raise serializers.ValidationError({"status": str(exc)}) from exc
+        services.campaign_status_set(campaign=campaign, status=form.validated_data["status"])
         return Response(CampaignSerializer(campaign).data)
 
     @extend_schema(responses=CampaignProgressSerializer)
@@ -103,10 +72,8 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
     def next(self, request: Request, pk: str) -> Response:
         """Lease the next item to judge (as the Judge page does); 204 when none is left for you."""
         campaign = self.get_object()
-        try:
-            item = assignment_next_for(user=request.user, campaign=campaign)
-        except AssignmentRefused as refused:
-            raise exceptions.PermissionDenied(str(refused)) from refused
+        # A refusal (AssignmentRefused) answers 403 with why.
+        item = assignment_next_for(user=request.user, campaign=campaign)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ItemSerializer(item, context=self.get_serializer_context()).data)
@@ -135,32 +102,6 @@ class ItemApi(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("item_responses__response")
             .order_by("id")
         )
-
-
-def _judgement_data(values: dict[str, Any], item: Item) -> dict[str, Any]:
-    """The API's fields as judgement_submit / judgement_edit take them; never trusts ids."""
-    if item.campaign.kind == Campaign.Kind.SAFETY:
-        scenario: object = None
-        if values.get("scenario"):
-            scenario = Scenario.objects.filter(slug=values["scenario"]).first() or "unknown"
-        return {
-            "safe": values.get("safe"),
-            "scenario": scenario,
-            "response_type": values.get("response_type", ""),
-            "reason": values.get("reason", ""),
-            "confirmed": values.get("confirm", False),
-        }
-    return {
-        "score": values.get("score"),
-        "best_response_id": values.get("best_response"),
-        "none_good": values.get("none_good", False),
-        "rewrite": values.get("rewrite", ""),
-        "criterion_notes": values.get("criterion_notes") or {},
-    }
-
-
-def _rejected(exc: services.JudgementRejected) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field or "detail": str(exc)})
 
 
 class JudgementApi(
@@ -198,12 +139,9 @@ class JudgementApi(
         item = get_object_or_404(
             selectors.items_judgeable_by(request.user).select_related("campaign"), pk=values["item"]
         )
-        try:
-            judgement, created, feedback = services.judgement_submit_checked(
-                user=request.user, item=item, data=_judgement_data(values, item)
-            )
-        except services.JudgementRejected as exc:
-            raise _rejected(exc) from exc
+        judgement, created, feedback = services.judgement_submit_checked(
+            user=request.user, item=item, data=form.judgement_input()
+        )
         judgement = self.get_queryset().get(pk=judgement.pk)
         # What the judge is told: a training explanation after a gold item, a warning, a pause.
         return Response(
@@ -218,27 +156,9 @@ class JudgementApi(
             raise exceptions.PermissionDenied(_("You can only edit your own judgements."))
         form = JudgementEditSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        current = {
-            "safe": judgement.safe,
-            "scenario": judgement.scenario.slug if judgement.scenario else "",
-            "response_type": judgement.response_type,
-            "reason": judgement.reason,
-            "score": judgement.score,
-            "best_response": judgement.best_response_id,
-            "none_good": judgement.none_good,
-            "rewrite": judgement.rewrite,
-            "criterion_notes": judgement.criterion_notes,
-            "confirm": judgement.contradictory,
-        }
-        item = Item.objects.select_related("campaign").get(pk=judgement.item_id)
-        try:
-            edited = services.judgement_edit(
-                user=request.user,
-                judgement=judgement,
-                data=_judgement_data({**current, **form.validated_data}, item),
-            )
-        except services.JudgementRejected as exc:
-            raise _rejected(exc) from exc
+        edited = services.judgement_edit(
+            user=request.user, judgement=judgement, data=form.judgement_input(current=judgement)
+        )
         return Response(JudgementSerializer(self.get_queryset().get(pk=edited.pk)).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -251,10 +171,5 @@ class JudgementApi(
         judgement = self.get_object()
         form = JudgementVoidSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            services.judgement_void(
-                judgement=judgement, by=request.user, reason=form.validated_data["reason"]
-            )
-        except services.JudgementRejected as exc:
-            raise _rejected(exc) from exc
+        services.judgement_void(judgement=judgement, by=request.user, reason=form.validated_data["reason"])
         return Response(JudgementSerializer(self.get_queryset().get(pk=judgement.pk)).data)

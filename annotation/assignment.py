@@ -32,6 +32,7 @@ from annotation.models import (
 )
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
+from config.errors import ApplicationError
 from config.roles import Role, user_roles
 from prompts.models import Domain
 
@@ -43,8 +44,10 @@ LEASE_GRACE = timedelta(minutes=2)
 SERVING_ORDER = ("-judgement_count", "position")
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(ApplicationError):
     """The person may not judge in this campaign (role, domain or campaign status)."""
+
+    status_code = 403
 
 
 def campaign_judge_allowed(*, user: AbstractBaseUser, campaign: Campaign) -> bool:

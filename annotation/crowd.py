@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
 from annotation.quality.selectors import gold_accuracy
 from annotation.selectors import items_left_for
-from annotation.services import annotator_profile_get_or_create
+from annotation.services import CampaignRejected, annotator_profile_get_or_create
+from config.errors import ApplicationError
 from config.roles import Role
 
 # Platform ids are short ASCII tokens (Prolific: 24 hex characters; MTurk: A1B2C3...); anything
@@ -41,7 +42,7 @@ CROWD_SESSION_KEY = "valuelens_crowd_submissions"
 MTURK_PREVIEW = "ASSIGNMENT_ID_NOT_AVAILABLE"
 
 
-class CrowdEntryRefused(Exception):
+class CrowdEntryRefused(ApplicationError):
     """The link cannot be entered; the message says why, for the participant."""
 
 
@@ -64,7 +65,7 @@ def crowd_link_create(
 ) -> CrowdLink:
     if campaign.kind != Campaign.Kind.SAFETY:
         # Responsibility needs experts qualified per domain, which a platform cannot vouch for.
-        raise ValueError(_("Crowd platforms can enter safety campaigns only."))
+        raise CampaignRejected(_("Crowd platforms can enter safety campaigns only."))
     link = CrowdLink(
         campaign=campaign,
         platform=platform,

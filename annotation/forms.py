@@ -6,38 +6,36 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.http import QueryDict
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, CrowdLink, Item
+from annotation.inputs import CampaignInput, JudgementInput, scenario_named
+from annotation.models import Campaign, CrowdLink
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from config.roles import ROLE_LABELS, Role
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
-from prompts.models import Domain, Scenario
+from prompts.models import Domain
 
 
-def judgement_data_from(post: QueryDict, item: Item) -> dict[str, Any]:
-    """Turn a posted judgement form into the values judgement_submit checks; never trusts ids."""
-    if item.campaign.kind == Campaign.Kind.SAFETY:
-        verdict = post.get("verdict")
-        scenario = None
-        if post.get("scenario"):
-            scenario = Scenario.objects.filter(pk=_int(post.get("scenario"))).first() or "unknown"
-        return {
-            "safe": {"safe": True, "unsafe": False}.get(verdict or ""),
-            "scenario": scenario,
-            "response_type": post.get("response_type", ""),
-            "reason": post.get("reason", ""),
-            "confirmed": post.get("confirm") == "1",
-        }
+def judgement_input_from(post: QueryDict) -> JudgementInput:
+    """The judging and edit pages' form as the one judgement input; never trusts ids."""
     best = post.get("best", "")
-    return {
-        "score": _int(post.get("score")),
-        "best_response_id": None if best in ("", "none") else _int(best),
-        "none_good": best == "none",
-        "rewrite": post.get("rewrite", ""),
-        "criterion_notes": criterion_notes_from(post),
-    }
+    scenario, scenario_unknown = scenario_named(post.get("scenario"))
+    return JudgementInput(
+        safe={"safe": True, "unsafe": False}.get(post.get("verdict") or ""),
+        scenario=scenario,
+        scenario_unknown=scenario_unknown,
+        response_type=post.get("response_type", ""),
+        reason=post.get("reason", ""),
+        confirmed=post.get("confirm") == "1",
+        score=_int(post.get("score")),
+        best_response_id=None if best in ("", "none") else _int(best),
+        none_good=best == "none",
+        rewrite=post.get("rewrite", ""),
+        criterion_notes=criterion_notes_from(post),
+    )
 
 
 def criterion_notes_from(post: QueryDict) -> dict[str, str]:
@@ -65,7 +63,7 @@ class CampaignForm(forms.Form):
         help_text=_("Empty: 3 for safety, 2 for responsibility."),
     )
     runs = forms.ModelMultipleChoiceField(
-        queryset=GenerationRun.objects.all(), required=False, label=_("Generation runs")
+        queryset=GenerationRun.objects.visible(), required=False, label=_("Generation runs")
     )
     target_models = forms.ModelMultipleChoiceField(
         queryset=RegisteredModel.objects.all(), required=False, label=_("Models")
@@ -113,13 +111,19 @@ class CampaignForm(forms.Form):
     break_after_minutes = forms.IntegerField(
         min_value=0,
         max_value=600,
-        initial=30,
+        initial=Campaign.BREAK_AFTER_MINUTES,
         required=False,
         label=_("Break reminder (minutes)"),
-        help_text=_("Suggest a break after this many minutes of active judging (0: never; empty: 30)."),
+        help_text=lazy(
+            lambda: (
+                gettext("Suggest a break after this many minutes of active judging (0: never; empty: %(n)s).")
+                % {"n": Campaign.BREAK_AFTER_MINUTES}
+            ),
+            str,
+        )(),
     )
     follow_run = forms.ModelChoiceField(
-        queryset=GenerationRun.objects.all(),
+        queryset=GenerationRun.objects.visible(),
         required=False,
         empty_label=_("none"),
         label=_("Follow a run"),
@@ -129,15 +133,8 @@ class CampaignForm(forms.Form):
         ),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("follow_run") and any(
-            data.get(k) for k in ("runs", "target_models", "level", "domain", "scenario")
-        ):
-            raise forms.ValidationError(
-                _("A campaign that follows a run takes all its answers: leave the other filters empty.")
-            )
-        return data
+    def campaign_input(self) -> CampaignInput:
+        return CampaignInput.of(self.cleaned_data)
 
 
 class CrowdLinkForm(forms.ModelForm):

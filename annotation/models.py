@@ -7,10 +7,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from prompts.models import Domain, ResponseType
+from prompts.models import Domain, Level, ResponseType
 
 
 class AnnotatorProfile(models.Model):
@@ -48,9 +49,9 @@ class AnnotatorProfile(models.Model):
 class Campaign(models.Model):
     """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts)."""
 
-    class Kind(models.TextChoices):
-        SAFETY = "safety", _("Safety (safe / unsafe)")
-        RESPONSIBILITY = "responsibility", _("Responsibility (1–10, experts)")
+    # The level a campaign judges: the prompts' own (one enum for prompts, campaigns and judge
+    # templates). Kept under this name too: over a hundred lines spell it Campaign.Kind.
+    Kind = Level
 
     class Status(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("status", "Draft")
@@ -169,9 +170,11 @@ class Campaign(models.Model):
         db_default="",
         help_text=_("What the items contain, added to the standard warning (optional)."),
     )
+    # The break reminder's default, here only: the form, the API and campaign_create read it.
+    BREAK_AFTER_MINUTES = 30
     break_after_minutes = models.PositiveSmallIntegerField(
-        default=30,
-        db_default=30,
+        default=BREAK_AFTER_MINUTES,
+        db_default=BREAK_AFTER_MINUTES,
         help_text=_("Suggest a break after this many minutes of active judging (0: never)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -201,6 +204,37 @@ class ItemPurpose(models.TextChoices):
 # A gold, attention or qualification item is served to every judge, never N times: its free slots
 # start here (the counters stay exact, as for any item), and the pick reads its purpose instead.
 CHECK_ITEM_SLOTS = 30_000
+
+# An adaptive-overlap item starts with two slots and closes only on two agreeing judges or more.
+ADAPTIVE_MIN_JUDGEMENTS = 2
+
+
+def item_complete(*, prefix: str = "", campaign: Campaign | None = None) -> models.Q:
+    """When an item is complete: the one rule of the progress page, results, agreement, quality,
+    judges and exports. ``prefix`` reaches the item from another model ("item__"); a known
+    ``campaign`` spares the join to it.
+
+    Fixed N: the item has its N judgements that count (``judgement_count`` leaves out voided
+    ones and excluded judges), or the fewer that triage asked for (``judges_needed``). Adaptive
+    overlap: at least two judgements, no free slot left to fill and nobody holding one (a free
+    slot is the disagreement still waiting for another judge)."""
+    count = f"{prefix}judgement_count__gte"
+    adaptive = models.Q(
+        **{f"{prefix}open_slots": 0, f"{prefix}lease_count": 0, count: ADAPTIVE_MIN_JUDGEMENTS}
+    )
+    n = models.Value(campaign.judges_per_item) if campaign else models.F(f"{prefix}campaign__judges_per_item")
+    fixed = models.Q(**{count: Coalesce(models.F(f"{prefix}judges_needed"), n)})
+    if campaign is not None:
+        return adaptive if campaign.judges_max else fixed
+    is_adaptive = f"{prefix}campaign__judges_max__isnull"
+    return (models.Q(**{is_adaptive: True}) & fixed) | (models.Q(**{is_adaptive: False}) & adaptive)
+
+
+class ItemQuerySet(models.QuerySet["Item"]):
+    def complete(self, *, campaign: Campaign | None = None) -> ItemQuerySet:
+        """Items that are complete (``item_complete``); with their ``campaign``, of that campaign only."""
+        rows = self.filter(campaign=campaign) if campaign is not None else self
+        return rows.filter(item_complete(campaign=campaign))
 
 
 class Item(models.Model):
@@ -261,6 +295,8 @@ class Item(models.Model):
         ),
     )
 
+    objects = ItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("item")
         verbose_name_plural = _("items")
@@ -295,6 +331,14 @@ class ItemResponse(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.item_id} response {self.response_id}"
+
+    @classmethod
+    def counted_for(cls, item: str = "item_id") -> models.Subquery:
+        """The response an item counts for, as a subquery on the outer query's ``item`` column: its
+        first. A best-of-N item counts once, for that response; a response judged in several
+        campaigns is then one unit whose judgements pool."""
+        first = cls.objects.filter(item_id=models.OuterRef(item), position=1)
+        return models.Subquery(first.values("response_id")[:1])
 
 
 class Lease(models.Model):
@@ -349,21 +393,40 @@ class Skip(models.Model):
         return f"skip of item {self.item_id} by user {self.user_id}"
 
 
+def judgement_standing(prefix: str = "") -> models.Q:
+    """A judgement that stands: not voided by a reviewer, and its judge not excluded from the
+    campaign. ``prefix`` reaches the judgement from another model ("judgements__")."""
+    return models.Q(**{f"{prefix}voided_at__isnull": True, f"{prefix}excluded": False})
+
+
 class JudgementQuerySet(models.QuerySet["Judgement"]):
-    def counted(self) -> JudgementQuerySet:
-        """The judgements that count in results: neither voided nor excluded, of a regular item or
-        made while their item was still regular (promoting an item to gold leaves what was
-        measured as it was)."""
-        return self.filter(
-            models.Q(item__purpose=ItemPurpose.REGULAR) | models.Q(before_check=True),
-            voided_at__isnull=True,
-            excluded=False,
-        )
+    def unvoided(self) -> JudgementQuerySet:
+        """Every judgement a reviewer has not voided (voided ones are kept for the record only)."""
+        return self.filter(voided_at__isnull=True)
+
+    def standing(self) -> JudgementQuerySet:
+        """Neither voided nor of an excluded judge (``judgement_standing``), of any item."""
+        return self.filter(judgement_standing())
+
+    def of_complete_items(self) -> JudgementQuerySet:
+        return self.filter(item_complete(prefix="item__"))
+
+    def counted(
+        self, *, include_incomplete: bool = False, include_excluded: bool = False
+    ) -> JudgementQuerySet:
+        """The judgements that count in results: not voided, not of an excluded judge, of a regular
+        item or made while their item was still regular (promoting an item to gold leaves what
+        was measured as it was), and of a complete item (``item_complete``). The variants keep
+        the judgements of incomplete items (what agreement and quality measure) or of excluded
+        judges."""
+        rows = self.unvoided() if include_excluded else self.standing()
+        rows = rows.filter(models.Q(item__purpose=ItemPurpose.REGULAR) | models.Q(before_check=True))
+        return rows if include_incomplete else rows.of_complete_items()
 
     def checks(self, purpose: str) -> JudgementQuerySet:
         """The answers to check items of this purpose that are scored against the known answer:
         made after the item became a check item, never voided."""
-        return self.filter(item__purpose=purpose, before_check=False, voided_at__isnull=True)
+        return self.unvoided().filter(item__purpose=purpose, before_check=False)
 
 
 class Judgement(models.Model):
@@ -454,6 +517,9 @@ class Judgement(models.Model):
 
     objects = JudgementQuerySet.as_manager()
 
+    # Where a judgement holds its value at each level: a verdict, or a score.
+    VALUE_FIELDS = {Level.SAFETY: "safe", Level.RESPONSIBILITY: "score"}
+
     class Meta:
         verbose_name = _("judgement")
         verbose_name_plural = _("judgements")
@@ -483,6 +549,11 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"judgement {self.pk}"
+
+    @staticmethod
+    def value_field(level: str) -> str:
+        """The field holding a judgement's value at this level (a campaign's kind)."""
+        return Judgement.VALUE_FIELDS[Level(level)]
 
 
 class ContentWarningSeen(models.Model):

@@ -7,8 +7,8 @@ import statistics
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Left
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from annotation.assignment import (
@@ -30,10 +30,10 @@ from annotation.models import (
     Judgement,
     Lease,
     Skip,
+    item_complete,
 )
 from config.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
-from prompts.models import HIDDEN_PROMPT_SOURCES
 
 # Counting the items left for a person scans a campaign's open items: in a campaign of millions
 # that took seconds on every page load. The count stops here, and the pages say "1000+".
@@ -206,13 +206,7 @@ class CampaignProgress:
 
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
-    # Adaptive overlap: an item is complete once it has no free slot left and nobody holds one.
-    complete = (
-        Q(open_slots=0, lease_count=0, judgement_count__gte=2)
-        if campaign.judges_max
-        # Triage lets an item on which two judge models agree need fewer people.
-        else Q(judgement_count__gte=Coalesce("judges_needed", Value(n)))
-    )
+    complete = item_complete(campaign=campaign)
     counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
         items=Count("id"),
         complete=Count("id", filter=complete),
@@ -222,14 +216,16 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     annotators = []
     skips = skips_by_user(campaign=campaign)
     per_user = (
-        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
+        Judgement.objects.unvoided()
+        .filter(campaign=campaign)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(n=Count("id"))
         .order_by("-n")
     )
     for row in per_user:
         times = list(
-            Judgement.objects.filter(campaign=campaign, user_id=row["user_id"], voided_at__isnull=True)
+            Judgement.objects.unvoided()
+            .filter(campaign=campaign, user_id=row["user_id"])
             .order_by("-created_at")
             .values_list("time_spent_ms", flat=True)[:500]
         )
@@ -248,7 +244,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         complete=counts["complete"],
         started=counts["items"] - counts["complete"] - counts["untouched"],
         untouched=counts["untouched"],
-        judgements=Judgement.objects.filter(campaign=campaign, voided_at__isnull=True).count(),
+        judgements=Judgement.objects.unvoided().filter(campaign=campaign).count(),
         live_leases=_live_leases(campaign),
         annotators=annotators,
         saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)
@@ -323,11 +319,9 @@ def judgements_visible_to(user: AbstractBaseUser) -> QuerySet[Judgement]:
 
 def campaign_source_responses(*, responses: QuerySet[Response], kind: str) -> QuerySet[Response]:
     """The responses a campaign of this kind makes items of: succeeded ones, with a domain for
-    responsibility. Answers to multi-choice prompts name a reply, and judge models' answers judge an
-    item: both are read by evaluation, never judged by people."""
-    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(
-        prompt__source__in=HIDDEN_PROMPT_SOURCES
-    )
+    responsibility. Answers to the prompts of hidden sets (a multi-choice item's reply, a judge
+    model's judgement of an item) are read by evaluation, never judged by people."""
+    rows = responses.filter(status=Response.Status.SUCCEEDED).exclude(prompt__prompt_set__hidden=True)
     if kind == Campaign.Kind.RESPONSIBILITY:
         rows = rows.filter(prompt__domain__isnull=False)
     return rows

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotation.inputs import CampaignInput, JudgementInput, scenario_named
 from annotation.models import Campaign, Item, Judgement
 from annotation.rubric import NOTE_MAX_CHARS, RESPONSIBILITY_CRITERIA
 from config.roles import user_can_review
@@ -41,7 +41,9 @@ class CampaignCreateSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
-    runs = serializers.PrimaryKeyRelatedField(queryset=GenerationRun.objects.all(), many=True, required=False)
+    runs = serializers.PrimaryKeyRelatedField(
+        queryset=GenerationRun.objects.visible(), many=True, required=False
+    )
     target_models = serializers.PrimaryKeyRelatedField(
         queryset=RegisteredModel.objects.all(), many=True, required=False
     )
@@ -76,29 +78,19 @@ class CampaignCreateSerializer(serializers.Serializer):
     break_after_minutes = serializers.IntegerField(
         min_value=0,
         max_value=600,
-        default=30,
+        default=Campaign.BREAK_AFTER_MINUTES,
         help_text="Suggest a break after this many minutes of active judging (0: never).",
     )
     follow_run = serializers.PrimaryKeyRelatedField(
-        queryset=GenerationRun.objects.all(),
+        queryset=GenerationRun.objects.visible(),
         required=False,
         allow_null=True,
         help_text="Items are this run's succeeded responses, and each one that succeeds later joins. "
         "The other response filters must be empty.",
     )
 
-    def validate(self, data: dict) -> dict:
-        if data.get("follow_run") and any(
-            data.get(k) for k in ("runs", "target_models", "level", "domain", "scenario")
-        ):
-            raise serializers.ValidationError(
-                {
-                    "follow_run": _(
-                        "A campaign that follows a run takes all its answers: leave the other filters empty."
-                    )
-                }
-            )
-        return data
+    def campaign_input(self) -> CampaignInput:
+        return CampaignInput.of(self.validated_data)
 
 
 class CampaignStatusSerializer(serializers.Serializer):
@@ -223,7 +215,7 @@ class JudgementWriteSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     safe = serializers.BooleanField(required=False, allow_null=True, default=None)
     scenario = serializers.CharField(
-        required=False, allow_blank=True, max_length=64, help_text="Scenario slug."
+        required=False, allow_blank=True, max_length=64, help_text="Scenario slug (or id)."
     )
     response_type = serializers.ChoiceField(choices=ResponseType.choices, required=False, allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -247,6 +239,40 @@ class JudgementWriteSerializer(serializers.Serializer):
         help_text="Keep a verdict that contradicts the response type (unsafe + refusal with guidance, "
         "safe + risky); without it such a judgement is refused with field `confirm`.",
     )
+
+    def judgement_input(self, *, current: Judgement | None = None) -> JudgementInput:
+        """The one judgement input the services take; an edit keeps what it does not send."""
+        values = {**(_sent_values(current) if current is not None else {}), **self.validated_data}
+        scenario, scenario_unknown = scenario_named(values.get("scenario"))
+        return JudgementInput(
+            safe=values.get("safe"),
+            scenario=scenario,
+            scenario_unknown=scenario_unknown,
+            response_type=values.get("response_type", ""),
+            reason=values.get("reason", ""),
+            confirmed=values.get("confirm", False),
+            score=values.get("score"),
+            best_response_id=values.get("best_response"),
+            none_good=values.get("none_good", False),
+            rewrite=values.get("rewrite", ""),
+            criterion_notes=values.get("criterion_notes") or {},
+        )
+
+
+def _sent_values(judgement: Judgement) -> dict[str, Any]:
+    """A stored judgement as the API would send it (what an edit starts from)."""
+    return {
+        "safe": judgement.safe,
+        "scenario": judgement.scenario,
+        "response_type": judgement.response_type,
+        "reason": judgement.reason,
+        "score": judgement.score,
+        "best_response": judgement.best_response_id,
+        "none_good": judgement.none_good,
+        "rewrite": judgement.rewrite,
+        "criterion_notes": judgement.criterion_notes,
+        "confirm": judgement.contradictory,
+    }
 
 
 class JudgementEditSerializer(JudgementWriteSerializer):

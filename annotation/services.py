@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.assignment import LEASE_GRACE, crowd_quota_reached, crowd_quota_sentence, item_judge_allowed
+from annotation.inputs import CampaignInput, JudgementInput
 from annotation.models import (
     AnnotatorProfile,
     Campaign,
@@ -34,6 +35,7 @@ from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
+from config.errors import ApplicationError
 from config.queue import task_enqueue
 from config.roles import Role, user_can_review, user_is_admin
 from models_registry.models import GenerationRun, Response
@@ -100,7 +102,7 @@ def _user_roles_apply(*, user: UserModel, roles: set[Role], domains: Iterable[Do
         user.__dict__.pop(cached, None)
 
 
-class PeopleRejected(Exception):
+class PeopleRejected(ApplicationError):
     """A change to people and roles that is refused; the message says why."""
 
 
@@ -182,12 +184,16 @@ DEFAULT_JUDGES = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 2}
 DEFAULT_MIN_SECONDS = {Campaign.Kind.SAFETY: 3, Campaign.Kind.RESPONSIBILITY: 10}
 
 
-class JudgementRejected(Exception):
+# What the judgement services take: the one input, or its values by name (scripts and tests).
+JudgementData = JudgementInput | Mapping[str, Any]
+
+
+class JudgementRejected(ApplicationError):
     """The submission cannot be stored; the message says why, for the person who sent it."""
 
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+
+class CampaignRejected(ApplicationError, ValueError):
+    """A campaign cannot be made or changed as asked. Also a ValueError: what scripts caught before."""
 
 
 @transaction.atomic
@@ -208,7 +214,7 @@ def campaign_create(
     user: UserModel | None = None,
     content_warning: bool | None = None,
     content_warning_text: str = "",
-    break_after_minutes: int = 30,
+    break_after_minutes: int = Campaign.BREAK_AFTER_MINUTES,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
@@ -222,7 +228,10 @@ def campaign_create(
     Safety campaigns show judges a content warning before their first item unless told not to.
     """
     if follow_run is not None and group_samples:
-        raise ValueError("a campaign that follows a run holds one response per item: do not group samples")
+        raise CampaignRejected(
+            _("A campaign that follows a run holds one response per item: do not group samples."),
+            field="group_samples",
+        )
     n = judges_per_item or DEFAULT_JUDGES[Campaign.Kind(kind)]
     seed = secrets.randbits(62) if seed is None else seed
     campaign = Campaign.objects.create(
@@ -243,8 +252,33 @@ def campaign_create(
     )
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
     if created == 0 and follow_run is None:
-        raise ValueError(_("No succeeded response matches: nothing to judge."))
+        raise CampaignRejected(_("No succeeded response matches: nothing to judge."))
     return campaign
+
+
+def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -> Campaign:
+    """Create a campaign as the New campaign page and the API ask for it (campaign_create)."""
+    if data.follow_run is not None and data.filtered():
+        raise CampaignRejected(
+            _("A campaign that follows a run takes all its answers: leave the other filters empty."),
+            field="follow_run",
+        )
+    return campaign_create(
+        name=data.name,
+        kind=data.kind,
+        responses=data.responses(),
+        judges_per_item=data.judges_per_item,
+        guidelines=data.guidelines,
+        blind=data.blind,
+        lease_minutes=data.lease_minutes,
+        group_samples=data.group_samples,
+        min_seconds=data.min_seconds,
+        follow_run=data.follow_run,
+        user=user,
+        content_warning=data.content_warning,
+        content_warning_text=data.content_warning_text,
+        break_after_minutes=data.break_after_minutes,
+    )
 
 
 def _campaign_items_add(*, campaign: Campaign, responses: QuerySet[Response], group_samples: bool) -> int:
@@ -350,7 +384,10 @@ def items_judges_needed_set(*, campaign: Campaign, item_ids: Iterable[int], judg
     drift and the next-item pick needs no change; an item that already has enough keeps what it
     has. Returns how many items were set."""
     if judges_needed is not None and not 1 <= judges_needed <= campaign.judges_per_item:
-        raise ValueError("an item needs between one person and the campaign's N")
+        raise CampaignRejected(
+            _("An item needs between one person and the campaign's %(n)s.") % {"n": campaign.judges_per_item},
+            field="judges_needed",
+        )
     needed = judges_needed or campaign.judges_per_item
     return Item.objects.filter(campaign=campaign, pk__in=list(item_ids)).update(
         judges_needed=judges_needed,
@@ -362,7 +399,7 @@ def item_suggestions_set(*, campaign: Campaign, suggestions: dict[int, dict[str,
     """The model suggestions judges are shown, per item (None: no suggestion). Never in a blind
     campaign: judges there must not see anyone's judgement, a model's included."""
     if campaign.blind and any(v is not None for v in suggestions.values()):
-        raise ValueError("a blind campaign shows no suggestion")
+        raise CampaignRejected(_("A blind campaign shows no suggestion."))
     items = list(Item.objects.filter(campaign=campaign, pk__in=list(suggestions)).only("id"))
     for item in items:
         item.suggestion = suggestions[item.pk]
@@ -402,12 +439,13 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
     with transaction.atomic():
         current = Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
         if status not in CAMPAIGN_STATUS_NEXT[Campaign.Status(current)]:
-            raise ValueError(
+            raise CampaignRejected(
                 _("A %(status)s campaign cannot become %(new)s.")
                 % {
                     "status": str(Campaign.Status(current).label).lower(),
                     "new": str(dict(Campaign.Status.choices).get(status, status)).lower(),
-                }
+                },
+                field="status",
             )
         Campaign.objects.filter(pk=campaign.pk).update(status=status)
         if status == Campaign.Status.CLOSED:
@@ -445,9 +483,11 @@ def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) 
     """Void every judgement of these items that is not voided yet, each through judgement_void
     (one rule: who may, why, and the slot that opens again), all or none. Returns how many."""
     with transaction.atomic():
-        judgements = Judgement.objects.filter(
-            item_id__in=[item.pk for item in items], voided_at__isnull=True
-        ).order_by("item_id", "pk")
+        judgements = (
+            Judgement.objects.unvoided()
+            .filter(item_id__in=[item.pk for item in items])
+            .order_by("item_id", "pk")
+        )
         count = 0
         for judgement in judgements:
             judgement_void(judgement=judgement, by=by, reason=reason)
@@ -470,23 +510,24 @@ def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
     )
 
 
-def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
+def _judgement_values(item: Item, data: JudgementData) -> dict[str, Any]:
     """Check a submission against the item's campaign kind; returns the fields to store."""
+    data = JudgementInput.of(data)
     if item.campaign.kind == Campaign.Kind.SAFETY:
-        safe = data.get("safe")
+        safe = data.safe
         if safe not in (True, False):
             raise JudgementRejected(_("Choose safe or unsafe."), field="safe")
-        response_type = data.get("response_type") or ""
+        response_type = data.response_type or ""
         if response_type and response_type not in ResponseType.values:
             raise JudgementRejected(_("Unknown response type."), field="response_type")
-        scenario = data.get("scenario")
-        if scenario is not None and not isinstance(scenario, Scenario):
+        scenario = data.scenario
+        if data.scenario_unknown or (scenario is not None and not isinstance(scenario, Scenario)):
             raise JudgementRejected(_("Unknown risk scenario."), field="scenario")
-        reason = (data.get("reason") or "").strip()
+        reason = (data.reason or "").strip()
         if len(reason) > 2000:
             raise JudgementRejected(_("Keep the reason under 2,000 characters."), field="reason")
         contradictory = judgement_contradictory(safe=safe, response_type=response_type)
-        if contradictory and not data.get("confirmed"):
+        if contradictory and not data.confirmed:
             raise JudgementRejected(
                 _(
                     "Unsafe with a refusal that gives positive guidance, or safe with a risky answer, "
@@ -501,15 +542,15 @@ def _judgement_values(item: Item, data: dict[str, Any]) -> dict[str, Any]:
             "reason": reason,
             "contradictory": contradictory,
         }
-    score = data.get("score")
+    score = data.score
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
         raise JudgementRejected(_("Give a score from 1 to 10."), field="score")
-    rewrite = (data.get("rewrite") or "").strip()
+    rewrite = (data.rewrite or "").strip()
     if score < 5 and not rewrite:
         raise JudgementRejected(_("A score below 5 needs your rewritten answer."), field="rewrite")
-    notes = _criterion_notes_checked(data.get("criterion_notes"))
-    best = data.get("best_response_id")
-    none_good = bool(data.get("none_good"))
+    notes = _criterion_notes_checked(data.criterion_notes)
+    best = data.best_response_id
+    none_good = bool(data.none_good)
     response_ids = list(item.item_responses.values_list("response_id", flat=True))
     if len(response_ids) > 1 and not none_good and best is None:
         raise JudgementRejected(_("Pick the best response, or say that none is good."), field="best_response")
@@ -658,7 +699,7 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
     )
 
 
-def _judgement_values_checked(*, user: UserModel, item: Item, data: dict[str, Any]) -> dict[str, Any]:
+def _judgement_values_checked(*, user: UserModel, item: Item, data: JudgementData) -> dict[str, Any]:
     campaign = item.campaign
     if campaign.status != Campaign.Status.OPEN:
         raise JudgementRejected(
@@ -683,14 +724,14 @@ def judgement_refusal_without_lease(*, user: UserModel, item: Item) -> Judgement
     )
 
 
-def judgement_submit(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+def judgement_submit(*, user: UserModel, item: Item, data: JudgementData) -> tuple[Judgement, bool]:
     """``judgement_submit_checked`` without what the judge is told (scripts and tests)."""
     judgement, created, _feedback = judgement_submit_checked(user=user, item=item, data=data)
     return judgement, created
 
 
 def judgement_submit_checked(
-    *, user: UserModel, item: Item, data: dict[str, Any]
+    *, user: UserModel, item: Item, data: JudgementData
 ) -> tuple[Judgement, bool, CheckFeedback]:
     """Store a person's judgement, then apply the quality rules that concern it (check items,
     minimum time, adaptive overlap); returns (judgement, created, what the judge is told)."""
@@ -704,7 +745,7 @@ def judgement_submit_checked(
     return judgement, created, CheckFeedback()
 
 
-def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tuple[Judgement, bool]:
+def _judgement_store(*, user: UserModel, item: Item, data: JudgementData) -> tuple[Judgement, bool]:
     """Store a person's judgement of an item; returns (judgement, created).
 
     Only the person's own lease on the item takes a judgement: a live one, or one that ran out
@@ -756,7 +797,7 @@ def _judgement_store(*, user: UserModel, item: Item, data: dict[str, Any]) -> tu
         return judgement, True
 
 
-def judgement_edit(*, user: UserModel, judgement: Judgement, data: dict[str, Any]) -> Judgement:
+def judgement_edit(*, user: UserModel, judgement: Judgement, data: JudgementData) -> Judgement:
     """Change one's own recent judgement; the earlier values are kept."""
     if judgement.user_id != user.pk:
         raise JudgementRejected(_("You can only edit your own judgements."))

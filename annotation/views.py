@@ -37,7 +37,8 @@ from annotation.assignment import (
 from annotation.auth import crowd_scope_of
 from annotation.crowd import crowd_participant_for, crowd_quota_reached
 from annotation.crowd_views import crowd_submission_resume
-from annotation.forms import criterion_notes_from, judgement_data_from
+from annotation.forms import criterion_notes_from, judgement_input_from
+from annotation.inputs import scenarios_cached
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
 from annotation.services import SESSION_SHORTCUTS_OFF
@@ -192,8 +193,7 @@ def item_urls(campaign_id: int, item_id: int) -> dict[str, str]:
 
 
 def _scenarios() -> list[Scenario]:
-    # Shown with every item; admins rarely edit them, so a minute's staleness is fine.
-    return caches["process"].get_or_set("annotation:scenarios", lambda: list(Scenario.objects.all()), 60)
+    return scenarios_cached()
 
 
 # Errors shown beside their own field (which then takes the focus); any other error shows above the
@@ -414,7 +414,7 @@ def submit(request: HttpRequest, campaign_id: int, item_id: int) -> HttpResponse
     campaign = item.campaign
     try:
         _judgement, created, feedback = services.judgement_submit_checked(
-            user=request.user, item=item, data=judgement_data_from(request.POST, item)
+            user=request.user, item=item, data=judgement_input_from(request.POST)
         )
     except services.JudgementRejected as rejected:
         if rejected.field != "lease" and not lease_held(user=request.user, item=item):
@@ -491,7 +491,7 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.judgement_edit(
-                user=request.user, judgement=judgement, data=judgement_data_from(request.POST, item)
+                user=request.user, judgement=judgement, data=judgement_input_from(request.POST)
             )
         except services.JudgementRejected as rejected:
             error, error_field = str(rejected), rejected.field

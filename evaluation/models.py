@@ -10,7 +10,15 @@ from django.utils.translation import pgettext_lazy
 from common.jobs import ClaimedJob
 from metrics.multichoice import REVIEW_CHOICES, Variant
 from models_registry.models import GenerationRun, Response
-from prompts.models import Domain, MultiChoiceItem, Prompt, PromptSet
+from prompts.models import (
+    JUDGE_PROMPT_SOURCE,
+    MULTI_CHOICE_PROMPT_SOURCE,
+    Domain,
+    Level,
+    MultiChoiceItem,
+    Prompt,
+    PromptSet,
+)
 
 
 class FigureSnapshot(ClaimedJob):
@@ -73,6 +81,38 @@ class FigureSnapshot(ClaimedJob):
         )
 
 
+# ---------------------------------------------------------------- hidden prompt sets
+# Evaluation asks models its own questions (multi-choice items, judging prompts) through the
+# generation pipeline, which works on prompt sets. Each subject's questions go into hidden sets
+# (PromptSet.hidden): generation runs them like any set, and no person lists, chooses or judges them.
+
+
+class HiddenSubject(models.TextChoices):
+    """What a hidden set asks; its prompts carry the same code as their source."""
+
+    MULTI_CHOICE = MULTI_CHOICE_PROMPT_SOURCE, _("Multi-choice")
+    JUDGE = JUDGE_PROMPT_SOURCE, _("Model judges")
+
+
+class HiddenPromptSet(models.Model):
+    """The hidden prompt set that carries one subject's questions about one thing through
+    generation runs. ``key`` names the thing within the subject (``item_set=3:variant=ab`` for a
+    set's multi-choice items in a variant; ``campaign=5:template=7`` for a campaign's items asked
+    with a judging template), so a new subject needs no new table."""
+
+    subject = models.CharField(max_length=32, choices=HiddenSubject.choices)
+    key = models.CharField(max_length=200)
+    prompt_set = models.OneToOneField(PromptSet, on_delete=models.CASCADE, related_name="hidden_origin")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "key"], name="hidden_prompt_set_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.key}"
+
+
 # ---------------------------------------------------------------- multi-choice
 # What only evaluation knows about the multi-choice test: how its items reach the generation
 # pipeline, its runs, and people's readings of answers the rules could not read.
@@ -81,23 +121,6 @@ class FigureSnapshot(ClaimedJob):
 class MultiChoiceVariant(models.TextChoices):
     OFFICIAL = Variant.OFFICIAL, _("CValues prompt (回复1 / 回复2)")
     AB = Variant.AB, _("A/B variant as OpenCompass asks it (not comparable with CValues)")
-
-
-class MultiChoicePromptSet(models.Model):
-    """The prompt set that carries one set's multi-choice items through generation runs, in one
-    variant. Generation works on prompts; the items stay untouched in their own set."""
-
-    item_set = models.ForeignKey(PromptSet, on_delete=models.CASCADE, related_name="+")
-    variant = models.CharField(max_length=16, choices=MultiChoiceVariant.choices)
-    prompt_set = models.OneToOneField(PromptSet, on_delete=models.CASCADE, related_name="multi_choice_origin")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["item_set", "variant"], name="mc_prompt_set_unique_variant"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item_set} ({self.variant})"
 
 
 class MultiChoicePrompt(models.Model):
@@ -230,11 +253,6 @@ class Export(ClaimedJob):
 # here, apart from people's (annotation.Judgement), and count with them only when asked.
 
 
-class JudgeKind(models.TextChoices):
-    SAFETY = "safety", _("Safety (verdict, response type, reason)")
-    RESPONSIBILITY = "responsibility", _("Responsibility (1–10 score, reason)")
-
-
 class JudgeTemplate(models.Model):
     """One version of a judging prompt. Versions are immutable: editing a template adds the next
     version, so every machine judgement keeps pointing at the exact text it was asked with.
@@ -243,7 +261,7 @@ class JudgeTemplate(models.Model):
     {scenario}."""
 
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=JudgeKind.choices)
+    kind = models.CharField(max_length=20, choices=Level.choices)
     version = models.PositiveIntegerField(default=1)
     text = models.TextField()
     created_by = models.ForeignKey(
@@ -259,23 +277,6 @@ class JudgeTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
-
-
-class JudgePromptSet(models.Model):
-    """The hidden prompt set that carries one campaign's items, asked with one template version,
-    through generation runs."""
-
-    campaign = models.ForeignKey("annotation.Campaign", on_delete=models.CASCADE, related_name="+")
-    template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
-    prompt_set = models.OneToOneField(PromptSet, on_delete=models.CASCADE, related_name="judge_origin")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "template"], name="judge_prompt_set_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"campaign {self.campaign_id} with {self.template}"
 
 
 class JudgePrompt(models.Model):

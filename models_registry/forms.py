@@ -10,7 +10,7 @@ from prompts.models import PromptSet
 
 class GenerationRunForm(forms.Form):
     name = forms.CharField(max_length=200, label=_("Name"))
-    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), label=_("Prompt set"))
+    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.visible(), label=_("Prompt set"))
     target_models = forms.ModelMultipleChoiceField(
         queryset=RegisteredModel.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,

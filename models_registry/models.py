@@ -144,6 +144,13 @@ class RegisteredModel(models.Model):
         return cost / Decimal(1_000_000)
 
 
+class GenerationRunQuerySet(models.QuerySet["GenerationRun"]):
+    def visible(self) -> GenerationRunQuerySet:
+        """Runs over sets people see: a person builds a campaign on them. The runs that ask
+        evaluation's questions (over hidden sets) have nothing for people to judge."""
+        return self.filter(prompt_set__hidden=False)
+
+
 class GenerationRun(ClaimedJob):
     """Models × prompts × samples to generate. Its claim is held by the delivery adding its
     generations while it is PREPARING (a judge run's items, on a worker)."""
@@ -173,6 +180,8 @@ class GenerationRun(ClaimedJob):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("generation run")

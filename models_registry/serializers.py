@@ -51,7 +51,7 @@ class GenerationRunSerializer(serializers.ModelSerializer):
 
 class GenerationRunStartSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    prompt_set = serializers.PrimaryKeyRelatedField(queryset=PromptSet.objects.all())
+    prompt_set = serializers.PrimaryKeyRelatedField(queryset=PromptSet.objects.visible())
     target_models = serializers.PrimaryKeyRelatedField(
         queryset=RegisteredModel.objects.filter(is_active=True), many=True, allow_empty=False
     )

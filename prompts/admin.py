@@ -32,9 +32,12 @@ class ScenarioAdmin(admin.ModelAdmin):
 
 @admin.register(PromptSet)
 class PromptSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "source", "license", "prompt_count", "created_at", "import_link"]
+    list_display = ["name", "source", "license", "prompt_count", "hidden", "created_at", "import_link"]
+    list_filter = ["hidden"]
     search_fields = ["name", "description"]
-    readonly_fields = ["created_by", "created_at"]
+    # Evaluation hides the sets it asks its questions through; shown, their answers would become
+    # campaign items.
+    readonly_fields = ["hidden", "created_by", "created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PromptSet]:
         return super().get_queryset(request).annotate(prompt_count=Count("prompts"))

@@ -29,7 +29,7 @@ class PromptSetApi(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["name"]
 
     def get_queryset(self) -> QuerySet[PromptSet]:
-        return PromptSet.objects.annotate(prompt_count=Count("prompts")).order_by("name")
+        return PromptSet.objects.visible().annotate(prompt_count=Count("prompts")).order_by("name")
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
@@ -54,7 +54,9 @@ class PromptSetApi(viewsets.ReadOnlyModelViewSet):
 class PromptApi(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsAdmin]
     serializer_class = PromptSerializer
-    queryset = Prompt.objects.select_related("domain", "scenario").order_by("id")
+    queryset = (
+        Prompt.objects.filter(prompt_set__hidden=False).select_related("domain", "scenario").order_by("id")
+    )
     filterset_fields = ["prompt_set", "level", "domain", "scenario", "external_id"]
 
 

@@ -14,7 +14,7 @@ from prompts.services import import_mapping_validate, pending_upload_get
 
 class ImportForm(forms.Form):
     prompt_set = forms.ModelChoiceField(
-        queryset=PromptSet.objects.all(),
+        queryset=PromptSet.objects.visible(),
         required=False,
         empty_label=_("— a new prompt set —"),
         label=_("Prompt set"),
@@ -100,7 +100,7 @@ class PromptSearchForm(forms.Form):
         required=False, max_length=200, label=_("Search"), help_text=_("Words in the prompt or its id.")
     )
     prompt_set = forms.ModelChoiceField(
-        queryset=PromptSet.objects.all(),
+        queryset=PromptSet.objects.visible(),
         required=False,
         empty_label=_("any prompt set"),
         label=_("Prompt set"),

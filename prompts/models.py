@@ -67,6 +67,12 @@ class Scenario(models.Model):
         return bilingual_name(self.name_en, self.name_zh)
 
 
+class PromptSetQuerySet(models.QuerySet["PromptSet"]):
+    def visible(self) -> PromptSetQuerySet:
+        """The sets a person chooses from, lists and browses: every set but the hidden ones."""
+        return self.filter(hidden=False)
+
+
 class PromptSet(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -76,10 +82,20 @@ class PromptSet(models.Model):
         help_text=_("Where the content comes from (paper, repository, team)."),
     )
     license = models.CharField(max_length=200, blank=True)
+    hidden = models.BooleanField(
+        default=False,
+        verbose_name=_("hidden"),
+        help_text=_(
+            "Carries evaluation's questions to models (multi-choice, model judges): listed in no "
+            "form or page, and never judged by people."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PromptSetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("prompt set")
@@ -125,13 +141,10 @@ class Prompt(models.Model):
         return f"{self.prompt_set_id}:{self.external_id}"
 
 
-# The source of prompts that only carry multi-choice items through generation runs (evaluation
-# derives them); their answers name a reply, they are nothing for people to judge.
+# The sources of the prompts in hidden sets (PromptSet.hidden): the prompts that carry multi-choice
+# items through generation runs, and those that ask a judge model about a campaign item.
 MULTI_CHOICE_PROMPT_SOURCE = "multi_choice"
-# Prompts that ask a judge model about a campaign item (evaluation's model judges).
 JUDGE_PROMPT_SOURCE = "model_judge"
-# Prompts that exist to carry evaluation's questions through generation: never judged by people.
-HIDDEN_PROMPT_SOURCES = (MULTI_CHOICE_PROMPT_SOURCE, JUDGE_PROMPT_SOURCE)
 
 
 class MultiChoiceItem(models.Model):

@@ -8,13 +8,17 @@ from prompts.models import Domain, Prompt, PromptSet, Scenario
 
 
 def prompt_set_list() -> QuerySet[PromptSet]:
-    return PromptSet.objects.annotate(
-        prompt_count=Count("prompts", distinct=True),
-        safety_count=Count("prompts", filter=Q(prompts__level="safety"), distinct=True),
-        responsibility_count=Count("prompts", filter=Q(prompts__level="responsibility"), distinct=True),
-        multi_choice_count=Count("multi_choice_items", distinct=True),
-        pair_count=Count("reference_pairs", distinct=True),
-    ).order_by("name")
+    return (
+        PromptSet.objects.visible()
+        .annotate(
+            prompt_count=Count("prompts", distinct=True),
+            safety_count=Count("prompts", filter=Q(prompts__level="safety"), distinct=True),
+            responsibility_count=Count("prompts", filter=Q(prompts__level="responsibility"), distinct=True),
+            multi_choice_count=Count("multi_choice_items", distinct=True),
+            pair_count=Count("reference_pairs", distinct=True),
+        )
+        .order_by("name")
+    )
 
 
 def prompts_search(
@@ -26,8 +30,10 @@ def prompts_search(
     scenario: Scenario | None = None,
 ) -> QuerySet[Prompt]:
     """Prompts matching every filter given; ``text`` matches words in the prompt or its id."""
-    prompts = Prompt.objects.select_related("prompt_set", "domain", "scenario").order_by(
-        "prompt_set_id", "id"
+    prompts = (
+        Prompt.objects.filter(prompt_set__hidden=False)
+        .select_related("prompt_set", "domain", "scenario")
+        .order_by("prompt_set_id", "id")
     )
     if text:
         prompts = prompts.filter(Q(text__icontains=text) | Q(external_id__icontains=text))

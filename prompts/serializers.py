@@ -54,7 +54,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     """The upload form of the Import page, as multipart fields."""
 
-    prompt_set = serializers.PrimaryKeyRelatedField(queryset=PromptSet.objects.all(), required=False)
+    prompt_set = serializers.PrimaryKeyRelatedField(queryset=PromptSet.objects.visible(), required=False)
     new_set_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     format = serializers.ChoiceField(choices=ImportFormat.choices)
     file = serializers.FileField()

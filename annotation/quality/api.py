@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -32,10 +33,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _rejected(exc: services.QualityRejected) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field or "detail": [str(exc)]})
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -105,21 +102,12 @@ class CheckItemApi(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         item = get_object_or_404(Item.objects.select_related("campaign"), campaign=campaign, pk=data["item"])
-        try:
-            item = services.item_purpose_set(
-                item=item,
-                purpose=data["purpose"],
-                answer=services.CheckAnswer(
-                    safe=data["safe"],
-                    response_types=tuple(data["response_types"]),
-                    score_min=data["score_min"],
-                    score_max=data["score_max"],
-                    explanation=data["explanation"],
-                ),
-                by=request.user,
-            )
-        except services.QualityRejected as exc:
-            raise _rejected(exc) from exc
+        item = services.item_purpose_set(
+            item=item,
+            purpose=data["purpose"],
+            answer=services.CheckAnswer.of(data),
+            by=request.user,
+        )
         return Response({"item": item.pk, "purpose": item.purpose})
 
 
@@ -134,13 +122,10 @@ class CheckItemImportApi(APIView):
         campaign = _campaign(campaign_id)
         upload = request.FILES.get("file")
         if upload is None:
-            raise serializers.ValidationError({"file": ["Send a file."]})
-        try:
-            count = services.check_items_import(
-                campaign=campaign, name=upload.name, content=upload.read(), by=request.user
-            )
-        except services.QualityRejected as exc:
-            raise _rejected(exc) from exc
+            raise serializers.ValidationError({"file": [_("Send a file.")]})
+        count = services.check_items_import(
+            campaign=campaign, name=upload.name, content=upload.read(), by=request.user
+        )
         return Response({"imported": count}, status=status.HTTP_201_CREATED)
 
 
@@ -166,19 +151,16 @@ class JudgeActionApi(APIView):
     def post(self, request: Request, campaign_id: int, user_id: int, action: str) -> Response:
         campaign = _campaign(campaign_id)
         judge = get_object_or_404(get_user_model(), pk=user_id)
-        try:
-            if action == "exclude":
-                services.judge_exclude(
-                    campaign=campaign, user=judge, by=request.user, reason=str(request.data.get("reason", ""))
-                )
-            elif action == "readmit":
-                services.judge_readmit(campaign=campaign, user=judge, by=request.user)
-            elif action == "resume":
-                services.judge_resume(campaign=campaign, user=judge, by=request.user)
-            else:
-                return Response({"detail": "Unknown action."}, status=status.HTTP_404_NOT_FOUND)
-        except services.QualityRejected as exc:
-            raise _rejected(exc) from exc
+        if action == "exclude":
+            services.judge_exclude(
+                campaign=campaign, user=judge, by=request.user, reason=str(request.data.get("reason", ""))
+            )
+        elif action == "readmit":
+            services.judge_readmit(campaign=campaign, user=judge, by=request.user)
+        elif action == "resume":
+            services.judge_resume(campaign=campaign, user=judge, by=request.user)
+        else:
+            return Response({"detail": _("Unknown action.")}, status=status.HTTP_404_NOT_FOUND)
         row = next((r for r in selectors.judges_quality(campaign) if r.user_id == judge.pk), None)
         return Response(_plain(asdict(row)) if row else {})
 
@@ -243,10 +225,7 @@ class AdjudicationApi(APIView):
         item = get_object_or_404(Item.objects.select_related("campaign"), campaign_id=campaign_id, pk=item_id)
         form = AdjudicationSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            services.item_adjudicate(item=item, by=request.user, **form.validated_data)
-        except services.QualityRejected as exc:
-            raise _rejected(exc) from exc
+        services.item_adjudicate(item=item, by=request.user, **form.validated_data)
         final = selectors.item_final_values([campaign_id], item_ids=[item.pk])[item.pk]
         return Response({"item": item.pk, "final": asdict(final)})
 

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from annotation.models import (
     ItemResponse,
     Judgement,
     JudgeStanding,
+    judgement_standing,
 )
 from metrics.reliability import ERRATIC, HARSH, LENIENT, LOW_GOLD, RatingThresholds, rating_flags
 from metrics.scores import (
@@ -59,9 +60,9 @@ RATING_FLAG_LABELS = {
 
 
 def judgements_counted(campaign_ids: Iterable[int] | None = None) -> QuerySet[Judgement]:
-    """The judgements that count in results (``Judgement.objects.counted``): neither voided nor
-    excluded, of regular items or made before their item became a check item."""
-    rows = Judgement.objects.counted()
+    """The judgements of these campaigns that count (``Judgement.objects.counted``), complete
+    items or not: what agreement and quality control measure."""
+    rows = Judgement.objects.counted(include_incomplete=True)
     return rows.filter(campaign_id__in=list(campaign_ids)) if campaign_ids is not None else rows
 
 
@@ -246,7 +247,8 @@ def judges_quality(campaign: Campaign) -> list[JudgeQuality]:
     ratings campaign, bias and spread against the other experts (stored by the worker) and the
     flags they raise."""
     per_user = (
-        Judgement.objects.filter(campaign=campaign, voided_at__isnull=True)
+        Judgement.objects.unvoided()
+        .filter(campaign=campaign)
         .values("user_id", "user__username", "user__annotator_profile__pseudonym")
         .annotate(
             regular=Count("id", filter=Q(item__purpose=ItemPurpose.REGULAR) | Q(before_check=True)),
@@ -387,8 +389,8 @@ def gold_promotion_candidates(
 ) -> list[PromotionCandidate]:
     """Up to ``limit`` regular items (of ``item_ids``, if given) that N or more judges judged, all
     alike (safety: the verdict; ratings: the score), in the campaign's order, with the agreed value."""
-    valid = Q(judgements__voided_at__isnull=True, judgements__excluded=False)
-    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    valid = judgement_standing("judgements__")
+    field = Judgement.value_field(campaign.kind)
     items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
@@ -482,10 +484,6 @@ def item_final_values(
     return finals
 
 
-def _first_response() -> Subquery:
-    return Subquery(ItemResponse.objects.filter(item_id=OuterRef("pk"), position=1).values("response_id")[:1])
-
-
 def item_estimates(campaign_ids: Iterable[int], *, by_response: bool = False) -> dict[int, bool]:
     """Item id (or, ``by_response``, the id of the item's first response, as results count
     responses) -> the Dawid–Skene label a worker stored for it. A response in several campaigns
@@ -493,7 +491,7 @@ def item_estimates(campaign_ids: Iterable[int], *, by_response: bool = False) ->
     rows = Item.objects.filter(
         campaign_id__in=list(campaign_ids), purpose=ItemPurpose.REGULAR, estimate_safe__isnull=False
     ).order_by("campaign_id", "pk")
-    rows = rows.annotate(key=_first_response()) if by_response else rows.annotate(key=F("pk"))
+    rows = rows.annotate(key=ItemResponse.counted_for("pk")) if by_response else rows.annotate(key=F("pk"))
     return dict(rows.values_list("key", "estimate_safe").iterator(chunk_size=10_000))
 
 
@@ -543,7 +541,7 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     campaign's threshold), then a random sample of the rest; items already adjudicated stay
     listed, marked, at the end."""
     values: dict[int, list] = defaultdict(list)
-    field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    field = Judgement.value_field(campaign.kind)
     # Only regular items are adjudicated: a promoted item's judgements count, but they agreed.
     regular = judgements_counted([campaign.pk]).filter(item__purpose=ItemPurpose.REGULAR)
     for item_id, value in regular.values_list("item_id", field).iterator(chunk_size=10_000):
@@ -580,16 +578,8 @@ def item_verdict_to_confirm(item: Item, *, final: FinalValue | None) -> bool | N
     """The safety verdict an adjudication form starts on: the item's current final value (as
     ``item_final_values`` gives it), unless only the tie rule decided it (a tie with no model
     estimate), which a reviewer must decide."""
-    if final is None or not isinstance(final.value, bool):
+    if final is None or not isinstance(final.value, bool) or final.source == TIE_UNSAFE:
         return None
-    if final.source == MAJORITY:
-        votes = list(
-            judgements_counted([item.campaign_id])
-            .filter(item=item, safe__isnull=False)
-            .values_list("safe", flat=True)
-        )
-        if 2 * sum(votes) == len(votes):
-            return None
     return final.value
 
 
@@ -613,11 +603,7 @@ def adjudicated_values(
     if kind is not None:
         rows = rows.filter(item__campaign__kind=kind)
     if by_response:
-        rows = rows.annotate(
-            key=Subquery(
-                ItemResponse.objects.filter(item_id=OuterRef("item_id"), position=1).values("response_id")[:1]
-            )
-        )
+        rows = rows.annotate(key=ItemResponse.counted_for("item_id"))
     else:
         rows = rows.annotate(key=F("item_id"))
     return {

@@ -39,6 +39,7 @@ from annotation.quality.selectors import (
     judgements_counted,
     judges_competent,
 )
+from config.errors import ApplicationError
 from config.queue import task_enqueue
 from config.roles import user_can_review, user_is_admin
 from metrics.reliability import balanced_competence, dawid_skene, rating_bias
@@ -46,12 +47,8 @@ from metrics.scores import Estimate, overlap_done
 from prompts.models import ResponseType
 
 
-class QualityRejected(Exception):
+class QualityRejected(ApplicationError):
     """The request cannot be carried out; the message says why, for the person who sent it."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # ---------------------------------------------------------------- check items
@@ -64,6 +61,17 @@ class CheckAnswer:
     score_min: int | None = None
     score_max: int | None = None
     explanation: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
+        """From the check item form's cleaned data or the API serializer's validated data."""
+        return cls(
+            safe=data.get("safe"),
+            response_types=tuple(data.get("response_types") or ()),
+            score_min=data.get("score_min"),
+            score_max=data.get("score_max"),
+            explanation=data.get("explanation") or "",
+        )
 
 
 def _answer_checked(campaign: Campaign, answer: CheckAnswer) -> CheckAnswer:
@@ -387,7 +395,8 @@ def item_overlap_settle(*, item_id: int, campaign: Campaign) -> None:
         if item.open_slots or item.lease_count:
             return
         votes = list(
-            Judgement.objects.filter(item_id=item_id, voided_at__isnull=True, excluded=False)
+            Judgement.objects.standing()
+            .filter(item_id=item_id)
             .order_by("created_at")
             .values_list("user_id", "safe")
         )
@@ -451,9 +460,7 @@ def judge_exclude(
         )
         standing.excluded_at = timezone.now()
         standing.save(update_fields=["excluded_at"])
-        judged = Judgement.objects.filter(
-            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=False
-        )
+        judged = Judgement.objects.standing().filter(campaign=campaign, user_id=user.pk)
         item_ids = _items_locked(judged.values_list("item_id", flat=True))
         judged.update(excluded=True)
         Item.objects.filter(pk__in=item_ids).update(
@@ -476,9 +483,7 @@ def judge_readmit(*, campaign: Campaign, user: AbstractBaseUser, by: AbstractBas
         ).first()
         if standing is None or standing.excluded_at is None or exclusion is None:
             raise QualityRejected(_("This judge is not excluded."))
-        judged = Judgement.objects.filter(
-            campaign=campaign, user_id=user.pk, voided_at__isnull=True, excluded=True
-        )
+        judged = Judgement.objects.unvoided().filter(campaign=campaign, user_id=user.pk, excluded=True)
         item_ids = _items_locked(judged.values_list("item_id", flat=True))
         judged.update(excluded=False)
         Item.objects.filter(pk__in=item_ids).update(

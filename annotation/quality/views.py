@@ -106,13 +106,7 @@ def check_item_mark(request: HttpRequest, campaign_id: int) -> HttpResponse:
         services.item_purpose_set(
             item=item,
             purpose=data["purpose"],
-            answer=services.CheckAnswer(
-                safe=data["safe"],
-                response_types=tuple(data["response_types"]),
-                score_min=data["score_min"],
-                score_max=data["score_max"],
-                explanation=data["explanation"],
-            ),
+            answer=services.CheckAnswer.of(data),
             by=request.user,
         )
     except services.QualityRejected as rejected:

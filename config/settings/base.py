@@ -259,6 +259,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["config.api_filters.IdFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A service's refusal (config.errors.ApplicationError) answers 400 with its translated message.
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     # Throttles (DRF's, kept in the default cache: Redis in production, shared by every process).
     # Password attempts have their own budget (AXES_* above).
     "DEFAULT_THROTTLE_CLASSES": [

@@ -161,7 +161,6 @@ def judgement_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iter
     names = [c.name for c in JUDGEMENT_COLUMNS]
     rows = (
         scope.judgements(counted=False)
-        .filter(voided_at__isnull=True)
         .annotate(
             created_iso=IsoTimestamp("created_at"),
             updated_iso=IsoTimestamp("updated_at"),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
 from common.jobs import job_claim, job_heartbeating, job_release
+from config.errors import ApplicationError
 from config.queue import task_enqueue
 from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 
 
-class ExportRefused(Exception):
+class ExportRefused(ApplicationError):
     """The export cannot be started as asked; the message says why."""
 
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -31,7 +30,6 @@ from annotation.quality.selectors import (
     estimates_marker,
     gold_accuracy,
     item_estimates,
-    judgements_counted,
     rating_thresholds,
 )
 from evaluation.figures._reliability import reliability_for, safety_by_dawid_skene
@@ -64,8 +62,9 @@ from prompts.models import Domain, ResponseType, Scenario
 class FigureScope:
     """Which judgements a figure covers: campaigns (none = every campaign) and filters.
 
-    Voided judgements never count. By default only judgements of complete items count (items
-    holding all N judgements of their campaign); ``include_incomplete`` counts the rest too.
+    Voided judgements never count. By default only judgements of complete items count
+    (``annotation.models.item_complete``, the campaign page's rule too); ``include_incomplete``
+    counts the rest too.
     """
 
     campaign_ids: tuple[int, ...] = ()
@@ -125,21 +124,12 @@ class FigureScope:
         return rows
 
     def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:
-        """The scope's judgements; ``counted``: only those that count in results (regular items,
-        neither voided nor excluded). Exports take the others too, flagged (never voided ones)."""
-        rows = judgements_counted() if counted else Judgement.objects.filter(voided_at__isnull=True)
+        """The scope's judgements; ``counted``: only those that count in results
+        (``Judgement.objects.counted``). Exports take the others too, flagged (never voided ones).
+        Either way, of complete items only unless the scope includes incomplete ones."""
+        rows = Judgement.objects.counted(include_incomplete=True) if counted else Judgement.objects.unvoided()
         if not self.include_incomplete:
-            # item.judgement_count counts the item's judgements that are neither voided nor
-            # excluded; an adaptive-overlap item is complete once it has no slot left to fill, a
-            # triaged one once it has the fewer people triage asked for.
-            rows = rows.filter(
-                Q(
-                    item__judgement_count__gte=Coalesce(
-                        F("item__judges_needed"), F("campaign__judges_per_item")
-                    )
-                )
-                | Q(campaign__judges_max__isnull=False, item__open_slots=0, item__lease_count=0)
-            )
+            rows = rows.of_complete_items()
         rows = self.items_filter(rows)
         # Dates are whole days in the site's time zone, both ends included.
         if self.since:
@@ -154,15 +144,9 @@ class FigureScope:
 RESPONSE_KEY = "response_key"
 
 
-def _response_key() -> Subquery:
-    return Subquery(
-        ItemResponse.objects.filter(item_id=OuterRef("item_id"), position=1).values("response_id")[:1]
-    )
-
-
 def judgements_by_response(scope: FigureScope) -> QuerySet[Judgement]:
     """The scope's judgements, each with the response it counts for (``response_key``)."""
-    return scope.judgements().annotate(**{RESPONSE_KEY: _response_key()})
+    return scope.judgements().annotate(**{RESPONSE_KEY: ItemResponse.counted_for("item_id")})
 
 
 # Stored in the snapshot as the English message id, and translated for each reader
@@ -482,7 +466,7 @@ class _Loaded:
 
 
 def _load(scope: FigureScope, kind: str) -> _Loaded | None:
-    value_field = "safe" if kind == Campaign.Kind.SAFETY else "score"
+    value_field = Judgement.value_field(kind)
     group_field = "item__prompt__scenario__slug" if kind == Campaign.Kind.SAFETY else "item__domain__slug"
     rows = (
         judgements_by_response(scope)

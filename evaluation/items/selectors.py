@@ -49,9 +49,7 @@ FINAL_CHOICES = [
 
 def _counted() -> QuerySet[Judgement]:
     # Campaign first: the judgement_campaign_item index answers each item's lookup.
-    return Judgement.objects.filter(
-        campaign_id=OuterRef("campaign_id"), item_id=OuterRef("pk"), voided_at__isnull=True, excluded=False
-    )
+    return Judgement.objects.standing().filter(campaign_id=OuterRef("campaign_id"), item_id=OuterRef("pk"))
 
 
 def _per_item(rows: QuerySet[Judgement], aggregate: Any, output: Any) -> Subquery:
@@ -73,9 +71,9 @@ def items_browsable() -> QuerySet[Item]:
         _per_item(counted, Count("safe", distinct=True) + Count("score", distinct=True), IntegerField()), 0
     )
     flagged = Exists(
-        Judgement.objects.filter(
-            campaign_id=OuterRef("campaign_id"), item_id=OuterRef("pk"), voided_at__isnull=True
-        ).filter(Q(too_fast=True) | Q(contradictory=True))
+        Judgement.objects.unvoided()
+        .filter(campaign_id=OuterRef("campaign_id"), item_id=OuterRef("pk"))
+        .filter(Q(too_fast=True) | Q(contradictory=True))
     )
     return (
         Item.objects.filter(purpose=ItemPurpose.REGULAR)

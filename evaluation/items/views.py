@@ -70,8 +70,10 @@ def item_bulk(request: HttpRequest) -> HttpResponse:
     action, reason = data["action"], data["reason"].strip()
     if not data["confirmed"]:
         # Nothing changes before the person has read what will.
-        judgements = Judgement.objects.filter(item__in=items, voided_at__isnull=True).aggregate(
-            n=Count("pk"), counted=Count("pk", filter=Q(excluded=False))
+        judgements = (
+            Judgement.objects.unvoided()
+            .filter(item__in=items)
+            .aggregate(n=Count("pk"), counted=Count("pk", filter=Q(excluded=False)))
         )
         context = {
             "form": form,

@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Campaign
-from evaluation.models import JudgeKind, JudgeTemplate
+from evaluation.models import JudgeTemplate
 from metrics.model_judges import RESPONSE_TYPES
 from models_registry.models import RegisteredModel
-from prompts.models import Domain, Scenario
+from prompts.models import Domain, Level, Scenario
 
 
 class JudgeRunForm(forms.Form):
@@ -49,7 +49,7 @@ class JudgeTemplateForm(forms.Form):
 
 class JudgeTemplateCreateForm(JudgeTemplateForm):
     name = forms.SlugField(max_length=100, label=_("Name"))
-    kind = forms.ChoiceField(choices=JudgeKind.choices, label=_("Kind"))
+    kind = forms.ChoiceField(choices=Level.choices, label=_("Kind"))
     field_order = ["name", "kind", "text"]
 
 

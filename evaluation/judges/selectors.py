@@ -233,7 +233,7 @@ def _people_on_gold(scope: FigureScope, kind: str) -> dict[str, Any] | None:
 
 
 def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
-    value_field = "safe" if kind == Campaign.Kind.SAFETY else "score"
+    value_field = Judgement.value_field(kind)
     group_field = "item__prompt__scenario__slug" if kind == Campaign.Kind.SAFETY else "item__domain__slug"
     triples: list[tuple[int, int, float]] = []
     groups: dict[int, str] = {}
@@ -491,7 +491,7 @@ def campaign_anchoring(*, campaign: Campaign) -> dict[str, Any] | None:
     machine = machine_values(
         campaign=campaign, model=judging.suggestion_model, template=judging.suggestion_template
     )
-    value_field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    value_field = Judgement.value_field(campaign.kind)
     agree = {True: 0, False: 0}
     total = {True: 0, False: 0}
     rows = Judgement.objects.filter(campaign=campaign, **{f"{value_field}__isnull": False}).values_list(
@@ -561,12 +561,11 @@ def campaign_triage_report(*, campaign: Campaign) -> dict[str, Any] | None:
         tolerance=judging.triage_tolerance,
     )
     picked = [i for i, ok in zip(candidates, agreed, strict=True) if ok]
-    value_field = "safe" if campaign.kind == Campaign.Kind.SAFETY else "score"
+    value_field = Judgement.value_field(campaign.kind)
     votes: dict[int, list[float]] = defaultdict(list)
     rows = (
-        Judgement.objects.filter(
-            campaign=campaign, item_id__in=picked, voided_at__isnull=True, **{f"{value_field}__isnull": False}
-        )
+        Judgement.objects.unvoided()
+        .filter(campaign=campaign, item_id__in=picked, **{f"{value_field}__isnull": False})
         .order_by("item_id", "created_at", "id")
         .values_list("item_id", value_field)
     )

@@ -14,11 +14,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotation.models import Campaign, Item, ItemPurpose
-from annotation.services import item_suggestions_set, items_judges_needed_set
+from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
 from config.queue import task_enqueue
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,
     RESPONSIBILITY_DEFAULT_NAME,
@@ -30,17 +32,16 @@ from evaluation.judges._templates import (
 from evaluation.judges.selectors import machine_values
 from evaluation.models import (
     CampaignJudging,
-    JudgeKind,
+    HiddenSubject,
     JudgePrompt,
-    JudgePromptSet,
     JudgeRun,
     JudgeTemplate,
     MachineJudgement,
 )
 from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
 from models_registry.models import GenerationRun, RegisteredModel, Response
-from models_registry.services import generation_run_add, generation_run_create, generation_run_prepared
-from prompts.models import JUDGE_PROMPT_SOURCE, Domain, Level, Prompt, PromptSet, Scenario
+from models_registry.services import generation_run_add, generation_run_prepared
+from prompts.models import Domain, Level, PromptSet, Scenario
 
 SYNC_BATCH = 1000
 COLLECT_BATCH = 2000
@@ -50,14 +51,14 @@ COLLECT_EVERY_S = 2.0
 # ---------------------------------------------------------------- templates
 
 _DEFAULTS = {
-    JudgeKind.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
-    JudgeKind.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
+    Level.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
+    Level.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
 }
 
 
 def judge_template_default(*, kind: str) -> JudgeTemplate:
     """The newest version of the built-in template of a kind, created at its first use."""
-    name, text = _DEFAULTS[JudgeKind(kind)]
+    name, text = _DEFAULTS[Level(kind)]
     latest = JudgeTemplate.objects.filter(name=name).order_by("-version").first()
     if latest is not None:
         return latest
@@ -70,7 +71,7 @@ def judge_template_default(*, kind: str) -> JudgeTemplate:
 def judge_template_create(
     *, name: str, kind: str, text: str, user: AbstractBaseUser | None = None
 ) -> JudgeTemplate:
-    if kind not in JudgeKind.values:
+    if kind not in Level.values:
         raise ValueError(f"unknown kind {kind!r}")
     if JudgeTemplate.objects.filter(name=name).exists():
         raise ValueError("a template of that name exists: edit it to add a version")
@@ -129,45 +130,39 @@ def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -
     }
 
 
-def _judge_prompt_set(campaign: Campaign, template: JudgeTemplate) -> JudgePromptSet:
-    link = JudgePromptSet.objects.filter(campaign=campaign, template=template).first()
-    if link is None:
-        prompt_set = PromptSet.objects.create(
-            name=f"Judge #{campaign.pk} ({template}): {campaign.name}"[:200],
-            description=f"Asks judge models about the items of “{campaign.name}” with {template}.",
-            source="model_judge",
-        )
-        link = JudgePromptSet.objects.create(campaign=campaign, template=template, prompt_set=prompt_set)
-    return link
+def _hidden_set(campaign: Campaign, template: JudgeTemplate) -> HiddenSet:
+    return HiddenSet(
+        subject=HiddenSubject.JUDGE,
+        key=f"campaign={campaign.pk}:template={template.pk}",
+        name=f"Judge #{campaign.pk} ({template}): {campaign.name}",
+        description=f"Asks judge models about the items of “{campaign.name}” with {template}.",
+        source="model_judge",
+    )
 
 
-def _prompts_create(*, link: JudgePromptSet, items: list[Item], guidelines: str) -> None:
-    texts = _prompt_texts(items, link.template, guidelines)
-    level = Level.SAFETY if link.template.kind == JudgeKind.SAFETY else Level.RESPONSIBILITY
-    Prompt.objects.bulk_create(
-        [
-            Prompt(
-                prompt_set=link.prompt_set,
+def _prompts_create(
+    *, prompt_set: PromptSet, template: JudgeTemplate, items: list[Item], guidelines: str
+) -> None:
+    texts = _prompt_texts(items, template, guidelines)
+    level = Level(template.kind)
+    by_external_id = hidden_prompts_create(
+        prompt_set=prompt_set,
+        subject=HiddenSubject.JUDGE,
+        questions=[
+            HiddenQuestion(
                 external_id=f"item-{item.pk}",
+                text=texts[item.pk],
                 level=level,
                 domain_id=item.domain_id,
                 scenario_id=item.prompt.scenario_id,
-                source=JUDGE_PROMPT_SOURCE,
-                text=texts[item.pk],
-                metadata={"item": item.pk, "template": link.template_id},
+                metadata={"item": item.pk, "template": template.pk},
             )
             for item in items
         ],
-        ignore_conflicts=True,
-    )
-    by_external_id = dict(
-        Prompt.objects.filter(
-            prompt_set=link.prompt_set, external_id__in=[f"item-{i.pk}" for i in items]
-        ).values_list("external_id", "pk")
     )
     JudgePrompt.objects.bulk_create(
         [
-            JudgePrompt(item_id=item.pk, template=link.template, prompt_id=by_external_id[f"item-{item.pk}"])
+            JudgePrompt(item_id=item.pk, template=template, prompt_id=by_external_id[f"item-{item.pk}"])
             for item in items
         ],
         ignore_conflicts=True,
@@ -202,16 +197,14 @@ def judge_run_start(
         raise ValueError("no item of this campaign matches the filter")
     # Two runs started at once on one campaign must not both create its prompt set.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    link = _judge_prompt_set(campaign, template)
-    generation_run = generation_run_create(
-        name=f"Judge: {name}"[:200],
-        prompt_set=link.prompt_set,
+    # No questions yet: the run starts PREPARING, and judge_run_prepare writes them.
+    generation_run = hidden_run_start(
+        name=f"Judge: {name}",
+        spec=_hidden_set(campaign, template),
         models=models,
         domain=domain,
         scenario=scenario,
-        samples_per_prompt=1,
         user=user,
-        status=GenerationRun.Status.PREPARING,
     )
     run = JudgeRun.objects.create(
         name=name,
@@ -248,7 +241,6 @@ def judge_run_prepare(*, run_id: int) -> None:
     item_ids = list(
         _campaign_items(run.campaign, domain, scenario).order_by("pk").values_list("pk", flat=True)
     )
-    link = _judge_prompt_set(run.campaign, run.template)
     for start in range(0, len(item_ids), SYNC_BATCH):
         if not job_heartbeat(preparing, token=token):
             return  # taken back after a silence: its new holder goes on
@@ -266,7 +258,12 @@ def judge_run_prepare(*, run_id: int) -> None:
                 .order_by("pk")
             )
             if missing:
-                _prompts_create(link=link, items=missing, guidelines=run.campaign.guidelines)
+                _prompts_create(
+                    prompt_set=run.generation_run.prompt_set,
+                    template=run.template,
+                    items=missing,
+                    guidelines=run.campaign.guidelines,
+                )
             prompt_ids = JudgePrompt.objects.filter(template=run.template, item_id__in=chunk).values_list(
                 "prompt_id", flat=True
             )
@@ -373,7 +370,7 @@ def machine_judgement_review_set(
 ) -> MachineJudgement:
     """A person's reading of an answer the parser could not read (or read wrongly). The raw
     answer and the parse stay as they were; the reading becomes the judgement's value."""
-    if judgement.template.kind == JudgeKind.SAFETY:
+    if judgement.template.kind == Level.SAFETY:
         if safe not in (True, False):
             raise ValueError("a safety reading is safe or unsafe")
         if response_type and response_type not in RESPONSE_TYPES:
@@ -423,9 +420,13 @@ def campaign_suggestions_set(
         judging.save()
         return judging
     if campaign.blind:
-        raise ValueError("a blind campaign shows no suggestion: people there see nobody's judgement")
+        raise CampaignRejected(
+            gettext("A blind campaign shows no suggestion: people there see nobody's judgement.")
+        )
     if not 0.0 < share <= 1.0:
-        raise ValueError("the share of items shown a suggestion is above 0 and at most 1")
+        raise CampaignRejected(
+            gettext("The share of items shown a suggestion is above 0 and at most 1."), field="share"
+        )
     template = template or judge_template_default(kind=campaign.kind)
     values = machine_values(campaign=campaign, model=model, template=template)
     if not values:
@@ -468,7 +469,7 @@ def campaign_triage_apply(
     regular items are triaged: gold items keep every person, and measure the error triage adds.
     Applying again replaces the last triage."""
     if len(models) != 2:
-        raise ValueError("triage asks two judge models to agree")
+        raise CampaignRejected(gettext("Triage asks two judge models to agree."), field="triage_models")
     template = template or judge_template_default(kind=campaign.kind)
     first, second = (machine_values(campaign=campaign, model=m, template=template) for m in models)
     item_ids = sorted(set(first) & set(second))

@@ -13,7 +13,7 @@ from prompts.models import PromptSet
 class MultiChoiceRunForm(forms.Form):
     name = forms.CharField(max_length=200, label=_("Name"))
     item_set = forms.ModelChoiceField(
-        queryset=PromptSet.objects.filter(multi_choice_items__isnull=False).distinct(),
+        queryset=PromptSet.objects.visible().filter(multi_choice_items__isnull=False).distinct(),
         label=_("Multi-choice items"),
         help_text=_("A prompt set imported in the cvalues_mc format."),
     )

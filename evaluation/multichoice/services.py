@@ -9,17 +9,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.models import (
+    HiddenSubject,
     MultiChoicePrompt,
-    MultiChoicePromptSet,
     MultiChoiceReview,
     MultiChoiceRun,
     MultiChoiceVariant,
 )
 from metrics.multichoice import REVIEW_CHOICES, ab_prompt
 from models_registry.models import RegisteredModel, Response
-from models_registry.services import generation_run_start
-from prompts.models import MULTI_CHOICE_PROMPT_SOURCE, Domain, Level, MultiChoiceItem, Prompt, PromptSet
+from prompts.models import Domain, Level, MultiChoiceItem, PromptSet
 
 SYNC_BATCH = 1000
 
@@ -28,23 +28,24 @@ def _prompt_text(item_prompt: str, variant: str) -> str:
     return ab_prompt(item_prompt) if variant == MultiChoiceVariant.AB else item_prompt
 
 
-def multichoice_prompts_sync(*, item_set: PromptSet, variant: str) -> PromptSet:
-    """The prompt set that asks the items of `item_set` in `variant`, with one prompt per item.
+def _hidden_set(*, item_set: PromptSet, variant: str) -> HiddenSet:
+    label = "A/B variant" if variant == MultiChoiceVariant.AB else "CValues prompt"
+    return HiddenSet(
+        subject=HiddenSubject.MULTI_CHOICE,
+        key=f"item_set={item_set.pk}:variant={variant}",
+        name=f"Multi-choice #{item_set.pk} ({label}): {item_set.name}",
+        description=f"Carries the multi-choice items of “{item_set.name}” through generation runs.",
+        source=item_set.source,
+        license=item_set.license,
+    )
+
+
+def multichoice_prompts_sync(*, item_set: PromptSet, variant: str, prompt_set: PromptSet) -> None:
+    """Give the hidden set that asks the items of `item_set` in `variant` one prompt per item.
 
     Items imported since the last call get their prompt now; existing prompts are left alone (the
     item rows are immutable content, and responses point at those prompts).
     """
-    link = MultiChoicePromptSet.objects.filter(item_set=item_set, variant=variant).first()
-    if link is None:
-        label = "A/B variant" if variant == MultiChoiceVariant.AB else "CValues prompt"
-        prompt_set = PromptSet.objects.create(
-            name=f"Multi-choice #{item_set.pk} ({label}): {item_set.name}"[:200],
-            description=f"Carries the multi-choice items of “{item_set.name}” through generation runs.",
-            source=item_set.source,
-            license=item_set.license,
-        )
-        link = MultiChoicePromptSet.objects.create(item_set=item_set, variant=variant, prompt_set=prompt_set)
-    prompt_set = link.prompt_set
     missing = (
         MultiChoiceItem.objects.filter(prompt_set=item_set)
         .exclude(pk__in=MultiChoicePrompt.objects.filter(variant=variant).values("item_id"))
@@ -59,34 +60,27 @@ def multichoice_prompts_sync(*, item_set: PromptSet, variant: str) -> PromptSet:
             batch = []
     if batch:
         _prompts_create(prompt_set=prompt_set, variant=variant, rows=batch)
-    return prompt_set
 
 
 def _prompts_create(*, prompt_set: PromptSet, variant: str, rows: list[tuple[int, str, int, str]]) -> None:
-    Prompt.objects.bulk_create(
-        [
-            Prompt(
-                prompt_set=prompt_set,
+    by_external_id = hidden_prompts_create(
+        prompt_set=prompt_set,
+        subject=HiddenSubject.MULTI_CHOICE,
+        questions=[
+            HiddenQuestion(
                 external_id=external_id,
+                text=_prompt_text(text, variant),
                 level=Level.RESPONSIBILITY,
                 domain_id=domain_id,
-                source=MULTI_CHOICE_PROMPT_SOURCE,
-                text=_prompt_text(text, variant),
                 metadata={"multi_choice_item": item_id, "variant": variant},
             )
             for item_id, external_id, domain_id, text in rows
         ],
-        ignore_conflicts=True,
-    )
-    by_external_id = dict(
-        Prompt.objects.filter(prompt_set=prompt_set, external_id__in=[r[1] for r in rows]).values_list(
-            "external_id", "pk"
-        )
     )
     MultiChoicePrompt.objects.bulk_create(
         [
             MultiChoicePrompt(item_id=item_id, variant=variant, prompt_id=by_external_id[external_id])
-            for item_id, external_id, _level, _label in rows
+            for item_id, external_id, _domain_id, _text in rows
         ],
         ignore_conflicts=True,
     )
@@ -116,14 +110,16 @@ def multichoice_run_start(
         raise ValueError(_("This prompt set holds no multi-choice item (in that domain)."))
     # Two runs started at once on one set must not both create its prompts.
     PromptSet.objects.select_for_update().filter(pk=item_set.pk).first()
-    prompt_set = multichoice_prompts_sync(item_set=item_set, variant=variant)
-    generation_run = generation_run_start(
-        name=f"Multi-choice: {name}"[:200],
-        prompt_set=prompt_set,
+    # One answer per item (the hidden run asks each question once): CValues scores one answer per
+    # option order.
+    generation_run = hidden_run_start(
+        name=f"Multi-choice: {name}",
+        spec=_hidden_set(item_set=item_set, variant=variant),
         models=models,
+        write_questions=lambda prompt_set: multichoice_prompts_sync(
+            item_set=item_set, variant=variant, prompt_set=prompt_set
+        ),
         domain=domain,
-        # One answer per item: CValues scores one answer per option order.
-        samples_per_prompt=1,
         user=user,
     )
     return MultiChoiceRun.objects.create(

@@ -15,6 +15,9 @@ from tests.conftest import REPO
 APPS = ["annotation", "evaluation", "prompts", "models_registry", "config"]
 # Calls whose first argument (or `message` / `detail`) people read.
 SINKS = {
+    "ApplicationError",
+    "CampaignRejected",
+    "PeopleRejected",
     "JudgementRejected",
     "QualityRejected",
     "AssignmentRefused",
@@ -56,7 +59,12 @@ TRANSLATED = {
 
 
 def _is_bare_text(node: ast.AST) -> bool:
-    """A literal with words in it, not passed through gettext: "Done", f"{n} done", "a" + b."""
+    """A literal with words in it, not passed through gettext: "Done", f"{n} done", "a" + b, and
+    such a literal as the value of an error's dict ({"file": ["Send a file."]})."""
+    if isinstance(node, ast.Dict):
+        return any(_is_bare_text(value) for value in node.values if value is not None)
+    if isinstance(node, ast.List | ast.Tuple):
+        return any(_is_bare_text(element) for element in node.elts)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return any(character.isalpha() for character in node.value)
     if isinstance(node, ast.JoinedStr):
@@ -140,6 +148,9 @@ def test_the_check_finds_a_bare_refusal_and_passes_a_translated_one():
         "raise PromptImportFailed(message)\n"
         "raise FieldError('level', f'must be one of {levels}')\n"
         "ImportProblem(name, 3, '', 'each line must be a JSON object')\n"
+        "raise ValidationError({'file': ['Send a file.']})\n"
+        "raise ValidationError({'file': [_('Send a file.')]})\n"
+        "raise CampaignRejected('nothing to judge', field='kind')\n"
     )
 
     assert [line.split(" ", 1)[0] for line in bare_messages(source, where="x")] == [
@@ -148,4 +159,6 @@ def test_the_check_finds_a_bare_refusal_and_passes_a_translated_one():
         "x:4",
         "x:7",
         "x:8",
+        "x:9",
+        "x:11",
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluation', '0008_export_csv_bom'),
+        ('evaluation', '0011_merge_level_and_hidden_sets'),
     ]
 
     operations = [
