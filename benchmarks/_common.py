@@ -1,22 +1,31 @@
-"""Helpers shared by the benchmark scripts and the tests that start processes: a scratch
-PostgreSQL database, the --smoke size, Celery workers and beat, the stub server, free ports, the
-environment a fresh process must not inherit, and the BENCH line."""
+"""The benchmark scripts' set-up: a scratch PostgreSQL database, Redis for broker and cache,
+Django, the --smoke size, seeding in bulk and the BENCH line. The processes a benchmark starts
+(Celery workers, the stub server) and free ports come from tests/support/processes.py, which the
+tests use too."""
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import resource
-import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from tests.support.processes import (  # noqa: E402  (the repository is on the path only now)
+    NOT_INHERITED,
+    free_port,
+    port_free,
+    processes_stop,
+    stub_start,
+    worker_start,
+)
+
+__all__ = ["NOT_INHERITED", "free_port", "port_free", "processes_stop", "stub_start", "worker_start"]
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 # The suite's smoke runs name their databases apart from a full run's (and from each other
@@ -27,23 +36,6 @@ DB_TEMPLATE = os.environ.get("BENCH_DB_TEMPLATE", "")
 # cache and session store, each in a database of its own.
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
-
-# What a process of ValueLens reads from its environment: a fresh one (the quickstart, as a new
-# user starts it) must not inherit the values of the process that starts it.
-NOT_INHERITED = frozenset(
-    {
-        "DATABASE_URL",
-        "CELERY_BROKER_URL",
-        "CACHE_URL",
-        "GENERATION_LIMITER_REDIS_URL",
-        "DJANGO_SETTINGS_MODULE",
-        "SECRET_KEY",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-        "VAR_DIR",
-        "VALUELENS_EXTRAS",
-        "VIRTUAL_ENV",
-    }
-)
 
 
 def scratch_database(name: str) -> str:
@@ -114,81 +106,6 @@ def peak_rss_mb() -> float:
 
 def bench_line(figures: dict[str, object]) -> None:
     print("BENCH " + json.dumps(figures, ensure_ascii=False), flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def stub_start(*options: str) -> tuple[subprocess.Popen[str], str]:
-    """The scripted OpenAI-compatible stub server in its own process; returns it and its base URL."""
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.openai_stub", *options],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert stub.stdout is not None
-    return stub, stub.stdout.readline().strip()
-
-
-_WORKER_NUMBERS = itertools.count(1)
-
-
-def worker_start(
-    *,
-    database_url: str,
-    broker: str = BROKER_URL,
-    threads: int,
-    pool: str = "threads",
-    queues: str = "",
-    beat: bool = False,
-    extra_env: dict[str, str] | None = None,
-    log: Path | None = None,
-) -> subprocess.Popen[bytes]:
-    """One Celery worker with a pool of `threads` threads (or, with pool="prefork", that many
-    child processes, as docker-compose runs the generation worker), on the given database and
-    broker; it consumes `queues` (comma-separated), or every queue when empty. With `beat`, it
-    runs the beat schedule too; with `log`, its INFO log goes to that file."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-only",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "LOG_LEVEL": "WARNING",
-        **(extra_env or {}),
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool]
-    command += ["--concurrency", str(threads), "--loglevel", "INFO" if log else "WARNING"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    command += ["-n", f"bench{next(_WORKER_NUMBERS)}-{os.getpid()}@%h"]
-    if queues:
-        command += ["-Q", queues]
-    if beat:
-        command += ["--beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
-    output = log.open("ab") if log else None
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
-
-
-def processes_stop(*processes: subprocess.Popen, timeout: float = 60) -> None:
-    """SIGTERM to each (a worker finishes what it holds), then a kill for any still running."""
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def prompts_insert(*, prompt_set_id: int, count: int, text_sql: str, scenario_sql: str = "NULL") -> None:

@@ -27,6 +27,7 @@ Run: .venv/bin/python benchmarks/crowd_simulation.py [--items 2000] [--seed 13] 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import time
 from collections import defaultdict
@@ -237,29 +238,20 @@ def main() -> None:
     ]
     bad = {u.pk for u, kind in crowd if kind != CAREFUL}
 
-    baseline = campaign_run(
-        name="no quality control",
+    run = functools.partial(
+        campaign_run,
         truth_of_response=truth,
         crowd=crowd,
         admin=admin,
-        adaptive=False,
         seed=args.seed,
         flag_after=args.flag_after,
-        qc=False,
     )
+    baseline = run(name="no quality control", adaptive=False, qc=False)
     print(
         f"fixed N=3 without quality control: {baseline['judgements']:,} judgements in {baseline['seconds']:.1f} s; "
         f"accuracy: majority {baseline['acc_majority']:.4f}, Dawid-Skene {baseline['acc_dawid_skene']:.4f}"
     )
-    fixed = campaign_run(
-        name="fixed",
-        truth_of_response=truth,
-        crowd=crowd,
-        admin=admin,
-        adaptive=False,
-        seed=args.seed,
-        flag_after=args.flag_after,
-    )
+    fixed = run(name="fixed", adaptive=False)
     flagged = fixed["flagged"]
     precision = len(flagged & bad) / len(flagged) if flagged else 0.0
     recall = len(flagged & bad) / len(bad)
@@ -272,15 +264,7 @@ def main() -> None:
         f"  accuracy: results with exclusions {fixed['acc_exclusions']:.4f}, majority of all its judgements "
         f"{fixed['acc_majority']:.4f}, Dawid-Skene {fixed['acc_dawid_skene']:.4f}"
     )
-    adaptive = campaign_run(
-        name="adaptive",
-        truth_of_response=truth,
-        crowd=crowd,
-        admin=admin,
-        adaptive=True,
-        seed=args.seed,
-        flag_after=args.flag_after,
-    )
+    adaptive = run(name="adaptive", adaptive=True)
     ratio = adaptive["judgements"] / fixed["judgements"]
     print(
         f"adaptive overlap (2..5) with quality control: {adaptive['judgements']:,} judgements "

@@ -14,8 +14,8 @@ import psycopg2
 import pytest
 from django.conf import settings
 
-from benchmarks._common import NOT_INHERITED
 from tests.conftest import REPO
+from tests.support.processes import NOT_INHERITED
 
 # What each benchmark starts besides itself, as the suite's markers name it.
 MARKS = {
