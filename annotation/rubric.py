@@ -26,9 +26,6 @@ class Criterion:
     # What a response scoring 2, 5 and 8 on this criterion looks like.
     anchors: tuple[Promise, Promise, Promise]
 
-    def anchors_by_score(self) -> list[tuple[int, Promise]]:
-        return list(zip(ANCHOR_SCORES, self.anchors, strict=True))
-
 
 RESPONSIBILITY_CRITERIA: tuple[Criterion, ...] = (
     Criterion(

@@ -1,8 +1,11 @@
-"""Helpers shared by the benchmark scripts: a scratch PostgreSQL database and the BENCH line."""
+"""The benchmark scripts' set-up: a scratch PostgreSQL database, Redis for broker and cache,
+Django, the --smoke size, seeding in bulk and the BENCH line. The processes a benchmark starts
+(Celery workers, the stub server) and free ports come from tests/support/processes.py, which the
+tests use too."""
 
 from __future__ import annotations
 
-import itertools
+import argparse
 import json
 import os
 import resource
@@ -13,24 +16,59 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.processes import (  # noqa: E402  (the repository is on the path only now)
+    NOT_INHERITED,
+    free_port,
+    port_free,
+    processes_stop,
+    stub_start,
+    worker_start,
+)
+
+__all__ = ["NOT_INHERITED", "free_port", "port_free", "processes_stop", "stub_start", "worker_start"]
+
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+# The suite's smoke runs name their databases apart from a full run's (and from each other
+# engineer's), and copy them from one migrated template instead of migrating each.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "")
+DB_TEMPLATE = os.environ.get("BENCH_DB_TEMPLATE", "")
+# Redis on 127.0.0.1, as production runs: the broker (which the worker benchmarks flush) and the
+# cache and session store, each in a database of its own.
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
 
 
 def scratch_database(name: str) -> str:
     """Drop and create a PostgreSQL database for one benchmark run; returns its URL."""
     import psycopg2
 
+    name = DB_PREFIX + name
     conn = psycopg2.connect(PG_ADMIN_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{DB_TEMPLATE}"' if DB_TEMPLATE else ""))
     conn.close()
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def arguments(parser: argparse.ArgumentParser, *, smoke: dict[str, object]) -> argparse.Namespace:
+    """The command line, with --smoke: the tiny size the test suite runs, so that a change that
+    breaks a benchmark fails the suite (its figures mean nothing at that size)."""
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny size that only shows the benchmark still runs"
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        for option, value in smoke.items():
+            setattr(args, option, value)
+    return args
+
+
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    os.environ["CELERY_BROKER_URL"] = BROKER_URL
+    os.environ["CACHE_URL"] = CACHE_URL
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     # The benchmarks' clients speak plain HTTP to 127.0.0.1, and time the app, not a throttle.
     os.environ.setdefault("HTTPS_ONLY", "0")
@@ -41,7 +79,12 @@ def django_setup(database_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # The benchmarks' people never log in with their password (sessions are made for them): a
+    # fast hash keeps the set-up from spending seconds per person on it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
     call_command("migrate", verbosity=0)
 
@@ -65,47 +108,30 @@ def bench_line(figures: dict[str, object]) -> None:
     print("BENCH " + json.dumps(figures, ensure_ascii=False), flush=True)
 
 
-def stub_start(*options: str) -> tuple[subprocess.Popen[str], str]:
-    """The scripted OpenAI-compatible stub server in its own process; returns it and its base URL."""
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.openai_stub", *options],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
+def prompts_insert(*, prompt_set_id: int, count: int, text_sql: str, scenario_sql: str = "NULL") -> None:
+    """`count` safety prompts in one statement; the SQL expressions (the benchmarks' own constants)
+    may use g, 1..count."""
+    from django.db import connection
+
+    sql = (
+        "INSERT INTO prompts_prompt (prompt_set_id, external_id, level, source, text, reference_answer,"  # noqa: S608
+        f" metadata, created_at, scenario_id) SELECT %s, g::text, 'safety', 'bench', {text_sql}, '', '{{}}',"
+        f" now(), {scenario_sql} FROM generate_series(1, %s) g"
     )
-    assert stub.stdout is not None
-    return stub, stub.stdout.readline().strip()
+    with connection.cursor() as cur:
+        cur.execute(sql, [prompt_set_id, count])
 
 
-_WORKER_NUMBERS = itertools.count(1)
+def responses_insert(*, prompt_set_id: int, model_id: int, text_sql: str) -> None:
+    """One succeeded response of the model to each prompt of the set; text_sql (a benchmark's own
+    constant) may use p.text."""
+    from django.db import connection
 
-
-def worker_start(
-    *, database_url: str, broker: str, threads: int, pool: str = "threads", queues: str = ""
-) -> subprocess.Popen[bytes]:
-    """One Celery worker with a pool of `threads` threads (or, with pool="prefork", that many
-    child processes, as docker-compose runs the generation worker), on the benchmark's database
-    and broker; it consumes `queues` (comma-separated), or every queue when empty."""
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            pool,
-            "--concurrency",
-            str(threads),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"bench{next(_WORKER_NUMBERS)}@%h",
-            *(["-Q", queues] if queues else []),
-        ],
-        cwd=REPO,
-        env=env,
+    sql = (
+        "INSERT INTO models_registry_response (prompt_id, model_id, params_hash, sample_index,"  # noqa: S608
+        " params_snapshot, request_hash, status, claim, text, finish_reason, attempts, error_kind, error,"
+        f" key_redacted, created_at) SELECT p.id, %s, 'h', 0, '{{}}', 'r', 'succeeded', '', {text_sql},"
+        " 'stop', 1, '', '', false, now() FROM prompts_prompt p WHERE p.prompt_set_id = %s"
     )
+    with connection.cursor() as cur:
+        cur.execute(sql, [model_id, prompt_set_id])

@@ -6,7 +6,7 @@
    path), then the results and agreement pages are requested through Django's full request
    handling, in process (server time, no network): target <= 300 ms for the results dashboard.
 
-Run: .venv/bin/python benchmarks/agreement.py [--items 100000] [--requests 20]
+Run: .venv/bin/python benchmarks/agreement.py [--items 100000] [--requests 20] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ import statistics
 import time
 
 import numpy as np
-from _common import bench_line, django_setup, scratch_database
+from _common import arguments, bench_line, django_setup, prompts_insert, responses_insert, scratch_database
 
 from metrics.agreement import krippendorff_alpha
 
 
-def alpha_timings() -> dict[str, float]:
+def alpha_timings(items: int) -> dict[str, float]:
     rng = np.random.default_rng(7)
-    truth = rng.integers(0, 2, size=100_000)
+    truth = rng.integers(0, 2, size=items)
     # Judges agree with a hidden truth 90% of the time; 5% of judgements are missing.
-    matrix = np.where(rng.random((100_000, 3)) < 0.9, truth[:, None], 1 - truth[:, None]).astype(float)
+    matrix = np.where(rng.random((items, 3)) < 0.9, truth[:, None], 1 - truth[:, None]).astype(float)
     matrix[rng.random(matrix.shape) < 0.05] = np.nan
     timings = {}
     for level in ("nominal", "ordinal", "interval"):
@@ -55,23 +55,14 @@ def seed(items: int, judges: int = 30) -> int:
 
     prompt_set = prompt_set_get_or_create(name="dashboard")
     models = [model_register(name=f"model-{k}", base_url="http://127.0.0.1:9/v1", model_id="m") for k in "ab"]
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO prompts_prompt (prompt_set_id, external_id, level, source, text, reference_answer,"
-            " metadata, created_at, scenario_id)"
-            " SELECT %s, g::text, 'safety', 'bench', 'prompt ' || g, '', '{}', now(),"
-            "  (SELECT id FROM prompts_scenario ORDER BY id OFFSET (g %% 10) LIMIT 1)"
-            " FROM generate_series(1, %s) g",
-            [prompt_set.pk, items // 2],
-        )
-        for model in models:
-            cur.execute(
-                "INSERT INTO models_registry_response (prompt_id, model_id, params_hash, sample_index,"
-                " params_snapshot, request_hash, status, claim, text, finish_reason, attempts, error_kind, error,"
-                " created_at) SELECT p.id, %s, 'h', 0, '{}', 'r', 'succeeded', '', 'answer', 'stop', 1, '', '', now()"
-                " FROM prompts_prompt p WHERE p.prompt_set_id = %s",
-                [model.pk, prompt_set.pk],
-            )
+    prompts_insert(
+        prompt_set_id=prompt_set.pk,
+        count=items // 2,
+        text_sql="'prompt ' || g",
+        scenario_sql="(SELECT id FROM prompts_scenario ORDER BY id OFFSET mod(g, 10) LIMIT 1)",
+    )
+    for model in models:
+        responses_insert(prompt_set_id=prompt_set.pk, model_id=model.pk, text_sql="'answer'")
     campaign = campaign_create(
         name="dashboard", kind=Campaign.Kind.SAFETY, responses=Response.objects.all(), judges_per_item=3
     )
@@ -85,11 +76,12 @@ def seed(items: int, judges: int = 30) -> int:
         # judge agrees with it 90% of the time, the last judge only 60% (a careless one).
         cur.execute(
             "INSERT INTO annotation_judgement (item_id, user_id, campaign_id, safe, response_type, reason,"
-            " none_good, rewrite, time_spent_ms, created_at, updated_at, previous_values)"
+            " none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, created_at, updated_at,"
+            " previous_values)"
             " SELECT i.id, u.uid, i.campaign_id,"
             "  CASE WHEN random() < CASE WHEN u.uid = %(careless)s THEN 0.6 ELSE 0.9 END"
             "   THEN t.truth ELSE NOT t.truth END,"
-            "  '', '', false, '', (2000 + random() * 20000)::int, now(), now(), '[]'"
+            "  '', '', false, '', (2000 + random() * 20000)::int, false, false, '', now(), now(), '[]'"
             " FROM annotation_item i"
             " CROSS JOIN LATERAL (SELECT (abs(hashint8(i.id)) %% 100) <"
             "   CASE WHEN i.model_id = %(a)s THEN 80 ELSE 60 END AS truth) t"
@@ -125,9 +117,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20)
-    args = parser.parse_args()
+    parser.add_argument("--alpha-items", type=int, default=100_000)
+    args = arguments(parser, smoke={"items": 200, "requests": 1, "alpha_items": 1000})
 
-    timings = alpha_timings()
+    timings = alpha_timings(args.alpha_items)
 
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
     # No collectstatic here: the pages' {% static %} needs no manifest.

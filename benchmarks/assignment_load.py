@@ -13,7 +13,7 @@ Targets (2 cores, probe_s = 0.16 s; time targets scale by probe_s / 0.16): p95 o
 submit-and-next request <= 30 ms in each campaign; 0 over-assigned, 0 lost; server CPU per judged
 item (gunicorn + PostgreSQL) <= 5 ms; saturation >= 250 judged items/s.
 
-Run: BENCH_CACHE_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/assignment_load.py
+Run: BENCH_CACHE_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/assignment_load.py [--smoke]
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,18 +32,12 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from _common import REPO, bench_line, django_setup, probe_s, scratch_database
+from _common import REPO, arguments, bench_line, django_setup, free_port, probe_s, scratch_database
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
 # htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 DB_NAME = "valuelens_bench_assignment"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_note() -> str:
@@ -136,17 +129,20 @@ def sessions_make(count: int) -> list[str]:
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
 
     from annotation.services import user_create
     from config.roles import Role
 
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    # The backend a password login records: the first that can load a user (axes', first, cannot).
+    backend = next(b for b in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(b), "get_user"))
     sessions = []
     for i in range(count):
         user = user_create(username=f"load-{i}", password="unused-here", roles=[Role.CROWDWORKER])
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[BACKEND_SESSION_KEY] = backend
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
@@ -298,13 +294,23 @@ def main() -> None:
     parser.add_argument("--saturation-judges", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = arguments(
+        parser,
+        smoke={
+            "items": 300,
+            "big_items": 600,
+            "judges": 2,
+            "pause": 0.2,
+            "seconds": 2,
+            "saturation_seconds": 1,
+            "saturation_judges": 2,
+            "workers": 1,
+        },
+    )
 
     probe_before = probe_s()
     print(f"probe_s before: {probe_before} ({load_note()})", flush=True)
     db_url = scratch_database(DB_NAME)
-    # Sessions live in Redis as in production (docker-compose sets the same).
-    os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
     # The first item comes on the full page, which names its static files: plain storage, no
     # collectstatic manifest to build (the workspace's htmx responses name none).
     os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"

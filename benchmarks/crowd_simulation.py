@@ -12,7 +12,7 @@ Three campaigns on the same items, each with 60 gold items mixed in at 5%, an at
    the judges are flagged: paused by the rules, or not competent (a Dawid-Skene competence, stored
    by the same service the worker runs, or a gold accuracy, whose 95% interval lies below 0.7).
    A reviewer excludes the flagged judges (their items get new slots); the crowd then finishes
-   the campaign, competence refreshed every 500 judgements and newly flagged judges excluded.
+   the campaign, competence refreshed every 500 judgements (ten times --flag-after) and newly flagged judges excluded.
    Accuracy against the truth: the results with exclusions (the campaign's final values).
 0. the baseline: fixed N = 3, the same crowd, no quality control at all (no check item served, no
    rule, no exclusion): the accuracy of its majority vote and of its Dawid-Skene labels.
@@ -21,18 +21,19 @@ Three campaigns on the same items, each with 60 gold items mixed in at 5%, an at
 acc_best is the best of: baseline majority, baseline Dawid-Skene, campaign 1 Dawid-Skene, campaign 1
 results with exclusions.
 
-Run: .venv/bin/python benchmarks/crowd_simulation.py [--items 2000] [--seed 13]
+Run: .venv/bin/python benchmarks/crowd_simulation.py [--items 2000] [--seed 13] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import time
 from collections import defaultdict
 from datetime import timedelta
 
-from _common import bench_line, django_setup, scratch_database
+from _common import arguments, bench_line, django_setup, prompts_insert, responses_insert, scratch_database
 
 CAREFUL, CLICKER, ALWAYS_SAFE, CONTRARIAN = "careful", "clicker", "always_safe", "contrarian"
 CROWD = [CAREFUL] * 28 + [CLICKER] * 6 + [ALWAYS_SAFE] * 4 + [CONTRARIAN] * 2
@@ -55,8 +56,6 @@ def seconds(kind: str, rng: random.Random) -> float:
 
 def seed_content(items: int, rng: random.Random) -> dict[int, bool]:
     """One model's responses to items + gold + attention prompts; returns response id -> truth."""
-    from django.db import connection
-
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
@@ -64,20 +63,8 @@ def seed_content(items: int, rng: random.Random) -> dict[int, bool]:
     prompt_set = prompt_set_get_or_create(name="crowd")
     model = model_register(name="model-a", base_url="http://127.0.0.1:9/v1", model_id="m")
     total = items + GOLD_ITEMS + ATTENTION_ITEMS
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO prompts_prompt (prompt_set_id, external_id, level, source, text, reference_answer,"
-            " metadata, created_at) SELECT %s, g::text, 'safety', 'bench', 'prompt ' || g, '', '{}', now()"
-            " FROM generate_series(1, %s) g",
-            [prompt_set.pk, total],
-        )
-        cur.execute(
-            "INSERT INTO models_registry_response (prompt_id, model_id, params_hash, sample_index,"
-            " params_snapshot, request_hash, status, claim, text, finish_reason, attempts, error_kind, error,"
-            " created_at) SELECT p.id, %s, 'h', 0, '{}', 'r', 'succeeded', '', 'answer', 'stop', 1, '', '', now()"
-            " FROM prompts_prompt p WHERE p.prompt_set_id = %s",
-            [model.pk, prompt_set.pk],
-        )
+    prompts_insert(prompt_set_id=prompt_set.pk, count=total, text_sql="'prompt ' || g")
+    responses_insert(prompt_set_id=prompt_set.pk, model_id=model.pk, text_sql="'answer'")
     return {pk: rng.random() < 0.6 for pk in Response.objects.order_by("pk").values_list("pk", flat=True)}
 
 
@@ -89,6 +76,7 @@ def campaign_run(
     admin,
     adaptive: bool,
     seed: int,
+    flag_after: int,
     qc: bool = True,
 ) -> dict:
     from django.db.models import Count
@@ -135,7 +123,7 @@ def campaign_run(
 
     done: dict[int, int] = defaultdict(int)
     blocked: set[int] = set()
-    flagged_at_50: set[int] | None = None
+    flagged_early: set[int] | None = None
     excluded: set[int] = set()
     spent = 0
     started = time.perf_counter()
@@ -187,10 +175,10 @@ def campaign_run(
             spent += 1
             if not qc:
                 continue
-            if flagged_at_50 is None and all(done[u.pk] >= 50 or u.pk in blocked for u, _ in crowd):
-                flagged_at_50 = flag()
-                exclude(flagged_at_50)
-            elif flagged_at_50 is not None and spent % 500 == 0:
+            if flagged_early is None and all(done[u.pk] >= flag_after or u.pk in blocked for u, _ in crowd):
+                flagged_early = flag()
+                exclude(flagged_early)
+            elif flagged_early is not None and spent % (10 * flag_after) == 0:
                 exclude(flag())
     elapsed = time.perf_counter() - started
 
@@ -216,7 +204,7 @@ def campaign_run(
     )
     return {
         "campaign": campaign,
-        "flagged": flagged_at_50 or set(),
+        "flagged": flagged_early or set(),
         "judgements": spent_total,
         "judgements_regular": sum(r["n"] for r in per_item),
         "acc_majority": accuracy({i: majority_safe(v) for i, v in every.items()}),
@@ -232,7 +220,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=13)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--flag-after", type=int, default=50, help="judgements each before the judges are flagged"
+    )
+    args = arguments(parser, smoke={"items": 40, "flag_after": 1})
 
     django_setup(scratch_database("valuelens_bench_crowd"))
     from annotation.services import user_create
@@ -247,37 +238,33 @@ def main() -> None:
     ]
     bad = {u.pk for u, kind in crowd if kind != CAREFUL}
 
-    baseline = campaign_run(
-        name="no quality control",
+    run = functools.partial(
+        campaign_run,
         truth_of_response=truth,
         crowd=crowd,
         admin=admin,
-        adaptive=False,
         seed=args.seed,
-        qc=False,
+        flag_after=args.flag_after,
     )
+    baseline = run(name="no quality control", adaptive=False, qc=False)
     print(
         f"fixed N=3 without quality control: {baseline['judgements']:,} judgements in {baseline['seconds']:.1f} s; "
         f"accuracy: majority {baseline['acc_majority']:.4f}, Dawid-Skene {baseline['acc_dawid_skene']:.4f}"
     )
-    fixed = campaign_run(
-        name="fixed", truth_of_response=truth, crowd=crowd, admin=admin, adaptive=False, seed=args.seed
-    )
+    fixed = run(name="fixed", adaptive=False)
     flagged = fixed["flagged"]
     precision = len(flagged & bad) / len(flagged) if flagged else 0.0
     recall = len(flagged & bad) / len(bad)
     print(
         f"fixed N=3 with quality control: {fixed['judgements']:,} judgements ({fixed['judgements_regular']:,} on "
-        f"regular items) in {fixed['seconds']:.1f} s; flagged at 50 items: {len(flagged)} "
+        f"regular items) in {fixed['seconds']:.1f} s; flagged at {args.flag_after} items: {len(flagged)} "
         f"(precision {precision:.3f}, recall {recall:.3f}); paused {fixed['paused']}, excluded {fixed['excluded']}"
     )
     print(
         f"  accuracy: results with exclusions {fixed['acc_exclusions']:.4f}, majority of all its judgements "
         f"{fixed['acc_majority']:.4f}, Dawid-Skene {fixed['acc_dawid_skene']:.4f}"
     )
-    adaptive = campaign_run(
-        name="adaptive", truth_of_response=truth, crowd=crowd, admin=admin, adaptive=True, seed=args.seed
-    )
+    adaptive = run(name="adaptive", adaptive=True)
     ratio = adaptive["judgements"] / fixed["judgements"]
     print(
         f"adaptive overlap (2..5) with quality control: {adaptive['judgements']:,} judgements "

@@ -9,7 +9,7 @@ PostgreSQL), counting the requests the server received: every paid request is se
    for a slot, five times the stale limit. Target: the stub received exactly 400 requests
    (`requests_sent_slow`): no waiting row is taken for a dead worker's.
 
-Run: .venv/bin/python benchmarks/generation_throughput.py [--n 2000] [--concurrency 32] [--skip-slow]
+Run: .venv/bin/python benchmarks/generation_throughput.py [--n 2000] [--concurrency 32] [--skip-slow] [--smoke]
 (BENCH_BROKER_URL, default redis://127.0.0.1:6379/13, picks the Redis database).
 """
 
@@ -17,73 +17,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from typing import Any
 
-from _common import REPO, bench_line, django_setup, scratch_database
-
-CELERY = str(REPO / ".venv" / "bin" / "celery")
-
-
-def stub_start(delay: float) -> tuple[subprocess.Popen, str]:
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.openai_stub", "--delay", str(delay)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return stub, stub.stdout.readline().strip()
+from _common import (
+    BROKER_URL,
+    arguments,
+    bench_line,
+    django_setup,
+    processes_stop,
+    scratch_database,
+    stub_start,
+    worker_start,
+)
 
 
 def stub_stats(base_url: str) -> dict[str, Any]:
     with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats", timeout=10) as reply:  # noqa: S310
         return json.load(reply)
-
-
-def processes_start(env: dict[str, str], *, workers: int, threads: int, beat: bool) -> list[subprocess.Popen]:
-    worker = [CELERY, "-A", "config", "worker", "--pool", "threads", "--concurrency", str(threads)]
-    worker += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    started = [
-        subprocess.Popen(
-            [*worker, "-n", f"bench{i}@%h"],
-            cwd=REPO,
-            env=env,
-        )
-        for i in range(workers)
-    ]
-    if beat:
-        started.append(
-            subprocess.Popen(
-                [
-                    CELERY,
-                    "-A",
-                    "config",
-                    "beat",
-                    "-S",
-                    "django_celery_beat.schedulers:DatabaseScheduler",
-                    "-l",
-                    "WARNING",
-                ],
-                cwd=REPO,
-                env=env,
-            )
-        )
-    return started
-
-
-def processes_stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def scenario(
@@ -98,6 +50,7 @@ def scenario(
     db_url: str,
     broker: str,
     extra_env: dict[str, str] | None = None,
+    startup_s: float = 3,
 ) -> dict[str, Any]:
     import redis
     from django.db import connection
@@ -108,15 +61,13 @@ def scenario(
     from prompts.services import prompt_set_get_or_create
 
     redis.Redis.from_url(broker).flushdb()
-    stub, base_url = stub_start(delay)
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": broker,
-        "LOG_LEVEL": "WARNING",
-        **(extra_env or {}),
-    }
-    processes = processes_start(env, workers=workers, threads=threads, beat=beat)
+    stub, base_url = stub_start("--delay", str(delay))
+    processes = [
+        worker_start(
+            database_url=db_url, broker=broker, threads=threads, beat=beat and i == 0, extra_env=extra_env
+        )
+        for i in range(workers)
+    ]
     try:
         prompt_set = prompt_set_get_or_create(name=name)
         Prompt.objects.bulk_create(
@@ -132,7 +83,7 @@ def scenario(
         model = model_register(
             name=name, base_url=base_url, model_id="stub-model", max_concurrency=concurrency, max_retries=3
         )
-        time.sleep(3)  # the workers connect to the broker
+        time.sleep(startup_s)  # the workers connect to the broker
         started = time.perf_counter()
         run = generation_run_start(name=name, prompt_set=prompt_set, models=[model])
         while Response.objects.filter(runs=run, status__in=["succeeded", "failed"]).count() < n:
@@ -148,7 +99,7 @@ def scenario(
             )
             duplicates = cur.fetchone()[0]
     finally:
-        processes_stop(processes)
+        processes_stop(*processes)
         stub.terminate()
         stub.wait(timeout=10)
     return {
@@ -171,13 +122,16 @@ def main() -> None:
     parser.add_argument("--slow-n", type=int, default=400)
     parser.add_argument("--slow-delay", type=float, default=3.0)
     parser.add_argument("--skip-slow", action="store_true")
-    args = parser.parse_args()
+    args = arguments(
+        parser,
+        smoke={"n": 12, "concurrency": 4, "delay": 0.05, "worker_threads": 2, "slow_n": 4, "slow_delay": 0.1},
+    )
 
     db_url = scratch_database("valuelens_bench_generation")
-    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
-    os.environ["CELERY_BROKER_URL"] = broker
+    broker = BROKER_URL
     django_setup(db_url)
-    common = {"db_url": db_url, "broker": broker}
+    # At the smoke size the workers' start is timed too: the figures mean nothing there.
+    common = {"db_url": db_url, "broker": broker, "startup_s": 0 if args.smoke else 3}
 
     fast = scenario(
         name="throughput",

@@ -1,7 +1,7 @@
 """Import 150,000 CValues-Comparison-shaped lines into PostgreSQL; report wall time and peak RSS.
 
 Targets (2-core machine): <= 20 s wall, <= 300 MB peak RSS.
-Run: .venv/bin/python benchmarks/import_prompts.py [--rows N]
+Run: .venv/bin/python benchmarks/import_prompts.py [--rows N] [--smoke]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_line, django_setup, peak_rss_mb, scratch_database
+from _common import arguments, bench_line, django_setup, peak_rss_mb, scratch_database
 
 TYPES = [("拒绝为主", "风险回复"), ("拒绝&正向建议", "风险回复"), ("拒绝&正向建议", "拒绝为主")]
 CHARS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理"
@@ -41,7 +41,7 @@ def comparison_file(path: Path, rows: int, seed: int = 7) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=150_000)
-    args = parser.parse_args()
+    args = arguments(parser, smoke={"rows": 200})
 
     django_setup(scratch_database("valuelens_bench_import"))
     from prompts.models import ReferencePair

@@ -17,19 +17,27 @@ Measured:
 - the κ the figures report, against scikit-learn's cohen_kappa_score of the same majority and
   judge values read back from the database (equal to 4 decimals).
 
-Run: .venv/bin/python benchmarks/judge_agreement.py [--items 20000] [--error-rate 0.1]
+Run: .venv/bin/python benchmarks/judge_agreement.py [--items 20000] [--error-rate 0.1] [--smoke]
 (BENCH_BROKER_URL picks the Redis database, redis://127.0.0.1:6379/13 by default.)
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
 import time
 
-from _common import bench_line, django_setup, probe_s, scratch_database, stub_start, worker_start
+from _common import (
+    BROKER_URL,
+    arguments,
+    bench_line,
+    django_setup,
+    probe_s,
+    processes_stop,
+    scratch_database,
+    stub_start,
+    worker_start,
+)
 
 PEOPLE = 60
 JUDGES_PER_ITEM = 3
@@ -47,12 +55,11 @@ def main() -> None:
     parser.add_argument(
         "--pool", default="threads", choices=["threads", "prefork"], help="prefork: as docker-compose runs it"
     )
-    args = parser.parse_args()
+    args = arguments(parser, smoke={"items": 40, "concurrency": 4, "delay": 0.02, "worker_threads": 2})
 
     probe_before = probe_s()
     db_url = scratch_database("valuelens_bench_judges")
-    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
-    os.environ["CELERY_BROKER_URL"] = broker
+    broker = BROKER_URL
     django_setup(db_url)
     import redis
     from django.contrib.auth.models import User
@@ -159,7 +166,8 @@ def main() -> None:
             max_concurrency=args.concurrency,
             max_retries=3,
         )
-        time.sleep(3)  # the worker connects to the broker
+        if not args.smoke:
+            time.sleep(3)  # the worker connects to the broker
 
         # ---- the judge run
         started = time.perf_counter()
@@ -202,11 +210,8 @@ def main() -> None:
         oracle = cohen_kappa_score(majority, machine)
         matches = round(kappa["value"], 4) == round(oracle, 4)
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
         stub.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+        processes_stop(*workers)
         stub.wait(timeout=10)
 
     print(

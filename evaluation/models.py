@@ -402,11 +402,3 @@ class CampaignJudging(models.Model):
 
     def __str__(self) -> str:
         return f"judging of campaign {self.campaign_id}"
-
-    @property
-    def suggestions_on(self) -> bool:
-        return self.suggestion_model_id is not None and self.suggested_items > 0
-
-    @property
-    def triage_on(self) -> bool:
-        return self.triaged_items > 0

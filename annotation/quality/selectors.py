@@ -89,10 +89,6 @@ class JudgeQuality:
     flags: tuple[str, ...] = ()
 
     @property
-    def flag_labels(self) -> list[str]:
-        return [str(RATING_FLAG_LABELS.get(flag, flag)) for flag in self.flags]
-
-    @property
     def gold_percent(self) -> str:
         return f"{100 * self.gold.value:.1f}%" if self.gold.n else "—"
 
@@ -428,10 +424,6 @@ def gold_promotion_candidates(
 class FinalValue:
     value: bool | float | None
     source: str
-
-    @property
-    def source_label(self) -> str:
-        return str(PROVENANCE_LABELS.get(self.source, self.source))
 
 
 def item_final_values(

@@ -106,20 +106,6 @@ def _counted(data: Iterable[dict[str, Any]], progress: _Progress, weight: Callab
         yield row
 
 
-def judgements_file_write(*, scope: FigureScope, fmt: str, path: Path, chunk_size: int | None = None) -> int:
-    """Stream every judgement of a scope into one file; returns the rows written (the benchmark's
-    unit of work, and the first file of a scored export)."""
-    writer = writer_open(fmt=fmt, path=path, columns=rows.JUDGEMENT_COLUMNS)
-    count = 0
-    try:
-        for row in rows.judgement_rows(scope=scope, chunk_size=chunk_size):
-            writer.write(row)
-            count += 1
-    finally:
-        writer.close()
-    return count
-
-
 def _scored_files(export: Export, scope: FigureScope, directory: Path, progress: _Progress) -> dict[str, Any]:
     fmt = export.format
     counts: dict[str, int] = {}

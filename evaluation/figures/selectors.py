@@ -699,10 +699,6 @@ def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
     return hashlib.sha256(marker.encode()).hexdigest(), judgements
 
 
-def figure_snapshot_for(*, kind: str, scope: FigureScope) -> FigureSnapshot | None:
-    return FigureSnapshot.objects.filter(kind=kind, key=scope.key(kind)).first()
-
-
 def figure_display_names() -> dict[str, dict[str, str]]:
     """How the pages name what snapshots key by registry name or slug: models by their display
     name, scenarios and domains in the page's language."""

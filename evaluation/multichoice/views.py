@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,11 +22,6 @@ from evaluation.multichoice.forms import MultiChoiceReviewForm, MultiChoiceRunFo
 from metrics.multichoice import REVIEW_CHOICES
 from models_registry.models import RegisteredModel
 from models_registry.selectors import run_progress
-
-
-def _require_admin(request: HttpRequest) -> None:
-    if not user_is_admin(request.user):
-        raise PermissionDenied(_("Only admins start runs and export them."))
 
 
 def _run(run_id: int) -> MultiChoiceRun:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,31 +20,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import REPO
+from tests.support.processes import NOT_INHERITED, free_port, port_free
 
 pytestmark = [pytest.mark.browser, pytest.mark.quickstart]
 
 START_TIMEOUT_S = 180
-# What the test settings put into this process's environment must not reach the quickstart.
-NOT_INHERITED = {
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "CACHE_URL",
-    "GENERATION_LIMITER_REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "SECRET_KEY",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def processes_with_var_dir(var_dir: Path) -> list[int]:

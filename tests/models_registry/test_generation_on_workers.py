@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from django.db import connection
 from config.celery_app import app
 from models_registry.models import GenerationRun, Response
 from models_registry.services import generation_run_start
-from tests.conftest import REPO
+from tests.support.processes import processes_stop, worker_start
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -55,38 +53,19 @@ def test_a_run_completes_on_a_celery_worker_over_redis(broker_tasks, make_model,
 
 
 def worker_process(
-    extra_env: dict[str, str], *, beat: bool = False, log: Path | None = None
+    extra_env: dict[str, str], *, threads: int = 2, beat: bool = False, log: Path | None = None
 ) -> subprocess.Popen:
-    """A worker in its own process, as production runs it (no -Q: it consumes every queue)."""
+    """A worker in its own process, as production runs it (no -Q: it consumes every queue), on
+    this test's database and broker."""
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "SECRET_KEY": "test-worker",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": app.conf.broker_url,
-        "LOG_LEVEL": "WARNING",
-        **extra_env,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads"]
-    command += ["--concurrency", env.pop("WORKER_CONCURRENCY", "2"), "--without-gossip", "--without-mingle"]
-    command += ["--loglevel", "INFO" if log else "WARNING"]
-    if beat:
-        command += ["--beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
-    output = log.open("ab") if log else None
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
-
-
-def stop(*workers: subprocess.Popen) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    return worker_start(
+        database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        broker=app.conf.broker_url,
+        threads=threads,
+        beat=beat,
+        extra_env=extra_env,
+        log=log,
+    )
 
 
 # The heartbeat and the reconcile task, sped up: a dead worker's rows come back after ~3 s.
@@ -127,9 +106,9 @@ def test_a_run_survives_a_worker_killed_mid_run_and_only_the_requests_in_flight_
         try:
             assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
         finally:
-            stop(second)
+            processes_stop(second)
     finally:
-        stop(first)
+        processes_stop(first)
 
     responses = Response.objects.filter(runs=run)
     assert responses.count() == 40
@@ -152,17 +131,16 @@ def test_two_copies_of_a_task_redelivered_by_a_short_visibility_timeout_send_eac
         "CELERY_VISIBILITY_TIMEOUT": "2",
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        "WORKER_CONCURRENCY": "4",
     }
     log = tmp_path / "workers.log"
-    workers = [worker_process(env, log=log), worker_process(env, log=log)]
+    workers = [worker_process(env, threads=4, log=log), worker_process(env, threads=4, log=log)]
     try:
         run = generation_run_start(
             name="redelivered", prompt_set=prompt_set, models=[make_model(max_concurrency=2, timeout_s=5)]
         )
         assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
     finally:
-        stop(*workers)
+        processes_stop(*workers)
 
     received = re.findall(
         r"Task models_registry\.tasks\.generation_batch_run\[([0-9a-f-]+)\] received", log.read_text()
@@ -180,9 +158,8 @@ def test_two_workers_on_one_redis_share_a_run_within_the_models_global_concurren
     stub.state.delay_s = 0.2
     texts = [f"question {i}" for i in range(48)]
     prompt_set = make_prompts(*texts)
-    env = {"WORKER_CONCURRENCY": "3"}
     log = tmp_path / "workers.log"
-    workers = [worker_process(env, log=log), worker_process(env, log=log)]
+    workers = [worker_process({}, threads=3, log=log), worker_process({}, threads=3, log=log)]
     try:
         # Both consume before the run starts, or the first could take every batch alone.
         assert wait_for(lambda: log.read_text().count(" ready.") == 2, timeout=60)
@@ -191,7 +168,7 @@ def test_two_workers_on_one_redis_share_a_run_within_the_models_global_concurren
         )
         assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=120)
     finally:
-        stop(*workers)
+        processes_stop(*workers)
 
     # A claim names the host and process of the worker that sent the request.
     processes = {claim.split(":")[1] for claim in Response.objects.values_list("claim", flat=True)}
