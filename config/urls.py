@@ -2,13 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotation.quality import views as quality_views
 from config import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("language/", views.language_set, name="language_set"),
     path("workers/status/", views.worker_status, name="worker_status"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -19,8 +16,8 @@ urlpatterns = [
     path("crowd/", include("annotation.crowd_urls")),
     path("people/", include("annotation.people_urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
-    path("quality/", quality_views.quality_index, name="quality_index"),
     path("evaluation/", include("evaluation.urls")),
+    path("", include("annotation.site_urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,24 @@
+"""evaluation's REST API routes (config/api_urls.py includes them under the `api` namespace)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from evaluation.exports.api import ExportApi
+from evaluation.figures.api import AgreementApi, ResultsApi
+from evaluation.judges.api import JudgeRunApi, JudgesApi
+from evaluation.multichoice.api import MultiChoiceRunMetricsApi
+
+router = SimpleRouter()
+router.register("exports", ExportApi, basename="export")
+router.register("judge-runs", JudgeRunApi, basename="judge_run")
+
+urlpatterns = [
+    path("results/", ResultsApi.as_view(), name="results"),
+    path("agreement/", AgreementApi.as_view(), name="agreement"),
+    path("campaigns/<int:campaign_id>/results/", ResultsApi.as_view(), name="campaign_results"),
+    path("campaigns/<int:campaign_id>/agreement/", AgreementApi.as_view(), name="campaign_agreement"),
+    path("judges/", JudgesApi.as_view(), name="judges"),
+    path("campaigns/<int:campaign_id>/judges/", JudgesApi.as_view(), name="campaign_judges"),
+    path("multichoice/<int:run_id>/", MultiChoiceRunMetricsApi.as_view(), name="multichoice_run"),
+    *router.urls,
+]
