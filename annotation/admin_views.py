@@ -19,9 +19,9 @@ from annotation import crowd, selectors, services
 from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.inputs import CampaignInput
 from annotation.models import Campaign
-from config.errors import ApplicationError, form_error_add
-from config.pagination import page_of
-from config.roles import admin_required
+from common.errors import ApplicationError, form_error_add
+from common.pagination import page_of
+from common.roles import admin_required
 from models_registry.models import GenerationRun
 
 

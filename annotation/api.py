@@ -29,7 +29,7 @@ from annotation.serializers import (
     JudgementVoidSerializer,
     JudgementWriteSerializer,
 )
-from config.roles import IsAdmin, IsReviewer
+from common.roles import IsAdmin, IsReviewer
 
 
 class CampaignApi(viewsets.ReadOnlyModelViewSet):

@@ -25,7 +25,7 @@ def _roles_sync_after_migrate(**kwargs: object) -> None:
 def _preferences_restore(sender: object, request: object, user: object, **kwargs: object) -> None:
     """A person's own language and shortcut choice follow them to every device they sign in on."""
     from annotation.services import SESSION_SHORTCUTS_OFF, user_preferences_get
-    from config.middleware import SESSION_LANGUAGE_KEY
+    from common.middleware import SESSION_LANGUAGE_KEY
 
     session = getattr(request, "session", None)
     if session is None:

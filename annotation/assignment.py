@@ -32,8 +32,8 @@ from annotation.models import (
 )
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
-from config.errors import ApplicationError
-from config.roles import Role, user_roles
+from common.errors import ApplicationError
+from common.roles import Role, user_roles
 from prompts.models import Domain
 
 # A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits

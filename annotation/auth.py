@@ -71,7 +71,7 @@ def _user_statement() -> tuple[PreparedStatement, list[str]]:
 class RolesBackend(ModelBackend):
     """ModelBackend whose get_user (run on every request) brings the user's group names along, and
     a platform participant's campaign and quota, in one prepared statement on PostgreSQL;
-    config.roles.user_roles and crowd_scope_of read them from there.
+    common.roles.user_roles and crowd_scope_of read them from there.
     A change of roles is seen at the next request, as before."""
 
     _statement: tuple[PreparedStatement, list[str]] | None = None

@@ -16,7 +16,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from annotation import crowd
 from annotation.auth import crowd_scope_of
 from annotation.models import Campaign, CrowdLink, CrowdParticipant
-from config.roles import Role, user_roles
+from common.roles import Role, user_roles
 
 _BACKEND = "annotation.auth.RolesBackend"
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named
 from annotation.models import Campaign, CrowdLink
 from annotation.rubric import RESPONSIBILITY_CRITERIA
-from config.roles import ROLE_LABELS, Role
+from common.roles import ROLE_LABELS, Role
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 from prompts.models import Domain

@@ -1,4 +1,4 @@
-"""People, roles and expert domains (admins only): the same rules as user_create and config.roles,
+"""People, roles and expert domains (admins only): the same rules as user_create and common.roles,
 on a page of ValueLens rather than only in the Django admin."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation import selectors, services
 from annotation.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
-from config.pagination import page_of
-from config.roles import ROLE_LABELS, admin_required, user_roles
+from common.pagination import page_of
+from common.roles import ROLE_LABELS, admin_required, user_roles
 
 
 def _person_row(user: User) -> dict[str, object]:

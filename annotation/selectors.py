@@ -32,7 +32,7 @@ from annotation.models import (
     Skip,
     item_complete,
 )
-from config.roles import Role, user_can_review, user_roles
+from common.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
 
 # Counting the items left for a person scans a campaign's open items: in a campaign of millions

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named
 from annotation.models import Campaign, Item, Judgement
 from annotation.rubric import NOTE_MAX_CHARS, RESPONSIBILITY_CRITERIA
-from config.roles import user_can_review
+from common.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.models import Domain, Level, ResponseType, Scenario
 

@@ -35,9 +35,9 @@ from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
-from config.errors import ApplicationError
-from config.queue import task_enqueue
-from config.roles import Role, user_can_review, user_is_admin
+from common.errors import ApplicationError
+from common.queue import task_enqueue
+from common.roles import Role, user_can_review, user_is_admin
 from models_registry.models import GenerationRun, Response
 from prompts.models import Domain, ResponseType, Scenario
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from annotation.selectors import campaigns_for_review
 from annotation.services import user_language_set
-from config.middleware import SESSION_LANGUAGE_KEY
-from config.roles import ROLE_DESCRIPTIONS, Role, user_roles
+from common.middleware import SESSION_LANGUAGE_KEY
+from common.roles import ROLE_DESCRIPTIONS, Role, user_roles
 
 
 @login_required

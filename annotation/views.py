@@ -42,8 +42,8 @@ from annotation.inputs import scenarios_cached
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
 from annotation.services import SESSION_SHORTCUTS_OFF
-from config.pagination import page_of
-from config.roles import reviewer_required
+from common.pagination import page_of
+from common.roles import reviewer_required
 from prompts.models import ResponseType, Scenario
 
 

@@ -48,7 +48,7 @@ def seed(items: int, judges: int = 30) -> int:
 
     from annotation.models import Campaign, Item
     from annotation.services import campaign_create, user_create
-    from config.roles import Role
+    from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
@@ -130,7 +130,7 @@ def main() -> None:
 
     from annotation.models import Judgement
     from annotation.services import user_create
-    from config.roles import Role
+    from common.roles import Role
     from evaluation.figures.selectors import FigureScope
     from evaluation.figures.services import figure_snapshot_compute
     from evaluation.models import FigureSnapshot

@@ -51,7 +51,7 @@ def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
 
     from annotation.models import Campaign
     from annotation.services import campaign_create, campaign_status_set, user_create
-    from config.roles import Role
+    from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.services import prompt_set_get_or_create
@@ -132,7 +132,7 @@ def sessions_make(count: int) -> list[str]:
     from django.utils.module_loading import import_string
 
     from annotation.services import user_create
-    from config.roles import Role
+    from common.roles import Role
 
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     # The backend a password login records: the first that can load a user (axes', first, cannot).

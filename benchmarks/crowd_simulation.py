@@ -227,7 +227,7 @@ def main() -> None:
 
     django_setup(scratch_database("valuelens_bench_crowd"))
     from annotation.services import user_create
-    from config.roles import Role
+    from common.roles import Role
 
     rng = random.Random(args.seed)
     truth = seed_content(args.items, rng)

@@ -35,7 +35,7 @@ def seed(items: int) -> int:
 
     from annotation.models import Campaign, Item
     from annotation.services import campaign_create, user_create
-    from config.roles import Role
+    from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
     from prompts.models import PromptSet

@@ -34,7 +34,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.queue import delivery_token
+from common.queue import delivery_token
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)

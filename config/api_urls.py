@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.throttles import ObtainAuthTokenView
+from common.throttles import ObtainAuthTokenView
 
 # Each app owns its routes; config only includes them (tests/config/test_architecture.py).
 app_name = "api"

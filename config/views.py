@@ -7,8 +7,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from config.roles import user_is_admin
-from config.workers import workers_alive_count
+from common.roles import user_is_admin
+from common.workers import workers_alive_count
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

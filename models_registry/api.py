@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.roles import IsAdmin
+from common.roles import IsAdmin
 from models_registry import selectors, services
 from models_registry.models import GenerationRun, RegisteredModel
 from models_registry.serializers import (

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.jobs import job_heartbeat, job_release, jobs_silent_q, jobs_take_back, stale_before
-from config.queue import delivery_token, task_enqueue
+from common.queue import delivery_token, task_enqueue
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
 from models_registry.providers import (

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.pagination import page_of
-from config.roles import admin_required
+from common.pagination import page_of
+from common.roles import admin_required
 from models_registry import selectors, services
 from models_registry.forms import GenerationRunForm, RegisteredModelForm
 from models_registry.models import GenerationRun, RegisteredModel, Response

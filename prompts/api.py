@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.roles import IsAdmin
+from common.roles import IsAdmin
 from prompts import services
 from prompts.models import ImportJob, Prompt, PromptSet
 from prompts.serializers import (

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from config.queue import task_enqueue
+from common.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
 from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
 from prompts.models import ImportFormat, ImportJob, PendingUpload, PromptSet

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from config.pagination import page_of
-from config.roles import admin_required
+from common.pagination import page_of
+from common.roles import admin_required
 from prompts import selectors, services
 from prompts.forms import ImportForm, PromptSearchForm
 from prompts.models import ImportJob, PendingUpload

@@ -12,7 +12,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from annotation.services import user_create
-from config.roles import Role
+from common.roles import Role
 from prompts.models import Domain
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are

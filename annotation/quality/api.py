@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.quality import selectors, services
 from annotation.quality.forms import QualitySettingsForm
-from config.roles import IsAdmin, IsReviewer
+from common.roles import IsAdmin, IsReviewer
 from prompts.models import ResponseType
 
 

@@ -39,9 +39,9 @@ from annotation.quality.selectors import (
     judgements_counted,
     judges_competent,
 )
-from config.errors import ApplicationError
-from config.queue import task_enqueue
-from config.roles import user_can_review, user_is_admin
+from common.errors import ApplicationError
+from common.queue import task_enqueue
+from common.roles import user_can_review, user_is_admin
 from metrics.reliability import balanced_competence, dawid_skene, rating_bias
 from metrics.scores import Estimate, overlap_done
 from prompts.models import ResponseType

@@ -23,8 +23,8 @@ from annotation.quality.forms import (
     ReasonForm,
 )
 from annotation.selectors import campaigns_for_review
-from config.pagination import page_of
-from config.roles import admin_required, reviewer_required, user_is_admin
+from common.pagination import page_of
+from common.roles import admin_required, reviewer_required, user_is_admin
 
 
 def _campaign(campaign_id: int) -> Campaign:

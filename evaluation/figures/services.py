@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.jobs import job_claim, job_heartbeating, job_held, job_release, stale_before
-from config.queue import task_enqueue
+from common.queue import task_enqueue
 from evaluation.figures.selectors import FIGURES, FigureScope, source_marker_for
 from evaluation.models import FigureSnapshot
 

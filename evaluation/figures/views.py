@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotation.models import Campaign, Item
 from annotation.quality.selectors import item_final_values, judgements_counted, judges_competence
-from config.roles import reviewer_required
+from common.roles import reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import FigureFilterForm
 from evaluation.figures.selectors import FigureScope, figure_display_names

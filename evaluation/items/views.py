@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from annotation.models import Item, ItemPurpose, Judgement
 from annotation.quality.services import QualityRejected, items_adjudication_request
 from annotation.services import JudgementRejected, items_judgements_void
-from config.pagination import page_of
-from config.roles import reviewer_required, user_is_admin
+from common.pagination import page_of
+from common.roles import reviewer_required, user_is_admin
 from evaluation.exports.services import ExportRefused, export_create
 from evaluation.figures.selectors import FigureScope
 from evaluation.items import selectors

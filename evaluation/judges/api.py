@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.models import Campaign
-from config.roles import IsAdmin
+from common.roles import IsAdmin
 from evaluation.figures.api import FigureSnapshotApi
 from evaluation.judges import selectors, services
 from evaluation.models import FigureSnapshot, JudgeRun, JudgeTemplate

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
-from config.queue import task_enqueue
+from common.queue import task_enqueue
 from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.models import Campaign
-from config.roles import admin_required, reviewer_required, user_is_admin
+from common.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.views import figures_page
 from evaluation.judges import selectors, services
 from evaluation.judges.forms import (

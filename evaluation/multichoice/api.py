@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.roles import IsReviewer
+from common.roles import IsReviewer
 from evaluation.models import MultiChoiceRun
 from evaluation.multichoice.selectors import multichoice_run_results
 from metrics.multichoice import MultiChoiceScores

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.pagination import page_of
-from config.roles import admin_required, reviewer_required, user_is_admin
+from common.pagination import page_of
+from common.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.selectors import FigureScope
 from evaluation.figures.services import figure_snapshot_request
 from evaluation.models import FigureSnapshot, MultiChoiceRun

@@ -9,7 +9,7 @@ from django.urls import reverse
 from annotation.assignment import assignment_next_for
 from annotation.models import Adjudication, Item
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.quality_support import judge_next, settings_set
 
 pytestmark = pytest.mark.django_db

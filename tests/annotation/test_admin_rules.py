@@ -9,7 +9,7 @@ from django.urls import reverse
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.services import JudgementRejected, judgement_submit, judgement_void
-from config.roles import Role
+from common.roles import Role
 
 pytestmark = pytest.mark.django_db
 

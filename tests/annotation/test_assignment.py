@@ -16,7 +16,7 @@ from annotation.assignment import (
 )
 from annotation.models import Campaign, Item, Lease
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.fixtures import lease_give
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from annotation.assignment import (
     gold_due,
 )
 from annotation.models import Campaign
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.quality_support import judge_next, mark, settings_set
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from annotation.crowd import crowd_link_create
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.crowd_support import HX, PROLIFIC, enter, entry_url, judge_next
 
 pytestmark = pytest.mark.django_db

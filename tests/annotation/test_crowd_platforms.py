@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from annotation.crowd import crowd_link_create
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Item, ItemPurpose, Judgement
-from config.roles import Role, user_roles
+from common.roles import Role, user_roles
 from tests.annotation.crowd_support import PROLIFIC, enter, judge_next, judged_through_the_service
 
 pytestmark = pytest.mark.django_db

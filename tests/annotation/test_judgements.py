@@ -16,7 +16,7 @@ from annotation.assignment import (
 )
 from annotation.models import Campaign, Item, Judgement, JudgeTally
 from annotation.services import JudgementRejected, judgement_edit, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from prompts.models import Scenario
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from tests.support.html import checked_values
 
 pytestmark = pytest.mark.django_db

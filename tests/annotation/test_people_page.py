@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.roles import Role, user_roles
+from common.roles import Role, user_roles
 from prompts.models import Domain
 from tests.conftest import PASSWORD
 

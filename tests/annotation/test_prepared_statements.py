@@ -7,7 +7,7 @@ from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
 from annotation.prepared import PreparedStatement
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 
 
 def _prepared_names() -> set[str]:
@@ -47,7 +47,7 @@ def test_without_prepared_statements_the_same_rules_hold(make_campaign, crowdwor
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_the_statements_again(make_campaign, make_user):
-    from config.roles import Role
+    from common.roles import Role
 
     campaign = make_campaign(("p1", "r1"), ("p2", "r2"), n=1)
     first, second = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)
@@ -62,7 +62,7 @@ def test_a_new_connection_prepares_the_statements_again(make_campaign, make_user
 
 @pytest.mark.django_db(transaction=True)
 def test_statements_prepared_in_a_rolled_back_transaction_stay_usable(make_campaign, make_user):
-    from config.roles import Role
+    from common.roles import Role
 
     campaign = make_campaign(("p1", "r1"), n=1)
     first, second = make_user(Role.CROWDWORKER), make_user(Role.CROWDWORKER)

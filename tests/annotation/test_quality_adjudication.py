@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from annotation.models import Adjudication
 from annotation.quality.selectors import adjudication_queue, item_final_values
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope, results_figures, safety_results
 from tests.annotation.quality_support import judge_next, settings_post, settings_set
 from tests.config.api_support import api_as

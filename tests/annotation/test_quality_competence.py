@@ -13,7 +13,7 @@ from annotation.models import Item, JudgeStanding
 from annotation.quality import services as quality
 from annotation.quality.selectors import judges_competence, judges_competent, judges_quality
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.services import figure_snapshot_compute
 from evaluation.models import FigureSnapshot
 from metrics.scores import Estimate

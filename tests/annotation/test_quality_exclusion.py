@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import JudgeExclusion, Judgement
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import safety_results
 from tests.annotation.quality_support import PAIRS, judge_next
 from tests.config.api_support import api_as

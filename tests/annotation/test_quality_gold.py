@@ -8,7 +8,7 @@ from django.urls import reverse
 from annotation.models import Item, ItemPurpose
 from annotation.quality import services as quality
 from annotation.quality.selectors import judges_quality
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import safety_results
 from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_post, settings_set
 from tests.config.api_support import api_as

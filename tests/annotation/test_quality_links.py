@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign
-from config.roles import Role
+from common.roles import Role
 
 pytestmark = pytest.mark.django_db
 

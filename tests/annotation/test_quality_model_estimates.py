@@ -12,7 +12,7 @@ from annotation.models import Campaign, Item
 from annotation.quality import services as quality
 from annotation.quality.selectors import item_final_values
 from annotation.services import campaign_status_set, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope, results_figures, scope_source_marker
 from evaluation.figures.services import figure_snapshot_compute

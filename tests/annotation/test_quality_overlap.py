@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from annotation.models import JudgeStanding
 from annotation.quality.services import judge_competence_record
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.quality_support import judge_next, settings_post
 from tests.config.api_support import api_as
 

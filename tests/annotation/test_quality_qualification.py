@@ -5,7 +5,7 @@ from annotation.assignment import AssignmentRefused, assignment_next_for
 from annotation.models import Item, Lease, Qualification
 from annotation.quality.services import CheckAnswer, item_purpose_set
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.quality_support import PAIRS, judge_next, mark, settings_post, settings_set
 from tests.config.api_support import api_as
 

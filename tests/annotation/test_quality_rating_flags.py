@@ -12,7 +12,7 @@ from django.urls import reverse
 from annotation.models import Campaign, JudgeStanding
 from annotation.quality import services as quality
 from annotation.quality.services import CheckAnswer, item_purpose_set
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.figures.services import figure_snapshot_compute

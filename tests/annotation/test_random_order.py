@@ -11,7 +11,7 @@ from django.db import connection
 from annotation.assignment import assignment_next_for, item_skip
 from annotation.models import Campaign, Item
 from annotation.services import campaign_create, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from models_registry.models import Response
 from models_registry.services import model_register
 from prompts.models import Level, Prompt, PromptSet

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from config.roles import Role, user_is_admin, user_roles
+from common.roles import Role, user_is_admin, user_roles
 
 pytestmark = pytest.mark.django_db
 

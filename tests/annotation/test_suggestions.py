@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annotation.models import Campaign, Item, Judgement
 from annotation.services import item_suggestions_set
-from config.roles import Role
+from common.roles import Role
 from tests.config.api_support import api_as
 from tests.support.html import checked_values
 

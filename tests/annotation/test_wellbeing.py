@@ -10,7 +10,7 @@ from annotation.assignment import assignment_next_for, item_opt_out, item_skip
 from annotation.models import Campaign, ContentWarningSeen, Item, Lease, Skip
 from annotation.selectors import campaign_progress, skips_by_user
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 
 pytestmark = pytest.mark.django_db
 

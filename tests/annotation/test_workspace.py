@@ -14,7 +14,7 @@ from annotation.assignment import assignment_next_for, assignment_next_shown, ju
 from annotation.models import AnnotatorProfile, Campaign, CrowdLink, CrowdParticipant, Item, Judgement
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from annotation.services import SESSION_SHORTCUTS_OFF, JudgementRejected, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from models_registry.templatetags.humanize_duration import minutes_left
 from tests.conftest import PASSWORD
 from tests.support.html import checked_values

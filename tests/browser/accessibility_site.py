@@ -22,7 +22,7 @@ from annotation.assignment import assignment_next_for
 from annotation.crowd import PLATFORM_PARAMETERS, crowd_link_create
 from annotation.models import Campaign, CrowdLink, ItemPurpose, Judgement
 from annotation.services import item_suggestions_set, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports.services import export_create
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.services import judge_run_start, judge_template_default

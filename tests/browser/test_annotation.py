@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from annotation.models import Campaign, Item, Judgement
-from config.roles import Role
+from common.roles import Role
 from tests.browser.test_login_and_import import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

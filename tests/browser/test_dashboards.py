@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotation.models import Item
-from config.roles import Role
+from common.roles import Role
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.helpers import judge
 

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from playwright.sync_api import Page, expect
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.judges.services import judge_run_collect, judge_run_prepare, judge_run_start
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.helpers import judge

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotation.models import AdjudicationRequest, Judgement
-from config.roles import Role
+from common.roles import Role
 from tests.browser.axe import assert_accessible
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.item_browser_support import browsable_build

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from annotation.models import Adjudication, Campaign, Judgement
-from config.roles import Role
+from common.roles import Role
 from tests.annotation.quality_support import judge_next
 from tests.browser.axe import assert_accessible
 from tests.browser.keyboard import assert_focus_visible, follow, keyboard_log_in, tab_to

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from annotation.models import Item, Judgement
-from config.roles import Role
+from common.roles import Role
 from evaluation.judges.services import judge_run_start
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.judges_support import safety_campaign, safety_script

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.multichoice.selectors import multichoice_review_queue
 from evaluation.multichoice.services import multichoice_run_start
 from tests.browser.test_login_and_import import log_in

@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from annotation.models import Adjudication, Item, JudgeExclusion
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import safety_results
 from tests.annotation.fixtures import lease_give
 from tests.annotation.quality_support import judge_next, mark, settings_set

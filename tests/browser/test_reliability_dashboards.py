@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotation.quality import services as quality
-from config.roles import Role
+from common.roles import Role
 from tests.browser.test_login_and_import import log_in
 from tests.evaluation.helpers import judge
 

@@ -10,7 +10,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from annotation.models import Adjudication, Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from models_registry.services import generation_batch_execute, generation_run_create, generation_run_start
 from prompts.models import Level, Prompt
 from tests.annotation.quality_support import judge_next, settings_set

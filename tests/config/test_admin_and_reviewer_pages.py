@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from evaluation.models import Export
 from models_registry.models import GenerationRun, RegisteredModel
 from models_registry.services import model_register

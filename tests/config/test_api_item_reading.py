@@ -8,7 +8,7 @@ import pytest
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db

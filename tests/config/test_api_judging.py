@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotation.models import Campaign, Judgement
-from config.roles import Role
+from common.roles import Role
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db

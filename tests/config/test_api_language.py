@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from annotation.services import user_language_set
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures import services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import FigureSnapshot

@@ -1,11 +1,11 @@
-"""Who may call what: the API's permissions match the pages' (config/roles.py)."""
+"""Who may call what: the API's permissions match the pages' (common/roles.py)."""
 
 from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
 
-from config.roles import Role
+from common.roles import Role
 from tests.config.api_support import api_as
 from tests.evaluation.export_support import build_dataset
 

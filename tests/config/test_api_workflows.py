@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from config.roles import Role
+from common.roles import Role
 from models_registry.models import GenerationRun, Response
 from prompts.models import ImportJob, Prompt
 from tests.config.api_support import api_as

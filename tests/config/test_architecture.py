@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config.queue import task_by_name
+from common.queue import task_by_name
 from tests.conftest import REPO
 
 FLOW = ["prompts", "models_registry", "annotation", "evaluation"]

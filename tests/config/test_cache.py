@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from config.cache import RedisCache
+from common.cache import RedisCache
 
 
 def test_the_redis_cache_reuses_one_client_and_still_reads_what_it_wrote():

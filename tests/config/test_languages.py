@@ -84,7 +84,7 @@ def test_choosing_no_language_follows_the_browser_again(crowdworker):
 
 
 def test_one_persons_choice_does_not_change_anothers_language(make_user, crowdworker):
-    from config.roles import Role
+    from common.roles import Role
 
     _log_in(crowdworker, **ENGLISH_BROWSER).post(
         reverse("language_set"), {"language": "zh-hans", "next": "/"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from common.queue import task_by_name
 from config.celery_app import app
-from config.queue import task_by_name
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from config.supervisor import Child, Supervisor
+from common.supervisor import Child, Supervisor
 
 
 def supervisor(tmp_path: Path) -> Supervisor:

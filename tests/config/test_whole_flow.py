@@ -16,7 +16,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.models import Export
 from prompts.models import ImportJob
 from tests.config.api_support import api_as

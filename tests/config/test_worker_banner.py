@@ -5,7 +5,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.urls import reverse
 
-from config import workers
+from common import workers
 from config.celery_app import app
 from tests.conftest import PASSWORD
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign
 from annotation.services import campaign_create, judgement_submit
-from config.roles import Role
+from common.roles import Role
 from models_registry.models import Response
 from models_registry.services import model_register
 from prompts.models import Domain, Level, Prompt, PromptSet, Scenario

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from annotation.models import Campaign, Item
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from prompts.models import Scenario
 from tests.annotation.fixtures import lease_give
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Judgement
 from annotation.services import campaign_create, judgement_submit, judgement_void
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures import services
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export

@@ -9,7 +9,7 @@ import pytest
 
 from annotation.models import ItemPurpose
 from annotation.quality import services as quality
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export

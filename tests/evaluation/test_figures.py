@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from annotation.models import Campaign, Item, Judgement
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures, scope_source_marker
 from prompts.models import Domain, Prompt, Scenario
 from tests.evaluation.helpers import judge

@@ -12,7 +12,7 @@ from django.urls import reverse
 from annotation.quality.selectors import item_final_values
 from annotation.quality.services import item_adjudicate
 from annotation.services import judgement_void
-from config.roles import Role
+from common.roles import Role
 from evaluation.items.selectors import FINAL_FILTERS, items_browsable
 from tests.evaluation.item_browser_support import browsable_build
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from annotation.models import AdjudicationRequest, Judgement
 from annotation.quality.selectors import adjudication_queue
-from config.roles import Role
+from common.roles import Role
 from evaluation.models import Export
 from tests.evaluation.export_support import jsonl, zip_members
 from tests.evaluation.item_browser_support import browsable_build

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures import services as figures
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges import services as judges

@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from annotation.models import Campaign, Item
 from annotation.quality import services as quality
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import campaign_triage_report, judge_figures, judge_source_marker

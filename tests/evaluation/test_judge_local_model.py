@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import judge_figures
 from evaluation.judges.services import judge_run_start

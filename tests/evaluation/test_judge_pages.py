@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.judges.services import judge_run_start
 from evaluation.models import JudgeRun, JudgeTemplate, MachineJudgement
 from tests.evaluation.judges_support import safety_campaign, safety_script

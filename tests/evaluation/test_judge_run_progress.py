@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import judge_figures, judge_run_progress, judge_source_marker
 from evaluation.judges.services import judge_run_collect, judge_run_prepare, judge_run_start

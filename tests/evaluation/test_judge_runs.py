@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from annotation.models import Campaign
 from annotation.services import campaign_create
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope, safety_results
 from evaluation.judges.selectors import judge_figures, judge_run_progress, machine_judgement_queue
 from evaluation.judges.services import (

@@ -8,7 +8,7 @@ from django.urls import reverse
 from annotation.models import Campaign, Item, Judgement
 from annotation.selectors import campaign_progress
 from annotation.services import item_suggestions_set
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports.selectors import judgement_rows
 from evaluation.figures.selectors import FigureScope
 from evaluation.judges.selectors import campaign_anchoring, campaign_triage_report, judge_figures

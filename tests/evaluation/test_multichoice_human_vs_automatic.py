@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from evaluation.multichoice.selectors import multichoice_human_vs_automatic
 from evaluation.multichoice.services import multichoice_run_start
 from metrics.multichoice import REPLY_1, REPLY_2

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.models import MultiChoiceRun
 from evaluation.multichoice.selectors import multichoice_review_queue
 from evaluation.multichoice.services import multichoice_run_start

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from annotation.models import Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from evaluation.models import FigureSnapshot
 from tests.evaluation.helpers import judge
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from annotation.models import Campaign, Item, ItemPurpose, Judgement
 from annotation.quality.services import judge_competence_record
 from annotation.services import items_judges_needed_set, judgement_submit, judgement_void
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope
 from tests.annotation.fixtures import lease_give
 

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from annotation.models import Campaign, Item
 from annotation.services import judgement_submit
-from config.roles import Role
+from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope, agreement_figures, judge_gold_accuracy, results_figures
 from evaluation.figures.services import figure_snapshot_compute

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from annotation.models import Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import responsibility_results, safety_results
 from prompts.models import Prompt, Scenario
 from tests.evaluation.helpers import judge

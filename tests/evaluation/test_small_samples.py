@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.models import Campaign, Item
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures
 from evaluation.templatetags.estimates import interval
 from tests.config.api_support import api_as

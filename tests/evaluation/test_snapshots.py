@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures import services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import FigureSnapshot

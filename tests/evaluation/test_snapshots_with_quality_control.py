@@ -12,7 +12,7 @@ from django.urls import reverse
 from annotation.models import Judgement
 from annotation.quality import services as quality
 from annotation.services import judgement_submit, judgement_void
-from config.roles import Role
+from common.roles import Role
 from evaluation.figures import services
 from evaluation.figures.selectors import FigureScope, source_marker_for
 from evaluation.models import FigureSnapshot

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from config.roles import Role
+from common.roles import Role
 from prompts.models import ImportJob, PendingUpload, Prompt
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]

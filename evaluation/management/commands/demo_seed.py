@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotation.services import user_create
-from config.roles import Role
+from common.roles import Role
 from prompts.models import Domain
 from prompts.services import prompt_set_get_or_create, prompt_set_import
 

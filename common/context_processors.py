@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from config.roles import user_roles
+from common.roles import user_roles
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
