@@ -123,25 +123,17 @@ def hidden_run_start(
     (``generation_run_add``) and then says it is complete (``generation_run_prepared``), so that a
     big subject's first answers come in while the rest is still being written."""
     prompt_set = hidden_prompt_set(spec=spec)
+    # One answer per question: each subject reads one answer per model.
+    run = {
+        "name": name[:200],
+        "prompt_set": prompt_set,
+        "models": models,
+        "domain": domain,
+        "scenario": scenario,
+        "samples_per_prompt": 1,
+        "user": user,
+    }
     if write_questions is None:
-        return generation_run_create(
-            name=name[:200],
-            prompt_set=prompt_set,
-            models=models,
-            domain=domain,
-            scenario=scenario,
-            samples_per_prompt=1,
-            user=user,
-            status=GenerationRun.Status.PREPARING,
-        )
+        return generation_run_create(**run, status=GenerationRun.Status.PREPARING)
     write_questions(prompt_set)
-    return generation_run_start(
-        name=name[:200],
-        prompt_set=prompt_set,
-        models=models,
-        domain=domain,
-        scenario=scenario,
-        # One answer per question: each subject reads one answer per model.
-        samples_per_prompt=1,
-        user=user,
-    )
+    return generation_run_start(**run)
