@@ -1,48 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
 
-from annotation.models import AnnotatorProfile, Campaign, Item, Judgement
+from annotation.models import Campaign, Item, Judgement
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
-
-
-class AnnotatorProfileInline(admin.StackedInline):
-    model = AnnotatorProfile
-    can_delete = False
-    filter_horizontal = ["domains"]
-    readonly_fields = ["pseudonym"]
-    verbose_name = "qualifications"
-
-
-class ValueLensUserAdmin(UserAdmin):
-    inlines = [AnnotatorProfileInline]
-    list_display = ["username", "email", "is_active", "is_staff", "roles"]
-    list_filter = ["groups", "is_active", "is_staff"]
-
-    @admin.display(description=_("roles"))
-    def roles(self, obj: User) -> str:
-        return ", ".join(g.name for g in obj.groups.all())
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        from annotation.services import annotator_profile_get_or_create
-
-        annotator_profile_get_or_create(user=form.instance)
-
-
-admin.site.unregister(User)
-admin.site.register(User, ValueLensUserAdmin)
 
 
 def _status_action(status: str):

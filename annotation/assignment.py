@@ -19,21 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.auth import crowd_scope_of
-from annotation.models import (
-    AnnotatorProfile,
-    Campaign,
-    Item,
-    ItemPurpose,
-    ItemResponse,
-    Judgement,
-    JudgeTally,
-    Lease,
-    Skip,
-)
+from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judgement, JudgeTally, Lease, Skip
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
 from common.errors import ApplicationError
 from common.roles import Role, user_roles
+from people.models import AnnotatorProfile
 from prompts.models import Domain
 
 # A lease that ran out this long ago still takes its submit: its slot is kept (the reclaimer waits

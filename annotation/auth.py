@@ -15,8 +15,9 @@ from rest_framework import authentication
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 
-from annotation.models import AnnotatorProfile, CrowdLink, CrowdParticipant
+from annotation.models import CrowdLink, CrowdParticipant
 from annotation.prepared import PreparedStatement, statements_execute
+from people.models import AnnotatorProfile
 
 ROLE_NAMES_ATTR = "_valuelens_role_names"
 CROWD_SCOPE_ATTR = "_valuelens_crowd_scope"

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from annotation.models import Campaign, CrowdLink, CrowdParticipant, Judgement
 from annotation.quality.selectors import gold_accuracy
 from annotation.selectors import items_left_for
-from annotation.services import CampaignRejected, annotator_profile_get_or_create
+from annotation.services import CampaignRejected
 from common.errors import ApplicationError
 from common.roles import Role
+from people.services import annotator_profile_get_or_create
 
 # Platform ids are short ASCII tokens (Prolific: 24 hex characters; MTurk: A1B2C3...); anything
 # else in the URL is refused rather than stored in a username.

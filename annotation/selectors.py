@@ -6,7 +6,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Left
 from django.utils import timezone
@@ -333,15 +333,3 @@ def campaign_item_count(*, responses: QuerySet[Response], kind: str, group_sampl
     if group_samples and kind == Campaign.Kind.RESPONSIBILITY:
         return rows.values("prompt_id", "model_id").distinct().count()
     return rows.count()
-
-
-def people_list(*, text: str = "", role: str = "") -> QuerySet[User]:
-    """People by username, with their roles (groups) and expert domains, for the People page."""
-    people = User.objects.prefetch_related("groups", "annotator_profile__domains").order_by("username")
-    if text:
-        people = people.filter(username__icontains=text)
-    if role == Role.ADMIN:
-        people = people.filter(Q(groups__name=role) | Q(is_superuser=True)).distinct()
-    elif role:
-        people = people.filter(groups__name=role)
-    return people

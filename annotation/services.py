@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
@@ -21,7 +19,6 @@ from django.utils.translation import gettext as _
 from annotation.assignment import LEASE_GRACE, crowd_quota_reached, crowd_quota_sentence, item_judge_allowed
 from annotation.inputs import CampaignInput, JudgementInput
 from annotation.models import (
-    AnnotatorProfile,
     Campaign,
     ContentWarningSeen,
     Item,
@@ -37,138 +34,9 @@ from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
 from common.errors import ApplicationError
 from common.queue import task_enqueue
-from common.roles import Role, user_can_review, user_is_admin
+from common.roles import user_can_review
 from models_registry.models import GenerationRun, Response
-from prompts.models import Domain, ResponseType, Scenario
-
-# Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
-MANAGED_APPS = (
-    "prompts",
-    "models_registry",
-    "annotation",
-    "evaluation",
-    "auth",
-    "authtoken",
-    "django_celery_beat",
-)
-
-
-def roles_sync() -> None:
-    """Make sure the role groups exist and admins/reviewers hold the permissions of every model.
-
-    Runs after each migrate, so that models added later are covered without a hand-written
-    permission migration.
-    """
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
-    perms = Permission.objects.filter(content_type__app_label__in=MANAGED_APPS)
-    Group.objects.get(name=Role.ADMIN.value).permissions.set(perms)
-    Group.objects.get(name=Role.REVIEWER.value).permissions.set(perms.filter(codename__startswith="view_"))
-
-
-def annotator_profile_get_or_create(*, user: UserModel) -> AnnotatorProfile:
-    profile, _created = AnnotatorProfile.objects.get_or_create(
-        user=user, defaults={"pseudonym": f"j-{secrets.token_hex(6)}"}
-    )
-    return profile
-
-
-@transaction.atomic
-def user_create(
-    *,
-    username: str,
-    password: str,
-    roles: Iterable[Role],
-    domains: Iterable[Domain] = (),
-    email: str = "",
-) -> UserModel:
-    roles = set(roles)
-    user = UserModel.objects.create_user(
-        username=username, password=password, email=email, is_staff=Role.ADMIN in roles
-    )
-    _user_roles_apply(user=user, roles=roles, domains=domains)
-    return user
-
-
-def _user_roles_apply(*, user: UserModel, roles: set[Role], domains: Iterable[Domain]) -> None:
-    # Admins reach the Django admin too (is_staff); a superuser keeps theirs whatever the roles.
-    user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
-    if not user.is_superuser and user.is_staff != (Role.ADMIN in roles):
-        user.is_staff = Role.ADMIN in roles
-        user.save(update_fields=["is_staff"])
-    profile = annotator_profile_get_or_create(user=user)
-    profile.domains.set(domains)
-    for cached in ("_valuelens_roles", "_valuelens_role_names"):
-        user.__dict__.pop(cached, None)
-
-
-class PeopleRejected(ApplicationError):
-    """A change to people and roles that is refused; the message says why."""
-
-
-def _admins_left_without(user: UserModel) -> bool:
-    """Whether some other active person is still an admin (a superuser, or in the admin group)."""
-    others = UserModel.objects.filter(is_active=True).exclude(pk=user.pk)
-    return others.filter(Q(is_superuser=True) | Q(groups__name=Role.ADMIN.value)).exists()
-
-
-def user_roles_set(
-    *, user: UserModel, roles: Iterable[Role], domains: Iterable[Domain], by: UserModel
-) -> None:
-    """An admin changes a person's roles and expert domains; ValueLens keeps an admin."""
-    if not user_is_admin(by):
-        raise PeopleRejected(_("Only admins may do this."))
-    roles = set(roles)
-    with transaction.atomic():
-        if Role.ADMIN not in roles and user_is_admin(user) and not user.is_superuser:
-            if user.pk == by.pk:
-                raise PeopleRejected(_("You cannot take away your own admin role."))
-            if not _admins_left_without(user):
-                raise PeopleRejected(_("ValueLens needs at least one active admin."))
-        _user_roles_apply(user=user, roles=roles, domains=domains)
-
-
-def user_active_set(*, user: UserModel, active: bool, by: UserModel) -> None:
-    """An admin deactivates a person (they can no longer log in, nor use a token; their
-    judgements stay) or lets them back in."""
-    if not user_is_admin(by):
-        raise PeopleRejected(_("Only admins may do this."))
-    if not active and user.pk == by.pk:
-        raise PeopleRejected(_("You cannot deactivate yourself."))
-    with transaction.atomic():
-        if not active and user_is_admin(user) and not _admins_left_without(user):
-            raise PeopleRejected(_("ValueLens needs at least one active admin."))
-        UserModel.objects.filter(pk=user.pk).update(is_active=active)
-    user.is_active = active
-
-
-def user_language_set(*, user: UserModel, language: str) -> None:
-    """Keep a person's interface language ('' to follow their browser again)."""
-    if language and language not in dict(settings.LANGUAGES):
-        raise ValueError(f"unknown language {language!r}")
-    profile = annotator_profile_get_or_create(user=user)
-    if profile.language != language:
-        profile.language = language
-        profile.save(update_fields=["language"])
-
-
-# In the session of a person who turned single-key shortcuts off (read on every judging page, so
-# kept where the request already is rather than read from the profile each time).
-SESSION_SHORTCUTS_OFF = "valuelens_shortcuts_off"
-
-
-def user_preferences_get(*, user: UserModel) -> tuple[str, bool]:
-    """A person's interface language ('' for their browser's) and whether shortcuts are on."""
-    row = AnnotatorProfile.objects.filter(user=user).values_list("language", "shortcuts").first()
-    return (row[0] or "", row[1]) if row else ("", True)
-
-
-def user_shortcuts_set(*, user: UserModel, enabled: bool) -> None:
-    """Turn a person's single-key shortcuts on the judging page on or off (kept on their profile)."""
-    profile = annotator_profile_get_or_create(user=user)
-    if profile.shortcuts != enabled:
-        profile.shortcuts = enabled
-        profile.save(update_fields=["shortcuts"])
+from prompts.models import ResponseType, Scenario
 
 
 def content_warning_acknowledge(*, user: UserModel, campaign: Campaign) -> None:

@@ -7,6 +7,5 @@ from annotation.quality import views as quality_views
 
 urlpatterns = [
     path("", site_views.home, name="home"),
-    path("language/", site_views.language_set, name="language_set"),
     path("quality/", quality_views.quality_index, name="quality_index"),
 ]

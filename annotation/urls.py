@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:campaign_id>/items/<int:item_id>/renew/", views.renew, name="renew"),
     path("<int:campaign_id>/content-warning/", views.content_warning_acknowledge, name="content_warning"),
     path("<int:campaign_id>/guidelines/", views.guidelines_set, name="guidelines"),
-    path("shortcuts/", views.shortcuts_set, name="shortcuts"),
     path("<int:campaign_id>/mine/", views.my_judgements, name="mine"),
     path("judgements/<int:judgement_id>/edit/", views.judgement_edit, name="edit"),
     path("judgements/<int:judgement_id>/void/", views.judgement_void, name="void"),

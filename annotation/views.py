@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,9 +40,9 @@ from annotation.forms import criterion_notes_from, judgement_input_from
 from annotation.inputs import scenarios_cached
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
-from annotation.services import SESSION_SHORTCUTS_OFF
 from common.pagination import page_of
 from common.roles import reviewer_required
+from people.services import SESSION_SHORTCUTS_OFF
 from prompts.models import ResponseType, Scenario
 
 
@@ -389,22 +388,6 @@ def guidelines_set(request: HttpRequest, campaign_id: int) -> HttpResponse:
         closed.append(campaign.pk)
     request.session[SESSION_GUIDELINES_CLOSED] = closed
     return HttpResponse(status=204)
-
-
-@login_required
-@require_POST
-def shortcuts_set(request: HttpRequest) -> HttpResponse:
-    """Turn single-key shortcuts on or off for this person (their profile, and this session)."""
-    enabled = request.POST.get("shortcuts") == "on"
-    services.user_shortcuts_set(user=request.user, enabled=enabled)
-    if enabled:
-        request.session.pop(SESSION_SHORTCUTS_OFF, None)
-    else:
-        request.session[SESSION_SHORTCUTS_OFF] = True
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("annotation:home")
-    return redirect(back)
 
 
 @login_required

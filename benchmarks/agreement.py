@@ -47,10 +47,11 @@ def seed(items: int, judges: int = 30) -> int:
     from django.db import connection
 
     from annotation.models import Campaign, Item
-    from annotation.services import campaign_create, user_create
+    from annotation.services import campaign_create
     from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
+    from people.services import user_create
     from prompts.services import prompt_set_get_or_create
 
     prompt_set = prompt_set_get_or_create(name="dashboard")
@@ -129,11 +130,11 @@ def main() -> None:
     from django.test import Client
 
     from annotation.models import Judgement
-    from annotation.services import user_create
     from common.roles import Role
     from evaluation.figures.selectors import FigureScope
     from evaluation.figures.services import figure_snapshot_compute
     from evaluation.models import FigureSnapshot
+    from people.services import user_create
 
     started = time.perf_counter()
     campaign_id = seed(args.items)

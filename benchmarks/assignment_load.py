@@ -50,10 +50,11 @@ def campaign_make(*, name: str, items: int, fill: float = 0.0) -> int:
     from django.db import connection
 
     from annotation.models import Campaign
-    from annotation.services import campaign_create, campaign_status_set, user_create
+    from annotation.services import campaign_create, campaign_status_set
     from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
+    from people.services import user_create
     from prompts.services import prompt_set_get_or_create
 
     started = time.perf_counter()
@@ -131,8 +132,8 @@ def sessions_make(count: int) -> list[str]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.utils.module_loading import import_string
 
-    from annotation.services import user_create
     from common.roles import Role
+    from people.services import user_create
 
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     # The backend a password login records: the first that can load a user (axes', first, cannot).

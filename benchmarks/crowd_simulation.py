@@ -226,8 +226,8 @@ def main() -> None:
     args = arguments(parser, smoke={"items": 40, "flag_after": 1})
 
     django_setup(scratch_database("valuelens_bench_crowd"))
-    from annotation.services import user_create
     from common.roles import Role
+    from people.services import user_create
 
     rng = random.Random(args.seed)
     truth = seed_content(args.items, rng)

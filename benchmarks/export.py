@@ -34,10 +34,11 @@ def seed(items: int) -> int:
     from django.db import connection
 
     from annotation.models import Campaign, Item
-    from annotation.services import campaign_create, user_create
+    from annotation.services import campaign_create
     from common.roles import Role
     from models_registry.models import Response
     from models_registry.services import model_register
+    from people.services import user_create
     from prompts.models import PromptSet
 
     prompt_set = PromptSet.objects.create(name="export bench")

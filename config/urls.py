@@ -14,10 +14,11 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
     path("crowd/", include("annotation.crowd_urls")),
-    path("people/", include("annotation.people_urls")),
+    path("people/", include("people.urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("", include("annotation.site_urls")),
+    path("", include("people.preference_urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

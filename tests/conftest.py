@@ -11,8 +11,8 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
-from annotation.services import user_create
 from common.roles import Role
+from people.services import user_create
 from prompts.models import Domain
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "prompts",
+    "people",
     "models_registry",
     "annotation",
     "evaluation",

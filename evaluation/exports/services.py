@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.services import annotator_profile_get_or_create
 from common.errors import ApplicationError
 from common.jobs import job_claim, job_heartbeating, job_release
 from common.queue import task_enqueue
@@ -30,6 +29,7 @@ from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures
 from evaluation.judges.selectors import judge_figures
 from evaluation.models import Export
+from people.services import annotator_profile_get_or_create
 
 logger = logging.getLogger(__name__)
 

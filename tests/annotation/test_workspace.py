@@ -11,11 +11,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from annotation.assignment import assignment_next_for, assignment_next_shown, judge_median_ms
-from annotation.models import AnnotatorProfile, Campaign, CrowdLink, CrowdParticipant, Item, Judgement
+from annotation.models import Campaign, CrowdLink, CrowdParticipant, Item, Judgement
 from annotation.rubric import RESPONSIBILITY_CRITERIA
-from annotation.services import SESSION_SHORTCUTS_OFF, JudgementRejected, judgement_submit
+from annotation.services import JudgementRejected, judgement_submit
 from common.roles import Role
 from models_registry.templatetags.humanize_duration import minutes_left
+from people.models import AnnotatorProfile
+from people.services import SESSION_SHORTCUTS_OFF
 from tests.conftest import PASSWORD
 from tests.support.html import checked_values
 
@@ -336,7 +338,7 @@ def test_the_page_carries_the_persons_shortcut_choice_for_its_script(client, mak
     url = reverse("annotation:workspace", args=[campaign.pk])
 
     on = client.get(url).text
-    client.post(reverse("annotation:shortcuts"), {"shortcuts": "off", "next": url})
+    client.post(reverse("shortcuts_set"), {"shortcuts": "off", "next": url})
     off = client.get(url).text
 
     assert 'data-shortcuts="on"' in on
@@ -350,7 +352,7 @@ def test_turning_shortcuts_off_is_kept_on_the_profile_and_follows_the_person_to_
     first = Client()
     first.force_login(crowdworker)
 
-    back = first.post(reverse("annotation:shortcuts"), {"shortcuts": "off", "next": "https://evil.example/"})
+    back = first.post(reverse("shortcuts_set"), {"shortcuts": "off", "next": "https://evil.example/"})
     second = Client()
     second.post(reverse("login"), {"username": crowdworker.username, "password": PASSWORD})
 
@@ -361,9 +363,9 @@ def test_turning_shortcuts_off_is_kept_on_the_profile_and_follows_the_person_to_
 
 def test_turning_shortcuts_on_again_clears_the_choice(client, crowdworker):
     client.force_login(crowdworker)
-    client.post(reverse("annotation:shortcuts"), {"shortcuts": "off"})
+    client.post(reverse("shortcuts_set"), {"shortcuts": "off"})
 
-    client.post(reverse("annotation:shortcuts"), {"shortcuts": "on"})
+    client.post(reverse("shortcuts_set"), {"shortcuts": "on"})
 
     assert AnnotatorProfile.objects.get(user=crowdworker).shortcuts is True
     assert SESSION_SHORTCUTS_OFF not in client.session

@@ -64,7 +64,7 @@ EXCLUDED: dict[str, str] = {
     "annotation:opt_out": POST + " (the workspace walkthroughs sweep the pane it returns)",
     "annotation:content_warning": POST
     + " (the warning it acknowledges is swept as the workspace's first page)",
-    "annotation:shortcuts": POST + " (the switch sits on the workspace, which is swept)",
+    "shortcuts_set": POST + " (the switch sits on the workspace, which is swept)",
     "annotation:guidelines": POST
     + " (keeps the guidelines open or closed; they sit on the workspace, which is swept)",
     "quality:competence_refresh": POST,

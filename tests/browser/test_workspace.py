@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import AnnotatorProfile, Campaign, ContentWarningSeen, Judgement, Skip
+from annotation.models import Campaign, ContentWarningSeen, Judgement, Skip
+from people.models import AnnotatorProfile
 from tests.browser.test_login_and_import import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from annotation.services import user_language_set
 from common.roles import Role
 from evaluation.figures import services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import FigureSnapshot
+from people.services import user_language_set
 from tests.config.api_support import api_as
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotation.services import user_create
 from common.roles import Role
+from people.services import user_create
 from prompts.models import Domain
 from prompts.services import prompt_set_get_or_create, prompt_set_import
 

@@ -1,19 +1,26 @@
-"""People, roles and expert domains (admins only): the same rules as user_create and common.roles,
-on a page of ValueLens rather than only in the Django admin."""
+"""People, roles and expert domains (admins only), with the same rules as user_create and
+common.roles; and each person's own preferences: interface language and judging shortcuts."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation import selectors, services
-from annotation.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
+from common.middleware import SESSION_LANGUAGE_KEY
 from common.pagination import page_of
 from common.roles import ROLE_LABELS, admin_required, user_roles
+from people import selectors, services
+from people.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
+from people.services import SESSION_SHORTCUTS_OFF
 
 
 def _person_row(user: User) -> dict[str, object]:
@@ -34,7 +41,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     data = search.cleaned_data if search.is_valid() else {}
     page = page_of(request, selectors.people_list(text=data.get("q") or "", role=data.get("role") or ""))
     rows = [_person_row(user) for user in page]
-    return render(request, "annotation/people/list.html", {"search": search, "page": page, "rows": rows})
+    return render(request, "people/list.html", {"search": search, "page": page, "rows": rows})
 
 
 @admin_required
@@ -50,7 +57,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("%(name)s can now log in.") % {"name": user.username})
         return redirect("people:list")
-    return render(request, "annotation/people/create.html", {"form": form})
+    return render(request, "people/create.html", {"form": form})
 
 
 @admin_required
@@ -71,7 +78,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(request, _("Roles and domains of %(name)s saved.") % {"name": person.username})
             return redirect("people:list")
     status = 400 if form.errors else 200
-    return render(request, "annotation/people/edit.html", {"person": person, "form": form}, status=status)
+    return render(request, "people/edit.html", {"person": person, "form": form}, status=status)
 
 
 @admin_required
@@ -87,3 +94,47 @@ def person_active(request: HttpRequest, user_id: int) -> HttpResponse:
         done = _("%(name)s can log in again.") if active else _("%(name)s can no longer log in.")
         messages.success(request, done % {"name": person.username})
     return redirect("people:edit", user_id=person.pk)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switch: kept on the person's profile (every device they sign in on), in their
+    session and in a cookie (for the login page); an empty choice follows the browser again."""
+    language = request.POST.get("language", "")
+    if language and not translation.check_for_language(language):
+        language = ""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    response = HttpResponseRedirect(back)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=language)
+    if language:
+        request.session[SESSION_LANGUAGE_KEY] = language
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    else:
+        request.session.pop(SESSION_LANGUAGE_KEY, None)
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+@login_required
+@require_POST
+def shortcuts_set(request: HttpRequest) -> HttpResponse:
+    """Turn single-key shortcuts on or off for this person (their profile, and this session)."""
+    enabled = request.POST.get("shortcuts") == "on"
+    services.user_shortcuts_set(user=request.user, enabled=enabled)
+    if enabled:
+        request.session.pop(SESSION_SHORTCUTS_OFF, None)
+    else:
+        request.session[SESSION_SHORTCUTS_OFF] = True
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("annotation:home")  # the switch sits on the judging pages
+    return redirect(back)

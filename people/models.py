@@ -1,0 +1,45 @@
+"""A person's profile: pseudonym, expert domains and preferences (roles are groups, common.roles)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from prompts.models import Domain
+
+
+class AnnotatorProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotator_profile"
+    )
+    domains = models.ManyToManyField(
+        Domain,
+        blank=True,
+        related_name="experts",
+        help_text=_("Domains this expert is qualified to rate."),
+    )
+    pseudonym = models.CharField(
+        max_length=32,
+        unique=True,
+        help_text=_("Stable pseudonymous id used in exports instead of the username."),
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The interface language this person chose; empty: their browser's."),
+    )
+    shortcuts = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text=_("Single-key shortcuts on the judging page (off: only Enter in a field and Ctrl+Enter)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table predates the people app; keeping its name moved the model without a copy.
+        db_table = "annotation_annotatorprofile"
+
+    def __str__(self) -> str:
+        return f"profile of user {self.user_id}"
