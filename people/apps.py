@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PeopleConfig(AppConfig):
     name = "people"
-    verbose_name = _("People")
+    verbose_name = _("People and roles")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
