@@ -11,10 +11,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Left
 from django.utils import timezone
 
-from annotation.assignment import (
-    LEASE_GRACE,
+from annotation.assignment import LEASE_GRACE, campaign_judge_allowed
+from annotation.assignment_queries import (
     SERVING_ORDER,
-    campaign_judge_allowed,
     items_open_to,
     items_with_free_slot,
     judged_count,

@@ -27,12 +27,11 @@ from annotation.assignment import (
     item_opt_out,
     item_shown,
     item_skip,
-    item_with_campaign,
     judge_median_ms,
-    judged_count,
     lease_held,
     lease_renew,
 )
+from annotation.assignment_queries import item_with_campaign, judged_count
 from annotation.auth import crowd_scope_of
 from annotation.crowd import crowd_participant_for, crowd_quota_reached
 from annotation.crowd_views import crowd_submission_resume

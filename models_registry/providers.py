@@ -112,6 +112,12 @@ def api_key_for(api_key_env: str) -> str | None:
     return key
 
 
+def sample_seed(params: dict[str, Any], sample_index: int) -> int | None:
+    """The seed sample k of a prompt is sent with (seed + k, so samples differ): the same for the
+    request a run hashes and the one the engine sends."""
+    return None if params.get("seed") is None else int(params["seed"]) + sample_index
+
+
 def chat_request_body(params: dict[str, Any], prompt_text: str, *, seed: int | None) -> dict[str, Any]:
     messages = []
     if params.get("system_prompt"):

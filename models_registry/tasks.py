@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from models_registry import services
+from models_registry import generation, services
 
 
 @shared_task(
@@ -15,7 +15,7 @@ from models_registry import services
 def generation_batch_run(response_ids: list[int]) -> None:
     # No claim from the task id: two copies of one task (a redelivery while the first still runs)
     # share it. Each delivery draws its own token inside the service.
-    services.generation_batch_execute(response_ids=response_ids)
+    generation.generation_batch_execute(response_ids=response_ids)
 
 
 @shared_task(ignore_result=True)

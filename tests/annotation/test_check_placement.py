@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from annotation.assignment import (
+from annotation.assignment_queries import (
     CHECK_MIX_MOD,
-    _mix_sql,
     attention_due,
     check_keys,
     check_mix,
+    check_mix_sql,
     gold_due,
 )
 from annotation.models import Campaign
@@ -116,7 +116,7 @@ def test_the_sql_hash_is_the_python_hash(db):
     ]
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_mix_sql('v')} FROM unnest(%s::bigint[]) AS v", [values])  # noqa: S608
+        cursor.execute(f"SELECT {check_mix_sql('v')} FROM unnest(%s::bigint[]) AS v", [values])  # noqa: S608
         in_sql = [row[0] for row in cursor.fetchall()]
 
     assert in_sql == [check_mix(v) for v in values]

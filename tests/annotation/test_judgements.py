@@ -11,9 +11,9 @@ from annotation.assignment import (
     LEASE_GRACE,
     assignment_next_for,
     assignment_next_shown,
-    judged_count,
     leases_reclaim_expired,
 )
+from annotation.assignment_queries import judged_count
 from annotation.models import Campaign, Item, Judgement, JudgeTally
 from annotation.services import JudgementRejected, judgement_edit, judgement_submit
 from common.roles import Role

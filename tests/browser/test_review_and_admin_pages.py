@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from annotation.models import Adjudication, Campaign, Item
 from common.roles import Role
-from models_registry.services import generation_batch_execute, generation_run_create, generation_run_start
+from models_registry.generation import generation_batch_execute
+from models_registry.services import generation_run_create, generation_run_start
 from prompts.models import Level, Prompt
 from tests.annotation.quality_support import judge_next, settings_set
 from tests.browser.test_login_and_import import log_in

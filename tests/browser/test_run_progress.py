@@ -5,7 +5,8 @@ import threading
 import pytest
 from playwright.sync_api import Page, expect
 
-from models_registry.services import generation_batch_execute, generation_run_start
+from models_registry.generation import generation_batch_execute
+from models_registry.services import generation_run_start
 from tests.browser.test_login_and_import import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

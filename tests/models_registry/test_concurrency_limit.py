@@ -4,8 +4,9 @@ import threading
 
 import pytest
 
+from models_registry.generation import generation_batch_execute
 from models_registry.models import Response
-from models_registry.services import generation_batch_execute, generation_run_start
+from models_registry.services import generation_run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from models_registry.generation import generation_batch_execute
 from models_registry.models import GenerationRun, Response
-from models_registry.services import generation_batch_execute, generation_run_start, generation_runs_reconcile
+from models_registry.services import generation_run_start, generation_runs_reconcile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,7 +154,7 @@ def test_the_reconcile_task_queues_again_only_rows_whose_heartbeat_stopped(
 def test_a_retry_is_not_sent_once_the_row_was_taken_back(
     make_prompts, make_model, stub, held_tasks, monkeypatch
 ):
-    from models_registry import services
+    from models_registry import generation
 
     generation_run_start(name="r", prompt_set=make_prompts("[[500-always]] down"), models=[make_model()])
     [ids] = held_tasks
@@ -162,7 +163,7 @@ def test_a_retry_is_not_sent_once_the_row_was_taken_back(
         Response.objects.update(claim="reconciled-elsewhere")
         return 0.0
 
-    monkeypatch.setattr(services, "retry_delay", taken_back_while_waiting_to_retry)
+    monkeypatch.setattr(generation, "retry_delay", taken_back_while_waiting_to_retry)
     generation_batch_execute(response_ids=ids, claim="first")
 
     assert stub.state.total == 1

@@ -4,8 +4,9 @@ import os
 
 import pytest
 
+from models_registry.generation import retry_delay
 from models_registry.models import RegisteredModel, Response
-from models_registry.services import generation_run_start, retry_delay
+from models_registry.services import generation_run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from models_registry.generation import generation_batch_execute
 from models_registry.models import GenerationRun, Response
 from models_registry.selectors import run_progress
 from models_registry.services import (
-    generation_batch_execute,
     generation_run_cancel,
     generation_run_resume,
     generation_run_retry_failed,

@@ -16,14 +16,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from models_registry.generation import responses_heartbeat, responses_reserve, responses_write  # noqa: E402
 from models_registry.models import Response  # noqa: E402
-from models_registry.services import (  # noqa: E402
-    _responses_heartbeat,
-    _responses_reserve,
-    _responses_write,
-    generation_runs_reconcile,
-    model_register,
-)
+from models_registry.services import generation_runs_reconcile, model_register  # noqa: E402
 from prompts.models import Prompt, PromptSet  # noqa: E402
 
 call_command("migrate", verbosity=0)
@@ -41,8 +36,8 @@ errors: list[str] = []
 def claim(chunk: list[int], name: str) -> None:
     try:
         for _ in range(20):
-            _responses_write([(i, name) for i in _responses_reserve(chunk, name)], [])
-            _responses_heartbeat(chunk, name)
+            responses_write([(i, name) for i in responses_reserve(chunk, name)], [])
+            responses_heartbeat(chunk, name)
             generation_runs_reconcile()
             Response.objects.filter(id__in=chunk).update(status="pending")
     except Exception as exc:
