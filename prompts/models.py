@@ -121,7 +121,15 @@ class Prompt(models.Model):
         Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
     )
     source = models.CharField(max_length=64, help_text=_("The importer format that brought it in."))
-    text = models.TextField()
+    text = models.TextField(help_text=_("The prompt; in a conversation, its last user turn."))
+    messages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "A conversation's earlier turns, before the last user turn (text): a list of "
+            '{"role": "system" | "user" | "assistant", "content": "…"}; empty for a single prompt.'
+        ),
+    )
     reference_answer = models.TextField(
         blank=True, help_text=_("An expert-written or expert-approved answer (100PoisonMpts).")
     )
@@ -139,6 +147,10 @@ class Prompt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt_set_id}:{self.external_id}"
+
+    def conversation(self) -> list[dict[str, str]]:
+        """What a model is asked: the earlier turns, then the last user turn."""
+        return [*self.messages, {"role": "user", "content": self.text}]
 
 
 # The sources of the prompts in hidden sets (PromptSet.hidden): the prompts that carry multi-choice

@@ -24,6 +24,7 @@ SINKS = {
     "CrowdEntryRefused",
     "ExportRefused",
     "PromptImportFailed",
+    "ConversationRejected",
     "ValidationError",
     "PermissionDenied",
     "NotFound",

@@ -19,6 +19,7 @@ SOURCES = [
     "config",
     "metrics",
     "prompts",
+    "people",
     "models_registry",
     "annotation",
     "evaluation",
