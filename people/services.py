@@ -21,6 +21,7 @@ from prompts.models import Domain
 MANAGED_APPS = (
     "prompts",
     "models_registry",
+    "authoring",
     "people",
     "annotation",
     "evaluation",

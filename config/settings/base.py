@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "prompts",
     "people",
     "models_registry",
+    "authoring",
     "annotation",
     "evaluation",
 ]

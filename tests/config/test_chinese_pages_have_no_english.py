@@ -69,7 +69,7 @@ ALLOWED = {
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "hx-confirm", "data-confirm")
 # Reference vocabulary has a name in each language: showing the English one is the bug to catch.
 VOCABULARY = {"Domain", "Scenario", "ResponseType"}
-OUR_APPS = {"prompts", "people", "models_registry", "annotation", "evaluation"}
+OUR_APPS = {"prompts", "people", "models_registry", "authoring", "annotation", "evaluation"}
 # Words are what lies between spaces, Chinese characters and punctuation. A word of letters is
 # English; one with digits, underscores, slashes or inner capitals (top_p, v1, workerId, a URL) is
 # an identifier, the same in every language. Single letters are variables (k, n, T).

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-APPS = ["annotation", "evaluation", "prompts", "people", "models_registry", "common", "config"]
+APPS = ["annotation", "evaluation", "prompts", "people", "models_registry", "authoring", "common", "config"]
 # Calls whose first argument (or `message` / `detail`) people read.
 SINKS = {
     "ApplicationError",

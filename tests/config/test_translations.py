@@ -21,6 +21,7 @@ SOURCES = [
     "prompts",
     "people",
     "models_registry",
+    "authoring",
     "annotation",
     "evaluation",
     "templates",
