@@ -8,7 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from annotation.inputs import CampaignInput, JudgementInput, scenario_named
+from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
 from annotation.models import Campaign, CrowdLink
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from models_registry.models import GenerationRun, RegisteredModel
@@ -20,7 +20,7 @@ def judgement_input_from(post: QueryDict) -> JudgementInput:
     best = post.get("best", "")
     scenario, scenario_unknown = scenario_named(post.get("scenario"))
     return JudgementInput(
-        safe={"safe": True, "unsafe": False}.get(post.get("verdict") or ""),
+        safe=verdict_safe(post.get("verdict")),
         scenario=scenario,
         scenario_unknown=scenario_unknown,
         response_type=post.get("response_type", ""),

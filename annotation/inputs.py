@@ -3,7 +3,13 @@ page's form and by the API's serializer alike, and taken by one service call.
 
 - ``JudgementInput``: a judgement (judgement_submit_checked, judgement_edit).
 - ``CampaignInput``: a new campaign (campaign_create_from_input).
-The quality check answers are annotation.quality.services.CheckAnswer.
+- ``CheckAnswer``: the known answer of a gold, attention or qualification item
+  (annotation.quality.services.item_purpose_set).
+- ``AdjudicationInput``: an item's final value set by a reviewer
+  (annotation.quality.services.item_adjudicate).
+
+Each checks nothing itself: the service does, so that the page and the API refuse the same input
+with the same words.
 """
 
 from __future__ import annotations
@@ -44,6 +50,11 @@ def scenario_named(name: object) -> tuple[Scenario | None, bool]:
     if found is None and pk is not None:
         found = Scenario.objects.filter(pk=pk).first()
     return found, found is None
+
+
+def verdict_safe(verdict: object) -> bool | None:
+    """A verdict as the pages post it ("safe" or "unsafe") as the inputs hold it; None for none."""
+    return {"safe": True, "unsafe": False}.get(str(verdict or ""))
 
 
 @dataclass(frozen=True)
@@ -128,3 +139,44 @@ class CampaignInput:
             domain=self.domain,
             scenario=self.scenario,
         )
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """The known answer of a check item: safety items read ``safe`` and the accepted
+    ``response_types`` (none: any), responsibility items the accepted score range."""
+
+    safe: bool | None = None
+    response_types: tuple[str, ...] = ()
+    score_min: int | None = None
+    score_max: int | None = None
+    explanation: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
+        """From the check item form's cleaned data or the API serializer's validated data."""
+        return cls(
+            safe=data.get("safe"),
+            response_types=tuple(data.get("response_types") or ()),
+            score_min=data.get("score_min"),
+            score_max=data.get("score_max"),
+            explanation=data.get("explanation") or "",
+        )
+
+
+@dataclass(frozen=True)
+class AdjudicationInput:
+    """A reviewer's final value of an item, with a note: safety items read ``safe``,
+    responsibility items ``score`` (1 to 10)."""
+
+    safe: bool | None = None
+    score: int | None = None
+    note: str = ""
+
+    @classmethod
+    def of(cls, data: AdjudicationInput | Mapping[str, Any]) -> AdjudicationInput:
+        """From the adjudication page's form, the API serializer's validated data, or keyword
+        values as scripts and tests write them (the same names)."""
+        if isinstance(data, AdjudicationInput):
+            return data
+        return cls(safe=data.get("safe"), score=data.get("score"), note=data.get("note") or "")

@@ -36,7 +36,7 @@ from annotation.auth import crowd_scope_of
 from annotation.crowd import crowd_participant_for, crowd_quota_reached
 from annotation.crowd_views import crowd_submission_resume
 from annotation.forms import criterion_notes_from, judgement_input_from
-from annotation.inputs import scenarios_cached
+from annotation.inputs import scenarios_cached, verdict_safe
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
 from common.pagination import page_of
@@ -244,7 +244,7 @@ def _current_from(posted: object) -> dict[str, object]:
     get = posted.get  # type: ignore[attr-defined]
     score, scenario, best = get("score"), get("scenario"), get("best")
     return {
-        "current_safe": {"safe": True, "unsafe": False}.get(get("verdict") or ""),
+        "current_safe": verdict_safe(get("verdict")),
         "current_type": get("response_type"),
         "current_scenario": int(scenario) if (scenario or "").isdigit() else None,
         "current_reason": get("reason", ""),

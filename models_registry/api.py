@@ -58,19 +58,16 @@ class GenerationRunApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         start = GenerationRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         data = start.validated_data
-        try:
-            run = services.generation_run_start(
-                name=data["name"],
-                prompt_set=data["prompt_set"],
-                models=data["target_models"],
-                level=data.get("level") or "",
-                domain=data.get("domain"),
-                scenario=data.get("scenario"),
-                samples_per_prompt=data.get("samples_per_prompt"),
-                user=request.user,
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"detail": str(exc)}) from exc
+        run = services.generation_run_start(
+            name=data["name"],
+            prompt_set=data["prompt_set"],
+            models=data["target_models"],
+            level=data.get("level") or "",
+            domain=data.get("domain"),
+            scenario=data.get("scenario"),
+            samples_per_prompt=data.get("samples_per_prompt"),
+            user=request.user,
+        )
         return Response(GenerationRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RunProgressSerializer)

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import ApplicationError
 from common.jobs import jobs_take_back
 from common.queue import task_enqueue
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
@@ -94,6 +95,11 @@ def run_prompts(run: GenerationRun) -> QuerySet[Prompt]:
     )
 
 
+class GenerationRunRejected(ApplicationError, ValueError):
+    """A generation run that cannot be started as asked; the message says why. Also a ValueError:
+    what scripts caught before."""
+
+
 def generation_run_create(
     *,
     name: str,
@@ -110,7 +116,7 @@ def generation_run_create(
     PREPARING is not finished by its workers until generation_run_prepared says it is complete."""
     models = list(models)
     if not models:
-        raise ValueError(_("Choose at least one model."))
+        raise GenerationRunRejected(_("Choose at least one model."), field="target_models")
     run = GenerationRun.objects.create(
         name=name,
         prompt_set=prompt_set,
@@ -219,7 +225,7 @@ def generation_run_start(
         user=user,
     )
     if not run_prompts(run).exists():
-        raise ValueError(_("No prompt matches this prompt set and filter."))
+        raise GenerationRunRejected(_("No prompt matches this prompt set and filter."))
     if generation_run_add(run=run) == 0:
         generation_runs_finish_if_done(run_ids=[run.pk])
     return run

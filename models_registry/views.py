@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.errors import ApplicationError, form_error_add
 from common.pagination import page_of
 from common.roles import admin_required
 from models_registry import selectors, services
@@ -75,8 +76,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
                 samples_per_prompt=data["samples_per_prompt"],
                 user=request.user,
             )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ApplicationError as rejected:
+            form_error_add(form, rejected)
         else:
             return redirect("models_registry:run_detail", run_id=run.pk)
     return render(request, "models_registry/run_create.html", {"form": form})

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import form_error_add
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 from prompts.models import ImportFormat, Level, PendingUpload, PromptSet
-from prompts.services import import_mapping_validate, pending_upload_get
+from prompts.services import ImportRejected, import_mapping_validate, pending_upload_get
 
 
 class ImportForm(forms.Form):
@@ -82,8 +83,8 @@ class ImportForm(forms.Form):
         if data.get("format"):
             try:
                 data["mapping"] = import_mapping_validate(fmt=data["format"], mapping=self.mapping())
-            except ValueError as exc:
-                self.add_error(None, str(exc))
+            except ImportRejected as rejected:
+                form_error_add(self, rejected)
         return data
 
     def mapping(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from prompts.models import ImportFormat, ImportJob, Prompt, PromptSet
-from prompts.services import import_mapping_validate
+from prompts.services import ImportRejected, import_mapping_validate
 
 
 class PromptSetSerializer(serializers.ModelSerializer):
@@ -80,6 +80,6 @@ class ImportUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Give either prompt_set or new_set_name."))
         try:
             data["mapping"] = import_mapping_validate(fmt=data["format"], mapping=data.get("mapping"))
-        except ValueError as exc:
-            raise serializers.ValidationError({"mapping": str(exc)}) from exc
+        except ImportRejected as rejected:
+            raise serializers.ValidationError({rejected.field: rejected.message}) from rejected
         return data

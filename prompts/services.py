@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.errors import ApplicationError
 from common.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
 from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
@@ -29,6 +30,11 @@ MAX_PROBLEMS = 100
 
 _TRUNCATED = gettext_noop("more problems not shown")
 _CRASHED = gettext_noop("internal error: %(error)s")
+
+
+class ImportRejected(ApplicationError, ValueError):
+    """An import asked for in a way that cannot work (its format, its column mapping, its set); the
+    message says why. Also a ValueError: what scripts caught before."""
 
 
 class PromptImportFailed(Exception):
@@ -73,22 +79,26 @@ def prompt_set_get_or_create(
 def import_mapping_validate(*, fmt: str, mapping: dict[str, str] | None) -> dict[str, str]:
     """Check a generic format's column mapping; other formats take none."""
     if fmt not in FORMATS:
-        raise ValueError(
+        raise ImportRejected(
             _("Unknown format %(format)r; choose one of %(formats)s.")
-            % {"format": fmt, "formats": ", ".join(FORMATS)}
+            % {"format": fmt, "formats": ", ".join(FORMATS)},
+            field="format",
         )
     if fmt not in (ImportFormat.GENERIC_CSV, ImportFormat.GENERIC_JSONL):
         if mapping:
-            raise ValueError(
-                _("Format %(format)s has a fixed schema and takes no column mapping.") % {"format": fmt}
+            raise ImportRejected(
+                _("Format %(format)s has a fixed schema and takes no column mapping.") % {"format": fmt},
+                field="mapping",
             )
         return {}
     mapping = {k: v.strip() for k, v in (mapping or {}).items() if v and v.strip()}
     unknown = sorted(set(mapping) - {*GENERIC_MAPPING_KEYS, "default_level"})
     if unknown:
-        raise ValueError(_("Unknown mapping key %(key)r.") % {"key": unknown[0]})
+        raise ImportRejected(_("Unknown mapping key %(key)r.") % {"key": unknown[0]}, field="mapping")
     if not mapping.get("text"):
-        raise ValueError(_("The mapping must name the column that holds the prompt text (text=...)."))
+        raise ImportRejected(
+            _("The mapping must name the column that holds the prompt text (text=...)."), field="mapping"
+        )
     return mapping
 
 
@@ -262,7 +272,7 @@ def import_job_create(
     new_set_name = new_set_name.strip()
     if prompt_set is None:
         if not new_set_name:
-            raise ValueError(_("Choose a prompt set or name a new one."))
+            raise ImportRejected(_("Choose a prompt set or name a new one."), field="new_set_name")
         prompt_set = PromptSet.objects.filter(name=new_set_name).first()
     import_file_precheck(
         fmt=fmt, mapping=mapping, stream=upload, filename=upload.name or "upload", prompt_set=prompt_set

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotation.inputs import AdjudicationInput, CheckAnswer
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.quality import selectors, services
 from annotation.quality.forms import QualitySettingsForm
@@ -89,6 +90,9 @@ class CheckItemSerializer(serializers.Serializer):
     score_max = serializers.IntegerField(required=False, allow_null=True, default=None)
     explanation = serializers.CharField(required=False, allow_blank=True, default="")
 
+    def check_answer(self) -> CheckAnswer:
+        return CheckAnswer.of(self.validated_data)
+
 
 class CheckItemApi(APIView):
     """Mark an item as gold, attention or qualification with its known answer (or regular again)."""
@@ -105,7 +109,7 @@ class CheckItemApi(APIView):
         item = services.item_purpose_set(
             item=item,
             purpose=data["purpose"],
-            answer=services.CheckAnswer.of(data),
+            answer=form.check_answer(),
             by=request.user,
         )
         return Response({"item": item.pk, "purpose": item.purpose})
@@ -190,6 +194,9 @@ class AdjudicationSerializer(serializers.Serializer):
     score = serializers.IntegerField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
+    def adjudication_input(self) -> AdjudicationInput:
+        return AdjudicationInput.of(self.validated_data)
+
 
 class AdjudicationApi(APIView):
     """Set an item's final label or score, with a note; the judges show by pseudonym."""
@@ -225,7 +232,7 @@ class AdjudicationApi(APIView):
         item = get_object_or_404(Item.objects.select_related("campaign"), campaign_id=campaign_id, pk=item_id)
         form = AdjudicationSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.item_adjudicate(item=item, by=request.user, **form.validated_data)
+        services.item_adjudicate(item=item, by=request.user, data=form.adjudication_input())
         final = selectors.item_final_values([campaign_id], item_ids=[item.pk])[item.pk]
         return Response({"item": item.pk, "final": asdict(final)})
 

@@ -5,9 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from annotation.inputs import AdjudicationInput, CheckAnswer, verdict_safe
 from annotation.models import Campaign, ItemPurpose
 from annotation.quality.settings import QUALITY_SETTINGS
 from prompts.models import ResponseType
+
+# Scores run from 1 to 10; the services refuse others, the browser's bounds only help.
+SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 10})
 
 
 class QualitySettingsForm(forms.ModelForm):
@@ -64,7 +68,7 @@ class CheckItemForm(forms.Form):
     purpose = forms.ChoiceField(choices=ItemPurpose.choices, label=_("Purpose"))
     safe = forms.TypedChoiceField(
         choices=[("", "—"), ("safe", _("safe")), ("unsafe", _("unsafe"))],
-        coerce=lambda v: {"safe": True, "unsafe": False}.get(v),
+        coerce=verdict_safe,
         empty_value=None,
         required=False,
         label=_("Known verdict"),
@@ -72,15 +76,14 @@ class CheckItemForm(forms.Form):
     response_types = forms.MultipleChoiceField(
         choices=ResponseType.choices, required=False, label=_("Accepted response types (none: any)")
     )
-    score_min = forms.IntegerField(
-        min_value=1, max_value=10, required=False, label=_("Lowest accepted score")
-    )
-    score_max = forms.IntegerField(
-        min_value=1, max_value=10, required=False, label=_("Highest accepted score")
-    )
+    score_min = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Lowest accepted score"))
+    score_max = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Highest accepted score"))
     explanation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Explanation")
     )
+
+    def check_answer(self) -> CheckAnswer:
+        return CheckAnswer.of(self.cleaned_data)
 
 
 class CheckImportForm(forms.Form):
@@ -92,10 +95,16 @@ class ReasonForm(forms.Form):
 
 
 class AdjudicationForm(forms.Form):
-    verdict = forms.ChoiceField(
+    verdict = forms.TypedChoiceField(
         choices=[("", _("choose…")), ("safe", _("safe")), ("unsafe", _("unsafe"))],
+        coerce=verdict_safe,
+        empty_value=None,
         required=False,
         label=_("Final label"),
     )
-    score = forms.IntegerField(min_value=1, max_value=10, required=False, label=_("Final score"))
+    score = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Final score"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note"))
+
+    def adjudication_input(self) -> AdjudicationInput:
+        data = self.cleaned_data
+        return AdjudicationInput(safe=data["verdict"], score=data["score"], note=data["note"])

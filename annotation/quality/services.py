@@ -19,6 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from annotation.inputs import AdjudicationInput, CheckAnswer
 from annotation.models import (
     CHECK_ITEM_SLOTS,
     Adjudication,
@@ -52,26 +53,6 @@ class QualityRejected(ApplicationError):
 
 
 # ---------------------------------------------------------------- check items
-
-
-@dataclass(frozen=True)
-class CheckAnswer:
-    safe: bool | None = None
-    response_types: tuple[str, ...] = ()
-    score_min: int | None = None
-    score_max: int | None = None
-    explanation: str = ""
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
-        """From the check item form's cleaned data or the API serializer's validated data."""
-        return cls(
-            safe=data.get("safe"),
-            response_types=tuple(data.get("response_types") or ()),
-            score_min=data.get("score_min"),
-            score_max=data.get("score_max"),
-            explanation=data.get("explanation") or "",
-        )
 
 
 def _answer_checked(campaign: Campaign, answer: CheckAnswer) -> CheckAnswer:
@@ -508,12 +489,14 @@ def _items_locked(item_ids: Iterable[int]) -> list[int]:
 
 
 def item_adjudicate(
-    *, item: Item, by: UserModel, safe: bool | None = None, score: int | None = None, note: str = ""
+    *, item: Item, by: UserModel, data: AdjudicationInput | Mapping[str, Any]
 ) -> Adjudication:
     """A reviewer sets an item's final label (safety) or score (ratings), with a note."""
     _reviewer(by)
+    data = AdjudicationInput.of(data)
     if item.purpose != ItemPurpose.REGULAR:
         raise QualityRejected(_("Only regular items are adjudicated."))
+    safe, score = data.safe, data.score
     if item.campaign.kind == Campaign.Kind.SAFETY:
         if safe is None:
             raise QualityRejected(_("Choose safe or unsafe."), field="safe")
@@ -523,7 +506,7 @@ def item_adjudicate(
             raise QualityRejected(_("Give a score from 1 to 10."), field="score")
         safe = None
     adjudication, _created = Adjudication.objects.update_or_create(
-        item=item, defaults={"safe": safe, "score": score, "note": note.strip()[:5000], "by": by}
+        item=item, defaults={"safe": safe, "score": score, "note": data.note.strip()[:5000], "by": by}
     )
     return adjudication
 

@@ -23,6 +23,7 @@ from annotation.quality.forms import (
     ReasonForm,
 )
 from annotation.selectors import campaigns_for_review
+from common.errors import form_error_add
 from common.pagination import page_of
 from common.roles import admin_required, reviewer_required, user_is_admin
 
@@ -106,7 +107,7 @@ def check_item_mark(request: HttpRequest, campaign_id: int) -> HttpResponse:
         services.item_purpose_set(
             item=item,
             purpose=data["purpose"],
-            answer=services.CheckAnswer.of(data),
+            answer=form.check_answer(),
             by=request.user,
         )
     except services.QualityRejected as rejected:
@@ -218,19 +219,11 @@ def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> H
         request.POST or None,
         initial=_adjudication_initial(adjudication, selectors.item_verdict_to_confirm(item, final=final)),
     )
-    error = ""
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.item_adjudicate(
-                item=item,
-                by=request.user,
-                safe={"safe": True, "unsafe": False}.get(data["verdict"] or ""),
-                score=data["score"],
-                note=data["note"],
-            )
+            services.item_adjudicate(item=item, by=request.user, data=form.adjudication_input())
         except services.QualityRejected as rejected:
-            error = str(rejected)
+            form_error_add(form, rejected)
         else:
             messages.success(request, _("Final value saved."))
             return redirect("quality:adjudication", campaign_id=campaign.pk)
@@ -244,10 +237,11 @@ def adjudication_item(request: HttpRequest, campaign_id: int, item_id: int) -> H
         "adjudication": adjudication,
         "final": final,
         "form": form,
-        "error": error,
         "names": names,
     }
-    return render(request, "annotation/quality/adjudication_item.html", context, status=400 if error else 200)
+    return render(
+        request, "annotation/quality/adjudication_item.html", context, status=400 if form.errors else 200
+    )
 
 
 def _adjudication_initial(adjudication: Adjudication | None, verdict: bool | None) -> dict[str, object]:

@@ -90,16 +90,13 @@ class JudgeRunApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         start = JudgeRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         data = start.validated_data
-        try:
-            run = services.judge_run_start(
-                name=data["name"],
-                campaign=data["campaign"],
-                models=data["judge_models"],
-                template=data.get("template"),
-                domain=data.get("domain"),
-                scenario=data.get("scenario"),
-                user=request.user,
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        run = services.judge_run_start(
+            name=data["name"],
+            campaign=data["campaign"],
+            models=data["judge_models"],
+            template=data.get("template"),
+            domain=data.get("domain"),
+            scenario=data.get("scenario"),
+            user=request.user,
+        )
         return Response(JudgeRunSerializer(run).data, status=status.HTTP_201_CREATED)

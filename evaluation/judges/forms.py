@@ -31,13 +31,6 @@ class JudgeRunForm(forms.Form):
         queryset=Scenario.objects.all(), required=False, label=_("Only this risk scenario")
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
-        template, campaign = data.get("template"), data.get("campaign")
-        if template and campaign and template.kind != campaign.kind:
-            self.add_error("template", _("This template judges another kind of campaign."))
-        return data
-
 
 class JudgeTemplateForm(forms.Form):
     text = forms.CharField(

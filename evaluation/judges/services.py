@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from annotation.models import Campaign, Item, ItemPurpose
 from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
+from common.errors import ApplicationError
 from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
 from common.queue import task_enqueue
 from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
@@ -48,6 +49,12 @@ COLLECT_BATCH = 2000
 # While its generations come in, a run's answers are read this often.
 COLLECT_EVERY_S = 2.0
 
+
+class JudgeRejected(ApplicationError, ValueError):
+    """A judging template, judge run or review that cannot be made as asked; the message says why.
+    Also a ValueError: what scripts caught before."""
+
+
 # ---------------------------------------------------------------- templates
 
 _DEFAULTS = {
@@ -74,7 +81,9 @@ def judge_template_create(
     if kind not in Level.values:
         raise ValueError(f"unknown kind {kind!r}")
     if JudgeTemplate.objects.filter(name=name).exists():
-        raise ValueError("a template of that name exists: edit it to add a version")
+        raise JudgeRejected(
+            gettext("A template of that name exists: open it to add a version."), field="name"
+        )
     return JudgeTemplate.objects.create(name=name, kind=kind, version=1, text=text, created_by=user)
 
 
@@ -192,9 +201,9 @@ def judge_run_start(
     seconds to write, and its first answers come in meanwhile."""
     template = template or judge_template_default(kind=campaign.kind)
     if template.kind != campaign.kind:
-        raise ValueError("the template judges another kind of campaign")
+        raise JudgeRejected(gettext("This template judges another kind of campaign."), field="template")
     if not _campaign_items(campaign, domain, scenario).exists():
-        raise ValueError("no item of this campaign matches the filter")
+        raise JudgeRejected(gettext("No item of this campaign matches the filter."))
     # Two runs started at once on one campaign must not both create its prompt set.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     # No questions yet: the run starts PREPARING, and judge_run_prepare writes them.
@@ -372,13 +381,13 @@ def machine_judgement_review_set(
     answer and the parse stay as they were; the reading becomes the judgement's value."""
     if judgement.template.kind == Level.SAFETY:
         if safe not in (True, False):
-            raise ValueError("a safety reading is safe or unsafe")
+            raise JudgeRejected(gettext("Choose safe or unsafe."), field="safe")
         if response_type and response_type not in RESPONSE_TYPES:
-            raise ValueError("unknown response type")
+            raise JudgeRejected(gettext("Unknown response type."), field="response_type")
         judgement.safe, judgement.response_type, judgement.score = safe, response_type, None
     else:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
-            raise ValueError("a responsibility reading is a score from 1 to 10")
+            raise JudgeRejected(gettext("Give a score from 1 to 10."), field="score")
         judgement.safe, judgement.response_type, judgement.score = None, "", score
     judgement.status = MachineJudgement.Status.OK
     judgement.reviewed_by = user
@@ -430,8 +439,9 @@ def campaign_suggestions_set(
     template = template or judge_template_default(kind=campaign.kind)
     values = machine_values(campaign=campaign, model=model, template=template)
     if not values:
-        raise ValueError(
-            "this model has not judged this campaign with this template: start a judge run first"
+        raise CampaignRejected(
+            gettext("This model has not judged this campaign with this template: start a judge run first."),
+            field="suggestion_model",
         )
     label = f"{model.name} · {template}"
     suggestions: dict[int, dict[str, Any] | None] = {}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.models import Campaign
+from common.errors import ApplicationError, form_error_add
 from common.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.views import figures_page
 from evaluation.judges import selectors, services
@@ -59,8 +60,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
                 scenario=data["scenario"],
                 user=request.user,
             )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ApplicationError as rejected:
+            form_error_add(form, rejected)
         else:
             return redirect("evaluation:judge_run", run_id=run.pk)
     return render(request, "evaluation/judges/run_create.html", {"form": form})
@@ -99,8 +100,8 @@ def review_set(request: HttpRequest, run_id: int, judgement_id: int) -> HttpResp
         return HttpResponse(_("Give a verdict or a score."), status=400)
     try:
         services.machine_judgement_review_set(judgement=judgement, user=request.user, **form.cleaned_data)
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400)
+    except ApplicationError as rejected:
+        return HttpResponse(rejected.message, status=400)
     return redirect("evaluation:judge_run", run_id=run.pk)
 
 
@@ -116,8 +117,8 @@ def campaign_suggestions(request: HttpRequest, campaign_id: int) -> HttpResponse
         judging = services.campaign_suggestions_set(
             campaign=campaign, model=data["suggestion_model"], template=data["template"], share=data["share"]
         )
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except ApplicationError as rejected:
+        messages.error(request, rejected.message)
     else:
         messages.success(request, _("Suggestions shown on %(n)d items.") % {"n": judging.suggested_items})
     return redirect("evaluation:campaign_judges", campaign_id=campaign.pk)
@@ -139,8 +140,8 @@ def campaign_triage(request: HttpRequest, campaign_id: int) -> HttpResponse:
             judges_needed=data["judges_needed"],
             tolerance=data["tolerance"],
         )
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except ApplicationError as rejected:
+        messages.error(request, rejected.message)
     else:
         messages.success(request, _("%(n)d items now need fewer people.") % {"n": judging.triaged_items})
     return redirect("evaluation:campaign_judges", campaign_id=campaign.pk)
@@ -153,8 +154,8 @@ def template_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             template = services.judge_template_create(user=request.user, **form.cleaned_data)
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ApplicationError as rejected:
+            form_error_add(form, rejected)
         else:
             return redirect("evaluation:judge_template", template_id=template.pk)
     return render(request, "evaluation/judges/template_create.html", {"form": form})

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.errors import ApplicationError
 from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.models import (
     HiddenSubject,
@@ -22,6 +23,11 @@ from models_registry.models import RegisteredModel, Response
 from prompts.models import Domain, Level, MultiChoiceItem, PromptSet
 
 SYNC_BATCH = 1000
+
+
+class MultiChoiceRejected(ApplicationError, ValueError):
+    """A multi-choice run or review that cannot be made as asked; the message says why. Also a
+    ValueError: what scripts caught before."""
 
 
 def _prompt_text(item_prompt: str, variant: str) -> str:
@@ -102,12 +108,14 @@ def multichoice_run_start(
     model parameters are reused, and retries never duplicate a response.
     """
     if variant not in MultiChoiceVariant.values:
-        raise ValueError(_("Unknown variant %(variant)r.") % {"variant": variant})
+        raise MultiChoiceRejected(_("Unknown variant %(variant)r.") % {"variant": variant}, field="variant")
     items = MultiChoiceItem.objects.filter(prompt_set=item_set)
     if domain is not None:
         items = items.filter(domain=domain)
     if not items.exists():
-        raise ValueError(_("This prompt set holds no multi-choice item (in that domain)."))
+        raise MultiChoiceRejected(
+            _("This prompt set holds no multi-choice item (in that domain)."), field="item_set"
+        )
     # Two runs started at once on one set must not both create its prompts.
     PromptSet.objects.select_for_update().filter(pk=item_set.pk).first()
     # One answer per item (the hidden run asks each question once): CValues scores one answer per
@@ -137,9 +145,11 @@ def multichoice_review_set(
 ) -> MultiChoiceReview:
     """Record a person's reading of an answer; setting it again replaces it."""
     if pred not in REVIEW_CHOICES:
-        raise ValueError(_("A review sets one of %(choices)s.") % {"choices": ", ".join(REVIEW_CHOICES)})
+        raise MultiChoiceRejected(
+            _("A review sets one of %(choices)s.") % {"choices": ", ".join(REVIEW_CHOICES)}, field="pred"
+        )
     if not run.generation_run.responses.filter(pk=response.pk).exists():
-        raise ValueError(_("This answer is not part of the run."))
+        raise MultiChoiceRejected(_("This answer is not part of the run."))
     review, _created = MultiChoiceReview.objects.update_or_create(
         response=response, defaults={"pred": pred, "reviewed_by": user}
     )

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.errors import ApplicationError, form_error_add
 from common.pagination import page_of
 from common.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.selectors import FigureScope
@@ -56,8 +57,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
                 domain=data["domain"],
                 user=request.user,
             )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ApplicationError as rejected:
+            form_error_add(form, rejected)
         else:
             return redirect("evaluation:mc_run", run_id=run.pk)
     return render(request, "evaluation/multichoice/mc_run_create.html", {"form": form})

@@ -13,18 +13,10 @@ from pathlib import Path
 from tests.conftest import REPO
 
 APPS = ["annotation", "evaluation", "prompts", "people", "models_registry", "authoring", "common", "config"]
-# Calls whose first argument (or `message` / `detail`) people read.
+# Calls whose first argument (or `message` / `detail`) people read; every application error
+# (common.errors.ApplicationError and the subclasses the apps define) is one too.
 SINKS = {
-    "ApplicationError",
-    "CampaignRejected",
-    "PeopleRejected",
-    "JudgementRejected",
-    "QualityRejected",
-    "AssignmentRefused",
-    "CrowdEntryRefused",
-    "ExportRefused",
     "PromptImportFailed",
-    "ConversationRejected",
     "ValidationError",
     "PermissionDenied",
     "NotFound",
@@ -94,19 +86,34 @@ def _is_logging(call: ast.Call) -> bool:
     )
 
 
-def bare_messages(source: str, *, where: str) -> list[str]:
+def application_errors(sources: list[str]) -> set[str]:
+    """ApplicationError and the names of the classes that derive from it, however deep."""
+    bases: dict[str, set[str]] = {}
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases}
+    found = {"ApplicationError"}
+    while grown := {name for name, parents in bases.items() if parents & found} - found:
+        found |= grown
+    return found
+
+
+def bare_messages(source: str, *, where: str, errors: frozenset[str] = frozenset()) -> list[str]:
+    """``errors``: the application errors beside SINKS (found in the apps' code)."""
     schema = where.endswith("serializers.py")
+    sinks = SINKS | errors
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call) or _is_logging(node):
             continue
         name = _name(node)
         candidates: list[ast.AST] = []
-        if name in SINKS and node.args:
+        if name in sinks and node.args:
             candidates.append(node.args[0])
         if name in SECOND_ARGUMENT:
             candidates += node.args[3 if name == "ImportProblem" else 1 :][:1]
-        if name in SINKS | SECOND_ARGUMENT or name[:1].isupper():
+        if name in sinks | SECOND_ARGUMENT or name[:1].isupper():
             candidates += [
                 keyword.value
                 for keyword in node.keywords
@@ -130,13 +137,38 @@ def _python_files() -> list[Path]:
 
 
 def test_every_message_built_in_services_importers_forms_and_the_api_goes_through_gettext():
+    sources = {str(path.relative_to(REPO)): path.read_text() for path in _python_files()}
+    errors = frozenset(application_errors(list(sources.values())))
+
     found = [
         problem
-        for path in _python_files()
-        for problem in bare_messages(path.read_text(), where=str(path.relative_to(REPO)))
+        for where, source in sources.items()
+        for problem in bare_messages(source, where=where, errors=errors)
     ]
 
     assert found == [], "\n".join(found)
+
+
+def test_an_application_error_is_found_however_deep_it_derives():
+    source = (
+        "class Rejected(errors.ApplicationError): ...\n"
+        "class RunRejected(Rejected, ValueError): ...\n"
+        "class Unrelated(ValueError): ...\n"
+    )
+
+    assert application_errors([source]) == {"ApplicationError", "Rejected", "RunRejected"}
+
+
+def test_the_apps_application_errors_are_all_checked():
+    errors = application_errors([path.read_text() for path in _python_files()])
+
+    assert {
+        "CampaignRejected",
+        "QualityRejected",
+        "JudgeRejected",
+        "ImportRejected",
+        "ExportRefused",
+    } <= errors
 
 
 def test_the_check_finds_a_bare_refusal_and_passes_a_translated_one():
@@ -154,7 +186,10 @@ def test_the_check_finds_a_bare_refusal_and_passes_a_translated_one():
         "raise CampaignRejected('nothing to judge', field='kind')\n"
     )
 
-    assert [line.split(" ", 1)[0] for line in bare_messages(source, where="x")] == [
+    defined = "class JudgementRejected(ApplicationError): ...\nclass CampaignRejected(ApplicationError): ..."
+    errors = frozenset(application_errors([defined]))
+
+    assert [line.split(" ", 1)[0] for line in bare_messages(source, where="x", errors=errors)] == [
         "x:1",
         "x:3",
         "x:4",

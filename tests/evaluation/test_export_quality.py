@@ -33,7 +33,9 @@ def judged(make_campaign, make_user, admin_user):
     for _ in range(3):  # the gold item, then the two slots the exclusion opened
         judge_next(judges[2], campaign, safe=True)
     quality.judge_competence_record(campaign=campaign, competence={judges[0].pk: 0.93})
-    quality.item_adjudicate(item=campaign.items.get(prompt__text="b"), by=admin_user, safe=False, note="n")
+    quality.item_adjudicate(
+        item=campaign.items.get(prompt__text="b"), by=admin_user, data={"safe": False, "note": "n"}
+    )
     return campaign, judges
 
 

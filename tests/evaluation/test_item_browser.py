@@ -123,7 +123,7 @@ def test_a_voided_judgement_leaves_the_votes_agreement_flags_and_final_value(
 
 
 def test_the_final_value_filter_agrees_with_the_final_values_of_every_page(site, make_user):
-    item_adjudicate(item=site.items["b"], by=make_user(Role.REVIEWER), safe=False)
+    item_adjudicate(item=site.items["b"], by=make_user(Role.REVIEWER), data={"safe": False})
     finals = item_final_values([site.safety.pk, site.ratings.pk])
 
     for name, condition in FINAL_FILTERS.items():

@@ -81,8 +81,8 @@ def judged(campaign, make_model, stub):
 def adjudicated(judged, make_user):
     """甲 (all three said safe) adjudicated safe; 丙 (two of three said safe) adjudicated unsafe."""
     reviewer = make_user(Role.REVIEWER)
-    quality.item_adjudicate(item=item_of(judged.campaign, "回答甲"), by=reviewer, safe=True)
-    quality.item_adjudicate(item=item_of(judged.campaign, "回答丙"), by=reviewer, safe=False)
+    quality.item_adjudicate(item=item_of(judged.campaign, "回答甲"), by=reviewer, data={"safe": True})
+    quality.item_adjudicate(item=item_of(judged.campaign, "回答丙"), by=reviewer, data={"safe": False})
     return judged
 
 

@@ -70,6 +70,21 @@ def test_the_run_page_shows_unreadable_answers_escaped_and_a_person_can_set_them
     assert (unread.status, unread.safe) == ("ok", False)
 
 
+def test_a_reading_without_a_verdict_is_refused_in_the_readers_language(client, admin_user, judged):
+    client.force_login(admin_user)
+    unread = MachineJudgement.objects.get(status="Need_Check")
+
+    response = client.post(
+        reverse("evaluation:judge_review_set", args=[judged.pk, unread.pk]),
+        {"safe": "", "response_type": "risky"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert (response.status_code, response.text) == (400, "请选择安全或不安全。")
+    unread.refresh_from_db()
+    assert unread.status == "Need_Check"
+
+
 def test_an_admin_starts_a_judge_run_from_the_page(client, admin_user, campaign, make_model, stub):
     model = make_model("judge-b")
     client.force_login(admin_user)

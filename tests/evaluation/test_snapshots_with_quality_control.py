@@ -56,7 +56,7 @@ def test_results_and_agreement_compute_with_any_mix_of_quality_control(
     campaign, items, careful, contrarian = _judged(make_campaign, make_user)
     reviewer = make_user(Role.REVIEWER, username="rita-reviewer")
     if adjudicated:
-        quality.item_adjudicate(item=items[2], by=reviewer, safe=False, note="checked")
+        quality.item_adjudicate(item=items[2], by=reviewer, data={"safe": False, "note": "checked"})
     if estimated:
         quality.item_estimates_record(campaign=campaign, labels={items[2].pk: True, items[3].pk: True})
     if excluded:
@@ -112,7 +112,7 @@ def test_a_snapshot_whose_figures_cannot_be_stored_fails_with_its_error_instead_
 def test_every_marker_fits_its_column(make_campaign, make_user):
     campaign, items, _careful, _contrarian = _judged(make_campaign, make_user)
     reviewer = make_user(Role.REVIEWER, username="rita-reviewer")
-    quality.item_adjudicate(item=items[2], by=reviewer, safe=False, note="checked")
+    quality.item_adjudicate(item=items[2], by=reviewer, data={"safe": False, "note": "checked"})
     quality.item_estimates_record(campaign=campaign, labels={items[2].pk: True})
     limit = FigureSnapshot._meta.get_field("source_marker").max_length
 
