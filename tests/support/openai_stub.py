@@ -10,6 +10,20 @@ faults, scripted by markers in the user message:
   [[slow]]       answer after 1 s
   [[payload]]    answer holding markup and a NUL byte
 
+A request with `stream: true` is answered in OpenAI's stream format (server-sent events of
+chat.completion.chunk, a last chunk with the usage when stream_options.include_usage asks, then
+`data: [DONE]`), a word a chunk (`state.stream_chunk_chars` characters a chunk when set), with
+the same faults and answers as above, and these markers of its own:
+
+  [[stream-break]]  first request: the connection is cut half-way through the answer, with no
+                    [DONE]; then a whole answer
+  [[stream-break-always]]  every request is cut so
+  [[stream-slow]]   `stream_tokens` tokens (the answer's words, then filler) spread over
+                    `stream_duration_s` seconds: 100 over 2 s unless set (--stream-tokens,
+                    --stream-duration)
+
+A stream whose reader goes away before its end is counted in `state.streams_cut_by_client`.
+
 Anything else is answered after `delay_s` with "Echo: <prompt>", unless the test has set
 `state.script`, a function of the request body that returns the answer (None: the default), or
 `state.reply`, a function of the body and the request headers that returns a whole reply
@@ -32,6 +46,7 @@ import contextlib
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -55,6 +70,11 @@ class StubState:
         self.bodies: list[dict[str, Any]] = []
         self.script: Callable[[dict[str, Any]], str | None] | None = None
         self.reply: Callable[[dict[str, Any], dict[str, str]], tuple[int, bytes] | None] | None = None
+        self.stream_tokens = 100
+        self.stream_duration_s = 2.0
+        self.stream_chunk_chars: int | None = None
+        self.streams_done = 0
+        self.streams_cut_by_client = 0
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -63,6 +83,8 @@ class StubState:
                 "prompts": len(self.requests),
                 "prompts_sent_more_than_once": sum(1 for n in self.requests.values() if n > 1),
                 "max_in_flight": self.max_in_flight,
+                "streams_done": self.streams_done,
+                "streams_cut_by_client": self.streams_cut_by_client,
             }
 
     def enter(self, prompt: str, body: dict[str, Any]) -> int:
@@ -152,6 +174,9 @@ class Handler(BaseHTTPRequestHandler):
         text = state.script(body) if state.script else None
         if text is None:
             text = PAYLOAD if "[[payload]]" in prompt else f"Echo: {flat}"
+        if body.get("stream"):
+            self._stream(state, prompt, nth, body, text)
+            return
         completion = {
             "id": f"chatcmpl-{nth}",
             "object": "chat.completion",
@@ -166,6 +191,81 @@ class Handler(BaseHTTPRequestHandler):
             },
         }
         self._send(200, json.dumps(completion).encode())
+
+    def _stream(self, state: StubState, prompt: str, nth: int, body: dict[str, Any], text: str) -> None:
+        slow = "[[stream-slow]]" in prompt
+        pieces = stream_pieces(text, state.stream_chunk_chars)
+        if slow:
+            pieces += [f" t{i}" for i in range(len(pieces), state.stream_tokens)]
+        pause = state.stream_duration_s / max(1, len(pieces)) if slow else 0.0
+        breaks = "[[stream-break-always]]" in prompt or ("[[stream-break]]" in prompt and nth == 1)
+        cut_at = len(pieces) // 2 if breaks else None
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        model = body.get("model", "stub")
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+            return {
+                "id": f"chatcmpl-{nth}",
+                "object": "chat.completion.chunk",
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+
+        try:
+            self._event(chunk({"role": "assistant", "content": ""}, None))
+            for index, piece in enumerate(pieces):
+                if index == cut_at:
+                    # Cut as a dying server does: no last chunk of the chunked body, no [DONE].
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if pause and index:
+                    time.sleep(pause)
+                self._event(chunk({"content": piece}, None))
+            self._event(chunk({}, "stop"))
+            if (body.get("stream_options") or {}).get("include_usage"):
+                answer = "".join(pieces)
+                usage = {
+                    "prompt_tokens": len(prompt),
+                    "completion_tokens": len(pieces),
+                    "total_tokens": len(prompt) + len(answer),
+                }
+                self._event(
+                    {
+                        "id": f"chatcmpl-{nth}",
+                        "object": "chat.completion.chunk",
+                        "choices": [],
+                        "usage": usage,
+                    }
+                )
+            self._write_chunk(b"data: [DONE]\n\n")
+            self._write_chunk(b"")
+            with state.lock:
+                state.streams_done += 1
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            with state.lock:
+                state.streams_cut_by_client += 1
+
+    def _event(self, data: dict[str, Any]) -> None:
+        self._write_chunk(b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n")
+
+    def _write_chunk(self, payload: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+        self.wfile.flush()
+
+
+def stream_pieces(text: str, chunk_chars: int | None) -> list[str]:
+    """The answer as the chunks of a stream: a word (with the spaces after it) each, or pieces of
+    chunk_chars characters."""
+    if chunk_chars:
+        return [text[i : i + chunk_chars] for i in range(0, len(text), chunk_chars)]
+    return re.findall(r"\s*\S+\s*|\s+", text) or [text]
 
 
 class StubServer(ThreadingHTTPServer):
@@ -214,8 +314,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--judge-error-rate", type=float, default=None)
+    parser.add_argument("--stream-tokens", type=int, default=100, help="tokens of a [[stream-slow]] answer")
+    parser.add_argument(
+        "--stream-duration", type=float, default=2.0, help="seconds a [[stream-slow]] answer takes"
+    )
     args = parser.parse_args()
     server = StubServer(port=args.port, delay_s=args.delay)
+    server.state.stream_tokens = args.stream_tokens
+    server.state.stream_duration_s = args.stream_duration
     if args.judge_error_rate is not None:
         server.state.script = judge_script(args.judge_error_rate)
     print(server.base_url, flush=True)

@@ -1,0 +1,76 @@
+"""The attack workspace page: a campaign's instructions and scenario briefs, the author's open
+conversation with its target, the turn box (answers stream in through authoring/stream_views.py),
+start over, and at the end the author's own label and scenario for submitting."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from authoring.attack import (
+    TURN_MAX_CHARS,
+    conversation_restart,
+    conversation_start,
+    target_label,
+    turns_left,
+)
+from authoring.models import AuthoringCampaign, Conversation, Turn
+from common.errors import ApplicationError
+
+
+@login_required
+def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
+    conversation = (
+        Conversation.objects.filter(campaign=campaign, author=request.user, status=Conversation.Status.OPEN)
+        .select_related("campaign", "target")
+        .first()
+    )
+    turns = list(conversation.turns.order_by("position")) if conversation else []
+    last = turns[-1] if turns else None
+    briefs = list(campaign.briefs.select_related("scenario"))
+    return render(
+        request,
+        "authoring/attack.html",
+        {
+            "campaign": campaign,
+            "briefs": [
+                (brief, [line for line in brief.examples.splitlines() if line.strip()]) for brief in briefs
+            ],
+            "conversation": conversation,
+            "target": target_label(conversation) if conversation else "",
+            "turns": turns,
+            "turns_left": turns_left(conversation) if conversation else 0,
+            "can_write": last is None or last.status == Turn.Status.DONE,
+            "can_submit": last is not None and last.status == Turn.Status.DONE,
+            "turn_max_chars": TURN_MAX_CHARS,
+            "submit_key": uuid.uuid4(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def attack_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
+    try:
+        conversation_start(campaign=campaign, author=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    return redirect("authoring:attack", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def attack_restart(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=conversation_id)
+    try:
+        conversation_restart(conversation=conversation, author=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    return redirect("authoring:attack", campaign_id=conversation.campaign_id)
