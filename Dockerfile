@@ -1,5 +1,5 @@
-# Production image: gunicorn serves the web app; the same image runs the Celery worker and beat
-# (see docker-compose.yml).
+# Production image: gunicorn serves the web app; the same image runs uvicorn for the attack
+# workspace's streamed answers, the Celery workers and beat (see docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,5 +29,6 @@ RUN groupadd --system --gid 10001 app \
     && chown -R app:app /app/var
 USER app
 
-EXPOSE 8000
+# 8000: gunicorn (web); 8001: uvicorn (stream).
+EXPOSE 8000 8001
 CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

@@ -273,8 +273,12 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON_RATE", default="60/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
     },
-    # The client address is REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind one.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=1 if BEHIND_TLS_PROXY else 0),
+    # The client address is REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind one; in
+    # docker-compose its own proxy (config/nginx/valuelens.conf) is one more.
+    "NUM_PROXIES": env.int(
+        "NUM_PROXIES",
+        default=int(BEHIND_TLS_PROXY) + int(env.bool("BEHIND_COMPOSE_PROXY", default=False)),
+    ),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ValueLens API",

@@ -105,9 +105,9 @@ def test_the_compose_file_refuses_to_start_without_a_postgres_password(tmp_path:
 def test_the_compose_file_runs_the_whole_stack_in_order(tmp_path: Path) -> None:
     services = compose_config(tmp_path)["services"]
 
-    assert set(services) == {"migrate", "web", *WORKERS, "beat", "postgres", "redis"}
+    assert set(services) == {"migrate", "proxy", "web", "stream", *WORKERS, "beat", "postgres", "redis"}
     assert services["beat"]["deploy"]["replicas"] == 1
-    for name in ("web", *WORKERS):
+    for name in ("web", "stream", *WORKERS):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
@@ -118,7 +118,7 @@ def test_the_compose_file_runs_the_whole_stack_in_order(tmp_path: Path) -> None:
 def test_the_app_services_share_one_database_broker_and_media_volume(tmp_path: Path) -> None:
     services = compose_config(tmp_path)["services"]
 
-    for name in ("migrate", "web", *WORKERS, "beat"):
+    for name in ("migrate", "web", "stream", *WORKERS, "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://valuelens:")
         assert environment["DATABASE_URL"].endswith("@postgres:5432/valuelens")
@@ -150,3 +150,48 @@ def test_generation_has_its_own_worker_that_scales_out(tmp_path: Path) -> None:
 
     assert option(command, "-Q") == "generation"
     assert "--scale worker=N" in (REPO / "README.md").read_text()
+
+
+NGINX_CONF = REPO / "config" / "nginx" / "valuelens.conf"
+
+
+def nginx_locations() -> dict[str, str]:
+    """Each location block of the proxy's configuration, by its path."""
+    text = NGINX_CONF.read_text()
+    found = {}
+    for block in text.split("location ")[1:]:
+        path, body = block.split("{", 1)
+        found[path.strip()] = body.split("}", 1)[0]
+    return found
+
+
+def test_one_proxy_in_front_sends_streams_to_uvicorn_and_pages_to_gunicorn(tmp_path: Path) -> None:
+    services = compose_config(tmp_path)["services"]
+
+    assert [p["published"] for p in services["proxy"]["ports"]] == ["8000"]
+    assert "ports" not in services["web"]
+    assert "ports" not in services["stream"]
+    mounts = {(v["target"], v["read_only"]) for v in services["proxy"]["volumes"]}
+    assert ("/etc/nginx/conf.d/default.conf", True) in mounts
+    assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    stream = services["stream"]["command"]
+    assert stream[:2] == ["uvicorn", "config.asgi:application"]
+    assert option(stream, "--port") == "8001"
+    assert "/healthz" in " ".join(services["stream"]["healthcheck"]["test"])
+    assert services["stream"]["environment"]["BEHIND_COMPOSE_PROXY"] == "1"
+
+
+def test_the_proxy_passes_each_streamed_event_on_at_once_and_covers_every_stream_address() -> None:
+    from django.urls import reverse
+
+    locations = nginx_locations()
+
+    stream = locations["/authoring/stream/"]
+    assert "proxy_pass http://valuelens_stream;" in stream
+    assert "proxy_buffering off;" in stream
+    assert "proxy_pass http://valuelens_web;" in locations["/"]
+    assert "server stream:8001;" in NGINX_CONF.read_text()
+    assert "server web:8000;" in NGINX_CONF.read_text()
+    for name, argument in (("authoring:attack_turn_send", 1), ("authoring:attack_turn_retry", 1)):
+        assert reverse(name, args=[argument]).startswith("/authoring/stream/")
+    assert not reverse("authoring:attack", args=[1]).startswith("/authoring/stream/")
