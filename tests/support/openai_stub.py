@@ -18,6 +18,7 @@ the same faults and answers as above, and these markers of its own:
   [[stream-break]]  first request: the connection is cut half-way through the answer, with no
                     [DONE]; then a whole answer
   [[stream-break-always]]  every request is cut so
+  [[stream-malformed]]  a chunk half-way that is not JSON
   [[stream-slow]]   `stream_tokens` tokens (the answer's words, then filler) spread over
                     `stream_duration_s` seconds: 100 over 2 s unless set (--stream-tokens,
                     --stream-duration)
@@ -226,6 +227,8 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 if pause and index:
                     time.sleep(pause)
+                if index == len(pieces) // 2 and "[[stream-malformed]]" in prompt:
+                    self._write_chunk(b"data: {not json\n\n")
                 self._event(chunk({"content": piece}, None))
             self._event(chunk({}, "stop"))
             if (body.get("stream_options") or {}).get("include_usage"):
