@@ -62,7 +62,8 @@ class AsgiServer:
 
 
 def asgi_server_start(*, database_url: str, log: Path, extra_env: dict[str, str] | None = None) -> AsgiServer:
-    """uvicorn serving config.asgi on a free port, as the quickstart and docker-compose run it,
+    """uvicorn serving config.asgi on a free port, as the quickstart and docker-compose run it
+    (and the static files, as the live server does),
     without the test process's DJANGO_ALLOW_ASYNC_UNSAFE: a sync database call on its event loop
     fails there as it would in production."""
     port = free_port()
@@ -81,7 +82,8 @@ def asgi_server_start(*, database_url: str, log: Path, extra_env: dict[str, str]
             sys.executable,
             "-m",
             "uvicorn",
-            "config.asgi:application",
+            # config.asgi's application, with the static files (tests/authoring/attack_asgi.py).
+            "tests.authoring.attack_asgi:application",
             "--port",
             str(port),
             "--lifespan",
