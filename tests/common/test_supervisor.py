@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from common.supervisor import Child, Supervisor
+from tests.support.processes import NOT_INHERITED, free_port, port_free
 
 
 def supervisor(tmp_path: Path) -> Supervisor:
@@ -75,3 +79,37 @@ def test_the_one_quickstart_worker_consumes_every_queue_the_settings_name(tmp_pa
     queues = supervisor(tmp_path).worker_queues()
 
     assert set(queues.split(",")) == {"celery", "generation", "imports", "exports", "figures"}
+
+
+def test_the_quickstart_web_server_is_uvicorn_serving_pages_and_static_files_on_one_port(tmp_path):
+    """One ASGI server for the pages and the attack workspace's streams (one origin), with the
+    static files WhiteNoise serves in DEBUG; stopped with the rest, its port is free again."""
+    sup = Supervisor(var_dir=tmp_path, port=free_port(), local_model=False, local_model_port=2)
+    sup.env = {
+        **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
+        "DEBUG": "1",
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.sqlite3'}",
+        "CACHE_URL": "locmemcache://",
+    }
+    web = sup.web()
+    assert web.argv[1:4] == ["-m", "uvicorn", "config.asgi:application"]
+    sup.children.append(web)
+    sup.child_start(web)
+    url = f"http://127.0.0.1:{sup.port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert web.alive(), (tmp_path / "web.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
+            time.sleep(0.1)
+        assert httpx.get(f"{url}/static/js/attack.js", timeout=5).status_code == 200
+        assert httpx.get(f"{url}/accounts/login/", timeout=5).status_code == 200
+    finally:
+        sup.stop()
+    assert port_free(sup.port)
