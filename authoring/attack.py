@@ -17,6 +17,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
@@ -44,6 +45,9 @@ from models_registry.providers import (
 
 # The longest turn an author may write, in characters.
 TURN_MAX_CHARS = 4000
+# A turn still STREAMING this long after it started lost its server (a crash, a restart mid-answer:
+# nothing was left to mark it broken); it counts as broken, so that the author can ask again.
+TURN_STREAM_STALE_S = 15 * 60
 
 
 class AttackRejected(ApplicationError):
@@ -172,6 +176,14 @@ def _conversation_locked(conversation_id: int) -> Conversation:
     )
 
 
+def _turn_break_if_stale(turn: Turn) -> None:
+    if turn.status == Turn.Status.STREAMING and turn.started_at < timezone.now() - timedelta(
+        seconds=TURN_STREAM_STALE_S
+    ):
+        turn_break(turn=turn, answer=turn.answer, error="stale: no server finished this answer")
+        turn.status = Turn.Status.BROKEN
+
+
 @transaction.atomic
 def turn_begin(
     *, conversation: Conversation, author: AbstractBaseUser, text: str, request_key: uuid.UUID
@@ -185,6 +197,8 @@ def turn_begin(
     _turn_check_can_send(conversation, author)
     text = _text_check(text)
     turns = list(conversation.turns.order_by("position"))
+    if turns:
+        _turn_break_if_stale(turns[-1])
     if turns and turns[-1].status == Turn.Status.STREAMING:
         raise TurnInProgress(_("Wait for the answer to your last turn before writing the next."))
     if turns and turns[-1].status == Turn.Status.BROKEN:
@@ -209,6 +223,7 @@ def turn_retry(*, turn: Turn, author: AbstractBaseUser, request_key: uuid.UUID) 
         return _same_request(sent, author)
     turn = Turn.objects.select_for_update().get(pk=turn.pk)
     _turn_check_can_send(conversation, author)
+    _turn_break_if_stale(turn)
     if turn.status != Turn.Status.BROKEN:
         raise AttackRejected(_("Only an answer that broke off can be asked for again."))
     if conversation.turns.filter(position__gt=turn.position).exists():

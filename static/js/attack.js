@@ -110,8 +110,9 @@
           answer.box.setAttribute("data-status", "done");
           answer.rendered.innerHTML = data.html;
           if (turnsLeft) turnsLeft.textContent = String(data.turns_left);
-          if (data.turns_left < 1) { form.hidden = true; say(message("no-turns"), false); }
-          else say(message("done"), false);
+          // After an answer asked again, the turn box comes back (it was hidden while one was broken).
+          form.hidden = data.turns_left < 1;
+          say(message(data.turns_left < 1 ? "no-turns" : "done"), false);
           if (submitForm) submitForm.hidden = false;
         } else if (name === "error") {
           ended = true;

@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 
+import httpx
 import pytest
 import redis
 from django.conf import settings
@@ -16,7 +17,7 @@ from authoring.models import AuthoringCampaign, Conversation, Turn
 from common.roles import Role
 from models_registry.services import model_register
 from tests.authoring import attack_fixtures
-from tests.authoring.attack_fixtures import STUB_KEY, attack_campaign_make, stream_post
+from tests.authoring.attack_fixtures import CSRF, STUB_KEY, attack_campaign_make, session_cookies, stream_post
 
 asgi_server = attack_fixtures.asgi_server
 
@@ -252,3 +253,19 @@ def test_a_reader_that_goes_away_stops_the_request_breaks_the_turn_and_frees_the
         time.sleep(0.05)
     assert stub.state.streams_cut_by_client == 1
     assert stub.state.streams_done == 0
+
+
+def test_a_post_without_the_pages_csrf_token_or_session_sends_nothing(asgi_server, conversation, stub):
+    url = f"{asgi_server.url}/authoring/stream/conversations/{conversation.pk}/turns/"
+    fields = {"text": "hello", "request_key": str(uuid.uuid4())}
+
+    without_token = httpx.post(url, data=fields, cookies=session_cookies(conversation.author), timeout=10)
+    signed_out = httpx.post(
+        url, data=fields, cookies={"csrftoken": CSRF}, headers={"X-CSRFToken": CSRF}, timeout=10
+    )
+
+    assert without_token.status_code == 403
+    assert signed_out.status_code == 403
+    assert signed_out.json()["message"] == "Sign in again: your session has ended."
+    assert stub.state.total == 0
+    assert not Turn.objects.exists()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from authoring.attack import (
     TURN_MAX_CHARS,
+    TURN_STREAM_STALE_S,
     AttackForbidden,
     AttackRejected,
     TurnInProgress,
@@ -213,3 +216,15 @@ def test_only_a_broken_answer_can_be_asked_again(conversation, make_user):
         turn_retry(turn=turn, author=conversation.author, request_key=uuid.uuid4())
     with pytest.raises(AttackForbidden):
         turn_retry(turn=turn, author=make_user(Role.CROWDWORKER), request_key=uuid.uuid4())
+
+
+def test_an_answer_whose_server_went_away_long_ago_can_be_asked_again(conversation):
+    start = begin(conversation, "hello")
+    Turn.objects.filter(pk=start.turn.pk).update(
+        started_at=timezone.now() - timedelta(seconds=TURN_STREAM_STALE_S + 1)
+    )
+
+    retried = turn_retry(turn=start.turn, author=conversation.author, request_key=uuid.uuid4())
+
+    assert retried.turn.status == Turn.Status.STREAMING
+    assert Turn.objects.get().started_at > timezone.now() - timedelta(seconds=5)

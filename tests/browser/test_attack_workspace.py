@@ -83,5 +83,6 @@ def test_a_broken_answer_shows_its_message_and_asks_again_on_request(
     page.get_by_role("button", name="Ask again").click()
     expect(page.locator(".answer[data-status=done]")).to_have_count(1)
     expect(page.get_by_test_id("answer")).to_contain_text("one two three four five six")
+    expect(page.get_by_label("Your turn")).to_be_visible()
     assert stub.state.total == 2
     assert Turn.objects.get(conversation__author=author).status == Turn.Status.DONE
