@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import uuid
 import weakref
@@ -42,6 +43,8 @@ from models_registry.providers import (
     chat_stream,
     sample_seed,
 )
+
+logger = logging.getLogger(__name__)
 
 # The longest turn an author may write, in characters.
 TURN_MAX_CHARS = 4000
@@ -408,6 +411,15 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
             key_redacted=error.key_redacted,
         )
         yield TurnBroken(message=_provider_message(error))
+    except Exception as error:
+        # Ours, not the model's (the limiter's Redis, the database): the author is told the answer
+        # broke off, the turn stays askable, and the cause goes to the log.
+        logger.exception("attack turn %s failed", turn.pk)
+        ended = True
+        await sync_to_async(turn_break)(
+            turn=turn, answer="".join(parts), error=f"internal: {error.__class__.__name__}"
+        )
+        yield TurnBroken(message=_("The answer broke off before its end. You may ask again."))
     finally:
         if not ended:
             # The reader went away (or this process is stopping): the request was stopped with it.

@@ -3,15 +3,18 @@ its own, on the test database) that serves the attack workspace's streams to the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -24,6 +27,8 @@ from authoring.models import AuthoringCampaign, ScenarioBrief
 from models_registry.models import RegisteredModel
 from prompts.models import Level, PromptSet, Scenario
 from tests.support.processes import NOT_INHERITED, free_port
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 # The key the stub asks for and the server reads from VALUELENS_KEY_STUB.
@@ -193,3 +198,10 @@ def stream_post(
         return Streamed(
             response.status_code, events_read(response.iter_lines(), started, stop_after=stop_after)
         )
+
+
+def async_run(main: Callable[[], Awaitable[T]]) -> T:
+    """asyncio.run(main()) on a thread of its own: Playwright's sync API keeps an event loop running
+    in the test thread once a browser test has run in the session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()

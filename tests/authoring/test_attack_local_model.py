@@ -3,12 +3,11 @@ in OpenAI's format, so the attack workspace can attack it live. Fails, never ski
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from models_registry.local_model import QWEN_CODER_05B
 from models_registry.providers import StreamDelta, StreamEnd, chat_session, chat_stream
+from tests.authoring.attack_fixtures import async_run
 
 pytestmark = pytest.mark.local_model
 
@@ -32,7 +31,7 @@ def test_the_local_model_streams_its_answer_piece_by_piece_and_ends_with_done(lo
                 )
             ]
 
-    events = asyncio.run(run())
+    events = async_run(run)
 
     pieces = [e.text for e in events if isinstance(e, StreamDelta)]
     end = events[-1]

@@ -3,11 +3,10 @@ comes, its faults classified, the request's key never passed on, each request se
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from models_registry.providers import ProviderError, StreamDelta, StreamEnd, chat_session, chat_stream
+from tests.authoring.attack_fixtures import async_run
 
 KEY = "sk-live-abcdefghijklmnop"
 
@@ -34,7 +33,7 @@ def collect(
                 return pieces, end, error
         return pieces, end, None
 
-    return asyncio.run(run())
+    return async_run(run)
 
 
 def test_the_answer_comes_piece_by_piece_then_its_end_with_usage(stub):
