@@ -115,6 +115,8 @@ def asgi_server_start(*, database_url: str, log: Path, extra_env: dict[str, str]
 
 def database_url_of_tests() -> str:
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 

@@ -21,7 +21,8 @@ from tests.authoring.attack_fixtures import CSRF, STUB_KEY, attack_campaign_make
 
 asgi_server = attack_fixtures.asgi_server
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The quickstart streams on SQLite: these run there too.
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from common.roles import Role
 from models_registry.services import model_register
 from tests.authoring.attack_fixtures import attack_campaign_make
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
 
 @pytest.fixture
