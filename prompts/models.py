@@ -249,6 +249,8 @@ class ImportFormat(models.TextChoices):
     POISON_100 = "100poison", _("100PoisonMpts (JSONL)")
     GENERIC_JSONL = "generic_jsonl", _("Generic JSONL with a column mapping")
     GENERIC_CSV = "generic_csv", _("Generic CSV with a column mapping")
+    OPENAI_MESSAGES = "openai_messages", _("Conversations in OpenAI's messages layout (JSONL)")
+    ANTHROPIC_RED_TEAM = "anthropic_red_team", _("Anthropic red-team attempts (hh-rlhf, JSON or JSONL)")
 
 
 class ImportJob(models.Model):
