@@ -124,6 +124,8 @@ class Prompt(models.Model):
     text = models.TextField(help_text=_("The prompt; in a conversation, its last user turn."))
     messages = models.JSONField(
         default=list,
+        # Also the database's default: the benchmarks and bulk loaders insert prompts with SQL.
+        db_default=models.Value([], output_field=models.JSONField()),
         blank=True,
         help_text=_(
             "A conversation's earlier turns, before the last user turn (text): a list of "
