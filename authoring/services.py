@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from authoring import dedup
 from authoring.inputs import (
@@ -251,7 +252,11 @@ def _quota_check(campaign: AuthoringCampaign, user: AbstractBaseUser) -> None:
     counted = campaign.submissions.exclude(status=Submission.Status.REJECTED)
     if counted.filter(author=user).count() >= campaign.quota_per_person:
         raise AuthoringRejected(
-            _("You have submitted your %(n)s prompts for this campaign: nothing more was stored. Thank you!")
+            ngettext(
+                "You have submitted your %(n)s prompt for this campaign: nothing more was stored. Thank you!",
+                "You have submitted your %(n)s prompts for this campaign: nothing more was stored. Thank you!",
+                campaign.quota_per_person,
+            )
             % {"n": campaign.quota_per_person}
         )
     if counted.count() >= campaign.quota_total:
