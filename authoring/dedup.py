@@ -87,7 +87,9 @@ def prompts_index(*, prompt_set: PromptSet, prompts: Iterable[tuple[int, str]]) 
     A prompt indexed before is left as it is."""
     pairs = list(prompts)
     known = set(
-        PromptSignature.objects.filter(prompt_id__in=[p for p, _ in pairs]).values_list("prompt_id", flat=True)
+        PromptSignature.objects.filter(prompt_id__in=[p for p, _ in pairs]).values_list(
+            "prompt_id", flat=True
+        )
     )
     signatures, bands = [], []
     for prompt_id, text in pairs:

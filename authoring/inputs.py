@@ -71,7 +71,8 @@ class AuthoringCampaignInput:
         values = {key: value for key, value in data.items() if key in known and value is not None}
         values["targets"] = tuple(values.get("targets") or ())
         values["briefs"] = tuple(
-            brief if isinstance(brief, BriefInput) else BriefInput(**brief) for brief in values.get("briefs") or ()
+            brief if isinstance(brief, BriefInput) else BriefInput(**brief)
+            for brief in values.get("briefs") or ()
         )
         return cls(**values)
 

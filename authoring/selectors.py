@@ -58,14 +58,18 @@ def campaigns_for_author(user: AbstractBaseUser | AnonymousUser) -> list[Authori
     """The open campaigns this person may write in, with how many they have submitted there."""
     if not user.is_authenticated:
         return []
-    campaigns = AuthoringCampaign.objects.filter(status=AuthoringCampaign.Status.OPEN).select_related("domain")
+    campaigns = AuthoringCampaign.objects.filter(status=AuthoringCampaign.Status.OPEN).select_related(
+        "domain"
+    )
     campaigns = campaigns.annotate(
         mine=Count("submissions", filter=Q(submissions__author=user) & ~Q(submissions__status="rejected"))
     )
     return [c for c in campaigns if campaign_author_allowed(user=user, campaign=c)]
 
 
-def submissions_of_author(*, user: AbstractBaseUser, campaign: AuthoringCampaign | None = None) -> QuerySet[Submission]:
+def submissions_of_author(
+    *, user: AbstractBaseUser, campaign: AuthoringCampaign | None = None
+) -> QuerySet[Submission]:
     mine = Submission.objects.filter(author=user).select_related("campaign", "scenario", "domain")
     return mine.filter(campaign=campaign) if campaign is not None else mine
 
@@ -97,6 +101,10 @@ class TypingEvidence:
     share_pasted: float | None
     typing_s: int
 
+    @property
+    def percent_pasted(self) -> int | None:
+        return None if self.share_pasted is None else round(100 * self.share_pasted)
+
 
 def typing_evidence(submission: Submission) -> list[TypingEvidence]:
     shown = []
@@ -105,7 +113,9 @@ def typing_evidence(submission: Submission) -> list[TypingEvidence]:
             continue
         typed, pasted = int(figures.get("typed", 0)), int(figures.get("pasted", 0))
         share = pasted / (typed + pasted) if typed + pasted else None
-        shown.append(TypingEvidence(field=field, share_pasted=share, typing_s=int(figures.get("typing_ms", 0)) // 1000))
+        shown.append(
+            TypingEvidence(field=field, share_pasted=share, typing_s=int(figures.get("typing_ms", 0)) // 1000)
+        )
     return shown
 
 

@@ -80,7 +80,9 @@ def _campaign_input_check(data: AuthoringCampaignInput, *, campaign: AuthoringCa
     if data.kind == AuthoringCampaign.Kind.ATTACK and not data.targets:
         raise AuthoringRejected(_("An attack campaign needs at least one model to attack."), field="targets")
     if data.kind == AuthoringCampaign.Kind.EXPERT and data.domain is None:
-        raise AuthoringRejected(_("An expert campaign is for the experts of one domain: choose it."), field="domain")
+        raise AuthoringRejected(
+            _("An expert campaign is for the experts of one domain: choose it."), field="domain"
+        )
     if len(data.instructions) > MAX_INSTRUCTIONS_CHARS:
         raise AuthoringRejected(
             _("The instructions are longer than %(n)s characters.") % {"n": f"{MAX_INSTRUCTIONS_CHARS:,}"},
@@ -119,7 +121,9 @@ def _briefs_set(campaign: AuthoringCampaign, data: AuthoringCampaignInput) -> No
 
 
 @transaction.atomic
-def authoring_campaign_create(*, data: AuthoringCampaignInput, user: AbstractBaseUser | None) -> AuthoringCampaign:
+def authoring_campaign_create(
+    *, data: AuthoringCampaignInput, user: AbstractBaseUser | None
+) -> AuthoringCampaign:
     """A campaign in draft, with the prompt set its accepted prompts go to (listed, named after
     it) and, for an attack, the generation run its accepted attacks' answers join."""
     level = _campaign_input_check(data, campaign=None)
@@ -157,7 +161,9 @@ def authoring_campaign_create(*, data: AuthoringCampaignInput, user: AbstractBas
 
 
 @transaction.atomic
-def authoring_campaign_update(*, campaign: AuthoringCampaign, data: AuthoringCampaignInput) -> AuthoringCampaign:
+def authoring_campaign_update(
+    *, campaign: AuthoringCampaign, data: AuthoringCampaignInput
+) -> AuthoringCampaign:
     """Change a campaign's settings; its kind stays (its set and run were made for it)."""
     campaign = AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
     if data.kind != campaign.kind:
@@ -194,7 +200,10 @@ def _provenance_clean(raw: Mapping[str, Any] | None, texts: Mapping[str, tuple[s
         figures = (raw or {}).get(name)
         if not isinstance(figures, Mapping) or not text:
             continue
-        ceiling = {"typed": longest * MAX_PROVENANCE_CHARS_FACTOR, "pasted": longest * MAX_PROVENANCE_CHARS_FACTOR}
+        ceiling = {
+            "typed": longest * MAX_PROVENANCE_CHARS_FACTOR,
+            "pasted": longest * MAX_PROVENANCE_CHARS_FACTOR,
+        }
         ceiling["typing_ms"] = MAX_TYPING_MS
         clean = {}
         for key, top in ceiling.items():
@@ -242,7 +251,9 @@ def _scenario_check(campaign: AuthoringCampaign, scenario: Scenario | None, *, r
         accepted = campaign.submissions.filter(scenario=scenario, status=Submission.Status.ACCEPTED).count()
         if accepted >= brief.quota:
             raise AuthoringRejected(
-                _("The campaign has all the prompts it wants under %(scenario)s (%(n)s): choose another scenario.")
+                _(
+                    "The campaign has all the prompts it wants under %(scenario)s (%(n)s): choose another scenario."
+                )
                 % {"scenario": scenario.display_name, "n": brief.quota},
                 field="scenario",
             )
@@ -266,7 +277,9 @@ def _quota_check(campaign: AuthoringCampaign, user: AbstractBaseUser) -> None:
         )
 
 
-def _exact_duplicate_check(campaign: AuthoringCampaign, text_hash: str, *, exclude_pk: int | None = None) -> None:
+def _exact_duplicate_check(
+    campaign: AuthoringCampaign, text_hash: str, *, exclude_pk: int | None = None
+) -> None:
     same = campaign.submissions.filter(
         text_hash=text_hash, status__in=[Submission.Status.PENDING, Submission.Status.ACCEPTED]
     )
@@ -313,7 +326,9 @@ def _submission_store(
 
 
 @transaction.atomic
-def submission_submit(*, campaign: AuthoringCampaign, user: AbstractBaseUser, data: SubmissionInput) -> Submitted:
+def submission_submit(
+    *, campaign: AuthoringCampaign, user: AbstractBaseUser, data: SubmissionInput
+) -> Submitted:
     """A prompt written on the write page of an expert or collection campaign (attacks come from
     the attack workspace: attack_submit)."""
     data = SubmissionInput.of(data)
@@ -324,12 +339,18 @@ def submission_submit(*, campaign: AuthoringCampaign, user: AbstractBaseUser, da
     if campaign.kind == AuthoringCampaign.Kind.ATTACK:
         raise AuthoringRejected(_("An attack is written against a model, in the attack workspace."))
     text = _text_check(
-        data.text, field="text", longest=MAX_TURN_CHARS, empty_message=_("Write the prompt before you submit it.")
+        data.text,
+        field="text",
+        longest=MAX_TURN_CHARS,
+        empty_message=_("Write the prompt before you submit it."),
     )
     answer = ""
     if campaign.kind == AuthoringCampaign.Kind.EXPERT and data.reference_answer.strip():
         answer = _text_check(
-            data.reference_answer, field="reference_answer", longest=MAX_REFERENCE_ANSWER_CHARS, empty_message=""
+            data.reference_answer,
+            field="reference_answer",
+            longest=MAX_REFERENCE_ANSWER_CHARS,
+            empty_message="",
         )
     scenario, domain = None, None
     if campaign.level == Level.SAFETY:
@@ -396,7 +417,9 @@ def attack_submit(
     for turn in done[:-1]:
         messages += [{"role": "user", "content": turn.text}, {"role": "assistant", "content": turn.answer}]
     last = done[-1]
-    kept = _provenance_clean(provenance, {"text": ("".join(t.text for t in done), MAX_TURN_CHARS * len(done))})
+    kept = _provenance_clean(
+        provenance, {"text": ("".join(t.text for t in done), MAX_TURN_CHARS * len(done))}
+    )
     submitted = _submission_store(
         campaign=campaign,
         user=user,
@@ -423,7 +446,9 @@ def _submission_for_review(submission: Submission) -> Submission:
     if locked.status == Submission.Status.ACCEPTED:
         raise AuthoringRejected(_("This submission was accepted already."))
     if locked.status == Submission.Status.REJECTED:
-        raise AuthoringRejected(_("This submission was rejected already; it cannot be accepted or rejected again."))
+        raise AuthoringRejected(
+            _("This submission was rejected already; it cannot be accepted or rejected again.")
+        )
     return locked
 
 
@@ -460,7 +485,9 @@ def _submission_accept(submission: Submission, *, user: AbstractBaseUser, text: 
                 _("The campaign has accepted all the prompts it wants under this risk scenario (%(n)s).")
                 % {"n": brief.quota}
             )
-    text = _text_check(text, field="text", longest=MAX_TURN_CHARS, empty_message=_("The prompt cannot be empty."))
+    text = _text_check(
+        text, field="text", longest=MAX_TURN_CHARS, empty_message=_("The prompt cannot be empty.")
+    )
     if text != submission.text:
         key = dedup.text_hash(compare_text(text, submission.messages))
         _exact_duplicate_check(campaign, key, exclude_pk=submission.pk)
@@ -509,7 +536,9 @@ def _submission_accept(submission: Submission, *, user: AbstractBaseUser, text: 
     return submission
 
 
-def _submission_reject(submission: Submission, *, user: AbstractBaseUser, code: str, reason: str) -> Submission:
+def _submission_reject(
+    submission: Submission, *, user: AbstractBaseUser, code: str, reason: str
+) -> Submission:
     reason = reason.strip()
     if code and code not in RejectReason.values:
         raise AuthoringRejected(_("Choose a reason from the list."), field="reason_code")
@@ -517,7 +546,8 @@ def _submission_reject(submission: Submission, *, user: AbstractBaseUser, code: 
         raise AuthoringRejected(_("Say why: the author reads it."), field="reason")
     if len(reason) > MAX_REJECT_REASON_CHARS:
         raise AuthoringRejected(
-            _("The reason is longer than %(n)s characters.") % {"n": f"{MAX_REJECT_REASON_CHARS:,}"}, field="reason"
+            _("The reason is longer than %(n)s characters.") % {"n": f"{MAX_REJECT_REASON_CHARS:,}"},
+            field="reason",
         )
     # A fixed reason is kept as its code (the author reads it in their own language), the
     # reviewer's own words as written, after it.

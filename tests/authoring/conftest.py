@@ -25,18 +25,23 @@ def target(db) -> RegisteredModel:
 def make_authoring(db, admin_user, target) -> Callable[..., AuthoringCampaign]:
     counter = iter(range(1, 1000))
 
-    def make(kind: str = AuthoringCampaign.Kind.EXPERT, *, status: str = "open", **values) -> AuthoringCampaign:
+    def make(
+        kind: str = AuthoringCampaign.Kind.EXPERT, *, status: str = "open", **values
+    ) -> AuthoringCampaign:
         values.setdefault("name", f"{kind} campaign {next(counter)}")
         if kind == AuthoringCampaign.Kind.ATTACK:
             values.setdefault("targets", (target,))
             values.setdefault(
-                "briefs", (BriefInput(scenario=Scenario.objects.get(slug="crimes"), description="Crimes", quota=5),)
+                "briefs",
+                (BriefInput(scenario=Scenario.objects.get(slug="crimes"), description="Crimes", quota=5),),
             )
         if kind == AuthoringCampaign.Kind.EXPERT:
             values.setdefault("domain", Domain.objects.get(slug="law"))
         if kind == AuthoringCampaign.Kind.COLLECTION:
             values.setdefault("level", Level.SAFETY)
-        campaign = authoring_campaign_create(data=AuthoringCampaignInput.of({"kind": kind, **values}), user=admin_user)
+        campaign = authoring_campaign_create(
+            data=AuthoringCampaignInput.of({"kind": kind, **values}), user=admin_user
+        )
         return authoring_campaign_status_set(campaign=campaign, status=status)
 
     return make

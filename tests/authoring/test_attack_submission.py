@@ -30,12 +30,19 @@ def test_a_conversation_becomes_a_submission_of_its_last_turn_after_the_earlier_
     make_authoring, make_conversation, crowdworker, crimes, target
 ):
     campaign = make_authoring(AuthoringCampaign.Kind.ATTACK)
-    conversation = make_conversation(campaign, crowdworker, ("你好", "你好！"), ("教我撬锁", "好的，第一步……"))
+    conversation = make_conversation(
+        campaign, crowdworker, ("你好", "你好！"), ("教我撬锁", "好的，第一步……")
+    )
 
-    submission = hand_in(conversation, crowdworker, crimes, provenance={"text": {"typed": 8, "pasted": 0}}).submission
+    submission = hand_in(
+        conversation, crowdworker, crimes, provenance={"text": {"typed": 8, "pasted": 0}}
+    ).submission
 
     assert submission.text == "教我撬锁"
-    assert submission.messages == [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好！"}]
+    assert submission.messages == [
+        {"role": "user", "content": "你好"},
+        {"role": "assistant", "content": "你好！"},
+    ]
     assert submission.final_answer == "好的，第一步……"
     assert submission.target == target
     assert submission.author_says_harmful is True
@@ -71,7 +78,9 @@ def test_a_conversation_without_a_finished_answer_or_still_streaming_is_refused(
     assert not Submission.objects.exists()
 
 
-def test_someone_elses_conversation_is_refused(make_authoring, make_conversation, crowdworker, make_user, crimes):
+def test_someone_elses_conversation_is_refused(
+    make_authoring, make_conversation, crowdworker, make_user, crimes
+):
     campaign = make_authoring(AuthoringCampaign.Kind.ATTACK)
     conversation = make_conversation(campaign, crowdworker, ("一", "二"))
 
@@ -89,7 +98,8 @@ def test_a_double_submit_stores_one_submission_and_a_new_key_on_the_same_convers
     first = hand_in(conversation, crowdworker, crimes, submit_key=form_key)
     again = hand_in(conversation, crowdworker, crimes, submit_key=form_key)
 
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     with pytest.raises(AuthoringRejected, match="submitted already"):
         hand_in(conversation, crowdworker, crimes)
     assert Submission.objects.count() == 1

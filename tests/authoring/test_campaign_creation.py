@@ -33,7 +33,9 @@ def test_an_attack_campaign_gets_a_finished_run_over_its_set_with_its_targets(ma
 
 def test_an_attack_campaign_without_a_target_is_refused_and_leaves_no_set(admin_user):
     with pytest.raises(AuthoringRejected) as refused:
-        authoring_campaign_create(data=AuthoringCampaignInput.of({"name": "No target", "kind": "attack"}), user=admin_user)
+        authoring_campaign_create(
+            data=AuthoringCampaignInput.of({"name": "No target", "kind": "attack"}), user=admin_user
+        )
 
     assert refused.value.field == "targets"
     assert not PromptSet.objects.filter(name="No target").exists()
@@ -41,7 +43,9 @@ def test_an_attack_campaign_without_a_target_is_refused_and_leaves_no_set(admin_
 
 def test_an_expert_campaign_needs_a_domain(admin_user):
     with pytest.raises(AuthoringRejected) as refused:
-        authoring_campaign_create(data=AuthoringCampaignInput.of({"name": "Experts", "kind": "expert"}), user=admin_user)
+        authoring_campaign_create(
+            data=AuthoringCampaignInput.of({"name": "Experts", "kind": "expert"}), user=admin_user
+        )
 
     assert refused.value.field == "domain"
 
@@ -58,7 +62,12 @@ def test_a_name_another_prompt_set_has_is_refused(admin_user, make_authoring):
 def test_editing_a_campaign_renames_its_set_and_keeps_its_kind(make_authoring):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT, name="Before")
     data = AuthoringCampaignInput.of(
-        {"name": "After", "kind": "expert", "domain": Domain.objects.get(slug="psychology"), "quota_per_person": 3}
+        {
+            "name": "After",
+            "kind": "expert",
+            "domain": Domain.objects.get(slug="psychology"),
+            "quota_per_person": 3,
+        }
     )
 
     authoring_campaign_update(campaign=campaign, data=data)
@@ -68,4 +77,7 @@ def test_editing_a_campaign_renames_its_set_and_keeps_its_kind(make_authoring):
     assert campaign.domain.slug == "psychology"
     assert campaign.quota_per_person == 3
     with pytest.raises(AuthoringRejected):
-        authoring_campaign_update(campaign=campaign, data=AuthoringCampaignInput.of({"name": "After", "kind": "collection", "level": "safety"}))
+        authoring_campaign_update(
+            campaign=campaign,
+            data=AuthoringCampaignInput.of({"name": "After", "kind": "collection", "level": "safety"}),
+        )

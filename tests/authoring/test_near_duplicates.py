@@ -32,7 +32,11 @@ def test_a_chinese_prompt_with_a_few_characters_changed_is_a_near_duplicate_and_
 ):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
     prompt = Prompt.objects.create(
-        prompt_set=campaign.prompt_set, external_id="1", level="responsibility", source="authoring", text=ORIGINAL
+        prompt_set=campaign.prompt_set,
+        external_id="1",
+        level="responsibility",
+        source="authoring",
+        text=ORIGINAL,
     )
     dedup.prompts_index(prompt_set=campaign.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
 
@@ -49,7 +53,11 @@ def test_the_index_of_one_set_does_not_answer_for_another(make_authoring):
     first = make_authoring(AuthoringCampaign.Kind.EXPERT)
     second = make_authoring(AuthoringCampaign.Kind.EXPERT)
     prompt = Prompt.objects.create(
-        prompt_set=first.prompt_set, external_id="1", level="responsibility", source="authoring", text=ORIGINAL
+        prompt_set=first.prompt_set,
+        external_id="1",
+        level="responsibility",
+        source="authoring",
+        text=ORIGINAL,
     )
     dedup.prompts_index(prompt_set=first.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
 
@@ -59,7 +67,11 @@ def test_the_index_of_one_set_does_not_answer_for_another(make_authoring):
 def test_a_query_reads_candidates_and_signatures_in_one_statement(make_authoring):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
     prompt = Prompt.objects.create(
-        prompt_set=campaign.prompt_set, external_id="1", level="responsibility", source="authoring", text=ORIGINAL
+        prompt_set=campaign.prompt_set,
+        external_id="1",
+        level="responsibility",
+        source="authoring",
+        text=ORIGINAL,
     )
     dedup.prompts_index(prompt_set=campaign.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
 

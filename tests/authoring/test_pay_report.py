@@ -14,7 +14,9 @@ from common.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-def test_each_author_is_paid_for_accepted_prompts_only_and_named_by_pseudonym(make_authoring, expert, make_user):
+def test_each_author_is_paid_for_accepted_prompts_only_and_named_by_pseudonym(
+    make_authoring, expert, make_user
+):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT, pay_per_accepted=Decimal("1.50"))
     reviewer = make_user(Role.REVIEWER)
     decisions = ["accept", "accept", "reject"]

@@ -41,7 +41,8 @@ def test_a_form_sent_twice_stores_one_submission_and_says_so(make_authoring, exp
     first = submit(campaign, expert, submit_key=form_key)
     second = submit(campaign, expert, submit_key=form_key)
 
-    assert first.created and not second.created
+    assert first.created
+    assert not second.created
     assert second.submission.pk == first.submission.pk
     assert Submission.objects.count() == 1
 
@@ -87,7 +88,7 @@ def test_the_campaigns_total_quota_holds_across_people(make_authoring, expert, m
 
 def test_a_rejected_submission_no_longer_counts_towards_the_quota(make_authoring, expert):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT, quota_per_person=1)
-    submit(campaign, expert, text="第一个问题").submission
+    submit(campaign, expert, text="第一个问题")
     Submission.objects.update(status=Submission.Status.REJECTED)
 
     assert submit(campaign, expert, text="第二个问题").created
@@ -150,7 +151,9 @@ def test_anyone_with_a_role_writes_in_a_collection_but_not_an_account_without_on
         submit(campaign, make_user(), text="另一个", scenario=crimes)
 
 
-def test_a_safety_collection_asks_for_a_scenario_and_a_responsibility_one_for_a_domain(make_authoring, make_user):
+def test_a_safety_collection_asks_for_a_scenario_and_a_responsibility_one_for_a_domain(
+    make_authoring, make_user
+):
     safety = make_authoring(AuthoringCampaign.Kind.COLLECTION, level=Level.SAFETY)
     responsibility = make_authoring(AuthoringCampaign.Kind.COLLECTION, level=Level.RESPONSIBILITY)
     person = make_user(Role.CROWDWORKER)
@@ -161,7 +164,10 @@ def test_a_safety_collection_asks_for_a_scenario_and_a_responsibility_one_for_a_
     with pytest.raises(AuthoringRejected) as refused:
         submit(responsibility, person)
     assert refused.value.field == "domain"
-    assert submit(responsibility, person, domain=Domain.objects.get(slug="psychology")).submission.domain.slug == "psychology"
+    assert (
+        submit(responsibility, person, domain=Domain.objects.get(slug="psychology")).submission.domain.slug
+        == "psychology"
+    )
 
 
 def test_attacks_are_not_written_on_the_write_page(make_authoring, crowdworker):
