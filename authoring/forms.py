@@ -89,7 +89,7 @@ class BriefForm(forms.Form):
         label=_("Examples"),
         help_text=_("One per line."),
     )
-    quota = forms.IntegerField(min_value=1, initial=100, label=_("Prompts to accept"))
+    quota = forms.IntegerField(min_value=1, initial=100, required=False, label=_("Prompts to accept"))
 
 
 BriefFormSet = forms.formset_factory(BriefForm, extra=2)
@@ -97,7 +97,7 @@ BriefFormSet = forms.formset_factory(BriefForm, extra=2)
 
 def briefs_of(formset: forms.BaseFormSet) -> list[BriefInput]:
     return [
-        BriefInput(**form.cleaned_data)
+        BriefInput(**{**form.cleaned_data, "quota": form.cleaned_data.get("quota") or 100})
         for form in formset
         if form.cleaned_data and form.cleaned_data.get("scenario") is not None
     ]
