@@ -88,8 +88,10 @@ def test_the_api_refuses_an_oversized_prompt_and_a_submit_to_a_paused_campaign_i
         format="json",
     )
 
-    assert too_long.status_code == 400 and "4,000" in too_long.json()["text"]
-    assert to_paused.status_code == 400 and "paused" in to_paused.json()["detail"]
+    assert too_long.status_code == 400
+    assert "4,000" in too_long.json()["text"]
+    assert to_paused.status_code == 400
+    assert "paused" in to_paused.json()["detail"]
 
 
 def test_the_near_duplicate_endpoint_answers_an_author_of_the_campaign_only(
@@ -122,7 +124,8 @@ def test_a_reviewer_accepts_over_the_api_and_an_author_may_not(expert, make_user
     again = api_as(make_user(Role.REVIEWER)).post(url, {"decision": "accept"}, format="json")
 
     assert accepted.json()["status"] == "accepted"
-    assert again.status_code == 400 and "accepted already" in again.json()["detail"]
+    assert again.status_code == 400
+    assert "accepted already" in again.json()["detail"]
 
 
 def test_an_attack_is_handed_in_over_the_api_by_its_author_only(

@@ -113,7 +113,8 @@ def test_an_expert_sees_the_open_campaigns_of_their_domain_only(client, expert, 
 
     assert "Law prompts" in page
     assert reverse("authoring:write", args=[mine.pk]) in page
-    assert "Closed one" not in page and "Other domain" not in page
+    assert "Closed one" not in page
+    assert "Other domain" not in page
 
 
 def test_the_write_page_renders_the_instructions_through_the_sanitiser(client, expert, make_authoring):
@@ -126,7 +127,8 @@ def test_the_write_page_renders_the_instructions_through_the_sanitiser(client, e
 
     assert "<strong>Be precise</strong>" in page
     assert "<script>alert(1)" not in page
-    assert 'name="submit_key"' in page and 'name="provenance"' in page
+    assert 'name="submit_key"' in page
+    assert 'name="provenance"' in page
     assert "js/typing_provenance.js" in page
 
 
@@ -168,7 +170,8 @@ def test_the_content_warning_comes_once_before_the_write_page(client, expert, ma
     client.post(reverse("authoring:content_warning", args=[campaign.pk]))
     then = client.get(url).content.decode()
 
-    assert "Some prompts describe abuse." in first and 'name="text"' not in first
+    assert "Some prompts describe abuse." in first
+    assert 'name="text"' not in first
     assert 'name="text"' in then
 
 
@@ -179,7 +182,8 @@ def test_the_write_page_suggests_a_break_after_the_campaigns_minutes(client, exp
     page = client.get(reverse("authoring:write", args=[campaign.pk])).content.decode()
 
     assert 'data-break-after="20"' in page
-    assert 'id="break-reminder"' in page and "js/break_reminder.js" in page
+    assert 'id="break-reminder"' in page
+    assert "js/break_reminder.js" in page
 
 
 def test_the_near_duplicate_check_answers_the_htmx_request_with_the_similar_accepted_prompts(
@@ -244,7 +248,8 @@ def test_a_reviewer_reads_the_evidence_and_accepts_an_edited_prompt_from_the_que
         reverse("authoring:review", args=[done.submission.pk]), {"decision": "accept", "text": "改过的问题"}
     )
 
-    assert "75% pasted" in page and "61 s typing" in page
+    assert "75% pasted" in page
+    assert "61 s typing" in page
     assert expert.username not in page
     submission = Submission.objects.get()
     assert (submission.status, submission.text, submission.original_text) == (
