@@ -3,7 +3,6 @@ database (the attack workspace that streams them is tested on its own)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -61,6 +60,3 @@ def make_conversation(db) -> Callable[..., Conversation]:
 
     return make
 
-
-def key() -> uuid.UUID:
-    return uuid.uuid4()
