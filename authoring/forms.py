@@ -158,7 +158,9 @@ class WriteForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[(ReviewInput.ACCEPT, _("Accept")), (ReviewInput.REJECT, _("Reject"))]
+        choices=[(ReviewInput.ACCEPT, _("Accept")), (ReviewInput.REJECT, _("Reject"))],
+        widget=forms.RadioSelect,
+        label=_("Decision"),
     )
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, strip=False, label=_("Prompt")

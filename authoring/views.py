@@ -223,7 +223,11 @@ def review_index(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id)
     queue = selectors.review_queue(campaign)
-    rows = [(s, selectors.typing_evidence(s), ReviewForm(initial={"text": s.text})) for s in queue[:50]]
+    # One form per submission on the page: ids of their own, so each label names its own field.
+    rows = [
+        (s, selectors.typing_evidence(s), ReviewForm(initial={"text": s.text}, auto_id=f"review-{s.pk}-%s"))
+        for s in queue[:50]
+    ]
     return render(
         request, "authoring/review_queue.html", {"campaign": campaign, "rows": rows, "waiting": queue.count()}
     )
