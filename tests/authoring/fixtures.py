@@ -59,4 +59,3 @@ def make_conversation(db) -> Callable[..., Conversation]:
         return conversation
 
     return make
-

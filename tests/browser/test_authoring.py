@@ -76,7 +76,9 @@ def test_the_near_duplicate_check_shows_nothing_like_it_for_a_new_prompt(
 
     page.get_by_role("button", name="Check for near-duplicates").click()
 
-    expect(page.locator("#near-duplicates")).to_contain_text("No accepted prompt of this set is very like yours.")
+    expect(page.locator("#near-duplicates")).to_contain_text(
+        "No accepted prompt of this set is very like yours."
+    )
 
 
 def test_the_write_page_suggests_a_break_after_the_campaigns_minutes(
