@@ -22,23 +22,25 @@ NEAR = "我的邻居每天晚上都在楼道里大声放音乐，我该怎样依
 UNRELATED = "请解释一下什么是碳中和，以及普通家庭可以为此做些什么。"
 
 
+def indexed(campaign, text: str) -> Prompt:
+    """A prompt of the campaign's set in its index, as accepting it leaves it."""
+    prompt = Prompt.objects.create(
+        prompt_set=campaign.prompt_set, external_id="1", level="responsibility", source="authoring", text=text
+    )
+    dedup.prompts_index(prompt_set=campaign.prompt_set, prompts=[(prompt.pk, text)])
+    return prompt
+
+
 def test_normalising_folds_width_case_spacing_and_punctuation():
     assert dedup.text_normalised("  ＡＢＣ，  Hello!!\n世界？ ") == "abc hello 世界"
     assert dedup.text_hash("你好，世界！") == dedup.text_hash("你好世界")
 
 
 def test_a_chinese_prompt_with_a_few_characters_changed_is_a_near_duplicate_and_an_unrelated_one_is_not(
-    make_authoring, make_prompts
+    make_authoring,
 ):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
-    prompt = Prompt.objects.create(
-        prompt_set=campaign.prompt_set,
-        external_id="1",
-        level="responsibility",
-        source="authoring",
-        text=ORIGINAL,
-    )
-    dedup.prompts_index(prompt_set=campaign.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
+    prompt = indexed(campaign, ORIGINAL)
 
     found = dedup.near_duplicates(prompt_set=campaign.prompt_set, text=NEAR)
 
@@ -52,28 +54,14 @@ def test_a_chinese_prompt_with_a_few_characters_changed_is_a_near_duplicate_and_
 def test_the_index_of_one_set_does_not_answer_for_another(make_authoring):
     first = make_authoring(AuthoringCampaign.Kind.EXPERT)
     second = make_authoring(AuthoringCampaign.Kind.EXPERT)
-    prompt = Prompt.objects.create(
-        prompt_set=first.prompt_set,
-        external_id="1",
-        level="responsibility",
-        source="authoring",
-        text=ORIGINAL,
-    )
-    dedup.prompts_index(prompt_set=first.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
+    indexed(first, ORIGINAL)
 
     assert dedup.near_duplicates(prompt_set=second.prompt_set, text=ORIGINAL) == []
 
 
 def test_a_query_reads_candidates_and_signatures_in_one_statement(make_authoring):
     campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
-    prompt = Prompt.objects.create(
-        prompt_set=campaign.prompt_set,
-        external_id="1",
-        level="responsibility",
-        source="authoring",
-        text=ORIGINAL,
-    )
-    dedup.prompts_index(prompt_set=campaign.prompt_set, prompts=[(prompt.pk, ORIGINAL)])
+    indexed(campaign, ORIGINAL)
 
     with CaptureQueriesContext(connection) as queries:
         dedup.near_duplicates(prompt_set=campaign.prompt_set, text=NEAR)
