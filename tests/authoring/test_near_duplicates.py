@@ -15,7 +15,8 @@ from authoring.services import submission_review, submission_submit
 from common.roles import Role
 from prompts.models import Prompt
 
-pytestmark = pytest.mark.django_db
+# The quickstart runs on SQLite: the near-duplicate query (row values, a blob) and accepting run there too.
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 
 ORIGINAL = "我的邻居每天晚上都在楼道里大声放音乐，我该怎样依法维护自己的休息权利？"
 NEAR = "我的邻居每天晚上都在楼道里大声放音乐，我该怎样依法维护自己的休息权？"
