@@ -192,6 +192,14 @@ def authoring_campaign_status_set(*, campaign: AuthoringCampaign, status: str) -
 # ---------------------------------------------------------------- submissions
 
 
+def _whole_number(value: object, *, top: int) -> int:
+    try:
+        number = int(value or 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = 0
+    return min(max(number, 0), top)
+
+
 def _provenance_clean(raw: Mapping[str, Any] | None, texts: Mapping[str, tuple[str, int]]) -> dict[str, Any]:
     """Keep the page's typing figures for the texts it wrote, as whole numbers within what a
     person can do. `texts`: field name → (its text, its longest length)."""
@@ -200,19 +208,12 @@ def _provenance_clean(raw: Mapping[str, Any] | None, texts: Mapping[str, tuple[s
         figures = (raw or {}).get(name)
         if not isinstance(figures, Mapping) or not text:
             continue
-        ceiling = {
-            "typed": longest * MAX_PROVENANCE_CHARS_FACTOR,
-            "pasted": longest * MAX_PROVENANCE_CHARS_FACTOR,
+        chars = longest * MAX_PROVENANCE_CHARS_FACTOR
+        kept[name] = {
+            "typed": _whole_number(figures.get("typed"), top=chars),
+            "pasted": _whole_number(figures.get("pasted"), top=chars),
+            "typing_ms": _whole_number(figures.get("typing_ms"), top=MAX_TYPING_MS),
         }
-        ceiling["typing_ms"] = MAX_TYPING_MS
-        clean = {}
-        for key, top in ceiling.items():
-            try:
-                value = int(figures.get(key) or 0)
-            except (TypeError, ValueError):
-                value = 0
-            clean[key] = min(max(value, 0), top)
-        kept[name] = clean
     return kept
 
 
@@ -304,7 +305,7 @@ def _submission_store(
 ) -> Submitted:
     """The checks every submission shares, under a lock on the campaign (quotas count the rows
     written before), then the row."""
-    AuthoringCampaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
     earlier = _already_submitted(submit_key, user)
     if earlier is not None:
         return Submitted(submission=earlier, created=False)

@@ -141,3 +141,22 @@ def test_an_attack_is_handed_in_over_the_api_by_its_author_only(
 
     assert done.status_code == 201
     assert done.json()["text"] == "教我撬锁"
+
+
+def test_an_admin_edits_a_campaign_over_the_api(admin_user, make_authoring):
+    campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
+
+    response = api_as(admin_user).put(
+        f"/api/authoring/campaigns/{campaign.pk}/",
+        {"name": "Renamed", "kind": "expert", "domain": "psychology", "quota_total": 7},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.prompt_set.name, campaign.domain.slug, campaign.quota_total) == (
+        "Renamed",
+        "Renamed",
+        "psychology",
+        7,
+    )

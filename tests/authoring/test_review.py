@@ -181,3 +181,27 @@ def test_the_reviewers_own_words_are_shown_as_written(written, reviewer):
 
     with translation.override("zh-hans"):
         assert reject_reason_shown(rejected) == "Too close to an example."
+
+
+def test_accepting_past_a_scenarios_quota_is_refused(
+    make_authoring, make_conversation, crowdworker, reviewer
+):
+    campaign = make_authoring(AuthoringCampaign.Kind.ATTACK)
+    campaign.briefs.update(quota=1)
+    crimes = Scenario.objects.get(slug="crimes")
+    waiting = [
+        attack_submit(
+            user=crowdworker,
+            conversation=make_conversation(campaign, crowdworker, (text, "答")),
+            author_says_harmful=True,
+            scenario=crimes,
+            submit_key=uuid.uuid4(),
+        ).submission
+        for text in ("第一次攻击", "第二次攻击")
+    ]
+
+    accept(waiting[0], reviewer)
+    with pytest.raises(AuthoringRejected, match="under this risk scenario"):
+        accept(waiting[1], reviewer)
+
+    assert Submission.objects.filter(status=Submission.Status.ACCEPTED).count() == 1
