@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from authoring.inputs import (
@@ -137,7 +138,16 @@ class WriteForm(forms.Form):
     def __init__(self, *args: object, campaign: AuthoringCampaign, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["text"].help_text = _("At most %(n)s characters.") % {"n": f"{MAX_TURN_CHARS:,}"}
-        self.fields["text"].widget.attrs["maxlength"] = MAX_TURN_CHARS
+        # The near-duplicates are looked up while the author writes, a moment after they pause.
+        self.fields["text"].widget.attrs.update(
+            {
+                "maxlength": MAX_TURN_CHARS,
+                "hx-post": reverse("authoring:check", args=[campaign.pk]),
+                "hx-trigger": "input changed delay:800ms",
+                "hx-target": "#near-duplicates",
+                "hx-sync": "this:replace",
+            }
+        )
         if campaign.kind != AuthoringCampaign.Kind.EXPERT:
             del self.fields["reference_answer"]
         else:

@@ -4,11 +4,15 @@ evidence a reviewer reads), the near-duplicate check, the submit, and the break 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from authoring.inputs import ReviewInput, SubmissionInput
 from authoring.models import AuthoringCampaign, Submission
+from authoring.services import submission_review, submission_submit
+from common.roles import Role
 from tests.browser.test_login_and_import import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,3 +100,22 @@ def test_the_write_page_suggests_a_break_after_the_campaigns_minutes(
 
     expect(reminder).to_be_visible()
     expect(reminder).to_contain_text("You have been writing for 1 minute.")
+
+
+def test_near_duplicates_appear_while_the_author_writes(
+    page: Page, live_server, expert, make_authoring, make_user
+):
+    campaign = make_authoring(AuthoringCampaign.Kind.EXPERT)
+    accepted = "夫妻一方婚前购买的房产，婚后共同还贷，离婚时应该如何分割？"
+    done = submission_submit(
+        campaign=campaign, user=expert, data=SubmissionInput(text=accepted, submit_key=uuid.uuid4())
+    )
+    submission_review(
+        submission=done.submission, user=make_user(Role.REVIEWER), data=ReviewInput(decision="accept")
+    )
+    _open(page, live_server, expert, campaign)
+
+    page.get_by_label("Prompt").fill("夫妻一方婚前购买的房产，婚后共同还贷，离婚时该如何分割呢")
+
+    expect(page.locator("#near-duplicates")).to_contain_text(accepted)
+    expect(page.locator("#near-duplicates")).to_contain_text("very like yours")
