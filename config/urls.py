@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),
+    path("authoring/", include("authoring.urls")),
     path("annotate/", include("annotation.urls")),
     path("campaigns/", include("annotation.admin_urls")),
     path("crowd/", include("annotation.crowd_urls")),
