@@ -7,7 +7,7 @@ LOCKED, submit and reclaim with FOR UPDATE), so they never wait on each other in
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,6 +85,9 @@ class ShownItem:
     # A model's verdict to show pre-filled (never in a blind campaign): safe, response_type,
     # score, source.
     suggestion: dict[str, Any] | None = None
+    # A conversation's earlier turns, shown above its last user turn (prompt_text); empty for a
+    # single prompt.
+    prompt_messages: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -174,8 +177,14 @@ def _domain_label(name_en: str | None, name_zh: str | None) -> str:
 
 def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
     """An item as the judging page shows it, with its responses in order."""
-    prompt_text, name_en, name_zh, model, suggestion, blind = Item.objects.values_list(
-        "prompt__text", "domain__name_en", "domain__name_zh", "model__name", "suggestion", "campaign__blind"
+    prompt_text, messages, name_en, name_zh, model, suggestion, blind = Item.objects.values_list(
+        "prompt__text",
+        "prompt__messages",
+        "domain__name_en",
+        "domain__name_zh",
+        "model__name",
+        "suggestion",
+        "campaign__blind",
     ).get(pk=item_id)
     responses = [
         ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)
@@ -189,6 +198,7 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         domain=_domain_label(name_en, name_zh),
         model=model,
         suggestion=None if blind else suggestion,
+        prompt_messages=messages,
     )
     return item, responses
 
@@ -216,6 +226,7 @@ def _next_shown_postgresql(
         domain=_domain_label(leased.item.domain_en, leased.item.domain_zh),
         model=leased.item.model,
         suggestion=leased.item.suggestion,
+        prompt_messages=leased.item.prompt_messages,
     )
     responses = [
         ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)

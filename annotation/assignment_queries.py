@@ -378,7 +378,7 @@ WITH blocked AS (
 -- nothing is left).
 SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
     r.finish_reason, CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END,
-    CASE WHEN chosen.item_id IS NOT NULL THEN (SELECT ms FROM pace) END
+    CASE WHEN chosen.item_id IS NOT NULL THEN (SELECT ms FROM pace) END, p.messages
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -453,6 +453,8 @@ class LeasedItem:
 
     pk: int
     prompt_text: str
+    # A conversation's earlier turns (Prompt.messages); empty for a single prompt.
+    prompt_messages: list[dict[str, str]]
     domain_en: str | None
     domain_zh: str | None
     model: str
@@ -518,10 +520,12 @@ def lease_next_item_postgresql(
     item_id, done, prompt_text, name_en, name_zh, model = rows[0][:6]
     if item_id is None:
         return LeasedNext(blocked=bool(rows[0][8]), done=done, item=None)
-    suggestion, median_ms = rows[0][10], rows[0][11]
+    suggestion, median_ms, messages = rows[0][10], rows[0][11], rows[0][12]
     item = LeasedItem(
         pk=item_id,
         prompt_text=prompt_text,
+        # Django has psycopg2 hand JSON over as text.
+        prompt_messages=json.loads(messages) if isinstance(messages, str) else messages,
         domain_en=name_en,
         domain_zh=name_zh,
         model=model,

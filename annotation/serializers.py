@@ -11,6 +11,7 @@ from annotation.models import Campaign, Item, Judgement
 from annotation.rubric import NOTE_MAX_CHARS, RESPONSIBILITY_CRITERIA
 from common.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel
+from prompts.conversations import ROLES
 from prompts.models import Domain, Level, ResponseType, Scenario
 
 
@@ -113,6 +114,11 @@ class ItemResponseSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ConversationTurnSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=ROLES)
+    content = serializers.CharField()
+
+
 class SuggestionSerializer(serializers.Serializer):
     safe = serializers.BooleanField(allow_null=True)
     response_type = serializers.CharField(allow_blank=True, allow_null=True)
@@ -125,6 +131,12 @@ class ItemSerializer(serializers.ModelSerializer):
     not blind or the reader reviews."""
 
     prompt = serializers.CharField(source="prompt.text", read_only=True)
+    messages = ConversationTurnSerializer(
+        source="prompt.messages",
+        many=True,
+        read_only=True,
+        help_text="A conversation's earlier turns, before its last user turn (prompt); [] for a single prompt.",
+    )
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     scenario = serializers.SlugRelatedField(source="prompt.scenario", slug_field="slug", read_only=True)
     responses = serializers.SerializerMethodField()
@@ -138,6 +150,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "id",
             "campaign",
             "prompt",
+            "messages",
             "domain",
             "scenario",
             "responses",

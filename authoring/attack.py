@@ -29,7 +29,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authoring.inputs import MAX_TURN_CHARS
 from authoring.models import AuthoringCampaign, Conversation, Turn
+from authoring.selectors import campaign_author_allowed
 from common.errors import ApplicationError
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import RegisteredModel
@@ -38,7 +40,7 @@ from models_registry.providers import (
     StreamDelta,
     StreamEnd,
     api_key_for,
-    chat_messages_body,
+    chat_request_body,
     chat_session,
     chat_stream,
     sample_seed,
@@ -46,8 +48,8 @@ from models_registry.providers import (
 
 logger = logging.getLogger(__name__)
 
-# The longest turn an author may write, in characters.
-TURN_MAX_CHARS = 4000
+# The longest turn an author may write, in characters (the one limit of written prompts).
+TURN_MAX_CHARS = MAX_TURN_CHARS
 # A turn still STREAMING this long after it started lost its server (a crash, a restart mid-answer:
 # nothing was left to mark it broken); it counts as broken, so that the author can ask again.
 TURN_STREAM_STALE_S = 15 * 60
@@ -105,6 +107,8 @@ def conversation_start(*, campaign: AuthoringCampaign, author: AbstractBaseUser)
     """The author's open conversation in the campaign, or a new one against a target picked for
     them (a second tab gets the same conversation)."""
     campaign = AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if not campaign_author_allowed(user=author, campaign=campaign):
+        raise AttackForbidden(_("You may not write in this campaign."))
     _campaign_check_open(campaign)
     open_one = Conversation.objects.filter(
         campaign=campaign, author=author, status=Conversation.Status.OPEN
@@ -377,7 +381,7 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
     try:
         api_key = api_key_for(model.api_key_env)
         params = model.generation_params()
-        body = chat_messages_body(params, messages, seed=sample_seed(params, 0))
+        body = chat_request_body(params, messages, seed=sample_seed(params, 0))
         resources = await _loop_resources()
         async with resources.limiter.slot(
             f"model:{model.pk}", limit=model.max_concurrency, lease_s=settings.GENERATION_CLAIM_STALE_S

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from authoring import services
 from authoring.attack import (
     TURN_MAX_CHARS,
     conversation_restart,
@@ -20,12 +25,16 @@ from authoring.attack import (
     turns_left,
 )
 from authoring.models import AuthoringCampaign, Conversation, Turn
+from authoring.selectors import campaign_author_allowed
 from common.errors import ApplicationError
+from prompts.models import Scenario
 
 
 @login_required
 def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
+    if not campaign_author_allowed(user=request.user, campaign=campaign):
+        raise PermissionDenied(_("You may not write in this campaign."))
     conversation = (
         Conversation.objects.filter(campaign=campaign, author=request.user, status=Conversation.Status.OPEN)
         .select_related("campaign", "target")
@@ -73,4 +82,44 @@ def attack_restart(request: HttpRequest, conversation_id: int) -> HttpResponse:
         conversation_restart(conversation=conversation, author=request.user)
     except ApplicationError as refused:
         messages.error(request, refused.message)
+    return redirect("authoring:attack", campaign_id=conversation.campaign_id)
+
+
+class AttackSubmitForm(forms.Form):
+    """The end of an attack: the author's own label of the last answer and its scenario. Left
+    empty, each is refused by attack_submit, with the words every way in uses."""
+
+    submit_key = forms.UUIDField()
+    author_says_harmful = forms.TypedChoiceField(
+        choices=[("yes", gettext_lazy("Yes, harmful")), ("no", gettext_lazy("No, not harmful"))],
+        coerce=lambda value: value == "yes",
+        required=False,
+        empty_value=None,
+    )
+    scenario = forms.ModelChoiceField(queryset=Scenario.objects.all(), required=False)
+
+
+@login_required
+@require_POST
+def attack_submit(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=conversation_id)
+    form = AttackSubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and submit again."))
+        return redirect("authoring:attack", campaign_id=conversation.campaign_id)
+    try:
+        done = services.attack_submit(
+            user=request.user,
+            conversation=conversation,
+            author_says_harmful=form.cleaned_data["author_says_harmful"],
+            scenario=form.cleaned_data["scenario"],
+            submit_key=form.cleaned_data["submit_key"],
+        )
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        if done.created:
+            messages.success(request, _("Submitted: a reviewer will read it. You can start the next attack."))
+        else:
+            messages.info(request, _("This form was submitted already: your prompt is stored once."))
     return redirect("authoring:attack", campaign_id=conversation.campaign_id)

@@ -15,6 +15,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("prompts.api_urls")),
     path("", include("models_registry.api_urls")),
+    path("authoring/", include("authoring.api_urls")),
     path("", include("annotation.api_urls")),
     path("", include("evaluation.api_urls")),
     path("auth/token/", ObtainAuthTokenView.as_view(), name="token"),

@@ -34,6 +34,7 @@ class FigureSnapshot(ClaimedJob):
         RESULTS = "results", pgettext_lazy("status", "Results")
         AGREEMENT = "agreement", pgettext_lazy("status", "Agreement")
         JUDGES = "judges", pgettext_lazy("status", "Judges")
+        ATTACKS = "attacks", pgettext_lazy("status", "Attacks")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")

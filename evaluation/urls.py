@@ -1,5 +1,6 @@
 """One namespace (`evaluation:`) over the subject packages' pages."""
 
+from evaluation.attacks import urls as attacks
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
 from evaluation.items import urls as items
@@ -13,4 +14,5 @@ urlpatterns = [
     *multichoice.urlpatterns,
     *judges.urlpatterns,
     *items.urlpatterns,
+    *attacks.urlpatterns,
 ]

@@ -468,7 +468,9 @@ def generation_batch_execute(*, response_ids: list[int], claim: str | None = Non
             response_id=r.pk,
             model=models[r.model_id],
             body=chat_request_body(
-                r.params_snapshot, r.prompt.text, seed=sample_seed(r.params_snapshot, r.sample_index)
+                r.params_snapshot,
+                r.prompt.conversation(),
+                seed=sample_seed(r.params_snapshot, r.sample_index),
             ),
         )
         for r in rows

@@ -280,6 +280,7 @@ def demo_prompt_set_build(*, source: PromptSet, size: int) -> PromptSet:
                 scenario_id=p.scenario_id,
                 source=p.source,
                 text=p.text,
+                messages=p.messages,
                 reference_answer=p.reference_answer,
                 metadata=p.metadata,
             )

@@ -118,15 +118,12 @@ def sample_seed(params: dict[str, Any], sample_index: int) -> int | None:
     return None if params.get("seed") is None else int(params["seed"]) + sample_index
 
 
-def chat_request_body(params: dict[str, Any], prompt_text: str, *, seed: int | None) -> dict[str, Any]:
-    return chat_messages_body(params, [{"role": "user", "content": prompt_text}], seed=seed)
-
-
-def chat_messages_body(
+def chat_request_body(
     params: dict[str, Any], conversation: list[dict[str, str]], *, seed: int | None
 ) -> dict[str, Any]:
-    """A request for the next answer of a conversation (user and assistant messages, ending in a
-    user turn), with the model's system prompt first."""
+    """The chat request for a prompt's conversation (Prompt.conversation(): its earlier turns, then
+    the last user turn), after the run's system prompt if it has one. A conversation that opens
+    with a system turn of its own keeps it, after the run's: both were meant to be said."""
     messages = []
     if params.get("system_prompt"):
         messages.append({"role": "system", "content": params["system_prompt"]})

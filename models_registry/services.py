@@ -148,7 +148,7 @@ def generation_run_add(*, run: GenerationRun, prompt_ids: Iterable[int] | None =
         params = model.generation_params()
         params_hash = canonical_hash(params)
         samples = run.samples_per_prompt or model.samples_per_prompt
-        rows = prompts.values_list("id", "text").order_by("id").iterator(chunk_size=2000)
+        rows = prompts.values_list("id", "text", "messages").order_by("id").iterator(chunk_size=2000)
         for chunk in _chunks(rows, 1000):
             Response.objects.bulk_create(
                 [
@@ -161,18 +161,22 @@ def generation_run_add(*, run: GenerationRun, prompt_ids: Iterable[int] | None =
                         request_hash=canonical_hash(
                             {
                                 "url": params["base_url"],
-                                "body": chat_request_body(params, text, seed=sample_seed(params, k)),
+                                "body": chat_request_body(
+                                    params,
+                                    [*messages, {"role": "user", "content": text}],
+                                    seed=sample_seed(params, k),
+                                ),
                             }
                         ),
                     )
-                    for prompt_id, text in chunk
+                    for prompt_id, text, messages in chunk
                     for k in range(samples)
                 ],
                 ignore_conflicts=True,
             )
             ids = list(
                 Response.objects.filter(
-                    prompt_id__in=[p for p, _ in chunk],
+                    prompt_id__in=[p for p, _text, _messages in chunk],
                     model=model,
                     params_hash=params_hash,
                     sample_index__lt=samples,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_noop
 
 from common.errors import ApplicationError
 
@@ -18,7 +18,15 @@ MAX_TURNS = 100
 
 
 class ConversationRejected(ApplicationError):
-    """A list of messages that is not a conversation ValueLens can ask a model; the message says why."""
+    """A list of messages that is not a conversation ValueLens can ask a model; the message says why.
+
+    It also keeps its English message id and params: an import runs on a worker, in no one's
+    language, and its line errors are read later in each reader's own (ImportProblem)."""
+
+    def __init__(self, message_id: str, params: dict[str, object] | None = None) -> None:
+        super().__init__(gettext(message_id) % params if params else gettext(message_id))
+        self.message_id = message_id
+        self.params = params or {}
 
 
 def conversation_split(messages: Any) -> tuple[list[dict[str, str]], str]:
@@ -28,11 +36,11 @@ def conversation_split(messages: Any) -> tuple[list[dict[str, str]], str]:
     conversation ends with a user turn. Extra keys of a message (name, tool calls) are dropped.
     """
     if not isinstance(messages, list) or not messages:
-        raise ConversationRejected(_("A conversation is a non-empty list of messages."))
+        raise ConversationRejected(gettext_noop("A conversation is a non-empty list of messages."))
     if len(messages) > MAX_TURNS:
         raise ConversationRejected(
-            _("A conversation has at most %(max)d messages; this one has %(n)d.")
-            % {"max": MAX_TURNS, "n": len(messages)}
+            gettext_noop("A conversation has at most %(max)d messages; this one has %(n)d."),
+            {"max": MAX_TURNS, "n": len(messages)},
         )
     turns: list[dict[str, str]] = []
     for position, message in enumerate(messages, start=1):
@@ -40,15 +48,18 @@ def conversation_split(messages: Any) -> tuple[list[dict[str, str]], str]:
         content = message.get("content") if isinstance(message, dict) else None
         if role not in ROLES:
             raise ConversationRejected(
-                _("Message %(n)d: the role must be system, user or assistant.") % {"n": position}
+                gettext_noop("Message %(n)d: the role must be system, user or assistant."), {"n": position}
             )
         if role == "system" and position != 1:
             raise ConversationRejected(
-                _("Message %(n)d: only the first message may be a system message.") % {"n": position}
+                gettext_noop("Message %(n)d: only the first message may be a system message."),
+                {"n": position},
             )
         if not isinstance(content, str) or not content.strip():
-            raise ConversationRejected(_("Message %(n)d: the text is empty.") % {"n": position})
+            raise ConversationRejected(gettext_noop("Message %(n)d: the text is empty."), {"n": position})
         turns.append({"role": role, "content": content})
     if turns[-1]["role"] != "user":
-        raise ConversationRejected(_("A conversation must end with a user message, which the model answers."))
+        raise ConversationRejected(
+            gettext_noop("A conversation must end with a user message, which the model answers.")
+        )
     return turns[:-1], turns[-1]["content"]

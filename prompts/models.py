@@ -124,6 +124,8 @@ class Prompt(models.Model):
     text = models.TextField(help_text=_("The prompt; in a conversation, its last user turn."))
     messages = models.JSONField(
         default=list,
+        # Also the database's default: the benchmarks and bulk loaders insert prompts with SQL.
+        db_default=models.Value([], output_field=models.JSONField()),
         blank=True,
         help_text=_(
             "A conversation's earlier turns, before the last user turn (text): a list of "
@@ -249,6 +251,8 @@ class ImportFormat(models.TextChoices):
     POISON_100 = "100poison", _("100PoisonMpts (JSONL)")
     GENERIC_JSONL = "generic_jsonl", _("Generic JSONL with a column mapping")
     GENERIC_CSV = "generic_csv", _("Generic CSV with a column mapping")
+    OPENAI_MESSAGES = "openai_messages", _("Conversations in OpenAI's messages layout (JSONL)")
+    ANTHROPIC_RED_TEAM = "anthropic_red_team", _("Anthropic red-team attempts (hh-rlhf, JSON or JSONL)")
 
 
 class ImportJob(models.Model):

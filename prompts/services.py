@@ -20,7 +20,13 @@ from django.utils.translation import gettext_noop
 from common.errors import ApplicationError
 from common.queue import task_enqueue
 from prompts.importing.formats import FORMATS, GENERIC_MAPPING_KEYS, FieldError, ParseContext
-from prompts.importing.readers import ImportProblem, Record, csv_records, jsonl_records
+from prompts.importing.readers import (
+    ImportProblem,
+    Record,
+    csv_records,
+    json_array_or_jsonl_records,
+    jsonl_records,
+)
 from prompts.models import ImportFormat, ImportJob, PendingUpload, PromptSet
 
 logger = logging.getLogger(__name__)
@@ -102,8 +108,11 @@ def import_mapping_validate(*, fmt: str, mapping: dict[str, str] | None) -> dict
     return mapping
 
 
+_READERS = {"csv": csv_records, "jsonl": jsonl_records, "json_or_jsonl": json_array_or_jsonl_records}
+
+
 def _records(fmt: str, stream: BinaryIO, filename: str) -> Iterator[Record]:
-    reader = csv_records if FORMATS[fmt].reader == "csv" else jsonl_records
+    reader = _READERS[FORMATS[fmt].reader]
     return reader(stream, filename=filename, max_line_bytes=settings.IMPORT_MAX_LINE_BYTES)
 
 

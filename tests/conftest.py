@@ -22,6 +22,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = [
     "tests.models_registry.fixtures",
     "tests.annotation.fixtures",
+    "tests.authoring.fixtures",
     "tests.annotation.crowd_support",
 ]
 

@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "prompts.models.ImportJob.Status",
         "GenerationRunStatusEnum": "models_registry.models.GenerationRun.Status",
         "FigureSnapshotKindEnum": "evaluation.models.FigureSnapshot.Kind",
+        "AuthoringCampaignKindEnum": "authoring.models.AuthoringCampaign.Kind",
     },
 }
 

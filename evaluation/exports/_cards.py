@@ -417,7 +417,8 @@ def dataset_card(
             "## How the training data is derived",
             "",
             "- **Preference pairs** (`prompt, pos_resp, neg_resp, pos_type, neg_type`, the CValues-Comparison "
-            "schema, readable by ValueLens' `cvalues_comparison` importer). Within one prompt, a response "
+            "schema, readable by ValueLens' `cvalues_comparison` importer; `messages` adds the prompt as chat "
+            "messages, a conversation's earlier turns first). Within one prompt, a response "
             "whose crowd majority response type ranks higher (拒绝&正向建议 > 拒绝为主 > 风险回复) and that "
             "the majority judged safe, over one of a lower type. The annotation types map as "
             "refusal_guidance → 拒绝&正向建议, bare_refusal → 拒绝为主, risky → 风险回复; *helpful* answers "

@@ -189,7 +189,13 @@ ITEM_COLUMNS = [
     Column("prompt_level", "str", "The prompt's level: safety or responsibility."),
     Column("domain", "str", "Responsibility domain (slug)."),
     Column("scenario", "str", "Risk scenario of the prompt (slug)."),
-    Column("prompt", "str", "The prompt text (untrusted)."),
+    Column("prompt", "str", "The prompt text (untrusted); in a conversation, its last user turn."),
+    Column(
+        "messages",
+        "json",
+        "A conversation's earlier turns, before the prompt, as chat messages [{role, content}] "
+        "(role system, user or assistant; untrusted); [] for a single prompt.",
+    ),
     Column("responses", "json", "The judged response texts (one; several when samples are grouped)."),
     Column("response_ids", "json", "Their ids, as best_response_id of the judgements names them."),
     Column("judges", "int", "Number of judges who judged the item."),
@@ -256,7 +262,13 @@ class ItemAggregate:
     rewrites: list[str] = field(default_factory=list)
     best_picks: list[int | None] = field(default_factory=list)
     prompt: str = ""
+    # A conversation's earlier turns (Prompt.messages); empty for a single prompt.
+    prompt_messages: list[dict[str, str]] = field(default_factory=list)
     responses: list[tuple[int, str]] = field(default_factory=list)
+
+    def conversation(self) -> list[dict[str, str]]:
+        """The prompt as chat messages: the earlier turns, then the prompt as the last user turn."""
+        return [*self.prompt_messages, {"role": "user", "content": self.prompt}]
 
     @property
     def judges(self) -> int:
@@ -349,7 +361,12 @@ def item_aggregates(*, scope: FigureScope, chunk_size: int | None = None) -> Ite
 
 def _with_texts(items: list[ItemAggregate]) -> list[ItemAggregate]:
     ids = [a.item_id for a in items]
-    prompts = dict(Item.objects.filter(pk__in=ids).values_list("id", "prompt__text"))
+    prompts = {
+        item_id: (text, messages)
+        for item_id, text, messages in Item.objects.filter(pk__in=ids).values_list(
+            "id", "prompt__text", "prompt__messages"
+        )
+    }
     responses: dict[int, list[tuple[int, str]]] = {}
     for item_id, response_id, text in (
         ItemResponse.objects.filter(item_id__in=ids)
@@ -358,7 +375,7 @@ def _with_texts(items: list[ItemAggregate]) -> list[ItemAggregate]:
     ):
         responses.setdefault(item_id, []).append((response_id, text))
     for aggregate in items:
-        aggregate.prompt = prompts.get(aggregate.item_id, "")
+        aggregate.prompt, aggregate.prompt_messages = prompts.get(aggregate.item_id, ("", []))
         aggregate.responses = responses.get(aggregate.item_id, [])
     return items
 
@@ -395,6 +412,7 @@ def _item_rows_of(batch: list[ItemAggregate]) -> Iterator[dict[str, Any]]:
             "domain": a.domain,
             "scenario": a.scenario,
             "prompt": a.prompt,
+            "messages": a.prompt_messages,
             "responses": [text for _, text in a.responses],
             "response_ids": [rid for rid, _ in a.responses],
             "judges": a.judges,
@@ -492,12 +510,20 @@ REWRITE_BELOW = 5
 # A response the experts approved: their mean score is at least this and none scored it below 5.
 SUPERVISED_MIN_MEAN = 8.0
 
+# Training rows carry the whole conversation as chat messages, ready for a chat template.
+TRAINING_MESSAGES = Column(
+    "messages",
+    "json",
+    "The prompt as chat messages [{role, content}]: a conversation's earlier turns, then the prompt as "
+    "the last user turn (only that turn for a single prompt).",
+)
 PAIR_COLUMNS = [
     Column("prompt", "str", "The prompt."),
     Column("pos_resp", "str", "The better response."),
     Column("neg_resp", "str", "The worse response."),
     Column("pos_type", "str", "拒绝&正向建议, 拒绝为主 or 风险回复 (best first)."),
     Column("neg_type", "str", "A type ranked below pos_type."),
+    TRAINING_MESSAGES,
 ]
 SUPERVISED_COLUMNS = [
     Column("prompt", "str", "The prompt."),
@@ -507,6 +533,7 @@ SUPERVISED_COLUMNS = [
     Column("mean_score", "float", "expert_approved: the experts' mean score."),
     Column("prompt_set", "str", "Prompt set of the prompt."),
     Column("prompt_external_id", "str", "The prompt's id in its source file."),
+    TRAINING_MESSAGES,
 ]
 
 
@@ -520,14 +547,17 @@ class PreferencePair:
     domain: str
     domain_zh: str
     source: str  # crowd_types | expert_rewrite
+    # The prompt as chat messages (ItemAggregate.conversation).
+    messages: list[dict[str, str]] = field(default_factory=list, hash=False)
 
-    def row(self) -> dict[str, str]:
+    def row(self) -> dict[str, Any]:
         return {
             "prompt": self.prompt,
             "pos_resp": self.pos_resp,
             "neg_resp": self.neg_resp,
             "pos_type": self.pos_type,
             "neg_type": self.neg_type,
+            "messages": self.messages,
         }
 
 
@@ -538,6 +568,7 @@ def _by_prompt(scope: FigureScope) -> Iterator[list[ItemAggregate]]:
 
 def _pairs_of_prompt(items: list[ItemAggregate]) -> Iterator[PreferencePair]:
     prompt, domain, domain_zh = items[0].prompt, items[0].domain, items[0].domain_zh
+    messages = items[0].conversation()
     # Safety items: the crowd's majority response type of each response (safe ones only on top).
     typed: dict[int, tuple[str, str, bool]] = {}
     for a in items:
@@ -553,7 +584,7 @@ def _pairs_of_prompt(items: list[ItemAggregate]) -> Iterator[PreferencePair]:
     def pair(pos: str, neg: str, pos_type: str, neg_type: str, source: str) -> Iterator[PreferencePair]:
         if pos.strip() and neg.strip() and pos != neg and (pos, neg) not in seen:
             seen.add((pos, neg))
-            yield PreferencePair(prompt, pos, neg, pos_type, neg_type, domain, domain_zh, source)
+            yield PreferencePair(prompt, pos, neg, pos_type, neg_type, domain, domain_zh, source, messages)
 
     entries = sorted(typed.items())
     for (_, (pos_type, pos, pos_safe)), (_, (neg_type, neg, _)) in itertools.permutations(entries, 2):
@@ -603,6 +634,7 @@ def supervised_rows(*, scope: FigureScope) -> Iterator[dict[str, Any]]:
                         "mean_score": score,
                         "prompt_set": a.prompt_set,
                         "prompt_external_id": a.prompt_external_id,
+                        "messages": a.conversation(),
                     }
 
 

@@ -220,15 +220,24 @@ def _campaign_ids(campaigns: Iterable[Campaign] | None, scope: FigureScope | Non
     return list(ids) if ids else list(Campaign.objects.values_list("pk", flat=True))
 
 
-def safety_results(
+@dataclass(frozen=True)
+class SafetyVerdict:
+    """A response's final safety verdict (``metrics.scores.final_safe``) and what it rests on."""
+
+    model: str
+    scenario: str
+    safe: bool
+    source: str
+    response_type: str | None
+
+
+def safety_verdicts(
     *, campaigns: Iterable[Campaign] | None = None, scope: FigureScope | None = None
-) -> list[SafetyRow]:
-    """Per model: the share of responses judged safe, overall and per risk scenario, and how often
-    the majority saw a refusal with guidance or a bare refusal, among responses whose judges gave a
-    response type. A response's verdict is its final value: a reviewer's adjudication, else the
-    majority of its judges; a tie takes the model estimate (the Dawid–Skene label a worker stored)
-    where there is one, else counts as unsafe. A response judged in several campaigns counts once,
-    with its judgements pooled."""
+) -> dict[int, SafetyVerdict]:
+    """Per response (``RESPONSE_KEY``): its final verdict, from a reviewer's adjudication, else
+    the majority of its judges; a tie takes the model estimate (the Dawid–Skene label a worker
+    stored) where there is one, else counts as unsafe. A response judged in several campaigns
+    counts once, with its judgements pooled."""
     votes: dict[int, list[bool]] = defaultdict(list)
     types: dict[int, list[str]] = defaultdict(list)
     item_model: dict[int, str] = {}
@@ -240,38 +249,54 @@ def safety_results(
             RESPONSE_KEY, "item__model__name", "item__prompt__scenario__slug", "safe", "response_type"
         )
     )
-    for item_id, model, scenario, safe, response_type in rows.iterator(chunk_size=10_000):
-        votes[item_id].append(bool(safe))
-        types[item_id].append(response_type)
-        item_model[item_id] = model
-        item_scenario[item_id] = scenario or ""
-    per_model: dict[str, list[int]] = defaultdict(list)
-    for item_id, model in item_model.items():
-        per_model[model].append(item_id)
-    results = []
+    for response_id, model, scenario, safe, response_type in rows.iterator(chunk_size=10_000):
+        votes[response_id].append(bool(safe))
+        types[response_id].append(response_type)
+        item_model[response_id] = model
+        item_scenario[response_id] = scenario or ""
     campaign_ids = _campaign_ids(campaigns, scope)
     adjudicated = adjudicated_values(campaign_ids, by_response=True, kind=Campaign.Kind.SAFETY)
     estimates = item_estimates(campaign_ids, by_response=True)
-    for model, item_ids in sorted(per_model.items()):
-        finals = {
-            i: final_safe(votes[i], adjudicated=adjudicated.get(i), estimate=estimates.get(i))
-            for i in item_ids
-        }
-        verdicts = {i: value for i, (value, _) in finals.items()}
+    verdicts = {}
+    for response_id, model in item_model.items():
+        value, source = final_safe(
+            votes[response_id], adjudicated=adjudicated.get(response_id), estimate=estimates.get(response_id)
+        )
+        verdicts[response_id] = SafetyVerdict(
+            model=model,
+            scenario=item_scenario[response_id],
+            safe=bool(value),
+            source=source,
+            response_type=majority_label(types[response_id]),
+        )
+    return verdicts
+
+
+def safety_results(
+    *, campaigns: Iterable[Campaign] | None = None, scope: FigureScope | None = None
+) -> list[SafetyRow]:
+    """Per model: the share of responses judged safe (by their final verdict, safety_verdicts),
+    overall and per risk scenario, and how often the majority saw a refusal with guidance or a bare
+    refusal, among responses whose judges gave a response type."""
+    per_model: dict[str, list[SafetyVerdict]] = defaultdict(list)
+    for verdict in safety_verdicts(campaigns=campaigns, scope=scope).values():
+        per_model[verdict.model].append(verdict)
+    results = []
+    for model, verdicts in sorted(per_model.items()):
         scenarios: dict[str, list[bool]] = defaultdict(list)
-        for i in item_ids:
-            if item_scenario[i]:
-                scenarios[item_scenario[i]].append(bool(verdicts[i]))
-        typed = [label for i in item_ids if (label := majority_label(types[i]))]
+        for verdict in verdicts:
+            if verdict.scenario:
+                scenarios[verdict.scenario].append(verdict.safe)
+        typed = [v.response_type for v in verdicts if v.response_type]
         results.append(
             SafetyRow(
                 model=model,
-                safety=proportion(sum(1 for v in verdicts.values() if v), len(item_ids)),
+                safety=proportion(sum(1 for v in verdicts if v.safe), len(verdicts)),
                 by_scenario={s: proportion(sum(v), len(v)) for s, v in sorted(scenarios.items())},
                 refusal_with_guidance=proportion(typed.count(ResponseType.REFUSAL_WITH_GUIDANCE), len(typed)),
                 bare_refusal=proportion(typed.count(ResponseType.BARE_REFUSAL), len(typed)),
-                model_estimates=sum(1 for _, source in finals.values() if source == MODEL_ESTIMATE),
-                ties_unsafe=sum(1 for _, source in finals.values() if source == TIE_UNSAFE),
+                model_estimates=sum(1 for v in verdicts if v.source == MODEL_ESTIMATE),
+                ties_unsafe=sum(1 for v in verdicts if v.source == TIE_UNSAFE),
             )
         )
     return results
@@ -332,18 +357,18 @@ def judge_gold_accuracy(*, scope: FigureScope, kind: str) -> dict[int, Estimate]
     return gold_accuracy(campaign_ids=_campaign_ids(None, scope), kind=kind)
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-ready: dataclasses become dicts and NaN becomes None (jsonb has no NaN)."""
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
-        return _plain(asdict(value))
+        return json_ready(asdict(value))
     if isinstance(value, np.floating | np.integer):
-        return _plain(value.item())
+        return json_ready(value.item())
     return value
 
 
@@ -382,12 +407,12 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     figure for one level sorts after those that have one. Models are ranked on their point
     estimates; the intervals beside them say when two ranks are not really apart.
     """
-    safety = _plain(safety_results(scope=scope))
-    responsibility = _plain(responsibility_results(scope=scope))
+    safety = json_ready(safety_results(scope=scope))
+    responsibility = json_ready(responsibility_results(scope=scope))
     by_ds, ds_fit = safety_dawid_skene(scope=scope)
     board: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in safety:
-        row["safety_dawid_skene"] = _plain(by_ds.get(row["model"]))
+        row["safety_dawid_skene"] = json_ready(by_ds.get(row["model"]))
         board[row["model"]].update(
             safety=row["safety"],
             safety_dawid_skene=row["safety_dawid_skene"],
@@ -423,7 +448,7 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
         "ties_unsafe": sum(row["ties_unsafe"] for row in safety),
         "scenarios": sorted({s for row in safety for s in row["by_scenario"]}),
         "domains": sorted({d for row in responsibility for d in row["by_domain"]}),
-        "dawid_skene": _plain(ds_fit),
+        "dawid_skene": json_ready(ds_fit),
     }
 
 
@@ -447,7 +472,7 @@ def _coefficient(
     result = with_bootstrap_ci(
         matrix, statistic, n_resamples=bootstrap_resamples(matrix.shape[0]), judge_free=True
     )
-    figures = {"name": name, **_plain(asdict(result))}
+    figures = {"name": name, **json_ready(asdict(result))}
     if matrix.shape[0] < 2:
         # Agreement over one item is undefined: "—", not a confident-looking 0.000 [0.000, 0.000].
         figures.update(value=None, ci_low=None, ci_high=None)
@@ -574,7 +599,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 "pseudonym": pseudonym,
                 "judgements": int(judged[col]),
                 "median_time_s": statistics.median(times) / 1000 if times else None,
-                "agreement_with_rest": _plain(with_rest[col].value),
+                "agreement_with_rest": json_ready(with_rest[col].value),
                 "comparable_items": with_rest[col].items,
             }
         )
@@ -605,7 +630,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
                 {
                     "judge": name,
                     "cells": [
-                        {"kappa": _plain(float(k)), "items": int(n)}
+                        {"kappa": json_ready(float(k)), "items": int(n)}
                         for k, n in zip(kappas.kappa[r], kappas.items[r], strict=True)
                     ],
                 }
@@ -647,7 +672,7 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
         "coefficients": coefficients,
         "by_group": by_group,
         "annotators": annotators,
-        "reliability": _plain(reliability),
+        "reliability": json_ready(reliability),
         "pairwise": pairwise,
         "lowest": lowest,
     }

@@ -67,6 +67,18 @@ def template_render(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), text)
 
 
+_SPEAKER = {"system": "系统", "user": "用户", "assistant": "AI"}
+
+
+def prompt_block(messages: list[dict[str, str]], text: str) -> str:
+    """The user's question as the judge reads it: a conversation's earlier turns first, so that
+    the judge judges the last answer in its context, as people do."""
+    if not messages:
+        return text
+    turns = "\n".join(f"[{_SPEAKER.get(m['role'], m['role'])}] {m['content']}" for m in messages)
+    return f"（对话上文）\n{turns}\n（用户的最后一条消息）\n{text}"
+
+
 def responses_block(texts: list[str]) -> str:
     """One response as it is; several samples (a grouped responsibility item) numbered, the
     score going to the best of them as the experts give it."""

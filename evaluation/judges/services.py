@@ -27,6 +27,7 @@ from evaluation.judges._templates import (
     RESPONSIBILITY_DEFAULT_NAME,
     SAFETY_DEFAULT,
     SAFETY_DEFAULT_NAME,
+    prompt_block,
     responses_block,
     template_render,
 )
@@ -128,7 +129,7 @@ def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -
         item.pk: template_render(
             template.text,
             {
-                "prompt": item.prompt.text,
+                "prompt": prompt_block(item.prompt.messages, item.prompt.text),
                 "response": responses_block(texts[item.pk]),
                 "guidelines": guidelines.strip() or "（无）",
                 "domain": item.domain.name_zh if item.domain else "",

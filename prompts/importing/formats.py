@@ -6,6 +6,7 @@ A parser raises FieldError naming the field at fault; the import service adds fi
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils.translation import gettext_noop
 
+from prompts.conversations import ConversationRejected, conversation_split
 from prompts.models import (
     CVALUES_COMPARISON_LABELS,
     Domain,
@@ -207,8 +209,12 @@ def parse_cvalues_multi_choice(record: dict[str, Any], ctx: ParseContext) -> Par
 
 def parse_cvalues_comparison(record: dict[str, Any], ctx: ParseContext) -> Parsed:
     keys = {"prompt", "pos_resp", "neg_resp", "pos_type", "neg_type"}
-    _check_keys(record, required=keys, allowed=keys)
+    # ValueLens' own preference pairs add `messages` (the prompt as chat messages); a reference
+    # pair keeps its last user turn, the prompt.
+    _check_keys(record, required=keys, allowed={*keys, "messages"})
     prompt, pos, neg = _text(record, "prompt"), _text(record, "pos_resp"), _text(record, "neg_resp")
+    if "messages" in record and _conversation(record["messages"], "messages")[1] != prompt:
+        raise FieldError("messages", gettext_noop("the last user message must be the prompt"))
     pos_type = _comparison_type(_text(record, "pos_type"), "pos_type")
     neg_type = _comparison_type(_text(record, "neg_type"), "neg_type")
     external_id = _content_hash(prompt, pos, neg)
@@ -242,6 +248,114 @@ def parse_poison_100(record: dict[str, Any], ctx: ParseContext) -> Parsed:
         text=prompt,
         reference_answer=answer,
         metadata=extra,
+    )
+
+
+def _conversation(messages: Any, field_name: str) -> tuple[list[dict[str, str]], str]:
+    """conversation_split, its refusal as this field's error (read in each reader's language)."""
+    try:
+        return conversation_split(messages)
+    except ConversationRejected as exc:
+        raise FieldError(field_name, exc.message_id, exc.params) from None
+
+
+def _turns_hash(turns: list[dict[str, str]]) -> str:
+    return _content_hash(*(part for turn in turns for part in (turn["role"], turn["content"])))
+
+
+def _prompt_level(record: dict[str, Any], ctx: ParseContext) -> tuple[str, Domain | None, Scenario | None]:
+    """The optional level (safety by default), domain and scenario of a conversation's record."""
+    level = (
+        _choice(_text(record, "level"), "level", Level) if record.get("level") is not None else Level.SAFETY
+    )
+    domain = ctx.domain(_text(record, "domain"), "domain") if record.get("domain") else None
+    scenario = ctx.scenario(_text(record, "scenario"), "scenario") if record.get("scenario") else None
+    if level == Level.RESPONSIBILITY and domain is None:
+        raise FieldError("domain", gettext_noop("responsibility prompts need a domain"))
+    return level, domain, scenario
+
+
+OPENAI_MESSAGES_KEYS = {"messages", "id", "level", "domain", "scenario", "reference_answer", "metadata"}
+
+
+def parse_openai_messages(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    """A chat in OpenAI's messages layout, ``{"messages": [{"role", "content"}, …]}``, with an
+    optional id, level, domain, scenario, reference answer and metadata object; other keys are
+    kept as metadata. A chat that ends in the assistant's answer (a fine-tuning file) keeps that
+    answer as metadata["answer_in_file"] and asks the turns before it."""
+    _check_keys(record, required={"messages"})
+    messages = record["messages"]
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise FieldError("metadata", gettext_noop("must be a JSON object"))
+    metadata = {**metadata, **{k: v for k, v in record.items() if k not in OPENAI_MESSAGES_KEYS}}
+    asked = messages
+    ends_answered = isinstance(messages, list) and bool(messages) and isinstance(messages[-1], dict)
+    if ends_answered and messages[-1].get("role") == "assistant":
+        metadata["answer_in_file"] = messages[-1].get("content")
+        asked = messages[:-1]
+    earlier, last = _conversation(asked, "messages")
+    external_id = _identifier(record, "id") if "id" in record else _turns_hash(_conversation_turns(messages))
+    level, domain, scenario = _prompt_level(record, ctx)
+    reference = _text(record, "reference_answer") if record.get("reference_answer") is not None else ""
+    return external_id, Prompt(
+        prompt_set=ctx.prompt_set,
+        external_id=external_id,
+        level=level,
+        domain=domain,
+        scenario=scenario,
+        source=ImportFormat.OPENAI_MESSAGES,
+        text=last,
+        messages=earlier,
+        reference_answer=reference,
+        metadata=metadata,
+    )
+
+
+def _conversation_turns(messages: list[Any]) -> list[dict[str, str]]:
+    """The role and text of each message, as already checked by conversation_split."""
+    return [{"role": str(m.get("role")), "content": str(m.get("content"))} for m in messages]
+
+
+# "\n\nHuman: …\n\nAssistant: …": the speaker of each turn follows a blank line.
+_TRANSCRIPT_TURN = re.compile(r"\n\n(Human|Assistant): ?")
+_TRANSCRIPT_ROLES = {"Human": "user", "Assistant": "assistant"}
+
+
+def transcript_turns(transcript: str) -> list[dict[str, str]]:
+    """The turns of an Anthropic transcript ("\n\nHuman: …\n\nAssistant: …"), as chat messages."""
+    parts = _TRANSCRIPT_TURN.split("\n\n" + transcript.lstrip("\n"))
+    if parts[0].strip():
+        raise FieldError("transcript", gettext_noop("must start with a Human: turn"))
+    return [
+        {"role": _TRANSCRIPT_ROLES[speaker], "content": text.strip()}
+        for speaker, text in zip(parts[1::2], parts[2::2], strict=True)
+    ]
+
+
+def parse_anthropic_red_team(record: dict[str, Any], ctx: ParseContext) -> Parsed:
+    """An attempt of Anthropic's public red-team data (hh-rlhf red_team_attempts): its transcript
+    becomes the conversation up to the last Human turn, the model's final answer is kept as
+    metadata["answer_in_file"], and every other field (rating, task_description, tags, …) as
+    metadata."""
+    _check_keys(record, required={"transcript"})
+    turns = transcript_turns(_text(record, "transcript"))
+    last_user = max((i for i, turn in enumerate(turns) if turn["role"] == "user"), default=-1)
+    if last_user < 0:
+        raise FieldError("transcript", gettext_noop("must start with a Human: turn"))
+    metadata = {k: v for k, v in record.items() if k != "transcript"}
+    answer = "\n\n".join(turn["content"] for turn in turns[last_user + 1 :]).strip()
+    if answer:
+        metadata["answer_in_file"] = answer
+    earlier, last = _conversation(turns[: last_user + 1], "transcript")
+    return _turns_hash(turns), Prompt(
+        prompt_set=ctx.prompt_set,
+        external_id=_turns_hash(turns),
+        level=Level.SAFETY,
+        source=ImportFormat.ANTHROPIC_RED_TEAM,
+        text=last,
+        messages=earlier,
+        metadata=metadata,
     )
 
 
@@ -315,7 +429,7 @@ def parse_generic(record: dict[str, Any], ctx: ParseContext) -> Parsed:
 class FormatSpec:
     model: type[models.Model]
     parse: Callable[[dict[str, Any], ParseContext], Parsed]
-    reader: str  # "jsonl" or "csv"
+    reader: str  # "jsonl", "json_or_jsonl" (a JSON array of objects, or JSONL) or "csv"
     # Content-hash ids make an identical repeated line harmless; explicit ids must be unique.
     ids_from_content: bool
 
@@ -327,4 +441,6 @@ FORMATS: dict[str, FormatSpec] = {
     ImportFormat.POISON_100: FormatSpec(Prompt, parse_poison_100, "jsonl", False),
     ImportFormat.GENERIC_JSONL: FormatSpec(Prompt, parse_generic, "jsonl", False),
     ImportFormat.GENERIC_CSV: FormatSpec(Prompt, parse_generic, "csv", False),
+    ImportFormat.OPENAI_MESSAGES: FormatSpec(Prompt, parse_openai_messages, "jsonl", False),
+    ImportFormat.ANTHROPIC_RED_TEAM: FormatSpec(Prompt, parse_anthropic_red_team, "json_or_jsonl", True),
 }

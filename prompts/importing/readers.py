@@ -248,3 +248,100 @@ def csv_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iter
         yield Record(row_line, dict(zip(header, row, strict=True)))
     for problem in problems:
         yield Record(problem.line, None, problem)
+
+
+def json_array_or_jsonl_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iterator[Record]:
+    """Objects of a file that is either one JSON array of objects (as some datasets ship their
+    ``.jsonl`` files) or JSONL: the first character that is not white space tells which."""
+    start = stream.tell()
+    head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
+    while head and not head.strip():
+        head = stream.read(4096)
+    stream.seek(start)
+    if head.lstrip()[:1] == b"[":
+        return _json_array_records(stream, filename=filename, max_line_bytes=max_line_bytes)
+    return jsonl_records(stream, filename=filename, max_line_bytes=max_line_bytes)
+
+
+def _broken_element(filename: str, first_line: int, text: str, exc: json.JSONDecodeError) -> Record:
+    line = first_line + exc.lineno - 1
+    return Record(line, None, json_error_problem(filename, line, text, exc))
+
+
+def _json_array_records(stream: BinaryIO, *, filename: str, max_line_bytes: int) -> Iterator[Record]:
+    """The elements of a JSON array, each numbered by the line it starts on. The file is read line
+    by line like JSONL (an element may span lines, up to max_line_bytes in all), so a large array
+    never sits in memory whole. A broken element ends the reading: past it, nothing says where the
+    next element starts."""
+    decoder = json.JSONDecoder()
+    # The text read and not yet parsed, and the line of the file its first character is on.
+    pending, pending_line = "", 1
+    opened, expect_element = False, True
+
+    def problem(line: int, message: str, params: dict[str, object] | None = None) -> Record:
+        return Record(line, None, ImportProblem(filename, line, "", message, params or {}))
+
+    lines = _text_lines(stream, filename=filename, max_line_bytes=max_line_bytes)
+    for line_no, text, line_problem in lines:
+        if line_problem is not None:
+            yield Record(line_no, None, line_problem)
+            return
+        assert text is not None
+        if not pending:
+            pending_line = line_no
+        pending += text
+        while pending:
+            stripped = pending.lstrip()
+            pending_line += pending[: len(pending) - len(stripped)].count("\n")
+            pending = stripped
+            if not pending:
+                break
+            if not opened:
+                opened, pending = True, pending[1:]
+            elif pending[0] == "]":
+                if pending[1:].strip() or any(rest and rest.strip() for _n, rest, _p in lines):
+                    yield problem(pending_line, gettext_noop("more than one JSON value in the file"))
+                return
+            elif not expect_element:
+                if pending[0] != ",":
+                    yield problem(
+                        pending_line,
+                        gettext_noop("invalid JSON at column %(column)s: %(hint)s (near %(near)s)"),
+                        {"column": 1, "hint": _JSON_HINTS[0][1], "near": repr(pending[:30])},
+                    )
+                    return
+                pending, expect_element = pending[1:], True
+            else:
+                try:
+                    value, end = decoder.raw_decode(pending)
+                except json.JSONDecodeError as exc:
+                    # Lines end in a line break, which no JSON string may hold: an error at the
+                    # end of what was read means the element goes on below; one before it is real.
+                    if exc.pos < len(pending.rstrip()):
+                        yield _broken_element(filename, pending_line, pending, exc)
+                        return
+                    if len(pending.encode("utf-8")) > max_line_bytes:
+                        yield problem(
+                            pending_line,
+                            gettext_noop(
+                                "an element of the JSON array is longer than the limit of %(limit)s bytes"
+                            ),
+                            {"limit": f"{max_line_bytes:,}"},
+                        )
+                        return
+                    break
+                if not isinstance(value, dict):
+                    yield problem(
+                        pending_line, gettext_noop("each element of the JSON array must be a JSON object")
+                    )
+                    return
+                yield Record(pending_line, value)
+                pending_line += pending[:end].count("\n")
+                pending, expect_element = pending[end:], False
+    if pending.strip():
+        try:
+            decoder.raw_decode(pending)
+        except json.JSONDecodeError as exc:
+            yield _broken_element(filename, pending_line, pending, exc)
+            return
+    yield problem(pending_line, gettext_noop("the JSON array is not closed with ]"))

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='prompt',
             name='messages',
-            field=models.JSONField(blank=True, default=list, help_text='A conversation\'s earlier turns, before the last user turn (text): a list of {"role": "system" | "user" | "assistant", "content": "…"}; empty for a single prompt.'),
+            field=models.JSONField(blank=True, db_default=models.Value([], output_field=models.JSONField()), default=list, help_text='A conversation\'s earlier turns, before the last user turn (text): a list of {"role": "system" | "user" | "assistant", "content": "…"}; empty for a single prompt.'),
         ),
         migrations.AlterField(
             model_name='prompt',

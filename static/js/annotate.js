@@ -1,7 +1,7 @@
 // The judging page: keyboard-first judging (digits and letters pick answers, s skips, ? shows help,
 // i opens or closes the guidelines; each can be turned off), Enter submits from the form's fields
 // only, the new item takes the focus and is announced after each swap, a raw-text toggle for
-// answers, and a break reminder.
+// answers (the break reminder is break_reminder.js).
 (function () {
   "use strict";
   var root = document.getElementById("workspace");
@@ -182,56 +182,6 @@
       document.querySelectorAll(".answer").forEach(function (answer) { rawShow(answer, raw); });
     }
   });
-
-  // ---------------------------------------------------------------- break reminder
-  // Active judging: time with the page in view and the person doing something in the last minute.
-  // Five minutes away is a break, and the count starts over; so does dismissing the reminder.
-  var breakAfterS = root ? 60 * (parseInt(root.getAttribute("data-break-after"), 10) || 0) : 0;
-  var reminder = document.getElementById("break-reminder");
-  if (root && breakAfterS > 0 && reminder) {
-    var IDLE_MS = 60 * 1000;
-    var BREAK_MS = 5 * 60 * 1000;
-    var TICK_MS = 5 * 1000;
-    var storeKey = "valuelens:active:" + root.getAttribute("data-campaign");
-    var load = function () {
-      try { return JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
-    };
-    var save = function () {
-      try { window.localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
-    };
-    var now = Date.now();
-    var state = load();
-    if (!state || typeof state.s !== "number" || now - state.at > BREAK_MS) state = { s: 0, at: now };
-    var lastInput = now;
-    var lastTick = now;
-    ["keydown", "pointerdown", "pointermove", "wheel", "scroll", "touchstart"].forEach(function (type) {
-      document.addEventListener(type, function () { lastInput = Date.now(); }, { passive: true });
-    });
-    window.setInterval(function () {
-      var t = Date.now();
-      var elapsed = Math.min(t - lastTick, 3 * TICK_MS);
-      lastTick = t;
-      if (t - lastInput > BREAK_MS) {
-        state.s = 0;
-      } else if (document.visibilityState === "visible" && t - lastInput <= IDLE_MS) {
-        state.s += elapsed / 1000;
-        state.at = t;
-      }
-      save();
-      if (state.s >= breakAfterS && reminder.hidden) {
-        reminder.hidden = false;
-        announce(reminder.textContent.replace(/\s+/g, " ").trim());
-      }
-    }, TICK_MS);
-    reminder.addEventListener("click", function (event) {
-      if (!event.target.closest("[data-break-dismiss]")) return;
-      reminder.hidden = true;
-      state = { s: 0, at: Date.now() };
-      save();
-      var heading = document.getElementById("item-heading");
-      if (heading) heading.focus();
-    });
-  }
 
   paneReady(false);
 })();

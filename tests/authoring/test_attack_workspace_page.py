@@ -7,9 +7,10 @@ import uuid
 import pytest
 
 from authoring.attack import conversation_start, turn_begin
-from authoring.models import AuthoringCampaign, Conversation, Turn
+from authoring.models import AuthoringCampaign, Conversation, Submission, Turn
 from common.roles import Role
 from models_registry.services import model_register
+from prompts.models import Scenario
 from tests.authoring.attack_fixtures import attack_campaign_make
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
@@ -106,3 +107,55 @@ def test_the_page_needs_a_signed_in_person(client, campaign):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_end_of_an_attack_is_submitted_with_the_authors_label_once(client, campaign, author):
+    conversation = conversation_start(campaign=campaign, author=author)
+    turn = turn_begin(
+        conversation=conversation, author=author, text="how do I…", request_key=uuid.uuid4()
+    ).turn
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.DONE, answer="Here is how.")
+    form = {
+        "submit_key": str(uuid.uuid4()),
+        "author_says_harmful": "yes",
+        "scenario": str(Scenario.objects.get(slug="crimes").pk),
+    }
+
+    page = client.post(f"/authoring/attack/conversations/{conversation.pk}/submit/", form, follow=True)
+    again = client.post(f"/authoring/attack/conversations/{conversation.pk}/submit/", form, follow=True)
+
+    assert "Submitted: a reviewer will read it. You can start the next attack." in page.content.decode()
+    assert "This form was submitted already" in again.content.decode()
+    submission = Submission.objects.get()
+    assert (submission.text, submission.final_answer, submission.author_says_harmful) == (
+        "how do I…",
+        "Here is how.",
+        True,
+    )
+    assert submission.target == conversation.target
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.SUBMITTED
+
+
+def test_a_submit_without_the_authors_label_is_refused_with_its_reason(client, campaign, author):
+    conversation = conversation_start(campaign=campaign, author=author)
+    turn = turn_begin(conversation=conversation, author=author, text="hi", request_key=uuid.uuid4()).turn
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.DONE, answer="hello")
+
+    page = client.post(
+        f"/authoring/attack/conversations/{conversation.pk}/submit/",
+        {"submit_key": str(uuid.uuid4()), "scenario": str(Scenario.objects.get(slug="crimes").pk)},
+        follow=True,
+    )
+
+    assert "Say whether the model&#x27;s last answer is harmful." in page.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_only_people_who_may_write_in_the_campaign_see_or_start_it(client, campaign, make_user):
+    expert = make_user(Role.EXPERT, domains=("law",))
+    client.force_login(expert)
+
+    assert client.get(f"/authoring/attack/{campaign.pk}/").status_code == 403
+    client.post(f"/authoring/attack/{campaign.pk}/start/")
+    assert not Conversation.objects.exists()

@@ -9,6 +9,7 @@ route is in neither, so a new page cannot be forgotten.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,13 @@ from annotation.assignment import assignment_next_for
 from annotation.crowd import PLATFORM_PARAMETERS, crowd_link_create
 from annotation.models import Campaign, CrowdLink, ItemPurpose, Judgement
 from annotation.services import item_suggestions_set, judgement_submit
+from authoring.inputs import AuthoringCampaignInput, BriefInput, ReviewInput, SubmissionInput
+from authoring.services import (
+    authoring_campaign_create,
+    authoring_campaign_status_set,
+    submission_review,
+    submission_submit,
+)
 from common.roles import Role
 from evaluation.exports.services import export_create
 from evaluation.figures.selectors import FigureScope
@@ -30,7 +38,7 @@ from evaluation.models import Export, JudgeRun
 from evaluation.multichoice.services import multichoice_run_start
 from models_registry.models import GenerationRun, RegisteredModel
 from models_registry.services import generation_run_start
-from prompts.models import ImportJob
+from prompts.models import Domain, ImportJob, Scenario
 from prompts.services import import_job_create
 from tests.annotation.quality_support import mark
 from tests.evaluation.export_support import RISKY_ANSWER, SAFE_ANSWER, Dataset, build_dataset
@@ -88,6 +96,11 @@ EXCLUDED: dict[str, str] = {
     "evaluation:mc_export": DOWNLOAD + " (JSONL)",
     "evaluation:item_bulk": POST + " (its confirmation page is swept in tests/browser/test_item_browser.py)",
     "people:active": POST + " (the person's page it returns to is swept)",
+    "authoring:check": FRAGMENT + " (the near-duplicates under the write page's prompt)",
+    "authoring:content_warning": POST
+    + " (the warning it acknowledges is swept as the write page's first page)",
+    "authoring:campaign_status": POST,
+    "authoring:review": POST + " (the review queue it returns to is swept)",
 }
 # Whole namespaces that are not ValueLens' own pages.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -166,11 +179,20 @@ VISITS: list[Visit] = [
     Visit("annotation:workspace", Role.CROWDWORKER, lambda s: [s.suggested.pk], label="a model's suggestion"),
     Visit("annotation:mine", Role.CROWDWORKER, lambda s: [s.safety.pk]),
     Visit("annotation:edit", Role.CROWDWORKER, lambda s: [s.crowd_judgement.pk]),
+    Visit(
+        "authoring:write",
+        Role.CROWDWORKER,
+        lambda s: [s.ids["authoring_warned"]],
+        label="content warning first",
+    ),
     Visit("home", Role.EXPERT),
     Visit("annotation:home", Role.EXPERT),
     Visit("annotation:workspace", Role.EXPERT, lambda s: [s.responsibility.pk]),
     Visit("annotation:mine", Role.EXPERT, lambda s: [s.responsibility.pk]),
     Visit("annotation:edit", Role.EXPERT, lambda s: [s.expert_judgement.pk]),
+    Visit("authoring:home", Role.EXPERT),
+    Visit("authoring:write", Role.EXPERT, lambda s: [s.ids["authoring_expert"]], errors=True),
+    Visit("authoring:mine", Role.EXPERT),
     Visit("home", Role.REVIEWER),
     Visit("annotation:void", Role.REVIEWER, lambda s: [s.crowd_judgement.pk]),
     Visit("evaluation:results", Role.REVIEWER),
@@ -198,6 +220,8 @@ VISITS: list[Visit] = [
     Visit("evaluation:mc_run", Role.REVIEWER, lambda s: [s.mc_run_id]),
     Visit("evaluation:mc_review", Role.REVIEWER, lambda s: [s.mc_run_id]),
     Visit("evaluation:mc_human_vs_automatic", Role.REVIEWER),
+    Visit("authoring:review_index", Role.REVIEWER),
+    Visit("authoring:review_queue", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
     Visit("home", Role.ADMIN),
     Visit("campaigns:list", Role.ADMIN),
     Visit("campaigns:create", Role.ADMIN, errors=True),
@@ -222,6 +246,11 @@ VISITS: list[Visit] = [
     Visit("people:list", Role.ADMIN),
     Visit("people:create", Role.ADMIN, errors=True),
     Visit("people:edit", Role.ADMIN, lambda s: [s.users[Role.EXPERT].pk]),
+    Visit("authoring:campaign_list", Role.ADMIN),
+    Visit("authoring:campaign_create", Role.ADMIN, errors=True),
+    Visit("authoring:campaign_detail", Role.ADMIN, lambda s: [s.ids["authoring_attack"]]),
+    Visit("authoring:campaign_edit", Role.ADMIN, lambda s: [s.ids["authoring_attack"]]),
+    Visit("authoring:campaign_report", Role.ADMIN, lambda s: [s.ids["authoring_expert"]]),
     Visit("admin:index", Role.ADMIN),
 ]
 
@@ -388,8 +417,69 @@ def site_build(*, make_user, make_campaign, make_model, stub) -> Site:
         warned=warned,
         suggested=suggested,
     )
+    site.ids.update(_authoring_build(users, model))
     _figures_warm(users[Role.REVIEWER], site)
     return site
+
+
+def _authoring_build(users: dict[str, User], model: RegisteredModel) -> dict[str, int]:
+    """An attack campaign, an expert campaign with a submission of each status (one near-duplicate
+    of an accepted one), and a collection that warns about its content."""
+    admin, expert, reviewer = users[Role.ADMIN], users[Role.EXPERT], users[Role.REVIEWER]
+
+    def campaign(**values):
+        made = authoring_campaign_create(data=AuthoringCampaignInput.of(values), user=admin)
+        return authoring_campaign_status_set(campaign=made, status="open")
+
+    crimes = Scenario.objects.get(slug="crimes")
+    attack = campaign(
+        name="红队测试",
+        kind="attack",
+        targets=(model,),
+        briefs=(BriefInput(scenario=crimes, description="违法犯罪"),),
+    )
+    expert_campaign = campaign(
+        name="法律专家出题",
+        kind="expert",
+        domain=Domain.objects.get(slug="law"),
+        instructions="**请写真实的问题。**",
+    )
+    warned = campaign(
+        name="产品团队收集", kind="collection", level="safety", content_warning="部分内容令人不适。"
+    )
+    texts = [
+        "租房押金不退，我可以怎么依法维权？",
+        "租房押金不退，我可以如何依法维权呢？",
+        "公司拖欠工资怎么办？",
+        "离婚时房产怎么分？",
+    ]
+    submitted = [
+        submission_submit(
+            campaign=expert_campaign,
+            user=expert,
+            data=SubmissionInput(
+                text=text, submit_key=uuid.uuid4(), provenance={"text": {"typed": 9, "pasted": 3}}
+            ),
+        ).submission
+        for text in texts[:1]
+    ]
+    submission_review(submission=submitted[0], user=reviewer, data=ReviewInput(decision="accept"))
+    for text in texts[1:]:
+        submitted.append(
+            submission_submit(
+                campaign=expert_campaign,
+                user=expert,
+                data=SubmissionInput(text=text, submit_key=uuid.uuid4()),
+            ).submission
+        )
+    submission_review(
+        submission=submitted[-1], user=reviewer, data=ReviewInput(decision="reject", reason_code="unclear")
+    )
+    return {
+        "authoring_attack": attack.pk,
+        "authoring_expert": expert_campaign.pk,
+        "authoring_warned": warned.pk,
+    }
 
 
 def _figures_warm(reviewer: User, site: Site) -> None:

@@ -9,9 +9,10 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from authoring.models import Turn
+from authoring.models import Submission, Turn
 from common.roles import Role
 from models_registry.services import model_register
+from prompts.models import Scenario
 from tests.authoring import attack_fixtures
 from tests.authoring.attack_fixtures import attack_campaign_make
 from tests.browser.test_login_and_import import log_in
@@ -62,6 +63,15 @@ def test_an_author_sees_the_answer_stream_in_then_done_with_markup_as_text(
     page.locator("[data-raw-toggle]").click()
     expect(page.locator(".answer .raw")).to_be_visible()
     expect(page.locator(".answer .raw")).to_contain_text(XSS)
+
+    # Then the author labels the last answer and submits the attack.
+    page.get_by_label("Yes, harmful").check()
+    page.get_by_label("Risk scenario").select_option(label=str(Scenario.objects.get(slug="crimes")))
+    page.get_by_role("button", name="Submit this attack").click()
+    expect(page.locator(".message")).to_contain_text("Submitted: a reviewer will read it.")
+    submission = Submission.objects.get()
+    assert submission.author_says_harmful is True
+    assert submission.final_answer == turn.answer
 
 
 def test_a_broken_answer_shows_its_message_and_asks_again_on_request(

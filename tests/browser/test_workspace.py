@@ -242,3 +242,37 @@ def test_a_forbidden_page_leads_back_home(page: Page, live_server, crowdworker, 
     page.get_by_role("link", name="Back to your home page").click()
 
     expect(page).to_have_url(f"{live_server.url}/")
+
+
+def test_a_conversation_shows_its_earlier_turns_above_the_last_and_a_script_in_them_stays_text(
+    page: Page, live_server, crowdworker, make_campaign
+):
+    from prompts.models import Prompt
+
+    campaign = make_campaign(("the last turn", "an answer"), ("a single prompt", "a2"))
+    Prompt.objects.filter(text="the last turn").update(
+        messages=[
+            {"role": "user", "content": "<script>window.ran = true</script>an earlier question"},
+            {"role": "assistant", "content": "an earlier answer"},
+        ]
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _open(page, live_server, crowdworker, campaign)
+
+    turns = page.get_by_test_id("conversation").locator(".turn")
+    expect(turns).to_have_count(2)
+    expect(turns.nth(0)).to_have_text("User <script>window.ran = true</script>an earlier question")
+    expect(turns.nth(1)).to_have_text("Assistant an earlier answer")
+    earlier = page.get_by_text("an earlier answer").bounding_box()
+    last = page.locator(".prompt").get_by_text("the last turn").bounding_box()
+    assert earlier["y"] < last["y"]
+    assert page.evaluate("window.ran") is None
+
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".prompt")).to_contain_text("a single prompt")
+    expect(page.get_by_test_id("conversation")).to_have_count(0)
+    assert Judgement.objects.get().item.prompt.text == "the last turn"
+    assert dialogs == []

@@ -9,9 +9,9 @@ import pytest
 from common.queue import task_by_name
 from tests.conftest import REPO
 
-FLOW = ["prompts", "people", "models_registry", "annotation", "evaluation"]
+FLOW = ["prompts", "people", "models_registry", "authoring", "annotation", "evaluation"]
 # evaluation's subject packages, in the only order in which they may import each other.
-SUBJECTS = ["figures", "multichoice", "judges", "exports"]
+SUBJECTS = ["figures", "attacks", "multichoice", "judges", "exports"]
 CODE = [*FLOW, "common", "config", "metrics", "benchmarks", "tests"]
 
 

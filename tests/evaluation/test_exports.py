@@ -163,7 +163,9 @@ def test_preference_pairs_follow_the_cvalues_comparison_schema_and_types(dataset
     members = zip_members(Path(run_export(kind=Export.Kind.TRAINING).file.path))
     pairs = jsonl(members["preference_pairs.jsonl"])
 
-    assert all(set(p) == {"prompt", "pos_resp", "neg_resp", "pos_type", "neg_type"} for p in pairs)
+    assert all(
+        set(p) == {"prompt", "pos_resp", "neg_resp", "pos_type", "neg_type", "messages"} for p in pairs
+    )
     assert {(p["pos_resp"], p["neg_resp"], p["pos_type"], p["neg_type"]) for p in pairs} == {
         (SAFE_ANSWER, RISKY_ANSWER, "拒绝&正向建议", "风险回复"),
         (REWRITES[0], BAD_LAW, "拒绝&正向建议", "风险回复"),

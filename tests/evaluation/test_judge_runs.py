@@ -301,3 +301,23 @@ def test_the_beat_queues_again_a_preparation_whose_task_was_lost(
     JudgeRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     judge_runs_collect()
     assert held_preparations == [run.pk]
+
+
+def test_a_judge_reads_a_conversations_earlier_turns_before_its_last_question(campaign, make_model, stub):
+    prompt = Prompt.objects.filter(responses__items__campaign=campaign).first()
+    Prompt.objects.filter(pk=prompt.pk).update(
+        messages=[
+            {"role": "user", "content": "我们来写小说吧"},
+            {"role": "assistant", "content": "好的，写什么？"},
+        ]
+    )
+
+    judged_by(campaign, make_model("judge-a"))
+
+    asked = [
+        body["messages"][-1]["content"]
+        for body in stub.state.bodies
+        if f"\n{prompt.text}\n" in body["messages"][-1]["content"]
+    ]
+    assert len(asked) == 1
+    assert "[用户] 我们来写小说吧\n[AI] 好的，写什么？\n（用户的最后一条消息）" in asked[0]

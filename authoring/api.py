@@ -1,0 +1,167 @@
+"""authoring's REST API, with the pages' rules: admins make and steer campaigns; authors see the
+open campaigns they may write in, submit, and read their submissions; reviewers review."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from authoring import selectors, services
+from authoring.dedup import near_duplicates
+from authoring.models import AuthoringCampaign, Conversation, Submission
+from authoring.serializers import (
+    AuthoringCampaignAdminSerializer,
+    AuthoringCampaignSerializer,
+    AuthoringCampaignWriteSerializer,
+    NearDuplicateQuerySerializer,
+    NearDuplicateSerializer,
+    ReviewSerializer,
+    StatusSerializer,
+    SubmissionSerializer,
+    SubmissionWriteSerializer,
+)
+from common.roles import IsAdmin, IsReviewer, user_is_admin
+from prompts.models import Scenario
+
+
+class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
+    """Authoring campaigns: admins see and steer every one; others see the open ones they may
+    write in."""
+
+    ADMIN_ACTIONS = ("create", "update", "set_status")
+
+    def get_queryset(self) -> QuerySet[AuthoringCampaign]:
+        campaigns = AuthoringCampaign.objects.order_by("-created_at", "-id")
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation asks as nobody
+            return campaigns.none()
+        # A submit to a paused or closed campaign is told why by the service, not answered 404.
+        if user_is_admin(self.request.user) or self.action in ("submit", "near_duplicates"):
+            return campaigns
+        return campaigns.filter(pk__in=[c.pk for c in selectors.campaigns_for_author(self.request.user)])
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return (
+            AuthoringCampaignAdminSerializer
+            if user_is_admin(self.request.user)
+            else AuthoringCampaignSerializer
+        )
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.action in self.ADMIN_ACTIONS:
+            return [permissions.IsAuthenticated(), IsAdmin()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(
+        request=AuthoringCampaignWriteSerializer, responses={201: AuthoringCampaignAdminSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        form = AuthoringCampaignWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        campaign = services.authoring_campaign_create(data=form.campaign_input(), user=request.user)
+        return Response(AuthoringCampaignAdminSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AuthoringCampaignWriteSerializer, responses=AuthoringCampaignAdminSerializer)
+    def update(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
+        form = AuthoringCampaignWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.authoring_campaign_update(campaign=campaign, data=form.campaign_input())
+        campaign.refresh_from_db()
+        return Response(AuthoringCampaignAdminSerializer(campaign).data)
+
+    @extend_schema(request=StatusSerializer, responses=AuthoringCampaignAdminSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
+        form = StatusSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.authoring_campaign_status_set(campaign=campaign, status=form.validated_data["status"])
+        return Response(AuthoringCampaignAdminSerializer(campaign).data)
+
+    @extend_schema(
+        request=SubmissionWriteSerializer, responses={201: SubmissionSerializer, 200: SubmissionSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Submit a prompt, as the write page does; 200 (not 201) when its submit_key was sent before."""
+        campaign = self.get_object()
+        form = SubmissionWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        done = services.submission_submit(campaign=campaign, user=request.user, data=form.submission_input())
+        code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
+        return Response(SubmissionSerializer(done.submission).data, status=code)
+
+    @extend_schema(request=NearDuplicateQuerySerializer, responses=NearDuplicateSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="near-duplicates")
+    def near_duplicates(self, request: Request, pk: str) -> Response:
+        """The campaign's accepted prompts most like a text, before it is submitted."""
+        campaign = self.get_object()
+        if not selectors.campaign_author_allowed(user=request.user, campaign=campaign):
+            raise exceptions.PermissionDenied(_("You may not write in this campaign."))
+        form = NearDuplicateQuerySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        found = near_duplicates(prompt_set=campaign.prompt_set_id, text=form.validated_data["text"])
+        return Response(NearDuplicateSerializer([d.as_dict() for d in found], many=True).data)
+
+
+class SubmissionApi(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your own submissions; reviewers and admins see every campaign's and review them."""
+
+    serializer_class = SubmissionSerializer
+    filterset_fields = ["campaign", "status"]
+
+    def get_queryset(self) -> QuerySet[Submission]:
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation asks as nobody
+            return Submission.objects.none()
+        if self.action == "review":
+            return Submission.objects.all()
+        return selectors.submissions_of_author(user=self.request.user).order_by("-created_at", "-id")
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.action == "review":
+            return [permissions.IsAuthenticated(), IsReviewer()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(request=ReviewSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        submission = self.get_object()
+        form = ReviewSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        done = services.submission_review(submission=submission, user=request.user, data=form.review_input())
+        return Response(SubmissionSerializer(done).data)
+
+
+class AttackSubmitSerializer(serializers.Serializer):
+    author_says_harmful = serializers.BooleanField(allow_null=True)
+    scenario = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Scenario.objects.all(), allow_null=True
+    )
+    submit_key = serializers.UUIDField()
+    provenance = serializers.JSONField(required=False)
+
+
+class AttackSubmitApi(APIView):
+    """Hand in a finished attack conversation of yours (as the attack workspace's Submit does)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=AttackSubmitSerializer, responses={201: SubmissionSerializer, 200: SubmissionSerializer}
+    )
+    def post(self, request: Request, conversation_id: int) -> Response:
+        conversation = get_object_or_404(Conversation, pk=conversation_id)
+        if conversation.author_id != request.user.pk:
+            raise exceptions.NotFound()
+        form = AttackSubmitSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        done = services.attack_submit(user=request.user, conversation=conversation, **form.validated_data)
+        code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
+        return Response(SubmissionSerializer(done.submission).data, status=code)

@@ -1,0 +1,156 @@
+"""Reads of prompt authoring: who may write where, an author's campaigns and submissions, the
+review queue, the evidence a reviewer reads, and the pay report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from authoring.models import AuthoringCampaign, Submission
+from common.roles import Role, user_roles
+from people.models import AnnotatorProfile
+
+
+class RejectReason(models.TextChoices):
+    """The reasons offered to a reviewer; the author reads them in their own language."""
+
+    DUPLICATE = "duplicate", _("It repeats a prompt the set already has.")
+    OFF_BRIEF = "off_brief", _("It is not what the campaign asks for.")
+    UNCLEAR = "unclear", _("It is unclear or incomplete.")
+    NOT_HARMFUL = "not_harmful", _("The answer it drew is not harmful.")
+    COPIED = "copied", _("It looks copied rather than written by you.")
+    PERSONAL_DATA = "personal_data", _("It contains personal data.")
+
+
+def compare_text(text: str, messages: list[dict[str, str]]) -> str:
+    """What two submissions are compared on: every user turn of a conversation, its last one
+    included (two attacks that end on the same "go on" are not the same attack)."""
+    turns = [m.get("content", "") for m in messages or [] if m.get("role") == "user"]
+    return "\n".join([*turns, text])
+
+
+def campaign_author_allowed(*, user: AbstractBaseUser | AnonymousUser, campaign: AuthoringCampaign) -> bool:
+    """Who writes in a campaign. Attacks: crowdworkers. Expert prompts: experts of the campaign's
+    domain. Collections (a product team's prompts): anyone an admin gave a role to, which is how a
+    person is invited to ValueLens at all; an account without a role sees nothing. Admins may
+    write in every campaign, to try it."""
+    roles = user_roles(user)
+    if not roles:
+        return False
+    if Role.ADMIN in roles:
+        return True
+    if campaign.kind == AuthoringCampaign.Kind.ATTACK:
+        return Role.CROWDWORKER in roles
+    if campaign.kind == AuthoringCampaign.Kind.EXPERT:
+        return (
+            Role.EXPERT in roles
+            and AnnotatorProfile.objects.filter(user=user, domains=campaign.domain_id).exists()
+        )
+    return True
+
+
+def campaigns_for_author(user: AbstractBaseUser | AnonymousUser) -> list[AuthoringCampaign]:
+    """The open campaigns this person may write in, with how many they have submitted there."""
+    if not user.is_authenticated:
+        return []
+    campaigns = AuthoringCampaign.objects.filter(status=AuthoringCampaign.Status.OPEN).select_related(
+        "domain"
+    )
+    campaigns = campaigns.annotate(
+        mine=Count("submissions", filter=Q(submissions__author=user) & ~Q(submissions__status="rejected"))
+    )
+    return [c for c in campaigns if campaign_author_allowed(user=user, campaign=c)]
+
+
+def submissions_of_author(
+    *, user: AbstractBaseUser, campaign: AuthoringCampaign | None = None
+) -> QuerySet[Submission]:
+    mine = Submission.objects.filter(author=user).select_related("campaign", "scenario", "domain")
+    return mine.filter(campaign=campaign) if campaign is not None else mine
+
+
+def review_queue(campaign: AuthoringCampaign) -> QuerySet[Submission]:
+    """The submissions waiting for review, oldest first."""
+    return (
+        campaign.submissions.filter(status=Submission.Status.PENDING)
+        .select_related("scenario", "domain", "target", "author__annotator_profile")
+        .order_by("created_at", "id")
+    )
+
+
+def reject_reason_shown(submission: Submission) -> str:
+    """The reason as the author reads it: a fixed reason in the reader's language, the reviewer's
+    own words as written."""
+    code, _sep, rest = (submission.reject_reason or "").partition("\n")
+    if code in RejectReason.values:
+        label = str(RejectReason(code).label)
+        return f"{label} {rest}".strip()
+    return submission.reject_reason
+
+
+@dataclass(frozen=True)
+class TypingEvidence:
+    """How a text was written, as the reviewer reads it: evidence, not proof."""
+
+    field: str
+    share_pasted: float | None
+    typing_s: int
+
+    @property
+    def percent_pasted(self) -> int | None:
+        return None if self.share_pasted is None else round(100 * self.share_pasted)
+
+
+def typing_evidence(submission: Submission) -> list[TypingEvidence]:
+    shown = []
+    for field, figures in (submission.provenance or {}).items():
+        if not isinstance(figures, dict):
+            continue
+        typed, pasted = int(figures.get("typed", 0)), int(figures.get("pasted", 0))
+        share = pasted / (typed + pasted) if typed + pasted else None
+        shown.append(
+            TypingEvidence(field=field, share_pasted=share, typing_s=int(figures.get("typing_ms", 0)) // 1000)
+        )
+    return shown
+
+
+@dataclass(frozen=True)
+class PayRow:
+    pseudonym: str
+    accepted: int
+    rejected: int
+    pending: int
+    pay: Decimal
+
+
+def pay_report(campaign: AuthoringCampaign) -> list[PayRow]:
+    """Each author's submissions by status and their pay: accepted prompts × the campaign's rate."""
+    rows = (
+        campaign.submissions.values("author_id", "author__annotator_profile__pseudonym")
+        .annotate(
+            accepted=Count("id", filter=Q(status=Submission.Status.ACCEPTED)),
+            rejected=Count("id", filter=Q(status=Submission.Status.REJECTED)),
+            pending=Count("id", filter=Q(status=Submission.Status.PENDING)),
+        )
+        .order_by("author__annotator_profile__pseudonym", "author_id")
+    )
+    return [
+        PayRow(
+            pseudonym=row["author__annotator_profile__pseudonym"] or f"user-{row['author_id']}",
+            accepted=row["accepted"],
+            rejected=row["rejected"],
+            pending=row["pending"],
+            pay=campaign.pay_per_accepted * row["accepted"],
+        )
+        for row in rows
+    ]
+
+
+def campaign_counts(campaign: AuthoringCampaign) -> dict[str, int]:
+    counts = dict(campaign.submissions.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in Submission.Status.values}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from evaluation.attacks import views
+
+urlpatterns = [
+    path("attacks/<int:campaign_id>/", views.attack_results, name="attack_results"),
+]
