@@ -289,3 +289,16 @@ def test_the_pay_report_page_and_its_csv(admin_client, expert, make_authoring, m
     assert "2.50 GBP" in page
     assert f"{expert.annotator_profile.pseudonym},1,0,0,2.50,GBP" in csv_text
     assert expert.username not in csv_text
+
+
+def test_a_crowdworker_finds_an_open_attack_campaign_with_its_way_into_the_attack_workspace(
+    client, crowdworker, make_authoring
+):
+    campaign = make_authoring(AuthoringCampaign.Kind.ATTACK, name="Break the model")
+    client.force_login(crowdworker)
+
+    page = client.get(reverse("authoring:home")).content.decode()
+
+    assert "Break the model" in page
+    assert reverse("authoring:attack", args=[campaign.pk]) in page
+    assert reverse("authoring:write", args=[campaign.pk]) not in page
