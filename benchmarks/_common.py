@@ -11,6 +11,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,6 +99,35 @@ def probe_s() -> float:
         return float("nan")
     out = subprocess.run([sys.executable, str(PROBE)], capture_output=True, text=True, check=True).stdout
     return float(out.strip())
+
+
+def web_server_env(database_url: str) -> dict[str, str]:
+    """The environment of the web server a load benchmark starts (Django set up in this process)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ["SECRET_KEY"],  # the sessions were signed with it
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Persistent connections, as production runs (.env.example): prepared statements live
+        # per connection, and a connection that ends would take its backend's CPU count with it.
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def web_server_wait(base: str, *, seconds: float = 60) -> None:
+    """Until the web server at `base` answers its health check (or the time is up)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
 
 
 def peak_rss_mb() -> float:

@@ -32,7 +32,17 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from _common import REPO, arguments, bench_line, django_setup, free_port, probe_s, scratch_database
+from _common import (
+    REPO,
+    arguments,
+    bench_line,
+    django_setup,
+    free_port,
+    probe_s,
+    scratch_database,
+    web_server_env,
+    web_server_wait,
+)
 
 ITEM_RE = re.compile(r'data-item="(\d+)"')
 # htmx sends the token of the page it was loaded with (hx-headers on <body>) with every request.
@@ -332,17 +342,6 @@ def main() -> None:
         cur.execute("CHECKPOINT")
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ["SECRET_KEY"],  # the sessions were signed with it
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Persistent connections, as production runs (.env.example): prepared statements live
-        # per connection, and a connection that ends would take its backend's CPU count with it.
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-    }
     server = subprocess.Popen(
         [
             str(REPO / ".venv" / "bin" / "gunicorn"),
@@ -359,17 +358,12 @@ def main() -> None:
             "warning",
         ],
         cwd=REPO,
-        env=env,
+        env=web_server_env(db_url),
     )
     base = f"http://127.0.0.1:{port}"
     phases: list[Phase] = []
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        web_server_wait(base)
         paced_sessions = sessions[: args.judges]
         # Warm every worker's connection and prepared statements (on a campaign not measured).
         warmup = drive(base, campaigns["big"], sessions[args.judges :][:4], 3, 0)
