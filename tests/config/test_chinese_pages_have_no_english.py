@@ -36,6 +36,8 @@ ALLOWED = {
     "ID",
     "HTTP",
     "OpenAI",
+    "Anthropic",
+    "hh-rlhf",
     "Prolific",
     "Markdown",
     "UTF",
