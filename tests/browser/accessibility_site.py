@@ -101,6 +101,11 @@ EXCLUDED: dict[str, str] = {
     + " (the warning it acknowledges is swept as the write page's first page)",
     "authoring:campaign_status": POST,
     "authoring:review": POST + " (the review queue it returns to is swept)",
+    "authoring:attack_start": POST + " (the attack workspace it returns to is swept)",
+    "authoring:attack_restart": POST + " (the attack workspace it returns to is swept)",
+    "authoring:attack_submit": POST + " (the attack workspace it returns to is swept)",
+    "authoring:attack_turn_send": "a stream of server-sent events, not a page (tests/browser/test_attack_workspace.py)",
+    "authoring:attack_turn_retry": "a stream of server-sent events, not a page (tests/browser/test_attack_workspace.py)",
 }
 # Whole namespaces that are not ValueLens' own pages.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -185,6 +190,7 @@ VISITS: list[Visit] = [
         lambda s: [s.ids["authoring_warned"]],
         label="content warning first",
     ),
+    Visit("authoring:attack", Role.CROWDWORKER, lambda s: [s.ids["authoring_attack"]]),
     Visit("home", Role.EXPERT),
     Visit("annotation:home", Role.EXPERT),
     Visit("annotation:workspace", Role.EXPERT, lambda s: [s.responsibility.pk]),
@@ -221,6 +227,7 @@ VISITS: list[Visit] = [
     Visit("evaluation:mc_review", Role.REVIEWER, lambda s: [s.mc_run_id]),
     Visit("evaluation:mc_human_vs_automatic", Role.REVIEWER),
     Visit("authoring:review_index", Role.REVIEWER),
+    Visit("evaluation:attack_results", Role.REVIEWER, lambda s: [s.ids["authoring_attack"]]),
     Visit("authoring:review_queue", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
     Visit("home", Role.ADMIN),
     Visit("campaigns:list", Role.ADMIN),
