@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from authoring.inputs import MAX_TURN_CHARS
 from authoring.models import AuthoringCampaign, Conversation, Turn
 from authoring.selectors import campaign_author_allowed
+from common.db_threads import database_sync_to_async
 from common.errors import ApplicationError
 from models_registry.limiter import ConcurrencyLimiter
 from models_registry.models import RegisteredModel
@@ -373,9 +373,11 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
     if start.replay:
         if turn.answer:
             yield StreamDelta(turn.answer)
-        yield TurnDone(answer=turn.answer, turns_left=await sync_to_async(turns_left)(turn.conversation))
+        yield TurnDone(
+            answer=turn.answer, turns_left=await database_sync_to_async(turns_left)(turn.conversation)
+        )
         return
-    model, messages = await sync_to_async(_turn_model)(turn)
+    model, messages = await database_sync_to_async(_turn_model)(turn)
     parts: list[str] = []
     ended = False
     try:
@@ -403,12 +405,12 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
                         end = event
         answer = "".join(parts)
         cost = model.cost_of(end.prompt_tokens or 0, end.completion_tokens or 0)
-        await sync_to_async(turn_finish)(turn=turn, answer=answer, end=end, cost=cost)
+        await database_sync_to_async(turn_finish)(turn=turn, answer=answer, end=end, cost=cost)
         ended = True
-        yield TurnDone(answer=answer, turns_left=await sync_to_async(turns_left)(turn.conversation))
+        yield TurnDone(answer=answer, turns_left=await database_sync_to_async(turns_left)(turn.conversation))
     except ProviderError as error:
         ended = True
-        await sync_to_async(turn_break)(
+        await database_sync_to_async(turn_break)(
             turn=turn,
             answer="".join(parts),
             error=f"{error.kind}: {error.message}",
@@ -420,13 +422,13 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
         # broke off, the turn stays askable, and the cause goes to the log.
         logger.exception("attack turn %s failed", turn.pk)
         ended = True
-        await sync_to_async(turn_break)(
+        await database_sync_to_async(turn_break)(
             turn=turn, answer="".join(parts), error=f"internal: {error.__class__.__name__}"
         )
         yield TurnBroken(message=_("The answer broke off before its end. You may ask again."))
     finally:
         if not ended:
             # The reader went away (or this process is stopping): the request was stopped with it.
-            await sync_to_async(turn_break)(
+            await database_sync_to_async(turn_break)(
                 turn=turn, answer="".join(parts), error="stopped: the page that asked went away"
             )

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 from django.db import connection
 
 from authoring.models import PromptSignature, ShingleBand
@@ -65,6 +64,10 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str) -> np.ndarray:
+    # Imported here: datasketch's package imports SciPy (500 modules, 50 MB), which judging's web
+    # workers never need, and a bigger process was measurably slower per judged item.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)
     minhash.update_batch(list(shingles(text)))
     return minhash.hashvalues.astype("<u4")

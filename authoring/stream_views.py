@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from authoring.attack import TurnBroken, TurnDone, TurnStart, turn_begin, turn_retry, turn_stream
 from authoring.models import Conversation, Turn
+from common.db_threads import database_sync_to_async
 from common.errors import ApplicationError
 from common.markdown import model_markdown_html
 from models_registry.providers import StreamDelta
@@ -55,18 +56,30 @@ def _refusal(message: str, status: int, field: str = "") -> JsonResponse:
     return JsonResponse({"message": message, "field": field}, status=status)
 
 
+class _NotFound(ApplicationError):
+    status_code = 404
+
+
+class _SignedOut(ApplicationError):
+    status_code = 403
+
+
+def _begun(request: HttpRequest, begin: Callable[[Any], TurnStart]) -> TurnStart:
+    # One call on a database thread: who asks, what they ask about and the stored turn.
+    if not request.user.is_authenticated:
+        raise _SignedOut(_("Sign in again: your session has ended."))
+    return begin(request.user)
+
+
 async def _stream_or_refusal(
-    request: HttpRequest, begin: Callable[[Any, uuid.UUID], Awaitable[TurnStart]]
+    request: HttpRequest, begin: Callable[[Any, uuid.UUID], TurnStart]
 ) -> HttpResponse:
-    user = await request.auser()
-    if not user.is_authenticated:
-        return _refusal(_("Sign in again: your session has ended."), 403)
     try:
         request_key = uuid.UUID(request.POST.get("request_key", ""))
     except ValueError:
         return _refusal(_("Reload the page and send again."), 400)
     try:
-        start = await begin(user, request_key)
+        start = await database_sync_to_async(_begun)(request, lambda user: begin(user, request_key))
     except ApplicationError as refused:
         return _refusal(refused.message, refused.status_code, refused.field)
     response = StreamingHttpResponse(_events(start), content_type="text/event-stream; charset=utf-8")
@@ -79,15 +92,13 @@ async def _stream_or_refusal(
 @require_POST
 async def turn_send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The author's next turn, answered live."""
-    conversation = await Conversation.objects.filter(pk=conversation_id).afirst()
-    if conversation is None:
-        return _refusal(_("This conversation does not exist."), 404)
     text = request.POST.get("text", "")
 
-    async def begin(user: Any, request_key: uuid.UUID) -> TurnStart:
-        return await sync_to_async(turn_begin)(
-            conversation=conversation, author=user, text=text, request_key=request_key
-        )
+    def begin(user: Any, request_key: uuid.UUID) -> TurnStart:
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if conversation is None:
+            raise _NotFound(_("This conversation does not exist."))
+        return turn_begin(conversation=conversation, author=user, text=text, request_key=request_key)
 
     return await _stream_or_refusal(request, begin)
 
@@ -95,11 +106,11 @@ async def turn_send(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 async def turn_ask_again(request: HttpRequest, turn_id: int) -> HttpResponse:
     """A broken answer asked for again, because the author asked."""
-    turn = await Turn.objects.filter(pk=turn_id).afirst()
-    if turn is None:
-        return _refusal(_("This turn does not exist."), 404)
 
-    async def begin(user: Any, request_key: uuid.UUID) -> TurnStart:
-        return await sync_to_async(turn_retry)(turn=turn, author=user, request_key=request_key)
+    def begin(user: Any, request_key: uuid.UUID) -> TurnStart:
+        turn = Turn.objects.filter(pk=turn_id).first()
+        if turn is None:
+            raise _NotFound(_("This turn does not exist."))
+        return turn_retry(turn=turn, author=user, request_key=request_key)
 
     return await _stream_or_refusal(request, begin)

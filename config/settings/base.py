@@ -137,6 +137,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'valuelens.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# The threads per process that run async views' database work, each keeping its connection
+# (common/db_threads.py): the attack workspace's streams hold none while they stream.
+ASYNC_DATABASE_THREADS = env.int("ASYNC_DATABASE_THREADS", default=4)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker threads share one SQLite file. WAL, a busy timeout and
