@@ -16,7 +16,7 @@ import logging
 import random
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -144,6 +144,11 @@ def target_label(conversation: Conversation) -> str:
 @dataclass(frozen=True)
 class TurnStart:
     turn: Turn
+    # What the answer's stream needs, read with the turn: streaming asks the database for nothing
+    # more until the answer is stored.
+    model: RegisteredModel | None
+    messages: list[dict[str, str]]
+    turns_left: int
     # The same request was answered before: its stored answer is shown again, nothing is sent.
     replay: bool = False
 
@@ -151,7 +156,9 @@ class TurnStart:
 def _same_request(turn: Turn, author: AbstractBaseUser) -> TurnStart:
     _conversation_check_author(turn.conversation, author)
     if turn.status == Turn.Status.DONE:
-        return TurnStart(turn=turn, replay=True)
+        return TurnStart(
+            turn=turn, model=None, messages=[], turns_left=turns_left(turn.conversation), replay=True
+        )
     if turn.status == Turn.Status.STREAMING:
         raise TurnInProgress(_("This turn was already sent and its answer is still coming (another tab?)."))
     raise AttackRejected(_("This answer broke off. Ask again with the retry button."))
@@ -218,7 +225,9 @@ def turn_begin(
     turn = Turn.objects.create(
         conversation=conversation, position=len(turns) + 1, request_key=request_key, text=text
     )
-    return TurnStart(turn=turn)
+    return _turn_start(
+        turn, conversation, _request_messages([t for t in turns if t.status == Turn.Status.DONE], text)
+    )
 
 
 @transaction.atomic
@@ -245,7 +254,17 @@ def turn_retry(*, turn: Turn, author: AbstractBaseUser, request_key: uuid.UUID) 
     turn.finished_at = None
     turn.save()
     turn.conversation = conversation
-    return TurnStart(turn=turn)
+    return _turn_start(turn, conversation, turn_request_messages(turn))
+
+
+def _turn_start(turn: Turn, conversation: Conversation, messages: list[dict[str, str]]) -> TurnStart:
+    # The turn is the conversation's last: what is left after it follows from its position.
+    return TurnStart(
+        turn=turn,
+        model=conversation.target,
+        messages=messages,
+        turns_left=max(0, conversation.campaign.max_turns - turn.position),
+    )
 
 
 def _clean(text: str) -> str:
@@ -286,13 +305,18 @@ def turn_break(*, turn: Turn, answer: str, error: str, key_redacted: bool = Fals
 
 def turn_request_messages(turn: Turn) -> list[dict[str, str]]:
     """The conversation up to this turn, as chat messages ending in its user turn."""
+    earlier = turn.conversation.turns.filter(position__lt=turn.position, status=Turn.Status.DONE)
+    return _request_messages(earlier.order_by("position"), turn.text)
+
+
+def _request_messages(answered: Iterable[Turn], text: str) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
-    for earlier in turn.conversation.turns.filter(position__lt=turn.position, status=Turn.Status.DONE):
+    for earlier in answered:
         messages += [
             {"role": "user", "content": earlier.text},
             {"role": "assistant", "content": earlier.answer},
         ]
-    messages.append({"role": "user", "content": turn.text})
+    messages.append({"role": "user", "content": text})
     return messages
 
 
@@ -360,10 +384,6 @@ def _provider_message(error: ProviderError) -> str:
     return _("The answer broke off before its end. You may ask again.")
 
 
-def _turn_model(turn: Turn) -> tuple[RegisteredModel, list[dict[str, str]]]:
-    return turn.conversation.target, turn_request_messages(turn)
-
-
 async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone | TurnBroken]:
     """A turn's answer as it comes from the target model, stored when it ends or breaks. The
     request holds a slot of the model's concurrency limit (the one generation workers share) for
@@ -373,11 +393,10 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
     if start.replay:
         if turn.answer:
             yield StreamDelta(turn.answer)
-        yield TurnDone(
-            answer=turn.answer, turns_left=await database_sync_to_async(turns_left)(turn.conversation)
-        )
+        yield TurnDone(answer=turn.answer, turns_left=start.turns_left)
         return
-    model, messages = await database_sync_to_async(_turn_model)(turn)
+    model, messages = start.model, start.messages
+    assert model is not None
     parts: list[str] = []
     ended = False
     try:
@@ -407,7 +426,7 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
         cost = model.cost_of(end.prompt_tokens or 0, end.completion_tokens or 0)
         await database_sync_to_async(turn_finish)(turn=turn, answer=answer, end=end, cost=cost)
         ended = True
-        yield TurnDone(answer=answer, turns_left=await database_sync_to_async(turns_left)(turn.conversation))
+        yield TurnDone(answer=answer, turns_left=start.turns_left)
     except ProviderError as error:
         ended = True
         await database_sync_to_async(turn_break)(
