@@ -47,49 +47,58 @@ TOKENS_EVERY_S = 0.05
 async def _tokens_coalesced(
     events: AsyncIterator[StreamDelta | TurnDone | TurnBroken], every_s: float
 ) -> AsyncIterator[StreamDelta | TurnDone | TurnBroken]:
+    """The model's events, its tokens gathered (see TOKENS_EVERY_S). One task reads the model and a
+    timer wakes the writer: a task or a timeout per token cost more than the writes it saved."""
     loop = asyncio.get_running_loop()
     held: list[str] = []
+    others: list[TurnDone | TurnBroken] = []
+    ready = asyncio.Event()
     sent_at = -every_s
-    coming: asyncio.Future[StreamDelta | TurnDone | TurnBroken] | None = None
-    try:
-        while True:
-            if coming is None:
-                coming = asyncio.ensure_future(anext(events))
-            if held:
-                # Held text goes out when its time comes, even if the model pauses.
-                await asyncio.wait({coming}, timeout=max(0.0, sent_at + every_s - loop.time()))
-                if not coming.done():
-                    yield StreamDelta("".join(held))
-                    held.clear()
-                    sent_at = loop.time()
+    timer: asyncio.TimerHandle | None = None
+    ended = False
+
+    async def read() -> None:
+        nonlocal timer, ended
+        try:
+            async for event in events:
+                if not isinstance(event, StreamDelta):
+                    others.append(event)
+                    ready.set()
                     continue
-            try:
-                event = await coming
-            except StopAsyncIteration:
-                break
-            finally:
-                if coming.done():
-                    coming = None
-            if isinstance(event, StreamDelta):
                 held.append(event.text)
-                if loop.time() - sent_at < every_s:
-                    continue
-                yield StreamDelta("".join(held))
+                if loop.time() - sent_at >= every_s:
+                    ready.set()
+                elif timer is None:
+                    # Held text goes out when its time comes, even if the model pauses.
+                    timer = loop.call_at(sent_at + every_s, ready.set)
+        finally:
+            ended = True
+            ready.set()
+
+    reading = asyncio.ensure_future(read())
+    try:
+        while not (ended and not held and not others):
+            await ready.wait()
+            ready.clear()
+            if timer is not None:
+                timer.cancel()
+                timer = None
+            if held:
+                text = "".join(held)
                 held.clear()
                 sent_at = loop.time()
-            else:
-                if held:
-                    yield StreamDelta("".join(held))
-                    held.clear()
-                yield event
-        if held:
-            yield StreamDelta("".join(held))
+                yield StreamDelta(text)
+            while others:
+                yield others.pop(0)
+        await reading
     finally:
-        if coming is not None:
-            # A reader that went away: the model's request is stopped as the turn's stream closes.
-            coming.cancel()
+        if timer is not None:
+            timer.cancel()
+        if not reading.done():
+            # A reader that went away: the model's request is stopped with the turn's stream.
+            reading.cancel()
             with contextlib.suppress(BaseException):
-                await coming
+                await reading
 
 
 async def _events(start: TurnStart) -> AsyncIterator[bytes]:
