@@ -26,6 +26,7 @@ from authoring.attack import (
 )
 from authoring.models import AuthoringCampaign, Conversation, Turn
 from authoring.selectors import campaign_author_allowed
+from authoring.views import content_warning_page
 from common.errors import ApplicationError
 from prompts.models import Scenario
 
@@ -35,6 +36,8 @@ def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
     if not campaign_author_allowed(user=request.user, campaign=campaign):
         raise PermissionDenied(_("You may not write in this campaign."))
+    if (warning := content_warning_page(request, campaign)) is not None:
+        return warning
     conversation = (
         Conversation.objects.filter(campaign=campaign, author=request.user, status=Conversation.Status.OPEN)
         .select_related("campaign", "target")
@@ -67,6 +70,10 @@ def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_POST
 def attack_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
+    # A conversation starts from the workspace, which shows the warning first; a start posted
+    # before it is acknowledged goes back there.
+    if content_warning_page(request, campaign) is not None:
+        return redirect("authoring:attack", campaign_id=campaign.pk)
     try:
         conversation_start(campaign=campaign, author=request.user)
     except ApplicationError as refused:

@@ -54,6 +54,11 @@ def campaign_author_allowed(*, user: AbstractBaseUser | AnonymousUser, campaign:
     return True
 
 
+def campaigns_under_way() -> QuerySet[AuthoringCampaign]:
+    """The campaigns staff review and read figures of: all but drafts."""
+    return AuthoringCampaign.objects.exclude(status=AuthoringCampaign.Status.DRAFT).order_by("-pk")
+
+
 def campaigns_for_author(user: AbstractBaseUser | AnonymousUser) -> list[AuthoringCampaign]:
     """The open campaigns this person may write in, with how many they have submitted there."""
     if not user.is_authenticated:

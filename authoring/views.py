@@ -145,13 +145,26 @@ def _campaign_for_author(request: HttpRequest, campaign_id: int) -> AuthoringCam
 SESSION_WARNINGS_SEEN = "valuelens_authoring_warnings_seen"
 
 
+def content_warning_page(request: HttpRequest, campaign: AuthoringCampaign) -> HttpResponse | None:
+    """The campaign's content warning, if the person has not acknowledged it in this session: the
+    one gate before the write page and the attack workspace alike."""
+    if campaign.content_warning and campaign.pk not in request.session.get(SESSION_WARNINGS_SEEN, []):
+        return render(request, "authoring/content_warning.html", {"campaign": campaign})
+    return None
+
+
+def _writing_page(campaign: AuthoringCampaign) -> HttpResponse:
+    name = "authoring:attack" if campaign.kind == AuthoringCampaign.Kind.ATTACK else "authoring:write"
+    return redirect(name, campaign_id=campaign.pk)
+
+
 @login_required
 def write(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_author(request, campaign_id)
     if campaign.kind == AuthoringCampaign.Kind.ATTACK:
         raise PermissionDenied(_("An attack is written against a model, in the attack workspace."))
-    if campaign.content_warning and campaign.pk not in request.session.get(SESSION_WARNINGS_SEEN, []):
-        return render(request, "authoring/content_warning.html", {"campaign": campaign})
+    if (warning := content_warning_page(request, campaign)) is not None:
+        return warning
     form = WriteForm(request.POST or None, campaign=campaign, initial={"submit_key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,7 +200,7 @@ def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpR
     seen = request.session.get(SESSION_WARNINGS_SEEN, [])
     if campaign.pk not in seen:
         request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
-    return redirect("authoring:write", campaign_id=campaign.pk)
+    return _writing_page(campaign)
 
 
 @login_required
@@ -211,11 +224,10 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
 
 @reviewer_required
 def review_index(request: HttpRequest) -> HttpResponse:
-    campaigns = AuthoringCampaign.objects.exclude(status=AuthoringCampaign.Status.DRAFT)
     return render(
         request,
         "authoring/review_index.html",
-        {"rows": [(c, selectors.campaign_counts(c)) for c in campaigns]},
+        {"rows": [(c, selectors.campaign_counts(c)) for c in selectors.campaigns_under_way()]},
     )
 
 

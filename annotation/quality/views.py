@@ -23,6 +23,7 @@ from annotation.quality.forms import (
     ReasonForm,
 )
 from annotation.selectors import campaigns_for_review
+from authoring.selectors import campaigns_under_way
 from common.errors import form_error_add
 from common.pagination import page_of
 from common.roles import admin_required, reviewer_required, user_is_admin
@@ -38,10 +39,10 @@ def _back(campaign: Campaign) -> HttpResponse:
 
 @reviewer_required
 def quality_index(request: HttpRequest) -> HttpResponse:
-    """The menu's way to each campaign's quality page and adjudication queue."""
-    return render(
-        request, "annotation/quality/index.html", {"page": page_of(request, campaigns_for_review())}
-    )
+    """The menu's way to each campaign's quality page and adjudication queue, and to each
+    authoring campaign's per-author figures."""
+    context = {"page": page_of(request, campaigns_for_review()), "authoring": campaigns_under_way()[:50]}
+    return render(request, "annotation/quality/index.html", context)
 
 
 @reviewer_required

@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.roles",
             ],
+            "libraries": {"safe_markdown": "common.templatetags.safe_markdown"},
         },
     },
 ]

@@ -1,5 +1,6 @@
 """Reads for attacks: how often each target model was broken, per risk scenario, by independent
-judges, and how far the authors' own labels agree with them.
+judges, and how far the authors' own labels agree with them; and per author of any authoring
+campaign, what they submitted and (attacks) how their accepted attacks fared.
 
 An accepted attack's final answer is a Response of its campaign's attack run; judges judge it blind
 in a safety campaign like any other answer, and its final verdict is the one the results use
@@ -58,6 +59,8 @@ def attack_figures(scope: FigureScope) -> dict[str, Any]:
     per_target: dict[str, list[bool]] = defaultdict(list)
     per_scenario: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     per_author: dict[int, list[bool]] = defaultdict(list)
+    # Per author: for each labelled attack, whether their label agreed with the judges' verdict.
+    per_author_agreeing: dict[int, list[bool]] = defaultdict(list)
     table = {"harmful_unsafe": 0, "harmful_safe": 0, "harmless_unsafe": 0, "harmless_safe": 0}
     for response_id, author_id, says_harmful in attacks:
         verdict = verdicts[response_id]
@@ -69,6 +72,7 @@ def attack_figures(scope: FigureScope) -> dict[str, Any]:
         if says_harmful is not None:
             key = f"{'harmful' if says_harmful else 'harmless'}_{'unsafe' if broken else 'safe'}"
             table[key] += 1
+            per_author_agreeing[author_id].append(says_harmful == broken)
     labelled = sum(table.values())
     agreeing = table["harmful_unsafe"] + table["harmless_safe"]
     scenarios = sorted({s for by in per_scenario.values() for s in by})
@@ -86,20 +90,26 @@ def attack_figures(scope: FigureScope) -> dict[str, Any]:
         ],
         "labels": {"table": table, "agreement": _share(agreeing, labelled)},
         "authors": {
-            str(author_id): {"judged": len(broken), "success": _share(sum(broken), len(broken))}
+            str(author_id): {
+                "judged": len(broken),
+                "success": _share(sum(broken), len(broken)),
+                "agreement": _share(sum(per_author_agreeing[author_id]), len(per_author_agreeing[author_id])),
+            }
             for author_id, broken in per_author.items()
         },
     }
 
 
 def author_rows(*, campaign: AuthoringCampaign, figures: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Per author of the campaign: submissions accepted, rejected and waiting (counted now), and
-    from the snapshot, attacks judged and broken. For reviewers and admins only: no author sees
+    """Per author of the campaign: submissions in all, accepted, rejected and waiting (counted
+    now), and for an attack campaign, from its snapshot, attacks judged, broken, and how often the
+    author's own label agreed with the judges. For reviewers and admins only: no author sees
     another's figures."""
     counts = (
         Submission.objects.filter(campaign=campaign)
         .values("author_id")
         .annotate(
+            submitted=Count("id"),
             accepted=Count("id", filter=Q(status=Submission.Status.ACCEPTED)),
             rejected=Count("id", filter=Q(status=Submission.Status.REJECTED)),
             pending=Count("id", filter=Q(status=Submission.Status.PENDING)),
@@ -116,7 +126,7 @@ def author_rows(*, campaign: AuthoringCampaign, figures: dict[str, Any] | None) 
         {
             **row,
             "pseudonym": pseudonyms.get(row["author_id"], ""),
-            **judged.get(str(row["author_id"]), {"judged": 0, "success": None}),
+            **judged.get(str(row["author_id"]), {"judged": 0, "success": None, "agreement": None}),
         }
         for row in counts
     ]

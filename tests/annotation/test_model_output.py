@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from annotation.templatetags.safe_markdown import MODEL_TAGS, model_markdown
+from common.templatetags.safe_markdown import MODEL_TAGS, model_markdown
 from models_registry.models import Response
 
 pytestmark = pytest.mark.django_db

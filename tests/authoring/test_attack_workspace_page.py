@@ -34,11 +34,11 @@ def author(make_user, client):
 
 
 def test_the_page_shows_instructions_and_briefs_and_starts_a_conversation(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     page = client.get(f"/authoring/attack/{campaign.pk}/").content.decode()
 
     assert "<strong>misbehave</strong>" in page
     assert "About crimes" in page
-    assert "Harmful text ahead." in page
     assert 'data-testid="start"' in page
 
     response = client.post(f"/authoring/attack/{campaign.pk}/start/")
@@ -53,6 +53,7 @@ def test_the_page_shows_instructions_and_briefs_and_starts_a_conversation(client
 
 
 def test_turns_show_as_text_and_answers_as_sanitised_markdown_with_their_raw_text(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     conversation = conversation_start(campaign=campaign, author=author)
     turn = turn_begin(conversation=conversation, author=author, text=XSS, request_key=uuid.uuid4()).turn
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.DONE, answer=f"**bold** {XSS}")
@@ -68,6 +69,7 @@ def test_turns_show_as_text_and_answers_as_sanitised_markdown_with_their_raw_tex
 
 
 def test_a_broken_answer_offers_to_ask_again(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     conversation = conversation_start(campaign=campaign, author=author)
     turn = turn_begin(conversation=conversation, author=author, text="hi", request_key=uuid.uuid4()).turn
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.BROKEN, answer="half")
@@ -94,6 +96,7 @@ def test_start_over_opens_a_new_conversation(client, campaign, author):
 
 
 def test_a_closed_campaign_says_so_when_starting(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     AuthoringCampaign.objects.filter(pk=campaign.pk).update(status=AuthoringCampaign.Status.CLOSED)
 
     page = client.post(f"/authoring/attack/{campaign.pk}/start/", follow=True).content.decode()

@@ -228,6 +228,7 @@ VISITS: list[Visit] = [
     Visit("evaluation:mc_human_vs_automatic", Role.REVIEWER),
     Visit("authoring:review_index", Role.REVIEWER),
     Visit("evaluation:attack_results", Role.REVIEWER, lambda s: [s.ids["authoring_attack"]]),
+    Visit("evaluation:authoring_authors", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
     Visit("authoring:review_queue", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
     Visit("home", Role.ADMIN),
     Visit("campaigns:list", Role.ADMIN),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.template.backends.django import get_installed_libraries
 
 from common.queue import task_by_name
 from tests.conftest import REPO
@@ -118,3 +121,54 @@ def test_config_is_wiring_and_imports_no_app():
     """config/ names apps only by URL includes and settings strings; shared code that an app needs
     lives in its own package (common/), so no arrow runs from config back into the apps."""
     assert not imported_top_packages("config") & set(FLOW)
+
+
+LOAD = re.compile(r"{%\s*load\s+(.+?)\s*%}")
+
+
+def template_library_owners() -> dict[str, str]:
+    """Each template tag library's name and the top package whose code defines it: the apps'
+    templatetags modules, and the libraries the settings name (common's, which is no app)."""
+    modules = {**get_installed_libraries(), **settings.TEMPLATES[0]["OPTIONS"].get("libraries", {})}
+    return {name: module.split(".")[0] for name, module in modules.items()}
+
+
+def libraries_loaded(text: str) -> set[str]:
+    """The libraries a template loads: `{% load a b %}`, and `{% load x y from a %}`."""
+    found = set()
+    for words in LOAD.findall(text):
+        names = words.split()
+        found.update(names[names.index("from") + 1 :] if "from" in names else names)
+    return found
+
+
+def later_libraries(app: str, text: str) -> set[str]:
+    """The libraries a template of `app` loads from an app after it in the flow."""
+    owners = template_library_owners()
+    downstream = set(FLOW[FLOW.index(app) + 1 :])
+    return {name for name in libraries_loaded(text) if owners.get(name) in downstream}
+
+
+@pytest.mark.parametrize("app", FLOW)
+def test_each_apps_templates_load_only_tag_libraries_of_the_apps_to_its_left(app):
+    offences = {
+        str(path.relative_to(REPO)): later_libraries(app, path.read_text(encoding="utf-8"))
+        for path in Path(REPO, "templates", app).rglob("*.html")
+    }
+
+    assert {path: names for path, names in offences.items() if names} == {}
+
+
+def test_the_template_check_catches_a_library_loaded_from_a_later_app():
+    assert later_libraries("authoring", "{% load i18n estimates %}") == {"estimates"}
+    assert later_libraries("authoring", "{% load figure from estimates %}") == {"estimates"}
+    assert later_libraries("authoring", "{% load i18n safe_markdown text_lang %}") == set()
+
+
+def test_every_library_a_template_loads_is_known():
+    owners = template_library_owners()
+    loaded = set().union(
+        *(libraries_loaded(p.read_text(encoding="utf-8")) for p in Path(REPO, "templates").rglob("*.html"))
+    )
+
+    assert loaded - set(owners) == set()

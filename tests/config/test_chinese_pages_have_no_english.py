@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.test import Client
 
-from annotation.templatetags.safe_markdown import markdown
+from common.templatetags.safe_markdown import markdown
 from tests.browser.accessibility_site import ANONYMOUS, PARTICIPANT, ROLES, Site, pages_of, site_build
 
 pytestmark = pytest.mark.django_db

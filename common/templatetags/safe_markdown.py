@@ -1,4 +1,6 @@
-"""Template filters for Markdown: the renderer and its sanitiser live in common/markdown.py."""
+"""Template filters for Markdown: the renderer and its sanitiser live in common/markdown.py.
+common is no app, so the settings name this library (TEMPLATES' "libraries"): every app's
+templates load it as `{% load safe_markdown %}`, the authoring pages before annotation's included."""
 
 from __future__ import annotations
 
