@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from authoring.attack import TurnDone
 from authoring.stream_views import _tokens_coalesced
 from models_registry.providers import StreamDelta
+from tests.authoring.attack_fixtures import async_run
 
 
 async def _model(pieces: list[tuple[float, str]]) -> AsyncIterator[StreamDelta | TurnDone]:
@@ -26,7 +27,7 @@ async def _read(pieces: list[tuple[float, str]], every_s: float) -> list[tuple[f
 def test_a_fast_stream_arrives_in_fewer_events_with_the_whole_text():
     pieces = [(0.002, f"t{n} ") for n in range(60)]
 
-    events = asyncio.run(_read(pieces, every_s=0.05))
+    events = async_run(lambda: _read(pieces, every_s=0.05))
 
     deltas = [e.text for _, e in events if isinstance(e, StreamDelta)]
     assert "".join(deltas) == "".join(text for _, text in pieces)
@@ -36,7 +37,7 @@ def test_a_fast_stream_arrives_in_fewer_events_with_the_whole_text():
 
 
 def test_held_text_goes_out_when_its_time_comes_though_the_model_pauses():
-    events = asyncio.run(_read([(0, "first"), (0.005, " held"), (1.0, " late")], every_s=0.05))
+    events = async_run(lambda: _read([(0, "first"), (0.005, " held"), (1.0, " late")], every_s=0.05))
 
     held_at = next(at for at, e in events if isinstance(e, StreamDelta) and e.text == " held")
     assert held_at < 0.5
@@ -45,7 +46,7 @@ def test_held_text_goes_out_when_its_time_comes_though_the_model_pauses():
 def test_a_slow_stream_keeps_one_event_per_token():
     pieces = [(0.08, f"t{n} ") for n in range(5)]
 
-    events = asyncio.run(_read(pieces, every_s=0.05))
+    events = async_run(lambda: _read(pieces, every_s=0.05))
 
     assert [e.text for _, e in events if isinstance(e, StreamDelta)] == [text for _, text in pieces]
 
@@ -70,4 +71,4 @@ def test_a_reader_that_goes_away_stops_the_model_stream():
         assert stopped.is_set()
         await model.aclose()
 
-    asyncio.run(read_two_then_leave())
+    async_run(read_two_then_leave)
