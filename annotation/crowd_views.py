@@ -63,7 +63,7 @@ def _target_key_of(user: Any) -> str | None:
     if scope.campaign_id is not None:
         return str(scope.campaign_id)
     authoring = author_scope_of(user)
-    return f"authoring:{authoring.campaign_id}" if authoring else None
+    return CrowdLink.authoring_key(authoring.campaign_id) if authoring else None
 
 
 def _submission_resume(request: HttpRequest, target_key: str, **link_filter: int) -> None:
@@ -197,7 +197,9 @@ def crowd_authoring_done(request: HttpRequest, authoring_campaign_id: int) -> Ht
     """The end of an author's part, as crowd_done: only once they have submitted their quota (or
     the campaign takes nothing more), never before."""
     _submission_resume(
-        request, f"authoring:{authoring_campaign_id}", link__authoring_campaign_id=authoring_campaign_id
+        request,
+        CrowdLink.authoring_key(authoring_campaign_id),
+        link__authoring_campaign_id=authoring_campaign_id,
     )
     campaign = get_object_or_404(AuthoringCampaign, pk=authoring_campaign_id)
     participant = _participant_or_404(request, campaign)

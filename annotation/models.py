@@ -731,8 +731,12 @@ class CrowdLink(models.Model):
         """Which campaign the link enters, as one key: two links into the same campaign share
         their participants' sessions; the browser session remembers submissions by it."""
         if self.authoring_campaign_id is not None:
-            return f"authoring:{self.authoring_campaign_id}"
+            return self.authoring_key(self.authoring_campaign_id)
         return str(self.campaign_id)
+
+    @staticmethod
+    def authoring_key(authoring_campaign_id: int) -> str:
+        return f"authoring:{authoring_campaign_id}"
 
 
 class CrowdParticipant(models.Model):

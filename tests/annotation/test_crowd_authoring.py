@@ -338,3 +338,15 @@ def test_the_pay_report_counts_each_participants_prompts_and_pays_the_accepted_o
         ("0.75", "0.75", "USD"),
         ("0.00", "0.75", "USD"),
     ]
+
+
+def test_a_browser_that_entered_a_judging_study_since_gets_the_authoring_submission_back_at_its_end_page(
+    client, authoring_link, collection, link
+):
+    enter(client, authoring_link)
+    enter(client, link, PROLIFIC_PID="p2", STUDY_ID="study2", SESSION_ID="judging-session")
+
+    response = _done(client, collection)
+
+    assert response.status_code == 409
+    assert "You have submitted 0 of 2 prompts." in response.content.decode()
