@@ -11,4 +11,14 @@ urlpatterns = [
     path("<int:campaign_id>/status/", admin_views.campaign_status, name="status"),
     path("<int:campaign_id>/crowd-links/", admin_views.crowd_link_create, name="crowd_link_create"),
     path("<int:campaign_id>/crowd-report.csv", admin_views.crowd_report, name="crowd_report"),
+    path(
+        "authoring/<int:authoring_campaign_id>/crowd-links/",
+        admin_views.authoring_crowd_links,
+        name="authoring_crowd_links",
+    ),
+    path(
+        "authoring/<int:authoring_campaign_id>/crowd-report.csv",
+        admin_views.authoring_crowd_report,
+        name="authoring_crowd_report",
+    ),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation import crowd, selectors, services
 from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.inputs import CampaignInput
-from annotation.models import Campaign
+from annotation.models import Campaign, CrowdLink
+from authoring.models import AuthoringCampaign
 from common.errors import ApplicationError, form_error_add
 from common.pagination import page_of
 from common.roles import admin_required
@@ -76,18 +77,21 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "annotation/campaign_detail.html", _detail_context(request, campaign))
 
 
+def _crowd_links_shown(request: HttpRequest, links: Iterable[CrowdLink]) -> list[tuple[CrowdLink, str]]:
+    return [(link, request.build_absolute_uri(reverse("crowd:enter", args=[link.token]))) for link in links]
+
+
 def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -> dict[str, object]:
-    links = [
-        (link, request.build_absolute_uri(reverse("crowd:enter", args=[link.token])))
-        for link in campaign.crowd_links.all()
-    ]
     return {
         "campaign": campaign,
         "status_actions": _status_actions(campaign),
         "progress": selectors.campaign_progress(campaign),
-        "crowd_links": links,
+        "crowd_links": _crowd_links_shown(request, campaign.crowd_links.all()),
         "crowd_parameters": crowd.PLATFORM_PARAMETERS,
         "crowd_form": CrowdLinkForm() if campaign.kind == Campaign.Kind.SAFETY else None,
+        "crowd_refusal": _("Crowd platforms can enter safety campaigns only."),
+        "crowd_create_url": reverse("campaigns:crowd_link_create", args=[campaign.pk]),
+        "crowd_report_url": reverse("campaigns:crowd_report", args=[campaign.pk]),
         "report_form": CrowdReportForm(),
         **extra,
     }
@@ -118,14 +122,8 @@ STATUS_SET_MESSAGES = {
 def crowd_link_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     form = CrowdLinkForm(request.POST)
-    if form.is_valid():
-        try:
-            crowd.crowd_link_create(campaign=campaign, **form.cleaned_data)
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The entry link is ready: give it to the platform."))
-            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    if _crowd_link_made(request, form, campaign=campaign):
+        return redirect("campaigns:detail", campaign_id=campaign.pk)
     return render(
         request,
         "annotation/campaign_detail.html",
@@ -134,19 +132,27 @@ def crowd_link_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
-@admin_required
-def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
-    """Per participant: items, active time, gold accuracy and suggested pay, as CSV."""
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    form = CrowdReportForm(request.GET)
-    rate = form.cleaned_data["hourly_rate"] if form.is_valid() else None
-    rows = crowd.crowd_report_rows(campaign=campaign, hourly_rate=rate)
+def _crowd_link_made(request: HttpRequest, form: CrowdLinkForm, **campaign: object) -> bool:
+    """The link the admin asked for, made; or the form carries the reason it was not."""
+    if not form.is_valid():
+        return False
+    try:
+        crowd.crowd_link_create(**campaign, **form.cleaned_data)
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, _("The entry link is ready: give it to the platform."))
+    return True
 
+
+def _csv_download(
+    rows: Iterable[dict[str, object]], columns: list[str], filename: str
+) -> StreamingHttpResponse:
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
         # The byte-order mark lets Excel read the file as UTF-8 (ids and names may be Chinese).
         buffer.write("\ufeff")
-        writer = csv.DictWriter(buffer, fieldnames=crowd.REPORT_COLUMNS)
+        writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
         for row in itertools.chain([None], rows):
             if row is not None:
@@ -156,8 +162,52 @@ def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpRespons
             buffer.truncate()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="crowd-report-campaign-{campaign.pk}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@admin_required
+def crowd_report(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+    """Per participant: items, active time, gold accuracy and suggested pay, as CSV."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CrowdReportForm(request.GET)
+    rate = form.cleaned_data["hourly_rate"] if form.is_valid() else None
+    rows = crowd.crowd_report_rows(campaign=campaign, hourly_rate=rate)
+    return _csv_download(rows, crowd.REPORT_COLUMNS, f"crowd-report-campaign-{campaign.pk}.csv")
+
+
+# ---------------------------------------------------------------- authoring campaigns' crowd links
+# authoring comes before annotation and knows nothing of crowd platforms: its campaign page loads
+# this section (htmx), and these views make its links and its report.
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def authoring_crowd_links(request: HttpRequest, authoring_campaign_id: int) -> HttpResponse:
+    """An authoring campaign's crowd links and the form for a new one: a section of the campaign's
+    page (htmx), or a page of its own (without JavaScript, and when the form is refused)."""
+    campaign = get_object_or_404(AuthoringCampaign, pk=authoring_campaign_id)
+    form = CrowdLinkForm(request.POST or None, authoring_campaign=campaign)
+    if request.method == "POST" and _crowd_link_made(request, form, authoring_campaign=campaign):
+        return redirect("authoring:campaign_detail", campaign_id=campaign.pk)
+    context = {
+        "campaign": campaign,
+        "authoring": True,
+        "crowd_links": _crowd_links_shown(request, campaign.crowd_links.all()),
+        "crowd_form": form,
+        "crowd_create_url": reverse("campaigns:authoring_crowd_links", args=[campaign.pk]),
+        "crowd_report_url": reverse("campaigns:authoring_crowd_report", args=[campaign.pk]),
+    }
+    template = "annotation/_crowd_links.html" if request.htmx else "annotation/authoring_crowd_links.html"
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@admin_required
+def authoring_crowd_report(request: HttpRequest, authoring_campaign_id: int) -> StreamingHttpResponse:
+    """Per participant: prompts accepted, rejected and waiting, and pay per accepted prompt, as CSV."""
+    campaign = get_object_or_404(AuthoringCampaign, pk=authoring_campaign_id)
+    rows = crowd.crowd_authoring_report_rows(campaign=campaign)
+    return _csv_download(rows, crowd.AUTHORING_REPORT_COLUMNS, f"crowd-report-authoring-{campaign.pk}.csv")
 
 
 @admin_required

@@ -29,7 +29,9 @@ _NO_SCOPE: tuple[int, ...] = ()
 class CrowdScope:
     """What a platform participant's account may do: judge one campaign, up to a quota."""
 
-    campaign_id: int
+    # None for a participant who came to write prompts (an authoring campaign's link): they judge
+    # nothing, and authoring's own AuthorScope says where they write.
+    campaign_id: int | None
     quota: int
 
 

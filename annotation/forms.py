@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
 from annotation.models import Campaign, CrowdLink
 from annotation.rubric import RESPONSIBILITY_CRITERIA
+from authoring.models import AuthoringCampaign
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 
@@ -161,6 +162,17 @@ class CrowdLinkForm(forms.ModelForm):
             "hourly_rate": _("Hourly rate"),
             "currency": _("Currency"),
         }
+
+    def __init__(
+        self, *args: Any, authoring_campaign: AuthoringCampaign | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if authoring_campaign is not None:
+            # An authoring campaign pays per accepted prompt, at its own rate and in its currency.
+            del self.fields["hourly_rate"]
+            self.fields["currency"].initial = authoring_campaign.currency
+            self.fields["currency"].disabled = True
+            self.fields["quota_per_person"].help_text = _("Prompts one participant submits at most.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

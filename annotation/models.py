@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from authoring.models import AuthoringCampaign
 from prompts.models import Domain, Level, ResponseType
 
 
@@ -677,13 +678,20 @@ class CrowdLink(models.Model):
         PROLIFIC = "prolific", "Prolific"
         MTURK = "mturk", _("MTurk-style (workerId, assignmentId, hitId)")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="crowd_links")
+    # The campaign a link enters: one to judge in, or one to write prompts for (never both).
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="crowd_links"
+    )
+    authoring_campaign = models.ForeignKey(
+        AuthoringCampaign, null=True, blank=True, on_delete=models.CASCADE, related_name="crowd_links"
+    )
     platform = models.CharField(max_length=16, choices=Platform.choices)
     token = models.CharField(
         max_length=64, unique=True, help_text=_("The secret part of the entry URL; a new link, a new token.")
     )
     quota_per_person = models.PositiveIntegerField(
-        validators=[MinValueValidator(1)], help_text=_("Items one participant judges at most.")
+        validators=[MinValueValidator(1)],
+        help_text=_("Items one participant judges at most (prompts they submit, for an authoring campaign)."),
     )
     completion_code = models.CharField(
         max_length=100,
@@ -707,9 +715,28 @@ class CrowdLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(campaign__isnull=False, authoring_campaign__isnull=True)
+                | models.Q(campaign__isnull=True, authoring_campaign__isnull=False),
+                name="crowd_link_enters_one_campaign",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_platform_display()} → {self.campaign}"
+        return f"{self.get_platform_display()} → {self.campaign or self.authoring_campaign}"
+
+    @property
+    def target_key(self) -> str:
+        """Which campaign the link enters, as one key: two links into the same campaign share
+        their participants' sessions; the browser session remembers submissions by it."""
+        if self.authoring_campaign_id is not None:
+            return self.authoring_key(self.authoring_campaign_id)
+        return str(self.campaign_id)
+
+    @staticmethod
+    def authoring_key(authoring_campaign_id: int) -> str:
+        return f"authoring:{authoring_campaign_id}"
 
 
 class CrowdParticipant(models.Model):

@@ -25,8 +25,8 @@ from authoring.attack import (
     turns_left,
 )
 from authoring.models import AuthoringCampaign, Conversation, Turn
-from authoring.selectors import campaign_author_allowed
-from authoring.views import content_warning_page
+from authoring.selectors import author_progress, campaign_author_allowed
+from authoring.views import after_submit_url, content_warning_page
 from common.errors import ApplicationError
 from prompts.models import Scenario
 
@@ -62,6 +62,7 @@ def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "can_submit": last is not None and last.status == Turn.Status.DONE,
             "turn_max_chars": TURN_MAX_CHARS,
             "submit_key": uuid.uuid4(),
+            "progress": author_progress(user=request.user, campaign=campaign),
         },
     )
 
@@ -129,4 +130,5 @@ def attack_submit(request: HttpRequest, conversation_id: int) -> HttpResponse:
             messages.success(request, _("Submitted: a reviewer will read it. You can start the next attack."))
         else:
             messages.info(request, _("This form was submitted already: your prompt is stored once."))
+        return redirect(after_submit_url(request, conversation.campaign))
     return redirect("authoring:attack", campaign_id=conversation.campaign_id)

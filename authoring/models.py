@@ -100,6 +100,27 @@ class AuthoringCampaign(models.Model):
         return self.name
 
 
+class AuthorScope(models.Model):
+    """An account that may write in one campaign only, up to its own quota: a crowd platform's
+    participant, made when they enter through a crowd link (annotation/crowd.py, which is
+    downstream and so fills this in rather than being asked). Once the author's part is done, the
+    pages send them to finish_url, the end page with the platform's completion code."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_scope"
+    )
+    campaign = models.ForeignKey(AuthoringCampaign, on_delete=models.CASCADE, related_name="scoped_authors")
+    quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    finish_url = models.CharField(max_length=500)
+
+    class Meta:
+        verbose_name = _("author scope")
+        verbose_name_plural = _("author scopes")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.campaign_id}"
+
+
 class ScenarioBrief(models.Model):
     """What an attack campaign asks for under one risk scenario: a description, examples, a quota."""
 

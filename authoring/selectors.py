@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from authoring.models import AuthoringCampaign, Submission
+from authoring.models import AuthoringCampaign, AuthorScope, Submission
 from common.roles import Role, user_roles
 from people.models import AnnotatorProfile
 
@@ -34,11 +34,28 @@ def compare_text(text: str, messages: list[dict[str, str]]) -> str:
     return "\n".join([*turns, text])
 
 
+_SCOPE_ATTR = "_valuelens_author_scope"
+
+
+def author_scope_of(user: AbstractBaseUser | AnonymousUser) -> AuthorScope | None:
+    """The one campaign a crowd participant's account may write in; None for everyone else.
+    Read once per user object: every page and submit asks."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, _SCOPE_ATTR):
+        setattr(user, _SCOPE_ATTR, AuthorScope.objects.filter(user_id=user.pk).first())
+    return getattr(user, _SCOPE_ATTR)
+
+
 def campaign_author_allowed(*, user: AbstractBaseUser | AnonymousUser, campaign: AuthoringCampaign) -> bool:
     """Who writes in a campaign. Attacks: crowdworkers. Expert prompts: experts of the campaign's
     domain. Collections (a product team's prompts): anyone an admin gave a role to, which is how a
     person is invited to ValueLens at all; an account without a role sees nothing. Admins may
     write in every campaign, to try it."""
+    scope = author_scope_of(user)
+    if scope is not None:
+        # A crowd platform's participant writes where their link sent them, and nowhere else.
+        return scope.campaign_id == campaign.pk
     roles = user_roles(user)
     if not roles:
         return False
@@ -66,10 +83,56 @@ def campaigns_for_author(user: AbstractBaseUser | AnonymousUser) -> list[Authori
     campaigns = AuthoringCampaign.objects.filter(status=AuthoringCampaign.Status.OPEN).select_related(
         "domain"
     )
+    scope = author_scope_of(user)
+    if scope is not None:
+        campaigns = campaigns.filter(pk=scope.campaign_id)
     campaigns = campaigns.annotate(
         mine=Count("submissions", filter=Q(submissions__author=user) & ~Q(submissions__status="rejected"))
     )
     return [c for c in campaigns if campaign_author_allowed(user=user, campaign=c)]
+
+
+def submitted_count(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> int:
+    """The author's submissions that count towards a quota: all but the rejected ones."""
+    return campaign.submissions.filter(author=user).exclude(status=Submission.Status.REJECTED).count()
+
+
+def campaign_full(campaign: AuthoringCampaign) -> bool:
+    """The campaign holds all the prompts it asks for (those waiting for review count)."""
+    return campaign.submissions.exclude(status=Submission.Status.REJECTED).count() >= campaign.quota_total
+
+
+def author_quota(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> int:
+    """Prompts this person may submit here: the campaign's quota per person, and for a crowd
+    participant also their link's, whichever is smaller."""
+    scope = author_scope_of(user)
+    if scope is not None and scope.campaign_id == campaign.pk:
+        return min(scope.quota, campaign.quota_per_person)
+    return campaign.quota_per_person
+
+
+@dataclass(frozen=True)
+class AuthorProgress:
+    """What the write page and the attack workspace tell an author of their share."""
+
+    submitted: int
+    quota: int
+    # Crowd participants only: where they finish (the completion code), and whether they may.
+    finish_url: str = ""
+    part_done: bool = False
+
+
+def author_progress(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> AuthorProgress:
+    """A crowd participant's part is done once they have submitted their quota, or once nothing
+    is left for them (the campaign has all its prompts, or is no longer open); entering and
+    submitting nothing while the campaign still takes prompts earns nothing."""
+    submitted = submitted_count(user=user, campaign=campaign)
+    quota = author_quota(user=user, campaign=campaign)
+    scope = author_scope_of(user)
+    if scope is None or scope.campaign_id != campaign.pk:
+        return AuthorProgress(submitted=submitted, quota=quota)
+    done = submitted >= quota or campaign.status != AuthoringCampaign.Status.OPEN or campaign_full(campaign)
+    return AuthorProgress(submitted=submitted, quota=quota, finish_url=scope.finish_url, part_done=done)
 
 
 def submissions_of_author(
@@ -126,6 +189,7 @@ def typing_evidence(submission: Submission) -> list[TypingEvidence]:
 
 @dataclass(frozen=True)
 class PayRow:
+    author_id: int
     pseudonym: str
     accepted: int
     rejected: int
@@ -146,6 +210,7 @@ def pay_report(campaign: AuthoringCampaign) -> list[PayRow]:
     )
     return [
         PayRow(
+            author_id=row["author_id"],
             pseudonym=row["author__annotator_profile__pseudonym"] or f"user-{row['author_id']}",
             accepted=row["accepted"],
             rejected=row["rejected"],

@@ -30,8 +30,15 @@ from authoring.inputs import (
     ReviewInput,
     SubmissionInput,
 )
-from authoring.models import AuthoringCampaign, Conversation, ScenarioBrief, Submission, Turn
-from authoring.selectors import RejectReason, campaign_author_allowed, compare_text
+from authoring.models import AuthoringCampaign, AuthorScope, Conversation, ScenarioBrief, Submission, Turn
+from authoring.selectors import (
+    RejectReason,
+    author_quota,
+    campaign_author_allowed,
+    campaign_full,
+    compare_text,
+    submitted_count,
+)
 from common.errors import ApplicationError
 from models_registry.models import GenerationRun, Response
 from models_registry.services import GenerationRunRejected, generation_run_create
@@ -59,6 +66,16 @@ class Submitted:
 
 
 # ---------------------------------------------------------------- campaigns
+
+
+def author_scope_create(
+    *, user: AbstractBaseUser, campaign: AuthoringCampaign, quota: int, finish_url: str
+) -> AuthorScope:
+    """Bind an account to one campaign (a crowd participant's, made by their entry link)."""
+    scope = AuthorScope(user=user, campaign=campaign, quota=quota, finish_url=finish_url)
+    scope.full_clean()
+    scope.save()
+    return scope
 
 
 def _campaign_input_check(data: AuthoringCampaignInput, *, campaign: AuthoringCampaign | None) -> str:
@@ -261,17 +278,17 @@ def _scenario_check(campaign: AuthoringCampaign, scenario: Scenario | None, *, r
 
 
 def _quota_check(campaign: AuthoringCampaign, user: AbstractBaseUser) -> None:
-    counted = campaign.submissions.exclude(status=Submission.Status.REJECTED)
-    if counted.filter(author=user).count() >= campaign.quota_per_person:
+    quota = author_quota(user=user, campaign=campaign)
+    if submitted_count(user=user, campaign=campaign) >= quota:
         raise AuthoringRejected(
             ngettext(
                 "You have submitted your %(n)s prompt for this campaign: nothing more was stored. Thank you!",
                 "You have submitted your %(n)s prompts for this campaign: nothing more was stored. Thank you!",
-                campaign.quota_per_person,
+                quota,
             )
-            % {"n": campaign.quota_per_person}
+            % {"n": quota}
         )
-    if counted.count() >= campaign.quota_total:
+    if campaign_full(campaign):
         raise AuthoringRejected(
             _("The campaign has all the prompts it needs (%(n)s): nothing more was stored.")
             % {"n": campaign.quota_total}

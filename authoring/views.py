@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -140,6 +141,16 @@ def _campaign_for_author(request: HttpRequest, campaign_id: int) -> AuthoringCam
     return campaign
 
 
+def after_submit_url(request: HttpRequest, campaign: AuthoringCampaign) -> str:
+    """Back to work after a submit; a crowd participant whose part is now done goes on to finish
+    (their completion code), as a judge at their quota does."""
+    progress = selectors.author_progress(user=request.user, campaign=campaign)
+    if progress.part_done:
+        return progress.finish_url
+    name = "authoring:attack" if campaign.kind == AuthoringCampaign.Kind.ATTACK else "authoring:write"
+    return reverse(name, args=[campaign.pk])
+
+
 # The campaigns whose content warning the person acknowledged in this session, as the judging
 # page keeps its own: shown once per sign-in, before the first prompt.
 SESSION_WARNINGS_SEEN = "valuelens_authoring_warnings_seen"
@@ -180,14 +191,11 @@ def write(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 )
             else:
                 messages.info(request, _("This form was submitted already: your prompt is stored once."))
-            return redirect("authoring:write", campaign_id=campaign.pk)
-    mine = selectors.submissions_of_author(user=request.user, campaign=campaign).exclude(
-        status=Submission.Status.REJECTED
-    )
+            return redirect(after_submit_url(request, campaign))
     context = {
         "campaign": campaign,
         "form": form,
-        "mine": mine.count(),
+        "progress": selectors.author_progress(user=request.user, campaign=campaign),
         "briefs": campaign.briefs.select_related("scenario"),
     }
     return render(request, "authoring/write.html", context)

@@ -80,6 +80,11 @@ EXCLUDED: dict[str, str] = {
     "campaigns:status": POST,
     "campaigns:crowd_link_create": POST,
     "campaigns:crowd_report": DOWNLOAD + " (CSV)",
+    "campaigns:authoring_crowd_report": DOWNLOAD + " (CSV)",
+    "crowd:authoring_done": (
+        "crowd:done's own templates (swept there) for a participant of an authoring study, whom this "
+        "sweep does not enter; tests/annotation/test_crowd_authoring.py plays one"
+    ),
     "quality:settings": POST,
     "quality:check_item": POST,
     "quality:check_import": POST,
@@ -258,6 +263,12 @@ VISITS: list[Visit] = [
     Visit("authoring:campaign_create", Role.ADMIN, errors=True),
     Visit("authoring:campaign_detail", Role.ADMIN, lambda s: [s.ids["authoring_attack"]]),
     Visit("authoring:campaign_edit", Role.ADMIN, lambda s: [s.ids["authoring_attack"]]),
+    Visit(
+        "campaigns:authoring_crowd_links",
+        Role.ADMIN,
+        lambda s: [s.ids["authoring_attack"]],
+        label="an authoring campaign's crowd links, without JavaScript",
+    ),
     Visit("authoring:campaign_report", Role.ADMIN, lambda s: [s.ids["authoring_expert"]]),
     Visit("admin:index", Role.ADMIN),
 ]
