@@ -123,7 +123,7 @@ def conversation_start(*, campaign: AuthoringCampaign, author: AbstractBaseUser)
 @transaction.atomic
 def conversation_restart(*, conversation: Conversation, author: AbstractBaseUser) -> Conversation:
     """Abandon the conversation and start another (its turns stay, as a record of what was sent)."""
-    conversation = Conversation.objects.select_for_update().select_related("campaign").get(pk=conversation.pk)
+    conversation = _conversation_locked(conversation.pk)
     _conversation_check_author(conversation, author)
     if conversation.status == Conversation.Status.OPEN:
         conversation.status = Conversation.Status.ABANDONED
@@ -185,8 +185,12 @@ def _text_check(text: str) -> str:
 
 
 def _conversation_locked(conversation_id: int) -> Conversation:
+    # The conversation's row only: FOR UPDATE would otherwise lock the joined campaign and model
+    # rows too, and every author's turn would wait for every other's (and for each submit).
     return (
-        Conversation.objects.select_for_update().select_related("campaign", "target").get(pk=conversation_id)
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("campaign", "target")
+        .get(pk=conversation_id)
     )
 
 

@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import random
 import re
 import statistics
@@ -278,6 +279,14 @@ async def stub_own_times(stub_url: str, streams: int, tokens: int) -> tuple[floa
     return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
 
 
+async def loop_lag_watch(lags: list[float], every_s: float = 0.01) -> None:
+    """How late this process's event loop wakes (ms): the authors read their clocks on it."""
+    while True:
+        due = time.perf_counter() + every_s
+        await asyncio.sleep(every_s)
+        lags.append(1000 * max(0.0, time.perf_counter() - due))
+
+
 def postgres_pids() -> list[str]:
     from django.db import connection
 
@@ -387,12 +396,15 @@ def main() -> None:
         requests_before = stub_stats(stub_url)["requests_sent"]
         load = load_note()
         web0, db0 = sum(map(_cpu_of, uvicorn_pids(server.pid))), sum(map(_cpu_of, postgres_pids()))
+        own0, stub0 = _cpu_of(str(os.getpid())), _cpu_of(str(stub.pid))
+        lags: list[float] = []
         gc.collect()
         gc.freeze()
         started = time.perf_counter()
         until = time.monotonic() + args.seconds
 
         async def everyone() -> None:
+            watching = asyncio.ensure_future(loop_lag_watch(lags))
             await asyncio.gather(
                 *(
                     author_run(
@@ -408,11 +420,13 @@ def main() -> None:
                     for a in authors
                 )
             )
+            watching.cancel()
 
         asyncio.run(everyone())
         seconds = time.perf_counter() - started
         web_cpu = sum(map(_cpu_of, uvicorn_pids(server.pid))) - web0
         db_cpu = sum(map(_cpu_of, postgres_pids())) - db0
+        own_cpu, stub_cpu = _cpu_of(str(os.getpid())) - own0, _cpu_of(str(stub.pid)) - stub0
         requests_sent = stub_stats(stub_url)["requests_sent"] - requests_before
     finally:
         processes_stop(*(proc for proc in (server, stub) if proc is not None), timeout=30)
@@ -455,6 +469,11 @@ def main() -> None:
     print(
         f"near-duplicate check against {args.dedup_prompts:,} prompts: p95 {dedup['dedup_p95_ms']} ms"
         f" (target <= {20 * scale:.0f} ms), median {dedup['dedup_median_ms']} ms"
+    )
+    print(
+        f"the load's own side: this process (the authors) {own_cpu / seconds:.2f} cores, the stub"
+        f" {stub_cpu / seconds:.2f} cores; this process's event loop late by p95 {p(lags, 95):.1f} ms,"
+        f" max {max(lags, default=0):.1f} ms (a late loop delays the authors' clocks too)"
     )
     print(f"errors {len(errors)} {errors[:5]}")
     bench_line(
