@@ -24,15 +24,17 @@ FLAG = ("prompts", "0007_prompt_set_hidden")
 
 def _targets(wanted: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The wanted migrations of prompts and evaluation, every other app at its newest migration
-    that does not need them (today's models of the other apps, so that rows can be written)."""
+    that does not need the flag (as near today's models as can be, so that rows can be written:
+    annotation's newest needs authoring, which needs the flag)."""
     graph = MigrationExecutor(connection).loader.graph
     if wanted is None:
         return graph.leaf_nodes()
-    others = [
-        node
-        for node in graph.leaf_nodes()
-        if node[0] not in ("prompts", "evaluation") and FLAG not in graph.forwards_plan(node)
-    ]
+    others = []
+    for app in sorted({node[0] for node in graph.leaf_nodes()} - {"prompts", "evaluation"}):
+        newest_first = sorted((node for node in graph.nodes if node[0] == app), reverse=True)
+        usable = next((node for node in newest_first if FLAG not in graph.forwards_plan(node)), None)
+        if usable is not None:
+            others.append(usable)
     return wanted + others
 
 
