@@ -19,7 +19,10 @@ def _judge_the_quota(page: Page, live_server, link) -> None:
     page.get_by_role("button", name="Start").click()
     for number in range(1, link.quota_per_person + 1):
         expect(page.locator("#item-heading")).to_have_text(f"Item {number}")
+        # The keys work once the page's script has taken the pane (on a busy machine, not before).
+        expect(page.locator("#pane[data-ready]")).to_be_attached()
         page.keyboard.press("1")
+        expect(page.locator("input[name=verdict][value=safe]")).to_be_checked()
         page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/crowd/done/{link.campaign_id}/$"))
 
