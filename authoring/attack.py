@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 # The longest turn an author may write, in characters (the one limit of written prompts).
 TURN_MAX_CHARS = MAX_TURN_CHARS
+# The page gets the answer's new text at most this often (see chat_stream's every_s): it still
+# sees the answer grow 20 times a second, and the server wakes once for several tokens.
+ANSWER_TEXT_EVERY_S = 0.05
 # A turn still STREAMING this long after it started lost its server (a crash, a restart mid-answer:
 # nothing was left to mark it broken); it counts as broken, so that the author can ask again.
 TURN_STREAM_STALE_S = 15 * 60
@@ -417,6 +420,7 @@ async def turn_stream(start: TurnStart) -> AsyncIterator[StreamDelta | TurnDone 
                 api_key=api_key,
                 body=body,
                 timeout_s=model.timeout_s,
+                every_s=ANSWER_TEXT_EVERY_S,
             )
             # Closed here, not when collected: closing it is what stops the request upstream.
             async with contextlib.aclosing(events):

@@ -14,7 +14,6 @@ same request still on its way) is a plain JSON answer {"message": "..."} with it
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import uuid
@@ -38,78 +37,12 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-# Tokens that arrive within this long of the last event sent go out together in the next: a
-# model streams 20 to 50 tokens a second and every event costs the server a write, while the page
-# still sees the answer grow 20 times a second. The first token goes out at once.
-TOKENS_EVERY_S = 0.05
-
-
-async def _tokens_coalesced(
-    events: AsyncIterator[StreamDelta | TurnDone | TurnBroken], every_s: float
-) -> AsyncIterator[StreamDelta | TurnDone | TurnBroken]:
-    """The model's events, its tokens gathered (see TOKENS_EVERY_S). One task reads the model and a
-    timer wakes the writer: a task or a timeout per token cost more than the writes it saved."""
-    loop = asyncio.get_running_loop()
-    held: list[str] = []
-    others: list[TurnDone | TurnBroken] = []
-    ready = asyncio.Event()
-    sent_at = -every_s
-    timer: asyncio.TimerHandle | None = None
-    ended = False
-
-    async def read() -> None:
-        nonlocal timer, ended
-        try:
-            async for event in events:
-                if not isinstance(event, StreamDelta):
-                    others.append(event)
-                    ready.set()
-                    continue
-                held.append(event.text)
-                if loop.time() - sent_at >= every_s:
-                    ready.set()
-                elif timer is None:
-                    # Held text goes out when its time comes, even if the model pauses.
-                    timer = loop.call_at(sent_at + every_s, ready.set)
-        finally:
-            ended = True
-            ready.set()
-
-    reading = asyncio.ensure_future(read())
-    try:
-        while not (ended and not held and not others):
-            await ready.wait()
-            ready.clear()
-            if timer is not None:
-                timer.cancel()
-                timer = None
-            if held:
-                text = "".join(held)
-                held.clear()
-                sent_at = loop.time()
-                yield StreamDelta(text)
-            while others:
-                yield others.pop(0)
-        await reading
-    finally:
-        if timer is not None:
-            timer.cancel()
-        if not reading.done():
-            # A reader that went away: the model's request is stopped with the turn's stream.
-            reading.cancel()
-            with contextlib.suppress(BaseException):
-                await reading
-
-
 async def _events(start: TurnStart) -> AsyncIterator[bytes]:
     turn = start.turn
     yield _event("start", {"turn": turn.pk, "position": turn.position})
     # Closed here, not when collected: closing it is what stops the request upstream.
-    async with (
-        contextlib.aclosing(turn_stream(start)) as events,
-        contextlib.aclosing(_tokens_coalesced(events, TOKENS_EVERY_S)) as coalesced,
-    ):
-        async for event in coalesced:
+    async with contextlib.aclosing(turn_stream(start)) as events:
+        async for event in events:
             if isinstance(event, StreamDelta):
                 yield _event("token", {"text": event.text})
             elif isinstance(event, TurnDone):

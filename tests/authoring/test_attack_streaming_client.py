@@ -3,6 +3,8 @@ comes, its faults classified, the request's key never passed on, each request se
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from models_registry.providers import ProviderError, StreamDelta, StreamEnd, chat_session, chat_stream
@@ -12,10 +14,11 @@ KEY = "sk-live-abcdefghijklmnop"
 
 
 def collect(
-    stub, prompt: str, *, api_key: str | None = None
+    stub, prompt: str, *, api_key: str | None = None, every_s: float = 0.0, arrivals: list | None = None
 ) -> tuple[list[str], StreamEnd | None, ProviderError | None]:
     async def run():
         pieces, end = [], None
+        started = time.monotonic()
         async with chat_session() as session:
             try:
                 async for event in chat_stream(
@@ -24,9 +27,12 @@ def collect(
                     api_key=api_key,
                     body={"model": "stub", "messages": [{"role": "user", "content": prompt}]},
                     timeout_s=5,
+                    every_s=every_s,
                 ):
                     if isinstance(event, StreamDelta):
                         pieces.append(event.text)
+                        if arrivals is not None:
+                            arrivals.append(time.monotonic() - started)
                     else:
                         end = event
             except ProviderError as error:
@@ -40,7 +46,7 @@ def test_the_answer_comes_piece_by_piece_then_its_end_with_usage(stub):
     pieces, end, error = collect(stub, "tell me a story")
 
     assert error is None
-    assert pieces == ["Echo: ", "tell ", "me ", "a ", "story"]
+    assert "".join(pieces) == "Echo: tell me a story"
     assert end.finish_reason == "stop"
     assert (end.prompt_tokens, end.completion_tokens) == (len("tell me a story"), 5)
     assert end.first_token_ms is not None
@@ -57,6 +63,48 @@ def test_a_stream_cut_before_done_is_broken_and_not_sent_again(stub):
     assert end is None
     assert "".join(pieces).startswith("Echo: ")
     assert stub.state.total == 1
+
+
+def test_an_unpaced_reader_gets_each_chunk_as_it_comes(stub):
+    stub.state.stream_tokens = 5
+    stub.state.stream_duration_s = 0.5
+
+    pieces, _end, error = collect(stub, "[[stream-slow]] tell me")
+
+    assert error is None
+    assert pieces == ["Echo: ", "[[stream-slow]] ", "tell ", "me", " t4"]
+
+
+def test_a_paced_reader_gets_a_fast_stream_in_fewer_pieces_with_the_whole_text(stub):
+    stub.state.stream_tokens = 60
+    stub.state.stream_duration_s = 0.6
+
+    pieces, end, error = collect(stub, "[[stream-slow]] one two", every_s=0.1)
+
+    assert error is None
+    assert end.finish_reason == "stop"
+    assert "".join(pieces).startswith("Echo: [[stream-slow]] one two t4")
+    assert "".join(pieces).endswith(" t59")
+    assert 3 <= len(pieces) <= 12
+
+
+def test_a_paced_reader_passes_on_the_first_text_at_once(stub):
+    stub.state.stream_tokens = 20
+    stub.state.stream_duration_s = 2.0
+    arrivals: list[float] = []
+
+    pieces, _end, _error = collect(stub, "[[stream-slow]] one", every_s=1.0, arrivals=arrivals)
+
+    assert pieces[0] == "Echo: "
+    assert arrivals[0] < 0.5
+    assert len(pieces) <= 4
+
+
+def test_text_before_a_faulty_chunk_still_comes_when_reading_is_paced(stub):
+    pieces, _end, error = collect(stub, "[[stream-malformed]] one two three four", every_s=0.05)
+
+    assert error.kind == "malformed_chunk"
+    assert "".join(pieces).startswith("Echo: [[stream-malformed]] one")
 
 
 def test_a_chunk_that_is_not_json_is_malformed(stub):
