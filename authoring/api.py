@@ -1,12 +1,16 @@
 """authoring's REST API, with the pages' rules: admins make and steer campaigns; authors see the
-open campaigns they may write in, submit, and read their submissions; reviewers review."""
+open campaigns they may write in, acknowledge a campaign's content warning, submit, and read their
+submissions; reviewers review. Writing in a campaign whose warning the author has not acknowledged
+is refused with 409 and the code content_warning_unacknowledged, on every way in."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -30,21 +34,32 @@ from authoring.serializers import (
 from common.roles import IsAdmin, IsReviewer, user_is_admin
 from prompts.models import Scenario
 
+WARNING_UNACKNOWLEDGED = OpenApiResponse(
+    description="The campaign's content warning is not acknowledged yet (POST content-warning/ first): "
+    '{"detail": why, "code": "content_warning_unacknowledged"}.'
+)
+
 
 class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
     """Authoring campaigns: admins see and steer every one; others see the open ones they may
     write in."""
 
     ADMIN_ACTIONS = ("create", "update", "set_status")
+    # A submit to a paused or closed campaign is told why by the service, not answered 404.
+    SERVICE_CHECKED_ACTIONS = ("submit", "near_duplicates", "content_warning")
 
     def get_queryset(self) -> QuerySet[AuthoringCampaign]:
         campaigns = AuthoringCampaign.objects.order_by("-created_at", "-id")
         if getattr(self, "swagger_fake_view", False):  # the schema's generation asks as nobody
             return campaigns.none()
-        # A submit to a paused or closed campaign is told why by the service, not answered 404.
-        if user_is_admin(self.request.user) or self.action in ("submit", "near_duplicates"):
+        campaigns = selectors.campaigns_with_warning_acknowledged(campaigns, user=self.request.user)
+        if user_is_admin(self.request.user) or self.action in self.SERVICE_CHECKED_ACTIONS:
             return campaigns
         return campaigns.filter(pk__in=[c.pk for c in selectors.campaigns_for_author(self.request.user)])
+
+    def _campaign_shown(self, campaign: AuthoringCampaign) -> dict[str, Any]:
+        """The campaign as the asker reads it, afresh (with whether they acknowledged its warning)."""
+        return self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return (
@@ -65,7 +80,7 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
         form = AuthoringCampaignWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         campaign = services.authoring_campaign_create(data=form.campaign_input(), user=request.user)
-        return Response(AuthoringCampaignAdminSerializer(campaign).data, status=status.HTTP_201_CREATED)
+        return Response(self._campaign_shown(campaign), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AuthoringCampaignWriteSerializer, responses=AuthoringCampaignAdminSerializer)
     def update(self, request: Request, pk: str) -> Response:
@@ -73,8 +88,7 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
         form = AuthoringCampaignWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.authoring_campaign_update(campaign=campaign, data=form.campaign_input())
-        campaign.refresh_from_db()
-        return Response(AuthoringCampaignAdminSerializer(campaign).data)
+        return Response(self._campaign_shown(campaign))
 
     @extend_schema(request=StatusSerializer, responses=AuthoringCampaignAdminSerializer)
     @action(detail=True, methods=["post"], url_path="status")
@@ -83,10 +97,21 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
         form = StatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.authoring_campaign_status_set(campaign=campaign, status=form.validated_data["status"])
-        return Response(AuthoringCampaignAdminSerializer(campaign).data)
+        return Response(self._campaign_shown(campaign))
+
+    @extend_schema(request=None, responses=AuthoringCampaignSerializer)
+    @action(detail=True, methods=["post"], url_path="content-warning")
+    def content_warning(self, request: Request, pk: str) -> Response:
+        """Acknowledge the campaign's content warning (its text is the campaign's content_warning), as
+        its page's button does. Until then, writing in the campaign is refused (409,
+        code content_warning_unacknowledged); acknowledging again changes nothing."""
+        campaign = self.get_object()
+        services.authoring_warning_acknowledge(user=request.user, campaign=campaign)
+        return Response(self._campaign_shown(campaign))
 
     @extend_schema(
-        request=SubmissionWriteSerializer, responses={201: SubmissionSerializer, 200: SubmissionSerializer}
+        request=SubmissionWriteSerializer,
+        responses={201: SubmissionSerializer, 200: SubmissionSerializer, 409: WARNING_UNACKNOWLEDGED},
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
@@ -98,13 +123,18 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
         code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
         return Response(SubmissionSerializer(done.submission).data, status=code)
 
-    @extend_schema(request=NearDuplicateQuerySerializer, responses=NearDuplicateSerializer(many=True))
+    @extend_schema(
+        request=NearDuplicateQuerySerializer,
+        responses={200: NearDuplicateSerializer(many=True), 409: WARNING_UNACKNOWLEDGED},
+    )
     @action(detail=True, methods=["post"], url_path="near-duplicates")
     def near_duplicates(self, request: Request, pk: str) -> Response:
         """The campaign's accepted prompts most like a text, before it is submitted."""
         campaign = self.get_object()
         if not selectors.campaign_author_allowed(user=request.user, campaign=campaign):
             raise exceptions.PermissionDenied(_("You may not write in this campaign."))
+        # The set's prompts are the content the warning is about.
+        services.authoring_warning_check(user=request.user, campaign=campaign)
         form = NearDuplicateQuerySerializer(data=request.data)
         form.is_valid(raise_exception=True)
         found = near_duplicates(prompt_set=campaign.prompt_set_id, text=form.validated_data["text"])
@@ -154,7 +184,8 @@ class AttackSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        request=AttackSubmitSerializer, responses={201: SubmissionSerializer, 200: SubmissionSerializer}
+        request=AttackSubmitSerializer,
+        responses={201: SubmissionSerializer, 200: SubmissionSerializer, 409: WARNING_UNACKNOWLEDGED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         conversation = get_object_or_404(Conversation, pk=conversation_id)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from authoring.inputs import MAX_TURN_CHARS
 from authoring.models import AuthoringCampaign, Conversation, Turn
 from authoring.selectors import campaign_author_allowed
+from authoring.services import authoring_warning_check
 from common.db_threads import database_sync_to_async
 from common.errors import ApplicationError
 from models_registry.limiter import ConcurrencyLimiter
@@ -108,11 +109,13 @@ def _target_pick(campaign: AuthoringCampaign, *, seed: str) -> RegisteredModel:
 @transaction.atomic
 def conversation_start(*, campaign: AuthoringCampaign, author: AbstractBaseUser) -> Conversation:
     """The author's open conversation in the campaign, or a new one against a target picked for
-    them (a second tab gets the same conversation)."""
+    them (a second tab gets the same conversation). Every conversation starts here (a restart too),
+    so the content warning checked here also guards the turns, which need a conversation."""
     campaign = AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
     if not campaign_author_allowed(user=author, campaign=campaign):
         raise AttackForbidden(_("You may not write in this campaign."))
     _campaign_check_open(campaign)
+    authoring_warning_check(user=author, campaign=campaign)
     open_one = Conversation.objects.filter(
         campaign=campaign, author=author, status=Conversation.Status.OPEN
     ).first()

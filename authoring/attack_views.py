@@ -26,7 +26,7 @@ from authoring.attack import (
 )
 from authoring.models import AuthoringCampaign, Conversation, Turn
 from authoring.selectors import author_progress, campaign_author_allowed
-from authoring.views import after_submit_url, content_warning_page
+from authoring.views import after_submit_url, content_warning_due, content_warning_page
 from common.errors import ApplicationError
 from prompts.models import Scenario
 
@@ -72,8 +72,8 @@ def attack_workspace(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def attack_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.ATTACK)
     # A conversation starts from the workspace, which shows the warning first; a start posted
-    # before it is acknowledged goes back there.
-    if content_warning_page(request, campaign) is not None:
+    # before it is acknowledged goes back there (conversation_start would refuse it too).
+    if content_warning_due(request, campaign):
         return redirect("authoring:attack", campaign_id=campaign.pk)
     try:
         conversation_start(campaign=campaign, author=request.user)

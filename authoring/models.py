@@ -121,6 +121,25 @@ class AuthorScope(models.Model):
         return f"{self.user_id} → {self.campaign_id}"
 
 
+class AuthoringWarningSeen(models.Model):
+    """An author acknowledged a campaign's content warning: every way in (the pages, the API) lets
+    them write there from then on."""
+
+    campaign = models.ForeignKey(AuthoringCampaign, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("content warning acknowledgement")
+        verbose_name_plural = _("content warning acknowledgements")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="authoring_warning_seen_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"content warning of authoring campaign {self.campaign_id} seen by user {self.user_id}"
+
+
 class ScenarioBrief(models.Model):
     """What an attack campaign asks for under one risk scenario: a description, examples, a quota."""
 

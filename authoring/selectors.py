@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from authoring.models import AuthoringCampaign, AuthorScope, Submission
+from authoring.models import AuthoringCampaign, AuthoringWarningSeen, AuthorScope, Submission
 from common.roles import Role, user_roles
 from people.models import AnnotatorProfile
 
@@ -69,6 +69,28 @@ def campaign_author_allowed(*, user: AbstractBaseUser | AnonymousUser, campaign:
             and AnnotatorProfile.objects.filter(user=user, domains=campaign.domain_id).exists()
         )
     return True
+
+
+def authoring_warning_acknowledged(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> bool:
+    """The person acknowledged the campaign's content warning (on a page or through the API)."""
+    return AuthoringWarningSeen.objects.filter(campaign=campaign, user=user).exists()
+
+
+def authoring_warning_due(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> bool:
+    """The campaign has a content warning that the person has not acknowledged yet."""
+    return bool(campaign.content_warning) and not authoring_warning_acknowledged(user=user, campaign=campaign)
+
+
+def campaigns_with_warning_acknowledged(
+    campaigns: QuerySet[AuthoringCampaign], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[AuthoringCampaign]:
+    """The campaigns, each with `warning_acknowledged` by this person: a list asks once, not once
+    per campaign."""
+    if not user.is_authenticated:
+        return campaigns
+    return campaigns.annotate(
+        warning_acknowledged=Exists(AuthoringWarningSeen.objects.filter(campaign=OuterRef("pk"), user=user))
+    )
 
 
 def campaigns_under_way() -> QuerySet[AuthoringCampaign]:

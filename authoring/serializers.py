@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from authoring.inputs import (
@@ -67,8 +68,17 @@ class BriefReadSerializer(serializers.ModelSerializer):
 
 
 class AuthoringCampaignSerializer(serializers.ModelSerializer):
+    """A campaign as an author reads it; its queryset carries `warning_acknowledged` for the asker
+    (selectors.campaigns_with_warning_acknowledged)."""
+
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     briefs = BriefReadSerializer(many=True, read_only=True)
+    content_warning_acknowledged = serializers.SerializerMethodField(
+        help_text=(
+            "Whether you acknowledged the content warning (null: the campaign has none). Until you do "
+            "(POST content-warning/), writing in the campaign is refused with 409."
+        )
+    )
 
     class Meta:
         model = AuthoringCampaign
@@ -85,9 +95,16 @@ class AuthoringCampaignSerializer(serializers.ModelSerializer):
             "quota_per_person",
             "quota_total",
             "content_warning",
+            "content_warning_acknowledged",
             "break_after_minutes",
             "briefs",
         ]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_content_warning_acknowledged(self, campaign: AuthoringCampaign) -> bool | None:
+        if not campaign.content_warning:
+            return None
+        return getattr(campaign, "warning_acknowledged", None)
 
 
 class AuthoringCampaignAdminSerializer(AuthoringCampaignSerializer):

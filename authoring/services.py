@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,10 +31,19 @@ from authoring.inputs import (
     ReviewInput,
     SubmissionInput,
 )
-from authoring.models import AuthoringCampaign, AuthorScope, Conversation, ScenarioBrief, Submission, Turn
+from authoring.models import (
+    AuthoringCampaign,
+    AuthoringWarningSeen,
+    AuthorScope,
+    Conversation,
+    ScenarioBrief,
+    Submission,
+    Turn,
+)
 from authoring.selectors import (
     RejectReason,
     author_quota,
+    authoring_warning_due,
     campaign_author_allowed,
     campaign_full,
     compare_text,
@@ -56,6 +66,14 @@ class AuthoringRejected(ApplicationError, ValueError):
     """A write of authoring that is refused; the message says why, in the asker's language."""
 
 
+class ContentWarningUnacknowledged(AuthoringRejected):
+    """The author has not acknowledged the campaign's content warning yet: the same refusal on
+    every way in, which an API client recognises by its code."""
+
+    status_code = 409
+    code = "content_warning_unacknowledged"
+
+
 @dataclass(frozen=True)
 class Submitted:
     """What a submit stored, and whether this call stored it (False: the form's key was sent
@@ -76,6 +94,29 @@ def author_scope_create(
     scope.full_clean()
     scope.save()
     return scope
+
+
+def authoring_warning_acknowledge(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> None:
+    """The author read the campaign's content warning and chose to go on: it is not shown again,
+    and the API lets them write. Acknowledging twice stores it once; a campaign without a warning
+    stores nothing (a warning added later is still acknowledged before writing)."""
+    if not campaign_author_allowed(user=user, campaign=campaign):
+        raise AuthoringRejected(_("You may not write in this campaign."))
+    if campaign.content_warning:
+        AuthoringWarningSeen.objects.get_or_create(campaign=campaign, user=user)
+
+
+def authoring_warning_check(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> None:
+    """Refuse any writing in the campaign until its content warning was acknowledged."""
+    if authoring_warning_due(user=user, campaign=campaign):
+        raise ContentWarningUnacknowledged(
+            _(
+                "This campaign has a content warning that you have not acknowledged yet. Read it and "
+                "acknowledge it first: on the campaign's page in the browser, or through the API with "
+                "a POST to %(address)s (the warning's text is the campaign's content_warning)."
+            )
+            % {"address": reverse("api:authoring_campaign-content-warning", args=[campaign.pk])}
+        )
 
 
 def _campaign_input_check(data: AuthoringCampaignInput, *, campaign: AuthoringCampaign | None) -> str:
@@ -356,6 +397,7 @@ def submission_submit(
     _campaign_open_for(campaign, user)
     if campaign.kind == AuthoringCampaign.Kind.ATTACK:
         raise AuthoringRejected(_("An attack is written against a model, in the attack workspace."))
+    authoring_warning_check(user=user, campaign=campaign)
     text = _text_check(
         data.text,
         field="text",
@@ -420,6 +462,8 @@ def attack_submit(
             % {"status": conversation.get_status_display().lower()}
         )
     _campaign_open_for(campaign, user)
+    # Its start was checked already; a warning the admin added since is acknowledged before the submit.
+    authoring_warning_check(user=user, campaign=campaign)
     turns = list(conversation.turns.order_by("position"))
     if any(turn.status == Turn.Status.STREAMING for turn in turns):
         raise AuthoringRejected(_("The model is still answering: submit once its answer is complete."))

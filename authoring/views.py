@@ -151,15 +151,32 @@ def after_submit_url(request: HttpRequest, campaign: AuthoringCampaign) -> str:
     return reverse(name, args=[campaign.pk])
 
 
-# The campaigns whose content warning the person acknowledged in this session, as the judging
-# page keeps its own: shown once per sign-in, before the first prompt.
-SESSION_WARNINGS_SEEN = "valuelens_authoring_warnings_seen"
+# The campaigns whose content warning the person acknowledged (stored in the database, for every
+# way in), cached in their session: the pages ask on every load, and the session is read anyway.
+# A new name: a session that acknowledged before the acknowledgement was stored is asked once more,
+# rather than let onto a page whose submit the service would refuse.
+SESSION_WARNINGS_SEEN = "valuelens_authoring_warnings_acknowledged"
+
+
+def _session_warning_seen_add(request: HttpRequest, campaign: AuthoringCampaign) -> None:
+    seen = request.session.get(SESSION_WARNINGS_SEEN, [])
+    if campaign.pk not in seen:
+        request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
+
+
+def content_warning_due(request: HttpRequest, campaign: AuthoringCampaign) -> bool:
+    if not campaign.content_warning or campaign.pk in request.session.get(SESSION_WARNINGS_SEEN, []):
+        return False
+    if selectors.authoring_warning_due(user=request.user, campaign=campaign):
+        return True
+    _session_warning_seen_add(request, campaign)
+    return False
 
 
 def content_warning_page(request: HttpRequest, campaign: AuthoringCampaign) -> HttpResponse | None:
-    """The campaign's content warning, if the person has not acknowledged it in this session: the
-    one gate before the write page and the attack workspace alike."""
-    if campaign.content_warning and campaign.pk not in request.session.get(SESSION_WARNINGS_SEEN, []):
+    """The campaign's content warning, if the person has not acknowledged it yet: the one gate
+    before the write page and the attack workspace alike."""
+    if content_warning_due(request, campaign):
         return render(request, "authoring/content_warning.html", {"campaign": campaign})
     return None
 
@@ -205,9 +222,8 @@ def write(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_POST
 def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for_author(request, campaign_id)
-    seen = request.session.get(SESSION_WARNINGS_SEEN, [])
-    if campaign.pk not in seen:
-        request.session[SESSION_WARNINGS_SEEN] = [*seen, campaign.pk]
+    services.authoring_warning_acknowledge(user=request.user, campaign=campaign)
+    _session_warning_seen_add(request, campaign)
     return _writing_page(campaign)
 
 
@@ -216,6 +232,9 @@ def content_warning_acknowledge(request: HttpRequest, campaign_id: int) -> HttpR
 def near_duplicates_check(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """While the author writes (htmx): the set's accepted prompts most like the text."""
     campaign = _campaign_for_author(request, campaign_id)
+    # The set's prompts are the content the warning is about.
+    if content_warning_due(request, campaign):
+        return HttpResponse(status=409)
     found = near_duplicates(prompt_set=campaign.prompt_set_id, text=request.POST.get("text", ""))
     return render(request, "authoring/_near_duplicates.html", {"found": found, "checked": True})
 

@@ -1,4 +1,4 @@
-"""The attack workspace shows its campaign's content warning once per session, before the page, as
+"""The attack workspace shows its campaign's content warning once per author, before the page, as
 the write page does (one gate: authoring.views.content_warning_page)."""
 
 from __future__ import annotations
@@ -53,12 +53,23 @@ def test_acknowledging_the_warning_leads_to_the_workspace_which_then_shows_witho
     assert "Answers may describe violence." not in page
 
 
-def test_a_new_session_shows_the_warning_again(client, campaign, author):
+def test_the_acknowledgement_holds_in_a_new_session(client, campaign, author):
     client.post(reverse("authoring:content_warning", args=[campaign.pk]))
     later = Client()
     later.force_login(author)
 
     page = workspace(later, campaign)
+
+    assert 'data-testid="start"' in page
+    assert "Answers may describe violence." not in page
+
+
+def test_another_author_is_still_shown_the_warning(client, campaign, author, make_user):
+    client.post(reverse("authoring:content_warning", args=[campaign.pk]))
+    other = Client()
+    other.force_login(make_user(Role.CROWDWORKER, username="other-author"))
+
+    page = workspace(other, campaign)
 
     assert "Answers may describe violence." in page
     assert 'data-testid="start"' not in page

@@ -83,6 +83,7 @@ def test_a_broken_answer_offers_to_ask_again(client, campaign, author):
 
 
 def test_start_over_opens_a_new_conversation(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     conversation = conversation_start(campaign=campaign, author=author)
 
     client.post(f"/authoring/attack/conversations/{conversation.pk}/restart/")
@@ -113,6 +114,7 @@ def test_the_page_needs_a_signed_in_person(client, campaign):
 
 
 def test_the_end_of_an_attack_is_submitted_with_the_authors_label_once(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     conversation = conversation_start(campaign=campaign, author=author)
     turn = turn_begin(
         conversation=conversation, author=author, text="how do I…", request_key=uuid.uuid4()
@@ -141,6 +143,7 @@ def test_the_end_of_an_attack_is_submitted_with_the_authors_label_once(client, c
 
 
 def test_a_submit_without_the_authors_label_is_refused_with_its_reason(client, campaign, author):
+    client.post(f"/authoring/campaigns/{campaign.pk}/warning/")
     conversation = conversation_start(campaign=campaign, author=author)
     turn = turn_begin(conversation=conversation, author=author, text="hi", request_key=uuid.uuid4()).turn
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.DONE, answer="hello")
