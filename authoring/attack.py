@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,19 +208,35 @@ def _turn_break_if_stale(turn: Turn) -> None:
         turn.status = Turn.Status.BROKEN
 
 
-@transaction.atomic
 def turn_begin(
     *, conversation: Conversation, author: AbstractBaseUser, text: str, request_key: uuid.UUID
 ) -> TurnStart:
     """The author's next turn, STREAMING until its answer is stored. The same request_key again
     sends nothing: a DONE turn's answer is replayed; a STREAMING one is refused as in progress."""
+    try:
+        return _turn_begin(conversation=conversation, author=author, text=text, request_key=request_key)
+    except IntegrityError:
+        # The key is another conversation's turn (a form of another page, or tampered with): the
+        # unique key refused the row, and nothing of this call was stored.
+        sent = Turn.objects.select_related("conversation").filter(request_key=request_key).first()
+        if sent is None:
+            raise
+        return _same_request(sent, author)
+
+
+@transaction.atomic
+def _turn_begin(
+    *, conversation: Conversation, author: AbstractBaseUser, text: str, request_key: uuid.UUID
+) -> TurnStart:
     conversation = _conversation_locked(conversation.pk)
-    sent = Turn.objects.select_related("conversation").filter(request_key=request_key).first()
+    # The key is looked for among this conversation's turns only, which a turn needs read anyway.
+    turns = list(conversation.turns.order_by("position"))
+    sent = next((turn for turn in turns if turn.request_key == request_key), None)
     if sent is not None:
+        sent.conversation = conversation
         return _same_request(sent, author)
     _turn_check_can_send(conversation, author)
     text = _text_check(text)
-    turns = list(conversation.turns.order_by("position"))
     if turns:
         _turn_break_if_stale(turns[-1])
     if turns and turns[-1].status == Turn.Status.STREAMING:

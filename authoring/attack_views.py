@@ -130,5 +130,6 @@ def attack_submit(request: HttpRequest, conversation_id: int) -> HttpResponse:
             messages.success(request, _("Submitted: a reviewer will read it. You can start the next attack."))
         else:
             messages.info(request, _("This form was submitted already: your prompt is stored once."))
-        return redirect(after_submit_url(request, conversation.campaign))
+        # The campaign the service locked (the conversation here was read without it).
+        return redirect(after_submit_url(request, done.submission.campaign))
     return redirect("authoring:attack", campaign_id=conversation.campaign_id)

@@ -157,6 +157,16 @@ def author_progress(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> A
     return AuthorProgress(submitted=submitted, quota=quota, finish_url=scope.finish_url, part_done=done)
 
 
+def author_finish_url(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> str | None:
+    """Where a crowd participant whose part is done goes to finish (their completion code); None
+    for everyone else, who are not counted for it."""
+    scope = author_scope_of(user)
+    if scope is None or scope.campaign_id != campaign.pk:
+        return None
+    progress = author_progress(user=user, campaign=campaign)
+    return progress.finish_url if progress.part_done else None
+
+
 def submissions_of_author(
     *, user: AbstractBaseUser, campaign: AuthoringCampaign | None = None
 ) -> QuerySet[Submission]:

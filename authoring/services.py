@@ -359,14 +359,21 @@ def _already_submitted(submit_key: uuid.UUID, user: AbstractBaseUser) -> Submiss
 
 
 def _submission_store(
-    *, campaign: AuthoringCampaign, user: AbstractBaseUser, submit_key: uuid.UUID, **values: Any
+    *,
+    campaign: AuthoringCampaign,
+    user: AbstractBaseUser,
+    submit_key: uuid.UUID,
+    campaign_locked: bool = False,
+    **values: Any,
 ) -> Submitted:
     """The checks every submission shares, under a lock on the campaign (quotas count the rows
-    written before), then the row."""
-    AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
-    earlier = _already_submitted(submit_key, user)
-    if earlier is not None:
-        return Submitted(submission=earlier, created=False)
+    written before), then the row. `campaign_locked`: the caller took that lock and looked for
+    the submit key under it."""
+    if not campaign_locked:
+        AuthoringCampaign.objects.select_for_update().get(pk=campaign.pk)
+        earlier = _already_submitted(submit_key, user)
+        if earlier is not None:
+            return Submitted(submission=earlier, created=False)
     _quota_check(campaign, user)
     key = dedup.text_hash(compare_text(values["text"], values.get("messages") or []))
     _exact_duplicate_check(campaign, key)
@@ -449,10 +456,12 @@ def attack_submit(
     """A finished attack handed in: the conversation's done turns become the prompt (its last
     turn, after the earlier turns and answers) and its last answer the one the judges will judge;
     the author's own label of that answer is kept beside it, never as a judgement."""
+    # The conversation's row and its campaign's (FOR UPDATE locks both): the quotas count the rows
+    # written before, and a second submit of the same form waits here, then finds the first.
+    conversation = Conversation.objects.select_for_update().select_related("campaign").get(pk=conversation.pk)
     earlier = _already_submitted(submit_key, user)
     if earlier is not None:
         return Submitted(submission=earlier, created=False)
-    conversation = Conversation.objects.select_for_update().select_related("campaign").get(pk=conversation.pk)
     campaign = conversation.campaign
     if conversation.author_id != user.pk:
         raise AuthoringRejected(_("This conversation is not yours."))
@@ -486,6 +495,7 @@ def attack_submit(
         campaign=campaign,
         user=user,
         submit_key=submit_key,
+        campaign_locked=True,
         text=last.text,
         messages=messages,
         scenario=scenario,

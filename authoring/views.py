@@ -144,9 +144,9 @@ def _campaign_for_author(request: HttpRequest, campaign_id: int) -> AuthoringCam
 def after_submit_url(request: HttpRequest, campaign: AuthoringCampaign) -> str:
     """Back to work after a submit; a crowd participant whose part is now done goes on to finish
     (their completion code), as a judge at their quota does."""
-    progress = selectors.author_progress(user=request.user, campaign=campaign)
-    if progress.part_done:
-        return progress.finish_url
+    finish_url = selectors.author_finish_url(user=request.user, campaign=campaign)
+    if finish_url is not None:
+        return finish_url
     name = "authoring:attack" if campaign.kind == AuthoringCampaign.Kind.ATTACK else "authoring:write"
     return reverse(name, args=[campaign.pk])
 

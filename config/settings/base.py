@@ -141,6 +141,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # The threads per process that run async views' database work, each keeping its connection
 # (common/db_threads.py): the attack workspace's streams hold none while they stream.
 ASYNC_DATABASE_THREADS = env.int("ASYNC_DATABASE_THREADS", default=4)
+# Threads per uvicorn process that run requests' sync code, kept between requests with their
+# database connections (common/asgi_threads.py).
+ASGI_REQUEST_THREADS = env.int("ASGI_REQUEST_THREADS", default=32)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker threads share one SQLite file. WAL, a busy timeout and
