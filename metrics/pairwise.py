@@ -11,7 +11,7 @@ kept apart in the counts for display. The win-rate matrix and the position bias 
 
 **Scores.** ``P(i beats j) = 1 / (1 + exp(−(s_i − s_j)))``. The fit maximises the log-likelihood
 minus ``reg · Σ s_i²`` (``REG``: a Gaussian prior of standard deviation 1/√(2·reg) ≈ 7, about
-3,000 Elo points, on each log-strength): a model that never lost, or never won, still gets a finite
+1,200 Elo points, on each log-strength): a model that never lost, or never won, still gets a finite
 score, and a model with thousands of votes moves by less than 1e-4. The penalised optimum has
 mean 0, so scores come out on the log scale with mean 0 over the models that have votes; models
 without a vote have no score (NaN). Elo-like ratings are ``ELO_BASE + ELO_SCALE · s`` (400/ln 10
@@ -322,8 +322,9 @@ def pair_gains(counts: PairCounts, scores: NDArray[np.float64], *, reg: float = 
     opponents are themselves uncertain). The rule favours pairs with an uncertain model and close
     pairs, whose votes say most (``w`` is largest at p = ½): a lopsided or well-sampled pair gains
     little. Chatbot Arena samples pairs in proportion to the shrinkage of each pair's own interval;
-    on simulated judges (benchmarks/pairwise.py) weighting by the models' variances reached every
-    interval's target width with fewer votes. A model without votes counts as average (score 0)."""
+    in simulations like benchmarks/pairwise.py's, it and an unweighted sum (A-optimal design) needed
+    more votes than this rule before every interval reached its width. A model without votes counts
+    as average (score 0)."""
     n = counts.n_models
     theta = np.nan_to_num(scores, nan=0.0)
     p = 0.5 + 0.5 * np.tanh(0.5 * (theta[:, None] - theta[None, :]))
