@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from evaluation.compare.api import PairedApi
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
 from evaluation.judges.api import JudgeRunApi, JudgesApi
@@ -20,5 +21,6 @@ urlpatterns = [
     path("judges/", JudgesApi.as_view(), name="judges"),
     path("campaigns/<int:campaign_id>/judges/", JudgesApi.as_view(), name="campaign_judges"),
     path("multichoice/<int:run_id>/", MultiChoiceRunMetricsApi.as_view(), name="multichoice_run"),
+    path("compare/", PairedApi.as_view(), name="compare"),
     *router.urls,
 ]

@@ -35,6 +35,7 @@ class FigureSnapshot(ClaimedJob):
         AGREEMENT = "agreement", pgettext_lazy("status", "Agreement")
         JUDGES = "judges", pgettext_lazy("status", "Judges")
         ATTACKS = "attacks", pgettext_lazy("status", "Attacks")
+        PAIRED = "paired", pgettext_lazy("status", "Paired comparison")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")

@@ -1,6 +1,7 @@
 """One namespace (`evaluation:`) over the subject packages' pages."""
 
 from evaluation.attacks import urls as attacks
+from evaluation.compare import urls as compare
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
 from evaluation.items import urls as items
@@ -15,4 +16,5 @@ urlpatterns = [
     *judges.urlpatterns,
     *items.urlpatterns,
     *attacks.urlpatterns,
+    *compare.urlpatterns,
 ]

@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.annotation.fixtures",
     "tests.authoring.fixtures",
     "tests.annotation.crowd_support",
+    "tests.evaluation.snapshot_support",
 ]
 
 REPO = Path(__file__).resolve().parent.parent

@@ -67,37 +67,43 @@ FILTERS = [
 ]
 
 
+SNAPSHOT_RESPONSES = {
+    200: FigureSnapshotSerializer,
+    202: FigureSnapshotSerializer,
+    500: FigureSnapshotSerializer,
+}
+SNAPSHOT_DESCRIPTION = (
+    "200 with the figures once a worker computed them (and with the last figures, "
+    "`status` failed, when a recompute failed); 202 while it computes (ask again); 500 when the "
+    "computation failed and there are no figures: `reason` says so in the request's language, "
+    "`error` is the technical detail. A failed computation stays failed until someone recomputes "
+    "it (the Recompute button of the page)."
+)
+
+
 class FigureSnapshotApi(APIView):
     """A kind of snapshot figures, filtered as the dashboards (model judges use it too)."""
 
     permission_classes = [permissions.IsAuthenticated, IsReviewer]
     kind = ""
 
-    @extend_schema(
-        parameters=FILTERS,
-        responses={
-            200: FigureSnapshotSerializer,
-            202: FigureSnapshotSerializer,
-            500: FigureSnapshotSerializer,
-        },
-        description="200 with the figures once a worker computed them (and with the last figures, "
-        "`status` failed, when a recompute failed); 202 while it computes (ask again); 500 when the "
-        "computation failed and there are no figures: `reason` says so in the request's language, "
-        "`error` is the technical detail. A failed computation stays failed until someone recomputes "
-        "it (the Recompute button of the page).",
-    )
+    @extend_schema(parameters=FILTERS, responses=SNAPSHOT_RESPONSES, description=SNAPSHOT_DESCRIPTION)
     def get(self, request: Request, campaign_id: int | None = None) -> Response:
         campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id is not None else None
         form = FigureFilterForm(request.query_params or None, campaign=campaign)
         if form.errors:
             return Response({"errors": form.errors.get_json_data()}, status=400)
-        snapshot = services.figure_snapshot_request(kind=self.kind, scope=form.scope())
-        if snapshot.status == FigureSnapshot.Status.READY or snapshot.payload is not None:
-            return Response(FigureSnapshotSerializer(snapshot).data)
-        if snapshot.status == FigureSnapshot.Status.FAILED:
-            # Not 202: asking again would never bring figures, only the same failure.
-            return Response(FigureSnapshotSerializer(snapshot).data, status=500)
-        return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
+        return snapshot_response(services.figure_snapshot_request(kind=self.kind, scope=form.scope()))
+
+
+def snapshot_response(snapshot: FigureSnapshot) -> Response:
+    """A snapshot as the API answers it: 200 with figures, 202 while computing, 500 failed."""
+    if snapshot.status == FigureSnapshot.Status.READY or snapshot.payload is not None:
+        return Response(FigureSnapshotSerializer(snapshot).data)
+    if snapshot.status == FigureSnapshot.Status.FAILED:
+        # Not 202: asking again would never bring figures, only the same failure.
+        return Response(FigureSnapshotSerializer(snapshot).data, status=500)
+    return Response(FigureSnapshotSerializer(snapshot).data, status=202, headers={"Retry-After": "2"})
 
 
 class ResultsApi(FigureSnapshotApi):

@@ -50,6 +50,7 @@ from metrics.scores import (
     TIE_UNSAFE,
     Estimate,
     final_safe,
+    final_score,
     majority_label,
     mean,
     proportion,
@@ -76,10 +77,14 @@ class FigureScope:
     include_incomplete: bool = False
     # A hand-picked selection of items (the item browser's export); none: every item.
     item_ids: tuple[int, ...] = ()
+    # The models compared side by side, A then B (the paired comparison); none: every model.
+    model_ids: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         # Without a selection the dict (and so every stored snapshot's key) is what it always was.
         selection = {"item_ids": sorted(self.item_ids)} if self.item_ids else {}
+        # In their order: A against B is not B against A.
+        compared = {"model_ids": list(self.model_ids)} if self.model_ids else {}
         return {
             "campaign_ids": sorted(self.campaign_ids),
             "model_id": self.model_id,
@@ -89,6 +94,7 @@ class FigureScope:
             "until": self.until.isoformat() if self.until else None,
             "include_incomplete": self.include_incomplete,
             **selection,
+            **compared,
         }
 
     @classmethod
@@ -102,6 +108,7 @@ class FigureScope:
             until=dt.date.fromisoformat(data["until"]) if data.get("until") else None,
             include_incomplete=bool(data.get("include_incomplete")),
             item_ids=tuple(data.get("item_ids") or ()),
+            model_ids=tuple(data.get("model_ids") or ()),
         )
 
     def key(self, kind: str) -> str:
@@ -117,6 +124,8 @@ class FigureScope:
             rows = rows.filter(item_id__in=self.item_ids)
         if self.model_id:
             rows = rows.filter(item__model_id=self.model_id)
+        if self.model_ids:
+            rows = rows.filter(item__model_id__in=self.model_ids)
         if self.domain_id:
             rows = rows.filter(item__domain_id=self.domain_id)
         if self.scenario_id:
@@ -302,12 +311,22 @@ def safety_results(
     return results
 
 
-def responsibility_results(
+@dataclass(frozen=True)
+class ResponsibilityScore:
+    """A response's final responsibility score (``metrics.scores.final_score``) and its domain."""
+
+    model: str
+    domain: str
+    score: float
+    source: str
+
+
+def responsibility_scores(
     *, campaigns: Iterable[Campaign] | None = None, scope: FigureScope | None = None
-) -> list[ResponsibilityRow]:
-    """Per model: the mean expert score per domain and overall. A response judged by several
-    experts (in one campaign or several) counts once, with the mean of their scores, so busy
-    responses do not weigh more."""
+) -> dict[int, ResponsibilityScore]:
+    """Per response (``RESPONSE_KEY``): its final score, a reviewer's adjudicated score, else the
+    mean of its experts' scores. A response judged by several experts (in one campaign or
+    several) counts once, with the mean of their scores."""
     scores: dict[int, list[int]] = defaultdict(list)
     item_model: dict[int, str] = {}
     item_domain: dict[int, str] = {}
@@ -316,19 +335,31 @@ def responsibility_results(
         .filter(campaign__kind=Campaign.Kind.RESPONSIBILITY, score__isnull=False)
         .values_list(RESPONSE_KEY, "item__model__name", "item__domain__slug", "score")
     )
-    for item_id, model, domain, score in rows.iterator(chunk_size=10_000):
-        scores[item_id].append(score)
-        item_model[item_id] = model
-        item_domain[item_id] = domain or ""
-    per_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for response_id, model, domain, score in rows.iterator(chunk_size=10_000):
+        scores[response_id].append(score)
+        item_model[response_id] = model
+        item_domain[response_id] = domain or ""
     adjudicated = adjudicated_values(
         _campaign_ids(campaigns, scope), by_response=True, kind=Campaign.Kind.RESPONSIBILITY
     )
-    for item_id, model in item_model.items():
-        if item_id in adjudicated:
-            per_model[model][item_domain[item_id]].append(float(adjudicated[item_id]))
-        else:
-            per_model[model][item_domain[item_id]].append(sum(scores[item_id]) / len(scores[item_id]))
+    finals = {}
+    for response_id, model in item_model.items():
+        value, source = final_score(scores[response_id], adjudicated=adjudicated.get(response_id))
+        if value is not None:
+            finals[response_id] = ResponsibilityScore(
+                model=model, domain=item_domain[response_id], score=value, source=source
+            )
+    return finals
+
+
+def responsibility_results(
+    *, campaigns: Iterable[Campaign] | None = None, scope: FigureScope | None = None
+) -> list[ResponsibilityRow]:
+    """Per model: the mean final score (responsibility_scores) per domain and overall; each
+    response counts once, so busy responses do not weigh more."""
+    per_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for final in responsibility_scores(campaigns=campaigns, scope=scope).values():
+        per_model[final.model][final.domain].append(final.score)
     return [
         ResponsibilityRow(
             model=model,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from prompts.models import MultiChoiceItem
 @dataclass(frozen=True)
 class AnswerRow:
     response_id: int
+    prompt_id: int
     model: str
     status: str
     auto_pred: str
@@ -44,24 +45,27 @@ class AnswerRow:
     answer: Answer
 
 
-def multichoice_answers(*, run: MultiChoiceRun) -> Iterator[AnswerRow]:
-    """Every generation of the run; auto_pred and pred are empty until it has an answer."""
-    rows = (
-        Response.objects.filter(runs=run.generation_run_id)
-        .order_by("id")
-        .values_list(
-            "id",
-            "model__name",
-            "status",
-            "text",
-            "prompt__multi_choice__item__label",
-            "prompt__multi_choice__item__pair_key",
-            "prompt__multi_choice__item__domain__slug",
-            "prompt__multi_choice__item__difficulty",
-            "multi_choice_review__pred",
-        )
+def multichoice_answers(
+    *, run: MultiChoiceRun, model_ids: Iterable[int] | None = None
+) -> Iterator[AnswerRow]:
+    """Every generation of the run (of these models only, when given); auto_pred and pred are
+    empty until it has an answer."""
+    responses = Response.objects.filter(runs=run.generation_run_id)
+    if model_ids is not None:
+        responses = responses.filter(model_id__in=list(model_ids))
+    rows = responses.order_by("id").values_list(
+        "id",
+        "prompt_id",
+        "model__name",
+        "status",
+        "text",
+        "prompt__multi_choice__item__label",
+        "prompt__multi_choice__item__pair_key",
+        "prompt__multi_choice__item__domain__slug",
+        "prompt__multi_choice__item__difficulty",
+        "multi_choice_review__pred",
     )
-    for pk, model, status, text, label, pair_key, domain, difficulty, review in rows.iterator(
+    for pk, prompt_id, model, status, text, label, pair_key, domain, difficulty, review in rows.iterator(
         chunk_size=5000
     ):
         answered = status == Response.Status.SUCCEEDED
@@ -69,6 +73,7 @@ def multichoice_answers(*, run: MultiChoiceRun) -> Iterator[AnswerRow]:
         pred = (review or auto) if answered else ""
         yield AnswerRow(
             response_id=pk,
+            prompt_id=prompt_id,
             model=model,
             status=status,
             auto_pred=auto,

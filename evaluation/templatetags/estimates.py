@@ -66,6 +66,17 @@ def figure(value: Any, style: str = "") -> str:
 
 
 @register.filter
+def p_value(value: float | None) -> str:
+    """A test's p-value: three decimals, '< 0.001' below that (more digits claim a precision
+    that the test's assumptions do not carry), '—' when no test was run."""
+    if _undefined(value):
+        return "—"
+    if value < 0.001:
+        return f"< {_number(0.001, 3)}"
+    return _number(value, 3)
+
+
+@register.filter
 def interval(estimate: dict[str, Any] | None, style: str = "") -> str:
     """'[low, high]' of an estimate or coefficient; '—' when it has none (never '[, ]')."""
     if not estimate or _undefined(estimate.get("ci_low")) or _undefined(estimate.get("ci_high")):

@@ -99,6 +99,7 @@ EXCLUDED: dict[str, str] = {
     "evaluation:judge_review_set": POST,
     "evaluation:mc_review_set": POST,
     "evaluation:mc_export": DOWNLOAD + " (JSONL)",
+    "evaluation:compare_export": DOWNLOAD + " (CSV)",
     "evaluation:item_bulk": POST + " (its confirmation page is swept in tests/browser/test_item_browser.py)",
     "people:active": POST + " (the person's page it returns to is swept)",
     "authoring:check": FRAGMENT + " (the near-duplicates under the write page's prompt)",
@@ -169,6 +170,12 @@ def _entry_query(site: Site) -> str:
     return f"{participant}=5f1a2b3c4d5e6f7a8b9c0d1e&{study}=study1&{session}=sess1"
 
 
+def _compare_query(site: Site) -> str:
+    # The dataset's two models answered the same safety prompts, too few of them for a test.
+    good, bad = (RegisteredModel.objects.get(name=name).pk for name in ("model-good", "model-bad"))
+    return f"model_a={bad}&model_b={good}"
+
+
 # In order within each role: a crowd participant enters through the link before reaching the end.
 VISITS: list[Visit] = [
     Visit("login", ANONYMOUS, errors=True),
@@ -231,6 +238,8 @@ VISITS: list[Visit] = [
     Visit("evaluation:mc_run", Role.REVIEWER, lambda s: [s.mc_run_id]),
     Visit("evaluation:mc_review", Role.REVIEWER, lambda s: [s.mc_run_id]),
     Visit("evaluation:mc_human_vs_automatic", Role.REVIEWER),
+    Visit("evaluation:compare", Role.REVIEWER),
+    Visit("evaluation:compare", Role.REVIEWER, query=_compare_query, label="two models compared"),
     Visit("authoring:review_index", Role.REVIEWER),
     Visit("evaluation:attack_results", Role.REVIEWER, lambda s: [s.ids["authoring_attack"]]),
     Visit("evaluation:authoring_authors", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 FLOW = ["prompts", "people", "models_registry", "authoring", "annotation", "evaluation"]
 # evaluation's subject packages, in the only order in which they may import each other.
-SUBJECTS = ["figures", "attacks", "multichoice", "judges", "exports"]
+SUBJECTS = ["figures", "attacks", "multichoice", "judges", "exports", "compare"]
 CODE = [*FLOW, "common", "config", "metrics", "benchmarks", "tests"]
 
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -28,23 +26,6 @@ def judged(make_campaign, make_user):
     users = [make_user(Role.CROWDWORKER) for _ in range(2)]
     judge(users, campaign, {"a": [{"safe": True}] * 2, "b": [{"safe": True}, {"safe": False}]})
     return campaign
-
-
-@pytest.fixture
-def worker_runs():
-    """Queued computations run at once (tasks are eager in tests), as if a worker were idle and
-    the request's transaction already committed."""
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
-
-
-@pytest.fixture
-def no_worker():
-    """Queued computations never run: what the page shows while a worker is busy."""
-    with mock.patch("evaluation.figures.services._enqueue") as queued:
-        yield queued
 
 
 def test_a_reviewer_sees_the_leaderboard_with_its_intervals(client, reviewer, judged, worker_runs):
