@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,6 +25,7 @@ from authoring.serializers import (
     AuthoringCampaignAdminSerializer,
     AuthoringCampaignSerializer,
     AuthoringCampaignWriteSerializer,
+    GivenPromptSerializer,
     NearDuplicateQuerySerializer,
     NearDuplicateSerializer,
     ReviewSerializer,
@@ -45,8 +47,9 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
     write in."""
 
     ADMIN_ACTIONS = ("create", "update", "set_status")
+    REVIEWER_ACTIONS = ("answers_export",)
     # A submit to a paused or closed campaign is told why by the service, not answered 404.
-    SERVICE_CHECKED_ACTIONS = ("submit", "near_duplicates", "content_warning")
+    SERVICE_CHECKED_ACTIONS = ("submit", "near_duplicates", "content_warning", *REVIEWER_ACTIONS)
 
     def get_queryset(self) -> QuerySet[AuthoringCampaign]:
         campaigns = AuthoringCampaign.objects.order_by("-created_at", "-id")
@@ -71,6 +74,8 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.action in self.ADMIN_ACTIONS:
             return [permissions.IsAuthenticated(), IsAdmin()]
+        if self.action in self.REVIEWER_ACTIONS:
+            return [permissions.IsAuthenticated(), IsReviewer()]
         return [permissions.IsAuthenticated()]
 
     @extend_schema(
@@ -122,6 +127,36 @@ class AuthoringCampaignApi(viewsets.ReadOnlyModelViewSet):
         done = services.submission_submit(campaign=campaign, user=request.user, data=form.submission_input())
         code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
         return Response(SubmissionSerializer(done.submission).data, status=code)
+
+    @extend_schema(responses={200: GivenPromptSerializer, 204: None})
+    @action(detail=True, methods=["get"], url_path="next-prompt")
+    def next_prompt(self, request: Request, pk: str) -> Response:
+        """Expert answers: the next given prompt you have not answered (204 when none is left).
+        Answer it with submit/, its id as `given` and your answer as `reference_answer`."""
+        campaign = self.get_object()
+        if campaign.kind != AuthoringCampaign.Kind.EXPERT_ANSWERS:
+            raise exceptions.NotFound(_("This campaign has no prompts to answer."))
+        given = selectors.next_given_prompt(user=request.user, campaign=campaign)
+        if given is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(GivenPromptSerializer(given).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("layout", enum=["sft", "dpo"], required=True)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="answers-export")
+    def answers_export(self, request: Request, pk: str) -> Response:
+        """Expert answers (reviewers and admins): the accepted answers as SFT pairs
+        (`layout=sft`: OpenAI chat messages) or DPO triples (`layout=dpo`: prompt messages, the
+        expert's answer chosen, the model's low-scored answer rejected), as a JSON list."""
+        campaign = self.get_object()
+        if campaign.kind != AuthoringCampaign.Kind.EXPERT_ANSWERS:
+            raise exceptions.NotFound(_("This campaign has no expert answers."))
+        rows = selectors.answer_export_rows(campaign, request.query_params.get("layout", ""))
+        if rows is None:
+            raise exceptions.ValidationError({"layout": _("Choose sft or dpo.")})
+        return Response(rows)
 
     @extend_schema(
         request=NearDuplicateQuerySerializer,

@@ -16,7 +16,7 @@ from authoring.inputs import (
     ReviewInput,
     SubmissionInput,
 )
-from authoring.models import AuthoringCampaign, ScenarioBrief
+from authoring.models import AuthoringCampaign, GivenPrompt, ScenarioBrief
 from authoring.selectors import RejectReason
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, Level, Scenario
@@ -114,7 +114,8 @@ def brief_initial(brief: ScenarioBrief) -> dict[str, object]:
 
 
 class WriteForm(forms.Form):
-    """The write page. The scenario or domain field is there when the campaign asks for it."""
+    """The write page. The scenario or domain field is there when the campaign asks for it; in an
+    expert-answers campaign there is only the answer to the given prompt (the page shows it)."""
 
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6, "data-provenance": "text"}),
@@ -132,11 +133,24 @@ class WriteForm(forms.Form):
         queryset=Scenario.objects.all(), required=False, label=_("Risk scenario")
     )
     domain = forms.ModelChoiceField(queryset=Domain.objects.all(), required=False, label=_("Domain"))
+    given = forms.ModelChoiceField(
+        queryset=GivenPrompt.objects.none(), widget=forms.HiddenInput, required=False
+    )
     submit_key = forms.UUIDField(widget=forms.HiddenInput)
     provenance = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: object, campaign: AuthoringCampaign, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        if campaign.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS:
+            for name in ("text", "scenario", "domain"):
+                del self.fields[name]
+            self.fields["given"].queryset = campaign.given_prompts.select_related("prompt", "domain")
+            answer = self.fields["reference_answer"]
+            answer.label = _("Your reference answer")
+            answer.help_text = _("At most %(n)s characters.") % {"n": f"{MAX_REFERENCE_ANSWER_CHARS:,}"}
+            answer.widget.attrs["maxlength"] = MAX_REFERENCE_ANSWER_CHARS
+            return
+        del self.fields["given"]
         self.fields["text"].help_text = _("At most %(n)s characters.") % {"n": f"{MAX_TURN_CHARS:,}"}
         # The near-duplicates are looked up while the author writes, a moment after they pause.
         self.fields["text"].widget.attrs.update(
@@ -184,6 +198,13 @@ class ReviewForm(forms.Form):
         max_length=MAX_REJECT_REASON_CHARS,
         label=_("In your words (the author reads them as written)"),
     )
+
+    def __init__(self, *args: object, answer: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if answer:
+            # An expert's answer to a given prompt: the reviewer edits the answer, not the prompt.
+            self.fields["text"].label = _("Reference answer")
+            self.fields["text"].widget.attrs["rows"] = 10
 
     def review_input(self) -> ReviewInput:
         return ReviewInput.of(self.cleaned_data)

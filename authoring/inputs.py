@@ -5,6 +5,8 @@ every way in shares.
 - ``AuthoringCampaignInput``: a new or edited authoring campaign (authoring_campaign_create / _update).
 - ``SubmissionInput``: a prompt written on the write page (submission_submit).
 - ``ReviewInput``: a reviewer's decision (submission_review).
+- ``GivenPromptInput``: a prompt an expert-answers campaign asks experts to answer, with the
+  model's low-scored answer (authoring_campaign_create; evaluation picks them from the results).
 
 Each checks nothing itself: the service does, so the page and the API refuse alike.
 """
@@ -18,9 +20,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from authoring.models import AuthoringCampaign
-from models_registry.models import RegisteredModel
-from prompts.models import Domain, Level, Scenario
+from authoring.models import AuthoringCampaign, GivenPrompt
+from models_registry.models import RegisteredModel, Response
+from prompts.models import Domain, Level, Prompt, Scenario
 
 # The longest turn (a prompt, or one turn of an attack) and the longest reference answer, in
 # characters: a prompt is a question, not a document; an expert's answer may run to pages.
@@ -79,9 +81,19 @@ class AuthoringCampaignInput:
     def level_of_kind(self) -> str:
         if self.kind == AuthoringCampaign.Kind.ATTACK:
             return Level.SAFETY
-        if self.kind == AuthoringCampaign.Kind.EXPERT:
+        if self.kind in (AuthoringCampaign.Kind.EXPERT, AuthoringCampaign.Kind.EXPERT_ANSWERS):
             return Level.RESPONSIBILITY
         return self.level
+
+
+@dataclass(frozen=True)
+class GivenPromptInput:
+    """A prompt to answer, the model's answer to it and that answer's final responsibility score."""
+
+    prompt: Prompt
+    response: Response
+    domain: Domain
+    score: float
 
 
 def provenance_parsed(value: object) -> dict[str, Any]:
@@ -101,7 +113,8 @@ def provenance_parsed(value: object) -> dict[str, Any]:
 @dataclass(frozen=True)
 class SubmissionInput:
     """A prompt an author hands in: its text, an expert's reference answer, the scenario or domain
-    the campaign asks for, the form's key, and how the texts were typed."""
+    the campaign asks for, the form's key, and how the texts were typed. In an expert-answers
+    campaign: the given prompt answered (``given``) and the answer, no text."""
 
     text: str
     submit_key: uuid.UUID
@@ -109,6 +122,7 @@ class SubmissionInput:
     scenario: Scenario | None = None
     domain: Domain | None = None
     provenance: Mapping[str, Any] | None = None
+    given: GivenPrompt | None = None
 
     @classmethod
     def of(cls, data: SubmissionInput | Mapping[str, Any]) -> SubmissionInput:
@@ -121,6 +135,7 @@ class SubmissionInput:
             scenario=data.get("scenario"),
             domain=data.get("domain"),
             provenance=provenance_parsed(data.get("provenance")),
+            given=data.get("given"),
         )
 
 

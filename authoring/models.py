@@ -27,6 +27,7 @@ class AuthoringCampaign(models.Model):
         ATTACK = "attack", _("Attack: write prompts that make a model produce harmful content")
         EXPERT = "expert", _("Expert prompts: a prompt and, optionally, a reference answer")
         COLLECTION = "collection", _("Collection: prompts for a domain or scenario")
+        EXPERT_ANSWERS = "expert_answers", _("Expert answers: reference answers to given prompts")
 
     class Status(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("status", "Draft")
@@ -225,6 +226,32 @@ class Turn(models.Model):
         return f"turn {self.position} of conversation {self.conversation_id}"
 
 
+class GivenPrompt(models.Model):
+    """A prompt an expert-answers campaign asks experts to answer: one a model answered worst in
+    its domain (started from the results), with that answer and its final responsibility score,
+    which a DPO export pairs with the expert's answer as the rejected one."""
+
+    campaign = models.ForeignKey(AuthoringCampaign, on_delete=models.CASCADE, related_name="given_prompts")
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(help_text=_("The answer's final responsibility score."))
+    # The order experts are offered the prompts in: by domain, lowest score first.
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("given prompt")
+        verbose_name_plural = _("given prompts")
+        ordering = ["campaign_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "prompt"], name="given_prompt_unique_prompt"),
+            models.UniqueConstraint(fields=["campaign", "position"], name="given_prompt_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"prompt {self.prompt_id} given in authoring campaign {self.campaign_id}"
+
+
 class Submission(models.Model):
     """What an author hands in for review: a prompt (a conversation's last turn after its earlier
     turns), and for an attack the author's own label of the last answer, which is never a judgement."""
@@ -273,6 +300,14 @@ class Submission(models.Model):
     prompt = models.OneToOneField(
         Prompt, null=True, blank=True, on_delete=models.SET_NULL, related_name="submission"
     )
+    given = models.ForeignKey(
+        GivenPrompt,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        help_text=_("Expert answers: the given prompt this submission answers."),
+    )
     response = models.OneToOneField(
         Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="submission"
     )
@@ -285,6 +320,14 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"], name="submission_campaign_status"),
             models.Index(fields=["campaign", "author"], name="submission_campaign_author"),
+        ]
+        constraints = [
+            # One answer per given prompt and expert (a rejected one frees the place).
+            models.UniqueConstraint(
+                fields=["given", "author"],
+                condition=~models.Q(status="rejected"),
+                name="submission_one_answer_per_given_prompt",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,17 +1,19 @@
 """Reads of prompt authoring: who may write where, an author's campaigns and submissions, the
-review queue, the evidence a reviewer reads, and the pay report."""
+review queue, the evidence a reviewer reads, the pay report, and the expert-answers campaigns'
+prompts to answer and their exports (SFT and DPO rows)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from authoring.models import AuthoringCampaign, AuthoringWarningSeen, AuthorScope, Submission
+from authoring.models import AuthoringCampaign, AuthoringWarningSeen, AuthorScope, GivenPrompt, Submission
 from common.roles import Role, user_roles
 from people.models import AnnotatorProfile
 
@@ -68,7 +70,72 @@ def campaign_author_allowed(*, user: AbstractBaseUser | AnonymousUser, campaign:
             Role.EXPERT in roles
             and AnnotatorProfile.objects.filter(user=user, domains=campaign.domain_id).exists()
         )
+    if campaign.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS:
+        return Role.EXPERT in roles and given_prompts_for(user=user, campaign=campaign).exists()
     return True
+
+
+def given_prompts_for(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> QuerySet[GivenPrompt]:
+    """The given prompts of an expert-answers campaign this person may answer: an expert those of
+    the domains their profile lists, an admin every one."""
+    given = campaign.given_prompts.all()
+    if Role.ADMIN in user_roles(user):
+        return given
+    domains = AnnotatorProfile.objects.filter(user=user).values_list("domains", flat=True)
+    return given.filter(domain_id__in=domains)
+
+
+def next_given_prompt(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> GivenPrompt | None:
+    """The next prompt this person has not answered yet (a rejected answer may be written again):
+    by domain, the model's lowest-scored first."""
+    answered = Submission.objects.filter(given=OuterRef("pk"), author=user).exclude(
+        status=Submission.Status.REJECTED
+    )
+    return (
+        given_prompts_for(user=user, campaign=campaign)
+        .exclude(Exists(answered))
+        .select_related("prompt", "domain")
+        .order_by("position")
+        .first()
+    )
+
+
+def _accepted_answers(campaign: AuthoringCampaign) -> QuerySet[Submission]:
+    return (
+        campaign.submissions.filter(status=Submission.Status.ACCEPTED, given__isnull=False)
+        .select_related("given__response")
+        .order_by("given__position", "id")
+    )
+
+
+def _prompt_messages(submission: Submission) -> list[dict[str, str]]:
+    """The prompt as chat messages: a conversation's earlier turns, then its last user turn."""
+    earlier = [
+        {"role": m.get("role", ""), "content": m.get("content", "")} for m in submission.messages or []
+    ]
+    return [*earlier, {"role": "user", "content": submission.text}]
+
+
+def sft_rows(campaign: AuthoringCampaign) -> list[dict[str, Any]]:
+    """Supervised fine-tuning pairs from the accepted answers, in OpenAI's chat layout: the
+    prompt's messages, then the expert's answer (as the reviewer accepted it) as the assistant's."""
+    return [
+        {"messages": [*_prompt_messages(s), {"role": "assistant", "content": s.reference_answer}]}
+        for s in _accepted_answers(campaign)
+    ]
+
+
+def dpo_rows(campaign: AuthoringCampaign) -> list[dict[str, Any]]:
+    """Preference triples from the accepted answers, in TRL's conversational layout: the prompt's
+    messages, the expert's answer chosen, the model's low-scored answer rejected."""
+    return [
+        {
+            "prompt": _prompt_messages(s),
+            "chosen": [{"role": "assistant", "content": s.reference_answer}],
+            "rejected": [{"role": "assistant", "content": s.given.response.text}],
+        }
+        for s in _accepted_answers(campaign)
+    ]
 
 
 def authoring_warning_acknowledged(*, user: AbstractBaseUser, campaign: AuthoringCampaign) -> bool:
@@ -178,7 +245,7 @@ def review_queue(campaign: AuthoringCampaign) -> QuerySet[Submission]:
     """The submissions waiting for review, oldest first."""
     return (
         campaign.submissions.filter(status=Submission.Status.PENDING)
-        .select_related("scenario", "domain", "target", "author__annotator_profile")
+        .select_related("scenario", "domain", "target", "author__annotator_profile", "given__response")
         .order_by("created_at", "id")
     )
 
@@ -256,3 +323,9 @@ def pay_report(campaign: AuthoringCampaign) -> list[PayRow]:
 def campaign_counts(campaign: AuthoringCampaign) -> dict[str, int]:
     counts = dict(campaign.submissions.values_list("status").annotate(n=Count("id")).order_by())
     return {status: counts.get(status, 0) for status in Submission.Status.values}
+
+
+def answer_export_rows(campaign: AuthoringCampaign, layout: str) -> list[dict[str, Any]] | None:
+    """The accepted answers in an export's layout ("sft" or "dpo"); None for any other name."""
+    rows = {"sft": sft_rows, "dpo": dpo_rows}.get(layout)
+    return rows(campaign) if rows is not None else None

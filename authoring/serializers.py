@@ -15,7 +15,7 @@ from authoring.inputs import (
     ReviewInput,
     SubmissionInput,
 )
-from authoring.models import AuthoringCampaign, ScenarioBrief, Submission
+from authoring.models import AuthoringCampaign, GivenPrompt, ScenarioBrief, Submission
 from authoring.selectors import RejectReason, reject_reason_shown
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, Level, Scenario
@@ -126,7 +126,13 @@ class StatusSerializer(serializers.Serializer):
 
 
 class SubmissionWriteSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TURN_CHARS * _ROOM)
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_TURN_CHARS * _ROOM,
+        help_text="The prompt (none in an expert-answers campaign: the prompt is given).",
+    )
     reference_answer = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_REFERENCE_ANSWER_CHARS * _ROOM
     )
@@ -135,6 +141,12 @@ class SubmissionWriteSerializer(serializers.Serializer):
     )
     domain = serializers.SlugRelatedField(
         slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True
+    )
+    given = serializers.PrimaryKeyRelatedField(
+        queryset=GivenPrompt.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Expert answers: the given prompt answered (next-prompt/ names it).",
     )
     submit_key = serializers.UUIDField(
         help_text="A new random key per prompt: a resend with it stores nothing twice."
@@ -145,6 +157,19 @@ class SubmissionWriteSerializer(serializers.Serializer):
 
     def submission_input(self) -> SubmissionInput:
         return SubmissionInput.of(self.validated_data)
+
+
+class GivenPromptSerializer(serializers.ModelSerializer):
+    """A prompt an expert-answers campaign asks the expert to answer (a conversation's earlier
+    turns in messages, its last user turn in text)."""
+
+    text = serializers.CharField(source="prompt.text", read_only=True)
+    messages = serializers.JSONField(source="prompt.messages", read_only=True)
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = GivenPrompt
+        fields = ["id", "text", "messages", "domain"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -167,6 +192,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "status_display",
             "reject_reason",
             "near_duplicates",
+            "given",
             "created_at",
         ]
 

@@ -28,6 +28,7 @@ from authoring.inputs import (
     MAX_TURN_CHARS,
     MAX_TYPING_MS,
     AuthoringCampaignInput,
+    GivenPromptInput,
     ReviewInput,
     SubmissionInput,
 )
@@ -36,6 +37,7 @@ from authoring.models import (
     AuthoringWarningSeen,
     AuthorScope,
     Conversation,
+    GivenPrompt,
     ScenarioBrief,
     Submission,
     Turn,
@@ -47,6 +49,7 @@ from authoring.selectors import (
     campaign_author_allowed,
     campaign_full,
     compare_text,
+    given_prompts_for,
     submitted_count,
 )
 from common.errors import ApplicationError
@@ -119,7 +122,12 @@ def authoring_warning_check(*, user: AbstractBaseUser, campaign: AuthoringCampai
         )
 
 
-def _campaign_input_check(data: AuthoringCampaignInput, *, campaign: AuthoringCampaign | None) -> str:
+def _campaign_input_check(
+    data: AuthoringCampaignInput,
+    *,
+    campaign: AuthoringCampaign | None,
+    given: tuple[GivenPromptInput, ...] = (),
+) -> str:
     if data.kind not in AuthoringCampaign.Kind.values:
         raise AuthoringRejected(_("Choose what the campaign asks for."), field="kind")
     if not data.name.strip():
@@ -141,6 +149,16 @@ def _campaign_input_check(data: AuthoringCampaignInput, *, campaign: AuthoringCa
         raise AuthoringRejected(
             _("An expert campaign is for the experts of one domain: choose it."), field="domain"
         )
+    if campaign is None and data.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS and not given:
+        raise AuthoringRejected(
+            _(
+                "An expert-answers campaign is started from the results, on the prompts a model "
+                "answered worst: there are none to answer here."
+            ),
+            field="kind",
+        )
+    if given and data.kind != AuthoringCampaign.Kind.EXPERT_ANSWERS:
+        raise AuthoringRejected(_("Only an expert-answers campaign has prompts to answer."), field="kind")
     if len(data.instructions) > MAX_INSTRUCTIONS_CHARS:
         raise AuthoringRejected(
             _("The instructions are longer than %(n)s characters.") % {"n": f"{MAX_INSTRUCTIONS_CHARS:,}"},
@@ -156,7 +174,9 @@ def _campaign_fields(campaign: AuthoringCampaign, data: AuthoringCampaignInput, 
     campaign.name = data.name.strip()
     campaign.level = level
     campaign.instructions = data.instructions
-    campaign.domain = data.domain if level == Level.RESPONSIBILITY else None
+    # An expert-answers campaign spans the domains of its given prompts.
+    spans_domains = data.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS
+    campaign.domain = data.domain if level == Level.RESPONSIBILITY and not spans_domains else None
     campaign.targets_shown = data.targets_shown
     campaign.max_turns = data.max_turns
     campaign.quota_per_person = data.quota_per_person
@@ -180,11 +200,16 @@ def _briefs_set(campaign: AuthoringCampaign, data: AuthoringCampaignInput) -> No
 
 @transaction.atomic
 def authoring_campaign_create(
-    *, data: AuthoringCampaignInput, user: AbstractBaseUser | None
+    *,
+    data: AuthoringCampaignInput,
+    user: AbstractBaseUser | None,
+    given: tuple[GivenPromptInput, ...] | list[GivenPromptInput] = (),
 ) -> AuthoringCampaign:
     """A campaign in draft, with the prompt set its accepted prompts go to (listed, named after
-    it) and, for an attack, the generation run its accepted attacks' answers join."""
-    level = _campaign_input_check(data, campaign=None)
+    it) and, for an attack, the generation run its accepted attacks' answers join. An
+    expert-answers campaign takes its prompts to answer (`given`, in the order experts get them)."""
+    given = tuple(given)
+    level = _campaign_input_check(data, campaign=None, given=given)
     prompt_set = PromptSet.objects.create(
         name=data.name.strip(),
         source=PROMPT_SOURCE,
@@ -214,6 +239,17 @@ def authoring_campaign_create(
         GenerationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
         campaign.attack_run = run
         campaign.save(update_fields=["attack_run"])
+    GivenPrompt.objects.bulk_create(
+        GivenPrompt(
+            campaign=campaign,
+            prompt=item.prompt,
+            response=item.response,
+            domain=item.domain,
+            score=item.score,
+            position=position,
+        )
+        for position, item in enumerate(given, start=1)
+    )
     _briefs_set(campaign, data)
     return campaign
 
@@ -351,6 +387,22 @@ def _exact_duplicate_check(
         )
 
 
+def _given_check(
+    campaign: AuthoringCampaign, user: AbstractBaseUser, given: GivenPrompt | None
+) -> GivenPrompt:
+    if given is None or not given_prompts_for(user=user, campaign=campaign).filter(pk=given.pk).exists():
+        raise AuthoringRejected(_("Choose a prompt of this campaign to answer."), field="given")
+    return given
+
+
+def _given_answer_check(given: GivenPrompt, user: AbstractBaseUser) -> None:
+    answered = given.submissions.filter(author=user).exclude(status=Submission.Status.REJECTED)
+    if answered.exists():
+        raise AuthoringRejected(
+            _("You have answered this prompt already (accepted or waiting for review)."), field="given"
+        )
+
+
 def _already_submitted(submit_key: uuid.UUID, user: AbstractBaseUser) -> Submission | None:
     earlier = Submission.objects.filter(submit_key=submit_key).first()
     if earlier is not None and earlier.author_id != user.pk:
@@ -376,10 +428,16 @@ def _submission_store(
             return Submitted(submission=earlier, created=False)
     _quota_check(campaign, user)
     key = dedup.text_hash(compare_text(values["text"], values.get("messages") or []))
-    _exact_duplicate_check(campaign, key)
-    near = dedup.near_duplicates(
-        prompt_set=campaign.prompt_set_id, text=compare_text(values["text"], values.get("messages") or [])
-    )
+    near: list[dedup.NearDuplicate] = []
+    if values.get("given") is not None:
+        # The prompt is given, and each expert answers it once: what repeats is the expert.
+        _given_answer_check(values["given"], user)
+    else:
+        _exact_duplicate_check(campaign, key)
+        near = dedup.near_duplicates(
+            prompt_set=campaign.prompt_set_id,
+            text=compare_text(values["text"], values.get("messages") or []),
+        )
     submission = Submission.objects.create(
         campaign=campaign,
         author=user,
@@ -405,6 +463,8 @@ def submission_submit(
     if campaign.kind == AuthoringCampaign.Kind.ATTACK:
         raise AuthoringRejected(_("An attack is written against a model, in the attack workspace."))
     authoring_warning_check(user=user, campaign=campaign)
+    if campaign.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS:
+        return _answer_submit(campaign, user, data)
     text = _text_check(
         data.text,
         field="text",
@@ -440,6 +500,30 @@ def submission_submit(
         scenario=scenario,
         domain=domain,
         provenance=provenance,
+    )
+
+
+def _answer_submit(campaign: AuthoringCampaign, user: AbstractBaseUser, data: SubmissionInput) -> Submitted:
+    """An expert's reference answer to a given prompt: the prompt is the given one, as it is."""
+    given = _given_check(campaign, user, data.given)
+    answer = _text_check(
+        data.reference_answer,
+        field="reference_answer",
+        longest=MAX_REFERENCE_ANSWER_CHARS,
+        empty_message=_("Write your answer before you submit it."),
+    )
+    return _submission_store(
+        campaign=campaign,
+        user=user,
+        submit_key=data.submit_key,
+        text=given.prompt.text,
+        messages=given.prompt.messages,
+        reference_answer=answer,
+        domain_id=given.domain_id,
+        given=given,
+        provenance=_provenance_clean(
+            data.provenance, {"reference_answer": (answer, MAX_REFERENCE_ANSWER_CHARS)}
+        ),
     )
 
 
@@ -539,8 +623,35 @@ def _prompt_metadata(submission: Submission, *, pseudonym: str) -> dict[str, Any
             "author_says_harmful": submission.author_says_harmful,
             "provenance": submission.provenance,
             "edited": submission.edited,
+            "answers_prompt": submission.given.prompt_id if submission.given_id else None,
         }
     }
+
+
+def _prompt_edit(campaign: AuthoringCampaign, submission: Submission, text: str) -> None:
+    """A reviewer's edit of a written prompt: the original is kept, duplicates still refused."""
+    text = _text_check(
+        text, field="text", longest=MAX_TURN_CHARS, empty_message=_("The prompt cannot be empty.")
+    )
+    if text != submission.text:
+        key = dedup.text_hash(compare_text(text, submission.messages))
+        _exact_duplicate_check(campaign, key, exclude_pk=submission.pk)
+        submission.original_text, submission.text, submission.text_hash = submission.text, text, key
+        submission.edited = True
+
+
+def _answer_edit(submission: Submission, answer: str) -> None:
+    """A reviewer's edit of an expert's answer to a given prompt (the prompt itself is given):
+    the original answer is kept in original_text."""
+    answer = _text_check(
+        answer,
+        field="text",
+        longest=MAX_REFERENCE_ANSWER_CHARS,
+        empty_message=_("The answer cannot be empty."),
+    )
+    if answer != submission.reference_answer:
+        submission.original_text, submission.reference_answer = submission.reference_answer, answer
+        submission.edited = True
 
 
 def _submission_accept(submission: Submission, *, user: AbstractBaseUser, text: str) -> Submission:
@@ -557,14 +668,10 @@ def _submission_accept(submission: Submission, *, user: AbstractBaseUser, text: 
                 _("The campaign has accepted all the prompts it wants under this risk scenario (%(n)s).")
                 % {"n": brief.quota}
             )
-    text = _text_check(
-        text, field="text", longest=MAX_TURN_CHARS, empty_message=_("The prompt cannot be empty.")
-    )
-    if text != submission.text:
-        key = dedup.text_hash(compare_text(text, submission.messages))
-        _exact_duplicate_check(campaign, key, exclude_pk=submission.pk)
-        submission.original_text, submission.text, submission.text_hash = submission.text, text, key
-        submission.edited = True
+    if submission.given_id:
+        _answer_edit(submission, text)
+    else:
+        _prompt_edit(campaign, submission, text)
     pseudonym = annotator_profile_get_or_create(user=submission.author).pseudonym
     prompt = Prompt.objects.create(
         prompt_set_id=campaign.prompt_set_id,
@@ -636,7 +743,8 @@ def submission_review(*, submission: Submission, user: AbstractBaseUser, data: R
     data = ReviewInput.of(data)
     locked = _submission_for_review(submission)
     if data.decision == ReviewInput.ACCEPT:
-        return _submission_accept(locked, user=user, text=data.text or locked.text)
+        unchanged = locked.reference_answer if locked.given_id else locked.text
+        return _submission_accept(locked, user=user, text=data.text or unchanged)
     if data.decision == ReviewInput.REJECT:
         return _submission_reject(locked, user=user, code=data.reason_code, reason=data.reason)
     raise AuthoringRejected(_("Accept or reject."), field="decision")

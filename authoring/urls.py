@@ -17,6 +17,9 @@ urlpatterns = [
     path("manage/<int:campaign_id>/edit/", views.campaign_edit, name="campaign_edit"),
     path("manage/<int:campaign_id>/status/", views.campaign_status, name="campaign_status"),
     path("manage/<int:campaign_id>/report/", views.campaign_report, name="campaign_report"),
+    path(
+        "manage/<int:campaign_id>/export/<slug:layout>.jsonl", views.campaign_export, name="campaign_export"
+    ),
     path("review/", views.review_index, name="review_index"),
     path("review/<int:campaign_id>/", views.review_queue, name="review_queue"),
     path("review/submissions/<int:submission_id>/", views.review, name="review"),

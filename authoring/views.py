@@ -4,12 +4,13 @@ review queue, and the pay report. Thin: each write is one service call."""
 from __future__ import annotations
 
 import csv
+import json
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -124,6 +125,21 @@ def campaign_report(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "authoring/campaign_report.html", {"campaign": campaign, "rows": rows})
 
 
+@reviewer_required
+def campaign_export(request: HttpRequest, campaign_id: int, layout: str) -> HttpResponse:
+    """The accepted expert answers as JSONL: SFT pairs or DPO triples (docs/authoring.md)."""
+    campaign = get_object_or_404(
+        AuthoringCampaign, pk=campaign_id, kind=AuthoringCampaign.Kind.EXPERT_ANSWERS
+    )
+    rows = selectors.answer_export_rows(campaign, layout)
+    if rows is None:
+        raise Http404
+    lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    response = HttpResponse("".join(lines), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="authoring-{campaign.pk}-{layout}.jsonl"'
+    return response
+
+
 # ---------------------------------------------------------------- authors
 
 
@@ -193,7 +209,12 @@ def write(request: HttpRequest, campaign_id: int) -> HttpResponse:
         raise PermissionDenied(_("An attack is written against a model, in the attack workspace."))
     if (warning := content_warning_page(request, campaign)) is not None:
         return warning
-    form = WriteForm(request.POST or None, campaign=campaign, initial={"submit_key": uuid.uuid4()})
+    answering = campaign.kind == AuthoringCampaign.Kind.EXPERT_ANSWERS
+    # An expert-answers campaign: the next given prompt this expert has not answered.
+    given = selectors.next_given_prompt(user=request.user, campaign=campaign) if answering else None
+    form = WriteForm(
+        request.POST or None, campaign=campaign, initial={"submit_key": uuid.uuid4(), "given": given}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             done = services.submission_submit(
@@ -214,6 +235,9 @@ def write(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "form": form,
         "progress": selectors.author_progress(user=request.user, campaign=campaign),
         "briefs": campaign.briefs.select_related("scenario"),
+        "answering": answering,
+        # A refused answer shows again the prompt it answered.
+        "given": (form.cleaned_data.get("given") if form.is_bound and form.is_valid() else None) or given,
     }
     return render(request, "authoring/write.html", context)
 
@@ -264,7 +288,15 @@ def review_queue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     queue = selectors.review_queue(campaign)
     # One form per submission on the page: ids of their own, so each label names its own field.
     rows = [
-        (s, selectors.typing_evidence(s), ReviewForm(initial={"text": s.text}, auto_id=f"review-{s.pk}-%s"))
+        (
+            s,
+            selectors.typing_evidence(s),
+            ReviewForm(
+                initial={"text": s.reference_answer if s.given_id else s.text},
+                auto_id=f"review-{s.pk}-%s",
+                answer=bool(s.given_id),
+            ),
+        )
         for s in queue[:50]
     ]
     return render(

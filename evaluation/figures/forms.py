@@ -12,6 +12,7 @@ from annotation.models import Campaign
 from evaluation.figures.selectors import FigureScope
 from models_registry.models import RegisteredModel
 from prompts.fields import domain_filter_field, scenario_filter_field
+from prompts.models import PromptSet
 
 # Judgements are dated; outside this range a day is a typo or tampering (and date.max + 1 day,
 # the end of an inclusive range, would overflow).
@@ -80,3 +81,34 @@ class FigureFilterForm(forms.Form):
             until=data.get("until"),
             include_incomplete=bool(data.get("include_incomplete")),
         )
+
+
+class ExpertAnswersStartForm(forms.Form):
+    """An expert-answers campaign from the results: the model, where its scores come from, and
+    how many of its worst-answered prompts per domain experts answer."""
+
+    name = forms.CharField(max_length=200, label=_("Campaign name"))
+    model = forms.ModelChoiceField(queryset=RegisteredModel.objects.all(), label=_("Model"))
+    n = forms.IntegerField(
+        min_value=1,
+        max_value=500,
+        initial=20,
+        label=_("Prompts per domain"),
+        help_text=_("Per domain, the prompts whose answer by the model has the lowest final score."),
+    )
+    campaigns = forms.ModelMultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
+        queryset=Campaign.objects.filter(kind=Campaign.Kind.RESPONSIBILITY),
+        required=False,
+        label=_("Campaigns"),
+        help_text=_("None chosen: every campaign."),
+    )
+    prompt_set = forms.ModelChoiceField(
+        queryset=PromptSet.objects.all(),
+        required=False,
+        empty_label=_("any prompt set"),
+        label=_("Prompt set"),
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label=_("Instructions (Markdown)")
+    )

@@ -55,7 +55,7 @@ from metrics.scores import (
     mean,
     proportion,
 )
-from models_registry.models import RegisteredModel
+from models_registry.models import RegisteredModel, Response
 from prompts.models import Domain, ResponseType, Scenario
 
 
@@ -368,6 +368,47 @@ def responsibility_results(
         )
         for model, domains in sorted(per_model.items())
     ]
+
+
+@dataclass(frozen=True)
+class LowScored:
+    """A model's answer among the lowest scored of its domain: where expert answers help most."""
+
+    response_id: int
+    prompt_id: int
+    domain: str
+    score: float
+
+
+def lowest_scored_by_domain(
+    *, model_id: int, n: int, campaign_ids: Iterable[int] = (), prompt_set_id: int | None = None
+) -> dict[str, list[LowScored]]:
+    """Per domain, the n prompts whose answer by the model has the lowest final responsibility
+    score (responsibility_scores: only answers with a final score), lowest first. A prompt the
+    model answered several times counts once, by its lowest answer; ties go to the older prompt,
+    then the older answer, so the same figures always pick the same prompts."""
+    finals = responsibility_scores(scope=FigureScope(campaign_ids=tuple(campaign_ids), model_id=model_id))
+    responses = Response.objects.filter(pk__in=list(finals))
+    if prompt_set_id is not None:
+        responses = responses.filter(prompt__prompt_set_id=prompt_set_id)
+    lowest: dict[tuple[str, int], LowScored] = {}
+    for response_id, prompt_id in responses.values_list("pk", "prompt_id").iterator(chunk_size=10_000):
+        final = finals[response_id]
+        if not final.domain:
+            continue
+        found = LowScored(
+            response_id=response_id, prompt_id=prompt_id, domain=final.domain, score=final.score
+        )
+        kept = lowest.get((final.domain, prompt_id))
+        if kept is None or (found.score, found.response_id) < (kept.score, kept.response_id):
+            lowest[(final.domain, prompt_id)] = found
+    per_domain: dict[str, list[LowScored]] = defaultdict(list)
+    for found in lowest.values():
+        per_domain[found.domain].append(found)
+    return {
+        domain: sorted(rows, key=lambda r: (r.score, r.prompt_id, r.response_id))[:n]
+        for domain, rows in sorted(per_domain.items())
+    }
 
 
 def safety_dawid_skene(*, scope: FigureScope) -> tuple[dict[str, Estimate], dict[str, Any]]:

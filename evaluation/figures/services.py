@@ -1,4 +1,6 @@
-"""Writes for evaluation: figure snapshots, computed off the request path by a worker."""
+"""Writes for evaluation: figure snapshots, computed off the request path by a worker; and an
+expert-answers campaign started from the results (CValues' advice loop: the weakest domains get
+expert answers as supervision data)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,20 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from authoring.inputs import AuthoringCampaignInput, GivenPromptInput
+from authoring.models import AuthoringCampaign
+from authoring.services import AuthoringRejected, authoring_campaign_create
 from common.jobs import job_claim, job_heartbeating, job_held, job_release, stale_before
 from common.queue import task_enqueue
-from evaluation.figures.selectors import FIGURES, FigureScope, source_marker_for
+from evaluation.figures.selectors import FIGURES, FigureScope, lowest_scored_by_domain, source_marker_for
 from evaluation.models import FigureSnapshot
+from models_registry.models import RegisteredModel, Response
+from prompts.models import Domain, PromptSet
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +155,49 @@ def figure_snapshots_refresh() -> int:
         _queue(snapshot)
         queued += 1
     return queued
+
+
+def expert_answers_campaign_start(
+    *,
+    name: str,
+    model: RegisteredModel,
+    n: int,
+    user: AbstractBaseUser | None,
+    campaign_ids: tuple[int, ...] = (),
+    prompt_set: PromptSet | None = None,
+    instructions: str = "",
+) -> AuthoringCampaign:
+    """An expert-answers campaign (in draft) on, per domain, the n prompts the model answered
+    worst (lowest_scored_by_domain), each with that answer and its score."""
+    lowest = lowest_scored_by_domain(
+        model_id=model.pk,
+        n=n,
+        campaign_ids=campaign_ids,
+        prompt_set_id=prompt_set.pk if prompt_set is not None else None,
+    )
+    rows = [row for domain_rows in lowest.values() for row in domain_rows]
+    if not rows:
+        raise AuthoringRejected(
+            _("No answer of this model has a final responsibility score here: nothing to ask experts for."),
+            field="model",
+        )
+    responses = Response.objects.select_related("prompt").in_bulk([row.response_id for row in rows])
+    domains = {domain.slug: domain for domain in Domain.objects.filter(slug__in=list(lowest))}
+    given = [
+        GivenPromptInput(
+            prompt=responses[row.response_id].prompt,
+            response=responses[row.response_id],
+            domain=domains[row.domain],
+            score=row.score,
+        )
+        for row in rows
+    ]
+    data = AuthoringCampaignInput(
+        name=name,
+        kind=AuthoringCampaign.Kind.EXPERT_ANSWERS,
+        instructions=instructions,
+        # Each expert may answer every prompt of their domains, each prompt once.
+        quota_per_person=len(given),
+        quota_total=max(len(given), 1) * 10,
+    )
+    return authoring_campaign_create(data=data, user=user, given=given)

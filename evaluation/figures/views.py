@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from annotation.models import Campaign, Item
 from annotation.quality.selectors import item_final_values, judgements_counted, judges_competence
-from common.roles import reviewer_required
+from common.errors import ApplicationError, form_error_add
+from common.roles import admin_required, reviewer_required
 from evaluation.figures import services
-from evaluation.figures.forms import FigureFilterForm
+from evaluation.figures.forms import ExpertAnswersStartForm, FigureFilterForm
 from evaluation.figures.selectors import FigureScope, figure_display_names
 from evaluation.models import FigureSnapshot
 from metrics.scores import majority_safe
@@ -106,3 +109,31 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "final": item_final_values([item.campaign_id], item_ids=[item.pk]).get(item.pk),
         },
     )
+
+
+@admin_required
+def expert_answers_start(request: HttpRequest) -> HttpResponse:
+    """Start an expert-answers campaign on the prompts a model answered worst, per domain."""
+    form = ExpertAnswersStartForm(request.POST or None, initial=request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.expert_answers_campaign_start(
+                name=data["name"],
+                model=data["model"],
+                n=data["n"],
+                user=request.user,
+                campaign_ids=tuple(c.pk for c in data.get("campaigns") or ()),
+                prompt_set=data.get("prompt_set"),
+                instructions=data.get("instructions") or "",
+            )
+        except ApplicationError as refused:
+            form_error_add(form, refused)
+        else:
+            messages.success(
+                request,
+                _("The campaign is in draft, with %(n)s prompts to answer: open it when it is ready.")
+                % {"n": campaign.given_prompts.count()},
+            )
+            return redirect("authoring:campaign_detail", campaign_id=campaign.pk)
+    return render(request, "evaluation/figures/expert_answers_start.html", {"form": form})
