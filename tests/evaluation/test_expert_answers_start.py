@@ -150,3 +150,12 @@ def test_the_results_page_links_to_it(admin_client):
     page = admin_client.get(reverse("evaluation:results")).content.decode()
 
     assert reverse("evaluation:expert_answers_start") in page
+
+
+def test_a_reviewer_is_not_shown_the_link_to_a_page_only_admins_may_open(client, make_user):
+    client.force_login(make_user(Role.REVIEWER))
+
+    response = client.get(reverse("evaluation:results"))
+
+    assert response.status_code == 200
+    assert reverse("evaluation:expert_answers_start") not in response.content.decode()
