@@ -57,6 +57,9 @@ ALLOWED = {
     "Bradley",
     "Terry",
     "MinHash",
+    # Training-data formats (supervised fine-tuning, direct preference optimisation), named so in Chinese too.
+    "SFT",
+    "DPO",
     "ZIP",
     "Dawid–Skene",
     "AI",
