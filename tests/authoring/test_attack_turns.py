@@ -228,3 +228,15 @@ def test_an_answer_whose_server_went_away_long_ago_can_be_asked_again(conversati
 
     assert retried.turn.status == Turn.Status.STREAMING
     assert Turn.objects.get().started_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_request_key_of_someone_elses_turn_is_refused_and_stores_nothing(conversation, targets, make_user):
+    theirs = begin(conversation, key=uuid.uuid4())
+    mallory = make_user(Role.CROWDWORKER, username="mallory")
+    own = conversation_start(campaign=conversation.campaign, author=mallory)
+
+    with pytest.raises(AttackForbidden):
+        begin(own, key=theirs.turn.request_key)
+
+    assert not own.turns.exists()
+    assert Turn.objects.filter(request_key=theirs.turn.request_key).count() == 1
