@@ -341,6 +341,9 @@ def pair_gains(counts: PairCounts, scores: NDArray[np.float64], *, reg: float = 
     reduction = along[:, None] + along[None, :] - 2 * weighted
     spread = variance[:, None] + variance[None, :] - 2 * cov
     gains = w * reduction / (1 + w * spread)
+    # Symmetric in exact arithmetic; rounding in the products differs in the last digit between
+    # (i, j) and (j, i) on some CPUs, and the two must not rank differently.
+    gains = 0.5 * (gains + gains.T)
     np.fill_diagonal(gains, 0.0)
     return gains
 
