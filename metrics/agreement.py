@@ -17,6 +17,7 @@ where nearly everything is "safe".
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -377,3 +378,22 @@ def with_bootstrap_ci(
     sample = rows_compacted(m) if judge_free else m
     low, high = bootstrap_ci(sample, statistic, n_resamples=n_resamples, seed=seed)
     return statistic(m).with_ci(low, high)
+
+
+Band = Literal["reliable", "tentative", "unreliable"]
+# Krippendorff (2004, 2011): rely on data with α ≥ 0.800; draw only tentative conclusions from
+# 0.667 ≤ α < 0.800; discard data below 0.667.
+ALPHA_RELIABLE = 0.800
+ALPHA_TENTATIVE = 0.667
+
+
+def reliability_band(alpha: float | None) -> Band | None:
+    """Krippendorff's reading of an α: "reliable" from 0.800, "tentative" from 0.667, else
+    "unreliable"; None when there is no α (missing or NaN: too few pairable values)."""
+    if alpha is None or math.isnan(alpha):
+        return None
+    if alpha >= ALPHA_RELIABLE:
+        return "reliable"
+    if alpha >= ALPHA_TENTATIVE:
+        return "tentative"
+    return "unreliable"
