@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
-from annotation.models import Campaign, CrowdLink, Judgement
+from annotation.models import Campaign, CrowdLink, Judgement, Judging, PairPlan
 from annotation.pairs import choice_of
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from authoring.models import AuthoringCampaign
@@ -154,6 +154,32 @@ class CampaignForm(forms.Form):
             "Items are this run's answers, and each answer it gives later joins while it runs "
             "(judging starts before the run ends). Leave the filters above empty."
         ),
+    )
+
+    judging_mode = forms.ChoiceField(
+        choices=Judging.choices,
+        initial=Judging.ABSOLUTE,
+        label=_("Judging"),
+        help_text=_("Pairwise: each item is two of the chosen models' answers to one prompt, side by side."),
+    )
+    pair_plan = forms.ChoiceField(
+        choices=PairPlan.choices,
+        required=False,
+        initial=PairPlan.ALL_PAIRS,
+        label=_("Pairs"),
+        help_text=_("Pairwise: which of the chosen models (Models, above) are compared."),
+    )
+    pair_reference = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        empty_label=_("none"),
+        label=_("Reference model"),
+        help_text=_("Pairwise, against a reference: the model each chosen model is compared with."),
+    )
+    pair_side_safety = forms.BooleanField(
+        required=False,
+        label=_("Ask each answer's safety"),
+        help_text=_("Pairwise: judges also say whether each of the two answers is safe."),
     )
 
     def campaign_input(self) -> CampaignInput:
