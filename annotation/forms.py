@@ -159,6 +159,8 @@ class CampaignForm(forms.Form):
     judging_mode = forms.ChoiceField(
         choices=Judging.choices,
         initial=Judging.ABSOLUTE,
+        # Empty (a form posted without it, as before pairwise judging): one answer at a time.
+        required=False,
         label=_("Judging"),
         help_text=_("Pairwise: each item is two of the chosen models' answers to one prompt, side by side."),
     )
@@ -166,7 +168,7 @@ class CampaignForm(forms.Form):
         choices=PairPlan.choices,
         required=False,
         initial=PairPlan.ALL_PAIRS,
-        label=_("Pairs"),
+        label=_("Pairing"),
         help_text=_("Pairwise: which of the chosen models (Models, above) are compared."),
     )
     pair_reference = forms.ModelChoiceField(

@@ -159,13 +159,16 @@ class CampaignInput:
 @dataclass(frozen=True)
 class CheckAnswer:
     """The known answer of a check item: safety items read ``safe`` and the accepted
-    ``response_types`` (none: any), responsibility items the accepted score range."""
+    ``response_types`` (none: any), responsibility items the accepted score range, pair items
+    ``preferred`` (A/B terms)."""
 
     safe: bool | None = None
     response_types: tuple[str, ...] = ()
     score_min: int | None = None
     score_max: int | None = None
     explanation: str = ""
+    # A pair's known better answer, in A/B terms (a, b, tie, both_bad).
+    preferred: str = ""
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
@@ -176,17 +179,20 @@ class CheckAnswer:
             score_min=data.get("score_min"),
             score_max=data.get("score_max"),
             explanation=data.get("explanation") or "",
+            preferred=data.get("preferred") or "",
         )
 
 
 @dataclass(frozen=True)
 class AdjudicationInput:
     """A reviewer's final value of an item, with a note: safety items read ``safe``,
-    responsibility items ``score`` (1 to 10)."""
+    responsibility items ``score`` (1 to 10), pair items ``preferred``."""
 
     safe: bool | None = None
     score: int | None = None
     note: str = ""
+    # Pairwise: the final better answer, in A/B terms.
+    preferred: str = ""
 
     @classmethod
     def of(cls, data: AdjudicationInput | Mapping[str, Any]) -> AdjudicationInput:
@@ -194,4 +200,9 @@ class AdjudicationInput:
         values as scripts and tests write them (the same names)."""
         if isinstance(data, AdjudicationInput):
             return data
-        return cls(safe=data.get("safe"), score=data.get("score"), note=data.get("note") or "")
+        return cls(
+            safe=data.get("safe"),
+            score=data.get("score"),
+            note=data.get("note") or "",
+            preferred=data.get("preferred") or "",
+        )

@@ -298,7 +298,7 @@ def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -
         content_warning=data.content_warning,
         content_warning_text=data.content_warning_text,
         break_after_minutes=data.break_after_minutes,
-        judging_mode=data.judging_mode,
+        judging_mode=data.judging_mode or Judging.ABSOLUTE,
         pair_models=data.target_models,
         pair_plan=data.pair_plan or PairPlan.ALL_PAIRS,
         pair_reference=data.pair_reference,

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from annotation.models import Judgement
+from annotation.models import Judgement, Preference
 from annotation.pairs import LEFT, RIGHT, choice_of
 
 register = template.Library()
@@ -37,3 +37,9 @@ def pair_sides_of(judgement: Judgement) -> list[tuple[str, Any]]:
         return []
     left, right = rows if judgement.a_on_left else reversed(rows)
     return [(_("Left answer"), left), (_("Right answer"), right)]
+
+
+@register.filter
+def pair_preferred(value: str | None) -> str:
+    """A stored preference (A/B terms) as reviewers read it; '—' for none."""
+    return str(dict(Preference.choices).get(value or "", "—"))
