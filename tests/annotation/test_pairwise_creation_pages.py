@@ -88,3 +88,13 @@ def test_the_api_refuses_a_reference_without_answers(admin_user, pair_setup):
 
     assert refused.status_code == 400
     assert "pair_reference" in refused.json()
+
+
+def test_the_preview_counts_the_pairs_the_plan_makes(admin_client, pair_setup):
+    setup = pair_setup(models=3, prompts=2, missing=((2, 1),))
+    query = _form(setup)
+
+    preview = admin_client.get(reverse("campaigns:preview"), query).text
+
+    # m0–m1 on both prompts, m0–m2 and m1–m2 on the first only.
+    assert "<b>4</b> items" in preview
