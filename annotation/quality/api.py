@@ -229,6 +229,8 @@ class AdjudicationApi(APIView):
                         "judge": j.user.annotator_profile.pseudonym,
                         "safe": j.safe,
                         "score": j.score,
+                        "preferred": j.preferred,
+                        "strength": j.strength,
                         "response_type": j.response_type,
                         "reason": j.reason,
                         "voided": j.voided_at is not None,
