@@ -93,7 +93,6 @@ class CheckItemSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Pair items: the known better answer, in A/B terms.",
     )
     explanation = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -204,7 +203,6 @@ class AdjudicationSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Pair items: the final better answer, in A/B terms.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
