@@ -98,3 +98,21 @@ def test_the_preview_counts_the_pairs_the_plan_makes(admin_client, pair_setup):
 
     # m0–m1 on both prompts, m0–m2 and m1–m2 on the first only.
     assert "<b>4</b> items" in preview
+
+
+def test_the_campaign_page_names_the_reference_of_a_pair_plan(admin_client, pair_setup):
+    setup = pair_setup(models=2, prompts=1)
+    admin_client.post(
+        reverse("campaigns:create"),
+        _form(
+            setup,
+            target_models=[setup.models[1].pk],
+            pair_plan=PairPlan.AGAINST_REFERENCE,
+            pair_reference=setup.models[0].pk,
+        ),
+    )
+    campaign = Campaign.objects.get()
+
+    page = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).text
+
+    assert f"against the reference model {setup.models[0].name}" in page
