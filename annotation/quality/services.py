@@ -589,10 +589,18 @@ def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, Estimate]:
     expert's bias and spread against the other experts of the same items; their flags are read
     from them. Returns the safety competences (ratings: an empty dict).
 
-    Pairwise campaigns: no estimate from the judgements yet (Dawid–Skene here is binary); a
-    judge's competence there is their gold-pair accuracy, which the quality page reads."""
+    Pairwise campaigns: Dawid–Skene over the four answers of ``preferred`` (a, b, tie, both
+    bad), each judge's competence the mean of their recalls over the answers, as for safety; no
+    item estimate is stored (an item's model estimate is a safety verdict)."""
     if campaign.pairwise:
-        return {}
+        fit = dawid_skene(_counted_values(campaign, Judgement.value_field_of(campaign)))
+        found = {
+            judge: estimate
+            for judge, judgement in fit.judges.items()
+            if (estimate := balanced_competence(judgement))
+        }
+        judge_competence_record(campaign=campaign, competence=found)
+        return found
     if campaign.kind != Campaign.Kind.SAFETY:
         judge_rating_figures_record(
             campaign=campaign, figures=rating_bias(_counted_values(campaign, "score"))

@@ -160,14 +160,23 @@ def test_a_unanimous_pair_can_be_promoted_to_gold_with_its_answer(make_pair_camp
     assert [(c.item_id, c.preferred) for c in candidates] == [(item.pk, "both_bad")]
 
 
-def test_competence_of_a_pair_campaign_is_not_estimated_from_binary_votes(make_pair_campaign, make_user):
-    campaign = make_pair_campaign(n=2)
-    item = campaign.items.first()
-    for k in range(2):
-        _judge(make_user(Role.CROWDWORKER, username=f"j{k}"), item, "a")
+def test_competence_on_pairs_comes_from_the_four_way_answers(make_pair_campaign, pair_setup, make_user):
+    campaign = make_pair_campaign(pair_setup(models=2, prompts=12), n=3)
+    judges = [make_user(Role.CROWDWORKER, username=f"j{k}") for k in range(3)]
+    answers = ["a", "b", "tie", "both_bad"]
+    for index, item in enumerate(campaign.items.order_by("pk")):
+        truth = answers[index % 4]
+        contrarian = answers[(index + 1) % 4]
+        for judge, preferred in zip(judges, [truth, truth, contrarian], strict=True):
+            _judge(judge, item, preferred)
 
-    assert campaign_competence_refresh(campaign=campaign) == {}
-    assert not campaign.standings.filter(competence__isnull=False).exists()
+    competence = campaign_competence_refresh(campaign=campaign)
+
+    stored = dict(campaign.standings.values_list("user_id", "competence"))
+    assert set(stored) == {j.pk for j in judges}
+    assert stored[judges[0].pk] > 0.9
+    assert stored[judges[2].pk] < 0.2
+    assert competence[judges[2].pk].ci_high < 0.7
 
 
 def test_the_adjudication_page_of_a_pair_names_answers_a_and_b_and_saves_the_choice(
