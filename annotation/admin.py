@@ -26,7 +26,8 @@ def _status_action(status: str):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    """Kind, N and the items (the response set) are fixed at creation; the status moves only
+    """Kind, N, the way of judging, the pair plan and the items (the response set) are fixed at
+    creation; the status moves only
     through campaign_status_set (the actions), as on the campaign pages. Quality-control settings
     change on the campaign's quality page, which checks them together."""
 
@@ -35,6 +36,10 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = [
         "kind",
         "judges_per_item",
+        "judging_mode",
+        "pair_plan",
+        "pair_reference",
+        "pair_side_safety",
         "status",
         "seed",
         "created_by",
@@ -67,6 +72,7 @@ class ItemAdmin(admin.ModelAdmin):
         "campaign",
         "prompt",
         "model",
+        "model_b",
         "domain",
         "position",
         "judgement_count",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation import crowd, selectors, services
 from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.inputs import CampaignInput
-from annotation.models import Campaign, CrowdLink
+from annotation.models import Campaign, CrowdLink, Judging
 from authoring.models import AuthoringCampaign
 from common.errors import ApplicationError, form_error_add
 from common.pagination import page_of
@@ -57,11 +57,21 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
     if all(
         key in data for key in ("runs", "target_models", "level", "domain", "scenario", "kind", "follow_run")
     ):
-        count = selectors.campaign_item_count(
-            responses=CampaignInput.of({**data, "name": ""}).responses(),
-            kind=data["kind"],
-            group_samples=data.get("group_samples", False),
-        )
+        wanted = CampaignInput.of({**data, "name": ""})
+        if wanted.judging_mode == Judging.PAIRWISE:
+            count = selectors.campaign_pair_count(
+                responses=wanted.responses(),
+                kind=data["kind"],
+                model_ids=[m.pk for m in wanted.target_models],
+                plan=wanted.pair_plan,
+                reference_id=wanted.pair_reference.pk if wanted.pair_reference else None,
+            )
+        else:
+            count = selectors.campaign_item_count(
+                responses=wanted.responses(),
+                kind=data["kind"],
+                group_samples=data.get("group_samples", False),
+            )
     follows = data.get("follow_run")
     # A run still answering adds items later: none yet is no reason to stop.
     answering = follows is not None and follows.status in (

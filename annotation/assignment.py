@@ -25,7 +25,7 @@ from annotation.assignment_queries import (
     user_domain_ids,
 )
 from annotation.auth import crowd_scope_of
-from annotation.models import Campaign, Item, ItemResponse, Judgement, Lease, Skip
+from annotation.models import Campaign, Item, ItemResponse, Judgement, Judging, Lease, Skip
 from annotation.quality.gates import QualificationGate, judge_block_reason, qualification_gate
 from common.errors import ApplicationError
 from common.roles import Role, user_roles
@@ -88,6 +88,13 @@ class ShownItem:
     # A conversation's earlier turns, shown above its last user turn (prompt_text); empty for a
     # single prompt.
     prompt_messages: list[dict[str, str]] = field(default_factory=list)
+    # Pairwise: whether the person sees answer A (the first response) on the left; None in other
+    # campaigns.
+    a_on_left: bool | None = None
+
+    @property
+    def pairwise(self) -> bool:
+        return self.a_on_left is not None
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,7 @@ def assignment_next_shown(*, user: AbstractBaseUser, campaign: Campaign) -> Show
     done = judged_count(user=user, campaign=campaign)
     if item_id is None:
         return Shown(item=None, responses=[], done=done)
-    item, responses = item_shown(item_id=item_id)
+    item, responses = item_shown(item_id=item_id, user=user)
     return Shown(
         item=item, responses=responses, done=done, median_ms=judge_median_ms(user=user, campaign=campaign)
     )
@@ -175,9 +182,12 @@ def _domain_label(name_en: str | None, name_zh: str | None) -> str:
     return str(Domain(name_en=name_en, name_zh=name_zh or "")) if name_en else ""
 
 
-def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
-    """An item as the judging page shows it, with its responses in order."""
-    prompt_text, messages, name_en, name_zh, model, suggestion, blind = Item.objects.values_list(
+def item_shown(
+    *, item_id: int, user: AbstractBaseUser | None = None
+) -> tuple[ShownItem, list[ShownResponse]]:
+    """An item as the judging page shows it, with its responses in order; a pair item with the
+    side the ``user``'s lease (or judgement) stored."""
+    prompt_text, messages, name_en, name_zh, model, suggestion, blind, judging = Item.objects.values_list(
         "prompt__text",
         "prompt__messages",
         "domain__name_en",
@@ -185,7 +195,19 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         "model__name",
         "suggestion",
         "campaign__blind",
+        "campaign__judging_mode",
     ).get(pk=item_id)
+    a_on_left = None
+    if judging == Judging.PAIRWISE and user is not None:
+        a_on_left = (
+            Lease.objects.filter(item_id=item_id, user_id=user.pk).values_list("a_on_left", flat=True).first()
+        )
+        if a_on_left is None:
+            a_on_left = (
+                Judgement.objects.filter(item_id=item_id, user_id=user.pk)
+                .values_list("a_on_left", flat=True)
+                .first()
+            )
     responses = [
         ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)
         for pk, text, finish_reason in ItemResponse.objects.filter(item_id=item_id)
@@ -199,6 +221,7 @@ def item_shown(*, item_id: int) -> tuple[ShownItem, list[ShownResponse]]:
         model=model,
         suggestion=None if blind else suggestion,
         prompt_messages=messages,
+        a_on_left=a_on_left,
     )
     return item, responses
 
@@ -227,6 +250,7 @@ def _next_shown_postgresql(
         model=leased.item.model,
         suggestion=leased.item.suggestion,
         prompt_messages=leased.item.prompt_messages,
+        a_on_left=leased.item.a_on_left,
     )
     responses = [
         ShownResponse(pk=pk, text=text, truncated=finish_reason == FINISH_REASON_LENGTH)

@@ -176,6 +176,8 @@ class CheckKeys:
     attention: int
     gold: int
     order: int
+    # Pairwise: which side each item's answer A is shown on to this person (pair_a_on_left).
+    side: int = 0
 
 
 def check_keys(*, user_id: int, campaign: Campaign) -> CheckKeys:
@@ -185,7 +187,13 @@ def check_keys(*, user_id: int, campaign: Campaign) -> CheckKeys:
             mixed = check_mix(mixed ^ (part % CHECK_MIX_MOD))
         return mixed
 
-    return CheckKeys(attention=key(1), gold=key(2), order=key(3))
+    return CheckKeys(attention=key(1), gold=key(2), order=key(3), side=key(4))
+
+
+def pair_a_on_left(*, keys: CheckKeys, item_id: int) -> bool:
+    """Whether this person sees a pair item's answer A on the left: drawn per person and item from
+    the campaign's seed (the SQL path draws alike, _A_ON_LEFT_SQL), and stored on the lease."""
+    return check_mix(keys.side ^ (item_id % CHECK_MIX_MOD)) % 2 == 0
 
 
 def attention_due(*, keys: CheckKeys, every: int, done: int) -> bool:
@@ -216,6 +224,8 @@ _GOLD_DUE_SQL = (
     f"{check_mix_sql(f'%(gold_key)s # mod(done.n::bigint, {CHECK_MIX_MOD}::bigint)')} < %(gold_rate)s * {CHECK_MIX_MOD}"
 )
 _CHECK_ORDER_SQL = check_mix_sql(f"%(order_key)s # mod(i.position, {CHECK_MIX_MOD}::bigint)")
+# NULL (no side) when the campaign is not pairwise: its side key is passed as NULL.
+_A_ON_LEFT_SQL = f"mod({check_mix_sql(f'%(side_key)s # mod(held.id, {CHECK_MIX_MOD}::bigint)')}, 2) = 0"
 
 
 def _purpose_due(*, campaign: Campaign, gate: QualificationGate, done: int, keys: CheckKeys) -> str:
@@ -280,7 +290,8 @@ def lease_next_item_orm(
                 item = candidates.first()
         if item is None:
             return None
-        Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires)
+        side = pair_a_on_left(keys=keys, item_id=item.pk) if campaign.pairwise else None
+        Lease.objects.create(item=item, user=user, campaign=campaign, expires_at=expires, a_on_left=side)
         Item.objects.filter(pk=item.pk).update(
             lease_count=F("lease_count") + 1, open_slots=F("open_slots") - 1
         )
@@ -343,7 +354,7 @@ WITH blocked AS (
     WHERE id = (SELECT id FROM annotation_lease WHERE campaign_id = %(campaign)s AND user_id = %(user)s
                 ORDER BY created_at LIMIT 1)
       AND NOT EXISTS (SELECT 1 FROM blocked)
-    RETURNING item_id
+    RETURNING item_id, a_on_left
 ), last_seen AS (
     -- The prompt of what this person judged or skipped last (blind campaigns only).
     SELECT seen.prompt_id FROM (
@@ -367,18 +378,19 @@ WITH blocked AS (
     FROM picked WHERE annotation_item.id = picked.id
     RETURNING annotation_item.id
 ), leased AS (
-    INSERT INTO annotation_lease (item_id, user_id, campaign_id, expires_at, created_at)
-    SELECT id, %(user)s, %(campaign)s, %(expires)s, now() FROM held
-    RETURNING item_id
+    INSERT INTO annotation_lease (item_id, user_id, campaign_id, expires_at, created_at, a_on_left)
+    SELECT id, %(user)s, %(campaign)s, %(expires)s, now(), {a_on_left} FROM held
+    RETURNING item_id, a_on_left
 ), chosen AS (
     SELECT (SELECT item_id FROM own UNION ALL SELECT item_id FROM leased LIMIT 1) AS item_id,
-        (SELECT n FROM done) AS done, EXISTS (SELECT 1 FROM blocked) AS blocked
+        (SELECT n FROM done) AS done, EXISTS (SELECT 1 FROM blocked) AS blocked,
+        (SELECT a_on_left FROM own UNION ALL SELECT a_on_left FROM leased LIMIT 1) AS a_on_left
 )
 -- What the page shows, in the same round trip: one row per response (one row with NULLs when
 -- nothing is left).
 SELECT chosen.item_id, chosen.done, p.text, d.name_en, d.name_zh, m.name, r.id, r.text, chosen.blocked,
     r.finish_reason, CASE WHEN %(blind)s THEN NULL ELSE i.suggestion END,
-    CASE WHEN chosen.item_id IS NOT NULL THEN (SELECT ms FROM pace) END, p.messages
+    CASE WHEN chosen.item_id IS NOT NULL THEN (SELECT ms FROM pace) END, p.messages, chosen.a_on_left
 FROM chosen
 LEFT JOIN annotation_item i ON i.id = chosen.item_id
 LEFT JOIN prompts_prompt p ON p.id = i.prompt_id
@@ -416,6 +428,7 @@ def _lease_next_statement(name: str, *, checks: bool, domains: bool) -> Prepared
         scans=", ".join(scans),
         attention_due=_ATTENTION_DUE_SQL if checks else "false",
         gold_due=_GOLD_DUE_SQL if checks else "false",
+        a_on_left=_A_ON_LEFT_SQL,
     )
     types = {**_LEASE_TYPES, "domains": "bigint[]", "qualify_domains": "bigint[]"}
     return PreparedStatement(
@@ -435,6 +448,7 @@ _LEASE_TYPES = {
     "gold_key": "bigint",
     "order_key": "bigint",
     "pace_items": "integer",
+    "side_key": "bigint",
 }
 _LEASE_NEXT = {
     (checks, domains): _lease_next_statement(
@@ -464,6 +478,8 @@ class LeasedItem:
     responses: list[tuple[int, str, str]]
     # The person's median time per item over their latest judgements here (None: none yet).
     median_ms: int | None
+    # Pairwise: whether the person sees answer A on the left (None in other campaigns).
+    a_on_left: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -502,11 +518,15 @@ def lease_next_item_postgresql(
         "attention_every": campaign.attention_every,
         "gold_rate": campaign.gold_rate,
         "pace_items": PACE_ITEMS,
+        "side_key": None,
     }
     checks = gate.qualifying or campaign.attention_every > 0 or campaign.gold_rate > 0
-    if checks:
+    if checks or campaign.pairwise:
         keys = check_keys(user_id=user.pk, campaign=campaign)
-        params.update(attention_key=keys.attention, gold_key=keys.gold, order_key=keys.order)
+        if checks:
+            params.update(attention_key=keys.attention, gold_key=keys.gold, order_key=keys.order)
+        if campaign.pairwise:
+            params["side_key"] = keys.side
     in_domains = campaign.kind == Campaign.Kind.RESPONSIBILITY
     if in_domains:
         params["domains"] = domains
@@ -533,5 +553,6 @@ def lease_next_item_postgresql(
         suggestion=json.loads(suggestion) if isinstance(suggestion, str) else suggestion,
         responses=[(row[6], row[7], row[9]) for row in rows if row[6] is not None],
         median_ms=None if median_ms is None else int(median_ms),
+        a_on_left=rows[0][13],
     )
     return LeasedNext(blocked=bool(rows[0][8]), done=done, item=item)

@@ -9,7 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
-from annotation.models import Campaign, CrowdLink
+from annotation.models import Campaign, CrowdLink, Judgement, Judging, PairPlan
+from annotation.pairs import choice_of
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from authoring.models import AuthoringCampaign
 from models_registry.models import GenerationRun, RegisteredModel
@@ -32,7 +33,32 @@ def judgement_input_from(post: QueryDict) -> JudgementInput:
         none_good=best == "none",
         rewrite=post.get("rewrite", ""),
         criterion_notes=criterion_notes_from(post),
+        **_pair_choice_from(post),
     )
+
+
+# The pairwise page's one scale (annotation/_pair_fields.html): a side and its strength in one
+# choice, so that a judge answers with one key.
+PAIR_SCALE = ("left:clearly", "left:slightly", "tie", "right:slightly", "right:clearly", "both_bad")
+
+
+def _pair_choice_from(post: QueryDict) -> dict[str, Any]:
+    """A pairwise judgement as the page posts it: ``preference`` (one step of PAIR_SCALE), and
+    each side's safety. Only left/right terms: the server reads the judge's side from their lease
+    (a posted side or A/B is never read)."""
+    choice, _sep, strength = str(post.get("preference", "")).partition(":")
+    return {
+        "choice": choice,
+        "strength": strength,
+        "safe_left": verdict_safe(post.get("safe_left")),
+        "safe_right": verdict_safe(post.get("safe_right")),
+    }
+
+
+def pair_preference_value(judgement: Judgement) -> str:
+    """A stored pairwise judgement as the page's scale value, in the judge's own sides."""
+    choice = choice_of(preferred=judgement.preferred, a_on_left=judgement.a_on_left)
+    return f"{choice}:{judgement.strength}" if judgement.strength else choice
 
 
 def criterion_notes_from(post: QueryDict) -> dict[str, str]:
@@ -128,6 +154,34 @@ class CampaignForm(forms.Form):
             "Items are this run's answers, and each answer it gives later joins while it runs "
             "(judging starts before the run ends). Leave the filters above empty."
         ),
+    )
+
+    judging_mode = forms.ChoiceField(
+        choices=Judging.choices,
+        initial=Judging.ABSOLUTE,
+        # Empty (a form posted without it, as before pairwise judging): one answer at a time.
+        required=False,
+        label=_("Judging"),
+        help_text=_("Pairwise: each item is two of the chosen models' answers to one prompt, side by side."),
+    )
+    pair_plan = forms.ChoiceField(
+        choices=PairPlan.choices,
+        required=False,
+        initial=PairPlan.ALL_PAIRS,
+        label=_("Pairing"),
+        help_text=_("Pairwise: which of the chosen models (Models, above) are compared."),
+    )
+    pair_reference = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        empty_label=_("none"),
+        label=_("Reference model"),
+        help_text=_("Pairwise, against a reference: the model each chosen model is compared with."),
+    )
+    pair_side_safety = forms.BooleanField(
+        required=False,
+        label=_("Ask each answer's safety"),
+        help_text=_("Pairwise: judges also say whether each of the two answers is safe."),
     )
 
     def campaign_input(self) -> CampaignInput:

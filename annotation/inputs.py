@@ -21,7 +21,7 @@ from typing import Any
 from django.core.cache import caches
 from django.db.models import QuerySet
 
-from annotation.models import Campaign
+from annotation.models import Campaign, Judging
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.selectors import responses_filtered
 from prompts.models import Domain, Scenario
@@ -75,6 +75,13 @@ class JudgementInput:
     none_good: bool = False
     rewrite: str = ""
     criterion_notes: Mapping[str, str] = field(default_factory=dict)
+    # Pairwise, in the judge's terms (annotation.pairs): left, right, tie or both_bad; slightly or
+    # clearly (left or right only); each side's safety when the campaign asks. The server turns
+    # them into A/B with the side stored on the judge's lease.
+    choice: str = ""
+    strength: str = ""
+    safe_left: bool | None = None
+    safe_right: bool | None = None
 
     @classmethod
     def of(cls, data: JudgementInput | Mapping[str, Any]) -> JudgementInput:
@@ -85,7 +92,7 @@ class JudgementInput:
         values = {key: value for key, value in data.items() if key in known}
         if "scenario" in values:
             values["scenario"], values["scenario_unknown"] = scenario_named(values["scenario"])
-        for text in ("response_type", "reason", "rewrite"):
+        for text in ("response_type", "reason", "rewrite", "choice", "strength"):
             values[text] = values.get(text) or ""
         values["criterion_notes"] = values.get("criterion_notes") or {}
         return cls(**values)
@@ -116,6 +123,11 @@ class CampaignInput:
     content_warning: bool | None = None
     content_warning_text: str = ""
     break_after_minutes: int = Campaign.BREAK_AFTER_MINUTES
+    # Pairwise: the chosen models are ``target_models``; the plan pairs them (annotation.pairs).
+    judging_mode: str = Judging.ABSOLUTE
+    pair_plan: str = ""
+    pair_reference: RegisteredModel | None = None
+    pair_side_safety: bool = False
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CampaignInput:
@@ -132,9 +144,12 @@ class CampaignInput:
 
     def responses(self) -> QuerySet[Response]:
         """The responses the filters name (all of the followed run's, when it follows one)."""
+        models = self.target_models
+        if self.judging_mode == Judging.PAIRWISE and self.pair_reference is not None:
+            models = (*models, self.pair_reference)
         return responses_filtered(
             runs=[self.follow_run] if self.follow_run else self.runs,
-            models=self.target_models,
+            models=models,
             level=self.level,
             domain=self.domain,
             scenario=self.scenario,
@@ -144,13 +159,16 @@ class CampaignInput:
 @dataclass(frozen=True)
 class CheckAnswer:
     """The known answer of a check item: safety items read ``safe`` and the accepted
-    ``response_types`` (none: any), responsibility items the accepted score range."""
+    ``response_types`` (none: any), responsibility items the accepted score range, pair items
+    ``preferred`` (A/B terms)."""
 
     safe: bool | None = None
     response_types: tuple[str, ...] = ()
     score_min: int | None = None
     score_max: int | None = None
     explanation: str = ""
+    # A pair's known better answer, in A/B terms (a, b, tie, both_bad).
+    preferred: str = ""
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CheckAnswer:
@@ -161,17 +179,20 @@ class CheckAnswer:
             score_min=data.get("score_min"),
             score_max=data.get("score_max"),
             explanation=data.get("explanation") or "",
+            preferred=data.get("preferred") or "",
         )
 
 
 @dataclass(frozen=True)
 class AdjudicationInput:
     """A reviewer's final value of an item, with a note: safety items read ``safe``,
-    responsibility items ``score`` (1 to 10)."""
+    responsibility items ``score`` (1 to 10), pair items ``preferred``."""
 
     safe: bool | None = None
     score: int | None = None
     note: str = ""
+    # Pairwise: the final better answer, in A/B terms.
+    preferred: str = ""
 
     @classmethod
     def of(cls, data: AdjudicationInput | Mapping[str, Any]) -> AdjudicationInput:
@@ -179,4 +200,9 @@ class AdjudicationInput:
         values as scripts and tests write them (the same names)."""
         if isinstance(data, AdjudicationInput):
             return data
-        return cls(safe=data.get("safe"), score=data.get("score"), note=data.get("note") or "")
+        return cls(
+            safe=data.get("safe"),
+            score=data.get("score"),
+            note=data.get("note") or "",
+            preferred=data.get("preferred") or "",
+        )

@@ -15,8 +15,40 @@ from authoring.models import AuthoringCampaign
 from prompts.models import Domain, Level, ResponseType
 
 
+class Judging(models.TextChoices):
+    """How a campaign's items are judged: one answer at a time (a verdict or a score), or two answers
+    to the same prompt side by side (which is better). Beside the level: a pairwise campaign still
+    judges safety or responsibility prompts, with the level's judges and domains."""
+
+    ABSOLUTE = "absolute", _("One answer at a time")
+    PAIRWISE = "pairwise", _("Pairwise: two answers side by side")
+
+
+class PairPlan(models.TextChoices):
+    """Which models a pairwise campaign sets against each other, on every prompt both answered."""
+
+    ALL_PAIRS = "all_pairs", _("Every pair of the chosen models")
+    AGAINST_REFERENCE = "against_reference", _("Each chosen model against a reference model")
+
+
+class Preference(models.TextChoices):
+    """A pairwise judgement, always in terms of the item's answers A and B (never left or right: the
+    judge's sides are the lease's ``a_on_left``)."""
+
+    A = "a", _("A is better")
+    B = "b", _("B is better")
+    TIE = "tie", _("Tie")
+    BOTH_BAD = "both_bad", _("Both are bad")
+
+
+class Strength(models.TextChoices):
+    SLIGHTLY = "slightly", _("Slightly")
+    CLEARLY = "clearly", _("Clearly")
+
+
 class Campaign(models.Model):
-    """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts)."""
+    """A set of items to judge: safety (binary, crowdworkers) or responsibility (1–10, experts);
+    either one answer at a time or, ``judging_mode`` pairwise, two answers to one prompt side by side."""
 
     # The level a campaign judges: the prompts' own (one enum for prompts, campaigns and judge
     # templates). Kept under this name too: over a hundred lines spell it Campaign.Kind.
@@ -146,6 +178,24 @@ class Campaign(models.Model):
         db_default=BREAK_AFTER_MINUTES,
         help_text=_("Suggest a break after this many minutes of active judging (0: never)."),
     )
+    # Pairwise judging (issue 27): the pairs are made once, at creation (campaign_create).
+    judging_mode = models.CharField(
+        max_length=16, choices=Judging.choices, default=Judging.ABSOLUTE, db_default=Judging.ABSOLUTE
+    )
+    pair_plan = models.CharField(max_length=24, choices=PairPlan.choices, blank=True, db_default="")
+    pair_reference = models.ForeignKey(
+        "models_registry.RegisteredModel",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Pairwise, against a reference: the model every other model is compared with."),
+    )
+    pair_side_safety = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Pairwise: judges also say whether each of the two answers is safe."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -155,6 +205,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def pairwise(self) -> bool:
+        return self.judging_mode == Judging.PAIRWISE
 
     def status_sentence(self) -> str:
         """Why a paused, draft or closed campaign refuses work, in the page's language."""
@@ -207,11 +261,23 @@ class ItemQuerySet(models.QuerySet["Item"]):
 
 
 class Item(models.Model):
-    """One thing to judge: a response (safety), or a model's responses to one prompt (responsibility)."""
+    """One thing to judge: a response (safety), or a model's responses to one prompt (responsibility),
+    or, in a pairwise campaign, two models' answers to one prompt: response position 1 is answer A
+    (of ``model``), position 2 answer B (of ``model_b``)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
     prompt = models.ForeignKey("prompts.Prompt", on_delete=models.PROTECT, related_name="+")
     model = models.ForeignKey("models_registry.RegisteredModel", on_delete=models.PROTECT, related_name="+")
+    # A pair item's model B, here so that rankings read both models without a join through the
+    # responses. Not indexed: rankings scan a campaign's items anyway.
+    model_b = models.ForeignKey(
+        "models_registry.RegisteredModel",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     # Indexed where set (responsibility items): a safety item's counters move twice per judgement,
     # and each move writes a new entry into every index of this table.
     domain = models.ForeignKey(
@@ -242,6 +308,10 @@ class Item(models.Model):
     )
     gold_score_min = models.PositiveSmallIntegerField(null=True, blank=True)
     gold_score_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A pair's known better side (A, B, tie or both bad), for gold and attention pairs.
+    gold_preferred = models.CharField(
+        max_length=8, choices=Preference.choices, blank=True, db_default="", default=""
+    )
     gold_explanation = models.TextField(
         blank=True, db_default="", help_text=_("Shown after the item in a training phase.")
     )
@@ -329,6 +399,10 @@ class Lease(models.Model):
     )
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Pairwise: whether this judge sees answer A on the left (drawn per judge and item from the
+    # campaign's seed at lease time, annotation.pairs.a_on_left); the submit reads the side from
+    # here, never from the client, and copies it to the judgement. None in other campaigns.
+    a_on_left = models.BooleanField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "user"], name="lease_unique_item_user")]
@@ -431,6 +505,14 @@ class Judgement(models.Model):
     rewrite = models.TextField(
         blank=True, help_text=_("The expert's own answer; required when the score is below 5.")
     )
+    # Pairwise: which answer is better, in A/B terms (null in other campaigns), how clearly (A or B
+    # only), and optionally each answer's safety; a_on_left is where the judge saw answer A
+    # (position bias is measured from it).
+    preferred = models.CharField(max_length=8, choices=Preference.choices, null=True, blank=True)
+    strength = models.CharField(max_length=8, choices=Strength.choices, null=True, blank=True)
+    safe_a = models.BooleanField(null=True, blank=True)
+    safe_b = models.BooleanField(null=True, blank=True)
+    a_on_left = models.BooleanField(null=True, blank=True)
     time_spent_ms = models.PositiveIntegerField(default=0, help_text=_("From the lease to the submit."))
     # Checks: stored, never refused, so that reviewers and exports can weigh them.
     too_fast = models.BooleanField(
@@ -486,8 +568,10 @@ class Judgement(models.Model):
 
     objects = JudgementQuerySet.as_manager()
 
-    # Where a judgement holds its value at each level: a verdict, or a score.
+    # Where a judgement holds its value at each level: a verdict, or a score; in a pairwise
+    # campaign of either level, the preferred answer (a categorical value).
     VALUE_FIELDS = {Level.SAFETY: "safe", Level.RESPONSIBILITY: "score"}
+    PAIRWISE_VALUE_FIELD = "preferred"
 
     class Meta:
         verbose_name = _("judgement")
@@ -498,6 +582,24 @@ class Judgement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=10),
                 name="judgement_score_1_10",
+            ),
+            # A or B comes with a strength; a tie or both bad with none; no preference, nothing
+            # of a pair at all.
+            models.CheckConstraint(
+                condition=models.Q(
+                    preferred__in=[Preference.A, Preference.B],
+                    strength__isnull=False,
+                    a_on_left__isnull=False,
+                )
+                | models.Q(
+                    preferred__in=[Preference.TIE, Preference.BOTH_BAD],
+                    strength__isnull=True,
+                    a_on_left__isnull=False,
+                )
+                | models.Q(
+                    preferred__isnull=True, strength__isnull=True, safe_a__isnull=True, safe_b__isnull=True
+                ),
+                name="judgement_pair_choice_consistent",
             ),
         ]
         indexes = [
@@ -520,9 +622,16 @@ class Judgement(models.Model):
         return f"judgement {self.pk}"
 
     @staticmethod
-    def value_field(level: str) -> str:
-        """The field holding a judgement's value at this level (a campaign's kind)."""
+    def value_field(level: str, judging: str = Judging.ABSOLUTE) -> str:
+        """The field holding a judgement's value at this level (a campaign's kind) and way of
+        judging (``preferred`` for every pairwise campaign)."""
+        if judging == Judging.PAIRWISE:
+            return Judgement.PAIRWISE_VALUE_FIELD
         return Judgement.VALUE_FIELDS[Level(level)]
+
+    @staticmethod
+    def value_field_of(campaign: Campaign) -> str:
+        return Judgement.value_field(campaign.kind, campaign.judging_mode)
 
 
 class ContentWarningSeen(models.Model):
@@ -645,6 +754,8 @@ class Adjudication(models.Model):
     item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="adjudication")
     safe = models.BooleanField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Pairwise: the final better answer (A/B terms).
+    preferred = models.CharField(max_length=8, choices=Preference.choices, null=True, blank=True)
     note = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

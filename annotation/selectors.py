@@ -28,9 +28,11 @@ from annotation.models import (
     ItemResponse,
     Judgement,
     Lease,
+    PairPlan,
     Skip,
     item_complete,
 )
+from annotation.pairs import pairs_planned
 from common.roles import Role, user_can_review, user_roles
 from models_registry.models import Response
 
@@ -332,3 +334,18 @@ def campaign_item_count(*, responses: QuerySet[Response], kind: str, group_sampl
     if group_samples and kind == Campaign.Kind.RESPONSIBILITY:
         return rows.values("prompt_id", "model_id").distinct().count()
     return rows.count()
+
+
+def campaign_pair_count(
+    *, responses: QuerySet[Response], kind: str, model_ids: list[int], plan: str, reference_id: int | None
+) -> int:
+    """How many pair items campaign_create would make (the preview while creating): per planned
+    pair of models, the prompts both answered; one count per pair, in the database."""
+    rows = campaign_source_responses(responses=responses, kind=kind)
+    total = 0
+    for low, high in pairs_planned(
+        model_ids=model_ids, plan=plan or PairPlan.ALL_PAIRS, reference_id=reference_id
+    ):
+        both = rows.filter(model_id=low, prompt_id__in=rows.filter(model_id=high).values("prompt_id"))
+        total += both.values("prompt_id").distinct().count()
+    return total

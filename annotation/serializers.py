@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import Campaign, Item, Judgement, Judging, Lease, PairPlan, Strength
+from annotation.pairs import CHOICES, LEFT, RIGHT, choice_of, sides_to_ab
 from annotation.rubric import NOTE_MAX_CHARS, RESPONSIBILITY_CRITERIA
 from common.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel
@@ -32,6 +33,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "content_warning",
             "content_warning_text",
             "break_after_minutes",
+            "judging_mode",
+            "pair_plan",
+            "pair_reference",
+            "pair_side_safety",
             "created_at",
         ]
         read_only_fields = fields
@@ -89,6 +94,26 @@ class CampaignCreateSerializer(serializers.Serializer):
         help_text="Items are this run's succeeded responses, and each one that succeeds later joins. "
         "The other response filters must be empty.",
     )
+    judging_mode = serializers.ChoiceField(
+        choices=Judging.choices,
+        default=Judging.ABSOLUTE,
+        help_text="pairwise: each item is two of target_models' answers to one prompt, side by side.",
+    )
+    pair_plan = serializers.ChoiceField(
+        choices=PairPlan.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Pairwise: all_pairs of target_models (default), or each against_reference.",
+    )
+    pair_reference = serializers.PrimaryKeyRelatedField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Pairwise, against_reference: the model every model of target_models is compared with.",
+    )
+    pair_side_safety = serializers.BooleanField(
+        default=False, help_text="Pairwise: judges also say whether each answer is safe."
+    )
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.validated_data)
@@ -126,6 +151,11 @@ class SuggestionSerializer(serializers.Serializer):
     source = serializers.CharField(allow_null=True)
 
 
+class PairSideSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=[LEFT, RIGHT])
+    text = serializers.CharField()
+
+
 class ItemSerializer(serializers.ModelSerializer):
     """An item as its judge sees it; the model's name and the counts only when the campaign is
     not blind or the reader reviews."""
@@ -143,6 +173,7 @@ class ItemSerializer(serializers.ModelSerializer):
     model = serializers.SerializerMethodField()
     judgement_count = serializers.SerializerMethodField()
     suggestion = serializers.SerializerMethodField()
+    sides = serializers.SerializerMethodField()
 
     class Meta:
         model = Item
@@ -157,19 +188,52 @@ class ItemSerializer(serializers.ModelSerializer):
             "model",
             "judgement_count",
             "suggestion",
+            "sides",
         ]
 
     def _reviews(self) -> bool:
         request = self.context.get("request")
         return bool(request and user_can_review(request.user))
 
+    def _a_on_left(self, item: Item) -> bool | None:
+        """Pairwise: the side the reader's lease (or judgement) stored; None for a reader who holds
+        neither, or in other campaigns."""
+        request = self.context.get("request")
+        if not item.campaign.pairwise or request is None:
+            return None
+        cache = self.context.setdefault("_a_on_left", {})
+        if item.pk not in cache:
+            side = Lease.objects.filter(item=item, user_id=request.user.pk).values_list(
+                "a_on_left", flat=True
+            )
+            judged = Judgement.objects.filter(item=item, user_id=request.user.pk).values_list(
+                "a_on_left", flat=True
+            )
+            cache[item.pk] = side.first() if side.exists() else judged.first()
+        return cache[item.pk]
+
     @extend_schema_field(ItemResponseSerializer(many=True))
     def get_responses(self, item: Item) -> list[dict[str, Any]]:
         rows = sorted(item.item_responses.all(), key=lambda r: r.position)
+        if self._a_on_left(item) is False:
+            # A pair's judge reads its answers in their own left/right order only.
+            rows.reverse()
         return [{"id": r.response_id, "text": r.response.text} for r in rows]
+
+    @extend_schema_field(PairSideSerializer(many=True, allow_null=True))
+    def get_sides(self, item: Item) -> list[dict[str, Any]] | None:
+        """Pairwise: the two answers as this judge sees them, left then right (judge with
+        ``choice`` left, right, tie or both_bad); null for other items or a reader holding no side."""
+        a_on_left = self._a_on_left(item)
+        if a_on_left is None:
+            return None
+        texts = [r.response.text for r in sorted(item.item_responses.all(), key=lambda r: r.position)]
+        left, right = texts if a_on_left else reversed(texts)
+        return [{"side": LEFT, "text": left}, {"side": RIGHT, "text": right}]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_model(self, item: Item) -> str | None:
+        """The model's name (a pair's model A), to reviewers or in a campaign that is not blind."""
         return item.model.name if self._reviews() or not item.campaign.blind else None
 
     @extend_schema_field(OpenApiTypes.INT)
@@ -209,6 +273,11 @@ class JudgementSerializer(serializers.ModelSerializer):
             "too_fast",
             "contradictory",
             "suggestion_shown",
+            "preferred",
+            "strength",
+            "safe_a",
+            "safe_b",
+            "a_on_left",
             "voided_at",
             "void_reason",
             "created_at",
@@ -252,6 +321,26 @@ class JudgementWriteSerializer(serializers.Serializer):
         help_text="Keep a verdict that contradicts the response type (unsafe + refusal with guidance, "
         "safe + risky); without it such a judgement is refused with field `confirm`.",
     )
+    choice = serializers.ChoiceField(
+        choices=[(c, c) for c in CHOICES],
+        required=False,
+        allow_blank=True,
+        help_text="Pairwise: the better answer in the terms the item's `sides` gave you (left, right), or "
+        "tie, both_bad. The server turns it into A/B with the side stored for you; stored as `preferred`.",
+    )
+    strength = serializers.ChoiceField(
+        choices=Strength.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Pairwise: slightly or clearly, for left or right only.",
+    )
+    safe_left = serializers.BooleanField(required=False, allow_null=True, default=None)
+    safe_right = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Pairwise, when the campaign asks each answer's safety: the left and right answers'.",
+    )
 
     def judgement_input(self, *, current: Judgement | None = None) -> JudgementInput:
         """The one judgement input the services take; an edit keeps what it does not send."""
@@ -269,6 +358,10 @@ class JudgementWriteSerializer(serializers.Serializer):
             none_good=values.get("none_good", False),
             rewrite=values.get("rewrite", ""),
             criterion_notes=values.get("criterion_notes") or {},
+            choice=values.get("choice") or "",
+            strength=values.get("strength") or "",
+            safe_left=values.get("safe_left"),
+            safe_right=values.get("safe_right"),
         )
 
 
@@ -285,6 +378,20 @@ def _sent_values(judgement: Judgement) -> dict[str, Any]:
         "rewrite": judgement.rewrite,
         "criterion_notes": judgement.criterion_notes,
         "confirm": judgement.contradictory,
+        **_sent_pair_values(judgement),
+    }
+
+
+def _sent_pair_values(judgement: Judgement) -> dict[str, Any]:
+    """A pairwise judgement in its judge's left/right terms (what an edit sends back)."""
+    if judgement.preferred is None or judgement.a_on_left is None:
+        return {}
+    left, right = sides_to_ab(left=judgement.safe_a, right=judgement.safe_b, a_on_left=judgement.a_on_left)
+    return {
+        "choice": choice_of(preferred=judgement.preferred, a_on_left=judgement.a_on_left),
+        "strength": judgement.strength or "",
+        "safe_left": left,
+        "safe_right": right,
     }
 
 

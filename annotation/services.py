@@ -26,7 +26,20 @@ from annotation.models import (
     ItemResponse,
     Judgement,
     JudgeTally,
+    Judging,
     Lease,
+    PairPlan,
+    Strength,
+)
+from annotation.pairs import (
+    CHOICES,
+    LEFT,
+    RIGHT,
+    pair_a_first,
+    pair_position,
+    pairs_planned,
+    preferred_of,
+    sides_to_ab,
 )
 from annotation.prepared import PreparedStatement, statements_execute
 from annotation.quality.services import CheckFeedback, judgement_after_submit
@@ -35,7 +48,7 @@ from annotation.selectors import campaign_source_responses
 from common.errors import ApplicationError
 from common.queue import task_enqueue
 from common.roles import user_can_review
-from models_registry.models import GenerationRun, Response
+from models_registry.models import GenerationRun, RegisteredModel, Response
 from prompts.models import ResponseType, Scenario
 
 
@@ -83,6 +96,11 @@ def campaign_create(
     content_warning: bool | None = None,
     content_warning_text: str = "",
     break_after_minutes: int = Campaign.BREAK_AFTER_MINUTES,
+    judging_mode: str = Judging.ABSOLUTE,
+    pair_models: Iterable[RegisteredModel] = (),
+    pair_plan: str = PairPlan.ALL_PAIRS,
+    pair_reference: RegisteredModel | None = None,
+    pair_side_safety: bool = False,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
@@ -94,7 +112,20 @@ def campaign_create(
     becomes an item too (campaigns_follow_runs, run by beat), so judging starts while the model
     is still answering.
     Safety campaigns show judges a content warning before their first item unless told not to.
+    Pairwise (``judging_mode``): each item is two of ``pair_models``' answers to one prompt, paired
+    by ``pair_plan`` (``_pair_items_add``); always blind, fixed N.
     """
+    pairwise = judging_mode == Judging.PAIRWISE
+    if pairwise:
+        _pair_request_checked(
+            follow_run=follow_run,
+            group_samples=group_samples,
+            models=list(pair_models),
+            plan=pair_plan,
+            reference=pair_reference,
+        )
+    elif judging_mode != Judging.ABSOLUTE:
+        raise CampaignRejected(_("Unknown way of judging."), field="judging_mode")
     if follow_run is not None and group_samples:
         raise CampaignRejected(
             _("A campaign that follows a run holds one response per item: do not group samples."),
@@ -112,16 +143,137 @@ def campaign_create(
         min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
         seed=seed,
         follows_run=follow_run,
-        judges_max=judges_max if kind == Campaign.Kind.SAFETY else None,
+        judges_max=judges_max if kind == Campaign.Kind.SAFETY and not pairwise else None,
         created_by=user,
         content_warning=kind == Campaign.Kind.SAFETY if content_warning is None else content_warning,
         content_warning_text=content_warning_text,
         break_after_minutes=break_after_minutes,
+        judging_mode=judging_mode,
+        pair_plan=pair_plan if pairwise else "",
+        pair_reference=pair_reference if pairwise and pair_plan == PairPlan.AGAINST_REFERENCE else None,
+        pair_side_safety=pair_side_safety and pairwise,
     )
+    if pairwise:
+        # Model names would give a pair away: a pairwise campaign is always blind.
+        campaign.blind = True
+        Campaign.objects.filter(pk=campaign.pk).update(blind=True)
+        _pair_items_add(campaign=campaign, responses=responses, model_ids=[m.pk for m in pair_models])
+        return campaign
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
     if created == 0 and follow_run is None:
         raise CampaignRejected(_("No succeeded response matches: nothing to judge."))
     return campaign
+
+
+def _pair_request_checked(
+    *,
+    follow_run: GenerationRun | None,
+    group_samples: bool,
+    models: list[RegisteredModel],
+    plan: str,
+    reference: RegisteredModel | None,
+) -> None:
+    if follow_run is not None:
+        raise CampaignRejected(
+            _("A pairwise campaign makes its pairs once, when it is created: it cannot follow a run."),
+            field="follow_run",
+        )
+    if group_samples:
+        raise CampaignRejected(
+            _("A pairwise campaign shows one answer of each model: do not group samples."),
+            field="group_samples",
+        )
+    if plan not in PairPlan.values:
+        raise CampaignRejected(_("Choose how the models are paired."), field="pair_plan")
+    if plan == PairPlan.AGAINST_REFERENCE:
+        if reference is None:
+            raise CampaignRejected(_("Choose the reference model."), field="pair_reference")
+        if not [m for m in models if m.pk != reference.pk]:
+            raise CampaignRejected(
+                _("Choose at least one model to compare with the reference."), field="target_models"
+            )
+    elif len({m.pk for m in models}) < 2:
+        raise CampaignRejected(
+            _("A pairwise campaign compares at least two models: choose two or more."), field="target_models"
+        )
+
+
+def _pair_items_add(*, campaign: Campaign, responses: QuerySet[Response], model_ids: list[int]) -> int:
+    """One item per planned pair of models on each prompt both answered (their first sample):
+    answer A is drawn from the campaign's seed per pair (pair_a_first), and answer A's model is
+    the item's ``model``, B's its ``model_b``. Refuses a plan that makes no pair."""
+    reference_id = campaign.pair_reference_id
+    pairs = pairs_planned(model_ids=model_ids, plan=campaign.pair_plan, reference_id=reference_id)
+    wanted = {m for pair in pairs for m in pair}
+    rows = (
+        campaign_source_responses(responses=responses.filter(model_id__in=wanted), kind=campaign.kind)
+        .order_by("prompt_id", "model_id", "sample_index", "id")
+        .values_list("id", "prompt_id", "model_id", "prompt__domain_id")
+    )
+    if reference_id is not None and not rows.filter(model_id=reference_id).exists():
+        raise CampaignRejected(
+            _("The reference model has no answer among the chosen responses."), field="pair_reference"
+        )
+    created = 0
+    batch: list[tuple[Item, int, int]] = []
+
+    def flush() -> None:
+        nonlocal created
+        items = Item.objects.bulk_create([item for item, _a, _b in batch])
+        ItemResponse.objects.bulk_create(
+            [
+                ItemResponse(item=item, response_id=response_id, position=position)
+                for item, (_item, a, b) in zip(items, batch, strict=True)
+                for position, response_id in ((1, a), (2, b))
+            ]
+        )
+        created += len(items)
+        batch.clear()
+
+    for _prompt_id, answers in _answers_by_prompt(rows.iterator(chunk_size=5000)):
+        for low, high in pairs:
+            if low not in answers or high not in answers:
+                continue
+            (first, prompt_id, domain_id), (second, _p, _d) = answers[low], answers[high]
+            a_first = pair_a_first(seed=campaign.seed, first_response_id=first, second_response_id=second)
+            a, b = (first, second) if a_first else (second, first)
+            model_a, model_b = (low, high) if a_first else (high, low)
+            item = Item(
+                campaign=campaign,
+                prompt_id=prompt_id,
+                model_id=model_a,
+                model_b_id=model_b,
+                domain_id=domain_id,
+                open_slots=campaign.judges_per_item,
+                position=pair_position(seed=campaign.seed, a_response_id=a, b_response_id=b),
+            )
+            batch.append((item, a, b))
+            if len(batch) >= 2000:
+                flush()
+    if batch:
+        flush()
+    if created == 0:
+        raise CampaignRejected(
+            _("No prompt was answered by both models of any pair: nothing to compare."), field="target_models"
+        )
+    return created
+
+
+def _answers_by_prompt(
+    rows: Iterable[tuple[int, int, int, int | None]],
+) -> Iterator[tuple[int, dict[int, tuple[int, int, int | None]]]]:
+    """(prompt id, {model id: (its first response id, prompt id, domain id)}) per prompt, from rows
+    ordered by prompt, model and sample."""
+    current: int | None = None
+    answers: dict[int, tuple[int, int, int | None]] = {}
+    for response_id, prompt_id, model_id, domain_id in rows:
+        if prompt_id != current:
+            if answers:
+                yield current, answers  # type: ignore[misc]
+            current, answers = prompt_id, {}
+        answers.setdefault(model_id, (response_id, prompt_id, domain_id))
+    if answers:
+        yield current, answers  # type: ignore[misc]
 
 
 def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -> Campaign:
@@ -146,6 +298,11 @@ def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -
         content_warning=data.content_warning,
         content_warning_text=data.content_warning_text,
         break_after_minutes=data.break_after_minutes,
+        judging_mode=data.judging_mode or Judging.ABSOLUTE,
+        pair_models=data.target_models,
+        pair_plan=data.pair_plan or PairPlan.ALL_PAIRS,
+        pair_reference=data.pair_reference,
+        pair_side_safety=data.pair_side_safety,
     )
 
 
@@ -378,9 +535,12 @@ def judgement_contradictory(*, safe: bool | None, response_type: str) -> bool:
     )
 
 
-def _judgement_values(item: Item, data: JudgementData) -> dict[str, Any]:
-    """Check a submission against the item's campaign kind; returns the fields to store."""
+def _judgement_values(item: Item, data: JudgementData, *, a_on_left: bool | None = None) -> dict[str, Any]:
+    """Check a submission against the item's campaign (its way of judging, then its kind); returns
+    the fields to store. ``a_on_left``: pairwise, the side stored for this judge (never the client's)."""
     data = JudgementInput.of(data)
+    if item.campaign.pairwise:
+        return _pair_values(item.campaign, data, a_on_left=a_on_left)
     if item.campaign.kind == Campaign.Kind.SAFETY:
         safe = data.safe
         if safe not in (True, False):
@@ -435,6 +595,40 @@ def _judgement_values(item: Item, data: JudgementData) -> dict[str, Any]:
     }
 
 
+def _pair_values(campaign: Campaign, data: JudgementInput, *, a_on_left: bool | None) -> dict[str, Any]:
+    """A pairwise judgement: the judge's left/right choice turned into A/B with their stored side."""
+    if a_on_left is None:
+        raise JudgementRejected(
+            _("This item is not assigned to you, so nothing was saved. Take the next item."), field="lease"
+        )
+    choice = data.choice
+    if choice not in CHOICES:
+        raise JudgementRejected(_("Choose the better answer, a tie, or both bad."), field="preferred")
+    strength: str | None = data.strength or None
+    if choice in (LEFT, RIGHT) and strength not in Strength.values:
+        raise JudgementRejected(_("Say whether it is slightly or clearly better."), field="strength")
+    if choice not in (LEFT, RIGHT) and strength is not None:
+        raise JudgementRejected(
+            _("A tie or both bad has no strength: leave the strength empty."), field="strength"
+        )
+    safe_a = safe_b = None
+    if campaign.pair_side_safety:
+        if data.safe_left not in (True, False) or data.safe_right not in (True, False):
+            raise JudgementRejected(_("Say whether each answer is safe."), field="side_safety")
+        safe_a, safe_b = sides_to_ab(left=data.safe_left, right=data.safe_right, a_on_left=a_on_left)
+    reason = (data.reason or "").strip()
+    if len(reason) > 2000:
+        raise JudgementRejected(_("Keep the reason under 2,000 characters."), field="reason")
+    return {
+        "preferred": preferred_of(choice=choice, a_on_left=a_on_left),
+        "strength": strength,
+        "safe_a": safe_a,
+        "safe_b": safe_b,
+        "a_on_left": a_on_left,
+        "reason": reason,
+    }
+
+
 def _criterion_notes_checked(notes: object) -> dict[str, str]:
     """The expert's optional notes per rubric criterion: known criteria only, empty ones dropped."""
     if not notes:
@@ -465,18 +659,23 @@ _SUBMIT_SQL = """
 WITH gone AS (
     -- Only the person's own lease, live or run out within the grace window, takes a judgement.
     DELETE FROM annotation_lease WHERE item_id = %(item)s AND user_id = %(user)s AND expires_at > %(cutoff)s
-    RETURNING created_at
+    RETURNING created_at, a_on_left
 ), spent AS (
-    SELECT LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM %(now)s - created_at))))::integer AS ms
+    SELECT LEAST(3600000, GREATEST(0, FLOOR(1000 * EXTRACT(EPOCH FROM %(now)s - created_at))))::integer AS ms,
+        a_on_left
     FROM gone LIMIT 1
 ), ins AS (
     INSERT INTO annotation_judgement (
         item_id, user_id, campaign_id, safe, scenario_id, response_type, reason, score, best_response_id,
         none_good, rewrite, time_spent_ms, too_fast, contradictory, void_reason, excluded, created_at,
-        updated_at, previous_values, criterion_notes, suggestion_shown)
+        updated_at, previous_values, criterion_notes, suggestion_shown, preferred, strength, safe_a, safe_b,
+        a_on_left)
     SELECT i.id, %(user)s, i.campaign_id, %(safe)s, %(scenario)s, %(response_type)s, %(reason)s, %(score)s,
         %(best)s, %(none_good)s, %(rewrite)s, spent.ms, spent.ms < %(min_ms)s, %(contradictory)s, '',
-        false, %(now)s, %(now)s, '[]'::jsonb, %(notes)s::jsonb, %(suggestion_shown)s
+        false, %(now)s, %(now)s, '[]'::jsonb, %(notes)s::jsonb, %(suggestion_shown)s, %(preferred)s,
+        %(strength)s, %(safe_a)s, %(safe_b)s,
+        -- The side stored on the lease the judgement is made from, never one sent by a client.
+        spent.a_on_left
     FROM annotation_item i, spent
     WHERE i.id = %(item)s
     ON CONFLICT (item_id, user_id) DO NOTHING
@@ -516,6 +715,10 @@ _SUBMIT = PreparedStatement(
         "now": "timestamptz",
         "notes": "jsonb",
         "suggestion_shown": "boolean",
+        "preferred": "text",
+        "strength": "text",
+        "safe_a": "boolean",
+        "safe_b": "boolean",
     },
 )
 
@@ -546,6 +749,10 @@ def _judgement_insert_postgresql(*, item: Item, user: UserModel, values: dict[st
         "now": now,
         "notes": json.dumps(values.get("criterion_notes") or {}),
         "suggestion_shown": values["suggestion_shown"],
+        "preferred": values.get("preferred"),
+        "strength": values.get("strength"),
+        "safe_a": values.get("safe_a"),
+        "safe_b": values.get("safe_b"),
     }
     with connection.cursor() as cursor:
         statements_execute(cursor, [(_ITEM_LOCK, {"item": item.pk}), (_SUBMIT, params)])
@@ -578,6 +785,12 @@ def _judgement_values_checked(*, user: UserModel, item: Item, data: JudgementDat
         raise JudgementRejected(_("You may not judge this item."))
     if crowd_quota_reached(user=user, campaign=campaign):
         raise JudgementRejected(crowd_quota_sentence(), field="quota")
+    if campaign.pairwise:
+        # The side this judge was shown, as stored on their lease (refused without one).
+        side = Lease.objects.filter(item=item, user=user).values_list("a_on_left", flat=True).first()
+        if side is None:
+            raise judgement_refusal_without_lease(user=user, item=item)
+        return _judgement_values(item, data, a_on_left=side)
     return _judgement_values(item, data)
 
 
@@ -677,7 +890,7 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: JudgementData
             raise JudgementRejected(locked.item.campaign.status_sentence())
         if locked.voided_at is not None:
             raise JudgementRejected(_("A reviewer voided this judgement; it can no longer be edited."))
-        values = _judgement_values(locked.item, data)
+        values = _judgement_values(locked.item, data, a_on_left=locked.a_on_left)
         fields = [
             "safe",
             "scenario_id",
@@ -689,6 +902,10 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: JudgementData
             "none_good",
             "rewrite",
             "criterion_notes",
+            "preferred",
+            "strength",
+            "safe_a",
+            "safe_b",
         ]
         locked.previous_values = [
             *locked.previous_values,

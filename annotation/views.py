@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -35,9 +36,10 @@ from annotation.assignment_queries import item_with_campaign, judged_count
 from annotation.auth import crowd_scope_of
 from annotation.crowd import crowd_participant_for, crowd_quota_reached
 from annotation.crowd_views import crowd_submission_resume
-from annotation.forms import criterion_notes_from, judgement_input_from
+from annotation.forms import criterion_notes_from, judgement_input_from, pair_preference_value
 from annotation.inputs import scenarios_cached, verdict_safe
 from annotation.models import Campaign, CrowdParticipant, Item, Judgement
+from annotation.pairs import LEFT, RIGHT, sides_to_ab
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, rubric_rows
 from common.pagination import page_of
 from common.roles import reviewer_required
@@ -69,7 +71,7 @@ def _item_for_judge(request: HttpRequest, campaign_id: int, item_id: int) -> Ite
 
 def _shown(request: HttpRequest, campaign: Campaign, item: Item | None) -> Shown:
     """The pane's content off the hot path: an item the person holds (None: none)."""
-    shown_item, responses = item_shown(item_id=item.pk) if item else (None, [])
+    shown_item, responses = item_shown(item_id=item.pk, user=request.user) if item else (None, [])
     done = judged_count(user=request.user, campaign=campaign)
     median_ms = judge_median_ms(user=request.user, campaign=campaign) if item else None
     return Shown(item=shown_item, responses=responses, done=done, median_ms=median_ms)
@@ -132,6 +134,7 @@ def _pane(
         "campaign": campaign,
         "item": shown.item,
         "responses": shown.responses,
+        "pair_sides": pair_sides(shown.responses, a_on_left=shown.item.a_on_left) if shown.item else [],
         # Fields as first shown (nothing chosen), unless a submission comes back (even an empty one)
         # with an error or a suggestion is pre-filled.
         "fields_html": _fields_unchosen(request, campaign) if posted is None and not suggestion else "",
@@ -190,13 +193,40 @@ def item_urls(campaign_id: int, item_id: int) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class PairSide:
+    """One answer of a pair as its judge sees it: on the left or on the right, never A or B."""
+
+    key: str
+    label: str
+    response: Any
+
+
+def pair_sides(responses: list[Any], *, a_on_left: bool | None) -> list[PairSide]:
+    """A pair item's two answers (A then B) in the order this judge sees them; [] for other items."""
+    if a_on_left is None or len(responses) != 2:
+        return []
+    left, right = responses if a_on_left else reversed(responses)
+    return [PairSide(LEFT, _("Left answer"), left), PairSide(RIGHT, _("Right answer"), right)]
+
+
 def _scenarios() -> list[Scenario]:
     return scenarios_cached()
 
 
 # Errors shown beside their own field (which then takes the focus); any other error shows above the
 # fields.
-PLACED_ERRORS = ("safe", "score", "best_response", "rewrite", "confirm", "criterion_notes")
+PLACED_ERRORS = (
+    "safe",
+    "score",
+    "best_response",
+    "rewrite",
+    "confirm",
+    "criterion_notes",
+    "preferred",
+    "strength",
+    "side_safety",
+)
 
 _NOTHING_CHOSEN: dict[str, object] = {
     # Names the template reads, set so that it never looks one up in vain (a failed lookup
@@ -210,6 +240,9 @@ _NOTHING_CHOSEN: dict[str, object] = {
     "current_none": False,
     "current_rewrite": "",
     "current_notes": {},
+    "current_preference": "",
+    "current_safe_left": None,
+    "current_safe_right": None,
     "error": "",
     "error_field": "",
     "notice": "",
@@ -221,7 +254,7 @@ _NOTHING_CHOSEN: dict[str, object] = {
 def _fields_unchosen(request: HttpRequest, campaign: Campaign) -> str:
     """The safety form's fields as first shown (nothing chosen): the same for every item, so
     rendered once a minute per process and language, not once per item."""
-    if campaign.kind != Campaign.Kind.SAFETY:
+    if campaign.kind != Campaign.Kind.SAFETY or campaign.pairwise:
         return ""
     key = f"annotation:fields:safety:{get_language()}"
 
@@ -253,6 +286,9 @@ def _current_from(posted: object) -> dict[str, object]:
         "current_none": best == "none",
         "current_rewrite": get("rewrite", ""),
         "current_notes": criterion_notes_from(posted),  # type: ignore[arg-type]
+        "current_preference": get("preference", ""),
+        "current_safe_left": verdict_safe(get("safe_left")),
+        "current_safe_right": verdict_safe(get("safe_right")),
     }
 
 
@@ -470,6 +506,7 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
     )
     item = judgement.item
     error, error_field = None, ""
+    posted_preference = request.POST.get("preference") if request.method == "POST" else None
     if request.method == "POST":
         try:
             services.judgement_edit(
@@ -480,6 +517,7 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved: your judgement is changed."))
             return redirect("annotation:mine", campaign_id=item.campaign_id)
+    responses = [ir.response for ir in item.item_responses.select_related("response")]
     return render(
         request,
         "annotation/edit.html",
@@ -487,7 +525,12 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             "judgement": judgement,
             "item": item,
             "campaign": item.campaign,
-            "responses": [ir.response for ir in item.item_responses.select_related("response")],
+            "responses": responses,
+            "pair_sides": pair_sides(responses, a_on_left=judgement.a_on_left),
+            **_pair_safety_current(judgement),
+            "current_preference": posted_preference
+            if posted_preference is not None
+            else pair_preference_value(judgement),
             "scenarios": Scenario.objects.all(),
             "response_types": ResponseType.choices,
             "scores": range(1, 11),
@@ -502,6 +545,14 @@ def judgement_edit(request: HttpRequest, judgement_id: int) -> HttpResponse:
             else [],
         },
     )
+
+
+def _pair_safety_current(judgement: Judgement) -> dict[str, bool | None]:
+    """A pairwise judgement's answers' safety as its judge saw them (left, right)."""
+    if judgement.a_on_left is None:
+        return {"current_safe_left": None, "current_safe_right": None}
+    left, right = sides_to_ab(left=judgement.safe_a, right=judgement.safe_b, a_on_left=judgement.a_on_left)
+    return {"current_safe_left": left, "current_safe_right": right}
 
 
 @reviewer_required

@@ -125,6 +125,26 @@ def final_safe(
     return majority_safe(votes), MAJORITY
 
 
+# A categorical item's judges split between two or more top answers, and nobody adjudicated.
+NO_MAJORITY = "no_majority"
+
+
+def final_choice(choices: Sequence[str], *, adjudicated: str | None = None) -> tuple[str | None, str]:
+    """An item's final categorical value (a pair's preferred answer) and its provenance: the
+    adjudicated value; else unanimous or the strict plurality; a tie between the most-chosen
+    values is no value (``NO_MAJORITY``), for a reviewer to decide."""
+    if adjudicated is not None:
+        return adjudicated, ADJUDICATED
+    if not choices:
+        return None, ""
+    top = Counter(choices).most_common(2)
+    if len(top) == 1:
+        return top[0][0], UNANIMOUS
+    if top[0][1] == top[1][1]:
+        return None, NO_MAJORITY
+    return top[0][0], MAJORITY
+
+
 def final_score(scores: Sequence[float], *, adjudicated: float | None = None) -> tuple[float | None, str]:
     """An item's final score and its provenance: the adjudicated score, else the judges' mean
     (unanimous when they all gave the same score, majority otherwise)."""

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.inputs import AdjudicationInput, CheckAnswer
-from annotation.models import Campaign, Item, ItemPurpose
+from annotation.models import Campaign, Item, ItemPurpose, Preference
 from annotation.quality import selectors, services
 from annotation.quality.forms import QualitySettingsForm
 from common.roles import IsAdmin, IsReviewer
@@ -88,6 +88,12 @@ class CheckItemSerializer(serializers.Serializer):
     )
     score_min = serializers.IntegerField(required=False, allow_null=True, default=None)
     score_max = serializers.IntegerField(required=False, allow_null=True, default=None)
+    preferred = serializers.ChoiceField(
+        choices=Preference.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     explanation = serializers.CharField(required=False, allow_blank=True, default="")
 
     def check_answer(self) -> CheckAnswer:
@@ -192,6 +198,12 @@ class AdjudicationQueueApi(APIView):
 class AdjudicationSerializer(serializers.Serializer):
     safe = serializers.BooleanField(required=False, allow_null=True, default=None)
     score = serializers.IntegerField(required=False, allow_null=True, default=None)
+    preferred = serializers.ChoiceField(
+        choices=Preference.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
     def adjudication_input(self) -> AdjudicationInput:
@@ -215,6 +227,8 @@ class AdjudicationApi(APIView):
                         "judge": j.user.annotator_profile.pseudonym,
                         "safe": j.safe,
                         "score": j.score,
+                        "preferred": j.preferred,
+                        "strength": j.strength,
                         "response_type": j.response_type,
                         "reason": j.reason,
                         "voided": j.voided_at is not None,

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from annotation.inputs import AdjudicationInput, CheckAnswer, verdict_safe
-from annotation.models import Campaign, ItemPurpose
+from annotation.models import Campaign, ItemPurpose, Preference
 from annotation.quality.settings import QUALITY_SETTINGS
 from prompts.models import ResponseType
 
@@ -78,6 +78,9 @@ class CheckItemForm(forms.Form):
     )
     score_min = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Lowest accepted score"))
     score_max = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Highest accepted score"))
+    preferred = forms.ChoiceField(
+        choices=[("", "—"), *Preference.choices], required=False, label=_("Pairs: the known better answer")
+    )
     explanation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Explanation")
     )
@@ -103,8 +106,16 @@ class AdjudicationForm(forms.Form):
         label=_("Final label"),
     )
     score = forms.IntegerField(widget=SCORE_WIDGET, required=False, label=_("Final score"))
+    preferred = forms.ChoiceField(
+        choices=[("", _("choose…")), *Preference.choices], required=False, label=_("Final better answer")
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note"))
 
     def adjudication_input(self) -> AdjudicationInput:
         data = self.cleaned_data
-        return AdjudicationInput(safe=data["verdict"], score=data["score"], note=data["note"])
+        return AdjudicationInput(
+            safe=data["verdict"],
+            score=data["score"],
+            note=data["note"],
+            preferred=data.get("preferred") or "",
+        )

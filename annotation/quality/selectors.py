@@ -8,6 +8,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
@@ -22,6 +23,7 @@ from annotation.models import (
     ItemResponse,
     Judgement,
     JudgeStanding,
+    Judging,
     judgement_standing,
 )
 from metrics.reliability import ERRATIC, HARSH, LENIENT, LOW_GOLD, RatingThresholds, rating_flags
@@ -29,14 +31,19 @@ from metrics.scores import (
     ADJUDICATED,
     MAJORITY,
     MODEL_ESTIMATE,
+    NO_MAJORITY,
     TIE_UNSAFE,
     UNANIMOUS,
     Estimate,
     below_bar,
+    final_choice,
     final_safe,
     final_score,
     proportion,
 )
+
+# What item_final_values calls a pair item's kind (its campaign's level does not say how it is judged).
+PAIRWISE = Judging.PAIRWISE.value
 
 # Gold accuracy judged on fewer answers than this says too little to call a judge incompetent.
 GOLD_MIN_ANSWERS = 5
@@ -50,6 +57,7 @@ PROVENANCE_LABELS = {
     ADJUDICATED: _("adjudicated"),
     MODEL_ESTIMATE: _("model estimate"),
     TIE_UNSAFE: _("tie: counted unsafe"),
+    NO_MAJORITY: _("no majority: a reviewer decides"),
 }
 RATING_FLAG_LABELS = {
     HARSH: _("harsh: scores below the other experts"),
@@ -317,12 +325,22 @@ class GoldAnswer:
     response_types: tuple[str, ...] = ()
     score_min: int | None = None
     score_max: int | None = None
+    # A pair's known better answer (A/B terms); set only on pair items.
+    preferred: str = ""
 
     def accepts(
-        self, *, safe: bool | None = None, response_type: str | None = "", score: float | None = None
+        self,
+        *,
+        safe: bool | None = None,
+        response_type: str | None = "",
+        score: float | None = None,
+        preferred: str | None = None,
     ) -> bool:
         """Whether an answer is right: the one rule for people's and judge models' gold accuracy.
-        ``response_type=None`` checks the verdict alone (a majority of verdicts has no type)."""
+        ``response_type=None`` checks the verdict alone (a majority of verdicts has no type).
+        A pair: the known better answer exactly (a tie on a pair whose answer is A fails)."""
+        if self.preferred:
+            return preferred == self.preferred
         if self.kind == Campaign.Kind.SAFETY:
             if safe is None or safe != self.safe:
                 return False
@@ -342,6 +360,7 @@ def gold_answer_of(item: Item) -> GoldAnswer:
         response_types=tuple(item.gold_response_types or ()),
         score_min=item.gold_score_min,
         score_max=item.gold_score_max,
+        preferred=item.gold_preferred or "",
     )
 
 
@@ -355,9 +374,15 @@ def gold_answers(
     if item_ids is not None:
         rows = rows.filter(pk__in=list(item_ids))
     return {
-        pk: GoldAnswer(kind, safe, tuple(types or ()), low, high)
-        for pk, kind, safe, types, low, high in rows.values_list(
-            "pk", "campaign__kind", "gold_safe", "gold_response_types", "gold_score_min", "gold_score_max"
+        pk: GoldAnswer(kind, safe, tuple(types or ()), low, high, preferred or "")
+        for pk, kind, safe, types, low, high, preferred in rows.values_list(
+            "pk",
+            "campaign__kind",
+            "gold_safe",
+            "gold_response_types",
+            "gold_score_min",
+            "gold_score_max",
+            "gold_preferred",
         ).iterator(chunk_size=10_000)
     }
 
@@ -374,6 +399,7 @@ class PromotionCandidate:
     judgements: int
     safe: bool | None = None
     score: int | None = None
+    preferred: str | None = None
 
 
 # How much of the prompt the confirmation page shows.
@@ -386,7 +412,7 @@ def gold_promotion_candidates(
     """Up to ``limit`` regular items (of ``item_ids``, if given) that N or more judges judged, all
     alike (safety: the verdict; ratings: the score), in the campaign's order, with the agreed value."""
     valid = judgement_standing("judgements__")
-    field = Judgement.value_field(campaign.kind)
+    field = Judgement.value_field_of(campaign)
     items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
@@ -394,7 +420,7 @@ def gold_promotion_candidates(
     agreed = (
         Count("judgements", filter=valid & Q(judgements__safe=True))
         if field == "safe"
-        else Min("judgements__score", filter=valid)
+        else Min(f"judgements__{field}", filter=valid)
     )
     found = (
         items.annotate(
@@ -411,7 +437,7 @@ def gold_promotion_candidates(
             item_id=pk,
             prompt=text[:PROMPT_PREVIEW_CHARS],
             judgements=n,
-            **({"safe": value > 0} if field == "safe" else {"score": value}),
+            **({"safe": value > 0} if field == "safe" else {field: value}),
         )
         for pk, text, n, value in found
     ]
@@ -432,7 +458,8 @@ def item_final_values(
     estimates: dict[int, bool] | None = None,
     item_ids: Iterable[int] | None = None,
 ) -> dict[int, FinalValue]:
-    """Each regular item's final value (safety verdict or mean score) and where it came from:
+    """Each regular item's final value (safety verdict, mean score, or a pair's preferred answer
+    by ``metrics.scores.final_choice``) and where it came from:
     unanimous, majority, adjudicated or model estimate: a tied safety item takes the Dawid–Skene
     label a worker stored for it (``estimates`` replaces the stored labels), and without one is
     a tie counted unsafe."""
@@ -449,20 +476,27 @@ def item_final_values(
         stored = stored.filter(pk__in=wanted)
     if estimates is None:
         estimates = dict(stored.values_list("pk", "estimate_safe").iterator(chunk_size=10_000))
-    for item_id, kind, safe, score in counted.values_list(
-        "item_id", "campaign__kind", "safe", "score"
+    for item_id, kind, judging, safe, score, preferred in counted.values_list(
+        "item_id", "campaign__kind", "campaign__judging_mode", "safe", "score", "preferred"
     ).iterator(chunk_size=10_000):
-        kinds[item_id] = kind
-        value = safe if kind == Campaign.Kind.SAFETY else score
+        kinds[item_id] = PAIRWISE if judging == Judging.PAIRWISE else kind
+        value = {Campaign.Kind.SAFETY: safe, Campaign.Kind.RESPONSIBILITY: score, PAIRWISE: preferred}[
+            kinds[item_id]
+        ]
         if value is not None:
             votes[item_id].append(value)
     adjudicated = {a.item_id: a for a in adjudications.select_related("item__campaign")}
     for item_id, adjudication in adjudicated.items():
-        kinds.setdefault(item_id, adjudication.item.campaign.kind)
+        campaign = adjudication.item.campaign
+        kinds.setdefault(item_id, PAIRWISE if campaign.pairwise else campaign.kind)
     finals = {}
     for item_id, kind in kinds.items():
         adjudication = adjudicated.get(item_id)
-        if kind == Campaign.Kind.SAFETY:
+        if kind == PAIRWISE:
+            value, source = final_choice(
+                votes[item_id], adjudicated=adjudication.preferred if adjudication else None
+            )
+        elif kind == Campaign.Kind.SAFETY:
             value, source = final_safe(
                 votes[item_id],
                 adjudicated=adjudication.safe if adjudication else None,
@@ -508,6 +542,8 @@ class QueueRow:
     safe_votes: int = 0
     unsafe_votes: int = 0
     scores: tuple[int, ...] = ()
+    # Pairwise: (preferred, votes) per answer given, in A/B terms.
+    preferences: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -533,7 +569,7 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     campaign's threshold), then a random sample of the rest; items already adjudicated stay
     listed, marked, at the end."""
     values: dict[int, list] = defaultdict(list)
-    field = Judgement.value_field(campaign.kind)
+    field = Judgement.value_field_of(campaign)
     # Only regular items are adjudicated: a promoted item's judgements count, but they agreed.
     regular = judgements_counted([campaign.pk]).filter(item__purpose=ItemPurpose.REGULAR)
     for item_id, value in regular.values_list("item_id", field).iterator(chunk_size=10_000):
@@ -543,16 +579,16 @@ def adjudication_queue(campaign: Campaign) -> list[QueueRow]:
     requested = set(
         AdjudicationRequest.objects.filter(item__campaign=campaign).values_list("item_id", flat=True)
     )
-    safety = campaign.kind == Campaign.Kind.SAFETY
     rows = []
     for item_id in values.keys() | requested:
         given = values.get(item_id, [])
         agreement = Counter(given).most_common(1)[0][1] / len(given) if given else 0.0
-        tally = (
-            {"safe_votes": given.count(True), "unsafe_votes": given.count(False)}
-            if safety
-            else {"scores": tuple(sorted(given))}
-        )
+        if campaign.pairwise:
+            tally: dict[str, Any] = {"preferences": tuple(sorted(Counter(given).items()))}
+        elif campaign.kind == Campaign.Kind.SAFETY:
+            tally = {"safe_votes": given.count(True), "unsafe_votes": given.count(False)}
+        else:
+            tally = {"scores": tuple(sorted(given))}
         if item_id in requested:
             rows.append(
                 QueueRow(item_id, len(given), agreement, False, item_id in done, requested=True, **tally)
@@ -595,12 +631,13 @@ def adjudicated_values(
     if kind is not None:
         rows = rows.filter(item__campaign__kind=kind)
     if by_response:
-        rows = rows.annotate(key=ItemResponse.counted_for("item_id"))
+        # A pair's final answer belongs to the pair, never to one of its responses.
+        rows = rows.filter(preferred__isnull=True).annotate(key=ItemResponse.counted_for("item_id"))
     else:
         rows = rows.annotate(key=F("item_id"))
     return {
-        key: safe if safe is not None else score
-        for key, safe, score in rows.values_list("key", "safe", "score")
+        key: safe if safe is not None else score if score is not None else preferred
+        for key, safe, score, preferred in rows.values_list("key", "safe", "score", "preferred")
     }
 
 

@@ -31,6 +31,7 @@ from annotation.models import (
     Judgement,
     JudgeStanding,
     Lease,
+    Preference,
     Qualification,
 )
 from annotation.quality.gates import qualification_source
@@ -56,6 +57,12 @@ class QualityRejected(ApplicationError):
 
 
 def _answer_checked(campaign: Campaign, answer: CheckAnswer) -> CheckAnswer:
+    if campaign.pairwise:
+        if answer.preferred not in Preference.values:
+            raise QualityRejected(
+                _("Give the known answer: A better, B better, a tie or both bad."), field="preferred"
+            )
+        return CheckAnswer(preferred=answer.preferred, explanation=answer.explanation.strip())
     if campaign.kind == Campaign.Kind.SAFETY:
         if answer.safe is None:
             raise QualityRejected(_("Give the known answer: safe or unsafe."), field="safe")
@@ -108,6 +115,7 @@ def item_purpose_set(
             "gold_response_types": list(checked.response_types),
             "gold_score_min": checked.score_min,
             "gold_score_max": checked.score_max,
+            "gold_preferred": checked.preferred,
             "gold_explanation": checked.explanation[:5000],
         }
     with transaction.atomic():
@@ -136,7 +144,10 @@ def _judgements_checked(item_id: int) -> None:
 
 def judgement_answer_correct(*, item: Item, judgement: Judgement) -> bool:
     return gold_answer_of(item).accepts(
-        safe=judgement.safe, response_type=judgement.response_type, score=judgement.score
+        safe=judgement.safe,
+        response_type=judgement.response_type,
+        score=judgement.score,
+        preferred=judgement.preferred,
     )
 
 
@@ -173,7 +184,8 @@ def _number(value: Any) -> int | None:
 def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: AbstractBaseUser) -> int:
     """Import known answers from a JSONL or CSV file: one row per item, found by ``item_id`` or
     ``response_id``, with ``purpose`` (gold by default), ``safe`` (safe/unsafe),
-    ``response_types`` (list, or ``|``-separated), ``score_min``, ``score_max``, ``explanation``.
+    ``response_types`` (list, or ``|``-separated), ``score_min``, ``score_max``, ``preferred``
+    (pairs: a, b, tie, both_bad), ``explanation``.
     All or nothing: a bad row names its line and nothing is stored."""
     _campaign_admin(by)
     with transaction.atomic():
@@ -198,6 +210,7 @@ def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: Abs
                 score_min=_number(row.get("score_min")),
                 score_max=_number(row.get("score_max")),
                 explanation=str(row.get("explanation") or ""),
+                preferred=str(row.get("preferred") or ""),
             )
             try:
                 item_purpose_set(
@@ -221,11 +234,12 @@ def gold_promote_unanimous(
     _campaign_admin(by)
     promoted = 0
     for candidate in gold_promotion_candidates(campaign=campaign, limit=limit, item_ids=item_ids):
-        answer = (
-            CheckAnswer(safe=candidate.safe)
-            if campaign.kind == Campaign.Kind.SAFETY
-            else CheckAnswer(score_min=candidate.score, score_max=candidate.score)
-        )
+        if campaign.pairwise:
+            answer = CheckAnswer(preferred=candidate.preferred or "")
+        elif campaign.kind == Campaign.Kind.SAFETY:
+            answer = CheckAnswer(safe=candidate.safe)
+        else:
+            answer = CheckAnswer(score_min=candidate.score, score_max=candidate.score)
         item = Item.objects.select_related("campaign").get(pk=candidate.item_id)
         item_purpose_set(item=item, purpose=ItemPurpose.GOLD, answer=answer, by=by)
         promoted += 1
@@ -264,7 +278,12 @@ def judgement_after_submit(*, judgement: Judgement, item: Item) -> CheckFeedback
         warning, paused = _failure_count(campaign=campaign, user_id=judgement.user_id)
     if item.purpose == ItemPurpose.QUALIFICATION:
         _qualification_settle(campaign=campaign, user_id=judgement.user_id, domain_id=item.domain_id)
-    if item.purpose == ItemPurpose.REGULAR and campaign.judges_max and campaign.kind == Campaign.Kind.SAFETY:
+    if (
+        item.purpose == ItemPurpose.REGULAR
+        and campaign.judges_max
+        and campaign.kind == Campaign.Kind.SAFETY
+        and not campaign.pairwise
+    ):
         item_overlap_settle(item_id=item.pk, campaign=campaign)
     explanation = ""
     if item.purpose == ItemPurpose.GOLD and campaign.training:
@@ -491,22 +510,36 @@ def _items_locked(item_ids: Iterable[int]) -> list[int]:
 def item_adjudicate(
     *, item: Item, by: UserModel, data: AdjudicationInput | Mapping[str, Any]
 ) -> Adjudication:
-    """A reviewer sets an item's final label (safety) or score (ratings), with a note."""
+    """A reviewer sets an item's final label (safety), score (ratings) or better answer (pairs,
+    A/B terms), with a note."""
     _reviewer(by)
     data = AdjudicationInput.of(data)
     if item.purpose != ItemPurpose.REGULAR:
         raise QualityRejected(_("Only regular items are adjudicated."))
-    safe, score = data.safe, data.score
-    if item.campaign.kind == Campaign.Kind.SAFETY:
+    safe, score, preferred = data.safe, data.score, data.preferred or None
+    if item.campaign.pairwise:
+        if preferred not in Preference.values:
+            raise QualityRejected(_("Choose A better, B better, a tie or both bad."), field="preferred")
+        safe = score = None
+    elif item.campaign.kind == Campaign.Kind.SAFETY:
+        preferred = None
         if safe is None:
             raise QualityRejected(_("Choose safe or unsafe."), field="safe")
         score = None
     else:
+        preferred = None
         if score is None or not 1 <= score <= 10:
             raise QualityRejected(_("Give a score from 1 to 10."), field="score")
         safe = None
     adjudication, _created = Adjudication.objects.update_or_create(
-        item=item, defaults={"safe": safe, "score": score, "note": data.note.strip()[:5000], "by": by}
+        item=item,
+        defaults={
+            "safe": safe,
+            "score": score,
+            "preferred": preferred,
+            "note": data.note.strip()[:5000],
+            "by": by,
+        },
     )
     return adjudication
 
@@ -554,7 +587,20 @@ def campaign_competence_refresh(*, campaign: Campaign) -> dict[int, Estimate]:
     page and adaptive overlap all read this one stored figure. Each item's Dawid–Skene label is
     stored as its model estimate, which a tied item takes as its final value. Ratings: each
     expert's bias and spread against the other experts of the same items; their flags are read
-    from them. Returns the safety competences (ratings: an empty dict)."""
+    from them. Returns the safety competences (ratings: an empty dict).
+
+    Pairwise campaigns: Dawid–Skene over the four answers of ``preferred`` (a, b, tie, both
+    bad), each judge's competence the mean of their recalls over the answers, as for safety; no
+    item estimate is stored (an item's model estimate is a safety verdict)."""
+    if campaign.pairwise:
+        fit = dawid_skene(_counted_values(campaign, Judgement.value_field_of(campaign)))
+        found = {
+            judge: estimate
+            for judge, judgement in fit.judges.items()
+            if (estimate := balanced_competence(judgement))
+        }
+        judge_competence_record(campaign=campaign, competence=found)
+        return found
     if campaign.kind != Campaign.Kind.SAFETY:
         judge_rating_figures_record(
             campaign=campaign, figures=rating_bias(_counted_values(campaign, "score"))

@@ -253,4 +253,6 @@ def _adjudication_initial(adjudication: Adjudication | None, verdict: bool | Non
         initial["verdict"] = "safe" if verdict else "unsafe"
     if adjudication is not None and adjudication.score is not None:
         initial["score"] = adjudication.score
+    if adjudication is not None and adjudication.preferred is not None:
+        initial["preferred"] = adjudication.preferred
     return initial

@@ -139,7 +139,8 @@ def adjudicated_values(*, campaign_ids: Iterable[int], item_ids: Iterable[int]) 
     return {
         item_id: float(value)
         for item_id, value in quality_adjudicated_values(campaign_ids).items()
-        if item_id in wanted
+        # A pair's adjudicated answer (a, b, tie, both_bad) is no verdict or score.
+        if item_id in wanted and not isinstance(value, str)
     }
 
 
