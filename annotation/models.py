@@ -196,6 +196,14 @@ class Campaign(models.Model):
         db_default=False,
         help_text=_("Pairwise: judges also say whether each of the two answers is safe."),
     )
+    active_sampling = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Pairwise: serve first the pairs of models whose votes would narrow the ranking's "
+            "intervals most (refreshed every minute from the votes so far)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -101,6 +101,7 @@ def campaign_create(
     pair_plan: str = PairPlan.ALL_PAIRS,
     pair_reference: RegisteredModel | None = None,
     pair_side_safety: bool = False,
+    active_sampling: bool = False,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
@@ -152,6 +153,7 @@ def campaign_create(
         pair_plan=pair_plan if pairwise else "",
         pair_reference=pair_reference if pairwise and pair_plan == PairPlan.AGAINST_REFERENCE else None,
         pair_side_safety=pair_side_safety and pairwise,
+        active_sampling=active_sampling and pairwise,
     )
     if pairwise:
         # Model names would give a pair away: a pairwise campaign is always blind.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotation import assignment, services
+from annotation import assignment, pair_sampling, services
 from annotation.models import Campaign
 from annotation.quality import services as quality
 
@@ -28,3 +28,8 @@ def campaign_competence_refresh(campaign_id: int) -> None:
 def campaigns_competence_refresh() -> None:
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list("pk", flat=True):
         campaign_competence_refresh.delay(campaign_id)
+
+
+@shared_task(ignore_result=True)
+def campaigns_pair_priorities_refresh() -> None:
+    pair_sampling.campaigns_pair_priorities_refresh()

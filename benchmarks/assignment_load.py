@@ -171,6 +171,10 @@ class Judge(threading.Thread):
         self.judged = 0  # submits the server acknowledged as stored ("Saved.")
         self.errors: list[str] = []
 
+    def answer(self) -> dict[str, str]:
+        """What the judge's form posts: a verdict, one in five unsafe."""
+        return {"verdict": "safe" if self.judged % 5 else "unsafe"}
+
     def run(self) -> None:
         # People do not start in the same millisecond: spread the first requests over one pause.
         time.sleep(random.uniform(0, self.pause))
@@ -194,7 +198,7 @@ class Judge(threading.Thread):
             started = time.perf_counter()
             page = self.client.post(
                 f"/annotate/{self.campaign_id}/items/{found.group(1)}/submit/",
-                data={"verdict": "safe" if self.judged % 5 else "unsafe"},
+                data=self.answer(),
                 headers=headers,
             )
             self.submit_ms.append((time.perf_counter() - started) * 1000)
@@ -204,7 +208,9 @@ class Judge(threading.Thread):
                 self.errors.append(f"submit: {page.status_code} {page.text[:80]!r}")
 
 
-def drive(base: str, campaign_id: int, sessions: list[str], seconds: float, pause: float) -> list[Judge]:
+def drive(
+    base: str, campaign_id: int, sessions: list[str], seconds: float, pause: float, judge: type[Judge] = Judge
+) -> list[Judge]:
     # A collector pause in this process would stall every simulated judge at once and be counted
     # as server latency.
     gc.collect()
@@ -214,7 +220,7 @@ def drive(base: str, campaign_id: int, sessions: list[str], seconds: float, paus
     # arrived does not wait up to the default 5 ms to read the clock.
     sys.setswitchinterval(0.0005)
     until = time.monotonic() + seconds
-    judges = [Judge(base, campaign_id, s, until, pause) for s in sessions]
+    judges = [judge(base, campaign_id, s, until, pause) for s in sessions]
     for j in judges:
         j.start()
     for j in judges:

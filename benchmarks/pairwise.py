@@ -14,19 +14,42 @@
    (active) against uniformly random pairs, a few seeds each. active_ratio = mean votes active /
    mean votes uniform (target <= 0.65). Also printed: the best any allocation of votes could do
    under the same (Fisher) approximation, found by exponentiated gradient with the true strengths.
-3. Load (submit-and-next of pair items through the web server): not measured, since pairwise
-   campaigns do not exist yet; p95_ms, over_assigned and lost are null.
+3. Load: submit-and-next of pair items, driven as assignment_load.py drives the Judge page
+   (gunicorn, PostgreSQL, sessions in Redis; each judge GETs the page once, then every submit is
+   an htmx POST whose answer is the next pair; 1 s pause between submits), 50 judges for 60 s on
+   a pairwise campaign of every pair of 10 models over 2,000 prompts (90,000 pair items, N = 3)
+   made by campaign_create. Each judge picks a step of the page's scale at random. p95 of the
+   submit-and-next request (target <= 30 ms x probe_s / 0.16); over_assigned: items with more
+   than N judgements or slots; lost: submits the server acknowledged ("Saved.") that are not
+   stored.
 
-Run: .venv/bin/python benchmarks/pairwise.py [--votes 1000000] [--spread 1.0] [--seeds 5] [--smoke]
+Run: BENCH_CACHE_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/pairwise.py \
+     [--votes 1000000] [--spread 1.0] [--seeds 5] [--judges 50] [--seconds 60] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
 import time
 
 import numpy as np
-from _common import arguments, bench_line, probe_s
+from _common import (
+    REPO,
+    arguments,
+    bench_line,
+    django_setup,
+    free_port,
+    probe_s,
+    scratch_database,
+    web_server_env,
+    web_server_wait,
+)
+from assignment_load import Judge, _count, drive, measured, p, sessions_make
 
 from metrics.pairwise import (
     REG,
@@ -168,6 +191,142 @@ def active_figures(models: int, spread: float, width: float, seeds: int, every: 
     return ratio
 
 
+DB_NAME = "valuelens_bench_pairwise"
+JUDGES_PER_ITEM = 3
+
+
+class PairJudge(Judge):
+    """A judge at a pair: one step of the page's scale, at random."""
+
+    def answer(self) -> dict[str, str]:
+        from annotation.forms import PAIR_SCALE
+
+        return {"preference": random.choice(PAIR_SCALE)}
+
+
+def pair_campaign_make(*, models: int, prompts: int) -> int:
+    """An open pairwise campaign over every pair of ``models`` models' answers to ``prompts``
+    prompts, made by campaign_create (the product's path: pairs, A/B and positions drawn)."""
+    from annotation.models import Campaign, Judging
+    from annotation.services import campaign_create
+    from models_registry.models import Response
+    from models_registry.services import model_register
+    from prompts.models import Level, Prompt, PromptSet
+
+    prompt_set = PromptSet.objects.create(name="pairwise load")
+    made = Prompt.objects.bulk_create(
+        Prompt(
+            prompt_set=prompt_set, external_id=str(i), level=Level.SAFETY, source="bench", text=f"prompt {i}"
+        )
+        for i in range(prompts)
+    )
+    registered = [
+        model_register(name=f"pair-model-{m}", base_url="http://127.0.0.1:9/v1", model_id="m")
+        for m in range(models)
+    ]
+    Response.objects.bulk_create(
+        (
+            Response(
+                prompt=prompt,
+                model=model,
+                params_hash="h",
+                sample_index=0,
+                request_hash=f"{prompt.pk}-{model.pk}",
+                status=Response.Status.SUCCEEDED,
+                text=f"{model.name} answers prompt {prompt.pk}",
+            )
+            for prompt in made
+            for model in registered
+        ),
+        batch_size=5_000,
+    )
+    campaign = campaign_create(
+        name="pairwise load",
+        kind=Level.SAFETY,
+        responses=Response.objects.filter(prompt__prompt_set=prompt_set),
+        judges_per_item=JUDGES_PER_ITEM,
+        judging_mode=Judging.PAIRWISE,
+        pair_models=registered,
+        content_warning=False,
+    )
+    campaign.status = Campaign.Status.OPEN
+    campaign.save(update_fields=["status"])
+    return campaign.pk
+
+
+def load_figures(
+    *, models: int, prompts: int, judges: int, seconds: float, pause: float, workers: int
+) -> dict:
+    """Submit-and-next of pair items under load (see the module's docstring, part 3)."""
+    db_url = scratch_database(DB_NAME)
+    os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    django_setup(db_url)
+    started = time.perf_counter()
+    campaign = pair_campaign_make(models=models, prompts=prompts)
+    items = _count("SELECT count(*) FROM annotation_item")
+    print(f"load: {items} pair items made in {time.perf_counter() - started:.1f} s", flush=True)
+    sessions = sessions_make(judges + 2)
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE)")
+        cur.execute("CHECKPOINT")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "-c",
+            "config/gunicorn.conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=web_server_env(db_url),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        web_server_wait(base)
+        warmup = drive(base, campaign, sessions[judges:], 3, 0, judge=PairJudge)
+        phase = measured(
+            "pairs", server.pid, lambda: drive(base, campaign, sessions[:judges], seconds, pause, PairJudge)
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    over_assigned = _count(
+        # N = JUDGES_PER_ITEM = 3.
+        "SELECT count(*) FROM (SELECT item_id FROM annotation_judgement WHERE voided_at IS NULL"
+        " GROUP BY item_id HAVING count(*) > 3) x"
+    ) + _count("SELECT count(*) FROM annotation_item WHERE judgement_count > 3 OR open_slots > 3")
+    stored = _count("SELECT count(*) FROM annotation_judgement")
+    unpaired = _count(
+        "SELECT count(*) FROM annotation_judgement WHERE preferred IS NULL OR a_on_left IS NULL"
+    )
+    everyone = warmup + phase.judges
+    acknowledged = sum(j.judged for j in everyone)
+    errors = [e for j in everyone for e in j.errors]
+    cpu = 1000 * (phase.web_cpu + phase.db_cpu) / max(phase.judged, 1)
+    print(
+        f"load: {len(phase.judges)} judges x {phase.seconds:.0f} s, {phase.judged} pairs judged; submit-and-next"
+        f" p50 {statistics.median(phase.submit_ms):.1f} ms, p95 {p(phase.submit_ms, 95):.1f} ms,"
+        f" p99 {p(phase.submit_ms, 99):.1f} ms; server CPU per judged pair {cpu:.2f} ms; {phase.load} at the start"
+    )
+    print(
+        f"load: stored {stored}, acknowledged {acknowledged}, lost {acknowledged - stored}, over-assigned"
+        f" {over_assigned}, stored without a preference or side {unpaired}, errors {len(errors)} {errors[:3]}"
+    )
+    return {
+        "p95_ms": round(p(phase.submit_ms, 95), 1),
+        "over_assigned": over_assigned,
+        "lost": acknowledged - stored + unpaired,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--votes", type=int, default=1_000_000)
@@ -178,27 +337,52 @@ def main() -> None:
     parser.add_argument("--width", type=float, default=0.6)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--every", type=int, default=50, help="votes between refits")
+    parser.add_argument("--load-models", type=int, default=10)
+    parser.add_argument("--load-prompts", type=int, default=2_000)
+    parser.add_argument("--judges", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--pause", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=4)
     args = arguments(
         parser,
-        smoke={"votes": 20_000, "models": 10, "subsample": 300, "active_models": 5, "width": 1.5, "seeds": 1},
+        smoke={
+            "votes": 20_000,
+            "models": 10,
+            "subsample": 300,
+            "active_models": 5,
+            "width": 1.5,
+            "seeds": 1,
+            "load_models": 3,
+            "load_prompts": 20,
+            "judges": 2,
+            "seconds": 2,
+            "pause": 0.2,
+            "workers": 1,
+        },
     )
 
     probe = probe_s()
     figures = fit_figures(args.votes, args.models, args.subsample)
     ratio = active_figures(args.active_models, args.spread, args.width, args.seeds, args.every)
-    print(
-        "load: not measured, pairwise campaigns (and their submit-and-next) do not exist yet: "
-        "p95_ms, over_assigned and lost are null"
+    load = load_figures(
+        models=args.load_models,
+        prompts=args.load_prompts,
+        judges=args.judges,
+        seconds=args.seconds,
+        pause=args.pause,
+        workers=args.workers,
     )
-    print(f"probe_s {probe:.4f} (the reference is 0.16): fit_s target {5 * probe / 0.16:.2f} s")
+    probe = round(statistics.median([probe, probe_s()]), 4)
+    print(
+        f"probe_s {probe:.4f} (the reference is 0.16): fit_s target {5 * max(probe, 0.16) / 0.16:.2f} s,"
+        f" p95_ms target {30 * max(probe, 0.16) / 0.16:.1f} ms"
+    )
     bench_line(
         {
             "name": "pairwise",
             **figures,
             "active_ratio": round(ratio, 3),
-            "p95_ms": None,
-            "over_assigned": None,
-            "lost": None,
+            **load,
             "probe_s": round(probe, 4),
         }
     )

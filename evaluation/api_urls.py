@@ -8,6 +8,7 @@ from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
 from evaluation.judges.api import JudgeRunApi, JudgesApi
 from evaluation.multichoice.api import MultiChoiceRunMetricsApi
+from evaluation.rankings.api import RankingsApi
 
 router = SimpleRouter()
 router.register("exports", ExportApi, basename="export")
@@ -22,5 +23,6 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/judges/", JudgesApi.as_view(), name="campaign_judges"),
     path("multichoice/<int:run_id>/", MultiChoiceRunMetricsApi.as_view(), name="multichoice_run"),
     path("compare/", PairedApi.as_view(), name="compare"),
+    path("rankings/", RankingsApi.as_view(), name="rankings"),
     *router.urls,
 ]

@@ -7,8 +7,9 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self) -> None:
-        # Model judges, attacks and paired comparisons register their snapshot figures with the
+        # Model judges, attacks, paired comparisons and rankings register their snapshot figures with the
         # figures subject.
         from evaluation.attacks import selectors as attack_selectors  # noqa: F401
         from evaluation.compare import selectors as compare_selectors  # noqa: F401
         from evaluation.judges import selectors  # noqa: F401
+        from evaluation.rankings import selectors as rankings_selectors  # noqa: F401

@@ -36,6 +36,7 @@ class FigureSnapshot(ClaimedJob):
         JUDGES = "judges", pgettext_lazy("status", "Judges")
         ATTACKS = "attacks", pgettext_lazy("status", "Attacks")
         PAIRED = "paired", pgettext_lazy("status", "Paired comparison")
+        RANKINGS = "rankings", pgettext_lazy("status", "Rankings")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")

@@ -7,6 +7,7 @@ from evaluation.figures import urls as figures
 from evaluation.items import urls as items
 from evaluation.judges import urls as judges
 from evaluation.multichoice import urls as multichoice
+from evaluation.rankings import urls as rankings
 
 app_name = "evaluation"
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
     *items.urlpatterns,
     *attacks.urlpatterns,
     *compare.urlpatterns,
+    *rankings.urlpatterns,
 ]

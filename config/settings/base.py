@@ -400,6 +400,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotation.tasks.campaigns_competence_refresh",
         "schedule": 600.0,
     },
+    # Pairwise campaigns with active sampling: the next pairs served are the most informative.
+    "pair-priorities-refresh": {
+        "task": "annotation.tasks.campaigns_pair_priorities_refresh",
+        "schedule": 60.0,
+    },
     "figure-snapshots-refresh": {
         "task": "evaluation.tasks.figure_snapshots_refresh",
         "schedule": 60.0,

@@ -56,6 +56,9 @@ ALLOWED = {
     "Holm",
     "Bradley",
     "Terry",
+    # Arpad Elo's rating scale, named so in Chinese too.
+    "Elo",
+    "Bradley–Terry",
     "MinHash",
     # Training-data formats (supervised fine-tuning, direct preference optimisation), named so in Chinese too.
     "SFT",
