@@ -438,7 +438,8 @@ def judge_figures(scope: FigureScope) -> dict[str, Any]:
 
 
 def _estimate(e: Any) -> dict[str, Any]:
-    return {"value": _num(e.value), "n": e.n, "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high)}
+    figure = {"value": _num(e.value), "n": e.n, "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high)}
+    return caution(figure, count="n") or figure
 
 
 def _pairwise_section(scope: FigureScope) -> dict[str, Any] | None:
