@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from annotation.models import Judging, Preference
 from common.jobs import ClaimedJob
 from metrics.multichoice import REVIEW_CHOICES, Variant
 from models_registry.models import GenerationRun, Response
@@ -261,10 +262,13 @@ class JudgeTemplate(models.Model):
     version, so every machine judgement keeps pointing at the exact text it was asked with.
 
     The text holds placeholders filled per item: {prompt}, {response}, {guidelines}, {domain},
-    {scenario}."""
+    {scenario}; a pairwise template {response_1} and {response_2} instead of {response}."""
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Level.choices)
+    judging_mode = models.CharField(
+        max_length=16, choices=Judging.choices, default=Judging.ABSOLUTE, db_default=Judging.ABSOLUTE
+    )
     version = models.PositiveIntegerField(default=1)
     text = models.TextField()
     created_by = models.ForeignKey(
@@ -281,17 +285,25 @@ class JudgeTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
 
+    @property
+    def pairwise(self) -> bool:
+        return self.judging_mode == Judging.PAIRWISE
+
 
 class JudgePrompt(models.Model):
-    """The prompt that asks a judge about one item with one template version."""
+    """The prompt that asks a judge about one item with one template version. A pair is asked
+    twice: A as answer 1, and ``swapped``, B as answer 1."""
 
     item = models.ForeignKey("annotation.Item", on_delete=models.CASCADE, related_name="+")
     template = models.ForeignKey(JudgeTemplate, on_delete=models.PROTECT, related_name="+")
     prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="judge_prompt")
+    swapped = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item", "template"], name="judge_prompt_unique_item_template"),
+            models.UniqueConstraint(
+                fields=["item", "template", "swapped"], name="judge_prompt_unique_item_template_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -323,7 +335,8 @@ class JudgeRun(models.Model):
 class MachineJudgement(models.Model):
     """A judge model's judgement of one item: its raw answer (the generation response), the
     template version it was asked with, and what the strict parser read (or Need_Check, until a
-    person reads it)."""
+    person reads it). On a pair, one per order asked (``swapped``: B was answer 1), its choice
+    mapped back to A/B terms (``preferred``); the two orders combine in the figures."""
 
     class Status(models.TextChoices):
         OK = "ok"
@@ -341,6 +354,8 @@ class MachineJudgement(models.Model):
     safe = models.BooleanField(null=True, blank=True)
     response_type = models.CharField(max_length=20, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
+    swapped = models.BooleanField(default=False, db_default=False)
+    preferred = models.CharField(max_length=8, choices=Preference.choices, null=True, blank=True)
     reason = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

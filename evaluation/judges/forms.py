@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign
+from annotation.models import Campaign, Judging
 from evaluation.models import JudgeTemplate
 from metrics.model_judges import RESPONSE_TYPES
 from models_registry.models import RegisteredModel
@@ -22,7 +22,7 @@ class JudgeRunForm(forms.Form):
         queryset=JudgeTemplate.objects.all(),
         required=False,
         label=_("Judging template"),
-        empty_label=_("the built-in template of the campaign's kind"),
+        empty_label=_("the built-in template of the campaign's kind (pairwise for a pairwise campaign)"),
     )
     domain = forms.ModelChoiceField(
         queryset=Domain.objects.all(), required=False, label=_("Only this domain")
@@ -36,14 +36,24 @@ class JudgeTemplateForm(forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24}),
         label=_("Prompt"),
-        help_text=_("Placeholders: {prompt}, {response}, {guidelines}, {domain}, {scenario}."),
+        help_text=_(
+            "Placeholders: {prompt}, {response}, {guidelines}, {domain}, {scenario}; a pairwise "
+            "template shows {response_1} and {response_2} instead of {response}."
+        ),
     )
 
 
 class JudgeTemplateCreateForm(JudgeTemplateForm):
     name = forms.SlugField(max_length=100, label=_("Name"))
     kind = forms.ChoiceField(choices=Level.choices, label=_("Kind"))
-    field_order = ["name", "kind", "text"]
+    judging_mode = forms.ChoiceField(
+        choices=Judging.choices, initial=Judging.ABSOLUTE, required=False, label=_("Judging")
+    )
+    field_order = ["name", "kind", "judging_mode", "text"]
+
+    def clean_judging_mode(self) -> str:
+        # Absent (a script that predates pairwise templates): one answer at a time, as before.
+        return self.cleaned_data.get("judging_mode") or Judging.ABSOLUTE
 
 
 class MachineJudgementReviewForm(forms.Form):
@@ -58,6 +68,18 @@ class MachineJudgementReviewForm(forms.Form):
         choices=[("", "—"), *[(t, t) for t in RESPONSE_TYPES]], required=False, label=_("Response type")
     )
     score = forms.IntegerField(min_value=1, max_value=10, required=False, label=_("Score"))
+    # Pairwise: in the terms the judge saw the pair (answer 1, answer 2).
+    choice = forms.ChoiceField(
+        choices=[
+            ("", "—"),
+            ("1", _("Answer 1 is better")),
+            ("2", _("Answer 2 is better")),
+            ("tie", _("Tie")),
+            ("both_bad", _("Both are bad")),
+        ],
+        required=False,
+        label=_("Better answer"),
+    )
 
 
 class CampaignSuggestionsForm(forms.Form):

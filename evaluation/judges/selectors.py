@@ -18,7 +18,7 @@ import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from annotation.models import Campaign, Item, ItemPurpose, Judgement
+from annotation.models import Campaign, Item, ItemPurpose, Judgement, Judging
 from annotation.quality.selectors import adjudicated_values as quality_adjudicated_values
 from annotation.quality.selectors import gold_answers
 from evaluation.figures.selectors import (
@@ -33,13 +33,18 @@ from metrics.agreement import Agreement, krippendorff_alpha, reliability_matrix
 from metrics.model_judges import (
     Comparison,
     alpha_with_judge,
+    choice_of_order,
+    combined_verdict,
     confident_agreement,
     human_baseline,
     human_consensus,
     ids_aligned,
     judge_comparison,
     judge_with_rest,
+    pairwise_agreement,
     people_vs_reference,
+    position_bias,
+    swap_consistency,
 )
 from metrics.scores import proportion
 from models_registry.models import GenerationRun, RegisteredModel, Response
@@ -188,7 +193,9 @@ def _comparison(c: Comparison) -> dict[str, Any]:
 
 def _machine(scope: FigureScope, kind: str) -> QuerySet[MachineJudgement]:
     # Dates filter people's judgements only: a judge's are all made in one run.
-    return scope.items_filter(MachineJudgement.objects.filter(campaign__kind=kind))
+    return scope.items_filter(
+        MachineJudgement.objects.filter(campaign__kind=kind, campaign__judging_mode=Judging.ABSOLUTE)
+    )
 
 
 def judge_source_marker(scope: FigureScope) -> tuple[str, int]:
@@ -223,7 +230,12 @@ def _people_on_gold(scope: FigureScope, kind: str) -> dict[str, Any] | None:
     found = (
         replace(scope, include_incomplete=True)
         .judgements(counted=False)
-        .filter(campaign__kind=kind, item__purpose=ItemPurpose.GOLD, check_passed__isnull=False)
+        .filter(
+            campaign__kind=kind,
+            campaign__judging_mode=Judging.ABSOLUTE,
+            item__purpose=ItemPurpose.GOLD,
+            check_passed__isnull=False,
+        )
         .aggregate(n=Count("id"), right=Count("id", filter=Q(check_passed=True)))
     )
     return (
@@ -240,7 +252,9 @@ def _section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
     groups: dict[int, str] = {}
     human_rows = (
         scope.judgements()
-        .filter(campaign__kind=kind, **{f"{value_field}__isnull": False})
+        .filter(
+            campaign__kind=kind, campaign__judging_mode=Judging.ABSOLUTE, **{f"{value_field}__isnull": False}
+        )
         .values_list("item_id", "user_id", value_field, group_field, "item__model__name", "campaign_id")
     )
     model_of: dict[int, str] = {}
@@ -419,7 +433,95 @@ def judge_figures(scope: FigureScope) -> dict[str, Any]:
         "min_items": min_items(),
         "safety": _section(scope, Campaign.Kind.SAFETY),
         "responsibility": _section(scope, Campaign.Kind.RESPONSIBILITY),
+        "pairwise": _pairwise_section(scope),
         "campaigns": _campaigns_using_judges(scope),
+    }
+
+
+def _estimate(e: Any) -> dict[str, Any]:
+    figure = {"value": _num(e.value), "n": e.n, "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high)}
+    return caution(figure, count="n") or figure
+
+
+def _pairwise_section(scope: FigureScope) -> dict[str, Any] | None:
+    """Judge models on pairwise campaigns (both levels together: a pair's verdict is the same
+    question), per judge model and template version: swap consistency, position bias, the combined
+    verdicts, and agreement with the people's majority beside an average single person's
+    (``metrics.model_judges.pairwise_agreement``) on the same items. The newest answer of each
+    order counts."""
+    votes: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        scope.judgements()
+        .filter(campaign__judging_mode=Judging.PAIRWISE, preferred__isnull=False)
+        .values_list("item_id", "user_id", "preferred")
+    )
+    people: set[int] = set()
+    for item_id, user_id, preferred in rows.iterator(chunk_size=10_000):
+        votes[item_id].append(preferred)
+        people.add(user_id)
+    machine = scope.items_filter(
+        MachineJudgement.objects.filter(campaign__judging_mode=Judging.PAIRWISE)
+    ).values_list(
+        "item_id", "judge_model__name", "template__name", "template__version", "swapped", "preferred"
+    )
+    orders: dict[tuple[str, str], dict[bool, dict[int, str | None]]] = defaultdict(
+        lambda: {False: {}, True: {}}
+    )
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for item_id, model, template, version, swapped, preferred in machine.order_by("id").iterator(
+        chunk_size=10_000
+    ):
+        key = (model, f"{template} v{version}")
+        counts[key][0] += 1
+        counts[key][1] += preferred is None
+        orders[key][swapped][item_id] = preferred
+    if not votes and not counts:
+        return None
+    unfinished = judge_runs_unfinished(scope)
+    judges = []
+    for key in sorted(counts):
+        a_first, b_first = orders[key][False], orders[key][True]
+        item_ids = sorted(set(a_first) | set(b_first))
+        first = [a_first.get(i) for i in item_ids]
+        second = [b_first.get(i) for i in item_ids]
+        combined = [combined_verdict(x, y) for x, y in zip(first, second, strict=True)]
+        choices = [
+            choice_of_order(p, swapped=swapped)
+            for swapped, answers in ((False, first), (True, second))
+            for p in answers
+            if p is not None
+        ]
+        verdicts = {p: 0 for p in ("a", "b", "tie", "both_bad")}
+        for verdict, consistent in combined:
+            if verdict is not None and consistent:
+                verdicts[verdict] += 1
+        agreement = pairwise_agreement([votes.get(i, []) for i in item_ids], [v for v, _ in combined])
+        judges.append(
+            {
+                "model": key[0],
+                "template": key[1],
+                "partial": key in unfinished,
+                "unfinished_runs": unfinished.get(key, []),
+                "machine_judgements": counts[key][0],
+                "need_check": counts[key][1],
+                "pairs": len(item_ids),
+                "pairs_both_orders": sum(v is not None for v, _ in combined),
+                "consistency": _estimate(swap_consistency(first, second)),
+                "position_bias": _estimate(position_bias(choices)),
+                "verdicts": verdicts,
+                "inconsistent": sum(consistent is False for _, consistent in combined),
+                "agreement_items": agreement.items,
+                "agreement": _estimate(agreement.judge),
+                "person_agreement": _estimate(agreement.person),
+                "agreement_decisive": _estimate(agreement.judge_decisive),
+                "person_agreement_decisive": _estimate(agreement.person_decisive),
+            }
+        )
+    return {
+        "items": len(votes),
+        "people": len(people),
+        "votes": sum(len(v) for v in votes.values()),
+        "judges": judges,
     }
 
 

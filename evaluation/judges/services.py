@@ -16,13 +16,17 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from annotation.models import Campaign, Item, ItemPurpose
+from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judging
 from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from common.errors import ApplicationError
 from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
 from common.queue import task_enqueue
 from evaluation.asking.services import HiddenQuestion, HiddenSet, hidden_prompts_create, hidden_run_start
 from evaluation.judges._templates import (
+    PAIRWISE_RESPONSIBILITY_DEFAULT,
+    PAIRWISE_RESPONSIBILITY_DEFAULT_NAME,
+    PAIRWISE_SAFETY_DEFAULT,
+    PAIRWISE_SAFETY_DEFAULT_NAME,
     RESPONSIBILITY_DEFAULT,
     RESPONSIBILITY_DEFAULT_NAME,
     SAFETY_DEFAULT,
@@ -40,7 +44,15 @@ from evaluation.models import (
     JudgeTemplate,
     MachineJudgement,
 )
-from metrics.model_judges import OK, RESPONSE_TYPES, confident_agreement, parse_judgement
+from metrics.model_judges import (
+    OK,
+    PAIR_CHOICES,
+    PAIRWISE,
+    RESPONSE_TYPES,
+    confident_agreement,
+    parse_judgement,
+    preferred_of_order,
+)
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from models_registry.services import generation_run_add, generation_run_prepared
 from prompts.models import Domain, Level, PromptSet, Scenario
@@ -59,33 +71,54 @@ class JudgeRejected(ApplicationError, ValueError):
 # ---------------------------------------------------------------- templates
 
 _DEFAULTS = {
-    Level.SAFETY: (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
-    Level.RESPONSIBILITY: (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
+    (Level.SAFETY, Judging.ABSOLUTE): (SAFETY_DEFAULT_NAME, SAFETY_DEFAULT),
+    (Level.RESPONSIBILITY, Judging.ABSOLUTE): (RESPONSIBILITY_DEFAULT_NAME, RESPONSIBILITY_DEFAULT),
+    (Level.SAFETY, Judging.PAIRWISE): (PAIRWISE_SAFETY_DEFAULT_NAME, PAIRWISE_SAFETY_DEFAULT),
+    (Level.RESPONSIBILITY, Judging.PAIRWISE): (
+        PAIRWISE_RESPONSIBILITY_DEFAULT_NAME,
+        PAIRWISE_RESPONSIBILITY_DEFAULT,
+    ),
 }
 
 
-def judge_template_default(*, kind: str) -> JudgeTemplate:
-    """The newest version of the built-in template of a kind, created at its first use."""
-    name, text = _DEFAULTS[Level(kind)]
+def judge_template_default(*, kind: str, judging_mode: str = Judging.ABSOLUTE) -> JudgeTemplate:
+    """The newest version of the built-in template of a kind (and judging mode: one answer, or
+    a pair), created at its first use."""
+    name, text = _DEFAULTS[(Level(kind), Judging(judging_mode))]
     latest = JudgeTemplate.objects.filter(name=name).order_by("-version").first()
     if latest is not None:
         return latest
     template, _ = JudgeTemplate.objects.get_or_create(
-        name=name, version=1, defaults={"kind": kind, "text": text}
+        name=name, version=1, defaults={"kind": kind, "judging_mode": judging_mode, "text": text}
     )
     return template
 
 
+def judge_template_for(*, campaign: Campaign) -> JudgeTemplate:
+    """The built-in template a campaign is judged with by default: of its kind, and pairwise for a
+    pairwise campaign."""
+    return judge_template_default(kind=campaign.kind, judging_mode=campaign.judging_mode)
+
+
 def judge_template_create(
-    *, name: str, kind: str, text: str, user: AbstractBaseUser | None = None
+    *,
+    name: str,
+    kind: str,
+    text: str,
+    judging_mode: str = Judging.ABSOLUTE,
+    user: AbstractBaseUser | None = None,
 ) -> JudgeTemplate:
     if kind not in Level.values:
         raise ValueError(f"unknown kind {kind!r}")
+    if judging_mode not in Judging.values:
+        raise ValueError(f"unknown judging mode {judging_mode!r}")
     if JudgeTemplate.objects.filter(name=name).exists():
         raise JudgeRejected(
             gettext("A template of that name exists: open it to add a version."), field="name"
         )
-    return JudgeTemplate.objects.create(name=name, kind=kind, version=1, text=text, created_by=user)
+    return JudgeTemplate.objects.create(
+        name=name, kind=kind, judging_mode=judging_mode, version=1, text=text, created_by=user
+    )
 
 
 @transaction.atomic
@@ -100,7 +133,12 @@ def judge_template_edit(
         return newest
     top = versions.aggregate(top=Max("version"))["top"] or 0
     return JudgeTemplate.objects.create(
-        name=template.name, kind=template.kind, version=top + 1, text=text, created_by=user
+        name=template.name,
+        kind=template.kind,
+        judging_mode=template.judging_mode,
+        version=top + 1,
+        text=text,
+        created_by=user,
     )
 
 
@@ -116,6 +154,35 @@ def _campaign_items(campaign: Campaign, domain: Domain | None, scenario: Scenari
     return items
 
 
+def _item_values(item: Item, guidelines: str) -> dict[str, str]:
+    return {
+        "prompt": prompt_block(item.prompt.messages, item.prompt.text),
+        "guidelines": guidelines.strip() or "（无）",
+        "domain": item.domain.name_zh if item.domain else "",
+        "scenario": item.prompt.scenario.name_zh if item.prompt.scenario else "",
+    }
+
+
+def _pair_prompt_texts(
+    items: list[Item], template: JudgeTemplate, guidelines: str
+) -> dict[tuple[int, bool], str]:
+    """Each pair twice: A as answer 1, and (``swapped``) B as answer 1."""
+    answers: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = ItemResponse.objects.filter(item__in=[i.pk for i in items]).values_list(
+        "item_id", "position", "response__text"
+    )
+    for item_id, position, text in rows:
+        answers[item_id][position] = text
+    texts = {}
+    for item in items:
+        a, b = answers[item.pk].get(1, ""), answers[item.pk].get(2, "")
+        for swapped, (first, second) in ((False, (a, b)), (True, (b, a))):
+            texts[(item.pk, swapped)] = template_render(
+                template.text, {**_item_values(item, guidelines), "response_1": first, "response_2": second}
+            )
+    return texts
+
+
 def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -> dict[int, str]:
     texts: dict[int, list[str]] = defaultdict(list)
     rows = (
@@ -127,14 +194,7 @@ def _prompt_texts(items: list[Item], template: JudgeTemplate, guidelines: str) -
         texts[item_id].append(text)
     return {
         item.pk: template_render(
-            template.text,
-            {
-                "prompt": prompt_block(item.prompt.messages, item.prompt.text),
-                "response": responses_block(texts[item.pk]),
-                "guidelines": guidelines.strip() or "（无）",
-                "domain": item.domain.name_zh if item.domain else "",
-                "scenario": item.prompt.scenario.name_zh if item.prompt.scenario else "",
-            },
+            template.text, {**_item_values(item, guidelines), "response": responses_block(texts[item.pk])}
         )
         for item in items
     }
@@ -153,27 +213,44 @@ def _hidden_set(campaign: Campaign, template: JudgeTemplate) -> HiddenSet:
 def _prompts_create(
     *, prompt_set: PromptSet, template: JudgeTemplate, items: list[Item], guidelines: str
 ) -> None:
-    texts = _prompt_texts(items, template, guidelines)
+    if template.pairwise:
+        texts = _pair_prompt_texts(items, template, guidelines)
+        orders = (False, True)
+    else:
+        texts = {(pk, False): text for pk, text in _prompt_texts(items, template, guidelines).items()}
+        orders = (False,)
     level = Level(template.kind)
+
+    def external_id(item: Item, swapped: bool) -> str:
+        return f"item-{item.pk}-swapped" if swapped else f"item-{item.pk}"
+
     by_external_id = hidden_prompts_create(
         prompt_set=prompt_set,
         subject=HiddenSubject.JUDGE,
         questions=[
             HiddenQuestion(
-                external_id=f"item-{item.pk}",
-                text=texts[item.pk],
+                external_id=external_id(item, swapped),
+                text=texts[(item.pk, swapped)],
                 level=level,
                 domain_id=item.domain_id,
                 scenario_id=item.prompt.scenario_id,
-                metadata={"item": item.pk, "template": template.pk},
+                metadata={"item": item.pk, "template": template.pk}
+                | ({"swapped": swapped} if template.pairwise else {}),
             )
             for item in items
+            for swapped in orders
         ],
     )
     JudgePrompt.objects.bulk_create(
         [
-            JudgePrompt(item_id=item.pk, template=template, prompt_id=by_external_id[f"item-{item.pk}"])
+            JudgePrompt(
+                item_id=item.pk,
+                template=template,
+                swapped=swapped,
+                prompt_id=by_external_id[external_id(item, swapped)],
+            )
             for item in items
+            for swapped in orders
         ],
         ignore_conflicts=True,
     )
@@ -194,15 +271,23 @@ def judge_run_start(
     user: AbstractBaseUser | None = None,
 ) -> JudgeRun:
     """Ask judge models about a campaign's items (optionally those of one domain or scenario),
-    once each, with a template version (the campaign kind's built-in one by default).
+    once each, with a template version (the campaign kind's built-in one by default). A pair item
+    of a pairwise campaign is asked twice, once each way round (pairwise templates only).
 
     The generation run does the asking, with its retries, limits and costs; an item a judge
     already answered with the same template and parameters is not asked again. The run starts
     PREPARING and a worker adds its items (judge_run_prepare): a big campaign's prompts take
     seconds to write, and its first answers come in meanwhile."""
-    template = template or judge_template_default(kind=campaign.kind)
+    template = template or judge_template_for(campaign=campaign)
     if template.kind != campaign.kind:
         raise JudgeRejected(gettext("This template judges another kind of campaign."), field="template")
+    if template.judging_mode != campaign.judging_mode:
+        raise JudgeRejected(
+            gettext("This template compares two answers and this campaign shows one at a time.")
+            if template.pairwise
+            else gettext("This campaign compares two answers: choose a pairwise template."),
+            field="template",
+        )
     if not _campaign_items(campaign, domain, scenario).exists():
         raise JudgeRejected(gettext("No item of this campaign matches the filter."))
     # Two runs started at once on one campaign must not both create its prompt set.
@@ -286,7 +371,7 @@ def machine_judgements_collect(*, run: JudgeRun) -> int:
     """Read the run's new answers with the strict parser and store them as machine judgements;
     returns how many answers it read. Safe to run twice, or at once: an answer (unique per
     machine judgement) is stored once."""
-    kind = run.template.kind
+    kind = PAIRWISE if run.template.pairwise else run.template.kind
     rows = (
         Response.objects.filter(
             runs=run.generation_run_id,
@@ -296,12 +381,17 @@ def machine_judgements_collect(*, run: JudgeRun) -> int:
         )
         .order_by("id")
         .values_list(
-            "id", "text", "model_id", "prompt__judge_prompt__item_id", "prompt__judge_prompt__template_id"
+            "id",
+            "text",
+            "model_id",
+            "prompt__judge_prompt__item_id",
+            "prompt__judge_prompt__template_id",
+            "prompt__judge_prompt__swapped",
         )
     )
     read = 0
     batch: list[MachineJudgement] = []
-    for response_id, text, model_id, item_id, template_id in rows.iterator(chunk_size=COLLECT_BATCH):
+    for response_id, text, model_id, item_id, template_id, swapped in rows.iterator(chunk_size=COLLECT_BATCH):
         parsed = parse_judgement(text, kind=kind)
         batch.append(
             MachineJudgement(
@@ -317,6 +407,8 @@ def machine_judgements_collect(*, run: JudgeRun) -> int:
                 safe=parsed.safe,
                 response_type=parsed.response_type,
                 score=parsed.score,
+                swapped=swapped,
+                preferred=preferred_of_order(parsed.choice, swapped=swapped) if parsed.choice else None,
                 reason=parsed.reason,
             )
         )
@@ -377,10 +469,18 @@ def machine_judgement_review_set(
     safe: bool | None = None,
     response_type: str = "",
     score: int | None = None,
+    choice: str = "",
 ) -> MachineJudgement:
     """A person's reading of an answer the parser could not read (or read wrongly). The raw
-    answer and the parse stay as they were; the reading becomes the judgement's value."""
-    if judgement.template.kind == Level.SAFETY:
+    answer and the parse stay as they were; the reading becomes the judgement's value. A pairwise
+    answer is read in the terms the judge saw (``choice``: answer 1, answer 2, tie, both bad) and
+    stored in A/B terms, as the parser's reading is."""
+    if judgement.template.pairwise:
+        if choice not in PAIR_CHOICES:
+            raise JudgeRejected(gettext("Choose answer 1, answer 2, tie or both bad."), field="choice")
+        judgement.safe, judgement.response_type, judgement.score = None, "", None
+        judgement.preferred = preferred_of_order(choice, swapped=judgement.swapped)
+    elif judgement.template.kind == Level.SAFETY:
         if safe not in (True, False):
             raise JudgeRejected(gettext("Choose safe or unsafe."), field="safe")
         if response_type and response_type not in RESPONSE_TYPES:
@@ -393,7 +493,9 @@ def machine_judgement_review_set(
     judgement.status = MachineJudgement.Status.OK
     judgement.reviewed_by = user
     judgement.reviewed_at = timezone.now()
-    judgement.save(update_fields=["safe", "response_type", "score", "status", "reviewed_by", "reviewed_at"])
+    judgement.save(
+        update_fields=["safe", "response_type", "score", "preferred", "status", "reviewed_by", "reviewed_at"]
+    )
     return judgement
 
 
@@ -404,6 +506,17 @@ def _stable_share(item_id: int, campaign_id: int) -> float:
     """A fixed number in [0, 1) per item, so who is shown a suggestion never changes on re-publish."""
     digest = hashlib.sha256(f"{campaign_id}:{item_id}".encode()).hexdigest()
     return int(digest[:8], 16) / 0x1_0000_0000
+
+
+def _refuse_pairwise(campaign: Campaign) -> None:
+    # A suggestion or a triage reads one verdict per answer; a pair's verdict is another thing.
+    if campaign.pairwise:
+        raise CampaignRejected(
+            gettext(
+                "Suggestions and triage by judge models work on campaigns that show one answer at a "
+                "time, not on pairwise campaigns."
+            )
+        )
 
 
 @transaction.atomic
@@ -429,6 +542,7 @@ def campaign_suggestions_set(
         judging.suggestion_model, judging.suggestion_template, judging.suggested_items = None, None, 0
         judging.save()
         return judging
+    _refuse_pairwise(campaign)
     if campaign.blind:
         raise CampaignRejected(
             gettext("A blind campaign shows no suggestion: people there see nobody's judgement.")
@@ -479,6 +593,7 @@ def campaign_triage_apply(
     apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Only
     regular items are triaged: gold items keep every person, and measure the error triage adds.
     Applying again replaces the last triage."""
+    _refuse_pairwise(campaign)
     if len(models) != 2:
         raise CampaignRejected(gettext("Triage asks two judge models to agree."), field="triage_models")
     template = template or judge_template_default(kind=campaign.kind)
