@@ -354,3 +354,14 @@ def next_pair(counts: PairCounts, scores: NDArray[np.float64], *, reg: float = R
     gains = pair_gains(counts, scores, reg=reg)
     i, j = np.unravel_index(int(np.argmax(gains)), gains.shape)
     return int(i), int(j)
+
+
+def majority_side(*, a: int, b: int, tie: int, both_bad: int) -> int | None:
+    """The side a pair's votes prefer: ``A_BETTER`` or ``B_BETTER`` when that answer has more votes
+    than the other and more than the tie and both-bad votes together; None when the two answers have
+    as many votes, or the votes for neither are as many as the leader's (a pair the judges called
+    alike, or both bad, says nothing about which to prefer)."""
+    leader, runner_up = (a, b) if a >= b else (b, a)
+    if leader == runner_up or leader <= tie + both_bad:
+        return None
+    return A_BETTER if a > b else B_BETTER

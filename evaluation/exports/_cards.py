@@ -303,6 +303,42 @@ def _weakest_domains(results: dict[str, Any], supervised_by_domain: dict[str, in
     return [*lines, ""]
 
 
+def _pairwise_votes(counts: dict[str, int]) -> list[str]:
+    return [
+        "## Pairwise votes",
+        "",
+        f"{counts.get('pairwise_votes', 0):,} votes that count on {counts.get('pair_items', 0):,} pair items "
+        "(they are among the judgements counted above). A pair item holds two models' answers to one prompt: "
+        "A (`model_a`) and B (`model_b`). Each judge saw A on the left or on the right, drawn per judge and "
+        "item and kept in `a_on_left`; the vote is stored in A/B terms whatever the side (`preferred`: a, b, "
+        "tie or both_bad; `strength` slightly or clearly for a or b; `safe_a` / `safe_b` the optional "
+        "verdict on each answer). `pairwise_votes` holds every vote that was not voided, flagged as "
+        "`judgements` are; the votes that count are those of judges not `excluded`, on `regular` items or "
+        "made `before_check`. Votes are not in `judgements` or `items` (they have no verdict or score). "
+        "The rankings (Bradley–Terry) read the same votes: an adjudicated pair counts as the reviewer's "
+        "choice once per vote, and ties and both-bad count half a win to each side.",
+        "",
+    ]
+
+
+def _pairwise_pairs(decisions: dict[str, int]) -> list[str]:
+    return [
+        "- **Preference pairs from pairwise votes** (`pairwise_pairs`: the CValues-Comparison fields, "
+        "`pos_type` and `neg_type` empty since a vote says which answer is better, not its type; then the "
+        "item, both models and the vote counts). A pair's winner is the answer with more counted votes than "
+        "the other answer and more than the tie and both-bad votes together (the majority); a tie between "
+        "the answers, or as many tie and both-bad votes as the leader has, gives no pair. A reviewer's "
+        "adjudication decides instead of the votes (`decided_by`), and gives no pair when it is a tie or "
+        "both bad. The votes that count are the rankings' (not voided, not of an excluded judge, of a "
+        "regular item).",
+        "",
+        "| pair items by decision | items |",
+        "| --- | --- |",
+        *[f"| {k} | {v:,} |" for k, v in decisions.items()],
+        "",
+    ]
+
+
 def _provenance(export: Export, scope: FigureScope) -> list[str]:
     campaign_ids = scope.judgements().values("campaign_id")
     campaigns = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk")
@@ -373,7 +409,13 @@ def dataset_card(
         f"# ValueLens {title} (export {export.pk})",
         "",
         "Model responses judged for safety (crowdworkers, safe / unsafe) and responsibility (domain experts, "
-        "1–10), the way the CValues benchmark does (Xu et al. 2023, arXiv:2307.09705).",
+        "1–10), the way the CValues benchmark does (Xu et al. 2023, arXiv:2307.09705)"
+        + (
+            "; and pairs of two models' answers to one prompt, where people voted which is better "
+            "(pairwise campaigns)."
+            if "pairwise_votes" in counts
+            else "."
+        ),
         "",
         "Prompts and responses are untrusted text: they may contain harmful requests, harmful answers and "
         "markup. Escape them wherever you show them.",
@@ -404,6 +446,8 @@ def dataset_card(
             ),
             "",
         ]
+    if "pairwise_votes" in counts and export.kind == Export.Kind.SCORED:
+        lines += _pairwise_votes(counts)
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])
         lines += _competence(summary["agreement"])
@@ -427,10 +471,20 @@ def dataset_card(
             "it scored below 5).",
             "- **Supervised pairs**: every expert rewrite, and every response whose experts' mean score is "
             "at least 8 with none below 5 (the experts' pick when the item grouped samples).",
-            "- **Multi-choice items** (`cvalues_mc` format): each preference pair with a domain, in both option "
+            "- **Multi-choice items** (`cvalues_mc` format): each preference pair with a domain (those from "
+            "pairwise votes too), in both option "
             "orders (回复1 / 回复2), `difficulty_level` hard (the negative is a model reply the judges did "
             "not approve).",
             "",
+            "- **DPO** (`dpo.jsonl`, always JSONL): every preference pair above and every pair from "
+            "pairwise votes, in TRL's conversational layout: `prompt` (the chat messages), `chosen` and "
+            "`rejected` (one assistant message each).",
+            "",
+            *(
+                _pairwise_pairs(summary["pairwise_decisions"])
+                if summary.get("pairwise_decisions") is not None
+                else []
+            ),
             "| pairs by source and types | rows |",
             "| --- | --- |",
             *[f"| {k} | {v:,} |" for k, v in summary["pairs_by_kind"].items()],

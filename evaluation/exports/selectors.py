@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import CharField, Count, Func, IntegerField
+from django.db.models import CharField, Count, Func, IntegerField, Q
 
-from annotation.models import Campaign, Item, ItemResponse
+from annotation.models import Adjudication, Campaign, Item, ItemResponse, Preference
 from annotation.quality.selectors import item_final_values, judges_quality
 from evaluation.exports._formats import Column
 from evaluation.figures.selectors import FigureScope
+from evaluation.rankings.selectors import pairwise_campaign_ids
+from metrics.pairwise import A_BETTER, B_BETTER, majority_side
 from metrics.scores import majority_label, majority_safe
 from prompts.models import CVALUES_COMPARISON_LABELS, ResponseType
 
@@ -126,6 +128,12 @@ _JUDGEMENT_FIELDS = (
 )
 
 
+def _absolute(scope: FigureScope, judgements: Any) -> Any:
+    """The judgements of the scope's campaigns that judge one answer at a time."""
+    pairwise = pairwise_campaign_ids(scope)
+    return judgements.exclude(campaign_id__in=pairwise) if pairwise else judgements
+
+
 class IsoTimestamp(Func):
     """A timestamp as ISO 8601 text in UTC, formatted by the database: a million datetime objects
     built and formatted in Python cost more than the rest of a row."""
@@ -157,10 +165,11 @@ class JsonArrayLength(Func):
 
 def judgement_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
     """One row per judgement (item × judge), in id order; timestamps as ISO 8601 text (UTC). Check
-    items and excluded judges are exported too, flagged; voided judgements are not."""
+    items and excluded judges are exported too, flagged; voided judgements are not. Votes of
+    pairwise campaigns have rows of their own (``pairwise_vote_rows``)."""
     names = [c.name for c in JUDGEMENT_COLUMNS]
     rows = (
-        scope.judgements(counted=False)
+        _absolute(scope, scope.judgements(counted=False))
         .annotate(
             created_iso=IsoTimestamp("created_at"),
             updated_iso=IsoTimestamp("updated_at"),
@@ -328,9 +337,10 @@ TEXT_BATCH_ITEMS = 1000
 
 def item_aggregates(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[ItemAggregate]:
     """Each judged item with its judges' values, ordered by prompt then item, so that every item
-    of one prompt (its models, its campaigns) comes together."""
+    of one prompt (its models, its campaigns) comes together. Pair items are not among them: a
+    vote has no verdict or score to aggregate (``pair_decisions`` reads them)."""
     rows = (
-        scope.judgements()
+        _absolute(scope, scope.judgements())
         .order_by("item__prompt_id", "item_id", "id")
         .values_list(*_AGGREGATE_FIELDS)
         .iterator(chunk_size=chunk_size or settings.EXPORT_CHUNK_ROWS)
@@ -485,15 +495,32 @@ def model_rows(*, figures: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def scope_counts(*, scope: FigureScope) -> dict[str, int]:
-    found = scope.judgements().aggregate(
-        judgements=Count("id"),
-        items=Count("item_id", distinct=True),
-        judges=Count("user_id", distinct=True),
-        campaigns=Count("campaign_id", distinct=True),
-        models=Count("item__model_id", distinct=True),
-        prompts=Count("item__prompt_id", distinct=True),
-    )
-    return {k: v or 0 for k, v in found.items()}
+    """What the scope's judgements that count cover; votes of pairwise campaigns are among the
+    judgements, and counted apart too when the scope has any."""
+    measures: dict[str, Any] = {
+        "judgements": Count("id"),
+        "items": Count("item_id", distinct=True),
+        "judges": Count("user_id", distinct=True),
+        "campaigns": Count("campaign_id", distinct=True),
+        "models": Count("item__model_id", distinct=True),
+        "prompts": Count("item__prompt_id", distinct=True),
+    }
+    pairwise = pairwise_campaign_ids(scope)
+    if pairwise:
+        measures["pairwise_votes"] = Count("id", filter=Q(campaign_id__in=pairwise))
+        measures["pair_items"] = Count("item_id", distinct=True, filter=Q(campaign_id__in=pairwise))
+    judgements = scope.judgements()
+    found = judgements.aggregate(**measures)
+    counts = {k: v or 0 for k, v in found.items()}
+    if not counts.get("pairwise_votes"):
+        counts.pop("pairwise_votes", None)
+        counts.pop("pair_items", None)
+        return counts
+    # A pair item has two models; B's is not the item's model.
+    models = judgements.values_list("item__model_id", flat=True).distinct()
+    models_b = judgements.filter(item__model_b__isnull=False).values_list("item__model_b_id", flat=True)
+    counts["models"] = len(set(models) | set(models_b.distinct()))
+    return counts
 
 
 # ---------------------------------------------------------------- training data
@@ -702,3 +729,359 @@ def judge_card_rows(*, scope: FigureScope) -> list[dict[str, Any]]:
         for campaign in campaigns.order_by("pk")
         for row in judges_quality(campaign)
     ]
+
+
+# ---------------------------------------------------------------- pairwise campaigns
+
+PAIRWISE_VOTE_COLUMNS = [
+    Column("judgement_id", "int", "Row id of the vote (a judgement) in ValueLens."),
+    Column("campaign_id", "int", "Pairwise campaign the pair item belongs to."),
+    Column("campaign", "str", "Campaign name."),
+    Column("kind", "str", "The level judged: safety (crowdworkers) or responsibility (domain experts)."),
+    Column("item_id", "int", "The judged pair item: two answers to one prompt, A and B."),
+    Column("prompt_set", "str", "Prompt set of the item's prompt."),
+    Column("prompt_external_id", "str", "The prompt's id in its source file."),
+    Column("domain", "str", "Responsibility domain of the item (slug), empty for safety items."),
+    Column("prompt_scenario", "str", "Risk scenario of the prompt (slug), when it has one."),
+    Column("prompt", "str", "The prompt text (untrusted); in a conversation, its last user turn."),
+    Column(
+        "messages",
+        "json",
+        "A conversation's earlier turns, before the prompt, as chat messages [{role, content}] "
+        "(untrusted); [] for a single prompt.",
+    ),
+    Column("model_a", "str", "Registry name of the model that wrote answer A."),
+    Column("model_b", "str", "Registry name of the model that wrote answer B."),
+    Column("response_a_id", "int", "Row id of answer A's response."),
+    Column("response_b_id", "int", "Row id of answer B's response."),
+    Column("response_a", "str", "Answer A's text (untrusted)."),
+    Column("response_b", "str", "Answer B's text (untrusted)."),
+    Column("judge", "str", "Pseudonymous judge id (stable across exports; never the username)."),
+    Column(
+        "preferred",
+        "str",
+        "The vote, in A/B terms whatever side the judge saw each answer on: a, b, tie or both_bad.",
+    ),
+    Column(
+        "preferred_model", "str", "The model whose answer the vote preferred; empty for tie and both_bad."
+    ),
+    Column("strength", "str", "slightly or clearly, for a vote for a or b; empty otherwise."),
+    Column("safe_a", "bool", "The judge's optional verdict on answer A's safety; empty when not given."),
+    Column("safe_b", "bool", "The judge's optional verdict on answer B's safety; empty when not given."),
+    Column(
+        "a_on_left",
+        "bool",
+        "The judge saw answer A on the left (the side is drawn per judge and item): position bias reads it.",
+    ),
+    Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
+    Column(
+        "too_fast", "bool", "Flag: made faster than the campaign's minimum time (kept, for you to weigh)."
+    ),
+    Column("created_at", "datetime", "When the vote was made (UTC)."),
+    Column("updated_at", "datetime", "Its last edit (UTC)."),
+    Column("edits", "int", "How many times the judge edited it."),
+    Column(
+        "item_purpose",
+        "str",
+        "regular, or a check item (gold, attention, qualification); only regular items count, and the "
+        "votes a check item had before it became one (before_check).",
+    ),
+    Column("check_passed", "bool", "Check items: whether the judge gave the known answer."),
+    Column("before_check", "bool", "Made while the item was still regular: it counts as a regular vote."),
+    Column("excluded", "bool", "A reviewer excluded this judge from the campaign's results."),
+]
+
+_VOTE_FIELDS = (
+    "id",
+    "campaign_id",
+    "campaign__name",
+    "campaign__kind",
+    "item_id",
+    "item__prompt__prompt_set__name",
+    "item__prompt__external_id",
+    "item__domain__slug",
+    "item__prompt__scenario__slug",
+    "item__model__name",
+    "item__model_b__name",
+    "user__annotator_profile__pseudonym",
+    "preferred",
+    "strength",
+    "safe_a",
+    "safe_b",
+    "a_on_left",
+    "time_spent_ms",
+    "too_fast",
+    "created_iso",
+    "updated_iso",
+    "edit_count",
+    "item__purpose",
+    "check_passed",
+    "before_check",
+    "excluded",
+)
+
+
+@dataclass(frozen=True)
+class PairTexts:
+    prompt: str
+    # A conversation's earlier turns (Prompt.messages); empty for a single prompt.
+    messages: list[dict[str, str]]
+    a: tuple[int | None, str]
+    b: tuple[int | None, str]
+
+    def conversation(self) -> list[dict[str, str]]:
+        return [*self.messages, {"role": "user", "content": self.prompt}]
+
+
+def _pair_texts(item_ids: Iterable[int]) -> dict[int, PairTexts]:
+    """The prompt and both answers of each pair item (A at position 1, B at position 2)."""
+    ids = list(set(item_ids))
+    answers: dict[tuple[int, int], tuple[int, str]] = {
+        (item_id, position): (response_id, text)
+        for item_id, position, response_id, text in ItemResponse.objects.filter(
+            item_id__in=ids, position__in=(1, 2)
+        ).values_list("item_id", "position", "response_id", "response__text")
+    }
+    missing = (None, "")
+    return {
+        item_id: PairTexts(
+            prompt,
+            messages or [],
+            answers.get((item_id, 1), missing),
+            answers.get((item_id, 2), missing),
+        )
+        for item_id, prompt, messages in Item.objects.filter(pk__in=ids).values_list(
+            "id", "prompt__text", "prompt__messages"
+        )
+    }
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+# Looked up per batch of votes (``_pair_texts``), not read with each vote's row.
+_VOTE_TEXT_COLUMNS = frozenset(
+    {"prompt", "messages", "response_a_id", "response_b_id", "response_a", "response_b", "preferred_model"}
+)
+_VOTE_COLUMN_NAMES = [c.name for c in PAIRWISE_VOTE_COLUMNS]
+
+
+def pairwise_vote_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
+    """One row per vote of the scope's pairwise campaigns, in id order, with the prompt and both
+    answers; as ``judgement_rows``: check items and excluded judges flagged, voided votes left out."""
+    campaign_ids = pairwise_campaign_ids(scope)
+    if not campaign_ids:
+        return
+    names = [c.name for c in PAIRWISE_VOTE_COLUMNS if c.name not in _VOTE_TEXT_COLUMNS]
+    rows = (
+        scope.judgements(counted=False)
+        .filter(campaign_id__in=campaign_ids)
+        .annotate(
+            created_iso=IsoTimestamp("created_at"),
+            updated_iso=IsoTimestamp("updated_at"),
+            edit_count=JsonArrayLength("previous_values"),
+        )
+        .order_by("id")
+        .values_list(*_VOTE_FIELDS)
+        .iterator(chunk_size=chunk_size or settings.EXPORT_CHUNK_ROWS)
+    )
+    for batch in _batches(rows, TEXT_BATCH_ITEMS):
+        texts = _pair_texts(values[4] for values in batch)
+        for values in batch:
+            row = dict(zip(names, values, strict=True))
+            pair = texts[row["item_id"]]
+            preferred = row["preferred"] or ""
+            row.update(
+                {
+                    "domain": row["domain"] or "",
+                    "prompt_scenario": row["prompt_scenario"] or "",
+                    "prompt": pair.prompt,
+                    "messages": pair.messages,
+                    "response_a_id": pair.a[0],
+                    "response_b_id": pair.b[0],
+                    "response_a": pair.a[1],
+                    "response_b": pair.b[1],
+                    "preferred": preferred,
+                    "preferred_model": {Preference.A: row["model_a"], Preference.B: row["model_b"]}.get(
+                        preferred, ""
+                    ),
+                    "strength": row["strength"] or "",
+                }
+            )
+            yield {name: row[name] for name in _VOTE_COLUMN_NAMES}
+
+
+@dataclass(frozen=True)
+class PairDecision:
+    """A pair item's final preference: the answer its counted votes prefer by majority, or the
+    reviewer's adjudication where there is one; ``side`` is empty when it prefers neither."""
+
+    item_id: int
+    campaign: str
+    domain: str
+    domain_zh: str
+    model_a: str
+    model_b: str
+    votes: Counter[str]
+    side: str  # a | b | ""
+    decided_by: str  # majority | adjudication
+    texts: PairTexts
+
+    def pair(self) -> PreferencePair | None:
+        """The preference pair it gives: the preferred answer over the other (types empty: a vote
+        says which answer is better, not its CValues type)."""
+        if self.side not in (Preference.A, Preference.B):
+            return None
+        (_, chosen), (_, rejected) = (
+            (self.texts.a, self.texts.b) if self.side == Preference.A else (self.texts.b, self.texts.a)
+        )
+        if not chosen.strip() or not rejected.strip() or chosen == rejected:
+            return None
+        return PreferencePair(
+            self.texts.prompt,
+            chosen,
+            rejected,
+            "",
+            "",
+            self.domain,
+            self.domain_zh,
+            "pairwise_votes",
+            self.texts.conversation(),
+        )
+
+    def row(self) -> dict[str, Any]:
+        pair = self.pair()
+        assert pair is not None
+        won, lost = (
+            (Preference.A, Preference.B) if self.side == Preference.A else (Preference.B, Preference.A)
+        )
+        models = {Preference.A: self.model_a, Preference.B: self.model_b}
+        return {
+            **pair.row(),
+            "item_id": self.item_id,
+            "campaign": self.campaign,
+            "domain": self.domain,
+            "pos_model": models[won],
+            "neg_model": models[lost],
+            "votes_pos": self.votes[won],
+            "votes_neg": self.votes[lost],
+            "votes_tie": self.votes[Preference.TIE],
+            "votes_both_bad": self.votes[Preference.BOTH_BAD],
+            "decided_by": self.decided_by,
+        }
+
+
+PAIRWISE_PAIR_COLUMNS = [
+    Column("prompt", "str", "The prompt."),
+    Column("pos_resp", "str", "The answer the people preferred."),
+    Column("neg_resp", "str", "The other answer."),
+    Column("pos_type", "str", "Empty: a vote says which answer is better, not its CValues type."),
+    Column("neg_type", "str", "Empty, as pos_type."),
+    TRAINING_MESSAGES,
+    Column("item_id", "int", "The pair item (see pairwise_votes of a scored export)."),
+    Column("campaign", "str", "Its pairwise campaign."),
+    Column("domain", "str", "Responsibility domain (slug), empty for safety items."),
+    Column("pos_model", "str", "Registry name of the model that wrote pos_resp."),
+    Column("neg_model", "str", "Registry name of the model that wrote neg_resp."),
+    Column("votes_pos", "int", "Counted votes for pos_resp."),
+    Column("votes_neg", "int", "Counted votes for neg_resp."),
+    Column("votes_tie", "int", "Counted tie votes."),
+    Column("votes_both_bad", "int", "Counted both-bad votes."),
+    Column(
+        "decided_by",
+        "str",
+        "majority (the votes), or adjudication (a reviewer's final choice, which replaces the votes).",
+    ),
+]
+
+_SIDES = {A_BETTER: Preference.A.value, B_BETTER: Preference.B.value}
+
+
+def pair_decisions(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[PairDecision]:
+    """Each voted pair item of the scope's pairwise campaigns with its final preference, in item
+    order. The votes are those that count (``FigureScope.judgements``, as the rankings read them);
+    the majority rule is ``metrics.pairwise.majority_side``."""
+    campaign_ids = pairwise_campaign_ids(scope)
+    if not campaign_ids:
+        return
+    rows = (
+        scope.judgements()
+        .filter(campaign_id__in=campaign_ids, preferred__isnull=False)
+        .order_by("item_id", "id")
+        .values_list("item_id", "preferred")
+        .iterator(chunk_size=chunk_size or settings.EXPORT_CHUNK_ROWS)
+    )
+    items = (
+        (item_id, Counter(p for _, p in votes))
+        for item_id, votes in itertools.groupby(rows, key=lambda r: r[0])
+    )
+    for batch in _batches(items, TEXT_BATCH_ITEMS):
+        ids = [item_id for item_id, _ in batch]
+        adjudicated = dict(
+            Adjudication.objects.filter(item_id__in=ids, preferred__isnull=False).values_list(
+                "item_id", "preferred"
+            )
+        )
+        about = {
+            row[0]: row[1:]
+            for row in Item.objects.filter(pk__in=ids).values_list(
+                "id", "campaign__name", "domain__slug", "domain__name_zh", "model__name", "model_b__name"
+            )
+        }
+        texts = _pair_texts(ids)
+        for item_id, votes in batch:
+            campaign, domain, domain_zh, model_a, model_b = about[item_id]
+            if item_id in adjudicated:
+                side, decided_by = adjudicated[item_id], "adjudication"
+            else:
+                majority = majority_side(
+                    a=votes[Preference.A],
+                    b=votes[Preference.B],
+                    tie=votes[Preference.TIE],
+                    both_bad=votes[Preference.BOTH_BAD],
+                )
+                side, decided_by = _SIDES.get(majority, ""), "majority"  # type: ignore[arg-type]
+            yield PairDecision(
+                item_id,
+                campaign,
+                domain or "",
+                domain_zh or "",
+                model_a or "",
+                model_b or "",
+                votes,
+                side if side in (Preference.A, Preference.B) else "",
+                decided_by,
+                texts[item_id],
+            )
+
+
+def pairwise_preference_pairs(*, scope: FigureScope) -> Iterator[PairDecision]:
+    """The pair items whose final preference names a better answer (``pair_decisions``)."""
+    for decision in pair_decisions(scope=scope):
+        if decision.pair() is not None:
+            yield decision
+
+
+def dpo_row(pair: PreferencePair) -> dict[str, Any]:
+    """A preference pair in TRL's conversational DPO layout, as the expert answers' export writes
+    it (authoring): the prompt as chat messages, the better answer chosen, the worse rejected."""
+    return {
+        "prompt": pair.messages or [{"role": "user", "content": pair.prompt}],
+        "chosen": [{"role": "assistant", "content": pair.pos_resp}],
+        "rejected": [{"role": "assistant", "content": pair.neg_resp}],
+    }
+
+
+DPO_COLUMNS = [
+    Column(
+        "prompt",
+        "json",
+        "The prompt as chat messages [{role, content}]: a conversation's earlier turns, then the prompt as "
+        "the last user turn.",
+    ),
+    Column("chosen", "json", "The better answer, as one assistant message."),
+    Column("rejected", "json", "The worse answer, as one assistant message."),
+]

@@ -5,6 +5,7 @@ training pairs) beside the raw judgements."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import time
@@ -29,6 +30,7 @@ from evaluation.exports._formats import Column, ExportFormatUnavailable, parquet
 from evaluation.figures.selectors import FigureScope, agreement_figures, results_figures
 from evaluation.judges.selectors import judge_figures
 from evaluation.models import Export
+from evaluation.rankings.selectors import pairwise_campaign_ids
 from people.services import annotator_profile_get_or_create
 
 logger = logging.getLogger(__name__)
@@ -132,17 +134,31 @@ def _scored_files(export: Export, scope: FigureScope, directory: Path, progress:
         directory, "models", fmt, rows.MODEL_COLUMNS, rows.model_rows(figures=results), bom=export.csv_bom
     )
     counts[name] = n
+    columns = {
+        f"judgements.{fmt}": rows.JUDGEMENT_COLUMNS,
+        f"items.{fmt}": rows.ITEM_COLUMNS,
+        f"models.{fmt}": rows.MODEL_COLUMNS,
+    }
+    if pairwise_campaign_ids(scope):
+        # A vote has fields no verdict or score has (two answers, the side, A/B terms): its own file,
+        # with its own columns, rather than a dozen columns empty on every other judgement's row.
+        name, n = _write(
+            directory,
+            "pairwise_votes",
+            fmt,
+            rows.PAIRWISE_VOTE_COLUMNS,
+            _counted(rows.pairwise_vote_rows(scope=scope), progress, lambda _: 1),
+            bom=export.csv_bom,
+        )
+        counts[name] = n
+        columns[name] = rows.PAIRWISE_VOTE_COLUMNS
     return {
         "files": counts,
         "results": results,
         "agreement": agreement_figures(scope),
         "judges": rows.judge_card_rows(scope=scope),
         "model_judges": judge_figures(scope),
-        "columns": {
-            f"judgements.{fmt}": rows.JUDGEMENT_COLUMNS,
-            f"items.{fmt}": rows.ITEM_COLUMNS,
-            f"models.{fmt}": rows.MODEL_COLUMNS,
-        },
+        "columns": columns,
     }
 
 
@@ -152,23 +168,54 @@ def _training_files(
     fmt = export.format
     counts: dict[str, int] = {}
     by_kind: dict[str, int] = {}
+    # Every preference pair is a DPO row too, written as it goes by rather than in a pass of its own.
+    dpo = writer_open(fmt="jsonl", path=directory / "dpo.jsonl", columns=rows.DPO_COLUMNS)
+    dpo_rows = 0
 
     def tallied(pairs: Iterator[rows.PreferencePair]) -> Iterator[dict[str, str]]:
+        nonlocal dpo_rows
         for p in pairs:
             key = f"{p.source}: {p.pos_type} > {p.neg_type}"
             by_kind[key] = by_kind.get(key, 0) + 1
             progress.add(1)
+            dpo.write(rows.dpo_row(p))
+            dpo_rows += 1
             yield p.row()
 
-    name, n = _write(
-        directory,
-        "preference_pairs",
-        fmt,
-        rows.PAIR_COLUMNS,
-        tallied(rows.preference_pairs(scope=scope)),
-        bom=export.csv_bom,
-    )
-    counts[name] = n
+    pairwise = bool(pairwise_campaign_ids(scope))
+    decided: dict[str, int] = {}
+
+    def voted() -> Iterator[dict[str, Any]]:
+        nonlocal dpo_rows
+        for decision in rows.pair_decisions(scope=scope):
+            pair = decision.pair()
+            outcome = f"{decision.decided_by}: {'a pair' if pair else 'no pair'}"
+            decided[outcome] = decided.get(outcome, 0) + 1
+            if pair is None:
+                continue
+            progress.add(1)
+            dpo.write(rows.dpo_row(pair))
+            dpo_rows += 1
+            yield decision.row()
+
+    try:
+        name, n = _write(
+            directory,
+            "preference_pairs",
+            fmt,
+            rows.PAIR_COLUMNS,
+            tallied(rows.preference_pairs(scope=scope)),
+            bom=export.csv_bom,
+        )
+        counts[name] = n
+        if pairwise:
+            name, n = _write(
+                directory, "pairwise_pairs", fmt, rows.PAIRWISE_PAIR_COLUMNS, voted(), bom=export.csv_bom
+            )
+            counts[name] = n
+    finally:
+        dpo.close()
+    counts["dpo.jsonl"] = dpo_rows
     by_source: dict[str, int] = {}
     by_domain: dict[str, int] = {}
 
@@ -186,20 +233,30 @@ def _training_files(
         "multichoice",
         "jsonl",
         rows.MULTICHOICE_COLUMNS,
-        rows.multichoice_rows(pairs=rows.preference_pairs(scope=scope)),
+        rows.multichoice_rows(
+            pairs=itertools.chain(
+                rows.preference_pairs(scope=scope),
+                (d.pair() for d in rows.pairwise_preference_pairs(scope=scope)),
+            )
+        ),
     )
     counts[name] = n
+    columns = {
+        f"preference_pairs.{fmt}": rows.PAIR_COLUMNS,
+        f"supervised.{fmt}": rows.SUPERVISED_COLUMNS,
+        "multichoice.jsonl": rows.MULTICHOICE_COLUMNS,
+        "dpo.jsonl": rows.DPO_COLUMNS,
+    }
+    if pairwise:
+        columns[f"pairwise_pairs.{fmt}"] = rows.PAIRWISE_PAIR_COLUMNS
     return {
         "files": counts,
         "results": results_figures(scope),
         "pairs_by_kind": dict(sorted(by_kind.items())),
+        "pairwise_decisions": dict(sorted(decided.items())) if pairwise else None,
         "supervised_by_source": by_source,
         "supervised_by_domain": by_domain,
-        "columns": {
-            f"preference_pairs.{fmt}": rows.PAIR_COLUMNS,
-            f"supervised.{fmt}": rows.SUPERVISED_COLUMNS,
-            "multichoice.jsonl": rows.MULTICHOICE_COLUMNS,
-        },
+        "columns": columns,
     }
 
 
@@ -237,9 +294,12 @@ def export_run(*, export_id: int) -> Export | None:
     assert export is not None
     scope = FigureScope.from_dict(export.scope)
     _pseudonyms_ensure(scope)
+    counts = rows.scope_counts(scope=scope)
+    # A scored export reads each judgement twice (judgements, items), a vote once (pairwise_votes).
+    votes = counts.get("pairwise_votes", 0)
     passes = 2 if export.kind == Export.Kind.SCORED else 1
     Export.objects.filter(pk=export.pk, claim=claim).update(
-        rows_total=rows.scope_counts(scope=scope)["judgements"] * passes
+        rows_total=(counts["judgements"] - votes) * passes + votes
     )
     export.refresh_from_db()
     exports_dir = Path(settings.MEDIA_ROOT) / "exports"

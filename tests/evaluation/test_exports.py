@@ -272,3 +272,20 @@ def test_the_management_command_writes_the_zip(dataset, tmp_path):
 
     assert "preference_pairs.jsonl: 3 rows" in out.getvalue()
     assert "multichoice.jsonl" in zip_members(tmp_path / "t.zip")
+
+
+def test_every_preference_pair_is_a_dpo_row_too(dataset):
+    members = zip_members(Path(run_export(kind=Export.Kind.TRAINING).file.path))
+    pairs = jsonl(members["preference_pairs.jsonl"])
+
+    dpo = jsonl(members["dpo.jsonl"])
+
+    assert [(r["prompt"], r["chosen"], r["rejected"]) for r in dpo] == [
+        (
+            p["messages"],
+            [{"role": "assistant", "content": p["pos_resp"]}],
+            [{"role": "assistant", "content": p["neg_resp"]}],
+        )
+        for p in pairs
+    ]
+    assert len(dpo) == 3

@@ -18,6 +18,7 @@ from metrics.pairwise import (
     Votes,
     bradley_terry,
     bt_scores,
+    majority_side,
     pair_gains,
     position_bias,
     rank_groups,
@@ -234,3 +235,23 @@ def test_active_sampling_prefers_a_close_pair_to_a_lopsided_one_known_as_well():
 
     assert gains[0, 1] > gains[1, 2]
     assert gains[2, 3] > gains[0, 3]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "tie", "both_bad", "side"),
+    [
+        (2, 1, 0, 0, A_BETTER),
+        (1, 3, 1, 0, B_BETTER),
+        (2, 0, 1, 0, A_BETTER),
+        (1, 1, 1, 0, None),  # the answers tie
+        (2, 2, 0, 0, None),
+        (1, 0, 1, 1, None),  # more votes for neither than for the leader
+        (2, 0, 1, 1, None),  # as many
+        (0, 0, 3, 0, None),
+        (0, 0, 0, 0, None),
+    ],
+)
+def test_a_pairs_majority_side_needs_more_votes_than_the_other_side_and_than_neither(
+    a, b, tie, both_bad, side
+):
+    assert majority_side(a=a, b=b, tie=tie, both_bad=both_bad) == side
