@@ -139,7 +139,8 @@ def campaign_create(
         kind=kind,
         judges_per_item=n,
         guidelines=guidelines,
-        blind=blind,
+        # Model names would give a pair away: a pairwise campaign is always blind.
+        blind=blind or pairwise,
         lease_minutes=lease_minutes,
         min_seconds=DEFAULT_MIN_SECONDS[Campaign.Kind(kind)] if min_seconds is None else min_seconds,
         seed=seed,
@@ -156,9 +157,6 @@ def campaign_create(
         active_sampling=active_sampling and pairwise,
     )
     if pairwise:
-        # Model names would give a pair away: a pairwise campaign is always blind.
-        campaign.blind = True
-        Campaign.objects.filter(pk=campaign.pk).update(blind=True)
         _pair_items_add(campaign=campaign, responses=responses, model_ids=[m.pk for m in pair_models])
         return campaign
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
