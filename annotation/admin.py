@@ -40,6 +40,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "pair_plan",
         "pair_reference",
         "pair_side_safety",
+        "active_sampling",
         "status",
         "seed",
         "created_by",

@@ -183,6 +183,14 @@ class CampaignForm(forms.Form):
         label=_("Ask each answer's safety"),
         help_text=_("Pairwise: judges also say whether each of the two answers is safe."),
     )
+    active_sampling = forms.BooleanField(
+        required=False,
+        label=_("Active sampling"),
+        help_text=_(
+            "Pairwise: serve first the pairs of models whose votes would narrow the ranking's "
+            "intervals most (refreshed every minute from the votes so far)."
+        ),
+    )
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.cleaned_data)

@@ -128,6 +128,7 @@ class CampaignInput:
     pair_plan: str = ""
     pair_reference: RegisteredModel | None = None
     pair_side_safety: bool = False
+    active_sampling: bool = False
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CampaignInput:

@@ -37,6 +37,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "pair_plan",
             "pair_reference",
             "pair_side_safety",
+            "active_sampling",
             "created_at",
         ]
         read_only_fields = fields
@@ -113,6 +114,11 @@ class CampaignCreateSerializer(serializers.Serializer):
     )
     pair_side_safety = serializers.BooleanField(
         default=False, help_text="Pairwise: judges also say whether each answer is safe."
+    )
+    active_sampling = serializers.BooleanField(
+        default=False,
+        help_text="Pairwise: serve first the pairs whose votes would narrow the ranking's intervals most "
+        "(refreshed every minute).",
     )
 
     def campaign_input(self) -> CampaignInput:

@@ -303,6 +303,7 @@ def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -
         pair_plan=data.pair_plan or PairPlan.ALL_PAIRS,
         pair_reference=data.pair_reference,
         pair_side_safety=data.pair_side_safety,
+        active_sampling=data.active_sampling,
     )
 
 

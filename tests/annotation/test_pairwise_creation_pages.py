@@ -116,3 +116,26 @@ def test_the_campaign_page_names_the_reference_of_a_pair_plan(admin_client, pair
     page = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).text
 
     assert f"against the reference model {setup.models[0].name}" in page
+
+
+def test_the_page_and_the_api_turn_active_sampling_on(admin_client, admin_user, pair_setup):
+    setup = pair_setup(models=3, prompts=2)
+    api = APIClient()
+    api.force_authenticate(admin_user)
+
+    admin_client.post(reverse("campaigns:create"), _form(setup, name="by page", active_sampling="on"))
+    made = api.post("/api/campaigns/", _form(setup, name="by api", active_sampling=True), format="json")
+
+    assert Campaign.objects.get(name="by page").active_sampling
+    assert made.json()["active_sampling"] is True
+    assert Campaign.objects.get(name="by api").active_sampling
+
+
+def test_active_sampling_is_for_pairwise_campaigns_only(admin_client, pair_setup):
+    setup = pair_setup(models=2, prompts=2)
+
+    admin_client.post(
+        reverse("campaigns:create"), _form(setup, judging_mode=Judging.ABSOLUTE, active_sampling="on")
+    )
+
+    assert not Campaign.objects.get().active_sampling
