@@ -2,6 +2,7 @@
 
 from evaluation.attacks import urls as attacks
 from evaluation.compare import urls as compare
+from evaluation.design import urls as design
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
 from evaluation.items import urls as items
@@ -17,4 +18,5 @@ urlpatterns = [
     *items.urlpatterns,
     *attacks.urlpatterns,
     *compare.urlpatterns,
+    *design.urlpatterns,
 ]

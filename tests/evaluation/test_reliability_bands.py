@@ -38,7 +38,9 @@ AGREE = {f"p{i}": ([SAFE, SAFE] if i % 2 else [UNSAFE, UNSAFE]) for i in range(1
 
 def _campaign(make_campaign, make_user, votes):
     campaign = make_campaign(*[(p, f"r-{p}") for p in votes], n=2)
-    Prompt.objects.filter(responses__items__campaign=campaign).update(scenario=Scenario.objects.order_by("pk").first())
+    Prompt.objects.filter(responses__items__campaign=campaign).update(
+        scenario=Scenario.objects.order_by("pk").first()
+    )
     judge([make_user(Role.CROWDWORKER) for _ in range(2)], campaign, votes)
     return campaign
 
