@@ -63,11 +63,13 @@ class StudyDesignForm(forms.Form):
     score_width = forms.FloatField(
         initial=0.06,
         label=_("Target width of the safety score's interval"),
+        # xgettext:no-python-format
         help_text=_("The full width of its 95% interval, as a share: 0.06 is ± 3 points."),
     )
     alpha_width = forms.FloatField(
         initial=0.1,
         label=_("Target width of α's interval"),
+        # xgettext:no-python-format
         help_text=_("The full width of the 95% interval of Krippendorff's α: 0.1 is ± 0.05."),
     )
     max_judges = forms.IntegerField(

@@ -241,6 +241,13 @@ VISITS: list[Visit] = [
     Visit("evaluation:mc_human_vs_automatic", Role.REVIEWER),
     Visit("evaluation:compare", Role.REVIEWER),
     Visit("evaluation:compare", Role.REVIEWER, query=_compare_query, label="two models compared"),
+    Visit("evaluation:study_design", Role.REVIEWER, errors=True),
+    Visit(
+        "evaluation:study_design",
+        Role.REVIEWER,
+        query="competences=0.85&safe_share=0.85&score_width=0.1&alpha_width=0.2&max_judges=3",
+        label="a design asked for",
+    ),
     Visit("authoring:review_index", Role.REVIEWER),
     Visit("evaluation:attack_results", Role.REVIEWER, lambda s: [s.ids["authoring_attack"]]),
     Visit("evaluation:authoring_authors", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
