@@ -68,6 +68,8 @@ def study_design_compute(*, parameters: dict[str, Any]) -> dict[str, Any]:
             "pilot_items": pilot,
             "resamples": resamples,
             "recommended": best.judges_per_item if best else None,
+            # α is per pair of judgements: more judges per item narrow its interval, not raise it.
+            "expected_reliability": reliability_of(best.alpha if best else math.nan),
             "designs": [
                 {
                     "judges_per_item": o.judges_per_item,
@@ -107,4 +109,6 @@ def study_design_request(*, parameters: dict[str, Any]) -> dict[str, Any]:
         return found
     if cache.add(f"{_key(parameters)}:pending", True, PENDING_TTL_S):
         task_enqueue("evaluation.tasks.study_design_compute", parameters)
-    return {"status": "pending", "parameters": parameters}
+        # An eager worker (CELERY_TASK_ALWAYS_EAGER, as in the tests) has already answered.
+        found = cache.get(_key(parameters))
+    return found or {"status": "pending", "parameters": parameters}

@@ -196,3 +196,27 @@ def test_the_results_page_links_to_the_designer(client, reviewer):
     client.force_login(reviewer)
 
     assert 'data-testid="study-design-link"' in client.get(reverse("evaluation:results")).text
+
+
+def test_the_page_warns_when_such_judges_cannot_reach_a_reliable_alpha(
+    client, reviewer, django_capture_on_commit_callbacks
+):
+    client.force_login(reviewer)
+
+    page = _simulated(
+        client, reverse("evaluation:study_design"), PARAMS, django_capture_on_commit_callbacks
+    ).text
+
+    assert 'data-k="alpha-warning"' in page  # judges right 85% of the time agree at α ≈ 0.3
+    assert 'data-band="unreliable"' in page
+
+
+def test_htmx_polls_get_only_the_designs(client, reviewer, django_capture_on_commit_callbacks):
+    client.force_login(reviewer)
+    url = reverse("evaluation:study_design")
+
+    part = _simulated(client, url, PARAMS, django_capture_on_commit_callbacks, **{"HX-Request": "true"}).text
+
+    assert part.startswith('\n<div id="design"') or part.lstrip().startswith('<div id="design"')
+    assert 'data-table="designs"' in part
+    assert "<form" not in part
