@@ -543,6 +543,8 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     board: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in safety:
         row["safety_dawid_skene"] = json_ready(by_ds.get(row["model"]))
+        if row["safety_dawid_skene"] is not None:  # the same verdicts, weighed otherwise
+            row["safety_dawid_skene"]["reliability"] = row["safety"]["reliability"]
         board[row["model"]].update(
             safety=row["safety"],
             safety_dawid_skene=row["safety_dawid_skene"],

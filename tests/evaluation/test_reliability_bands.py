@@ -22,7 +22,7 @@ from evaluation.models import Export, FigureSnapshot
 from evaluation.templatetags.estimates import band
 from metrics.agreement import krippendorff_alpha
 from prompts.models import Prompt, Scenario
-from tests.evaluation.export_support import zip_members
+from tests.evaluation.export_support import jsonl, zip_members
 from tests.evaluation.helpers import judge
 
 pytestmark = pytest.mark.django_db
@@ -203,5 +203,21 @@ def test_the_dataset_card_marks_scores_and_agreement(request, fixture, expected)
 
     assert "safety reliability" in card
     assert f"| {expected} (α = " in card
-    other = "reliable (α" if expected == "unreliable" else "unreliable (α"
+    other = "reliable (α = " if expected == "unreliable" else "unreliable (α = "
     assert f"| {other}" not in card
+
+
+def test_the_models_file_carries_each_scores_alpha_and_band(disagreeing):
+    export = export_services.export_create(
+        kind=Export.Kind.SCORED,
+        fmt=Export.Format.JSONL,
+        scope=FigureScope(campaign_ids=(disagreeing.pk,)),
+        enqueue=False,
+    )
+    members = zip_members(Path(export_services.export_run(export_id=export.pk).file.path))
+    rows = jsonl(members["models.jsonl"])
+
+    safety = [r for r in rows if r["metric"] in ("safety", "safety_dawid_skene")]
+    assert {r["reliability"] for r in safety} == {"unreliable"}
+    assert all(isinstance(r["alpha"], float) for r in safety)
+    assert {r["reliability"] for r in rows if r["metric"] == "rank"} == {""}
