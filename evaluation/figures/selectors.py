@@ -855,11 +855,18 @@ def figure_kind_register(
     SOURCE_MARKERS[kind] = source_marker
 
 
+# A kind's figures version: bumped when its payload gains figures, so that the snapshots stored
+# before look changed and the refresh recomputes those people look at (2: reliability marks).
+PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 2, FigureSnapshot.Kind.AGREEMENT: 2}
+
+
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
     """What a snapshot's figures depend on, as a fixed-length digest: the parts (counts and the
     timestamps of judgements, adjudications and estimates) outgrow any column as they are added,
     and are only ever compared for equality."""
     marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    if kind in PAYLOAD_VERSIONS:
+        marker = f"{marker}:v{PAYLOAD_VERSIONS[kind]}"
     return hashlib.sha256(marker.encode()).hexdigest(), judgements
 
 

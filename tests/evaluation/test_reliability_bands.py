@@ -4,6 +4,7 @@ tentative below 0.800, no mark above."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -16,8 +17,18 @@ from rest_framework.authtoken.models import Token
 from annotation.models import Campaign
 from common.roles import Role
 from evaluation.exports import services as export_services
-from evaluation.figures.selectors import FigureScope, agreement_figures, reliability_of, results_figures
-from evaluation.figures.services import figure_snapshot_compute
+from evaluation.figures.selectors import (
+    FigureScope,
+    agreement_figures,
+    reliability_of,
+    results_figures,
+    scope_source_marker,
+)
+from evaluation.figures.services import (
+    figure_snapshot_compute,
+    figure_snapshot_request,
+    figure_snapshots_refresh,
+)
 from evaluation.models import Export, FigureSnapshot
 from evaluation.templatetags.estimates import band
 from metrics.agreement import krippendorff_alpha
@@ -221,3 +232,20 @@ def test_the_models_file_carries_each_scores_alpha_and_band(disagreeing):
     assert {r["reliability"] for r in safety} == {"unreliable"}
     assert all(isinstance(r["alpha"], float) for r in safety)
     assert {r["reliability"] for r in rows if r["metric"] == "rank"} == {""}
+
+
+def test_snapshots_stored_before_the_marks_are_recomputed_by_the_refresh(
+    disagreeing, django_capture_on_commit_callbacks
+):
+    scope = FigureScope(campaign_ids=(disagreeing.pk,))
+    with django_capture_on_commit_callbacks(execute=True):
+        figure_snapshot_request(kind=FigureSnapshot.Kind.RESULTS, scope=scope)
+    # As a snapshot of the previous version was stored: its marker without the version, no marks.
+    old_marker = hashlib.sha256(scope_source_marker(scope)[0].encode()).hexdigest()
+    FigureSnapshot.objects.update(source_marker=old_marker, payload={"safety": []})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert figure_snapshots_refresh() == 1
+
+    (row,) = FigureSnapshot.objects.get().payload["safety"]
+    assert row["safety"]["reliability"]["band"] == "unreliable"
