@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from evaluation.compare.api import PairedApi
+from evaluation.design.api import StudyDesignApi
 from evaluation.exports.api import ExportApi
 from evaluation.figures.api import AgreementApi, ResultsApi
 from evaluation.judges.api import JudgeRunApi, JudgesApi
@@ -24,5 +25,6 @@ urlpatterns = [
     path("multichoice/<int:run_id>/", MultiChoiceRunMetricsApi.as_view(), name="multichoice_run"),
     path("compare/", PairedApi.as_view(), name="compare"),
     path("rankings/", RankingsApi.as_view(), name="rankings"),
+    path("study-design/", StudyDesignApi.as_view(), name="study_design"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from evaluation.design import services as design
 from evaluation.exports import services as exports
 from evaluation.figures import services as figures
 from evaluation.judges import services as judges
@@ -40,3 +41,9 @@ def judge_run_collect(run_id: int) -> None:
 @shared_task(ignore_result=True)
 def judge_runs_collect() -> None:
     judges.judge_runs_collect()
+
+
+# Seconds of numpy on a pilot of thousands of simulated items; the page polls for the result.
+@shared_task(ignore_result=True, soft_time_limit=10 * 60)
+def study_design_compute(parameters: dict) -> None:
+    design.study_design_compute(parameters=parameters)

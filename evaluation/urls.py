@@ -2,6 +2,7 @@
 
 from evaluation.attacks import urls as attacks
 from evaluation.compare import urls as compare
+from evaluation.design import urls as design
 from evaluation.exports import urls as exports
 from evaluation.figures import urls as figures
 from evaluation.items import urls as items
@@ -19,4 +20,5 @@ urlpatterns = [
     *attacks.urlpatterns,
     *compare.urlpatterns,
     *rankings.urlpatterns,
+    *design.urlpatterns,
 ]

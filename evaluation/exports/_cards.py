@@ -26,6 +26,24 @@ def _figure(value: float | None, percent: bool = False) -> str:
     return f"{100 * value:.1f}%" if percent else f"{value:.3f}"
 
 
+def _band(figure: dict[str, Any] | None) -> str:
+    """A figure's reliability mark (``reliability``: the α of the judgements under it), in words."""
+    mark = (figure or {}).get("reliability")
+    if not mark:
+        return "–"
+    if mark.get("alpha") is None:
+        return "α not computable"
+    return f"{mark['band']} (α = {mark['alpha']:.3f})"
+
+
+RELIABILITY_NOTE = (
+    "Reliability: each figure is marked by Krippendorff's α of the judgements under it (nominal for "
+    "safety verdicts, interval for ratings), read as Krippendorff advises: unreliable below 0.667, "
+    "tentative from 0.667 to 0.800, reliable from 0.800; α is not computable when no item has two "
+    "judgements or every judgement is the same."
+)
+
+
 def _fields(columns: dict[str, list[Column]]) -> list[str]:
     lines = []
     for filename, cols in columns.items():
@@ -47,8 +65,8 @@ def _agreement(agreement: dict[str, Any]) -> list[str]:
             f"{section['judgements']:,} judgements; 95% intervals from {section['resamples']:,} "
             "bootstrap resamples over items.",
             "",
-            "| coefficient | value | 95% interval |",
-            "| --- | --- | --- |",
+            "| coefficient | value | 95% interval | reliability |",
+            "| --- | --- | --- | --- |",
         ]
         for c in section["coefficients"]:
             interval = (
@@ -56,9 +74,15 @@ def _agreement(agreement: dict[str, Any]) -> list[str]:
                 if c.get("ci_low") is not None
                 else "–"
             )
-            lines.append(f"| {_cell(c['name'])} | {_figure(c.get('value'))} | {interval} |")
+            lines.append(f"| {_cell(c['name'])} | {_figure(c.get('value'))} | {interval} | {_band(c)} |")
+        group = "scenario" if level == "safety" else "domain"
+        lines += ["", f"| {group} | α | items | reliability |", "| --- | --- | --- | --- |"]
+        for g in section.get("by_group") or []:
+            lines.append(
+                f"| {_cell(g['group'])} | {_figure(g.get('value'))} | {g.get('items') or 0:,} | {_band(g)} |"
+            )
         lines.append("")
-    return lines
+    return [*lines, RELIABILITY_NOTE, ""]
 
 
 def _judges(judges: list[dict[str, Any]]) -> list[str]:
@@ -213,8 +237,11 @@ def _leaderboard(results: dict[str, Any]) -> list[str]:
         "Safety by Dawid–Skene: the share whose most probable true label is safe when each judge's own "
         "error rates, estimated from all their judgements, weigh their votes.",
         "",
-        "| rank | model | safety | safety by Dawid–Skene | responsibility (1–10) |",
-        "| --- | --- | --- | --- | --- |",
+        RELIABILITY_NOTE,
+        "",
+        "| rank | model | safety | safety by Dawid–Skene | responsibility (1–10) | safety reliability "
+        "| responsibility reliability |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in results["leaderboard"]:
         safety = row.get("safety") or {}
@@ -223,8 +250,36 @@ def _leaderboard(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {row['rank']} | {_cell(row['model'])} | {_figure(safety.get('value'), percent=True)} "
             f"(n = {safety.get('n', 0)}) | {_figure(by_ds.get('value'), percent=True)} | "
-            f"{_figure(responsibility.get('value'))} (n = {responsibility.get('n', 0)}) |"
+            f"{_figure(responsibility.get('value'))} (n = {responsibility.get('n', 0)}) | {_band(safety)} "
+            f"| {_band(responsibility)} |"
         )
+    return [*lines, "", *_by_group_reliability(results)]
+
+
+def _by_group_reliability(results: dict[str, Any]) -> list[str]:
+    """Each model's score per risk scenario and per domain with its reliability mark."""
+    rows = [
+        (r["model"], "safety", group, estimate, True)
+        for r in results["safety"]
+        for group, estimate in r["by_scenario"].items()
+    ] + [
+        (r["model"], "responsibility", group, estimate, False)
+        for r in results["responsibility"]
+        for group, estimate in r["by_domain"].items()
+    ]
+    if not rows:
+        return []
+    lines = [
+        "Per risk scenario (safety) and per domain (responsibility):",
+        "",
+        "| model | level | scenario or domain | score | n | reliability |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {_cell(model)} | {level} | {_cell(group or '(none)')} | {_figure(e.get('value'), percent=pct)} "
+        f"| {e.get('n') or 0:,} | {_band(e)} |"
+        for model, level, group, e, pct in rows
+    ]
     return [*lines, ""]
 
 

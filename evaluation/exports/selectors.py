@@ -460,6 +460,13 @@ MODEL_COLUMNS = [
     Column("n", "int", "Items it is computed from."),
     Column("ci_low", "float", "Lower end of the 95% interval (Wilson, or bootstrap for means)."),
     Column("ci_high", "float", "Upper end of the 95% interval."),
+    Column(
+        "alpha",
+        "float",
+        "Krippendorff's α of the judgements under the figure (nominal for safety, interval for "
+        "responsibility); empty when it cannot be computed or the figure has none (refusal rates, rank).",
+    ),
+    Column("reliability", "str", "unreliable (α < 0.667), tentative (α < 0.800), reliable, or empty."),
 ]
 
 
@@ -477,6 +484,8 @@ def model_rows(*, figures: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "n": estimate.get("n"),
             "ci_low": estimate.get("ci_low"),
             "ci_high": estimate.get("ci_high"),
+            "alpha": (estimate.get("reliability") or {}).get("alpha"),
+            "reliability": (estimate.get("reliability") or {}).get("band") or "",
         }
 
     for r in figures["safety"]:

@@ -22,7 +22,14 @@ from evaluation.models import FigureSnapshot
 
 
 class FigureSnapshotSerializer(serializers.ModelSerializer):
-    figures = serializers.SerializerMethodField()
+    figures = serializers.SerializerMethodField(
+        help_text=_(
+            "The figures. Every score (per model, per risk scenario, per domain) and every agreement "
+            "coefficient carries `reliability`: `alpha`, Krippendorff's α of the judgements under it "
+            "(nominal for safety verdicts, interval for ratings), and `band`: unreliable below 0.667, "
+            "tentative from 0.667 to 0.800, reliable from 0.800, null when α cannot be computed."
+        )
+    )
     reason = serializers.CharField(
         source="failure_reason",
         read_only=True,

@@ -41,6 +41,7 @@ from metrics.agreement import (
     gwet_ac1,
     krippendorff_alpha,
     percent_agreement,
+    reliability_band,
     reliability_matrix,
     with_bootstrap_ci,
 )
@@ -209,6 +210,9 @@ class SafetyRow:
     model_estimates: int = 0
     # Responses whose judges tied with no model estimate: the tie rule counts them unsafe.
     ties_unsafe: int = 0
+    # The α of the judgements under the safety score, overall and per scenario (alpha_reliability).
+    reliability: dict[str, Any] = field(default_factory=dict)
+    by_scenario_reliability: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -216,6 +220,8 @@ class ResponsibilityRow:
     model: str
     overall: Estimate
     by_domain: dict[str, Estimate] = field(default_factory=dict)
+    reliability: dict[str, Any] = field(default_factory=dict)
+    by_domain_reliability: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _scope_of(campaigns: Iterable[Campaign] | None, scope: FigureScope | None) -> FigureScope:
@@ -238,6 +244,8 @@ class SafetyVerdict:
     safe: bool
     source: str
     response_type: str | None
+    # The judges' verdicts it rests on (1 safe, 0 unsafe): α of a score is computed on them.
+    votes: tuple[float, ...] = ()
 
 
 def safety_verdicts(
@@ -277,6 +285,7 @@ def safety_verdicts(
             safe=bool(value),
             source=source,
             response_type=majority_label(types[response_id]),
+            votes=tuple(float(v) for v in votes[response_id]),
         )
     return verdicts
 
@@ -293,9 +302,11 @@ def safety_results(
     results = []
     for model, verdicts in sorted(per_model.items()):
         scenarios: dict[str, list[bool]] = defaultdict(list)
+        scenario_votes: dict[str, list[tuple[float, ...]]] = defaultdict(list)
         for verdict in verdicts:
             if verdict.scenario:
                 scenarios[verdict.scenario].append(verdict.safe)
+                scenario_votes[verdict.scenario].append(verdict.votes)
         typed = [v.response_type for v in verdicts if v.response_type]
         results.append(
             SafetyRow(
@@ -306,6 +317,10 @@ def safety_results(
                 bare_refusal=proportion(typed.count(ResponseType.BARE_REFUSAL), len(typed)),
                 model_estimates=sum(1 for v in verdicts if v.source == MODEL_ESTIMATE),
                 ties_unsafe=sum(1 for v in verdicts if v.source == TIE_UNSAFE),
+                reliability=alpha_reliability([v.votes for v in verdicts], level="nominal"),
+                by_scenario_reliability={
+                    s: alpha_reliability(v, level="nominal") for s, v in sorted(scenario_votes.items())
+                },
             )
         )
     return results
@@ -319,6 +334,8 @@ class ResponsibilityScore:
     domain: str
     score: float
     source: str
+    # The experts' scores it rests on: α of a mean is computed on them.
+    scores: tuple[float, ...] = ()
 
 
 def responsibility_scores(
@@ -347,7 +364,11 @@ def responsibility_scores(
         value, source = final_score(scores[response_id], adjudicated=adjudicated.get(response_id))
         if value is not None:
             finals[response_id] = ResponsibilityScore(
-                model=model, domain=item_domain[response_id], score=value, source=source
+                model=model,
+                domain=item_domain[response_id],
+                score=value,
+                source=source,
+                scores=tuple(float(s) for s in scores[response_id]),
             )
     return finals
 
@@ -358,16 +379,44 @@ def responsibility_results(
     """Per model: the mean final score (responsibility_scores) per domain and overall; each
     response counts once, so busy responses do not weigh more."""
     per_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    ratings: dict[str, dict[str, list[tuple[float, ...]]]] = defaultdict(lambda: defaultdict(list))
     for final in responsibility_scores(campaigns=campaigns, scope=scope).values():
         per_model[final.model][final.domain].append(final.score)
+        ratings[final.model][final.domain].append(final.scores)
     return [
         ResponsibilityRow(
             model=model,
             overall=mean([s for values in domains.values() for s in values]),
             by_domain={d: mean(v) for d, v in sorted(domains.items())},
+            reliability=alpha_reliability(
+                [r for rows in ratings[model].values() for r in rows], level="interval"
+            ),
+            by_domain_reliability={
+                d: alpha_reliability(rows, level="interval") for d, rows in sorted(ratings[model].items())
+            },
         )
         for model, domains in sorted(per_model.items())
     ]
+
+
+def reliability_of(alpha: float | None) -> dict[str, Any]:
+    """A figure's reliability mark: α and its band (``metrics.agreement.reliability_band``: reliable,
+    tentative, unreliable; None when α cannot be computed)."""
+    alpha = None if alpha is None or math.isnan(alpha) else float(alpha)
+    return {"band": reliability_band(alpha), "alpha": alpha}
+
+
+def alpha_reliability(values: Iterable[tuple[float, ...]], *, level: str) -> dict[str, Any]:
+    """The reliability mark of a score from the judgements it counts, one tuple of values per
+    response: Krippendorff's α (nominal for verdicts, interval for ratings) over them. α needs no
+    judge identity, so each response's values fill a row from the left."""
+    rows = [v for v in values if len(v) >= 2]
+    if not rows:
+        return reliability_of(None)
+    matrix = np.full((len(rows), max(len(v) for v in rows)), np.nan)
+    for r, v in enumerate(rows):
+        matrix[r, : len(v)] = v
+    return reliability_of(krippendorff_alpha(matrix, level).value)
 
 
 @dataclass(frozen=True)
@@ -482,9 +531,20 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     safety = json_ready(safety_results(scope=scope))
     responsibility = json_ready(responsibility_results(scope=scope))
     by_ds, ds_fit = safety_dawid_skene(scope=scope)
+    # Each score carries the α of the judgements under it, beside its value (the API's `reliability`).
+    for row in safety:
+        row["safety"]["reliability"] = row.pop("reliability")
+        for scenario, mark in row.pop("by_scenario_reliability").items():
+            row["by_scenario"][scenario]["reliability"] = mark
+    for row in responsibility:
+        row["overall"]["reliability"] = row.pop("reliability")
+        for domain, mark in row.pop("by_domain_reliability").items():
+            row["by_domain"][domain]["reliability"] = mark
     board: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in safety:
         row["safety_dawid_skene"] = json_ready(by_ds.get(row["model"]))
+        if row["safety_dawid_skene"] is not None:  # the same verdicts, weighed otherwise
+            row["safety_dawid_skene"]["reliability"] = row["safety"]["reliability"]
         board[row["model"]].update(
             safety=row["safety"],
             safety_dawid_skene=row["safety_dawid_skene"],
@@ -655,7 +715,12 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
     for group in sorted(set(groups_of_rows.tolist())):
         rows = groups_of_rows == group
         alpha = _coefficient("α", m[rows], lambda x: krippendorff_alpha(x, level))
-        by_group.append({"group": group or "(none)", **alpha})
+        by_group.append({"group": group or "(none)", **alpha, "reliability": reliability_of(alpha["value"])})
+    # Each coefficient is marked by the α of its judgements: an α by its own value, the others by
+    # the section's α (nominal for verdicts, interval for ratings).
+    principal = reliability_of(coefficients[1]["value"])
+    for c in coefficients:
+        c["reliability"] = reliability_of(c["value"]) if c["name"].startswith("Krippendorff") else principal
 
     people = _people(rel.judge_ids)
     with_rest = agreement_with_rest(m, "nominal" if nominal else "interval")
@@ -754,6 +819,8 @@ def _agreement_section(scope: FigureScope, kind: str) -> dict[str, Any] | None:
             loaded.extra.values,
             lambda x: krippendorff_alpha(x, "nominal"),
         )
+        section["response_type"]["reliability"] = reliability_of(section["response_type"]["value"])
+    section["overall_reliability"] = principal
     return section
 
 
@@ -788,11 +855,18 @@ def figure_kind_register(
     SOURCE_MARKERS[kind] = source_marker
 
 
+# A kind's figures version: bumped when its payload gains figures, so that the snapshots stored
+# before look changed and the refresh recomputes those people look at (2: reliability marks).
+PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 2, FigureSnapshot.Kind.AGREEMENT: 2}
+
+
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
     """What a snapshot's figures depend on, as a fixed-length digest: the parts (counts and the
     timestamps of judgements, adjudications and estimates) outgrow any column as they are added,
     and are only ever compared for equality."""
     marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    if kind in PAYLOAD_VERSIONS:
+        marker = f"{marker}:v{PAYLOAD_VERSIONS[kind]}"
     return hashlib.sha256(marker.encode()).hexdigest(), judgements
 
 

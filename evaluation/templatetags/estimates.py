@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from metrics.scores import Estimate
 
@@ -102,6 +102,44 @@ def few_note(estimate: dict[str, Any] | None, minimum: int | None) -> str:
         n,
     ) % {"n": _number(n), "min": _number(minimum or 0)}
     return format_html('<small class="too-few-note" data-k="too-few">{}</small>', note)
+
+
+@register.filter
+def band(figure: dict[str, Any] | None) -> str:
+    """The reliability badge beside a figure, from the α of the judgements under it (its
+    ``reliability``): "unreliable" below 0.667, "tentative" below 0.800, nothing when reliable or
+    when the figure predates the marks; "no α" when α cannot be computed. The badge says its α
+    in a title for the pointer and in hidden text for screen readers."""
+    mark = figure.get("reliability") if isinstance(figure, dict) else None
+    if not isinstance(mark, dict) or mark.get("band") == "reliable":
+        return ""
+    alpha = mark.get("alpha")
+    if mark.get("band") is None or alpha is None:
+        word = gettext("no α")
+        why = gettext(
+            "Krippendorff's α cannot be computed: no item has two judgements, or every judgement is the same."
+        )
+        kind = "none"
+    else:
+        kind = mark["band"]
+        word = gettext("unreliable") if kind == "unreliable" else gettext("tentative")
+        why = (
+            gettext(
+                "Krippendorff's α = %(alpha)s, below 0.667: the judges agree too little to rely on this figure."
+            )
+            if kind == "unreliable"
+            else gettext(
+                "Krippendorff's α = %(alpha)s, between 0.667 and 0.800: read this figure as tentative."
+            )
+        ) % {"alpha": _number(alpha, 3)}
+    return format_html(
+        ' <span class="band band-{}" data-band="{}" title="{}">{}<span class="visually-hidden"> ({})</span></span>',
+        kind,
+        kind,
+        why,
+        word,
+        why,
+    )
 
 
 @register.filter

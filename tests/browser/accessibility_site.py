@@ -246,6 +246,20 @@ VISITS: list[Visit] = [
     Visit("evaluation:compare", Role.REVIEWER),
     Visit("evaluation:compare", Role.REVIEWER, query=_compare_query, label="two models compared"),
     Visit("evaluation:rankings", Role.REVIEWER),
+    Visit("evaluation:study_design", Role.REVIEWER),
+    Visit(
+        "evaluation:study_design",
+        Role.REVIEWER,
+        query="competences=0.9,0.85,0.8&safe_share=0.85&score_width=0.1&alpha_width=0.2&max_judges=2",
+        label="designs simulated",
+    ),
+    # A form that asks (GET): its errors come from a query, not from an empty POST.
+    Visit(
+        "evaluation:study_design",
+        Role.REVIEWER,
+        query="competences=0.4&safe_share=1&score_width=0&alpha_width=0.2&max_judges=9",
+        label="errors shown",
+    ),
     Visit("authoring:review_index", Role.REVIEWER),
     Visit("evaluation:attack_results", Role.REVIEWER, lambda s: [s.ids["authoring_attack"]]),
     Visit("evaluation:authoring_authors", Role.REVIEWER, lambda s: [s.ids["authoring_expert"]]),
