@@ -14,6 +14,7 @@ from django.utils import translation
 from common.roles import Role
 from people.services import user_create
 from prompts.models import Domain
+from tests.support.database_reset import database_reference_take, database_reset_install
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are
 # still synchronous, so Django's async-safety guard would be a false alarm.
@@ -28,6 +29,18 @@ pytest_plugins = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
+
+database_reset_install()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """pytest-django's test database, and its rows as migrated: what a transactional test's
+    teardown brings it back to (tests/support/database_reset.py)."""
+    with django_db_blocker.unblock():
+        database_reference_take(alias="default")
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
