@@ -130,3 +130,23 @@ def expert(make_user) -> User:
 @pytest.fixture
 def cvalues_prompts_path() -> Path:
     return REPO / "data" / "cvalues" / "cvalues_responsibility_prompts.jsonl"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs it), tests sharing a costly
+    fixture stay in one process, which starts it once: the local model's server (session-wide), and
+    each module whose tests share a module-scoped fixture (a migrated template database, an ASGI
+    server, the extracted message catalogue)."""
+    for item in items:
+        if item.get_closest_marker("local_model"):
+            item.add_marker(pytest.mark.xdist_group("local_model"))
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+        if any(
+            d.scope in ("module", "package", "class") and d.func.__module__.startswith("tests.")
+            for defs in definitions
+            for d in defs
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
