@@ -42,8 +42,12 @@ psql "$(echo "$DATABASE_URL" | sed 's#/[^/]*$#/postgres#')" -Atqc "SELECT 1 FROM
 .venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/python manage.py check
 
+# Two processes (pytest-xdist), each with its own test database and Redis database
+# (config/settings/test.py); tests that share a costly fixture stay together (tests/conftest.py).
+# TEST_WORKERS=0 runs everything in this one process.
+workers=(-n "${TEST_WORKERS:-2}" --dist loadgroup)
 set +e
-.venv/bin/pytest "$@"
+.venv/bin/pytest "${workers[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -14,6 +14,7 @@ from django.utils import translation
 from common.roles import Role
 from people.services import user_create
 from prompts.models import Domain
+from tests.support.database_reset import database_reference_take, database_reset_install
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in these tests are
 # still synchronous, so Django's async-safety guard would be a false alarm.
@@ -28,6 +29,18 @@ pytest_plugins = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
+
+database_reset_install()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """pytest-django's test database, and its rows as migrated: what a transactional test's
+    teardown brings it back to (tests/support/database_reset.py)."""
+    with django_db_blocker.unblock():
+        database_reference_take(alias="default")
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -117,3 +130,23 @@ def expert(make_user) -> User:
 @pytest.fixture
 def cvalues_prompts_path() -> Path:
     return REPO / "data" / "cvalues" / "cvalues_responsibility_prompts.jsonl"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs it), tests sharing a costly
+    fixture stay in one process, which starts it once: the local model's server (session-wide), and
+    each module whose tests share a module-scoped fixture (a migrated template database, an ASGI
+    server, the extracted message catalogue)."""
+    for item in items:
+        if item.get_closest_marker("local_model"):
+            item.add_marker(pytest.mark.xdist_group("local_model"))
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+        if any(
+            d.scope in ("module", "package", "class") and d.func.__module__.startswith("tests.")
+            for defs in definitions
+            for d in defs
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))

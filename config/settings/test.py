@@ -6,12 +6,23 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/valuelens")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (scripts/test.sh runs -n 2) each process gets its own test database from
+# pytest-django, and here its own Redis database: worker gwN uses the one N below the given
+# (15, 14 by default), since the tests empty theirs between tests. Set in the environment, so that
+# the workers and processes the tests start inherit it; once, as those inherit the worker's name too.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker not in ("", "gw0") and os.environ.get("VALUELENS_TEST_REDIS_OF") != _xdist_worker:
+    _broker, _, _db = os.environ["CELERY_BROKER_URL"].rpartition("/")
+    if _broker.startswith("redis://") and _db.isdigit():
+        _shift = int(_xdist_worker.removeprefix("gw"))
+        os.environ["CELERY_BROKER_URL"] = f"{_broker}/{(int(_db) - _shift) % 16}"
+    os.environ["VALUELENS_TEST_REDIS_OF"] = _xdist_worker
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # Per process, as before the quickstart moved its cache to the embedded Valkey.
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import (
+from config.settings.base import *  # noqa: F403, E402 (after the environment above)
+from config.settings.base import (  # noqa: E402
     AUTHENTICATION_BACKENDS,
     DATABASES,
     REST_FRAMEWORK,
