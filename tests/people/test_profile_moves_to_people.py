@@ -22,10 +22,15 @@ def _migrate(wanted: list[tuple[str, str | None]] | None = None):
         targets = graph.leaf_nodes()
     else:
         untouched = {app for app, _name in wanted}
+        # What the wanted states include: another app's leaf that needs more of those apps (a
+        # later migration of theirs, or the move) is left where it is, and unapplied with them if
+        # it must be: asking for it would mix forwards and backwards steps in one plan.
+        kept = {dep for app, name in wanted if name is not None for dep in graph.forwards_plan((app, name))}
         others = [
             node
             for node in graph.leaf_nodes()
-            if node[0] not in untouched and MOVE not in graph.forwards_plan(node)
+            if node[0] not in untouched
+            and not any(dep[0] in untouched and dep not in kept for dep in graph.forwards_plan(node))
         ]
         targets = wanted + others
     executor.migrate(targets)
