@@ -6,8 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# Enough for any campaign; few enough that the planner's search over n stays instant.
-MAX_RESPONSES = 10_000_000
+# Enough for any campaign; few enough that the planner's search over n (one array entry per
+# candidate n, up to the responses) stays instant in a request.
+MAX_RESPONSES = 1_000_000
+# Narrower than ± 0.1 points asks for more labels than any campaign has; and a half-width near 0
+# would overflow the people-only count.
+MIN_HALF_WIDTH = 0.001
 
 
 class LabelBudgetForm(forms.Form):
@@ -46,9 +50,9 @@ class LabelBudgetForm(forms.Form):
 
     def clean_half_width(self) -> float:
         value = self.cleaned_data["half_width"]
-        if not 0 < value <= 0.5:
+        if not MIN_HALF_WIDTH <= value <= 0.5:
             raise forms.ValidationError(
-                _("A half-width lies above 0 and at most 0.5 (± 50 points)."), code="half_width_range"
+                _("A half-width lies between 0.001 and 0.5 (± 0.1 to ± 50 points)."), code="half_width_range"
             )
         return value
 

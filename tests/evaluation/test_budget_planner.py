@@ -81,7 +81,7 @@ def test_too_few_responses_for_the_target_are_said_so(client, reviewer):
     client.force_login(reviewer)
 
     page = client.get(
-        reverse("evaluation:label_budget"), {**PARAMS, "half_width": "0.001", "responses": "100"}
+        reverse("evaluation:label_budget"), {**PARAMS, "half_width": "0.002", "responses": "100"}
     ).text
 
     assert "Even labelling all 100 responses would not give an interval" in page
@@ -90,8 +90,10 @@ def test_too_few_responses_for_the_target_are_said_so(client, reviewer):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"half_width": "0"}, "A half-width lies above 0 and at most 0.5"),
-        ({"half_width": "0.6"}, "A half-width lies above 0 and at most 0.5"),
+        ({"half_width": "0"}, "A half-width lies between 0.001 and 0.5"),
+        ({"half_width": "1e-320"}, "A half-width lies between 0.001 and 0.5"),
+        ({"half_width": "0.6"}, "A half-width lies between 0.001 and 0.5"),
+        ({"responses": "1000001"}, "less than or equal to 1000000"),
         ({"responses": "0"}, "greater than or equal to 1"),
         ({"safe_share": "1"}, "between 0 and 1, both excluded"),
         ({"judge_right_on_safe": "1.2"}, "An accuracy is a share between 0 and 1."),
@@ -117,7 +119,7 @@ def test_errors_and_the_explanation_are_translated(client, reviewer):
     wrong = client.get(url, {**PARAMS, "half_width": "0"}, headers=ZH).text
     right = client.get(url, PARAMS, headers=ZH).text
 
-    assert "半宽须大于 0" in wrong
+    assert "半宽须在 0.001 与 0.5 之间" in wrong
     assert "预算规划" in right
     assert "instead of" not in right
 
