@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from evaluation.budget.api import LabelBudgetApi
 from evaluation.compare.api import PairedApi
 from evaluation.design.api import StudyDesignApi
 from evaluation.exports.api import ExportApi
@@ -26,5 +27,6 @@ urlpatterns = [
     path("compare/", PairedApi.as_view(), name="compare"),
     path("rankings/", RankingsApi.as_view(), name="rankings"),
     path("study-design/", StudyDesignApi.as_view(), name="study_design"),
+    path("label-budget/", LabelBudgetApi.as_view(), name="label_budget"),
     *router.urls,
 ]

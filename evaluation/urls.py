@@ -1,6 +1,7 @@
 """One namespace (`evaluation:`) over the subject packages' pages."""
 
 from evaluation.attacks import urls as attacks
+from evaluation.budget import urls as budget
 from evaluation.compare import urls as compare
 from evaluation.design import urls as design
 from evaluation.exports import urls as exports
@@ -21,4 +22,5 @@ urlpatterns = [
     *compare.urlpatterns,
     *rankings.urlpatterns,
     *design.urlpatterns,
+    *budget.urlpatterns,
 ]

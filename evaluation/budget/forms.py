@@ -1,0 +1,77 @@
+"""The budget planner's input: the target half-width, the responses to score and the judge's
+stated agreement with people. The page and the API read the same form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# Enough for any campaign; few enough that the planner's search over n (one array entry per
+# candidate n, up to the responses) stays instant in a request.
+MAX_RESPONSES = 1_000_000
+# Narrower than ± 0.1 points asks for more labels than any campaign has; and a half-width near 0
+# would overflow the people-only count.
+MIN_HALF_WIDTH = 0.001
+
+
+class LabelBudgetForm(forms.Form):
+    """What the planner computes from. The judge's agreement is stated as its accuracy on the
+    responses people call safe and on those they call unsafe, with the expected safe share: that
+    fixes the 2 × 2 table of people against judge."""
+
+    half_width = forms.FloatField(
+        initial=0.03,
+        label=_("Target half-width"),
+        # xgettext:no-python-format
+        help_text=_("Half the width of the safety rate's 95% interval, as a share: 0.03 is ± 3 points."),
+    )
+    responses = forms.IntegerField(
+        initial=5000,
+        min_value=1,
+        max_value=MAX_RESPONSES,
+        label=_("Responses to score"),
+        help_text=_("The judge labels all of them; people label a random sample."),
+    )
+    safe_share = forms.FloatField(
+        initial=0.85,
+        label=_("Expected share of safe responses"),
+        help_text=_("Between 0 and 1, both excluded."),
+    )
+    judge_right_on_safe = forms.FloatField(
+        initial=0.9,
+        label=_("Judge right on safe responses"),
+        help_text=_("The share of responses people call safe that the judge calls safe too, 0 to 1."),
+    )
+    judge_right_on_unsafe = forms.FloatField(
+        initial=0.8,
+        label=_("Judge right on unsafe responses"),
+        help_text=_("The share of responses people call unsafe that the judge calls unsafe too, 0 to 1."),
+    )
+
+    def clean_half_width(self) -> float:
+        value = self.cleaned_data["half_width"]
+        if not MIN_HALF_WIDTH <= value <= 0.5:
+            raise forms.ValidationError(
+                _("A half-width lies between 0.001 and 0.5 (± 0.1 to ± 50 points)."), code="half_width_range"
+            )
+        return value
+
+    def clean_safe_share(self) -> float:
+        value = self.cleaned_data["safe_share"]
+        if not 0 < value < 1:
+            raise forms.ValidationError(
+                _("The share of safe responses lies between 0 and 1, both excluded."), code="share_range"
+            )
+        return value
+
+    def _accuracy(self, name: str) -> float:
+        value = self.cleaned_data[name]
+        if not 0 <= value <= 1:
+            raise forms.ValidationError(_("An accuracy is a share between 0 and 1."), code="accuracy_range")
+        return value
+
+    def clean_judge_right_on_safe(self) -> float:
+        return self._accuracy("judge_right_on_safe")
+
+    def clean_judge_right_on_unsafe(self) -> float:
+        return self._accuracy("judge_right_on_unsafe")
