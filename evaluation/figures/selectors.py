@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -124,7 +124,8 @@ class FigureScope:
         if self.item_ids:
             rows = rows.filter(item_id__in=self.item_ids)
         if self.model_id:
-            rows = rows.filter(item__model_id=self.model_id)
+            # A pair item (pairwise campaigns) is either of its two models'.
+            rows = rows.filter(Q(item__model_id=self.model_id) | Q(item__model_b_id=self.model_id))
         if self.model_ids:
             rows = rows.filter(item__model_id__in=self.model_ids)
         if self.domain_id:

@@ -13,6 +13,7 @@ from annotation.quality.services import judge_exclude
 from annotation.services import judgement_void
 from common.roles import Role
 from evaluation.exports import services as export_services
+from evaluation.exports.selectors import pairwise_vote_rows
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
 from models_registry.models import Response
@@ -261,3 +262,25 @@ def test_a_pairwise_campaign_exports_its_votes_and_pairs_on_any_database(
     assert [v["created_at"].endswith("+00:00") for v in votes] == [True] * 3
     assert [v["edits"] for v in votes] == [0, 0, 0]
     assert len(_pairs()) == 1
+
+
+def test_a_scope_of_one_model_takes_the_pairs_where_it_is_either_answer(
+    pair_setup, make_pair_campaign, judges
+):
+    setup = pair_setup(models=3, prompts=2)
+    campaign = make_pair_campaign(setup, n=1)
+    judge_every_pair(campaign, judges[:1], better_of([m.pk for m in setup.models]))
+    # A model that is answer B of some pair (which model is A is drawn from the seed).
+    model_b = Item.objects.filter(campaign=campaign).values_list("model_b_id", flat=True).first()
+
+    rows = list(
+        pairwise_vote_rows(
+            scope=FigureScope(campaign_ids=(campaign.pk,), model_id=model_b, include_incomplete=True)
+        )
+    )
+
+    expected = (
+        Item.objects.filter(campaign=campaign).filter(model_id=model_b).count()
+        + Item.objects.filter(campaign=campaign, model_b_id=model_b).count()
+    )
+    assert len(rows) == expected == 4
