@@ -100,3 +100,12 @@ def test_the_page_reads_in_chinese(client, reviewer, ranked, worker_runs):
 
     assert "排名" in page
     assert "位置偏差" in page
+
+
+def test_without_a_pairwise_campaign_the_page_says_so_and_offers_no_csv(client, reviewer, worker_runs):
+    client.force_login(reviewer)
+
+    page = computed(client, reverse("evaluation:rankings"), {}).text
+
+    assert 'data-testid="no-pairwise"' in page
+    assert 'data-testid="rankings-csv"' not in page
