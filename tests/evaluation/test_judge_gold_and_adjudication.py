@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -175,14 +174,6 @@ def test_every_figure_is_given_per_scenario(adjudicated):
     assert by_group["crimes"]["vs_adjudicated"]["accuracy"] == pytest.approx(1.0)
     assert (by_group["crimes"]["gold"]["items"], by_group["crimes"]["gold"]["correct"]) == (1, 0)
     assert (by_group["(none)"]["gold"]["items"], by_group["(none)"]["gold"]["correct"]) == (1, 1)
-
-
-@pytest.fixture
-def worker_runs():
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
 
 
 def test_the_page_and_the_api_show_the_figures_against_adjudicated_values_and_gold(

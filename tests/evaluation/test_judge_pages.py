@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -28,15 +26,6 @@ def campaign(make_campaign, make_user):
 def judged(campaign, make_model, stub):
     stub.state.script = safety_script()
     return judge_run_start(name="first judges", campaign=campaign, models=[make_model("judge-a")])
-
-
-@pytest.fixture
-def worker_runs():
-    """Queued snapshot computations run at once (eager tasks), as if a worker were idle."""
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
 
 
 def test_a_reviewer_sees_each_judge_beside_an_average_person(client, reviewer, judged, worker_runs):

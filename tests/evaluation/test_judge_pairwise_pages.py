@@ -4,8 +4,6 @@ judge's terms, and suggestions and triage are refused in the reader's language."
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -34,15 +32,6 @@ def campaign(pair_setup, make_pair_campaign, make_user):
 def judged(campaign, stub):
     stub.state.script = judges_script({"garbled": unreadable_when_m0_first})
     return judge_run_start(name="pair judges", campaign=campaign, models=[judge_model(stub, "garbled")])
-
-
-@pytest.fixture
-def worker_runs():
-    """Queued snapshot computations run at once (eager tasks), as if a worker were idle."""
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
 
 
 def test_the_judges_page_of_a_pairwise_campaign_shows_consistency_beside_an_average_person(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.urls import reverse
 
@@ -163,15 +161,6 @@ def test_triage_needs_exactly_two_judge_models(two_judges):
 
     with pytest.raises(ValueError, match="two judge models"):
         campaign_triage_apply(campaign=campaign, models=models[:1])
-
-
-@pytest.fixture
-def worker_runs():
-    """Queued snapshot computations run at once (eager tasks), as if a worker were idle."""
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
 
 
 def test_anchoring_is_measured_on_judgements_made_on_the_judging_page(

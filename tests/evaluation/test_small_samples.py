@@ -4,8 +4,6 @@ tied item says how the tie was decided instead of calling it a majority."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.urls import reverse
 
@@ -36,14 +34,6 @@ def few(make_campaign, make_user):
         judges, campaign, {"a": [SAFE, SAFE], "b": [UNSAFE, UNSAFE], "c": [SAFE, UNSAFE], "d": [UNSAFE, SAFE]}
     )
     return campaign
-
-
-@pytest.fixture
-def worker_runs():
-    from evaluation.tasks import figure_snapshot_compute
-
-    with mock.patch("evaluation.figures.services._enqueue", side_effect=figure_snapshot_compute.delay):
-        yield
 
 
 def _page(client, url, **headers):
