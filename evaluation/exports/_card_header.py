@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from huggingface_hub import DatasetCardData
 
 from evaluation.exports._formats import Column
 from evaluation.exports.selectors import CRITERION_ORDER
@@ -104,6 +103,10 @@ def _languages(scope: FigureScope) -> list[str]:
 
 def card_header(*, export: Export, scope: FigureScope, summary: dict[str, Any]) -> str:
     """The YAML front matter of the card, between ``---`` lines, ready to go before its Markdown."""
+    # Imported here: huggingface_hub takes a tenth of a second to import, which only workers
+    # writing a card should pay, not every web process that imports the export services.
+    from huggingface_hub import DatasetCardData
+
     files: dict[str, int] = summary["files"]
     extension = f".{export.format}"
     # ``datasets`` reads a folder with one builder (json, parquet or csv), chosen by its files: the

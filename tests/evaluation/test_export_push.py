@@ -9,8 +9,10 @@ from pathlib import Path
 import huggingface_hub
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from evaluation.exports import services as export_services
+from evaluation.exports.hub import ExportPushRefused, export_push
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
 from tests.evaluation.export_support import build_dataset, zip_members
@@ -111,3 +113,10 @@ def test_an_unfinished_export_is_not_pushed(hub):
     with pytest.raises(CommandError, match="Only a finished export"):
         push(pending, hub.url)
     assert hub.record.requests == []
+
+
+def test_a_refusal_reads_in_chinese_for_a_chinese_reader(export):
+    with translation.override("zh-hans"), pytest.raises(ExportPushRefused) as refused:
+        export_push(export=export, repo_id="owner/name", token="")
+
+    assert refused.value.message == "没有 Hugging Face 令牌：请设置一个有写入权限的令牌。"
