@@ -67,6 +67,7 @@ def configs(folder: Path) -> dict[str, str]:
     return {c["config_name"]: c["data_files"][0]["path"] for c in card.data.configs}
 
 
+@pytest.mark.sqlite
 def test_every_file_of_a_jsonl_scored_export_loads_as_a_config_of_its_folder(judged, tmp_path):
     export, folder = exported(tmp_path, Export.Kind.SCORED, Export.Format.JSONL)
 
@@ -153,3 +154,14 @@ def test_a_licence_the_hub_does_not_know_is_named_as_other(judged, tmp_path, set
 
     assert (card.data.license, card.data.license_name) == ("other", "valuelens-research-terms-v2")
     assert card.data.task_categories == ["text-generation"]
+
+
+def test_every_file_of_a_csv_scored_export_loads_as_a_config_with_plain_column_names(judged, tmp_path):
+    export, folder = exported(tmp_path, Export.Kind.SCORED, Export.Format.CSV)
+
+    assert configs(folder) == {name.removesuffix(".csv"): name for name in export.counts}
+    for name, filename in configs(folder).items():
+        rows = load(folder, name, tmp_path=tmp_path)
+        assert len(rows) == export.counts[filename] > 0
+    # The byte-order mark Excel needs is not part of the first column's name.
+    assert load(folder, "judgements", tmp_path=tmp_path).column_names[0] == "judgement_id"
