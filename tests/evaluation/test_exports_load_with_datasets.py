@@ -4,12 +4,15 @@ parses (huggingface_hub's DatasetCard)."""
 
 from __future__ import annotations
 
+import html
+import re
 import zipfile
 from pathlib import Path
 
 import datasets
 import huggingface_hub
 import pytest
+from django.urls import reverse
 from huggingface_hub import DatasetCard
 
 from common.roles import Role
@@ -165,3 +168,35 @@ def test_every_file_of_a_csv_scored_export_loads_as_a_config_with_plain_column_n
         assert len(rows) == export.counts[filename] > 0
     # The byte-order mark Excel needs is not part of the first column's name.
     assert load(folder, "judgements", tmp_path=tmp_path).column_names[0] == "judgement_id"
+
+
+def test_the_snippet_on_the_export_page_loads_the_unzipped_download(
+    judged, tmp_path, client, admin_user, monkeypatch
+):
+    export, _ = exported(tmp_path, Export.Kind.SCORED, Export.Format.JSONL)
+    client.force_login(admin_user)
+    page = client.get(reverse("evaluation:export", args=[export.pk])).text
+    snippet = html.unescape(re.search(r'<code data-snippet="datasets">(.*?)</code>', page, re.S).group(1))
+    download = tmp_path / "download"
+    with zipfile.ZipFile(export.file.path) as archive:
+        archive.extractall(download / Path(export.file.name).stem)
+    monkeypatch.chdir(download)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "cache")
+
+    names: dict = {}
+    exec(snippet, names)  # noqa: S102 - the page's own snippet, run as a reader would
+
+    assert len(names["rows"]) == export.counts["judgements.jsonl"]
+
+
+def test_the_hint_on_the_export_page_reads_in_chinese(judged, tmp_path, client, admin_user):
+    export, _ = exported(tmp_path, Export.Kind.SCORED, Export.Format.JSONL)
+    client.force_login(admin_user)
+
+    page = client.get(
+        reverse("evaluation:export", args=[export.pk]), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9"
+    ).text
+
+    assert "用 Hugging Face 的 datasets 库加载" in page
+    assert "要把这份导出上传到 Hugging Face Hub 上的数据集仓库（需要联网）" in page
+    assert "Load it with" not in page
