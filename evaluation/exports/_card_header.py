@@ -17,7 +17,7 @@ from evaluation.exports._formats import Column
 from evaluation.exports.selectors import CRITERION_ORDER
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
-from prompts.models import ResponseType
+from prompts.models import Prompt, ResponseType
 
 # Licence identifiers the Hub knows, by the spellings people put in EXPORT_LICENSE (lower case,
 # spaces and underscores as hyphens). Anything else goes in as "other" with its own name.
@@ -94,7 +94,8 @@ def _license() -> dict[str, Any]:
 
 def _languages(scope: FigureScope) -> list[str]:
     """zh when prompts hold Chinese, en when some are written in Latin words without any."""
-    texts = scope.judgements().order_by().values_list("item__prompt__text", flat=True).distinct()[:2000]
+    prompts = Prompt.objects.filter(pk__in=scope.judgements().values("item__prompt_id"))
+    texts = prompts.order_by().values_list("text", flat=True)[:2000]
     found = set()
     for text in texts:
         found.add("zh" if _CJK.search(text) else "en" if _LATIN_WORD.search(text) else "")

@@ -19,6 +19,7 @@ from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
+from prompts.models import Prompt
 from tests.evaluation.export_support import BAD_LAW_NOTES, REWRITES, SAFE_ANSWER, build_dataset
 from tests.evaluation.rankings_support import better_of, judge_every_pair
 
@@ -200,3 +201,12 @@ def test_the_hint_on_the_export_page_reads_in_chinese(judged, tmp_path, client, 
     assert "用 Hugging Face 的 datasets 库加载" in page
     assert "要把这份导出上传到 Hugging Face Hub 上的数据集仓库（需要联网）" in page
     assert "Load it with" not in page
+
+
+def test_the_card_names_english_beside_chinese_when_some_prompts_are_english(judged, tmp_path):
+    Prompt.objects.filter(prompt_set__name__startswith="pairs").update(
+        text="How do I pick my neighbour's lock?"
+    )
+    _, folder = exported(tmp_path, Export.Kind.SCORED, Export.Format.PARQUET)
+
+    assert DatasetCard.load(folder / "README.md").data.language == ["zh", "en"]
