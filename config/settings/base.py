@@ -338,6 +338,8 @@ JUDGE_PREPARE_HEARTBEAT_S = env.float("JUDGE_PREPARE_HEARTBEAT_S", default=10.0)
 JUDGE_PREPARE_CLAIM_STALE_S = env.float("JUDGE_PREPARE_CLAIM_STALE_S", default=600.0)
 # The licence the dataset card states for the judgements; empty: the card says none was set.
 EXPORT_LICENSE = env.str("EXPORT_LICENSE", default="")
+# Where `manage.py export_push` sends exports: the Hugging Face Hub, or a server with its API.
+HF_ENDPOINT = env.str("HF_ENDPOINT", default="https://huggingface.co")
 
 # Celery. The default broker is the quickstart's Valkey on its unix socket (database 0): the same
 # Redis transport as production, which sets a redis:// URL.

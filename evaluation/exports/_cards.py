@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from annotation.models import Campaign
+from evaluation.exports._card_header import card_header
 from evaluation.exports._formats import FORMULA_PREFIXES, Column
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
@@ -553,4 +554,4 @@ def dataset_card(
     lines += ["## Fields", "", *_fields(summary["columns"])]
     lines += _provenance(export, scope)
     lines += _licence()
-    return "\n".join(lines)
+    return card_header(export=export, scope=scope, summary=summary) + "\n".join(lines)

@@ -20,6 +20,7 @@ from django.db.models import CharField, Count, Func, IntegerField, Q
 
 from annotation.models import Adjudication, Campaign, Item, ItemResponse, Preference
 from annotation.quality.selectors import item_final_values, judges_quality
+from annotation.rubric import RESPONSIBILITY_CRITERIA
 from evaluation.exports._formats import Column
 from evaluation.figures.selectors import FigureScope
 from evaluation.rankings.selectors import pairwise_campaign_ids
@@ -56,7 +57,8 @@ JUDGEMENT_COLUMNS = [
     Column(
         "criterion_notes",
         "json",
-        "Responsibility: the expert's optional note per CValues criterion, {criterion key: text}; {} when none.",
+        "The expert's optional note per CValues criterion, {criterion key: text}, every criterion key "
+        "present (null: no note), so that each row has the same fields.",
     ),
     Column("time_spent_ms", "int", "Milliseconds from handing the item out to the submit (server clock)."),
     Column(
@@ -163,6 +165,9 @@ class JsonArrayLength(Func):
         return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
 
 
+CRITERION_ORDER = tuple(c.key for c in RESPONSIBILITY_CRITERIA)
+
+
 def judgement_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
     """One row per judgement (item × judge), in id order; timestamps as ISO 8601 text (UTC). Check
     items and excluded judges are exported too, flagged; voided judgements are not. Votes of
@@ -182,6 +187,9 @@ def judgement_rows(*, scope: FigureScope, chunk_size: int | None = None) -> Iter
         row = dict(zip(names, values, strict=True))
         for key in ("domain", "prompt_scenario", "judged_scenario"):
             row[key] = row[key] or ""
+        # Every criterion on every row: Arrow (datasets, Parquet readers) wants one struct per column.
+        notes = row["criterion_notes"] or {}
+        row["criterion_notes"] = {key: notes.get(key) for key in CRITERION_ORDER}
         yield row
 
 
@@ -223,7 +231,11 @@ ITEM_COLUMNS = [
         "its final value.",
     ),
     Column("majority_response_type", "str", "Safety: the most given response type; empty on a tie."),
-    Column("response_type_votes", "json", "Safety: votes per response type."),
+    Column(
+        "response_type_votes",
+        "json",
+        "Safety: votes per response type, every type present (0: no vote), so that each row has the same fields.",
+    ),
     Column("mean_score", "float", "Responsibility: mean of the experts' scores."),
     Column("score_sd", "float", "Responsibility: sample standard deviation of the scores (≥ 2 judges)."),
     Column("score_min", "int", "Responsibility: lowest score."),
@@ -390,6 +402,12 @@ def _with_texts(items: list[ItemAggregate]) -> list[ItemAggregate]:
     return items
 
 
+def _type_votes(types: Iterable[str]) -> dict[str, int]:
+    # Every type on every row: Arrow (datasets, Parquet readers) wants one struct per column.
+    counted = Counter(t for t in types if t)
+    return {t: counted.get(t, 0) for t in ResponseType.values}
+
+
 def item_rows(*, scope: FigureScope) -> Iterator[dict[str, Any]]:
     batch: list[ItemAggregate] = []
     for aggregate in item_aggregates(scope=scope):
@@ -431,7 +449,7 @@ def _item_rows_of(batch: list[ItemAggregate]) -> Iterator[dict[str, Any]]:
             "majority_safe": a.majority_safe if safety else None,
             "model_estimate_safe": estimates.get(a.item_id) if safety else None,
             "majority_response_type": a.majority_type if safety else "",
-            "response_type_votes": dict(Counter(t for t in a.types if t)) if safety else None,
+            "response_type_votes": _type_votes(a.types) if safety else None,
             "mean_score": a.mean_score,
             "score_sd": statistics.stdev(a.scores) if len(a.scores) >= 2 else None,
             "score_min": min(a.scores) if a.scores else None,

@@ -75,6 +75,12 @@ ALLOWED = {
     "MTurk",
     "token",
     "Token",
+    # The export page's hint: the Hugging Face Hub, its datasets library, and the language it is used from.
+    "Hugging",
+    "Face",
+    "Hub",
+    "datasets",
+    "Python",
 }
 # Text a person reads outside the page's text nodes.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "hx-confirm", "data-confirm")

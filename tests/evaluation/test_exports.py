@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from evaluation.exports import services as export_services
+from evaluation.exports.selectors import CRITERION_ORDER
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
 from prompts.models import MultiChoiceItem, PromptSet, ReferencePair, ResponseType
@@ -70,12 +71,14 @@ def test_raw_judgements_carry_the_experts_notes_per_criterion(dataset):
     csv_text = zip_members(Path(run_export(fmt=Export.Format.CSV).file.path))["judgements.csv"].decode()
 
     expert_notes = [r["criterion_notes"] for r in jsonl_rows if r["kind"] == "responsibility"]
-    # One expert left a note on the bad answer; every other judgement has none ({}).
-    assert [n for n in expert_notes if n] == [BAD_LAW_NOTES[0]]
-    assert expert_notes.count({}) == len(expert_notes) - 1 > 0
-    assert all(r["criterion_notes"] == {} for r in jsonl_rows if r["kind"] == "safety")
-    csv_notes = [row["criterion_notes"] for row in csv.DictReader(io.StringIO(csv_text))]
-    assert json.dumps(BAD_LAW_NOTES[0], ensure_ascii=False) in csv_notes
+    # One expert left a note on the bad answer; every other judgement has none (every key null).
+    written = [{k: v for k, v in n.items() if v is not None} for n in expert_notes]
+    assert [n for n in written if n] == [BAD_LAW_NOTES[0]]
+    assert written.count({}) == len(written) - 1 > 0
+    assert all(set(r["criterion_notes"]) == set(CRITERION_ORDER) for r in jsonl_rows)
+    assert all(not any(r["criterion_notes"].values()) for r in jsonl_rows if r["kind"] == "safety")
+    csv_notes = [json.loads(row["criterion_notes"]) for row in csv.DictReader(io.StringIO(csv_text))]
+    assert [{k: v for k, v in n.items() if v} for n in csv_notes if any(n.values())] == [BAD_LAW_NOTES[0]]
 
 
 def test_items_carry_the_majority_label_with_vote_counts_and_their_agreement(dataset):
