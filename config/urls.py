@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
+from people import views as people_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("workers/status/", views.worker_status, name="worker_status"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", people_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (people/sso.py): /oidc/authenticate/ and the provider's /oidc/callback/.
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),
     path("authoring/", include("authoring.urls")),
@@ -21,5 +24,6 @@ urlpatterns = [
     path("", include("annotation.site_urls")),
     path("", include("people.preference_urls")),
     path("api/", include("config.api_urls")),
+    path("admin/login/", people_views.admin_login),
     path("admin/", admin.site.urls),
 ]
