@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from oidc_provider.lib.claims import ScopeClaims
+
+
+class GroupsScopeClaims(ScopeClaims):
+    """The `groups` scope: the person's group names in a `groups` claim, as Keycloak and others send."""
+
+    info_groups = ("Groups", "The groups you belong to.")
+
+    def scope_groups(self) -> dict[str, list[str]]:
+        return {"groups": sorted(self.user.groups.values_list("name", flat=True))}
