@@ -170,7 +170,9 @@ def user_directory_groups_apply(*, user: UserModel, groups: Iterable[str]) -> No
     for slug, group in domain_groups.items():
         if slug not in known and group in groups:
             # Domains come from the prompt sets ValueLens holds; a mapping may name one not imported yet.
-            logger.warning("Directory group %r maps to domain %r, which ValueLens does not know: ignored.", group, slug)
+            logger.warning(
+                "Directory group %r maps to domain %r, which ValueLens does not know: ignored.", group, slug
+            )
     profile = annotator_profile_get_or_create(user=user)
     domains = {d for d in profile.domains.all() if d.slug not in domain_groups}
     domains |= {known[slug] for slug, group in domain_groups.items() if slug in known and group in groups}

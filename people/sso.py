@@ -108,7 +108,10 @@ class OIDCBackend(OIDCAuthenticationBackend):
         # The library checks the signature and the nonce; the ID token must also be ours, from our issuer.
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        if payload.get("iss", "").rstrip("/") != settings.OIDC_ISSUER or self.OIDC_RP_CLIENT_ID not in audiences:
+        if (
+            payload.get("iss", "").rstrip("/") != settings.OIDC_ISSUER
+            or self.OIDC_RP_CLIENT_ID not in audiences
+        ):
             raise SuspiciousOperation("The ID token was issued by another provider or for another client.")
         return payload
 

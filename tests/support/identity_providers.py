@@ -105,7 +105,9 @@ class Slapd:
 
 def _slapd_config(workdir: Path) -> Path:
     schema = Path("/etc/ldap/schema")
-    includes = "".join(f"include {schema / name}.schema\n" for name in ("core", "cosine", "inetorgperson", "nis"))
+    includes = "".join(
+        f"include {schema / name}.schema\n" for name in ("core", "cosine", "inetorgperson", "nis")
+    )
     config = workdir / "slapd.conf"
     (workdir / "data").mkdir()
     config.write_text(
@@ -132,9 +134,13 @@ def slapd_start(workdir: Path) -> Slapd:
     slapd = Slapd(uri=uri, process=process)
     for _ in range(300):
         if process.poll() is not None:
-            raise RuntimeError(f"slapd exited with {process.returncode}: {(workdir / 'slapd.log').read_text()}")
+            raise RuntimeError(
+                f"slapd exited with {process.returncode}: {(workdir / 'slapd.log').read_text()}"
+            )
         try:
-            slapd.add(f"dn: {LDAP_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: valuelens\no: ValueLens\n")
+            slapd.add(
+                f"dn: {LDAP_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: valuelens\no: ValueLens\n"
+            )
             break
         except subprocess.CalledProcessError as not_yet:
             if "Can't contact LDAP server" not in (not_yet.stderr or ""):

@@ -10,3 +10,14 @@ class GroupsScopeClaims(ScopeClaims):
 
     def scope_groups(self) -> dict[str, list[str]]:
         return {"groups": sorted(self.user.groups.values_list("name", flat=True))}
+
+
+def userinfo(claims: dict, user) -> dict:
+    """OIDC_USERINFO: the standard claims a campus provider fills in."""
+    claims.update(
+        preferred_username=user.username,
+        email=user.email,
+        given_name=user.first_name,
+        family_name=user.last_name,
+    )
+    return claims

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-SECRET_KEY = "test-only-provider-key"  # noqa: S105
+SECRET_KEY = "test-only-provider-key"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
@@ -39,3 +39,4 @@ SESSION_COOKIE_NAME = "provider_sessionid"
 CSRF_COOKIE_NAME = "provider_csrftoken"
 SITE_URL = os.environ["OIDC_PROVIDER_URL"]
 OIDC_EXTRA_SCOPE_CLAIMS = "tests.support.test_idp.claims.GroupsScopeClaims"
+OIDC_USERINFO = "tests.support.test_idp.claims.userinfo"

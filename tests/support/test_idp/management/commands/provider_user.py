@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--groups", default="", help="comma-separated group names")
 
-    def handle(self, *args: Any, username: str, password: str, email: str, groups: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, password: str, email: str, groups: str, **options: Any
+    ) -> None:
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(password)
         user.email = email
