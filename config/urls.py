@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
+from people import sso
 from people import views as people_views
 
 urlpatterns = [
@@ -10,8 +11,9 @@ urlpatterns = [
     path("workers/status/", views.worker_status, name="worker_status"),
     path("accounts/login/", people_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Single sign-on (people/sso.py): /oidc/authenticate/ and the provider's /oidc/callback/.
-    path("oidc/", include("mozilla_django_oidc.urls")),
+    # Single sign-on (people/sso.py): off to the provider's login page, and back with a code.
+    path("oidc/authenticate/", sso.OIDCLoginStartView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", sso.OIDCCallbackView.as_view(), name="oidc_authentication_callback"),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),
     path("authoring/", include("authoring.urls")),

@@ -117,8 +117,6 @@ OIDC_PROVIDER_NAME_EN = env.str("OIDC_PROVIDER_NAME_EN", default="")
 OIDC_PROVIDER_NAME_ZH = env.str("OIDC_PROVIDER_NAME_ZH", default="")
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_S", default=10)
-OIDC_AUTHENTICATE_CLASS = "people.sso.OIDCLoginStartView"
-OIDC_CALLBACK_CLASS = "people.sso.OIDCCallbackView"
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
 
 # Directory groups to roles and expert domains, for OpenID Connect and LDAP alike, applied at every
