@@ -60,11 +60,12 @@ def annotator_profile_get_or_create(*, user: UserModel) -> AnnotatorProfile:
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     roles: Iterable[Role],
     domains: Iterable[Domain] = (),
     email: str = "",
 ) -> UserModel:
+    """A new account; password None gives it no usable local password (single sign-on, LDAP)."""
     roles = set(roles)
     user = UserModel.objects.create_user(
         username=username, password=password, email=email, is_staff=Role.ADMIN in roles

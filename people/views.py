@@ -55,7 +55,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = services.user_create(
             username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
+            password=form.cleaned_data.get("password"),
             roles=form.cleaned_roles(),
             domains=form.cleaned_data["domains"],
         )

@@ -57,6 +57,8 @@ def oidc_on(settings, oidc_provider) -> OIDCProvider:
     settings.OIDC_ISSUER = oidc_provider.issuer
     settings.OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+    # The test provider sends the groups claim for the `groups` scope (tests/support/test_idp/claims.py).
+    settings.OIDC_RP_SCOPES = "openid email profile groups"
     settings.OIDC_PROVIDER_NAME_EN = "Example University"
     settings.OIDC_PROVIDER_NAME_ZH = "示例大学"
     _mapping(settings)

@@ -4,6 +4,7 @@ token), and the login pages send people to the institution's button instead."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -49,3 +50,12 @@ def test_production_lists_no_backend_that_takes_a_local_password():
 
     assert "django.contrib.auth.backends.ModelBackend" not in backends
     assert backends[0] == "axes.backends.AxesStandaloneBackend"
+
+
+def test_a_person_added_on_the_people_page_gets_no_password_field_and_no_usable_password(admin_client):
+    form = admin_client.get("/people/new/")
+    added = admin_client.post("/people/new/", {"username": "new-sso-person", "roles": ["expert"]})
+
+    assert 'name="password"' not in form.text
+    assert added.status_code == 302
+    assert not User.objects.get(username="new-sso-person").has_usable_password()

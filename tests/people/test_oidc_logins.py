@@ -99,3 +99,9 @@ def test_the_login_page_offers_the_institutions_button_in_both_languages(oidc_on
     assert "Log in with Example University" in english.text
     assert "使用示例大学登录" in chinese.text
     assert 'href="/oidc/authenticate/?next=/people/"' in english.text
+
+
+def test_while_single_sign_on_is_off_its_routes_answer_404_and_the_page_has_no_button(client):
+    assert client.get("/oidc/authenticate/").status_code == 404
+    assert client.get("/oidc/callback/?code=x&state=y").status_code == 404
+    assert "/oidc/authenticate/" not in client.get("/accounts/login/").text
