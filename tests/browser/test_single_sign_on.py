@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from common.roles import Role, user_roles
+from tests.browser.axe import assert_accessible
 from tests.people.identity_fixtures import TEST_CALLBACK, unique_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,3 +41,18 @@ def test_an_expert_logs_in_through_the_institutions_page_and_lands_with_the_mapp
     user = User.objects.get(username=name)
     assert user_roles(user) == {Role.EXPERT}
     assert list(user.annotator_profile.domains.values_list("slug", flat=True)) == ["law"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "button"), [("en-GB", "Log in with Example University"), ("zh-CN", "使用示例大学登录")]
+)
+def test_the_login_page_with_the_institutions_button_is_accessible_in_both_languages(
+    browser: Browser, live_server, oidc_on, locale: str, button: str
+):
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+
+    expect(page.get_by_role("link", name=button)).to_be_visible()
+    assert_accessible(page)
+    context.close()
