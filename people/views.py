@@ -163,9 +163,10 @@ def passwords_accepted() -> bool:
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """Django admin's login obeys the same switch: with local passwords off it sends people to the
-    site's login page (the institution's button, or LDAP's form), and back to the admin after."""
-    if settings.LOCAL_PASSWORDS:
+    """Django admin's login obeys the same switch: with local passwords off, or single sign-on on,
+    it sends people to the site's login page (the institution's button, the password form where
+    passwords are taken), and back to the admin after."""
+    if settings.LOCAL_PASSWORDS and not oidc_enabled():
         return admin.site.login(request)
     next_url = request.GET.get("next") or reverse("admin:index")
     return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': next_url})}")

@@ -105,3 +105,17 @@ def test_while_single_sign_on_is_off_its_routes_answer_404_and_the_page_has_no_b
     assert client.get("/oidc/authenticate/").status_code == 404
     assert client.get("/oidc/callback/?code=x&state=y").status_code == 404
     assert "/oidc/authenticate/" not in client.get("/accounts/login/").text
+
+
+def test_django_admins_login_sends_people_to_the_page_with_the_button(client, oidc_on):
+    response = client.get("/admin/login/?next=/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_a_login_the_provider_refuses_comes_back_to_the_login_page_saying_so(client, oidc_on):
+    back = client.get("/oidc/callback/", {"error": "access_denied", "state": "unknown"})
+
+    assert back.status_code == 302
+    assert "Single sign-on did not succeed" in client.get(back["Location"]).text
