@@ -155,6 +155,7 @@ def user_shortcuts_set(*, user: UserModel, enabled: bool) -> None:
         profile.save(update_fields=["shortcuts"])
 
 
+@transaction.atomic
 def user_directory_groups_apply(*, user: UserModel, groups: Iterable[str]) -> None:
     """At every single sign-on and LDAP login: the roles and expert domains that SSO_ROLE_GROUPS and
     SSO_DOMAIN_GROUPS map to a group follow the groups the person is in now, so a group taken away
