@@ -13,7 +13,13 @@ WORKDIR /app
 # pyproject.toml installs only the pinned dependencies ([tool.setuptools] packages = []); copying
 # it before the source keeps that slow layer cached across code changes.
 COPY pyproject.toml README.md ./
-RUN pip install ".[parquet]"
+# LDAP logins (docs/sso.md) need the `ldap` extra, whose python-ldap is built here against Debian's
+# libldap: docker compose build --build-arg EXTRAS=parquet,ldap.
+ARG EXTRAS=parquet
+RUN case ",$EXTRAS," in *,ldap,*) apt-get update \
+        && apt-get install -y --no-install-recommends gcc libldap2-dev libsasl2-dev \
+        && rm -rf /var/lib/apt/lists/* ;; esac \
+    && pip install ".[$EXTRAS]"
 
 COPY . .
 

@@ -5,7 +5,9 @@ than the judgement and the next item together."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -18,6 +20,7 @@ from rest_framework.request import Request
 from annotation.models import CrowdLink, CrowdParticipant
 from annotation.prepared import PreparedStatement, statements_execute
 from people.models import AnnotatorProfile
+from people.sso import OIDCBackend
 
 ROLE_NAMES_ATTR = "_valuelens_role_names"
 CROWD_SCOPE_ATTR = "_valuelens_crowd_scope"
@@ -79,6 +82,14 @@ class RolesBackend(ModelBackend):
 
     _statement: tuple[PreparedStatement, list[str]] | None = None
 
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
+        # LOCAL_PASSWORDS=0: the passwords ValueLens keeps open no door (sessions still load here).
+        if not settings.LOCAL_PASSWORDS:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
     def get_user(self, user_id: int) -> AbstractBaseUser | None:
         if connection.vendor != "postgresql":
             return super().get_user(user_id)
@@ -98,6 +109,18 @@ class RolesBackend(ModelBackend):
         setattr(user, ROLE_NAMES_ATTR, row[-2])
         setattr(user, CROWD_SCOPE_ATTR, tuple(row[-1]) if row[-1] else _NO_SCOPE)
         return user if self.user_can_authenticate(user) else None
+
+
+class RolesSession:
+    """For the backends of single sign-on and LDAP: their sessions load the person as RolesBackend's
+    do, roles and crowd scope in the same one query, rather than as each library would."""
+
+    def get_user(self, user_id: int) -> AbstractBaseUser | None:
+        return RolesBackend().get_user(user_id)
+
+
+class OIDCRolesBackend(RolesSession, OIDCBackend):
+    """OpenID Connect logins (people/sso.py)."""
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

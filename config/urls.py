@@ -7,7 +7,7 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("workers/status/", views.worker_status, name="worker_status"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("people.login_urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prompts/", include("prompts.urls")),
     path("generation/", include("models_registry.urls")),

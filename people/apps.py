@@ -9,6 +9,8 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from people import checks  # noqa: F401 (registers the settings checks)
+
         # No sender: permissions of apps migrated after this one must exist first.
         post_migrate.connect(_roles_sync_after_migrate, dispatch_uid="valuelens_roles_sync")
         from django.contrib.auth.signals import user_logged_in

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,13 @@ class PersonCreateForm(PersonRolesForm):
         help_text=_("Give it to the person over a safe channel."),
     )
     field_order = ["username", "password", "roles", "domains"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # With local passwords off the person signs in through single sign-on or LDAP, by this
+        # username: a password would open nothing.
+        if not settings.LOCAL_PASSWORDS:
+            del self.fields["password"]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

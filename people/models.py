@@ -43,3 +43,28 @@ class AnnotatorProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"
+
+
+class SingleSignOnAccount(models.Model):
+    """The identity an OpenID Connect provider vouches for (issuer and subject), bound to one person.
+
+    A person signs in by this pair, never by a username or e-mail the provider sends, so that nobody
+    can take over a local account by choosing its name at the provider."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="single_sign_on_accounts"
+    )
+    issuer = models.URLField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on account")
+        verbose_name_plural = _("single sign-on accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_account_unique_identity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

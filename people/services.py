@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -10,12 +12,15 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from common.roles import Role, user_is_admin
-from people.models import AnnotatorProfile
+from people.models import AnnotatorProfile, SingleSignOnAccount
 from prompts.models import Domain
+
+logger = logging.getLogger(__name__)
 
 # Admins manage everything of ValueLens' own apps and the user accounts; reviewers may read them.
 MANAGED_APPS = (
@@ -55,11 +60,12 @@ def annotator_profile_get_or_create(*, user: UserModel) -> AnnotatorProfile:
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     roles: Iterable[Role],
     domains: Iterable[Domain] = (),
     email: str = "",
 ) -> UserModel:
+    """A new account; password None gives it no usable local password (single sign-on, LDAP)."""
     roles = set(roles)
     user = UserModel.objects.create_user(
         username=username, password=password, email=email, is_staff=Role.ADMIN in roles
@@ -147,3 +153,72 @@ def user_shortcuts_set(*, user: UserModel, enabled: bool) -> None:
     if profile.shortcuts != enabled:
         profile.shortcuts = enabled
         profile.save(update_fields=["shortcuts"])
+
+
+@transaction.atomic
+def user_directory_groups_apply(*, user: UserModel, groups: Iterable[str]) -> None:
+    """At every single sign-on and LDAP login: the roles and expert domains that SSO_ROLE_GROUPS and
+    SSO_DOMAIN_GROUPS map to a group follow the groups the person is in now, so a group taken away
+    at the directory takes its role away at the next login. Roles and domains that no group maps
+    stay as admins set them on the People page."""
+    groups = set(groups)
+    role_groups = {Role(role): group for role, group in settings.SSO_ROLE_GROUPS.items()}
+    held = set(user.groups.filter(name__in=[r.value for r in Role]).values_list("name", flat=True))
+    roles = {Role(name) for name in held if Role(name) not in role_groups}
+    roles |= {role for role, group in role_groups.items() if group in groups}
+
+    domain_groups: dict[str, str] = settings.SSO_DOMAIN_GROUPS
+    known = {d.slug: d for d in Domain.objects.filter(slug__in=domain_groups)}
+    for slug, group in domain_groups.items():
+        if slug not in known and group in groups:
+            # Domains come from the prompt sets ValueLens holds; a mapping may name one not imported yet.
+            logger.warning(
+                "Directory group %r maps to domain %r, which ValueLens does not know: ignored.", group, slug
+            )
+    profile = annotator_profile_get_or_create(user=user)
+    domains = {d for d in profile.domains.all() if d.slug not in domain_groups}
+    domains |= {known[slug] for slug, group in domain_groups.items() if slug in known and group in groups}
+    _user_roles_apply(user=user, roles=roles, domains=domains)
+
+
+def _username_free(wanted: str) -> str:
+    # Django's username characters; what is left is made unique with a counter.
+    base = re.sub(r"[^\w.@+-]", "", wanted)[:140] or "sso-user"
+    name, n = base, 1
+    while UserModel.objects.filter(username__iexact=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+@transaction.atomic
+def user_single_sign_on(
+    *,
+    issuer: str,
+    subject: str,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    groups: Iterable[str],
+) -> UserModel:
+    """The person an OpenID Connect provider vouched for: found by (issuer, subject), or created with
+    no usable local password; their name, e-mail, roles and domains follow the provider's claims."""
+    account = (
+        SingleSignOnAccount.objects.select_for_update()
+        .select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
+    )
+    if account is None:
+        user = UserModel(username=_username_free(username or f"sso-{subject}"))
+        user.set_unusable_password()
+        user.save()
+        account = SingleSignOnAccount.objects.create(user=user, issuer=issuer, subject=subject)
+    user = account.user
+    user.email, user.first_name, user.last_name = email[:254], first_name[:150], last_name[:150]
+    user.save(update_fields=["email", "first_name", "last_name"])
+    account.last_login_at = timezone.now()
+    account.save(update_fields=["last_login_at"])
+    user_directory_groups_apply(user=user, groups=groups)
+    return user

@@ -3,8 +3,11 @@ common.roles; and each person's own preferences: interface language and judging 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +24,7 @@ from common.roles import ROLE_LABELS, admin_required, user_roles
 from people import selectors, services
 from people.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
 from people.services import SESSION_SHORTCUTS_OFF
+from people.sso import oidc_enabled, provider_button_label
 
 
 def _person_row(user: User) -> dict[str, object]:
@@ -51,7 +55,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = services.user_create(
             username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
+            password=form.cleaned_data.get("password"),
             roles=form.cleaned_roles(),
             domains=form.cleaned_data["domains"],
         )
@@ -138,3 +142,31 @@ def shortcuts_set(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("annotation:home")  # the switch sits on the judging pages
     return redirect(back)
+
+
+class LoginView(auth_views.LoginView):
+    """The site's login page: the institution's button when single sign-on is on, and the password
+    form while some backend takes passwords (local passwords, or LDAP's)."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        context["sso_button"] = provider_button_label() if oidc_enabled() else ""
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        context["password_form"] = passwords_accepted()
+        return context
+
+
+def passwords_accepted() -> bool:
+    return settings.LOCAL_PASSWORDS or bool(settings.LDAP_SERVER_URI)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Django admin's login obeys the same switch: with local passwords off, or single sign-on on,
+    it sends people to the site's login page (the institution's button, the password form where
+    passwords are taken), and back to the admin after."""
+    if settings.LOCAL_PASSWORDS and not oidc_enabled():
+        return admin.site.login(request)
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': next_url})}")

@@ -16,6 +16,12 @@ command -v chromium >/dev/null || apt_install chromium
 command -v xgettext >/dev/null || apt_install gettext
 command -v redis-server >/dev/null || apt_install redis-server
 command -v pg_ctlcluster >/dev/null || apt_install postgresql
+# The LDAP tests start their own slapd (seeded with ldapadd); python-ldap (the `ldap` extra) builds
+# against libldap and libsasl. The tests start a slapd of their own on a free port.
+command -v gcc >/dev/null || apt_install gcc
+command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || apt_install slapd
+command -v ldapadd >/dev/null || apt_install ldap-utils
+[ -f /usr/include/ldap.h ] && [ -f /usr/include/sasl/sasl.h ] || apt_install libldap2-dev libsasl2-dev
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start
@@ -27,7 +33,7 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 
 source scripts/_venv.sh
-venv_ready "${VALUELENS_EXTRAS:-dev,local-model,parquet}"
+venv_ready "${VALUELENS_EXTRAS:-dev,local-model,parquet,ldap}"
 
 export DJANGO_SETTINGS_MODULE=config.settings.test
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuelens}"

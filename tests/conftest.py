@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.authoring.fixtures",
     "tests.annotation.crowd_support",
     "tests.evaluation.snapshot_support",
+    "tests.people.identity_fixtures",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,6 +142,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("local_model"):
             item.add_marker(pytest.mark.xdist_group("local_model"))
+            continue
+        if {"oidc_provider", "slapd"} & set(getattr(item, "fixturenames", ())):
+            # The identity providers are started once, in the process that runs these tests.
+            item.add_marker(pytest.mark.xdist_group("identity_providers"))
             continue
         fixtures = getattr(item, "_fixtureinfo", None)
         definitions = fixtures.name2fixturedefs.values() if fixtures else ()

@@ -79,14 +79,66 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Roles come with the user in one query; ModelBackend stays for sessions made before. Axes comes
-# first and refuses a spent budget before any backend checks a password; the standalone class has
-# no get_user, so sessions (and the test client's force_login) still belong to RolesBackend.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "annotation.auth.RolesBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Single sign-on (docs/sso.md). LOCAL_PASSWORDS=0 turns passwords kept by ValueLens off on every way
+# in (site login, Django admin, API token): people then sign in through OpenID Connect or LDAP.
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+LDAP_SERVER_URI = env.str("LDAP_SERVER_URI", default="")
+
+
+def authentication_backends(*, local_passwords: bool, ldap: bool) -> list[str]:
+    """Axes comes first and refuses a spent budget before any backend checks a password or a
+    provider's answer; the standalone class has no get_user, so sessions (and the test client's
+    force_login) belong to the backends after it, which all load roles with the user in one query.
+    OpenID Connect stays in the list and does nothing until OIDC_ISSUER is set; ModelBackend stays
+    for sessions made before RolesBackend, and only while local passwords are on."""
+    return [
+        "axes.backends.AxesStandaloneBackend",
+        *(["annotation.auth_ldap.LDAPRolesBackend"] if ldap else []),
+        "annotation.auth.OIDCRolesBackend",
+        "annotation.auth.RolesBackend",
+        *(["django.contrib.auth.backends.ModelBackend"] if local_passwords else []),
+    ]
+
+
+AUTHENTICATION_BACKENDS = authentication_backends(local_passwords=LOCAL_PASSWORDS, ldap=bool(LDAP_SERVER_URI))
+
+# OpenID Connect (mozilla-django-oidc): the endpoints come from the issuer's discovery document
+# (people/sso.py), so an issuer, a client id and secret and the scopes are all there is to set.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+# The claim that lists the person's groups, and the one whose value becomes a new account's username.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+# The institution's name on the login button, in each language (empty: a generic label).
+OIDC_PROVIDER_NAME_EN = env.str("OIDC_PROVIDER_NAME_EN", default="")
+OIDC_PROVIDER_NAME_ZH = env.str("OIDC_PROVIDER_NAME_ZH", default="")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_S", default=10)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+
+# Directory groups to roles and expert domains, for OpenID Connect and LDAP alike, applied at every
+# login (people/services.py, user_directory_groups_apply): role=group,... and domain-slug=group,...
+SSO_ROLE_GROUPS = env.dict("SSO_ROLE_GROUPS", default={})
+SSO_DOMAIN_GROUPS = env.dict("SSO_DOMAIN_GROUPS", default={})
+
+if LDAP_SERVER_URI:
+    from config.settings.ldap import ldap_settings
+
+    globals().update(
+        ldap_settings(
+            server_uri=LDAP_SERVER_URI,
+            bind_dn=env.str("LDAP_BIND_DN", default=""),
+            bind_password=env.str("LDAP_BIND_PASSWORD", default=""),
+            user_base=env.str("LDAP_USER_BASE"),
+            user_filter=env.str("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+            group_base=env.str("LDAP_GROUP_BASE", default=""),
+            group_type=env.str("LDAP_GROUP_TYPE", default="groupOfNames"),
+            start_tls=env.bool("LDAP_START_TLS", default=False),
+        )
+    )
 
 # Login budget (django-axes, common/throttles.py): LOGIN_FAILURE_LIMIT wrong passwords from one
 # client address, on the login page, the token endpoint, Django admin and any later backend

@@ -65,6 +65,8 @@ EXCLUDED: dict[str, str] = {
     "healthz": JSON,
     "language_set": POST,
     "logout": POST,
+    "oidc_authentication_init": "a redirect to the identity provider's login page (tests/browser/test_single_sign_on.py)",
+    "oidc_authentication_callback": "the provider's redirect back, answered with a redirect to the next page",
     "worker_status": FRAGMENT + " (the admin's worker banner, on every admin page)",
     "annotation:submit": POST + " (the workspace walkthroughs sweep the pane it returns)",
     "annotation:skip": POST + " (the workspace walkthroughs sweep the pane it returns)",
