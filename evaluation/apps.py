@@ -10,6 +10,9 @@ class EvaluationConfig(AppConfig):
         # Model judges, attacks, paired comparisons and rankings register their snapshot figures with the
         # figures subject.
         from evaluation.attacks import selectors as attack_selectors  # noqa: F401
+
+        # The paper bundle registers its export kind with the exports subject.
+        from evaluation.bundles import services as bundle_services  # noqa: F401
         from evaluation.compare import selectors as compare_selectors  # noqa: F401
         from evaluation.judges import selectors  # noqa: F401
         from evaluation.rankings import selectors as rankings_selectors  # noqa: F401
