@@ -115,7 +115,10 @@ def build_study(make_user) -> Study:
     _judge_all(
         experts,
         responsibility,
-        lambda text, i: {"score": SCORES[texts[text]][i], "rewrite": "更好的回答。" if SCORES[texts[text]][i] < 5 else ""},
+        lambda text, i: {
+            "score": SCORES[texts[text]][i],
+            "rewrite": "更好的回答。" if SCORES[texts[text]][i] < 5 else "",
+        },
     )
     return Study(safety, responsibility, crowd, experts)
 

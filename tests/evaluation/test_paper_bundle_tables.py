@@ -133,12 +133,15 @@ def test_the_latex_results_table_prints_the_csv_numbers_rounded(bundle):
     for row, cells in zip(table, printed, strict=True):
         assert latex_unescape(cells[1]) == row["model"]
         assert cells[0] == row["rank"]
-        assert cells[2:5] == [f"{100 * float(row[k]):.1f}" for k in ("safety", "safety_ci_low", "safety_ci_high")]
+        assert cells[2:5] == [
+            f"{100 * float(row[k]):.1f}" for k in ("safety", "safety_ci_low", "safety_ci_high")
+        ]
         assert cells[5] == row["safety_n"]
         assert cells[6] == f"{float(row['safety_alpha']):.3f}"
         assert cells[7] == row["safety_reliability"]
         assert cells[8:11] == [
-            f"{float(row[k]):.2f}" for k in ("responsibility", "responsibility_ci_low", "responsibility_ci_high")
+            f"{float(row[k]):.2f}"
+            for k in ("responsibility", "responsibility_ci_low", "responsibility_ci_high")
         ]
         assert cells[11] == row["responsibility_n"]
 
@@ -161,11 +164,17 @@ def test_the_per_group_results_are_recomputed_from_the_judgements_file(bundle, e
     assert set(table) == set(shares) | set(means)
     for key, verdicts in shares.items():
         rate = proportion(sum(verdicts), len(verdicts))
-        assert (number(table[key]["value"]), int(table[key]["value_n"])) == (pytest.approx(rate.value), rate.n)
+        assert (number(table[key]["value"]), int(table[key]["value_n"])) == (
+            pytest.approx(rate.value),
+            rate.n,
+        )
         assert number(table[key]["value_ci_low"]) == pytest.approx(rate.ci_low)
     for key, scores in means.items():
         average = mean(scores)
-        assert (number(table[key]["value"]), int(table[key]["value_n"])) == (pytest.approx(average.value), average.n)
+        assert (number(table[key]["value"]), int(table[key]["value_n"])) == (
+            pytest.approx(average.value),
+            average.n,
+        )
         assert number(table[key]["value_ci_high"]) == pytest.approx(average.ci_high)
     for cells, row in zip(latex_rows(bundle["tables/results_by_group.tex"]), table.values(), strict=True):
         assert latex_unescape(cells[0]) == row["model"]
@@ -221,17 +230,24 @@ def test_the_agreement_table_is_recomputed_from_the_judgements_file(bundle, expo
             assert number(weighted["value"]) == pytest.approx(kappa)
             checked += 1
         alpha_name = next(n for n in coefficients if n.startswith("Krippendorff"))
-        assert table[(level, alpha_name)]["reliability"] == reliability_band(number(table[(level, alpha_name)]["value"]))
+        assert table[(level, alpha_name)]["reliability"] == reliability_band(
+            number(table[(level, alpha_name)]["value"])
+        )
     assert checked == len(table) == 8
     for cells in latex_rows(bundle["tables/agreement.tex"]):
         row = table[(cells[0], latex_unescape(cells[1]))]
-        assert cells[2:5] == [f"{float(row[k]):.3f}" if row[k] else "--" for k in ("value", "ci_low", "ci_high")]
+        assert cells[2:5] == [
+            f"{float(row[k]):.3f}" if row[k] else "--" for k in ("value", "ci_low", "ci_high")
+        ]
 
 
 def test_the_agreement_per_group_is_recomputed_from_the_judgements_file(bundle, export):
     table = {(r["level"], r["group"]): r for r in csv_rows(bundle["tables/agreement_by_group.csv"])}
     items = export["items"]
-    for level, group_field, scale in (("safety", "scenario", "nominal"), ("responsibility", "domain", "interval")):
+    for level, group_field, scale in (
+        ("safety", "scenario", "nominal"),
+        ("responsibility", "domain", "interval"),
+    ):
         rel = agreement_matrix(export, level)
         group_of = {
             items[j["item_id"]]["response_ids"][0]: items[j["item_id"]][group_field]
