@@ -25,7 +25,7 @@ from metrics.agreement import (
 )
 from metrics.judges import mean_pairwise_weighted_kappa
 from metrics.scores import final_safe, final_score, mean, proportion
-from tests.evaluation.bundle_support import bundle_built, bundle_members, build_study, jsonl_rows
+from tests.evaluation.bundle_support import build_study, bundle_built, bundle_members, jsonl_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +259,7 @@ def test_the_agreement_per_group_is_recomputed_from_the_judgements_file(bundle, 
             row = table[(level, group)]
             sub = rel.values[groups == group]
             found = with_bootstrap_ci(
-                sub, lambda x: krippendorff_alpha(x, scale), n_resamples=1000, judge_free=True
+                sub, lambda x, scale=scale: krippendorff_alpha(x, scale), n_resamples=1000, judge_free=True
             )
             assert int(row["items"]) == sub.shape[0]
             assert number(row["alpha"]) == pytest.approx(found.value)
