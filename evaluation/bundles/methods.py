@@ -181,11 +181,11 @@ def _campaign_sentence(campaign: Campaign) -> str:
         "n": campaign.judges_per_item,
     }
     if campaign.judges_max:
-        sentence += " " + _(
+        sentence += _separator() + _(
             "Overlap was adaptive: an item started with two judges and got up to %(max)s when they disagreed."
         ) % {"max": campaign.judges_max}
     if campaign.blind:
-        sentence += " " + _("Judges saw neither the model's name nor the other judgements.")
+        sentence += _separator() + _("Judges saw neither the model's name nor the other judgements.")
     return sentence
 
 
@@ -431,6 +431,10 @@ def _markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def _heading(heading: str) -> str:
+    return _("%(heading)s.") % {"heading": heading}
+
+
 def _separator() -> str:
     return "" if translation.get_language() == LANGUAGES["zh"] else " "
 
@@ -439,7 +443,7 @@ def methods_markdown(facts: MethodsFacts) -> str:
     title = _("Methods")
     lines = [f"# {title}", ""]
     for heading, sentences in methods_paragraphs(facts):
-        lines += [f"**{_markdown(heading)}.** " + _markdown(_separator().join(sentences)), ""]
+        lines += [f"**{_markdown(_heading(heading))}** " + _markdown(_separator().join(sentences)), ""]
     return "\n".join(lines)
 
 
@@ -451,7 +455,7 @@ def methods_latex(facts: MethodsFacts) -> str:
     lines += [f"\\section*{{{latex_escape(title)}}}", ""]
     for heading, sentences in methods_paragraphs(facts):
         lines += [
-            f"\\paragraph{{{latex_escape(heading)}.}} " + latex_escape(_separator().join(sentences)),
+            f"\\paragraph{{{latex_escape(_heading(heading))}}} " + latex_escape(_separator().join(sentences)),
             "",
         ]
     return "\n".join(lines)
