@@ -68,7 +68,8 @@ def _interval_chart(
                 threshold, color="#b0b0b0", linestyle="--", linewidth=0.8, label=f"{name} ({threshold:.3f})"
             )
         if thresholds:
-            ax.legend(loc="lower left", fontsize=7, frameon=False)
+            # Beside the axes: inside, it would cover the lowest group's interval.
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
         ax.set_yticks(positions, labels)
         ax.set_xlim(*xlim)
         ax.set_xlabel(xlabel)
