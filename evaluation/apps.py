@@ -8,8 +8,9 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Model judges, attacks, paired comparisons and rankings register their snapshot figures with the
-        # figures subject.
+        # figures subject; the paper bundle registers its export kind with the exports subject.
         from evaluation.attacks import selectors as attack_selectors  # noqa: F401
+        from evaluation.bundles import services as bundle_services  # noqa: F401
         from evaluation.compare import selectors as compare_selectors  # noqa: F401
         from evaluation.judges import selectors  # noqa: F401
         from evaluation.rankings import selectors as rankings_selectors  # noqa: F401

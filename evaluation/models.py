@@ -198,6 +198,7 @@ class Export(ClaimedJob):
     class Kind(models.TextChoices):
         SCORED = "scored", _("Scored dataset (judgements, items, models)")
         TRAINING = "training", _("Training data (preference pairs, supervised pairs, multi-choice)")
+        PAPER = "paper", _("Paper bundle (methods, tables, figures, the scored dataset)")
 
     class Format(models.TextChoices):
         JSONL = "jsonl", _("JSONL")

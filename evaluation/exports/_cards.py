@@ -460,7 +460,9 @@ def _licence() -> list[str]:
 def dataset_card(
     *, export: Export, scope: FigureScope, counts: dict[str, int], summary: dict[str, Any]
 ) -> str:
-    title = "scored dataset" if export.kind == Export.Kind.SCORED else "training data"
+    title = {Export.Kind.TRAINING: "training data", Export.Kind.PAPER: "paper bundle"}.get(
+        export.kind, "scored dataset"
+    )
     lines = [
         f"# ValueLens {title} (export {export.pk})",
         "",
@@ -502,7 +504,7 @@ def dataset_card(
             ),
             "",
         ]
-    if "pairwise_votes" in counts and export.kind == Export.Kind.SCORED:
+    if "pairwise_votes" in counts and export.kind != Export.Kind.TRAINING:
         lines += _pairwise_votes(counts)
     if "agreement" in summary:
         lines += _agreement(summary["agreement"])

@@ -260,6 +260,29 @@ def _training_files(
     }
 
 
+@dataclass(frozen=True)
+class ExportBuilder:
+    """How an export kind writes its files: ``files`` writes the data files into the work directory
+    and returns the summary the dataset card reads (``files``: rows per data file; ``attachments``:
+    more files to pack, without rows); ``finish`` sees the card written and may add files (a
+    manifest), returning every name to pack."""
+
+    files: Callable[[Export, FigureScope, Path, _Progress], dict[str, Any]]
+    finish: Callable[[Path, list[str]], list[str]] | None = None
+
+
+EXPORT_BUILDERS: dict[str, ExportBuilder] = {
+    Export.Kind.SCORED: ExportBuilder(files=_scored_files),
+    Export.Kind.TRAINING: ExportBuilder(files=_training_files),
+}
+
+
+def export_kind_register(*, kind: str, builder: ExportBuilder) -> None:
+    """Let a later subject (the paper bundle) build its own kind of export on the same worker, claim,
+    storage, pages and API as every export."""
+    EXPORT_BUILDERS[kind] = builder
+
+
 def _pseudonyms_ensure(scope: FigureScope) -> None:
     """Every judge gets a pseudonym before rows are written, so no row falls back to a name."""
     missing = User.objects.filter(pk__in=scope.judgements().values("user_id"), annotator_profile__isnull=True)
@@ -295,9 +318,10 @@ def export_run(*, export_id: int) -> Export | None:
     scope = FigureScope.from_dict(export.scope)
     _pseudonyms_ensure(scope)
     counts = rows.scope_counts(scope=scope)
-    # A scored export reads each judgement twice (judgements, items), a vote once (pairwise_votes).
+    # A scored export (and a paper bundle, built on one) reads each judgement twice (judgements,
+    # items), a vote once (pairwise_votes).
     votes = counts.get("pairwise_votes", 0)
-    passes = 2 if export.kind == Export.Kind.SCORED else 1
+    passes = 1 if export.kind == Export.Kind.TRAINING else 2
     Export.objects.filter(pk=export.pk, claim=claim).update(
         rows_total=(counts["judgements"] - votes) * passes + votes
     )
@@ -318,13 +342,16 @@ def export_run(*, export_id: int) -> Export | None:
             every_s=settings.EXPORT_HEARTBEAT_S,
             name=f"export-{export.pk}-heartbeat",
         ):
-            build = _scored_files if export.kind == Export.Kind.SCORED else _training_files
-            summary = build(export, scope, work, progress)
+            builder = EXPORT_BUILDERS[export.kind]
+            summary = builder.files(export, scope, work, progress)
             card = dataset_card(
                 export=export, scope=scope, counts=rows.scope_counts(scope=scope), summary=summary
             )
             (work / "README.md").write_text(card, encoding="utf-8")
-            _zip(work, partial, ["README.md", *summary["files"]])
+            names = ["README.md", *summary["files"], *summary.get("attachments", [])]
+            if builder.finish is not None:
+                names = builder.finish(work, names)
+            _zip(work, partial, names)
     except Exception as failure:
         logger.exception("export %s failed", export.pk)
         job_release(

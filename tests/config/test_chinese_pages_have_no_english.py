@@ -40,6 +40,10 @@ ALLOWED = {
     "hh-rlhf",
     "Prolific",
     "Markdown",
+    # The paper bundle's file formats and hash.
+    "LaTeX",
+    "SVG",
+    "SHA",
     "UTF",
     "BOM",
     "Excel",

@@ -1,0 +1,58 @@
+"""Model names are untrusted text: in a paper bundle's LaTeX they are escaped character by
+character, and in its SVG figures they are text, never markup or mathtext."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from evaluation.bundles._latex import latex_escape, latex_unescape
+from evaluation.figures.selectors import FigureScope
+from tests.evaluation.bundle_support import EVIL_MODEL, build_study, bundle_built, bundle_members
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def members(make_user) -> dict[str, bytes]:
+    build_study(make_user)
+    return bundle_members(bundle_built(FigureScope()))
+
+
+@pytest.mark.parametrize("special", ["&", "%", "$", "#", "_", "{", "}", "~", "^", "\\", "<", ">", "|", "--"])
+def test_each_special_character_of_latex_is_escaped_and_comes_back(special):
+    text = f"a{special}b"
+    escaped = latex_escape(text)
+
+    assert escaped != text
+    assert latex_unescape(escaped) == text
+
+
+def test_a_model_name_is_escaped_in_every_latex_table(members):
+    escaped = latex_escape(EVIL_MODEL)
+    assert escaped == (
+        r"evil \& 50\% \$x\$ \#\_\{a\}\textasciitilde{}\textasciicircum{}\textbackslash{} "
+        r"\textless{}b\textgreater{}m\textless{}/b\textgreater{}-{}-y"
+    )
+    for name in ("results", "results_by_group"):
+        tex = members[f"tables/{name}.tex"].decode("utf-8")
+        assert escaped in tex
+        assert EVIL_MODEL not in tex
+        # Every row has as many cells as the header: no ampersand of a name splits one.
+        rows = tex.split("\\midrule\n", 1)[1].split("\\bottomrule", 1)[0].splitlines()
+        header = tex.split("\\toprule\n", 1)[1].split("\n", 1)[0]
+        assert {row.count(" & ") for row in rows} == {header.count(" & ")}
+    assert escaped in members["methods/methods.en.tex"].decode("utf-8")
+
+
+def test_a_model_name_is_plain_text_in_the_svg_figures(members):
+    for name in ("figures/safety_by_model.svg", "figures/responsibility_by_domain.svg"):
+        # Well-formed: the name's < and & are entities (our own file; no entity tricks to defuse).
+        root = ET.fromstring(members[name])  # noqa: S314
+        texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+        assert any(EVIL_MODEL in t for t in texts)
+        # The name's <b> stayed text: the figure has no element of it.
+        assert not [e for e in root.iter() if e.tag in ("b", f"{SVG}b", "script", f"{SVG}script")]
