@@ -8,11 +8,13 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from annotation.human_sample import HumanSampleRejected, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
 from annotation.models import Campaign, CrowdLink, Judgement, Judging, PairPlan
 from annotation.pairs import choice_of
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from authoring.models import AuthoringCampaign
+from common.errors import form_error_add
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 
@@ -191,6 +193,38 @@ class CampaignForm(forms.Form):
             "intervals most (refreshed every minute from the votes so far)."
         ),
     )
+
+    human_sample_rate = forms.FloatField(
+        required=False,
+        label=_("Human sample: rate"),
+        help_text=_(
+            "People judge this share of each model's items, drawn at random (0 to 1; empty: every "
+            "item, or a count). A judge model labels the rest."
+        ),
+    )
+    human_sample_count = forms.IntegerField(
+        required=False,
+        label=_("Human sample: count"),
+        help_text=_("Or people judge this many items of each model, drawn at random (at least 1)."),
+    )
+    human_sample_by_group = forms.BooleanField(
+        required=False,
+        label=_("Draw per scenario or domain"),
+        help_text=_("Draw the sample within each risk scenario (safety) or domain (responsibility)."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            human_sample_checked(
+                rate=cleaned.get("human_sample_rate"),
+                count=cleaned.get("human_sample_count"),
+                by_group=bool(cleaned.get("human_sample_by_group")),
+                judging_mode=cleaned.get("judging_mode") or Judging.ABSOLUTE,
+            )
+        except HumanSampleRejected as error:
+            form_error_add(self, error)
+        return cleaned
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.cleaned_data)

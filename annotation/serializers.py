@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotation.human_sample import HumanSampleRejected, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named
 from annotation.models import Campaign, Item, Judgement, Judging, Lease, PairPlan, Strength
 from annotation.pairs import CHOICES, LEFT, RIGHT, choice_of, sides_to_ab
@@ -38,6 +39,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "pair_reference",
             "pair_side_safety",
             "active_sampling",
+            "human_sample_rate",
+            "human_sample_count",
+            "human_sample_by_group",
+            "human_sample_seed",
             "created_at",
         ]
         read_only_fields = fields
@@ -120,6 +125,34 @@ class CampaignCreateSerializer(serializers.Serializer):
         help_text="Pairwise: serve first the pairs whose votes would narrow the ranking's intervals most "
         "(refreshed every minute).",
     )
+
+    human_sample_rate = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="People judge this share of each model's items, drawn at random, in (0, 1]; a judge "
+        "model labels the rest. Not with human_sample_count; refused in pairwise campaigns.",
+    )
+    human_sample_count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Or people judge this many items of each model (at least 1).",
+    )
+    human_sample_by_group = serializers.BooleanField(
+        default=False,
+        help_text="Draw the sample within each risk scenario (safety) or domain (responsibility).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            human_sample_checked(
+                rate=attrs.get("human_sample_rate"),
+                count=attrs.get("human_sample_count"),
+                by_group=bool(attrs.get("human_sample_by_group")),
+                judging_mode=attrs.get("judging_mode") or Judging.ABSOLUTE,
+            )
+        except HumanSampleRejected as refused:
+            raise serializers.ValidationError({refused.field: [refused.message]}) from refused
+        return attrs
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.validated_data)
