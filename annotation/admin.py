@@ -9,7 +9,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from annotation.human_sample import HumanSampleRejected, campaign_human_sample_set, human_sample_checked
+from annotation.human_sample import (
+    HumanSampleRejected,
+    campaign_human_sample_set,
+    human_sample_changeable_checked,
+    human_sample_checked,
+)
 from annotation.models import Campaign, Item, Judgement
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
@@ -19,7 +24,8 @@ HUMAN_SAMPLE = ("human_sample_rate", "human_sample_count", "human_sample_by_grou
 
 class CampaignAdminForm(forms.ModelForm):
     """The human sample's rules as on the campaign page and the API (``human_sample_checked``), and
-    no change once people have judged (``campaign_human_sample_set``, which save_model calls)."""
+    no change once people have judged; shown beside the field before save_model draws the sample
+    (``campaign_human_sample_set``, which checks the same again)."""
 
     class Meta:
         model = Campaign
@@ -36,14 +42,8 @@ class CampaignAdminForm(forms.ModelForm):
                 by_group=bool(cleaned.get("human_sample_by_group")),
                 judging_mode=self.instance.judging_mode,
             )
-            if self.instance.pk and self.instance.judgements.exists():
-                # The service says why; asked here too so that the form shows it beside the field.
-                campaign_human_sample_set(
-                    campaign=Campaign.objects.get(pk=self.instance.pk),
-                    rate=cleaned.get("human_sample_rate"),
-                    count=cleaned.get("human_sample_count"),
-                    by_group=bool(cleaned.get("human_sample_by_group")),
-                )
+            if self.instance.pk:
+                human_sample_changeable_checked(campaign=self.instance)
         except HumanSampleRejected as refused:
             self.add_error(refused.field if refused.field in self.fields else None, refused.message)
         return cleaned

@@ -8,13 +8,11 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from annotation.human_sample import HumanSampleRejected, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named, verdict_safe
 from annotation.models import Campaign, CrowdLink, Judgement, Judging, PairPlan
 from annotation.pairs import choice_of
 from annotation.rubric import RESPONSIBILITY_CRITERIA
 from authoring.models import AuthoringCampaign
-from common.errors import form_error_add
 from models_registry.models import GenerationRun, RegisteredModel
 from prompts.fields import domain_filter_field, level_filter_field, scenario_filter_field
 
@@ -212,19 +210,6 @@ class CampaignForm(forms.Form):
         label=_("Draw per scenario or domain"),
         help_text=_("Draw the sample within each risk scenario (safety) or domain (responsibility)."),
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            human_sample_checked(
-                rate=cleaned.get("human_sample_rate"),
-                count=cleaned.get("human_sample_count"),
-                by_group=bool(cleaned.get("human_sample_by_group")),
-                judging_mode=cleaned.get("judging_mode") or Judging.ABSOLUTE,
-            )
-        except HumanSampleRejected as error:
-            form_error_add(self, error)
-        return cleaned
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.cleaned_data)

@@ -114,6 +114,21 @@ def campaign_sample_draw(*, campaign: Campaign) -> int:
     return len(chosen)
 
 
+def human_sample_changeable_checked(*, campaign: Campaign) -> None:
+    """Refuse to change the sample of a campaign people have judged in (or hold an item of)."""
+    if (
+        Judgement.objects.filter(campaign=campaign).exists()
+        or Lease.objects.filter(campaign=campaign).exists()
+    ):
+        raise HumanSampleRejected(
+            _(
+                "People have already judged items of this campaign: its human sample can no longer "
+                "change (the judged items were drawn by the sample they were served under)."
+            ),
+            field="human_sample_rate",
+        )
+
+
 def campaign_human_sample_set(
     *,
     campaign: Campaign,
@@ -134,17 +149,7 @@ def campaign_human_sample_set(
     )
     if unchanged:
         return campaign
-    if (
-        Judgement.objects.filter(campaign=campaign).exists()
-        or Lease.objects.filter(campaign=campaign).exists()
-    ):
-        raise HumanSampleRejected(
-            _(
-                "People have already judged items of this campaign: its human sample can no longer "
-                "change (the judged items were drawn by the sample they were served under)."
-            ),
-            field="human_sample_rate",
-        )
+    human_sample_changeable_checked(campaign=campaign)
     campaign.human_sample_rate = rate
     campaign.human_sample_count = count
     campaign.human_sample_by_group = by_group and (rate is not None or count is not None)

@@ -6,7 +6,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotation.human_sample import HumanSampleRejected, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput, scenario_named
 from annotation.models import Campaign, Item, Judgement, Judging, Lease, PairPlan, Strength
 from annotation.pairs import CHOICES, LEFT, RIGHT, choice_of, sides_to_ab
@@ -141,18 +140,6 @@ class CampaignCreateSerializer(serializers.Serializer):
         default=False,
         help_text="Draw the sample within each risk scenario (safety) or domain (responsibility).",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            human_sample_checked(
-                rate=attrs.get("human_sample_rate"),
-                count=attrs.get("human_sample_count"),
-                by_group=bool(attrs.get("human_sample_by_group")),
-                judging_mode=attrs.get("judging_mode") or Judging.ABSOLUTE,
-            )
-        except HumanSampleRejected as refused:
-            raise serializers.ValidationError({refused.field: [refused.message]}) from refused
-        return attrs
 
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.validated_data)

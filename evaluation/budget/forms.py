@@ -80,7 +80,8 @@ class LabelBudgetForm(forms.Form):
         if cleaned.get("judge_run") is None:
             for name in STATED:
                 if name in cleaned and cleaned[name] is None:
-                    self.add_error(name, forms.ValidationError(_("This field is required."), code="required"))
+                    required = self.fields[name].error_messages["required"]
+                    self.add_error(name, forms.ValidationError(required, code="required"))
         return cleaned
 
     def clean_half_width(self) -> float:
