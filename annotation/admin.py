@@ -29,7 +29,9 @@ class CampaignAdminForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = list(HUMAN_SAMPLE)
+        # The admin lists the fields it shows (its readonly ones left out); a narrower list here
+        # would be the admin's list too.
+        fields = "__all__"  # noqa: DJ007
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

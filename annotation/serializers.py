@@ -157,6 +157,9 @@ class CampaignProgressSerializer(serializers.Serializer):
     judgements = serializers.IntegerField()
     live_leases = serializers.IntegerField()
     saved_judgements = serializers.IntegerField()
+    judge_only = serializers.IntegerField(
+        help_text="Items outside the human sample: labelled by a judge model only, not in `items`."
+    )
     percent = serializers.FloatField()
 
 

@@ -138,14 +138,16 @@ def test_the_api_serves_only_sampled_items(sampled, crowdworker):
     assert set(served) == _sampled_ids(sampled)
 
 
-def test_a_campaign_is_complete_when_its_sampled_items_are_judged(sampled, crowdworker):
+def test_a_campaign_is_complete_when_its_sampled_items_are_judged(sampled, crowdworker, admin_user):
     while (item := assignment_next_for(user=crowdworker, campaign=sampled)) is not None:
         judgement_submit(user=crowdworker, item=item, data={"safe": True})
 
     progress = campaign_progress(sampled)
+    api = api_as(admin_user).get(f"/api/campaigns/{sampled.pk}/progress/").json()
 
     assert (progress.items, progress.complete, progress.judge_only) == (2, 2, 4)
     assert progress.percent == 100.0
+    assert (api["items"], api["complete"], api["judge_only"], api["percent"]) == (2, 2, 4, 100.0)
 
 
 def test_items_a_followed_run_adds_later_are_drawn_by_the_same_rule(followed_run):

@@ -65,7 +65,9 @@ def test_the_api_plans_a_rating_from_the_judge_runs_paired_moments(client, revie
     auth = {"Authorization": f"Token {Token.objects.create(user=reviewer).key}"}
 
     body = client.get(
-        reverse("api:label_budget"), {"half_width": "0.2", "responses": "2000", "judge_run": run.pk}, headers=auth
+        reverse("api:label_budget"),
+        {"half_width": "0.2", "responses": "2000", "judge_run": run.pk},
+        headers=auth,
     ).json()
 
     moments = judge_moments(y=y, yhat=yhat)
