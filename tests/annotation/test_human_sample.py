@@ -75,6 +75,7 @@ def test_a_stratified_count_draws_that_many_in_each_scenario_of_each_model(make_
     assert Item.objects.filter(campaign=sampled.campaign, sampled=False).count() == 24 - 8
 
 
+@pytest.mark.sqlite
 def test_the_stored_seed_replays_the_same_sample(make_user):
     sampled = sampled_campaign(make_user, prompts=10, human_sample_rate=0.3)
     before = set(Item.objects.filter(campaign=sampled.campaign, sampled=True).values_list("pk", flat=True))
@@ -125,6 +126,7 @@ def test_the_htmx_submit_serves_only_sampled_items(client, sampled, crowdworker)
     assert len(served) == 2
 
 
+@pytest.mark.sqlite
 def test_the_api_serves_only_sampled_items(sampled, crowdworker):
     api = api_as(crowdworker)
     served = []
@@ -304,3 +306,11 @@ def test_the_sample_cannot_change_once_people_have_judged(admin_client, make_cam
     assert campaign.human_sample_count is None
     with pytest.raises(ValueError, match="can no longer change"):
         campaign_human_sample_set(campaign=campaign, rate=0.5, count=None)
+
+
+def test_the_campaign_page_says_who_judges_what(admin_client, sampled):
+    page = admin_client.get(reverse("campaigns:detail", args=[sampled.pk]), **ENGLISH).text
+
+    assert "People judge a random sample of 2 items of each model" in page
+    assert "4 other items are labelled by a judge model only" in page
+    assert '<td data-k="items">2</td>' in page

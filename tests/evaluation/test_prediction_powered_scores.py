@@ -85,6 +85,7 @@ def _oracle_checked(section: dict, arrays: dict) -> int:
     return checked
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize(
     ("kind", "sample"),
     [
