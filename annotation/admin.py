@@ -1,14 +1,54 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from annotation.human_sample import (
+    HumanSampleRejected,
+    campaign_human_sample_set,
+    human_sample_changeable_checked,
+    human_sample_checked,
+)
 from annotation.models import Campaign, Item, Judgement
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
+
+HUMAN_SAMPLE = ("human_sample_rate", "human_sample_count", "human_sample_by_group")
+
+
+class CampaignAdminForm(forms.ModelForm):
+    """The human sample's rules as on the campaign page and the API (``human_sample_checked``), and
+    no change once people have judged; shown beside the field before save_model draws the sample
+    (``campaign_human_sample_set``, which checks the same again)."""
+
+    class Meta:
+        model = Campaign
+        # The admin lists the fields it shows (its readonly ones left out); a narrower list here
+        # would be the admin's list too.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any(name in self.changed_data for name in HUMAN_SAMPLE):
+            return cleaned
+        try:
+            human_sample_checked(
+                rate=cleaned.get("human_sample_rate"),
+                count=cleaned.get("human_sample_count"),
+                by_group=bool(cleaned.get("human_sample_by_group")),
+                judging_mode=self.instance.judging_mode,
+            )
+            if self.instance.pk:
+                human_sample_changeable_checked(campaign=self.instance)
+        except HumanSampleRejected as refused:
+            self.add_error(refused.field if refused.field in self.fields else None, refused.message)
+        return cleaned
 
 
 def _status_action(status: str):
@@ -31,6 +71,7 @@ class CampaignAdmin(admin.ModelAdmin):
     through campaign_status_set (the actions), as on the campaign pages. Quality-control settings
     change on the campaign's quality page, which checks them together."""
 
+    form = CampaignAdminForm
     list_display = ["name", "kind", "judges_per_item", "status", "blind", "min_seconds", "created_at"]
     list_filter = ["kind", "status"]
     readonly_fields = [
@@ -43,6 +84,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "active_sampling",
         "status",
         "seed",
+        "human_sample_seed",
         "created_by",
         "created_at",
         *QUALITY_SETTINGS,
@@ -50,6 +92,23 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = [
         _status_action(s) for s in (Campaign.Status.OPEN, Campaign.Status.PAUSED, Campaign.Status.CLOSED)
     ]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: forms.ModelForm, change: bool) -> None:
+        wanted = {name: getattr(obj, name) for name in HUMAN_SAMPLE}
+        if change and any(name in form.changed_data for name in HUMAN_SAMPLE):
+            # The sample moves only through its service, which draws it again.
+            stored = Campaign.objects.get(pk=obj.pk)
+            for name in HUMAN_SAMPLE:
+                setattr(obj, name, getattr(stored, name))
+            super().save_model(request, obj, form, change)
+            campaign_human_sample_set(
+                campaign=obj,
+                rate=wanted["human_sample_rate"],
+                count=wanted["human_sample_count"],
+                by_group=wanted["human_sample_by_group"],
+            )
+            return
+        super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Campaigns are made from responses on the campaign page, which creates their items.
@@ -79,6 +138,8 @@ class ItemAdmin(admin.ModelAdmin):
         "judgement_count",
         "lease_count",
         "open_slots",
+        # Drawn by the campaign's human sample (annotation.human_sample), never by hand.
+        "sampled",
     ]
     show_full_result_count = False
 

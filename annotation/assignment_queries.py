@@ -49,7 +49,8 @@ def items_with_free_slot(
     *, user: AbstractBaseUser, campaign: Campaign, purpose: str | None = ItemPurpose.REGULAR
 ) -> QuerySet[Item]:
     """Items with a free slot, whoever judged them (items_open_to's purpose and domain rules)."""
-    items = Item.objects.filter(campaign=campaign, has_free_slot=True)
+    # Outside the human sample, an item is the judge model's alone (and outside the free-slot index).
+    items = Item.objects.filter(campaign=campaign, has_free_slot=True, sampled=True)
     if purpose is not None:
         items = items.filter(purpose=purpose)
         if campaign.kind == Campaign.Kind.RESPONSIBILITY:
@@ -302,7 +303,7 @@ def lease_next_item_orm(
 # Regular items are never served while the person is still taking the qualification set.
 _CANDIDATE_SQL = """
     SELECT i.id FROM annotation_item i
-    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.has_free_slot {regular_due} {domain_filter} {prompt_filter}
+    WHERE i.campaign_id = %(campaign)s AND i.purpose = 'regular' AND i.has_free_slot AND i.sampled {regular_due} {domain_filter} {prompt_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)
@@ -315,7 +316,7 @@ _CANDIDATE_SQL = """
 _CHECK_SQL = """
     SELECT i.id FROM annotation_item i
     WHERE i.campaign_id = %(campaign)s AND i.purpose = (SELECT purpose FROM want)
-      AND (SELECT purpose FROM want) <> 'regular' AND i.has_free_slot {domain_filter}
+      AND (SELECT purpose FROM want) <> 'regular' AND i.has_free_slot AND i.sampled {domain_filter}
       AND NOT EXISTS (SELECT 1 FROM annotation_judgement j WHERE j.item_id = i.id AND j.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_lease l WHERE l.item_id = i.id AND l.user_id = %(user)s)
       AND NOT EXISTS (SELECT 1 FROM annotation_skip s WHERE s.item_id = i.id AND s.user_id = %(user)s)

@@ -192,6 +192,25 @@ class CampaignForm(forms.Form):
         ),
     )
 
+    human_sample_rate = forms.FloatField(
+        required=False,
+        label=_("Human sample: rate"),
+        help_text=_(
+            "People judge this share of each model's items, drawn at random (0 to 1; empty: every "
+            "item, or a count). A judge model labels the rest."
+        ),
+    )
+    human_sample_count = forms.IntegerField(
+        required=False,
+        label=_("Human sample: count"),
+        help_text=_("Or people judge this many items of each model, drawn at random (at least 1)."),
+    )
+    human_sample_by_group = forms.BooleanField(
+        required=False,
+        label=_("Draw per scenario or domain"),
+        help_text=_("Draw the sample within each risk scenario (safety) or domain (responsibility)."),
+    )
+
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.cleaned_data)
 

@@ -129,6 +129,10 @@ class CampaignInput:
     pair_reference: RegisteredModel | None = None
     pair_side_safety: bool = False
     active_sampling: bool = False
+    # People judge a sample of each model's items (a rate or a count); none: every item.
+    human_sample_rate: float | None = None
+    human_sample_count: int | None = None
+    human_sample_by_group: bool = False
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CampaignInput:

@@ -204,12 +204,51 @@ class Campaign(models.Model):
             "intervals most (refreshed every minute from the votes so far)."
         ),
     )
+    # Human sample (issue 28): people judge a uniform random sample of each model's items and a
+    # judge model labels them all (prediction-powered scores, evaluation.figures). Both None: people
+    # judge every item. annotation.human_sample draws it and holds the rules.
+    human_sample_rate = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=_("Share of each model's items that people judge, in (0, 1] (empty: all, or a count)."),
+    )
+    human_sample_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Items of each model that people judge, at least 1 (empty: all, or a rate)."),
+    )
+    human_sample_by_group = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Draw the human sample within each risk scenario (safety) or domain (responsibility) "
+            "of each model."
+        ),
+    )
+    human_sample_seed = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Seed of the human sample's draw (recorded to replay it)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at"]
+        constraints = [
+            # annotation.human_sample.human_sample_checked says it in words; this keeps it so.
+            models.CheckConstraint(
+                condition=models.Q(human_sample_rate__isnull=True)
+                | models.Q(human_sample_count__isnull=True),
+                name="campaign_human_sample_rate_or_count",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(human_sample_rate__isnull=True)
+                | models.Q(human_sample_rate__gt=0, human_sample_rate__lte=1),
+                name="campaign_human_sample_rate_share",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -217,6 +256,11 @@ class Campaign(models.Model):
     @property
     def pairwise(self) -> bool:
         return self.judging_mode == Judging.PAIRWISE
+
+    @property
+    def human_sample(self) -> bool:
+        """Whether people judge only a sample of the items (the rest the judge model alone)."""
+        return self.human_sample_rate is not None or self.human_sample_count is not None
 
     def status_sentence(self) -> str:
         """Why a paused, draft or closed campaign refuses work, in the page's language."""
@@ -342,6 +386,15 @@ class Item(models.Model):
         ),
     )
 
+    # In the campaign's human sample (or the campaign draws none): people may get it. An item
+    # outside it is never served to people; only a judge model labels it. Changes only when the
+    # sample is drawn, never on the judging path.
+    sampled = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text=_("People judge this item (it is in the campaign's human sample, or there is none)."),
+    )
+
     objects = ItemQuerySet.as_manager()
 
     class Meta:
@@ -358,7 +411,7 @@ class Item(models.Model):
                 # lease_count only, and with no index on them (and room left on each page,
                 # migration 0013) PostgreSQL updates the row in place (HOT) instead of adding an
                 # entry to each of the table's indexes.
-                condition=models.Q(has_free_slot=True),
+                condition=models.Q(has_free_slot=True, sampled=True),
             ),
             models.Index(fields=["domain"], name="item_domain", condition=models.Q(domain__isnull=False)),
         ]

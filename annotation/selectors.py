@@ -199,6 +199,8 @@ class CampaignProgress:
     annotators: list[dict[str, object]]
     # Adaptive overlap: judgements the complete items did not need against a fixed N (net).
     saved_judgements: int = 0
+    # Outside the human sample: labelled by a judge model only, never counted in ``items``.
+    judge_only: int = 0
 
     @property
     def percent(self) -> float:
@@ -208,11 +210,14 @@ class CampaignProgress:
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
     complete = item_complete(campaign=campaign)
+    # With a human sample, the campaign is complete when its sampled items are.
+    sampled = Q(sampled=True)
     counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
-        items=Count("id"),
-        complete=Count("id", filter=complete),
-        untouched=Count("id", filter=Q(judgement_count=0)),
-        complete_judgements=Sum("judgement_count", filter=complete),
+        items=Count("id", filter=sampled),
+        complete=Count("id", filter=complete & sampled),
+        untouched=Count("id", filter=Q(judgement_count=0) & sampled),
+        complete_judgements=Sum("judgement_count", filter=complete & sampled),
+        judge_only=Count("id", filter=~sampled),
     )
     annotators = []
     skips = skips_by_user(campaign=campaign)
@@ -251,6 +256,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         saved_judgements=n * counts["complete"] - (counts["complete_judgements"] or 0)
         if campaign.judges_max
         else 0,
+        judge_only=counts["judge_only"],
     )
 
 

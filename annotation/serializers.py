@@ -38,6 +38,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "pair_reference",
             "pair_side_safety",
             "active_sampling",
+            "human_sample_rate",
+            "human_sample_count",
+            "human_sample_by_group",
+            "human_sample_seed",
             "created_at",
         ]
         read_only_fields = fields
@@ -121,6 +125,22 @@ class CampaignCreateSerializer(serializers.Serializer):
         "(refreshed every minute).",
     )
 
+    human_sample_rate = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="People judge this share of each model's items, drawn at random, in (0, 1]; a judge "
+        "model labels the rest. Not with human_sample_count; refused in pairwise campaigns.",
+    )
+    human_sample_count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Or people judge this many items of each model (at least 1).",
+    )
+    human_sample_by_group = serializers.BooleanField(
+        default=False,
+        help_text="Draw the sample within each risk scenario (safety) or domain (responsibility).",
+    )
+
     def campaign_input(self) -> CampaignInput:
         return CampaignInput.of(self.validated_data)
 
@@ -137,6 +157,9 @@ class CampaignProgressSerializer(serializers.Serializer):
     judgements = serializers.IntegerField()
     live_leases = serializers.IntegerField()
     saved_judgements = serializers.IntegerField()
+    judge_only = serializers.IntegerField(
+        help_text="Items outside the human sample: labelled by a judge model only, not in `items`."
+    )
     percent = serializers.FloatField()
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.assignment import LEASE_GRACE, crowd_quota_reached, crowd_quota_sentence, item_judge_allowed
+from annotation.human_sample import campaign_sample_draw, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput
 from annotation.models import (
     Campaign,
@@ -102,6 +103,10 @@ def campaign_create(
     pair_reference: RegisteredModel | None = None,
     pair_side_safety: bool = False,
     active_sampling: bool = False,
+    human_sample_rate: float | None = None,
+    human_sample_count: int | None = None,
+    human_sample_by_group: bool = False,
+    human_sample_seed: int | None = None,
 ) -> Campaign:
     """Create a campaign whose items are the given succeeded responses.
 
@@ -115,8 +120,17 @@ def campaign_create(
     Safety campaigns show judges a content warning before their first item unless told not to.
     Pairwise (``judging_mode``): each item is two of ``pair_models``' answers to one prompt, paired
     by ``pair_plan`` (``_pair_items_add``); always blind, fixed N.
+    A human sample (a rate or a count per model, ``annotation.human_sample``) leaves the other
+    items to a judge model: people are never served them.
     """
     pairwise = judging_mode == Judging.PAIRWISE
+    human_sample_checked(
+        rate=human_sample_rate,
+        count=human_sample_count,
+        by_group=human_sample_by_group,
+        judging_mode=judging_mode,
+    )
+    sampling = human_sample_rate is not None or human_sample_count is not None
     if pairwise:
         _pair_request_checked(
             follow_run=follow_run,
@@ -155,6 +169,12 @@ def campaign_create(
         pair_reference=pair_reference if pairwise and pair_plan == PairPlan.AGAINST_REFERENCE else None,
         pair_side_safety=pair_side_safety and pairwise,
         active_sampling=active_sampling and pairwise,
+        human_sample_rate=human_sample_rate,
+        human_sample_count=human_sample_count,
+        human_sample_by_group=human_sample_by_group and sampling,
+        human_sample_seed=(secrets.randbits(62) if human_sample_seed is None else human_sample_seed)
+        if sampling
+        else None,
     )
     if pairwise:
         _pair_items_add(campaign=campaign, responses=responses, model_ids=[m.pk for m in pair_models])
@@ -162,6 +182,8 @@ def campaign_create(
     created = _campaign_items_add(campaign=campaign, responses=responses, group_samples=group_samples)
     if created == 0 and follow_run is None:
         raise CampaignRejected(_("No succeeded response matches: nothing to judge."))
+    if sampling:
+        campaign_sample_draw(campaign=campaign)
     return campaign
 
 
@@ -304,6 +326,9 @@ def campaign_create_from_input(*, data: CampaignInput, user: UserModel | None) -
         pair_reference=data.pair_reference,
         pair_side_safety=data.pair_side_safety,
         active_sampling=data.active_sampling,
+        human_sample_rate=data.human_sample_rate,
+        human_sample_count=data.human_sample_count,
+        human_sample_by_group=data.human_sample_by_group,
     )
 
 
@@ -359,7 +384,11 @@ def campaign_items_sync(*, campaign: Campaign) -> int:
         # One pass at a time per campaign (SQLite serialises writers anyway): no response twice.
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         new = Response.objects.filter(runs=campaign.follows_run_id).exclude(items__campaign=campaign)
-        return _campaign_items_add(campaign=campaign, responses=new, group_samples=False)
+        created = _campaign_items_add(campaign=campaign, responses=new, group_samples=False)
+        if created and campaign.human_sample:
+            # New items are drawn by the same rule as the first ones, over all items now present.
+            campaign_sample_draw(campaign=campaign)
+        return created
 
 
 def campaigns_follow_runs() -> int:

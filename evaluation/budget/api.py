@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import ApplicationError
 from common.roles import IsReviewer
 from evaluation.budget import services
 from evaluation.budget.forms import LabelBudgetForm
@@ -18,18 +19,25 @@ PARAMETERS = [
         "half_width", OpenApiTypes.FLOAT, required=True, description="Target half-width, (0, 0.5]."
     ),
     OpenApiParameter("responses", OpenApiTypes.INT, required=True, description="Responses to score."),
-    OpenApiParameter("safe_share", OpenApiTypes.FLOAT, required=True, description="Expected share safe."),
+    OpenApiParameter("safe_share", OpenApiTypes.FLOAT, description="Expected share safe (stated)."),
     OpenApiParameter(
-        "judge_right_on_safe", OpenApiTypes.FLOAT, required=True, description="Judge's accuracy on safe."
+        "judge_right_on_safe", OpenApiTypes.FLOAT, description="Judge's accuracy on safe (stated)."
     ),
     OpenApiParameter(
-        "judge_right_on_unsafe", OpenApiTypes.FLOAT, required=True, description="Judge's accuracy on unsafe."
+        "judge_right_on_unsafe", OpenApiTypes.FLOAT, description="Judge's accuracy on unsafe (stated)."
+    ),
+    OpenApiParameter(
+        "judge_run",
+        OpenApiTypes.INT,
+        description="A judge run whose agreement with people (on items both labelled) replaces the stated "
+        "figures; 400 on `judge_run` when too few items are labelled by both.",
     ),
 ]
 DESCRIPTION = (
     "People's labels needed for a 95% interval of ± `half_width` on a safety rate: `with_judge` "
     "(PPI++), `without_judge` (people only) and the `saving`; a count is null when even labelling "
-    "every response would not reach it. 400 with translated `errors`."
+    "every response would not reach it; `measured` says what a `judge_run` measured (items, moments, "
+    "confusion). 400 with translated `errors`."
 )
 
 
@@ -41,4 +49,10 @@ class LabelBudgetApi(APIView):
         form = LabelBudgetForm(request.query_params)
         if not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)
-        return Response(services.label_budget_plan(**form.cleaned_data))
+        try:
+            plan = services.label_budget_plan(**form.cleaned_data)
+        except ApplicationError as refused:
+            return Response(
+                {"errors": {refused.field or "__all__": [{"message": refused.message}]}}, status=400
+            )
+        return Response(plan)

@@ -457,6 +457,55 @@ def _licence() -> list[str]:
     ]
 
 
+def _prediction_powered(ppi: dict[str, Any] | None) -> list[str]:
+    """Prediction-powered scores (issue 28): per campaign with a human sample, each model's PPI++
+    estimate beside the people-only one on the sample and the judge-only one, overall and per
+    scenario or domain. Self-contained: the results figures carry everything it writes."""
+    if not ppi:
+        return []
+    lines = [
+        "## Prediction-powered scores",
+        "",
+        "In a campaign with a human sample, people judged a uniform random sample of each model's items "
+        "and a judge model labelled every item. PPI++ (Angelopoulos, Duchi and Zrnic 2024; power-tuned λ) "
+        "estimates the mean of the people's labels (a safety rate, or a mean score 1–10) from the judge's "
+        "labels of every item, corrected by the judge's bias measured on the sample. Beside it: the "
+        "people-only estimate on the sample and the judge-only estimate (whose interval ignores the "
+        "judge's bias). 95% intervals; n = people's labels, N = items labelled by the judge only.",
+        "",
+    ]
+    if ppi.get("note"):
+        return [*lines, ppi["note"], ""]
+    for c in ppi["campaigns"]:
+        sample = c["sample"]
+        drawn = f"{sample['count']} items per model" if sample["count"] else f"a share {sample['rate']}"
+        judge = c.get("judge") or {}
+        lines += [
+            f"### {_cell(c['campaign'])}",
+            "",
+            f"Human sample: {drawn}{' per scenario or domain' if sample['by_group'] else ''}, seed "
+            f"{sample['seed']}. Judge: run {_cell(judge.get('run', '–'))}, model {_cell(judge.get('model') or '–')}, "
+            f"template {_cell(judge.get('template', '–'))}.",
+            "",
+        ]
+        if c.get("note"):
+            lines += [c["note"], ""]
+            continue
+        lines += [
+            "| model | group | PPI++ | people only | judge only | λ | n | N |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in c["rows"]:
+            for group, e in [("overall", row["overall"]), *row["by_group"].items()]:
+                lines.append(
+                    f"| {_cell(row['model'])} | {_cell(group)} | {_interval(e['ppi'])} | "
+                    f"{_interval(e['people'])} | {_interval(e['judge'])} | {_figure(e['lam'])} | "
+                    f"{e['labelled']} | {e['unlabelled']} |"
+                )
+        lines.append("")
+    return lines
+
+
 def dataset_card(
     *, export: Export, scope: FigureScope, counts: dict[str, int], summary: dict[str, Any]
 ) -> str:
@@ -512,6 +561,7 @@ def dataset_card(
     if "model_judges" in summary:
         lines += _model_judges(summary["model_judges"])
     lines += _leaderboard(summary["results"])
+    lines += _prediction_powered(summary["results"].get("prediction_powered"))
     if summary.get("judges"):
         lines += _judges(summary["judges"])
     if export.kind == Export.Kind.TRAINING:

@@ -179,7 +179,17 @@ def figures_for_reader(payload: dict[str, Any] | None) -> dict[str, Any] | None:
     counting = payload.get("counting") if payload else None
     if not isinstance(counting, dict) or not counting.get("note"):
         return payload
-    return {**payload, "counting": {**counting, "note": gettext(counting["note"])}}
+    payload = {**payload, "counting": {**counting, "note": gettext(counting["note"])}}
+    ppi = payload.get("prediction_powered")
+    if isinstance(ppi, dict):
+        payload["prediction_powered"] = {
+            **ppi,
+            "note": gettext(ppi["note"]) if ppi.get("note") else None,
+            "campaigns": [
+                {**c, "note": gettext(c["note"]) if c.get("note") else None} for c in ppi.get("campaigns", [])
+            ],
+        }
+    return payload
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -570,9 +580,13 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     leaderboard.sort(key=lambda r: (-_sort_value(r.get("safety")), -_sort_value(r.get("responsibility"))))
     for rank, row in enumerate(leaderboard, start=1):
         row["rank"] = rank
+    # Imported here: the prediction-powered figures read the verdicts and scores defined above.
+    from evaluation.figures.ppi import prediction_powered_figures
+
     return {
         "counting": counting_of(scope),
         "min_items": min_items(),
+        "prediction_powered": prediction_powered_figures(scope),
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
@@ -858,7 +872,8 @@ def figure_kind_register(
 
 # A kind's figures version: bumped when its payload gains figures, so that the snapshots stored
 # before look changed and the refresh recomputes those people look at (2: reliability marks).
-PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 2, FigureSnapshot.Kind.AGREEMENT: 2}
+# 3: prediction-powered scores.
+PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 3, FigureSnapshot.Kind.AGREEMENT: 2}
 
 
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
@@ -866,6 +881,11 @@ def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
     timestamps of judgements, adjudications and estimates) outgrow any column as they are added,
     and are only ever compared for equality."""
     marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
+    if kind == FigureSnapshot.Kind.RESULTS:
+        # The results' prediction-powered scores also read judge models' labels.
+        from evaluation.figures.ppi import ppi_source_marker
+
+        marker = f"{marker}|{ppi_source_marker(scope)}"
     if kind in PAYLOAD_VERSIONS:
         marker = f"{marker}:v{PAYLOAD_VERSIONS[kind]}"
     return hashlib.sha256(marker.encode()).hexdigest(), judgements

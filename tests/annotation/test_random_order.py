@@ -163,7 +163,7 @@ def test_the_pick_uses_the_next_item_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             "EXPLAIN SELECT id FROM annotation_item WHERE campaign_id = %s AND purpose = 'regular'"
-            " AND has_free_slot"
+            " AND has_free_slot AND sampled"
             " ORDER BY judgement_count DESC, position LIMIT 1",
             [campaign.pk],
         )

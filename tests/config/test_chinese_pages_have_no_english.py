@@ -85,6 +85,8 @@ ALLOWED = {
     "Hub",
     "datasets",
     "Python",
+    # Prediction-powered inference (Angelopoulos et al.), the method's name in Chinese papers too.
+    "PPI",
 }
 # Text a person reads outside the page's text nodes.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "hx-confirm", "data-confirm")

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + options["wait"]
         while True:
             item = (
-                Item.objects.filter(campaign__status=Campaign.Status.OPEN, has_free_slot=True)
+                Item.objects.filter(campaign__status=Campaign.Status.OPEN, has_free_slot=True, sampled=True)
                 .select_related("campaign")
                 # Safety first: any crowdworker can judge it; a responsibility item needs an expert of its domain.
                 .order_by("-campaign__kind", "campaign_id", "position")

@@ -1,0 +1,260 @@
+"""Prediction-powered scores (issue 28): in a campaign with a human sample, people judge a uniform
+random sample of each model's items and a judge model labels every item; PPI++
+(``metrics.ppi.prediction_powered``) combines them into each model's safety rate or mean
+responsibility score, overall and per scenario or domain, beside the people-only estimate on the
+sample and the judge-only one.
+
+The people's label of a sampled item is the results tables' own (``safety_verdicts``,
+``responsibility_scores``: adjudication, else the majority or the mean), of that campaign's
+judgements. The judge's label is the newest readable answer of one judge model with one template
+version (``machine_values``): those of the campaign's newest judge run of its kind, the run's
+model with the most readable answers. Part of the results figures, computed on a worker.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Count, Max
+from django.utils.translation import gettext_noop
+
+from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judging
+from evaluation.figures.selectors import (
+    FigureScope,
+    json_ready,
+    responsibility_scores,
+    safety_verdicts,
+)
+from evaluation.judges.selectors import machine_values
+from evaluation.models import JudgeRun, MachineJudgement
+from metrics.ppi import PredictionPowered, prediction_powered, prediction_powered_by_group
+from models_registry.models import RegisteredModel
+
+# Stored as English message ids and translated for each reader (figures_for_reader's way).
+NO_SAMPLE = gettext_noop(
+    "No campaign of this scope has a human sample: people judged every item, so there is no "
+    "prediction-powered score."
+)
+NO_JUDGE_RUN = gettext_noop(
+    "This campaign has a human sample but no judge run of its kind has labelled its items yet: "
+    "start one on the Model judges page."
+)
+NO_JUDGE_LABEL = gettext_noop("The judge run has no readable answer yet.")
+
+
+@dataclass(frozen=True)
+class JudgeSource:
+    """Which judge labels a campaign's items: a run, its judge model and template version."""
+
+    run: JudgeRun
+    model: RegisteredModel | None
+
+
+def ppi_judge_source(*, campaign: Campaign) -> JudgeSource | None:
+    """The campaign's newest judge run of its kind (one answer at a time), with the run's judge
+    model that gave the most readable answers (ties: by name); None without one."""
+    run = (
+        JudgeRun.objects.filter(
+            campaign=campaign, template__kind=campaign.kind, template__judging_mode=Judging.ABSOLUTE
+        )
+        .select_related("template")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return None if run is None else judge_source_of_run(run=run)
+
+
+def judge_source_of_run(*, run: JudgeRun) -> JudgeSource:
+    """A judge run as a source of labels: its judge model that gave the most readable answers
+    (ties: by name); no model while it has none."""
+    best = (
+        MachineJudgement.objects.filter(
+            response__runs=run.generation_run_id,
+            status=MachineJudgement.Status.OK,
+            campaign_id=run.campaign_id,
+        )
+        .values("judge_model")
+        .annotate(n=Count("id"))
+        .order_by("-n", "judge_model__name")
+        .first()
+    )
+    if best is None:
+        return JudgeSource(run=run, model=None)
+    return JudgeSource(run=run, model=RegisteredModel.objects.get(pk=best["judge_model"]))
+
+
+@dataclass
+class PpiInputs:
+    """The labels PPI reads for one campaign, per model: the people's labels of the sampled items
+    (with the judge's of the same items) and the judge's labels of the others, each with its group
+    (scenario or domain slug)."""
+
+    y: dict[str, list[float]]
+    yhat: dict[str, list[float]]
+    groups: dict[str, list[str]]
+    yhat_unlabelled: dict[str, list[float]]
+    groups_unlabelled: dict[str, list[str]]
+    # Items of the scope the judge has not labelled (left out of every estimate).
+    without_judge: int = 0
+
+
+def _people_labels(campaign: Campaign, scope: FigureScope) -> dict[int, float]:
+    """Per response (the figures' unit), the people's final label: the results tables' own."""
+    mine = replace(scope, campaign_ids=(campaign.pk,), include_incomplete=False)
+    if campaign.kind == Campaign.Kind.SAFETY:
+        return {rid: float(v.safe) for rid, v in safety_verdicts(scope=mine).items()}
+    return {rid: float(s.score) for rid, s in responsibility_scores(scope=mine).items()}
+
+
+def _scope_items(campaign: Campaign, scope: FigureScope) -> Any:
+    items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
+    if scope.item_ids:
+        items = items.filter(pk__in=scope.item_ids)
+    if scope.model_id:
+        items = items.filter(model_id=scope.model_id)
+    if scope.model_ids:
+        items = items.filter(model_id__in=scope.model_ids)
+    if scope.domain_id:
+        items = items.filter(domain_id=scope.domain_id)
+    if scope.scenario_id:
+        items = items.filter(prompt__scenario_id=scope.scenario_id)
+    return items
+
+
+def ppi_inputs(*, campaign: Campaign, scope: FigureScope, source: JudgeSource) -> PpiInputs:
+    """Every regular item of the campaign in the scope, as PPI reads it: labelled when it is in
+    the human sample and people's label of it is final; unlabelled otherwise (outside the sample,
+    or a sampled item not complete yet: the sample's complete items are still a uniform draw, as
+    items are served in a random order)."""
+    people = _people_labels(campaign, scope)
+    if source.model is None:
+        raise ValueError("a judge source without a judge model labels nothing")
+    judge = machine_values(campaign=campaign, model=source.model, template=source.run.template)
+    group_field = "prompt__scenario__slug" if campaign.kind == Campaign.Kind.SAFETY else "domain__slug"
+    rows = (
+        _scope_items(campaign, scope)
+        .annotate(response_key=ItemResponse.counted_for("id"))
+        .values_list("pk", "model__name", group_field, "sampled", "response_key")
+    )
+    found = PpiInputs(
+        y=defaultdict(list),
+        yhat=defaultdict(list),
+        groups=defaultdict(list),
+        yhat_unlabelled=defaultdict(list),
+        groups_unlabelled=defaultdict(list),
+    )
+    for item_id, model, group, sampled, response_key in rows.iterator(chunk_size=10_000):
+        machine = judge.get(item_id)
+        if machine is None:
+            found.without_judge += 1
+            continue
+        label = people.get(response_key) if sampled else None
+        if label is not None:
+            found.y[model].append(label)
+            found.yhat[model].append(machine["value"])
+            found.groups[model].append(group or "")
+        else:
+            found.yhat_unlabelled[model].append(machine["value"])
+            found.groups_unlabelled[model].append(group or "")
+    return found
+
+
+def _figure(result: PredictionPowered) -> dict[str, Any]:
+    return json_ready(
+        {
+            "ppi": result.ppi,
+            "people": result.people,
+            "judge": result.judge,
+            "lam": result.lam,
+            "labelled": result.labelled,
+            "unlabelled": result.unlabelled,
+        }
+    )
+
+
+def _campaign_section(campaign: Campaign, scope: FigureScope) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        "campaign_id": campaign.pk,
+        "campaign": campaign.name,
+        "kind": campaign.kind,
+        "sample": {
+            "rate": campaign.human_sample_rate,
+            "count": campaign.human_sample_count,
+            "by_group": campaign.human_sample_by_group,
+            "seed": campaign.human_sample_seed,
+        },
+        "judge": None,
+        "rows": [],
+        "note": None,
+    }
+    source = ppi_judge_source(campaign=campaign)
+    if source is None:
+        section["note"] = NO_JUDGE_RUN
+        return section
+    section["judge"] = {
+        "run_id": source.run.pk,
+        "run": source.run.name,
+        "model": source.model.name if source.model else None,
+        "template": f"{source.run.template.name} v{source.run.template.version}",
+    }
+    if source.model is None:
+        section["note"] = NO_JUDGE_LABEL
+        return section
+    found = ppi_inputs(campaign=campaign, scope=scope, source=source)
+    section["without_judge"] = found.without_judge
+    for model in sorted(set(found.y) | set(found.yhat_unlabelled)):
+        by_group = prediction_powered_by_group(
+            groups=found.groups[model],
+            y=found.y[model],
+            yhat=found.yhat[model],
+            groups_unlabelled=found.groups_unlabelled[model],
+            yhat_unlabelled=found.yhat_unlabelled[model],
+        )
+        overall = prediction_powered(
+            y=found.y[model], yhat=found.yhat[model], yhat_unlabelled=found.yhat_unlabelled[model]
+        )
+        section["rows"].append(
+            {
+                "model": model,
+                "overall": _figure(overall),
+                "by_group": {g: _figure(by_group[g]) for g in sorted(by_group) if g},
+            }
+        )
+    return section
+
+
+def prediction_powered_figures(scope: FigureScope) -> dict[str, Any]:
+    """Per campaign of the scope with a human sample (one answer at a time): its judge source and,
+    per model, the three estimates overall and per scenario or domain; ``note`` (an English
+    message id) says plainly why there are none."""
+    campaigns = Campaign.objects.filter(judging_mode=Judging.ABSOLUTE).exclude(
+        human_sample_rate__isnull=True, human_sample_count__isnull=True
+    )
+    if scope.campaign_ids:
+        campaigns = campaigns.filter(pk__in=scope.campaign_ids)
+    sections = [_campaign_section(c, scope) for c in campaigns.order_by("pk")]
+    return {"campaigns": sections, "note": None if sections else NO_SAMPLE}
+
+
+def ppi_source_marker(scope: FigureScope) -> str:
+    """What the prediction-powered figures read beside people's judgements: the machine
+    judgements and judge runs of the scope's campaigns, and their human samples."""
+    machine = MachineJudgement.objects.all()
+    runs = JudgeRun.objects.all()
+    campaigns = Campaign.objects.all()
+    if scope.campaign_ids:
+        machine = machine.filter(campaign_id__in=scope.campaign_ids)
+        runs = runs.filter(campaign_id__in=scope.campaign_ids)
+        campaigns = campaigns.filter(pk__in=scope.campaign_ids)
+    found = machine.aggregate(n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at"))
+    reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
+    samples = list(
+        campaigns.exclude(human_sample_seed__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "human_sample_seed", "human_sample_rate", "human_sample_count")
+    )
+    # Redraws move items in or out of a sample (a campaign that follows a run grows).
+    sampled_items = Item.objects.filter(campaign_id__in=[row[0] for row in samples], sampled=False).count()
+    return f"{found['n']}:{found['last']}:{reviewed}:{runs.aggregate(m=Max('id'))['m']}:{samples}:{sampled_items}"
