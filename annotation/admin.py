@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import AuditEntry, Campaign, CampaignProtocol, Item, Judgement
+from annotation.protocol.services import campaign_settings_save
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
 
@@ -16,7 +19,7 @@ def _status_action(status: str):
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         for campaign in queryset:
             try:
-                campaign_status_set(campaign=campaign, status=status)
+                campaign_status_set(campaign=campaign, status=status, by=request.user)
             except ValueError as exc:
                 modeladmin.message_user(request, f"{campaign}: {exc}", level=messages.ERROR)
 
@@ -54,6 +57,13 @@ class CampaignAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Campaigns are made from responses on the campaign page, which creates their items.
         return False
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        # The one save of settings, as on the pages and the API: an open campaign logs the change.
+        if change:
+            campaign_settings_save(campaign=obj, fields=form.changed_data, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # Deleting a campaign would delete its judgements with it; only an untouched draft may go.
@@ -122,3 +132,30 @@ class JudgementAdmin(admin.ModelAdmin):
         if obj.voided_at is not None:
             return "voided"
         return format_html('<a href="{}">Void this judgement…</a>', reverse("annotation:void", args=[obj.pk]))
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Protocols and audit entries are evidence: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CampaignProtocol)
+class CampaignProtocolAdmin(_ReadOnlyAdmin):
+    list_display = ["campaign", "sha256", "frozen_at", "frozen_by", "head_seq"]
+    readonly_fields = ["campaign", "sha256", "frozen_at", "frozen_by", "head_seq", "head_hash", "canonical"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["campaign", "seq", "at", "actor_name", "action", "hash"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    show_full_result_count = False

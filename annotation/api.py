@@ -18,9 +18,12 @@ from rest_framework.response import Response
 from annotation import selectors, services
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
+from annotation.protocol.selectors import campaign_audit_log, campaign_audit_verify, campaign_protocol_of
 from annotation.serializers import (
+    AuditEntrySerializer,
     CampaignCreateSerializer,
     CampaignProgressSerializer,
+    CampaignProtocolSerializer,
     CampaignSerializer,
     CampaignStatusSerializer,
     ItemSerializer,
@@ -44,6 +47,8 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.action in ("create", "set_status", "progress"):
             return [permissions.IsAuthenticated(), IsAdmin()]
+        if self.action in ("protocol", "audit"):
+            return [permissions.IsAuthenticated(), IsReviewer()]
         return [permissions.IsAuthenticated()]
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
@@ -59,13 +64,34 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         campaign = self.get_object()
         form = CampaignStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.campaign_status_set(campaign=campaign, status=form.validated_data["status"])
+        services.campaign_status_set(campaign=campaign, status=form.validated_data["status"], by=request.user)
         return Response(CampaignSerializer(campaign).data)
 
     @extend_schema(responses=CampaignProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
         return Response(CampaignProgressSerializer(selectors.campaign_progress(self.get_object())).data)
+
+    @extend_schema(responses={200: CampaignProtocolSerializer, 404: None})
+    @action(detail=True, methods=["get"])
+    def protocol(self, request: Request, pk: str) -> Response:
+        """The protocol frozen when the campaign first opened (404 before), with the chain check."""
+        campaign = self.get_object()
+        protocol = campaign_protocol_of(campaign=campaign)
+        if protocol is None:
+            raise exceptions.NotFound(_("This campaign has not been opened: its protocol is not frozen yet."))
+        verdict = campaign_audit_verify(campaign=campaign)
+        return Response(CampaignProtocolSerializer({**vars(protocol), "verify": verdict.as_dict()}).data)
+
+    @extend_schema(responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def audit(self, request: Request, pk: str) -> Response:
+        """The audit log, oldest first, a page at a time; ``verify`` says whether the chain holds."""
+        campaign = self.get_object()
+        page = self.paginate_queryset(campaign_audit_log(campaign=campaign))
+        response = self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+        response.data["verify"] = campaign_audit_verify(campaign=campaign).as_dict()
+        return response
 
     @extend_schema(request=None, responses={200: ItemSerializer, 204: None})
     @action(detail=True, methods=["post"])

@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from annotation.models import Campaign
+from annotation.models import Campaign, ItemResponse
+from annotation.protocol.selectors import campaign_protocol_of, campaign_variants_ever
 from evaluation.exports._formats import FORMULA_PREFIXES, Column
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
@@ -456,6 +457,61 @@ def _licence() -> list[str]:
     ]
 
 
+def _drop_reasons(*, scope: FigureScope, model: int, ever: int, now: int, exported: int) -> str:
+    reasons = []
+    if now < ever:
+        reasons.append(f"{ever - now:,} items removed from the campaign")
+    if exported < now:
+        if (scope.model_id and scope.model_id != model) or (scope.model_ids and model not in scope.model_ids):
+            reason = "outside the export's model filter"
+        elif scope.item_ids:
+            reason = "not among the selected items"
+        else:
+            reason = "not exported: incomplete or unjudged items, or outside the export's domain, scenario or dates"
+        reasons.append(f"{now - exported:,} {reason}")
+    return "; ".join(reasons) or "–"
+
+
+def _models_and_variants(scope: FigureScope) -> list[str]:
+    """Every model and generation-parameter variant that ever had items in a campaign of the
+    export, from its frozen protocol and audit log: none is dropped silently, even when its items
+    were removed or filtered out, and the table says why."""
+    judgements = scope.judgements(counted=False)
+    campaign_ids = scope.campaign_ids or tuple(judgements.values_list("campaign_id", flat=True).distinct())
+    lines = [
+        "## Models and variants",
+        "",
+        "Every model and generation-parameter variant (`params_hash`) that ever had items in each campaign, "
+        "from the campaign's frozen protocol and audit log, including those whose items were removed or left "
+        "out of this export. A pair item counts for both of its models.",
+        "",
+        "| campaign id | protocol sha256 | model | model id | params hash | temperature | items ever | "
+        "items now | items exported | not exported, why |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids).order_by("pk"):
+        protocol = campaign_protocol_of(campaign=campaign)
+        exported = {
+            (row["response__model_id"], row["response__params_hash"]): row["n"]
+            for row in ItemResponse.objects.filter(
+                item_id__in=judgements.filter(campaign_id=campaign.pk).values("item_id")
+            )
+            .values("response__model_id", "response__params_hash")
+            .annotate(n=Count("item_id", distinct=True))
+        }
+        for v in campaign_variants_ever(campaign=campaign):
+            out = exported.get((v.model, v.params_hash), 0)
+            why = _drop_reasons(scope=scope, model=v.model, ever=v.items_ever, now=v.items_now, exported=out)
+            lines.append(
+                f"| {campaign.pk} | {protocol.sha256[:16] + '…' if protocol else 'not frozen'} | "
+                f"{_cell(v.name)} | {_cell(v.model_id)} | `{v.params_hash[:12]}` | "
+                f"{_cell(v.params.get('temperature', '–'))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
+                f"{_cell(why)} |"
+            )
+    lines.append("")
+    return lines
+
+
 def dataset_card(
     *, export: Export, scope: FigureScope, counts: dict[str, int], summary: dict[str, Any]
 ) -> str:
@@ -550,6 +606,7 @@ def dataset_card(
             "",
         ]
         lines += _weakest_domains(summary["results"], summary["supervised_by_domain"])
+    lines += _models_and_variants(scope)
     lines += ["## Fields", "", *_fields(summary["columns"])]
     lines += _provenance(export, scope)
     lines += _licence()
