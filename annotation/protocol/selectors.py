@@ -163,6 +163,17 @@ def _value_shown(field: str, value: Any) -> str:
 _TEXT_FIELDS = {"guidelines", "content_warning_text"}
 
 
+def _field_label(name: str) -> str:
+    """A setting's name as the forms that change it show it, translated."""
+    from annotation.forms import CampaignForm
+    from annotation.quality.forms import QualitySettingsForm
+
+    if name in QualitySettingsForm.Meta.labels:
+        return str(QualitySettingsForm.Meta.labels[name])
+    field = CampaignForm.base_fields.get("follow_run" if name == "follows_run" else name)
+    return str(field.label) if field is not None else name
+
+
 def audit_entry_summary(entry: AuditEntry) -> str:
     """One entry's detail in the reader's language (the codes it holds never reach the page)."""
     d = entry.detail or {}
@@ -174,10 +185,7 @@ def audit_entry_summary(entry: AuditEntry) -> str:
     if action == AuditAction.SETTINGS_CHANGED:
         parts = []
         for name, change in sorted((d.get("changes") or {}).items()):
-            try:
-                label = str(Campaign._meta.get_field(name).verbose_name)
-            except Exception:
-                label = name
+            label = _field_label(name)
             if name in _TEXT_FIELDS:
                 parts.append(str(_("%(field)s: text changed") % {"field": label}))
             else:

@@ -258,3 +258,16 @@ def test_the_django_admin_neither_changes_nor_deletes_audit_entries(make_campaig
     assert listing.status_code == 200
     assert AuditEntry.objects.filter(pk=entry.pk, actor_name="").exists()
     assert campaign_audit_verify(campaign=campaign).intact
+
+
+def test_the_campaign_page_says_each_change_in_the_readers_language(make_campaign, admin_client):
+    campaign = opened(make_campaign)
+    settings_post(admin_client, campaign, gold_rate=0.2)
+
+    page = admin_client.get(
+        reverse("campaigns:detail", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="zh-CN"
+    ).content.decode()
+
+    assert "设置已变更" in page
+    assert "协议已冻结" in page
+    assert "哈希链完好" in page

@@ -75,6 +75,8 @@ ALLOWED = {
     "MTurk",
     "token",
     "Token",
+    # Times in the audit log are in Coordinated Universal Time, named so in Chinese too.
+    "UTC",
 }
 # Text a person reads outside the page's text nodes.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "hx-confirm", "data-confirm")
