@@ -477,7 +477,7 @@ def _models_and_variants(scope: FigureScope) -> list[str]:
     export, from its frozen protocol and audit log: none is dropped silently, even when its items
     were removed or filtered out, and the table says why."""
     judgements = scope.judgements(counted=False)
-    campaign_ids = scope.campaign_ids or tuple(judgements.values_list("campaign_id", flat=True).distinct())
+    campaign_ids = scope.campaign_ids or sorted(set(judgements.values_list("campaign_id", flat=True)))
     lines = [
         "## Models and variants",
         "",
@@ -503,7 +503,7 @@ def _models_and_variants(scope: FigureScope) -> list[str]:
             out = exported.get((v.model, v.params_hash), 0)
             why = _drop_reasons(scope=scope, model=v.model, ever=v.items_ever, now=v.items_now, exported=out)
             lines.append(
-                f"| {campaign.pk} | {protocol.sha256[:16] + '…' if protocol else 'not frozen'} | "
+                f"| {campaign.pk} | {f"`{protocol.sha256}`" if protocol else "not frozen"} | "
                 f"{_cell(v.name)} | {_cell(v.model_id)} | `{v.params_hash[:12]}` | "
                 f"{_cell(v.params.get('temperature', '–'))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
                 f"{_cell(why)} |"

@@ -34,6 +34,7 @@ def with_entries(make_campaign) -> Campaign:
     return campaign
 
 
+@pytest.mark.sqlite
 def test_changing_a_setting_on_the_quality_page_appends_an_entry(make_campaign, admin_client, admin_user):
     campaign = opened(make_campaign)
 
@@ -104,6 +105,7 @@ def test_an_intact_log_verifies(make_campaign):
     assert (verdict.intact, verdict.entries, verdict.broken_at) == (True, 5, None)
 
 
+@pytest.mark.sqlite
 def test_a_tampered_row_breaks_the_chain_at_that_entry(make_campaign):
     campaign = with_entries(make_campaign)
 
@@ -167,6 +169,7 @@ def test_a_changed_protocol_breaks_the_chain_at_entry_zero(make_campaign):
     assert (verdict.intact, verdict.broken_at, verdict.reason) == (False, 0, "protocol")
 
 
+@pytest.mark.sqlite
 def test_items_added_to_an_open_campaign_are_one_entry_per_pass(followed_run):
     from annotation.services import campaign_create
 

@@ -26,6 +26,7 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@pytest.mark.sqlite
 def test_the_hash_is_reproducible_from_the_stored_canonical_payload(make_campaign):
     campaign = opened(make_campaign)
     protocol = campaign_protocol_of(campaign=campaign)
@@ -128,6 +129,7 @@ def test_opening_in_the_django_admin_freezes_the_protocol(make_campaign, client,
     assert campaign_protocol_of(campaign=campaign) is not None
 
 
+@pytest.mark.sqlite
 def test_the_demo_campaigns_command_freezes_their_protocols():
     model = model_register(name="demo-model", base_url="http://127.0.0.1:9/v1", model_id="m")
     prompt_set = PromptSet.objects.create(name="demo")
