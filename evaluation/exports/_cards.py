@@ -499,11 +499,12 @@ def _models_and_variants(scope: FigureScope) -> list[str]:
             .values("response__model_id", "response__params_hash")
             .annotate(n=Count("item_id", distinct=True))
         }
+        digest = f"`{protocol.sha256}`" if protocol else "not frozen"
         for v in campaign_variants_ever(campaign=campaign):
             out = exported.get((v.model, v.params_hash), 0)
             why = _drop_reasons(scope=scope, model=v.model, ever=v.items_ever, now=v.items_now, exported=out)
             lines.append(
-                f"| {campaign.pk} | {f"`{protocol.sha256}`" if protocol else "not frozen"} | "
+                f"| {campaign.pk} | {digest} | "
                 f"{_cell(v.name)} | {_cell(v.model_id)} | `{v.params_hash[:12]}` | "
                 f"{_cell(v.params.get('temperature', '–'))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
                 f"{_cell(why)} |"
