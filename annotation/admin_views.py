@@ -23,6 +23,7 @@ from annotation.protocol.selectors import (
     audit_entry_summary,
     campaign_audit_log,
     campaign_audit_verify,
+    campaign_protocol_items,
     campaign_protocol_of,
 )
 from authoring.models import AuthoringCampaign
@@ -144,6 +145,22 @@ def campaign_protocol_download(request: HttpRequest, campaign_id: int) -> HttpRe
         protocol.canonical.encode("utf-8"), content_type="application/json; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-protocol.json"'
+    return response
+
+
+@admin_required
+def campaign_protocol_items_download(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The frozen item list, streamed as hashed: its SHA-256 is the protocol's ``items.sha256``."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if campaign_protocol_of(campaign=campaign) is None:
+        return HttpResponse(
+            _("This campaign has not been opened: its protocol is not frozen yet."), status=404
+        )
+    response = StreamingHttpResponse(
+        (lines.encode("utf-8") for lines in campaign_protocol_items(campaign=campaign)),
+        content_type="application/x-ndjson; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-protocol-items.jsonl"'
     return response
 
 

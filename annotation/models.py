@@ -913,6 +913,25 @@ class CampaignProtocol(models.Model):
         return f"{self.campaign_id}:{self.sha256[:12]}"
 
 
+class CampaignProtocolItems(models.Model):
+    """A chunk of a frozen protocol's item list: canonical JSON lines, one per item, in item order.
+    The protocol holds their count and the SHA-256 of all the lines (each ending in a newline);
+    kept apart, in chunks, so that freezing a campaign of millions of items never holds its list
+    in memory, and reading the protocol never loads it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveIntegerField()
+    lines = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "index"], name="protocol_items_chunk_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.index}"
+
+
 class AuditAction(models.TextChoices):
     """What an audit entry records; the code is hashed, its label is what a page shows."""
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import translation
 
-from annotation.models import Campaign, Item, ItemResponse
+from annotation.models import Campaign, ItemResponse
 from annotation.protocol.canonical import canonical_json, sha256_text
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.rubric import ANCHOR_SCORES, RESPONSIBILITY_CRITERIA, RUBRIC_VERSION
@@ -136,8 +136,6 @@ def protocol_payload(campaign: Campaign) -> dict[str, Any]:
         "rubric": _rubric(),
         "quality": field_values(campaign, QUALITY_SETTINGS),
         "models": variants_of(None, campaign=campaign),
-        "items_count": Item.objects.filter(campaign=campaign).count(),
-        "items": list(item_records(None, campaign=campaign)),
     }
     for name, build in sorted(_SECTIONS.items()):
         payload[name] = build(campaign)

@@ -3,14 +3,23 @@ that ever had items in it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import AuditAction, AuditEntry, Campaign, CampaignProtocol, ItemResponse
+from annotation.models import (
+    AuditAction,
+    AuditEntry,
+    Campaign,
+    CampaignProtocol,
+    CampaignProtocolItems,
+    ItemResponse,
+)
 from annotation.protocol.canonical import entry_hash, sha256_text
 from annotation.protocol.services import entry_fields
 
@@ -218,3 +227,21 @@ def audit_entry_summary(entry: AuditEntry) -> str:
     if action == AuditAction.JUDGING_CHANGED:
         return str(_("Triage") if d.get("what") == "triage" else _("Suggestions"))
     return ""
+
+
+def campaign_protocol_items(*, campaign: Campaign) -> Iterator[str]:
+    """The frozen item list, line by line as hashed (the protocol's ``items.sha256``), streamed."""
+    chunks = CampaignProtocolItems.objects.filter(campaign=campaign).order_by("index")
+    yield from chunks.values_list("lines", flat=True).iterator(chunk_size=4)
+
+
+def campaign_protocol_items_verify(*, campaign: Campaign) -> bool:
+    """Whether the stored item list still hashes to what the protocol froze. Reads the whole list:
+    for bundles and audits, never for a page."""
+    protocol = campaign_protocol_of(campaign=campaign)
+    if protocol is None:
+        return True
+    digest = hashlib.sha256()
+    for lines in campaign_protocol_items(campaign=campaign):
+        digest.update(lines.encode("utf-8"))
+    return digest.hexdigest() == json.loads(protocol.canonical)["items"]["sha256"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable
 from decimal import Decimal
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from annotation.models import AuditAction, AuditEntry, Campaign, CampaignProtocol, Item
+from annotation.models import AuditAction, AuditEntry, Campaign, CampaignProtocol, CampaignProtocolItems, Item
 from annotation.protocol.canonical import canonical_json, entry_hash, sha256_text
 from annotation.protocol.sections import field_values, item_records, protocol_payload, variants_of
 
@@ -54,7 +55,9 @@ def campaign_protocol_freeze(*, campaign: Campaign, by: Actor = None) -> Campaig
     if existing is not None:
         return existing
     campaign.refresh_from_db()
-    canonical = canonical_json(protocol_payload(campaign))
+    payload = protocol_payload(campaign)
+    payload["items"] = _items_freeze(campaign)
+    canonical = canonical_json(payload)
     digest = sha256_text(canonical)
     protocol = CampaignProtocol.objects.create(
         campaign=campaign,
@@ -69,6 +72,31 @@ def campaign_protocol_freeze(*, campaign: Campaign, by: Actor = None) -> Campaig
         campaign=campaign, action=AuditAction.PROTOCOL_FROZEN, detail={"sha256": digest}, by=by
     )
     return protocol
+
+
+# Lines per stored chunk of a protocol's item list (about 300 bytes each).
+ITEMS_CHUNK = 5000
+
+
+def _items_freeze(campaign: Campaign) -> dict[str, Any]:
+    """Store the item list in chunks, streamed, and return what the protocol says of it: how many
+    items, and the SHA-256 of the whole list (the JSON lines, each ending in a newline)."""
+    digest, count, index, chunk = hashlib.sha256(), 0, 0, []
+    for record in item_records(None, campaign=campaign):
+        line = canonical_json(record) + "\n"
+        digest.update(line.encode("utf-8"))
+        chunk.append(line)
+        count += 1
+        if len(chunk) == ITEMS_CHUNK:
+            CampaignProtocolItems.objects.create(campaign=campaign, index=index, lines="".join(chunk))
+            index, chunk = index + 1, []
+    if chunk:
+        CampaignProtocolItems.objects.create(campaign=campaign, index=index, lines="".join(chunk))
+    return {
+        "count": count,
+        "sha256": digest.hexdigest(),
+        "lines": "one canonical JSON object per item, by id",
+    }
 
 
 def campaign_audit_append(

@@ -3,6 +3,9 @@ removed behind ValueLens' back shows as a broken chain at that entry."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -247,6 +250,8 @@ def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campai
     assert [e["seq"] for e in log["results"]] == [1, 2, 3, 4, 5]
     assert log["results"][0]["prev_hash"] == protocol["sha256"]
     assert log["verify"] == {"frozen": True, "intact": True, "entries": 5, "broken_at": None, "reason": ""}
+    items = b"".join(api.get(f"/api/campaigns/{campaign.pk}/protocol/items/").streaming_content)
+    assert hashlib.sha256(items).hexdigest() == json.loads(protocol["canonical"])["items"]["sha256"]
 
 
 def test_the_django_admin_neither_changes_nor_deletes_audit_entries(make_campaign, client, admin_user):

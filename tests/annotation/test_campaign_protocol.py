@@ -10,8 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotation.models import AuditAction, Campaign, CampaignProtocol
-from annotation.protocol.selectors import campaign_audit_log, campaign_protocol_of
+from annotation.models import AuditAction, Campaign, CampaignProtocol, CampaignProtocolItems
+from annotation.protocol.selectors import (
+    campaign_audit_log,
+    campaign_protocol_items,
+    campaign_protocol_items_verify,
+    campaign_protocol_of,
+)
 from annotation.services import campaign_status_set
 from models_registry.models import GenerationRun, Response
 from models_registry.services import model_register
@@ -38,14 +43,34 @@ def test_the_hash_is_reproducible_from_the_stored_canonical_payload(make_campaig
     assert recanonical == protocol.canonical
 
 
+def items_of(campaign: Campaign) -> list[dict]:
+    return [json.loads(line) for line in "".join(campaign_protocol_items(campaign=campaign)).splitlines()]
+
+
 def test_the_protocol_holds_each_item_with_the_hashes_of_its_prompt_and_response_texts(make_campaign):
     campaign = opened(make_campaign)
     payload = json.loads(campaign_protocol_of(campaign=campaign).canonical)
+    items = items_of(campaign)
 
+    assert payload["items"]["count"] == 3
+    assert payload["items"]["sha256"] == sha256("".join(campaign_protocol_items(campaign=campaign)))
     expected = sorted((sha256(p), sha256(r)) for p, r in PAIRS)
-    found = sorted((i["prompt_sha256"], i["responses"][0]["sha256"]) for i in payload["items"])
+    found = sorted((i["prompt_sha256"], i["responses"][0]["sha256"]) for i in items)
     assert found == expected
-    assert sorted(i["id"] for i in payload["items"]) == sorted(campaign.items.values_list("pk", flat=True))
+    assert [i["id"] for i in items] == sorted(campaign.items.values_list("pk", flat=True))
+
+
+def test_a_changed_item_list_no_longer_matches_the_protocol(make_campaign):
+    campaign = opened(make_campaign)
+    intact = campaign_protocol_items_verify(campaign=campaign)
+
+    chunk = CampaignProtocolItems.objects.get(campaign=campaign)
+    CampaignProtocolItems.objects.filter(pk=chunk.pk).update(
+        lines=chunk.lines.replace('"regular"', '"gold"', 1)
+    )
+
+    assert intact is True
+    assert campaign_protocol_items_verify(campaign=campaign) is False
 
 
 def test_a_pair_item_carries_both_answers_hashes(make_pair_campaign):
@@ -53,9 +78,10 @@ def test_a_pair_item_carries_both_answers_hashes(make_pair_campaign):
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
     campaign_status_set(campaign=campaign, status=Campaign.Status.OPEN)
     payload = json.loads(campaign_protocol_of(campaign=campaign).canonical)
+    items = items_of(campaign)
 
-    assert payload["items"]
-    assert {len(i["responses"]) for i in payload["items"]} == {2}
+    assert items
+    assert {len(i["responses"]) for i in items} == {2}
     assert len(payload["models"]) >= 2
 
 
@@ -159,5 +185,10 @@ def test_the_protocol_downloads_byte_for_byte_as_hashed(make_campaign, admin_cli
 
     response = admin_client.get(reverse("campaigns:protocol", args=[campaign.pk]))
 
+    items = admin_client.get(reverse("campaigns:protocol_items", args=[campaign.pk]))
+    protocol = campaign_protocol_of(campaign=campaign)
+
     assert response.status_code == 200
-    assert hashlib.sha256(response.content).hexdigest() == campaign_protocol_of(campaign=campaign).sha256
+    assert hashlib.sha256(response.content).hexdigest() == protocol.sha256
+    listed = b"".join(items.streaming_content)
+    assert hashlib.sha256(listed).hexdigest() == json.loads(protocol.canonical)["items"]["sha256"]

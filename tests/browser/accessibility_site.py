@@ -82,6 +82,7 @@ EXCLUDED: dict[str, str] = {
     "campaigns:crowd_link_create": POST,
     "campaigns:crowd_report": DOWNLOAD + " (CSV)",
     "campaigns:protocol": DOWNLOAD + " (the frozen protocol, canonical JSON)",
+    "campaigns:protocol_items": DOWNLOAD + " (the frozen protocol's item list, JSON lines)",
     "campaigns:authoring_crowd_report": DOWNLOAD + " (CSV)",
     "crowd:authoring_done": (
         "crowd:done's own templates (swept there) for a participant of an authoring study, whom this "
