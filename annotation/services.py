@@ -554,8 +554,8 @@ def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) 
         for judgement in judgements:
             _judgement_void(judgement=judgement, by=by, reason=reason)
             voided.setdefault(judgement.campaign_id, []).append(judgement.pk)
-        # One audit entry per campaign for the batch.
-        for campaign_id, ids in voided.items():
+        # One audit entry per campaign for the batch; protocols locked in id order, as everywhere.
+        for campaign_id, ids in sorted(voided.items()):
             _voids_record(campaign_id=campaign_id, judgement_ids=ids, by=by, reason=reason)
     return sum(len(ids) for ids in voided.values())
 

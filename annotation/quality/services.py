@@ -604,7 +604,8 @@ def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: st
         by_campaign: dict[int, list[int]] = {}
         for campaign_id, pk in Item.objects.filter(pk__in=fresh).values_list("campaign_id", "pk"):
             by_campaign.setdefault(campaign_id, []).append(pk)
-        for campaign_id, ids in by_campaign.items():
+        # Protocols locked in campaign order: two batches over the same campaigns cannot deadlock.
+        for campaign_id, ids in sorted(by_campaign.items()):
             campaign_audit_append(
                 campaign=campaign_id,
                 action=AuditAction.ADJUDICATION_REQUESTED,
