@@ -472,6 +472,14 @@ def _drop_reasons(*, scope: FigureScope, model: int, ever: int, now: int, export
     return "; ".join(reasons) or "–"
 
 
+# The generation parameters a reader compares variants by; the protocol holds them all.
+CARD_PARAMS = ("temperature", "top_p", "max_tokens", "seed")
+
+
+def _params_shown(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {params[k]}" for k in CARD_PARAMS if params.get(k) is not None) or "–"
+
+
 def _models_and_variants(scope: FigureScope) -> list[str]:
     """Every model and generation-parameter variant that ever had items in a campaign of the
     export, from its frozen protocol and audit log: none is dropped silently, even when its items
@@ -485,7 +493,7 @@ def _models_and_variants(scope: FigureScope) -> list[str]:
         "from the campaign's frozen protocol and audit log, including those whose items were removed or left "
         "out of this export. A pair item counts for both of its models.",
         "",
-        "| campaign id | protocol sha256 | model | model id | params hash | temperature | items ever | "
+        "| campaign id | protocol sha256 | model | model id | params hash | parameters | items ever | "
         "items now | items exported | not exported, why |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -506,7 +514,7 @@ def _models_and_variants(scope: FigureScope) -> list[str]:
             lines.append(
                 f"| {campaign.pk} | {digest} | "
                 f"{_cell(v.name)} | {_cell(v.model_id)} | `{v.params_hash[:12]}` | "
-                f"{_cell(v.params.get('temperature', '–'))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
+                f"{_cell(_params_shown(v.params))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
                 f"{_cell(why)} |"
             )
     lines.append("")

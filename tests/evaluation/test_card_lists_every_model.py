@@ -81,5 +81,5 @@ def test_the_card_says_a_model_left_out_by_the_export_filter_is_left_out(judged)
 
     text = card(campaign_ids=(campaign.pk,), model_id=kept.pk)
 
-    assert row_of(text, "model-kept")[6:10] == ["2", "2", "2", "–"]
+    assert row_of(text, "model-kept")[5:10] == ["temperature 0.7", "2", "2", "2", "–"]
     assert row_of(text, "model-dropped")[6:10] == ["2", "2", "0", "2 outside the export's model filter"]
