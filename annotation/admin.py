@@ -15,7 +15,8 @@ from annotation.human_sample import (
     human_sample_changeable_checked,
     human_sample_checked,
 )
-from annotation.models import Campaign, Item, Judgement
+from annotation.models import AuditEntry, Campaign, CampaignProtocol, Item, Judgement
+from annotation.protocol.services import campaign_settings_save
 from annotation.quality.settings import QUALITY_SETTINGS
 from annotation.services import campaign_status_set
 
@@ -56,7 +57,7 @@ def _status_action(status: str):
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         for campaign in queryset:
             try:
-                campaign_status_set(campaign=campaign, status=status)
+                campaign_status_set(campaign=campaign, status=status, by=request.user)
             except ValueError as exc:
                 modeladmin.message_user(request, f"{campaign}: {exc}", level=messages.ERROR)
 
@@ -93,26 +94,32 @@ class CampaignAdmin(admin.ModelAdmin):
         _status_action(s) for s in (Campaign.Status.OPEN, Campaign.Status.PAUSED, Campaign.Status.CLOSED)
     ]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Campaigns are made from responses on the campaign page, which creates their items.
+        return False
+
     def save_model(self, request: HttpRequest, obj: Campaign, form: forms.ModelForm, change: bool) -> None:
+        # The one save of settings, as on the pages and the API: an open campaign logs the change.
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
         wanted = {name: getattr(obj, name) for name in HUMAN_SAMPLE}
-        if change and any(name in form.changed_data for name in HUMAN_SAMPLE):
-            # The sample moves only through its service, which draws it again.
+        sample_changed = any(name in form.changed_data for name in HUMAN_SAMPLE)
+        if sample_changed:
+            # The sample moves only through its service, which draws it again (and logs it).
             stored = Campaign.objects.get(pk=obj.pk)
             for name in HUMAN_SAMPLE:
                 setattr(obj, name, getattr(stored, name))
-            super().save_model(request, obj, form, change)
+        fields = [name for name in form.changed_data if name not in HUMAN_SAMPLE]
+        campaign_settings_save(campaign=obj, fields=fields, by=request.user)
+        if sample_changed:
             campaign_human_sample_set(
                 campaign=obj,
                 rate=wanted["human_sample_rate"],
                 count=wanted["human_sample_count"],
                 by_group=wanted["human_sample_by_group"],
+                by=request.user,
             )
-            return
-        super().save_model(request, obj, form, change)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Campaigns are made from responses on the campaign page, which creates their items.
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # Deleting a campaign would delete its judgements with it; only an untouched draft may go.
@@ -183,3 +190,30 @@ class JudgementAdmin(admin.ModelAdmin):
         if obj.voided_at is not None:
             return "voided"
         return format_html('<a href="{}">Void this judgement…</a>', reverse("annotation:void", args=[obj.pk]))
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Protocols and audit entries are evidence: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CampaignProtocol)
+class CampaignProtocolAdmin(_ReadOnlyAdmin):
+    list_display = ["campaign", "sha256", "frozen_at", "frozen_by", "head_seq"]
+    readonly_fields = ["campaign", "sha256", "frozen_at", "frozen_by", "head_seq", "head_hash", "canonical"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["campaign", "seq", "at", "actor_name", "action", "hash"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    show_full_result_count = False

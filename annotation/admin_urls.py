@@ -9,6 +9,12 @@ urlpatterns = [
     path("new/preview/", admin_views.campaign_preview, name="preview"),
     path("<int:campaign_id>/", admin_views.campaign_detail, name="detail"),
     path("<int:campaign_id>/status/", admin_views.campaign_status, name="status"),
+    path("<int:campaign_id>/protocol.json", admin_views.campaign_protocol_download, name="protocol"),
+    path(
+        "<int:campaign_id>/protocol-items.jsonl",
+        admin_views.campaign_protocol_items_download,
+        name="protocol_items",
+    ),
     path("<int:campaign_id>/crowd-links/", admin_views.crowd_link_create, name="crowd_link_create"),
     path("<int:campaign_id>/crowd-report.csv", admin_views.crowd_report, name="crowd_report"),
     path(

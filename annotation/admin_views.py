@@ -19,6 +19,13 @@ from annotation import crowd, selectors, services
 from annotation.forms import CampaignForm, CrowdLinkForm, CrowdReportForm
 from annotation.inputs import CampaignInput
 from annotation.models import Campaign, CrowdLink, Judging
+from annotation.protocol.selectors import (
+    audit_entry_summary,
+    campaign_audit_log,
+    campaign_audit_verify,
+    campaign_protocol_items,
+    campaign_protocol_of,
+)
 from authoring.models import AuthoringCampaign
 from common.errors import ApplicationError, form_error_add
 from common.pagination import page_of
@@ -103,8 +110,58 @@ def _detail_context(request: HttpRequest, campaign: Campaign, **extra: object) -
         "crowd_create_url": reverse("campaigns:crowd_link_create", args=[campaign.pk]),
         "crowd_report_url": reverse("campaigns:crowd_report", args=[campaign.pk]),
         "report_form": CrowdReportForm(),
+        **_protocol_context(request, campaign),
         **extra,
     }
+
+
+# The log is read newest first, a page at a time; the chain check reads it whole (once per view).
+AUDIT_PAGE_SIZE = 20
+
+
+def _protocol_context(request: HttpRequest, campaign: Campaign) -> dict[str, object]:
+    protocol = campaign_protocol_of(campaign=campaign)
+    if protocol is None:
+        return {"protocol": None}
+    page = page_of(request, campaign_audit_log(campaign=campaign).order_by("-seq"), per_page=AUDIT_PAGE_SIZE)
+    return {
+        "protocol": protocol,
+        "audit_verdict": campaign_audit_verify(campaign=campaign),
+        "page": page,
+        "audit_rows": [(entry, audit_entry_summary(entry)) for entry in page],
+    }
+
+
+@admin_required
+def campaign_protocol_download(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The frozen protocol, byte for byte as hashed: its SHA-256 is the hash the page shows."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    protocol = campaign_protocol_of(campaign=campaign)
+    if protocol is None:
+        return HttpResponse(
+            _("This campaign has not been opened: its protocol is not frozen yet."), status=404
+        )
+    response = HttpResponse(
+        protocol.canonical.encode("utf-8"), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-protocol.json"'
+    return response
+
+
+@admin_required
+def campaign_protocol_items_download(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The frozen item list, streamed as hashed: its SHA-256 is the protocol's ``items.sha256``."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if campaign_protocol_of(campaign=campaign) is None:
+        return HttpResponse(
+            _("This campaign has not been opened: its protocol is not frozen yet."), status=404
+        )
+    response = StreamingHttpResponse(
+        (lines.encode("utf-8") for lines in campaign_protocol_items(campaign=campaign)),
+        content_type="application/x-ndjson; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-protocol-items.jsonl"'
+    return response
 
 
 def _status_actions(campaign: Campaign) -> list[str]:
@@ -226,7 +283,7 @@ def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     status = request.POST.get("status", "")
     try:
-        services.campaign_status_set(campaign=campaign, status=status)
+        services.campaign_status_set(campaign=campaign, status=status, by=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:

@@ -7,8 +7,10 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -18,9 +20,17 @@ from rest_framework.response import Response
 from annotation import selectors, services
 from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
+from annotation.protocol.selectors import (
+    campaign_audit_log,
+    campaign_audit_verify,
+    campaign_protocol_items,
+    campaign_protocol_of,
+)
 from annotation.serializers import (
+    AuditEntrySerializer,
     CampaignCreateSerializer,
     CampaignProgressSerializer,
+    CampaignProtocolSerializer,
     CampaignSerializer,
     CampaignStatusSerializer,
     ItemSerializer,
@@ -44,6 +54,8 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.action in ("create", "set_status", "progress"):
             return [permissions.IsAuthenticated(), IsAdmin()]
+        if self.action in ("protocol", "protocol_items", "audit"):
+            return [permissions.IsAuthenticated(), IsReviewer()]
         return [permissions.IsAuthenticated()]
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
@@ -59,13 +71,46 @@ class CampaignApi(viewsets.ReadOnlyModelViewSet):
         campaign = self.get_object()
         form = CampaignStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.campaign_status_set(campaign=campaign, status=form.validated_data["status"])
+        services.campaign_status_set(campaign=campaign, status=form.validated_data["status"], by=request.user)
         return Response(CampaignSerializer(campaign).data)
 
     @extend_schema(responses=CampaignProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
         return Response(CampaignProgressSerializer(selectors.campaign_progress(self.get_object())).data)
+
+    @extend_schema(responses={200: CampaignProtocolSerializer, 404: None})
+    @action(detail=True, methods=["get"])
+    def protocol(self, request: Request, pk: str) -> Response:
+        """The protocol frozen when the campaign first opened (404 before), with the chain check."""
+        campaign = self.get_object()
+        protocol = campaign_protocol_of(campaign=campaign)
+        if protocol is None:
+            raise exceptions.NotFound(_("This campaign has not been opened: its protocol is not frozen yet."))
+        verdict = campaign_audit_verify(campaign=campaign)
+        return Response(CampaignProtocolSerializer({**vars(protocol), "verify": verdict.as_dict()}).data)
+
+    @extend_schema(responses={(200, "application/x-ndjson"): OpenApiTypes.STR, 404: None})
+    @action(detail=True, methods=["get"], url_path="protocol/items")
+    def protocol_items(self, request: Request, pk: str) -> StreamingHttpResponse:
+        """The frozen item list as JSON lines, as hashed into the protocol's ``items.sha256``."""
+        campaign = self.get_object()
+        if campaign_protocol_of(campaign=campaign) is None:
+            raise exceptions.NotFound(_("This campaign has not been opened: its protocol is not frozen yet."))
+        return StreamingHttpResponse(
+            (lines.encode("utf-8") for lines in campaign_protocol_items(campaign=campaign)),
+            content_type="application/x-ndjson; charset=utf-8",
+        )
+
+    @extend_schema(responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def audit(self, request: Request, pk: str) -> Response:
+        """The audit log, oldest first, a page at a time; ``verify`` says whether the chain holds."""
+        campaign = self.get_object()
+        page = self.paginate_queryset(campaign_audit_log(campaign=campaign))
+        response = self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+        response.data["verify"] = campaign_audit_verify(campaign=campaign).as_dict()
+        return response
 
     @extend_schema(request=None, responses={200: ItemSerializer, 204: None})
     @action(detail=True, methods=["post"])

@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from annotation.models import Campaign, Item, ItemPurpose, Judgement, Judging, Lease
+from annotation.models import AuditAction, Campaign, Item, ItemPurpose, Judgement, Judging, Lease
+from annotation.protocol.sections import HUMAN_SAMPLE_FIELDS, field_values
+from annotation.protocol.services import Actor, campaign_audit_append
 from common.errors import ApplicationError
 
 
@@ -136,6 +138,7 @@ def campaign_human_sample_set(
     count: int | None,
     by_group: bool = False,
     seed: int | None = None,
+    by: Actor = None,
 ) -> Campaign:
     """Set (or clear) a campaign's human sample and draw it. Refused once people have judged any
     item: the items they judged were served under the old sample, and a new one would make the
@@ -150,6 +153,7 @@ def campaign_human_sample_set(
     if unchanged:
         return campaign
     human_sample_changeable_checked(campaign=campaign)
+    old = field_values(campaign, HUMAN_SAMPLE_FIELDS)
     campaign.human_sample_rate = rate
     campaign.human_sample_count = count
     campaign.human_sample_by_group = by_group and (rate is not None or count is not None)
@@ -157,13 +161,15 @@ def campaign_human_sample_set(
         campaign.human_sample_seed = None
     else:
         campaign.human_sample_seed = secrets.randbits(62) if seed is None else seed
-    campaign.save(
-        update_fields=[
-            "human_sample_rate",
-            "human_sample_count",
-            "human_sample_by_group",
-            "human_sample_seed",
-        ]
-    )
+    campaign.save(update_fields=list(HUMAN_SAMPLE_FIELDS))
     campaign_sample_draw(campaign=campaign)
+    new = field_values(campaign, HUMAN_SAMPLE_FIELDS)
+    campaign_audit_append(
+        campaign=campaign,
+        action=AuditAction.SETTINGS_CHANGED,
+        detail={
+            "changes": {name: {"old": old[name], "new": new[name]} for name in old if old[name] != new[name]}
+        },
+        by=by,
+    )
     return campaign

@@ -938,3 +938,93 @@ class CrowdParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.participant_id}"
+
+
+class CampaignProtocol(models.Model):
+    """What a campaign promised when it first opened, frozen: its items (ids and the SHA-256 of
+    their texts), models and generation parameters, guidelines, rubric, quality control and judging
+    settings. ``canonical`` is the exact text that was hashed (sorted keys, compact separators,
+    UTF-8), so that anyone can recompute ``sha256`` from it without ValueLens."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="protocol")
+    canonical = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    frozen_at = models.DateTimeField()
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The audit log's last entry, moved with each append under this row's lock: it orders the
+    # appends, and it shows an entry cut off the end of the log, which the chain alone cannot.
+    head_seq = models.PositiveIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("campaign protocol")
+        verbose_name_plural = _("campaign protocols")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.sha256[:12]}"
+
+
+class CampaignProtocolItems(models.Model):
+    """A chunk of a frozen protocol's item list: canonical JSON lines, one per item, in item order.
+    The protocol holds their count and the SHA-256 of all the lines (each ending in a newline);
+    kept apart, in chunks, so that freezing a campaign of millions of items never holds its list
+    in memory, and reading the protocol never loads it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveIntegerField()
+    lines = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "index"], name="protocol_items_chunk_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.index}"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records; the code is hashed, its label is what a page shows."""
+
+    PROTOCOL_FROZEN = "protocol_frozen", _("Protocol frozen")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+    ITEMS_ADDED = "items_added", _("Items added")
+    CHECK_ITEMS_SET = "check_items_set", _("Check items set")
+    JUDGE_EXCLUDED = "judge_excluded", _("Judge excluded")
+    JUDGE_READMITTED = "judge_readmitted", _("Judge readmitted")
+    JUDGEMENTS_VOIDED = "judgements_voided", _("Judgements voided")
+    ADJUDICATED = "adjudicated", _("Item adjudicated")
+    ADJUDICATION_REQUESTED = "adjudication_requested", _("Items sent to adjudication")
+    JUDGE_RUN_STARTED = "judge_run_started", _("Judge run started")
+    JUDGING_CHANGED = "judging_changed", _("Judge-model suggestions or triage changed")
+
+
+class AuditEntry(models.Model):
+    """One change to a campaign after its protocol was frozen. Entries are chained: ``hash`` is
+    SHA-256 of the previous entry's hash followed by this entry's canonical fields, so that editing
+    or deleting any row shows at that row (campaign_audit_verify). ``actor_name`` is hashed, not the
+    user id: a deleted account must not break the chain."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="audit_entries")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["campaign_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "seq"], name="audit_entry_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}#{self.seq} {self.action}"

@@ -15,6 +15,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ANCHOR_SCORES = (2, 5, 8)
+# Frozen into every campaign's protocol with a hash of the criteria's English text: bump it when a
+# criterion or an anchor changes meaning (a wording fix changes the hash alone).
+RUBRIC_VERSION = 1
 # A note is a remark, not an essay: the rewrite box is where an expert writes at length.
 NOTE_MAX_CHARS = 1000
 

@@ -426,3 +426,23 @@ def _sent_pair_values(judgement: Judgement) -> dict[str, Any]:
 
 class JudgementEditSerializer(JudgementWriteSerializer):
     item = None  # type: ignore[assignment]
+
+
+class CampaignProtocolSerializer(serializers.Serializer):
+    """A campaign's frozen protocol: ``canonical`` is the exact text hashed into ``sha256``."""
+
+    sha256 = serializers.CharField()
+    frozen_at = serializers.DateTimeField()
+    canonical = serializers.CharField()
+    verify = serializers.DictField()
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor_name = serializers.CharField()
+    action = serializers.CharField()
+    action_display = serializers.CharField(source="get_action_display")
+    detail = serializers.JSONField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()

@@ -20,6 +20,7 @@ from annotation.assignment import LEASE_GRACE, crowd_quota_reached, crowd_quota_
 from annotation.human_sample import campaign_sample_draw, human_sample_checked
 from annotation.inputs import CampaignInput, JudgementInput
 from annotation.models import (
+    AuditAction,
     Campaign,
     ContentWarningSeen,
     Item,
@@ -43,6 +44,11 @@ from annotation.pairs import (
     sides_to_ab,
 )
 from annotation.prepared import PreparedStatement, statements_execute
+from annotation.protocol.services import (
+    campaign_audit_append,
+    campaign_items_added_record,
+    campaign_protocol_freeze,
+)
 from annotation.quality.services import CheckFeedback, judgement_after_submit
 from annotation.rubric import CRITERION_KEYS, NOTE_MAX_CHARS
 from annotation.selectors import campaign_source_responses
@@ -384,10 +390,14 @@ def campaign_items_sync(*, campaign: Campaign) -> int:
         # One pass at a time per campaign (SQLite serialises writers anyway): no response twice.
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         new = Response.objects.filter(runs=campaign.follows_run_id).exclude(items__campaign=campaign)
+        last = Item.objects.filter(campaign=campaign).order_by("-pk").values_list("pk", flat=True).first()
         created = _campaign_items_add(campaign=campaign, responses=new, group_samples=False)
         if created and campaign.human_sample:
             # New items are drawn by the same rule as the first ones, over all items now present.
             campaign_sample_draw(campaign=campaign)
+        if created:
+            # One audit entry per pass (a batch), never per item.
+            campaign_items_added_record(campaign=campaign, after_item_id=last or 0)
         return created
 
 
@@ -489,8 +499,9 @@ CAMPAIGN_STATUS_NEXT = {
 }
 
 
-def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
-    """The one way a campaign changes status (pages, API and the Django admin)."""
+def campaign_status_set(*, campaign: Campaign, status: str, by: UserModel | None = None) -> Campaign:
+    """The one way a campaign changes status (pages, API, the Django admin, the demo commands).
+    The first opening freezes the campaign's protocol; every change is in its audit log."""
     with transaction.atomic():
         current = Campaign.objects.select_for_update().values_list("status", flat=True).get(pk=campaign.pk)
         if status not in CAMPAIGN_STATUS_NEXT[Campaign.Status(current)]:
@@ -503,6 +514,14 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
                 field="status",
             )
         Campaign.objects.filter(pk=campaign.pk).update(status=status)
+        if status == Campaign.Status.OPEN:
+            campaign_protocol_freeze(campaign=campaign, by=by)
+        campaign_audit_append(
+            campaign=campaign,
+            action=AuditAction.STATUS_CHANGED,
+            detail={"old": current, "new": status},
+            by=by,
+        )
         if status == Campaign.Status.CLOSED:
             # The beat refreshes open campaigns only: a closing one gets its last estimates now.
             task_enqueue("annotation.tasks.campaign_competence_refresh", campaign.pk)
@@ -513,6 +532,22 @@ def campaign_status_set(*, campaign: Campaign, status: str) -> Campaign:
 def judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judgement:
     """A reviewer takes a judgement out of the results: the row stays, with who voided it and why;
     its item's slot opens again, so that the item can still get its N judgements."""
+    with transaction.atomic():
+        locked = _judgement_void(judgement=judgement, by=by, reason=reason)
+        _voids_record(campaign_id=locked.campaign_id, judgement_ids=[locked.pk], by=by, reason=reason)
+    return locked
+
+
+def _voids_record(*, campaign_id: int, judgement_ids: list[int], by: UserModel, reason: str) -> None:
+    campaign_audit_append(
+        campaign=campaign_id,
+        action=AuditAction.JUDGEMENTS_VOIDED,
+        detail={"judgements": judgement_ids, "reason": reason.strip()[:2000]},
+        by=by,
+    )
+
+
+def _judgement_void(*, judgement: Judgement, by: UserModel, reason: str) -> Judgement:
     reason = reason.strip()
     if not user_can_review(by):
         raise JudgementRejected(_("Only reviewers and admins void judgements."))
@@ -543,11 +578,14 @@ def items_judgements_void(*, items: Iterable[Item], by: UserModel, reason: str) 
             .filter(item_id__in=[item.pk for item in items])
             .order_by("item_id", "pk")
         )
-        count = 0
+        voided: dict[int, list[int]] = {}
         for judgement in judgements:
-            judgement_void(judgement=judgement, by=by, reason=reason)
-            count += 1
-    return count
+            _judgement_void(judgement=judgement, by=by, reason=reason)
+            voided.setdefault(judgement.campaign_id, []).append(judgement.pk)
+        # One audit entry per campaign for the batch; protocols locked in id order, as everywhere.
+        for campaign_id, ids in sorted(voided.items()):
+            _voids_record(campaign_id=campaign_id, judgement_ids=ids, by=by, reason=reason)
+    return sum(len(ids) for ids in voided.values())
 
 
 def suggestion_shown(*, item: Item) -> bool:

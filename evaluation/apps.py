@@ -12,5 +12,7 @@ class EvaluationConfig(AppConfig):
         from evaluation.attacks import selectors as attack_selectors  # noqa: F401
         from evaluation.bundles import services as bundle_services  # noqa: F401
         from evaluation.compare import selectors as compare_selectors  # noqa: F401
-        from evaluation.judges import selectors  # noqa: F401
+
+        # Model judging also adds its section to every campaign protocol frozen (judges.protocol).
+        from evaluation.judges import protocol, selectors  # noqa: F401
         from evaluation.rankings import selectors as rankings_selectors  # noqa: F401

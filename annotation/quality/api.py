@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from annotation.inputs import AdjudicationInput, CheckAnswer
 from annotation.models import Campaign, Item, ItemPurpose, Preference
+from annotation.protocol.services import campaign_settings_save
 from annotation.quality import selectors, services
 from annotation.quality.forms import QualitySettingsForm
 from common.roles import IsAdmin, IsReviewer
@@ -65,7 +66,7 @@ class QualitySettingsApi(APIView):
         form = QualitySettingsForm(data, instance=campaign)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
-        form.save()
+        campaign_settings_save(campaign=form.instance, fields=form.fields, by=request.user)
         return Response(self._data(campaign))
 
 

@@ -24,6 +24,7 @@ from annotation.models import (
     CHECK_ITEM_SLOTS,
     Adjudication,
     AdjudicationRequest,
+    AuditAction,
     Campaign,
     Item,
     ItemPurpose,
@@ -34,6 +35,7 @@ from annotation.models import (
     Preference,
     Qualification,
 )
+from annotation.protocol.services import campaign_audit_append
 from annotation.quality.gates import qualification_source
 from annotation.quality.selectors import (
     gold_answer_of,
@@ -93,6 +95,28 @@ def _reviewer(by: AbstractBaseUser) -> None:
 
 
 def item_purpose_set(
+    *, item: Item, purpose: str, answer: CheckAnswer | None = None, by: AbstractBaseUser
+) -> Item:
+    """Make an item a check item or a regular one again (``_item_purpose_set``), in the audit log."""
+    with transaction.atomic():
+        locked = _item_purpose_set(item=item, purpose=purpose, answer=answer, by=by)
+        _check_items_record(campaign=locked.campaign, changes=[(locked.pk, purpose)], by=by, source="item")
+    return locked
+
+
+def _check_items_record(
+    *, campaign: Campaign, changes: list[tuple[int, str]], by: AbstractBaseUser, source: str
+) -> None:
+    if changes:
+        campaign_audit_append(
+            campaign=campaign,
+            action=AuditAction.CHECK_ITEMS_SET,
+            detail={"source": source, "items": [[pk, purpose] for pk, purpose in changes]},
+            by=by,
+        )
+
+
+def _item_purpose_set(
     *, item: Item, purpose: str, answer: CheckAnswer | None = None, by: AbstractBaseUser
 ) -> Item:
     """Make an item a gold, attention or qualification item with its known answer, or a regular
@@ -189,7 +213,7 @@ def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: Abs
     All or nothing: a bad row names its line and nothing is stored."""
     _campaign_admin(by)
     with transaction.atomic():
-        count = 0
+        changes: list[tuple[int, str]] = []
         for line, row in enumerate(_rows_of(name, content), start=1):
             items = Item.objects.filter(campaign=campaign)
             if _number(row.get("item_id")) is not None:
@@ -212,16 +236,16 @@ def check_items_import(*, campaign: Campaign, name: str, content: bytes, by: Abs
                 explanation=str(row.get("explanation") or ""),
                 preferred=str(row.get("preferred") or ""),
             )
+            purpose = row.get("purpose") or ItemPurpose.GOLD
             try:
-                item_purpose_set(
-                    item=item, purpose=row.get("purpose") or ItemPurpose.GOLD, answer=answer, by=by
-                )
+                _item_purpose_set(item=item, purpose=purpose, answer=answer, by=by)
             except QualityRejected as rejected:
                 raise QualityRejected(
                     _("Line %(line)s: %(why)s") % {"line": line, "why": rejected}
                 ) from rejected
-            count += 1
-    return count
+            changes.append((item.pk, purpose))
+        _check_items_record(campaign=campaign, changes=changes, by=by, source="import")
+    return len(changes)
 
 
 def gold_promote_unanimous(
@@ -232,7 +256,7 @@ def gold_promote_unanimous(
     those of them (the ones a confirmation page showed), if they still qualify. Their judgements
     keep counting in results, and gold accuracy counts only answers given after. Returns how many."""
     _campaign_admin(by)
-    promoted = 0
+    promoted: list[tuple[int, str]] = []
     for candidate in gold_promotion_candidates(campaign=campaign, limit=limit, item_ids=item_ids):
         if campaign.pairwise:
             answer = CheckAnswer(preferred=candidate.preferred or "")
@@ -241,9 +265,11 @@ def gold_promote_unanimous(
         else:
             answer = CheckAnswer(score_min=candidate.score, score_max=candidate.score)
         item = Item.objects.select_related("campaign").get(pk=candidate.item_id)
-        item_purpose_set(item=item, purpose=ItemPurpose.GOLD, answer=answer, by=by)
-        promoted += 1
-    return promoted
+        _item_purpose_set(item=item, purpose=ItemPurpose.GOLD, answer=answer, by=by)
+        promoted.append((item.pk, ItemPurpose.GOLD))
+    # One entry for the promotion, not one per item.
+    _check_items_record(campaign=campaign, changes=promoted, by=by, source="gold_promotion")
+    return len(promoted)
 
 
 # ---------------------------------------------------------------- rules after each submit
@@ -466,6 +492,12 @@ def judge_exclude(
         Item.objects.filter(pk__in=item_ids).update(
             judgement_count=F("judgement_count") - 1, open_slots=F("open_slots") + 1
         )
+        campaign_audit_append(
+            campaign=campaign,
+            action=AuditAction.JUDGE_EXCLUDED,
+            detail={"judge": user.pk, "reason": reason[:2000], "judgements": len(item_ids)},
+            by=by,
+        )
     leases_release(campaign=campaign, user_id=user.pk)
     return exclusion
 
@@ -494,6 +526,12 @@ def judge_readmit(*, campaign: Campaign, user: AbstractBaseUser, by: AbstractBas
         exclusion.lifted_at = timezone.now()
         exclusion.lifted_by = by  # type: ignore[assignment]
         exclusion.save(update_fields=["lifted_at", "lifted_by"])
+        campaign_audit_append(
+            campaign=campaign,
+            action=AuditAction.JUDGE_READMITTED,
+            detail={"judge": user.pk, "judgements": len(item_ids)},
+            by=by,
+        )
     return exclusion
 
 
@@ -531,16 +569,23 @@ def item_adjudicate(
         if score is None or not 1 <= score <= 10:
             raise QualityRejected(_("Give a score from 1 to 10."), field="score")
         safe = None
-    adjudication, _created = Adjudication.objects.update_or_create(
-        item=item,
-        defaults={
-            "safe": safe,
-            "score": score,
-            "preferred": preferred,
-            "note": data.note.strip()[:5000],
-            "by": by,
-        },
-    )
+    with transaction.atomic():
+        adjudication, _created = Adjudication.objects.update_or_create(
+            item=item,
+            defaults={
+                "safe": safe,
+                "score": score,
+                "preferred": preferred,
+                "note": data.note.strip()[:5000],
+                "by": by,
+            },
+        )
+        campaign_audit_append(
+            campaign=item.campaign_id,
+            action=AuditAction.ADJUDICATED,
+            detail={"item": item.pk, "safe": safe, "score": score, "preferred": preferred},
+            by=by,
+        )
     return adjudication
 
 
@@ -550,14 +595,23 @@ def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: st
     _reviewer(by)
     wanted = [item.pk for item in items if item.purpose == ItemPurpose.REGULAR]
     already = set(AdjudicationRequest.objects.filter(item_id__in=wanted).values_list("item_id", flat=True))
-    created = AdjudicationRequest.objects.bulk_create(
-        [
-            AdjudicationRequest(item_id=pk, by=by, note=note.strip()[:5000])
-            for pk in wanted
-            if pk not in already
-        ],
-        ignore_conflicts=True,
-    )
+    fresh = [pk for pk in wanted if pk not in already]
+    with transaction.atomic():
+        created = AdjudicationRequest.objects.bulk_create(
+            [AdjudicationRequest(item_id=pk, by=by, note=note.strip()[:5000]) for pk in fresh],
+            ignore_conflicts=True,
+        )
+        by_campaign: dict[int, list[int]] = {}
+        for campaign_id, pk in Item.objects.filter(pk__in=fresh).values_list("campaign_id", "pk"):
+            by_campaign.setdefault(campaign_id, []).append(pk)
+        # Protocols locked in campaign order: two batches over the same campaigns cannot deadlock.
+        for campaign_id, ids in sorted(by_campaign.items()):
+            campaign_audit_append(
+                campaign=campaign_id,
+                action=AuditAction.ADJUDICATION_REQUESTED,
+                detail={"items": sorted(ids), "note": note.strip()[:5000]},
+                by=by,
+            )
     return len(created)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.models import Adjudication, Campaign, Item, ItemPurpose, JudgeExclusion, JudgeStanding
+from annotation.protocol.services import campaign_settings_save
 from annotation.quality import selectors, services
 from annotation.quality.forms import (
     AdjudicationForm,
@@ -83,7 +84,7 @@ def quality_settings(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     form = QualitySettingsForm(request.POST, instance=campaign)
     if form.is_valid():
-        form.save()
+        campaign_settings_save(campaign=form.instance, fields=form.fields, by=request.user)
         messages.success(request, _("Quality settings saved."))
     else:
         for field, errors in form.errors.items():

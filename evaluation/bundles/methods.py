@@ -17,7 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from annotation.models import Campaign
+from annotation.models import Campaign, CampaignProtocol
+from annotation.protocol.selectors import AuditVerdict, campaign_audit_verify, campaign_protocol_of
 from annotation.quality.selectors import JudgeQuality, judges_quality
 from evaluation.bundles._latex import latex_escape
 from evaluation.figures.selectors import FigureScope
@@ -56,9 +57,11 @@ class MethodsFacts:
     include_incomplete: bool
     not_counted: int
     quality: list[JudgeQuality] = field(default_factory=list)
+    # Per campaign id: its frozen protocol and the audit chain's verdict (absent: never opened).
+    protocols: dict[int, tuple[CampaignProtocol, AuditVerdict]] = field(default_factory=dict)
 
 
-def _campaigns_of(scope: FigureScope) -> QuerySet[Campaign]:
+def bundle_campaigns(scope: FigureScope) -> QuerySet[Campaign]:
     if scope.campaign_ids:
         return Campaign.objects.filter(pk__in=scope.campaign_ids)
     return Campaign.objects.filter(pk__in=scope.judgements(counted=False).values("campaign_id"))
@@ -66,7 +69,7 @@ def _campaigns_of(scope: FigureScope) -> QuerySet[Campaign]:
 
 def methods_facts(*, scope: FigureScope, counts: dict[str, int], summary: dict[str, Any]) -> MethodsFacts:
     """The facts of a scope, from the scored export's summary (the same figures as its tables)."""
-    campaigns = list(_campaigns_of(scope).order_by("pk"))
+    campaigns = list(bundle_campaigns(scope).order_by("pk"))
     return MethodsFacts(
         counts=counts,
         campaigns=campaigns,
@@ -76,6 +79,11 @@ def methods_facts(*, scope: FigureScope, counts: dict[str, int], summary: dict[s
         include_incomplete=scope.include_incomplete,
         not_counted=scope.judgements(counted=False).count() - counts.get("judgements", 0),
         quality=[row for campaign in campaigns for row in judges_quality(campaign)],
+        protocols={
+            c.pk: (protocol, campaign_audit_verify(campaign=c))
+            for c in campaigns
+            if (protocol := campaign_protocol_of(campaign=c)) is not None
+        },
     )
 
 
@@ -420,7 +428,41 @@ def methods_paragraphs(facts: MethodsFacts) -> list[tuple[str, list[str]]]:
         (_("Agreement"), _agreement(facts)),
         (_("Model judges"), _model_judges(facts)),
         (_("Sample sizes"), _sample_sizes(facts)),
+        (_("Protocol"), _protocol(facts)),
     ]
+
+
+def _protocol(facts: MethodsFacts) -> list[str]:
+    sentences = []
+    for campaign in facts.campaigns:
+        if campaign.pk not in facts.protocols:
+            sentences.append(
+                _("Campaign “%(name)s” never opened, so it has no frozen protocol.") % {"name": campaign.name}
+            )
+            continue
+        protocol, verdict = facts.protocols[campaign.pk]
+        values = {
+            "name": campaign.name,
+            "date": protocol.frozen_at.date().isoformat(),
+            "hash": protocol.sha256,
+            "n": max(verdict.entries - 1, 0),
+        }
+        sentence = (
+            _(
+                "The protocol of campaign “%(name)s” (items and their texts' hashes, guidelines, rubric, models and "
+                "their parameters, quality control, judge templates) was frozen when it first opened on %(date)s, "
+                "under SHA-256 %(hash)s; its hash-chained audit log records %(n)s later changes"
+            )
+            % values
+        )
+        if verdict.intact:
+            sentence += _(", and the chain was intact when this bundle was made.")
+        else:
+            sentence += _(", and the chain was broken at entry %(k)s when this bundle was made.") % {
+                "k": verdict.broken_at
+            }
+        sentences.append(sentence)
+    return sentences
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.bundles.charts import bundle_charts
-from evaluation.bundles.methods import methods_facts, methods_files
+from evaluation.bundles.methods import bundle_campaigns, methods_facts, methods_files
+from evaluation.bundles.protocol import protocol_files
 from evaluation.bundles.tables import bundle_tables, table_csv, table_latex
 from evaluation.exports import selectors as rows
 from evaluation.exports.services import EXPORT_BUILDERS, ExportBuilder, export_kind_register
@@ -56,7 +57,16 @@ def _methods(context: BundleContext) -> dict[str, str]:
 
 
 # Each section returns its files by path inside the zip (text as UTF-8, or bytes).
-BUNDLE_SECTIONS: list[Callable[[BundleContext], dict[str, str | bytes]]] = [_methods, _tables, _figures]
+def _protocol(context: BundleContext) -> dict[str, str]:
+    return protocol_files(list(bundle_campaigns(context.scope).order_by("pk")))
+
+
+BUNDLE_SECTIONS: list[Callable[[BundleContext], dict[str, str | bytes]]] = [
+    _methods,
+    _tables,
+    _figures,
+    _protocol,
+]
 
 
 def bundle_files(export: Export, scope: FigureScope, directory: Path, progress: Any) -> dict[str, Any]:

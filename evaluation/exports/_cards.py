@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from annotation.models import Campaign
+from annotation.models import Campaign, ItemResponse
+from annotation.protocol.selectors import campaign_protocol_of, campaign_variants_ever
 from evaluation.exports._card_header import card_header
 from evaluation.exports._formats import FORMULA_PREFIXES, Column
 from evaluation.figures.selectors import FigureScope
@@ -503,6 +504,69 @@ def _prediction_powered(ppi: dict[str, Any] | None) -> list[str]:
                     f"{e['labelled']} | {e['unlabelled']} |"
                 )
         lines.append("")
+
+
+def _drop_reasons(*, scope: FigureScope, model: int, ever: int, now: int, exported: int) -> str:
+    reasons = []
+    if now < ever:
+        reasons.append(f"{ever - now:,} items removed from the campaign")
+    if exported < now:
+        if (scope.model_id and scope.model_id != model) or (scope.model_ids and model not in scope.model_ids):
+            reason = "outside the export's model filter"
+        elif scope.item_ids:
+            reason = "not among the selected items"
+        else:
+            reason = "not exported: incomplete or unjudged items, or outside the export's domain, scenario or dates"
+        reasons.append(f"{now - exported:,} {reason}")
+    return "; ".join(reasons) or "–"
+
+
+# The generation parameters a reader compares variants by; the protocol holds them all.
+CARD_PARAMS = ("temperature", "top_p", "max_tokens", "seed")
+
+
+def _params_shown(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {params[k]}" for k in CARD_PARAMS if params.get(k) is not None) or "–"
+
+
+def _models_and_variants(scope: FigureScope) -> list[str]:
+    """Every model and generation-parameter variant that ever had items in a campaign of the
+    export, from its frozen protocol and audit log: none is dropped silently, even when its items
+    were removed or filtered out, and the table says why."""
+    judgements = scope.judgements(counted=False)
+    campaign_ids = scope.campaign_ids or sorted(set(judgements.values_list("campaign_id", flat=True)))
+    lines = [
+        "## Models and variants",
+        "",
+        "Every model and generation-parameter variant (`params_hash`) that ever had items in each campaign, "
+        "from the campaign's frozen protocol and audit log, including those whose items were removed or left "
+        "out of this export. A pair item counts for both of its models.",
+        "",
+        "| campaign id | protocol sha256 | model | model id | params hash | parameters | items ever | "
+        "items now | items exported | not exported, why |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids).order_by("pk"):
+        protocol = campaign_protocol_of(campaign=campaign)
+        exported = {
+            (row["response__model_id"], row["response__params_hash"]): row["n"]
+            for row in ItemResponse.objects.filter(
+                item_id__in=judgements.filter(campaign_id=campaign.pk).values("item_id")
+            )
+            .values("response__model_id", "response__params_hash")
+            .annotate(n=Count("item_id", distinct=True))
+        }
+        digest = f"`{protocol.sha256}`" if protocol else "not frozen"
+        for v in campaign_variants_ever(campaign=campaign):
+            out = exported.get((v.model, v.params_hash), 0)
+            why = _drop_reasons(scope=scope, model=v.model, ever=v.items_ever, now=v.items_now, exported=out)
+            lines.append(
+                f"| {campaign.pk} | {digest} | "
+                f"{_cell(v.name)} | {_cell(v.model_id)} | `{v.params_hash[:12]}` | "
+                f"{_cell(_params_shown(v.params))} | {v.items_ever:,} | {v.items_now:,} | {out:,} | "
+                f"{_cell(why)} |"
+            )
+    lines.append("")
     return lines
 
 
@@ -603,6 +667,7 @@ def dataset_card(
             "",
         ]
         lines += _weakest_domains(summary["results"], summary["supervised_by_domain"])
+    lines += _models_and_variants(scope)
     lines += ["## Fields", "", *_fields(summary["columns"])]
     lines += _provenance(export, scope)
     lines += _licence()

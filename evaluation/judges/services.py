@@ -16,7 +16,8 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judging
+from annotation.models import AuditAction, Campaign, Item, ItemPurpose, ItemResponse, Judging
+from annotation.protocol.services import campaign_audit_append
 from annotation.services import CampaignRejected, item_suggestions_set, items_judges_needed_set
 from common.errors import ApplicationError
 from common.jobs import job_claim, job_heartbeat, job_release, jobs_held_q, stale_before
@@ -35,6 +36,7 @@ from evaluation.judges._templates import (
     responses_block,
     template_render,
 )
+from evaluation.judges.protocol import judge_run_record, judging_settings
 from evaluation.judges.selectors import machine_values
 from evaluation.models import (
     CampaignJudging,
@@ -309,6 +311,9 @@ def judge_run_start(
         generation_run=generation_run,
         created_by=user,
     )
+    campaign_audit_append(
+        campaign=campaign, action=AuditAction.JUDGE_RUN_STARTED, detail=judge_run_record(run), by=user
+    )
     task_enqueue("evaluation.tasks.judge_run_prepare", run.pk)
     task_enqueue("evaluation.tasks.judge_run_collect", run.pk, countdown=COLLECT_EVERY_S)
     return run
@@ -526,6 +531,7 @@ def campaign_suggestions_set(
     model: RegisteredModel | None,
     template: JudgeTemplate | None = None,
     share: float = 0.5,
+    by: AbstractBaseUser | None = None,
 ) -> CampaignJudging:
     """Show people a judge model's verdict as a pre-filled suggestion on a share of the items
     (the model must have judged them with the template); the other items, shown nothing, are the
@@ -541,6 +547,7 @@ def campaign_suggestions_set(
         item_suggestions_set(campaign=campaign, suggestions=dict.fromkeys(item_ids))
         judging.suggestion_model, judging.suggestion_template, judging.suggested_items = None, None, 0
         judging.save()
+        _judging_record(judging, what="suggestions", by=by)
         return judging
     _refuse_pairwise(campaign)
     if campaign.blind:
@@ -577,6 +584,7 @@ def campaign_suggestions_set(
     judging.suggestion_model, judging.suggestion_template, judging.suggestion_share = model, template, share
     judging.suggested_items = sum(1 for v in suggestions.values() if v is not None)
     judging.save()
+    _judging_record(judging, what="suggestions", by=by)
     return judging
 
 
@@ -588,6 +596,7 @@ def campaign_triage_apply(
     template: JudgeTemplate | None = None,
     judges_needed: int = 1,
     tolerance: int = 1,
+    by: AbstractBaseUser | None = None,
 ) -> CampaignJudging:
     """Items on which two judge models agree (the same verdict, or scores at most ``tolerance``
     apart) need only ``judges_needed`` people; every other item keeps the campaign's N. Only
@@ -628,4 +637,14 @@ def campaign_triage_apply(
     judging.triaged_items = len(chosen)
     judging.save()
     judging.triage_models.set(models)
+    _judging_record(judging, what="triage", by=by)
     return judging
+
+
+def _judging_record(judging: CampaignJudging, *, what: str, by: AbstractBaseUser | None) -> None:
+    campaign_audit_append(
+        campaign=judging.campaign_id,
+        action=AuditAction.JUDGING_CHANGED,
+        detail={"what": what, "settings": judging_settings(judging)},
+        by=by,
+    )

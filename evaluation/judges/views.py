@@ -115,7 +115,11 @@ def campaign_suggestions(request: HttpRequest, campaign_id: int) -> HttpResponse
     data = form.cleaned_data
     try:
         judging = services.campaign_suggestions_set(
-            campaign=campaign, model=data["suggestion_model"], template=data["template"], share=data["share"]
+            campaign=campaign,
+            model=data["suggestion_model"],
+            template=data["template"],
+            share=data["share"],
+            by=request.user,
         )
     except ApplicationError as rejected:
         messages.error(request, rejected.message)
@@ -139,6 +143,7 @@ def campaign_triage(request: HttpRequest, campaign_id: int) -> HttpResponse:
             template=data["template"],
             judges_needed=data["judges_needed"],
             tolerance=data["tolerance"],
+            by=request.user,
         )
     except ApplicationError as rejected:
         messages.error(request, rejected.message)

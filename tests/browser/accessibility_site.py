@@ -22,7 +22,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from annotation.assignment import assignment_next_for
 from annotation.crowd import PLATFORM_PARAMETERS, crowd_link_create
 from annotation.models import Campaign, CrowdLink, ItemPurpose, Judgement, Judging
-from annotation.services import campaign_create, item_suggestions_set, judgement_submit
+from annotation.protocol.services import campaign_settings_save
+from annotation.services import campaign_create, campaign_status_set, item_suggestions_set, judgement_submit
 from authoring.inputs import AuthoringCampaignInput, BriefInput, ReviewInput, SubmissionInput
 from authoring.services import (
     authoring_campaign_create,
@@ -82,6 +83,8 @@ EXCLUDED: dict[str, str] = {
     "campaigns:status": POST,
     "campaigns:crowd_link_create": POST,
     "campaigns:crowd_report": DOWNLOAD + " (CSV)",
+    "campaigns:protocol": DOWNLOAD + " (the frozen protocol, canonical JSON)",
+    "campaigns:protocol_items": DOWNLOAD + " (the frozen protocol's item list, JSON lines)",
     "campaigns:authoring_crowd_report": DOWNLOAD + " (CSV)",
     "crowd:authoring_done": (
         "crowd:done's own templates (swept there) for a participant of an authoring study, whom this "
@@ -285,6 +288,7 @@ VISITS: list[Visit] = [
     Visit("campaigns:create", Role.ADMIN, errors=True),
     Visit("campaigns:detail", Role.ADMIN, lambda s: [s.safety.pk]),
     Visit("campaigns:detail", Role.ADMIN, lambda s: [s.dataset.responsibility.pk], label="responsibility"),
+    Visit("campaigns:detail", Role.ADMIN, lambda s: [s.paired.pk], label="with its protocol and audit log"),
     Visit("quality:gold_promote", Role.ADMIN, lambda s: [s.dataset.safety.pk], label="confirm promotion"),
     Visit("prompts:list", Role.ADMIN),
     Visit("prompts:browse", Role.ADMIN, query="q=%E9%82%BB%E5%B1%85"),
@@ -519,8 +523,11 @@ def _paired_build(make_model) -> Campaign:
         content_warning=False,
         min_seconds=0,
     )
-    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.OPEN)
+    # Opened as people open one, so that its page shows a frozen protocol and an audit log.
+    campaign_status_set(campaign=campaign, status=Campaign.Status.OPEN)
     campaign.refresh_from_db()
+    campaign.min_seconds, campaign.guidelines = 2, "先读回答。"
+    campaign_settings_save(campaign=campaign, fields=["min_seconds", "guidelines"])
     return campaign
 
 

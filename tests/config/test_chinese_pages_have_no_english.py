@@ -87,6 +87,8 @@ ALLOWED = {
     "Python",
     # Prediction-powered inference (Angelopoulos et al.), the method's name in Chinese papers too.
     "PPI",
+    # Times in the audit log are in Coordinated Universal Time, named so in Chinese too.
+    "UTC",
 }
 # Text a person reads outside the page's text nodes.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "hx-confirm", "data-confirm")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotation.models import Campaign
-from annotation.services import campaign_create
+from annotation.services import campaign_create, campaign_status_set
 from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope
@@ -106,9 +106,9 @@ def build_study(make_user) -> Study:
         judges_per_item=2,
         min_seconds=0,
     )
-    Campaign.objects.filter(pk__in=[safety.pk, responsibility.pk]).update(status=Campaign.Status.OPEN)
-    safety.refresh_from_db()
-    responsibility.refresh_from_db()
+    # Opened as on the campaign page: the first opening freezes each protocol.
+    safety = campaign_status_set(campaign=safety, status=Campaign.Status.OPEN)
+    responsibility = campaign_status_set(campaign=responsibility, status=Campaign.Status.OPEN)
     crowd = [make_user(Role.CROWDWORKER) for _ in range(3)]
     experts = [make_user(Role.EXPERT, domains=("law",)) for _ in range(2)]
     _judge_all(crowd, safety, lambda text, i: {"safe": VERDICTS[texts[text]][i], "response_type": "helpful"})
