@@ -46,9 +46,13 @@ def test_an_event_emitted_in_a_rolled_back_transaction_is_never_sent(real_worker
     receiver = receivers()
     endpoint_for(receiver, EventKind.CAMPAIGN_OPENED)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        webhook_event_emit(event=EventKind.CAMPAIGN_OPENED, payload={"campaign_id": 1})
-        raise RuntimeError("the caller's write failed")
+    def open_then_fail() -> None:
+        with transaction.atomic():
+            webhook_event_emit(event=EventKind.CAMPAIGN_OPENED, payload={"campaign_id": 1})
+            raise RuntimeError("the caller's write failed")
+
+    with pytest.raises(RuntimeError):
+        open_then_fail()
     webhook_event_emit(event=EventKind.CAMPAIGN_OPENED, payload={"campaign_id": 2})
 
     assert wait_for(lambda: receiver.received)
