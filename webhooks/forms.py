@@ -13,7 +13,7 @@ class EndpointForm(forms.Form):
         label=_("URL"),
         max_length=2000,
         assume_scheme="https",
-        help_text=_("ValueLens sends each event there as a signed POST request."),
+        help_text=_("ValueLens sends each event there as a signed HTTP request."),
     )
     events = forms.MultipleChoiceField(
         label=_("Events"),
