@@ -15,6 +15,7 @@ from webhooks.services import EndpointInput, WebhookRejected, endpoint_input_che
 
 
 class EndpointAdminForm(forms.ModelForm):
+    url = EndpointForm.base_fields["url"]
     events = EndpointForm.base_fields["events"]
 
     class Meta:

@@ -26,7 +26,6 @@ from webhooks import signing
 from webhooks.models import SUBSCRIBABLE, Attempt, Delivery, Endpoint, Event, EventKind
 from webhooks.selectors import subscriptions
 
-FLUSH_TASK = "webhooks.tasks.webhook_endpoint_flush"
 
 
 class WebhookRejected(ApplicationError):
@@ -171,7 +170,7 @@ def deliveries_kick(*, endpoint_ids: Iterable[int], force: bool = False) -> None
     for pk in endpoint_ids:
         added = cache.add(_kick_key(pk), 1, timeout=max(60, 6 * settings.WEBHOOK_SWEEP_S))
         if added or force:
-            task_enqueue(FLUSH_TASK, pk)
+            task_enqueue("webhooks.tasks.webhook_endpoint_flush", pk)
 
 
 def kick_mark_clear(*, endpoint_id: int) -> None:
