@@ -27,7 +27,6 @@ from webhooks.models import SUBSCRIBABLE, Attempt, Delivery, Endpoint, Event, Ev
 from webhooks.selectors import subscriptions
 
 
-
 class WebhookRejected(ApplicationError):
     pass
 

@@ -5,12 +5,12 @@ from django.conf import settings
 
 from webhooks import sending, services
 
-
 # Above the flush's own budget plus one batch of requests (each bounded by the HTTP timeout); the
 # prefork pool enforces it.
 FLUSH_TIME_LIMIT_S = (
     settings.WEBHOOK_FLUSH_BUDGET_S
-    + settings.WEBHOOK_TIMEOUT_S * (-(-settings.WEBHOOK_BATCH_SIZE // max(1, settings.WEBHOOK_CONCURRENCY)) + 1)
+    + settings.WEBHOOK_TIMEOUT_S
+    * (-(-settings.WEBHOOK_BATCH_SIZE // max(1, settings.WEBHOOK_CONCURRENCY)) + 1)
     + 60
 )
 

@@ -24,10 +24,14 @@ def _delivery(endpoint, **fields) -> Delivery:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_held_by_a_worker_that_died_is_sent_by_the_sweep(worker_with_beat, receivers, endpoint_for):
+def test_a_delivery_held_by_a_worker_that_died_is_sent_by_the_sweep(
+    worker_with_beat, receivers, endpoint_for
+):
     receiver = receivers()
     endpoint = endpoint_for(receiver, EventKind.CAMPAIGN_OPENED)
-    dead_claim = _delivery(endpoint, claim="dead-host:1:x", claimed_until=timezone.now() - timedelta(seconds=1))
+    dead_claim = _delivery(
+        endpoint, claim="dead-host:1:x", claimed_until=timezone.now() - timedelta(seconds=1)
+    )
 
     assert wait_for(lambda: receiver.received)
     assert [r.delivery for r in receiver.received] == [str(dead_claim.pk)]
