@@ -38,6 +38,7 @@ def test_a_delivery_held_by_a_worker_that_died_is_sent_by_the_sweep(
     assert wait_for(lambda: Delivery.objects.get().status == Delivery.Status.SUCCEEDED)
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db
 def test_a_delivery_still_failing_after_its_maximum_age_is_marked_failed_on_the_page(
     admin_client, receivers, endpoint_for
