@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from webhooks.models import Delivery, Endpoint, Event
 
@@ -34,11 +34,17 @@ def subscriptions_forget(**kwargs: Any) -> None:
 
 
 def endpoints_list() -> QuerySet[Endpoint]:
+    # Each figure from the (endpoint, status, …) index or the newest row: no scan of a long log.
+    deliveries = Delivery.objects.filter(endpoint=OuterRef("pk"))
     return Endpoint.objects.annotate(
-        waiting=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING)),
-        failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
-        last_delivery_at=Max("deliveries__last_attempt_at"),
+        waiting=_count(deliveries.filter(status=Delivery.Status.PENDING)),
+        failed=_count(deliveries.filter(status=Delivery.Status.FAILED)),
+        last_delivery_at=Subquery(deliveries.order_by("-pk").values("last_attempt_at")[:1]),
     ).order_by("name", "pk")
+
+
+def _count(rows: QuerySet[Delivery]) -> Subquery:
+    return Subquery(rows.order_by().values("endpoint").annotate(n=Count("pk")).values("n")[:1])
 
 
 def deliveries_of(*, endpoint: Endpoint, status: str = "") -> QuerySet[Delivery]:

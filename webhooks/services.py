@@ -138,11 +138,11 @@ def webhook_event_emit(
     try:
         with transaction.atomic():
             row = Event.objects.create(kind=str(event), payload=document, dedupe_key=dedupe_key)
+            _deliveries_create(event=row, endpoint_ids=endpoint_ids)
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None
-    _deliveries_create(event=row, endpoint_ids=endpoint_ids)
     return row
 
 

@@ -3,6 +3,8 @@ it, a test event, and "Send again" from the deliveries log (htmx)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -102,3 +104,26 @@ def test_send_again_on_the_deliveries_log_sends_the_event_once_more(
     assert wait_for(lambda: len(receiver.received) == 2)
     assert {r.event_id for r in receiver.received} == {str(delivery.event.uuid)}
     assert wait_for(lambda: Delivery.objects.get().attempts == 2)
+
+
+@pytest.mark.django_db
+def test_the_endpoint_list_counts_waiting_and_failed_deliveries(admin_client, endpoint_for, receivers):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.models import Event
+
+    endpoint = endpoint_for(receivers(), EventKind.CAMPAIGN_OPENED)
+    later = timezone.now() + timedelta(hours=1)
+    for status in ("pending", "pending", "failed", "succeeded"):
+        event = Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={})
+        Delivery.objects.create(
+            event=event, endpoint=endpoint, status=status, next_attempt_at=later, expires_at=later
+        )
+
+    page = admin_client.get(reverse("webhooks:list")).content.decode()
+
+    row = re.search(rf'<tr data-endpoint="{endpoint.pk}">(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    assert cells[4:6] == ["2", "1"]
