@@ -15,9 +15,23 @@ from django.conf import settings
 from common.queue import delivery_token
 from webhooks import signing
 from webhooks.models import Delivery, Endpoint
-from webhooks.services import Outcome, deliveries_claim, deliveries_kick, deliveries_record, kick_mark_clear
+from webhooks.services import (
+    Outcome,
+    deliveries_claim,
+    deliveries_kick,
+    deliveries_record,
+    endpoint_answer_record,
+    endpoint_failing,
+    endpoint_resting,
+    endpoint_sending_release,
+    endpoint_sending_take,
+    kick_mark_clear,
+)
 
 logger = logging.getLogger(__name__)
+
+# Deliveries sent to a receiver that was down, to see whether it is back.
+PROBE_SIZE = 10
 
 
 def event_document(delivery: Delivery) -> dict[str, object]:
@@ -87,21 +101,39 @@ async def _send_all(endpoint: Endpoint, deliveries: list[Delivery]) -> list[Outc
         return await asyncio.gather(*(_send_one(session, gate, endpoint, d) for d in deliveries))
 
 
-def endpoint_flush(*, endpoint_id: int) -> int:
+def endpoint_flush(*, endpoint_id: int, hold_s: float = 600.0) -> int:
     """Send the endpoint's due deliveries, a batch at a time, for at most WEBHOOK_FLUSH_BUDGET_S
-    (then a fresh task takes over, so others queued behind get a thread). Returns how many
-    requests were made."""
+    (then a fresh task takes over, so others queued behind get a thread). Another task already
+    sending this endpoint's deliveries is left to it. Returns how many requests were made."""
     kick_mark_clear(endpoint_id=endpoint_id)
     endpoint = Endpoint.objects.filter(pk=endpoint_id, is_active=True).first()
     if endpoint is None:
         return 0
     token = delivery_token()
+    if not endpoint_sending_take(endpoint_id=endpoint_id, token=token, hold_s=hold_s):
+        return 0
+    try:
+        sent, more = _flush(endpoint, token)
+    finally:
+        endpoint_sending_release(endpoint_id=endpoint_id, token=token)
+    if more:
+        # Queued once this task let go: the next one must find the endpoint free.
+        deliveries_kick(endpoint_ids=[endpoint_id], force=True)
+    return sent
+
+
+def _flush(endpoint: Endpoint, token: str) -> tuple[int, bool]:
+    """Requests made, and whether due deliveries may remain (the time budget ran out)."""
     sent = 0
     until = time.monotonic() + settings.WEBHOOK_FLUSH_BUDGET_S
     while True:
-        batch = deliveries_claim(endpoint=endpoint, token=token, limit=settings.WEBHOOK_BATCH_SIZE)
+        if endpoint_resting(endpoint_id=endpoint.pk):
+            return sent, False  # the sweep comes back once the rest is over
+        failing = endpoint_failing(endpoint_id=endpoint.pk)
+        limit = min(PROBE_SIZE, settings.WEBHOOK_BATCH_SIZE) if failing else settings.WEBHOOK_BATCH_SIZE
+        batch = deliveries_claim(endpoint=endpoint, token=token, limit=limit)
         if not batch:
-            return sent
+            return sent, False
         outcomes = asyncio.run(_send_all(endpoint, batch))
         deliveries_record(
             token=token,
@@ -110,10 +142,10 @@ def endpoint_flush(*, endpoint_id: int) -> int:
             expires={d.pk: d.expires_at for d in batch},
         )
         sent += len(outcomes)
-        if not any(o.ok for o in outcomes):
-            # The receiver is down: the rest waits for the sweep, rather than being tried now one
-            # batch after another against it.
-            return sent
+        answered = any(o.ok for o in outcomes)
+        if failing or not answered:
+            endpoint_answer_record(endpoint_id=endpoint.pk, answered=answered)
+        if not answered:
+            return sent, False
         if time.monotonic() > until:
-            deliveries_kick(endpoint_ids=[endpoint_id], force=True)
-            return sent
+            return sent, True

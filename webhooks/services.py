@@ -165,7 +165,8 @@ def _kick_key(endpoint_id: int) -> str:
 def deliveries_kick(*, endpoint_ids: Iterable[int], force: bool = False) -> None:
     """Ask the worker to send an endpoint's due deliveries: one queued task per endpoint at a time
     (a mark in the shared cache that the task clears when it starts), so a burst of events costs
-    one task, not one per event. `force` queues one whatever the mark says (the sweep)."""
+    one task, not one per event. `force` queues one whatever the mark says. A mark whose task was
+    lost runs out; the sweep then queues again."""
     for pk in endpoint_ids:
         added = cache.add(_kick_key(pk), 1, timeout=max(60, 6 * settings.WEBHOOK_SWEEP_S))
         if added or force:
@@ -174,6 +175,51 @@ def deliveries_kick(*, endpoint_ids: Iterable[int], force: bool = False) -> None
 
 def kick_mark_clear(*, endpoint_id: int) -> None:
     cache.delete(_kick_key(endpoint_id))
+
+
+def _sending_key(endpoint_id: int) -> str:
+    return f"webhooks:sending:{endpoint_id}"
+
+
+def endpoint_sending_take(*, endpoint_id: int, token: str, hold_s: float) -> bool:
+    """One task sends an endpoint's deliveries at a time, so a slow receiver holds one worker
+    thread, not every thread a burst of its tasks would take. Held at most `hold_s` (the task's
+    time limit): a killed worker's hold runs out."""
+    return cache.add(_sending_key(endpoint_id), token, timeout=hold_s)
+
+
+def _failing_key(endpoint_id: int) -> str:
+    return f"webhooks:failing:{endpoint_id}"
+
+
+def _resting_key(endpoint_id: int) -> str:
+    return f"webhooks:resting:{endpoint_id}"
+
+
+def endpoint_resting(*, endpoint_id: int) -> bool:
+    return bool(cache.get(_resting_key(endpoint_id)))
+
+
+def endpoint_failing(*, endpoint_id: int) -> int:
+    """How many batches in a row failed whole (the receiver down): 0 when it answers."""
+    return cache.get(_failing_key(endpoint_id)) or 0
+
+
+def endpoint_answer_record(*, endpoint_id: int, answered: bool) -> None:
+    """A receiver that failed a whole batch is left alone for a backoff that grows with each such
+    batch, then probed with a few deliveries: its thousands of waiting deliveries are not tried
+    one batch after another against a receiver that is down."""
+    if answered:
+        cache.delete_many([_failing_key(endpoint_id), _resting_key(endpoint_id)])
+        return
+    failures = endpoint_failing(endpoint_id=endpoint_id) + 1
+    cache.set(_failing_key(endpoint_id), failures, timeout=24 * 3600)
+    cache.set(_resting_key(endpoint_id), 1, timeout=max(1, round(backoff_s(failures))))
+
+
+def endpoint_sending_release(*, endpoint_id: int, token: str) -> None:
+    if cache.get(_sending_key(endpoint_id)) == token:
+        cache.delete(_sending_key(endpoint_id))
 
 
 def endpoint_test_send(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> Delivery:
@@ -314,5 +360,5 @@ def deliveries_sweep() -> list[int]:
         .distinct()
         .order_by()
     )
-    deliveries_kick(endpoint_ids=ids, force=True)
+    deliveries_kick(endpoint_ids=ids)
     return ids

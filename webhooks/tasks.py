@@ -17,7 +17,7 @@ FLUSH_TIME_LIMIT_S = (
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=FLUSH_TIME_LIMIT_S)
 def webhook_endpoint_flush(endpoint_id: int) -> None:
-    sending.endpoint_flush(endpoint_id=endpoint_id)
+    sending.endpoint_flush(endpoint_id=endpoint_id, hold_s=FLUSH_TIME_LIMIT_S)
 
 
 @shared_task(ignore_result=True)

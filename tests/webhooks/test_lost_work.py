@@ -68,3 +68,30 @@ def test_links_in_a_payload_are_absolute_with_site_url(settings, receivers, endp
 
     links = Event.objects.get().payload["links"]
     assert links == {"campaign": f"https://valuelens.example.org/campaigns/{campaign.pk}/"}
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_is_down_is_left_to_rest_then_probed_with_a_few_deliveries(
+    settings, receivers, endpoint_for
+):
+    from django.core.cache import cache
+
+    from tests.support.processes import free_port
+    from webhooks.models import Attempt
+    from webhooks.sending import PROBE_SIZE
+
+    settings.WEBHOOK_BATCH_SIZE = 2 * PROBE_SIZE
+    port = free_port()  # nothing listens there
+    endpoint = endpoint_for(receivers(), EventKind.CAMPAIGN_OPENED, url=f"http://127.0.0.1:{port}/hook")
+    for _ in range(3 * PROBE_SIZE):
+        _delivery(endpoint)
+
+    tried = []
+    for _ in range(2):
+        endpoint_flush(endpoint_id=endpoint.pk)
+        tried.append(Attempt.objects.count() - sum(tried))
+    cache.delete(f"webhooks:resting:{endpoint.pk}")  # its rest is over
+    endpoint_flush(endpoint_id=endpoint.pk)
+    tried.append(Attempt.objects.count() - sum(tried))
+
+    assert tried == [2 * PROBE_SIZE, 0, PROBE_SIZE]
