@@ -205,6 +205,10 @@ def endpoint_failing(*, endpoint_id: int) -> int:
     return cache.get(_failing_key(endpoint_id)) or 0
 
 
+def endpoint_rest_end(*, endpoint_id: int) -> None:
+    cache.delete(_resting_key(endpoint_id))
+
+
 def endpoint_answer_record(*, endpoint_id: int, answered: bool) -> None:
     """A receiver that failed a whole batch is left alone for a backoff that grows with each such
     batch, then probed with a few deliveries: its thousands of waiting deliveries are not tried
@@ -227,6 +231,7 @@ def endpoint_test_send(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> De
     _admin_check(by)
     if not endpoint.is_active:
         raise WebhookRejected(_("The endpoint is disabled: enable it before sending it a test event."))
+    transaction.on_commit(lambda: endpoint_rest_end(endpoint_id=endpoint.pk))
     with transaction.atomic():
         event = Event.objects.create(kind=EventKind.TEST, payload={"endpoint_id": endpoint.pk, "links": {}})
         _deliveries_create(event=event, endpoint_ids=[endpoint.pk])
@@ -247,6 +252,8 @@ def delivery_resend(*, delivery: Delivery, by: AbstractBaseUser | None) -> Deliv
         locked.claim, locked.claimed_until = "", None
         locked.save(update_fields=["status", "next_attempt_at", "expires_at", "claim", "claimed_until"])
         endpoint_id = locked.endpoint_id
+        # An admin who asks for it now means now, even to a receiver left to rest.
+        transaction.on_commit(lambda: endpoint_rest_end(endpoint_id=endpoint_id))
         transaction.on_commit(lambda: deliveries_kick(endpoint_ids=[endpoint_id], force=True))
     return locked
 

@@ -74,11 +74,11 @@ def test_links_in_a_payload_are_absolute_with_site_url(settings, receivers, endp
 def test_a_receiver_that_is_down_is_left_to_rest_then_probed_with_a_few_deliveries(
     settings, receivers, endpoint_for
 ):
-    from django.core.cache import cache
 
     from tests.support.processes import free_port
     from webhooks.models import Attempt
     from webhooks.sending import PROBE_SIZE
+    from webhooks.services import endpoint_rest_end
 
     settings.WEBHOOK_BATCH_SIZE = 2 * PROBE_SIZE
     port = free_port()  # nothing listens there
@@ -90,7 +90,7 @@ def test_a_receiver_that_is_down_is_left_to_rest_then_probed_with_a_few_deliveri
     for _ in range(2):
         endpoint_flush(endpoint_id=endpoint.pk)
         tried.append(Attempt.objects.count() - sum(tried))
-    cache.delete(f"webhooks:resting:{endpoint.pk}")  # its rest is over
+    endpoint_rest_end(endpoint_id=endpoint.pk)  # its rest is over
     endpoint_flush(endpoint_id=endpoint.pk)
     tried.append(Attempt.objects.count() - sum(tried))
 
