@@ -13,6 +13,7 @@ from django.contrib.auth.models import User as UserModel
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from annotation.models import (
     Lease,
     PairPlan,
     Strength,
+    item_complete,
 )
 from annotation.pairs import (
     CHOICES,
@@ -57,6 +59,9 @@ from common.queue import task_enqueue
 from common.roles import user_can_review
 from models_registry.models import GenerationRun, RegisteredModel, Response
 from prompts.models import ResponseType, Scenario
+from webhooks.models import EventKind
+from webhooks.selectors import webhook_event_seen
+from webhooks.services import webhook_event_emit
 
 
 def content_warning_acknowledge(*, user: UserModel, campaign: Campaign) -> None:
@@ -516,6 +521,11 @@ def campaign_status_set(*, campaign: Campaign, status: str, by: UserModel | None
         Campaign.objects.filter(pk=campaign.pk).update(status=status)
         if status == Campaign.Status.OPEN:
             campaign_protocol_freeze(campaign=campaign, by=by)
+            webhook_event_emit(
+                event=EventKind.CAMPAIGN_OPENED,
+                payload={"campaign_id": campaign.pk, "reopened": current == Campaign.Status.PAUSED},
+                links={"campaign": reverse("campaigns:detail", kwargs={"campaign_id": campaign.pk})},
+            )
         campaign_audit_append(
             campaign=campaign,
             action=AuditAction.STATUS_CHANGED,
@@ -983,3 +993,27 @@ def judgement_edit(*, user: UserModel, judgement: Judgement, data: JudgementData
             setattr(locked, key, value)
         locked.save()
         return locked
+
+
+def campaigns_completion_check() -> int:
+    """Announce each open campaign whose items are all complete (``item_complete``), however the
+    last one became so: a submit, triage asking fewer judges, a reviewer's void judged again. Beat
+    runs it, so no judge's submit pays for it. Once per campaign and item count: a campaign that
+    gains items (it follows a run) and completes again is announced again. Returns how many."""
+    announced = 0
+    for campaign in Campaign.objects.filter(status=Campaign.Status.OPEN):
+        regular = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
+        items = regular.count()
+        if not items:
+            continue
+        key = f"campaign.completed:{campaign.pk}:{items}"
+        if webhook_event_seen(dedupe_key=key) or regular.exclude(item_complete(campaign=campaign)).exists():
+            continue
+        emitted = webhook_event_emit(
+            event=EventKind.CAMPAIGN_COMPLETED,
+            payload={"campaign_id": campaign.pk, "items": items},
+            links={"campaign": reverse("campaigns:detail", kwargs={"campaign_id": campaign.pk})},
+            dedupe_key=key,
+        )
+        announced += emitted is not None
+    return announced

@@ -33,3 +33,8 @@ def campaigns_competence_refresh() -> None:
 @shared_task(ignore_result=True)
 def campaigns_pair_priorities_refresh() -> None:
     pair_sampling.campaigns_pair_priorities_refresh()
+
+
+@shared_task(ignore_result=True)
+def campaigns_completion_check() -> None:
+    services.campaigns_completion_check()

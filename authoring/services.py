@@ -57,6 +57,8 @@ from models_registry.models import GenerationRun, Response
 from models_registry.services import GenerationRunRejected, generation_run_create
 from people.services import annotator_profile_get_or_create
 from prompts.models import Level, Prompt, PromptSet, Scenario
+from webhooks.models import EventKind
+from webhooks.services import webhook_event_emit
 
 PROMPT_SOURCE = "authoring"
 # An authored answer was never requested from an endpoint: these stand where a fetched response
@@ -446,6 +448,12 @@ def _submission_store(
         near_duplicates=[duplicate.as_dict() for duplicate in near],
         **values,
     )
+    if submission.status == Submission.Status.PENDING:
+        webhook_event_emit(
+            event=EventKind.AUTHORING_SUBMISSION_WAITING,
+            payload={"submission_id": submission.pk, "authoring_campaign_id": campaign.pk},
+            links={"review": reverse("authoring:review", kwargs={"submission_id": submission.pk})},
+        )
     return Submitted(submission=submission, created=True)
 
 

@@ -299,6 +299,31 @@ def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
 
 
+def gunicorn_start(db_url: str, *, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn as production runs it (config/gunicorn.conf.py) on a free port; returns it and its
+    base URL (wait for it with web_server_wait)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "-c",
+            "config/gunicorn.conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=web_server_env(db_url),
+    )
+    return server, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=200_000)
@@ -347,26 +372,7 @@ def main() -> None:
         cur.execute("VACUUM (ANALYZE)")
         cur.execute("CHECKPOINT")
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            "-c",
-            "config/gunicorn.conf.py",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=web_server_env(db_url),
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = gunicorn_start(db_url, workers=args.workers, threads=args.threads)
     phases: list[Phase] = []
     try:
         web_server_wait(base)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("campaigns/<int:campaign_id>/quality/", include("annotation.quality.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("annotation.site_urls")),
     path("", include("people.preference_urls")),
     path("api/", include("config.api_urls")),

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from models_registry.providers import (
 )
 from models_registry.selectors import prompts_for_run
 from prompts.models import Domain, Prompt, PromptSet, Scenario
+from webhooks.models import EventKind
+from webhooks.services import webhook_event_emit
 
 T = TypeVar("T")
 
@@ -308,9 +311,27 @@ def generation_run_retry_failed(*, run: GenerationRun) -> int:
 def generation_runs_finish_if_done(*, run_ids: Iterable[int]) -> None:
     for run in GenerationRun.objects.filter(pk__in=list(run_ids), status=GenerationRun.Status.RUNNING):
         if not run.responses.filter(status__in=UNFINISHED).exists():
-            GenerationRun.objects.filter(pk=run.pk, status=GenerationRun.Status.RUNNING).update(
-                status=GenerationRun.Status.FINISHED, finished_at=timezone.now()
-            )
+            with transaction.atomic():
+                finished = GenerationRun.objects.filter(
+                    pk=run.pk, status=GenerationRun.Status.RUNNING
+                ).update(status=GenerationRun.Status.FINISHED, finished_at=timezone.now())
+                if finished:
+                    _run_finished_announce(run=run)
+
+
+def _run_finished_announce(*, run: GenerationRun) -> None:
+    counts = {
+        row["status"]: row["n"] for row in run.responses.order_by().values("status").annotate(n=Count("id"))
+    }
+    webhook_event_emit(
+        event=EventKind.GENERATION_RUN_FINISHED,
+        payload={
+            "run_id": run.pk,
+            "succeeded": counts.get(Response.Status.SUCCEEDED, 0),
+            "failed": counts.get(Response.Status.FAILED, 0),
+        },
+        links={"run": reverse("models_registry:run_detail", kwargs={"run_id": run.pk})},
+    )
 
 
 def generation_runs_reconcile() -> int:

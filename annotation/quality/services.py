@@ -16,6 +16,7 @@ from django.contrib.auth.models import User as UserModel
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,8 @@ from common.roles import user_can_review, user_is_admin
 from metrics.reliability import balanced_competence, dawid_skene, rating_bias
 from metrics.scores import Estimate, overlap_done
 from prompts.models import ResponseType
+from webhooks.models import EventKind
+from webhooks.services import webhook_event_emit
 
 
 class QualityRejected(ApplicationError):
@@ -338,6 +341,11 @@ def _failure_count(*, campaign: Campaign, user_id: int) -> tuple[str, bool]:
             standing.paused_at = now
             standing.pause_reason = "failures"
         standing.save()
+        if warn or pause:
+            # Once per judge and campaign (warned_at, paused_at), and only on a failed check.
+            _flag_announce(
+                campaign=campaign, flag="judge_paused" if pause else "judge_warned", user_id=user_id
+            )
     if pause:
         leases_release(campaign=campaign, user_id=user_id)
         return "", True
@@ -352,6 +360,21 @@ def _failure_count(*, campaign: Campaign, user_id: int) -> tuple[str, bool]:
             False,
         )
     return "", False
+
+
+def _flag_announce(
+    *, campaign: Campaign, flag: str, user_id: int | None = None, item_ids: list[int] | None = None
+) -> None:
+    payload: dict[str, Any] = {"campaign_id": campaign.pk, "flag": flag}
+    if user_id is not None:
+        payload["user_id"] = user_id
+    if item_ids is not None:
+        payload["item_ids"] = item_ids
+    webhook_event_emit(
+        event=EventKind.QUALITY_FLAG_RAISED,
+        payload=payload,
+        links={"quality": reverse("quality:page", kwargs={"campaign_id": campaign.pk})},
+    )
 
 
 def leases_release(*, campaign: Campaign, user_id: int) -> int:
@@ -593,6 +616,7 @@ def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: st
     """Send regular items to the adjudication queue, whatever their agreement (check items have a
     known answer and are never adjudicated). Returns how many were newly sent."""
     _reviewer(by)
+    items = list(items)
     wanted = [item.pk for item in items if item.purpose == ItemPurpose.REGULAR]
     already = set(AdjudicationRequest.objects.filter(item_id__in=wanted).values_list("item_id", flat=True))
     fresh = [pk for pk in wanted if pk not in already]
@@ -611,6 +635,12 @@ def items_adjudication_request(*, items: Iterable[Item], by: UserModel, note: st
                 action=AuditAction.ADJUDICATION_REQUESTED,
                 detail={"items": sorted(ids), "note": note.strip()[:5000]},
                 by=by,
+            )
+        for campaign in Campaign.objects.filter(pk__in=list(by_campaign)):
+            _flag_announce(
+                campaign=campaign,
+                flag="items_sent_to_adjudication",
+                item_ids=sorted(by_campaign[campaign.pk])[:1000],
             )
     return len(created)
 

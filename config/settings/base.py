@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "authoring",
     "annotation",
     "evaluation",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -422,7 +423,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Each queue is bound by its own name: a shared routing key would copy a task into every queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [
-    Queue(name, routing_key=name) for name in ("celery", "generation", "imports", "exports", "figures")
+    Queue(name, routing_key=name)
+    for name in ("celery", "generation", "imports", "exports", "figures", "webhooks")
 ]
 CELERY_TASK_ROUTES = {
     "models_registry.tasks.generation_batch_run": {"queue": "generation"},
@@ -430,6 +432,9 @@ CELERY_TASK_ROUTES = {
     "evaluation.tasks.export_run_task": {"queue": "exports"},
     "evaluation.tasks.figure_snapshot_compute": {"queue": "figures"},
     "evaluation.tasks.figure_snapshots_refresh": {"queue": "figures"},
+    # A slow or unreachable receiver holds webhook deliveries only.
+    "webhooks.tasks.webhook_endpoint_flush": {"queue": "webhooks"},
+    "webhooks.tasks.webhook_deliveries_sweep": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -461,6 +466,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "figure-snapshots-refresh": {
         "task": "evaluation.tasks.figure_snapshots_refresh",
+        "schedule": 60.0,
+    },
+    # Webhook deliveries whose retry is due, or whose task was lost with its worker or broker.
+    "webhook-deliveries-sweep": {
+        "task": "webhooks.tasks.webhook_deliveries_sweep",
+        "schedule": env.float("WEBHOOK_SWEEP_S", default=10.0),
+    },
+    # A campaign whose last item became complete, however it did (a submit, triage, a void).
+    "campaigns-completion-check": {
+        "task": "annotation.tasks.campaigns_completion_check",
         "schedule": 60.0,
     },
     "judge-runs-collect": {
@@ -510,3 +525,20 @@ LOGGING = {
         for name in ("httpx", "httpcore")
     },
 }
+
+# Webhooks (webhooks/, docs/webhooks.md). SITE_URL makes the links in their payloads absolute
+# (https://valuelens.example.org); empty, they are paths.
+SITE_URL = env.str("SITE_URL", default="")
+# Seconds one request may take; requests in flight per endpoint and task; deliveries a task claims
+# at a time; seconds a task keeps sending before it hands over to a fresh one.
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=20)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
+WEBHOOK_FLUSH_BUDGET_S = env.float("WEBHOOK_FLUSH_BUDGET_S", default=60.0)
+# Retries: exponential backoff with jitter from BASE to MAX seconds; a receiver's Retry-After is
+# honoured up to RETRY_AFTER_MAX; after MAX_AGE seconds of failing, a delivery is marked failed.
+WEBHOOK_BACKOFF_BASE_S = env.float("WEBHOOK_BACKOFF_BASE_S", default=10.0)
+WEBHOOK_BACKOFF_MAX_S = env.float("WEBHOOK_BACKOFF_MAX_S", default=3600.0)
+WEBHOOK_RETRY_AFTER_MAX_S = env.float("WEBHOOK_RETRY_AFTER_MAX_S", default=3600.0)
+WEBHOOK_MAX_AGE_S = env.float("WEBHOOK_MAX_AGE_S", default=3 * 24 * 3600.0)
+WEBHOOK_SWEEP_S = env.float("WEBHOOK_SWEEP_S", default=10.0)

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,8 @@ from evaluation.judges.selectors import judge_figures
 from evaluation.models import Export
 from evaluation.rankings.selectors import pairwise_campaign_ids
 from people.services import annotator_profile_get_or_create
+from webhooks.models import EventKind
+from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -378,6 +381,14 @@ def export_run(*, export_id: int) -> Export | None:
             export.finished_at = timezone.now()
             export.error = ""
             export.heartbeat_at = None
+            webhook_event_emit(
+                event=EventKind.EXPORT_READY,
+                payload={"export_id": export.pk, "kind": export.kind, "format": export.format},
+                links={
+                    "export": reverse("evaluation:export", kwargs={"export_id": export.pk}),
+                    "download": reverse("evaluation:export_download", kwargs={"export_id": export.pk}),
+                },
+            )
             export.save(
                 update_fields=[
                     "file",

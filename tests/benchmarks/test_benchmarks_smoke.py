@@ -21,6 +21,7 @@ from tests.support.processes import NOT_INHERITED
 MARKS = {
     "generation_throughput": [pytest.mark.worker],
     "judge_agreement": [pytest.mark.worker],
+    "webhooks": [pytest.mark.worker],
     # One start of the quickstart, whose first judgeable item is the local model's first answer.
     "quickstart_ready": [pytest.mark.quickstart, pytest.mark.local_model, pytest.mark.timeout(900)],
 }

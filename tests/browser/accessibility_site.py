@@ -109,6 +109,9 @@ EXCLUDED: dict[str, str] = {
     "authoring:campaign_export": DOWNLOAD + " (JSONL: SFT pairs, DPO triples)",
     "evaluation:item_bulk": POST + " (its confirmation page is swept in tests/browser/test_item_browser.py)",
     "people:active": POST + " (the person's page it returns to is swept)",
+    "webhooks:test": POST + " (the endpoint's page it returns to is swept)",
+    "webhooks:secret": POST + " (answers the one-time secret page, as adding an endpoint does)",
+    "webhooks:resend": POST + " (answers one row of the deliveries log, swept on the endpoint's page)",
     "authoring:check": FRAGMENT + " (the near-duplicates under the write page's prompt)",
     "authoring:content_warning": POST
     + " (the warning it acknowledges is swept as the write page's first page)",
@@ -308,6 +311,9 @@ VISITS: list[Visit] = [
     Visit("people:list", Role.ADMIN),
     Visit("people:create", Role.ADMIN, errors=True),
     Visit("people:edit", Role.ADMIN, lambda s: [s.users[Role.EXPERT].pk]),
+    Visit("webhooks:list", Role.ADMIN),
+    Visit("webhooks:create", Role.ADMIN, errors=True),
+    Visit("webhooks:detail", Role.ADMIN, lambda s: [s.ids["webhook_endpoint"]]),
     Visit("authoring:campaign_list", Role.ADMIN),
     Visit("authoring:campaign_create", Role.ADMIN, errors=True),
     Visit("authoring:campaign_detail", Role.ADMIN, lambda s: [s.ids["authoring_attack"]]),
@@ -487,6 +493,7 @@ def site_build(*, make_user, make_campaign, make_model, stub) -> Site:
     )
     site.paired = _paired_build(make_model)
     site.ids.update(_authoring_build(users, model))
+    site.ids["webhook_endpoint"] = _webhooks_build(admin)
     _figures_warm(users[Role.REVIEWER], site)
     return site
 
@@ -589,6 +596,43 @@ def _authoring_build(users: dict[str, User], model: RegisteredModel) -> dict[str
         "authoring_expert": expert_campaign.pk,
         "authoring_warned": warned.pk,
     }
+
+
+def _webhooks_build(admin: User) -> int:
+    """An endpoint whose deliveries log has one of each: delivered, waiting after a failure, failed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.models import Attempt, Delivery, Event, EventKind
+    from webhooks.services import EndpointInput, endpoint_create
+
+    endpoint, _secret = endpoint_create(
+        data=EndpointInput(
+            name="实验室看板", url="https://hooks.example.org/valuelens", events=["campaign.opened"]
+        ),
+        by=admin,
+    )
+    now = timezone.now()
+    for kind, status, code, error in (
+        (EventKind.CAMPAIGN_OPENED, Delivery.Status.SUCCEEDED, 200, ""),
+        (EventKind.EXPORT_READY, Delivery.Status.PENDING, 503, "HTTP 503"),
+        (EventKind.TEST, Delivery.Status.FAILED, None, "ConnectionRefusedError"),
+    ):
+        event = Event.objects.create(kind=kind, payload={"links": {}})
+        delivery = Delivery.objects.create(
+            event=event,
+            endpoint=endpoint,
+            status=status,
+            attempts=1,
+            last_status_code=code,
+            last_error=error,
+            last_attempt_at=now,
+            next_attempt_at=now + timedelta(hours=1),
+            expires_at=now + timedelta(days=3),
+        )
+        Attempt.objects.create(delivery=delivery, status_code=code, error=error)
+    return endpoint.pk
 
 
 def _figures_warm(reviewer: User, site: Site) -> None:

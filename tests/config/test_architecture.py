@@ -12,7 +12,8 @@ from django.template.backends.django import get_installed_libraries
 from common.queue import task_by_name
 from tests.conftest import REPO
 
-FLOW = ["prompts", "people", "models_registry", "authoring", "annotation", "evaluation"]
+# webhooks comes first: every app may emit an event through it.
+FLOW = ["webhooks", "prompts", "people", "models_registry", "authoring", "annotation", "evaluation"]
 # evaluation's subject packages, in the only order in which they may import each other.
 SUBJECTS = ["figures", "attacks", "multichoice", "judges", "exports", "compare"]
 CODE = [*FLOW, "common", "config", "metrics", "benchmarks", "tests"]

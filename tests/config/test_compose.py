@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import REPO
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
-WORKERS = ("worker", "worker-imports", "worker-exports", "worker-figures")
+WORKERS = ("worker", "worker-imports", "worker-exports", "worker-figures", "worker-webhooks")
 ENV_EXAMPLE = REPO / ".env.example"
 
 

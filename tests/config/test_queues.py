@@ -19,6 +19,8 @@ from config.celery_app import app
         ("evaluation.tasks.figure_snapshots_refresh", "figures"),
         ("models_registry.tasks.generation_runs_reconcile", "celery"),
         ("annotation.tasks.leases_reclaim_expired", "celery"),
+        ("webhooks.tasks.webhook_endpoint_flush", "webhooks"),
+        ("webhooks.tasks.webhook_deliveries_sweep", "webhooks"),
     ],
 )
 def test_each_task_is_sent_to_its_queue(task, queue):
@@ -40,5 +42,5 @@ def test_a_worker_started_without_a_queue_option_consumes_every_queue():
 def test_each_queue_is_bound_by_its_own_name_so_a_task_reaches_one_queue():
     # A shared routing key would copy every task into every queue bound with it.
     assert {queue.name: queue.routing_key for queue in app.amqp.queues.values()} == {
-        name: name for name in ("celery", "generation", "imports", "exports", "figures")
+        name: name for name in ("celery", "generation", "imports", "exports", "figures", "webhooks")
     }

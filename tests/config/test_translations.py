@@ -24,6 +24,7 @@ SOURCES = [
     "authoring",
     "annotation",
     "evaluation",
+    "webhooks",
     "templates",
     "manage.py",
 ]
