@@ -395,7 +395,8 @@ class CampaignJudging(models.Model):
 
     - suggestions: a judge model's verdict shown to people as a pre-filled suggestion on a share of
       the items (never in a blind campaign); the other items are the control for anchoring;
-    - triage: items on which two judge models agree need only ``triage_judges`` people."""
+    - triage: items on which two judge models agree need only ``triage_judges`` people;
+    - prediction-powered scores: which judge run (and judge model) labels the items people do not."""
 
     campaign = models.OneToOneField("annotation.Campaign", on_delete=models.CASCADE, related_name="judging")
     suggestion_model = models.ForeignKey(
@@ -417,6 +418,25 @@ class CampaignJudging(models.Model):
         default=1, help_text=_("Ratings: two judge models agree when at most this far apart.")
     )
     triaged_items = models.PositiveIntegerField(default=0)
+    # Unset: the newest judge run of the campaign's kind; a deleted run falls back to that too.
+    ppi_run = models.ForeignKey(
+        JudgeRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Judge run of the prediction-powered scores"),
+        help_text=_("Empty: the campaign's newest judge run of its kind."),
+    )
+    ppi_model = models.ForeignKey(
+        "models_registry.RegisteredModel",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Judge model of the prediction-powered scores"),
+        help_text=_("Empty: the run's judge model with the most readable answers."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -225,8 +225,22 @@ def audit_entry_summary(entry: AuditEntry) -> str:
         models = ", ".join(str(m.get("name", "")) for m in d.get("models") or [])
         return str(_("Run “%(name)s” with %(models)s") % {"name": d.get("name", ""), "models": models})
     if action == AuditAction.JUDGING_CHANGED:
+        if d.get("what") == "ppi_judge":
+            return _ppi_judge_summary(d.get("settings") or {})
         return str(_("Triage") if d.get("what") == "triage" else _("Suggestions"))
     return ""
+
+
+def _ppi_judge_summary(settings: dict[str, Any]) -> str:
+    run, model = settings.get("ppi_run"), settings.get("ppi_model")
+    if not run:
+        return str(_("Prediction-powered scores: the newest judge run"))
+    if not model:
+        return str(_("Prediction-powered scores: the judge run “%(run)s”") % {"run": run.get("name", "")})
+    return str(
+        _("Prediction-powered scores: the judge run “%(run)s”, judge model %(model)s")
+        % {"run": run.get("name", ""), "model": model.get("name", "")}
+    )
 
 
 def campaign_protocol_items(*, campaign: Campaign) -> Iterator[str]:

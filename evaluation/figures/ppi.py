@@ -7,8 +7,9 @@ sample and the judge-only one.
 The people's label of a sampled item is the results tables' own (``safety_verdicts``,
 ``responsibility_scores``: adjudication, else the majority or the mean), of that campaign's
 judgements. The judge's label is the newest readable answer of one judge model with one template
-version (``machine_values``): those of the campaign's newest judge run of its kind, the run's
-model with the most readable answers. Part of the results figures, computed on a worker.
+version (``machine_values``): those of the judge run (and model) the campaign's judging setup
+names (``CampaignJudging.ppi_run``, ``ppi_model``), else of its newest judge run of its kind, the
+run's model with the most readable answers. Part of the results figures, computed on a worker.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from evaluation.figures.selectors import (
     safety_verdicts,
 )
 from evaluation.judges.selectors import machine_values
-from evaluation.models import JudgeRun, MachineJudgement
+from evaluation.models import CampaignJudging, JudgeRun, MachineJudgement
 from metrics.ppi import PredictionPowered, prediction_powered, prediction_powered_by_group
 from models_registry.models import RegisteredModel
 
@@ -53,8 +54,18 @@ class JudgeSource:
 
 
 def ppi_judge_source(*, campaign: Campaign) -> JudgeSource | None:
-    """The campaign's newest judge run of its kind (one answer at a time), with the run's judge
-    model that gave the most readable answers (ties: by name); None without one."""
+    """The judge run (and model) chosen in the campaign's judging setup; else the campaign's newest
+    judge run of its kind (one answer at a time); with, unless chosen, the run's judge model that
+    gave the most readable answers (ties: by name). None without a run."""
+    chosen = (
+        CampaignJudging.objects.filter(campaign=campaign, ppi_run__isnull=False)
+        .select_related("ppi_run__template", "ppi_model")
+        .first()
+    )
+    if chosen is not None:
+        if chosen.ppi_model is not None:
+            return JudgeSource(run=chosen.ppi_run, model=chosen.ppi_model)
+        return judge_source_of_run(run=chosen.ppi_run)
     run = (
         JudgeRun.objects.filter(
             campaign=campaign, template__kind=campaign.kind, template__judging_mode=Judging.ABSOLUTE
@@ -240,14 +251,18 @@ def prediction_powered_figures(scope: FigureScope) -> dict[str, Any]:
 
 def ppi_source_marker(scope: FigureScope) -> str:
     """What the prediction-powered figures read beside people's judgements: the machine
-    judgements and judge runs of the scope's campaigns, and their human samples."""
+    judgements and judge runs of the scope's campaigns, the judge run and model each campaign
+    chose, and their human samples."""
     machine = MachineJudgement.objects.all()
     runs = JudgeRun.objects.all()
     campaigns = Campaign.objects.all()
+    chosen = CampaignJudging.objects.filter(ppi_run__isnull=False)
     if scope.campaign_ids:
         machine = machine.filter(campaign_id__in=scope.campaign_ids)
         runs = runs.filter(campaign_id__in=scope.campaign_ids)
         campaigns = campaigns.filter(pk__in=scope.campaign_ids)
+        chosen = chosen.filter(campaign_id__in=scope.campaign_ids)
+    choices = list(chosen.order_by("campaign_id").values_list("campaign_id", "ppi_run_id", "ppi_model_id"))
     found = machine.aggregate(n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at"))
     reviewed = found["reviewed"].isoformat() if found["reviewed"] else "-"
     samples = list(
@@ -257,4 +272,6 @@ def ppi_source_marker(scope: FigureScope) -> str:
     )
     # Redraws move items in or out of a sample (a campaign that follows a run grows).
     sampled_items = Item.objects.filter(campaign_id__in=[row[0] for row in samples], sampled=False).count()
-    return f"{found['n']}:{found['last']}:{reviewed}:{runs.aggregate(m=Max('id'))['m']}:{samples}:{sampled_items}"
+    marker = f"{found['n']}:{found['last']}:{reviewed}:{runs.aggregate(m=Max('id'))['m']}:{samples}:{sampled_items}"
+    # Only when some campaign chose: the snapshots stored before the choice existed stay fresh.
+    return f"{marker}:{choices}" if choices else marker

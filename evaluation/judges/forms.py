@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Campaign, Judging
-from evaluation.models import JudgeTemplate
+from evaluation.models import JudgeRun, JudgeTemplate
 from metrics.model_judges import RESPONSE_TYPES
 from models_registry.models import RegisteredModel
 from prompts.models import Domain, Level, Scenario
@@ -116,3 +118,42 @@ class CampaignTriageForm(forms.Form):
     tolerance = forms.IntegerField(
         min_value=0, max_value=9, initial=1, label=_("Ratings: agree when at most this far apart")
     )
+
+
+class CampaignPpiJudgeForm(forms.Form):
+    """Whose labels the campaign's prediction-powered scores use. The lists offer the campaign's
+    own runs and their judge models; any run or model is accepted here, so that one the campaign
+    cannot use gets the service's refusal, the same words as in the admin."""
+
+    ppi_run = forms.ModelChoiceField(
+        queryset=JudgeRun.objects.all(),
+        required=False,
+        label=_("Judge run"),
+        empty_label=_("the newest judge run of the campaign's kind"),
+    )
+    ppi_model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        label=_("Judge model"),
+        empty_label=_("the run's judge model with the most readable answers"),
+    )
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        runs = (
+            JudgeRun.objects.filter(
+                campaign=campaign, template__kind=campaign.kind, template__judging_mode=Judging.ABSOLUTE
+            )
+            .select_related("template")
+            .prefetch_related("generation_run__target_models")
+        )
+        run_choices = [("", self.fields["ppi_run"].empty_label)]
+        model_choices: dict[int, str] = {}
+        for run in runs:
+            run_choices.append((run.pk, f"{run.name} · {run.template}"))
+            model_choices.update({m.pk: m.name for m in run.generation_run.target_models.all()})
+        self.fields["ppi_run"].widget.choices = run_choices
+        self.fields["ppi_model"].widget.choices = [
+            ("", self.fields["ppi_model"].empty_label),
+            *sorted(model_choices.items(), key=lambda choice: choice[1]),
+        ]

@@ -54,6 +54,13 @@ def judging_settings(judging: CampaignJudging | None) -> dict[str, Any] | None:
         "triage_judges": judging.triage_judges,
         "triage_tolerance": judging.triage_tolerance,
         "triaged_items": judging.triaged_items,
+        # Named as well as numbered: the audit log says which run without reading the database.
+        "ppi_run": None
+        if judging.ppi_run is None
+        else {"id": judging.ppi_run.pk, "name": judging.ppi_run.name},
+        "ppi_model": None
+        if judging.ppi_model is None
+        else {"id": judging.ppi_model.pk, "name": judging.ppi_model.name},
     }
 
 

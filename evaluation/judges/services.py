@@ -641,6 +641,48 @@ def campaign_triage_apply(
     return judging
 
 
+@transaction.atomic
+def campaign_ppi_judge_set(
+    *,
+    campaign: Campaign,
+    run: JudgeRun | None,
+    model: RegisteredModel | None = None,
+    by: AbstractBaseUser | None = None,
+) -> CampaignJudging:
+    """Choose whose labels the campaign's prediction-powered scores use: a judge run of this
+    campaign that judged one answer at a time with its kind's template, and optionally one of the
+    run's judge models (else the run's model with the most readable answers). ``run=None`` goes
+    back to the newest run. The results snapshots see the change in their source marker."""
+    ppi_judge_checked(campaign=campaign, run=run, model=model)
+    judging, _ = CampaignJudging.objects.select_for_update().get_or_create(campaign=campaign)
+    if (judging.ppi_run_id, judging.ppi_model_id) == (run and run.pk, model and model.pk):
+        return judging
+    judging.ppi_run, judging.ppi_model = run, model
+    judging.save(update_fields=["ppi_run", "ppi_model", "updated_at"])
+    _judging_record(judging, what="ppi_judge", by=by)
+    return judging
+
+
+def ppi_judge_checked(*, campaign: Campaign, run: JudgeRun | None, model: RegisteredModel | None) -> None:
+    """Refuse a judge run or model the campaign's prediction-powered scores cannot use, in the
+    reader's language (the admin's form shows it before its save calls the service)."""
+    if run is None and model is not None:
+        raise JudgeRejected(gettext("Choose the judge run of this judge model."), field="ppi_run")
+    if run is not None:
+        if run.campaign_id != campaign.pk:
+            raise JudgeRejected(gettext("This judge run labelled another campaign."), field="ppi_run")
+        if run.template.kind != campaign.kind or run.template.pairwise:
+            raise JudgeRejected(
+                gettext(
+                    "This judge run is of another kind: prediction-powered scores need a run that "
+                    "judged one answer at a time with a template of the campaign's kind."
+                ),
+                field="ppi_run",
+            )
+        if model is not None and not run.generation_run.target_models.filter(pk=model.pk).exists():
+            raise JudgeRejected(gettext("This judge model is not one of the run's."), field="ppi_model")
+
+
 def _judging_record(judging: CampaignJudging, *, what: str, by: AbstractBaseUser | None) -> None:
     campaign_audit_append(
         campaign=judging.campaign_id,

@@ -13,6 +13,7 @@ urlpatterns = [
         name="campaign_suggestions",
     ),
     path("campaigns/<int:campaign_id>/judges/triage/", views.campaign_triage, name="campaign_triage"),
+    path("campaigns/<int:campaign_id>/judges/ppi/", views.campaign_ppi_judge, name="campaign_ppi_judge"),
     path("judges/runs/<int:run_id>/", views.run_detail, name="judge_run"),
     path("judges/runs/<int:run_id>/review/<int:judgement_id>/", views.review_set, name="judge_review_set"),
     path("judges/templates/new/", views.template_create, name="judge_template_create"),

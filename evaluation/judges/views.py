@@ -15,6 +15,7 @@ from common.roles import admin_required, reviewer_required, user_is_admin
 from evaluation.figures.views import figures_page
 from evaluation.judges import selectors, services
 from evaluation.judges.forms import (
+    CampaignPpiJudgeForm,
     CampaignSuggestionsForm,
     CampaignTriageForm,
     JudgeRunForm,
@@ -22,7 +23,7 @@ from evaluation.judges.forms import (
     JudgeTemplateForm,
     MachineJudgementReviewForm,
 )
-from evaluation.models import FigureSnapshot, JudgeRun, JudgeTemplate, MachineJudgement
+from evaluation.models import CampaignJudging, FigureSnapshot, JudgeRun, JudgeTemplate, MachineJudgement
 
 
 def _run(run_id: int) -> JudgeRun:
@@ -153,6 +154,27 @@ def campaign_triage(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @admin_required
+@require_POST
+def campaign_ppi_judge(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    form = CampaignPpiJudgeForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return HttpResponse(_("Choose a judge run and a judge model from the lists."), status=400)
+    try:
+        services.campaign_ppi_judge_set(
+            campaign=campaign,
+            run=form.cleaned_data["ppi_run"],
+            model=form.cleaned_data["ppi_model"],
+            by=request.user,
+        )
+    except ApplicationError as rejected:
+        messages.error(request, rejected.message)
+    else:
+        messages.success(request, _("The prediction-powered scores will use these judge labels."))
+    return redirect("evaluation:campaign_judges", campaign_id=campaign.pk)
+
+
+@admin_required
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest) -> HttpResponse:
     form = JudgeTemplateCreateForm(request.POST or None)
@@ -194,7 +216,19 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
 def figures(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
     extra = {}
     if campaign_id is not None and user_is_admin(request.user):
-        extra = {"suggestions_form": CampaignSuggestionsForm(), "triage_form": CampaignTriageForm()}
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        chosen = CampaignJudging.objects.filter(campaign=campaign).first()
+        extra = {
+            "suggestions_form": CampaignSuggestionsForm(),
+            "triage_form": CampaignTriageForm(),
+            "ppi_form": CampaignPpiJudgeForm(
+                campaign=campaign,
+                initial={
+                    "ppi_run": chosen and chosen.ppi_run_id,
+                    "ppi_model": chosen and chosen.ppi_model_id,
+                },
+            ),
+        }
     return figures_page(
         request,
         kind=FigureSnapshot.Kind.JUDGES,

@@ -137,6 +137,7 @@ def stored_judge_run(campaign: Campaign, labels: dict[int, float], *, name: str 
     run = GenerationRun.objects.create(
         name=f"Judge: {name}", prompt_set=prompt_set, status=GenerationRun.Status.FINISHED
     )
+    run.target_models.add(judge)
     safety = campaign.kind == Campaign.Kind.SAFETY
     for item_id, value in labels.items():
         prompt = Prompt.objects.create(
