@@ -439,5 +439,9 @@ class CampaignJudging(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("campaign judging setup")
+        verbose_name_plural = _("campaign judging setups")
+
     def __str__(self) -> str:
-        return f"judging of campaign {self.campaign_id}"
+        return str(_("judging setup of campaign %(id)s") % {"id": self.campaign_id})

@@ -504,6 +504,7 @@ def _prediction_powered(ppi: dict[str, Any] | None) -> list[str]:
                     f"{e['labelled']} | {e['unlabelled']} |"
                 )
         lines.append("")
+    return lines
 
 
 def _drop_reasons(*, scope: FigureScope, model: int, ever: int, now: int, exported: int) -> str:

@@ -6,6 +6,7 @@ campaign's, and logged in a frozen campaign's audit log."""
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -14,10 +15,13 @@ from annotation.models import AuditAction, Campaign, Item, Judgement
 from annotation.protocol.selectors import audit_entry_summary, campaign_audit_log, campaign_audit_verify
 from annotation.protocol.services import campaign_protocol_freeze
 from common.roles import Role
+from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope, results_figures, source_marker_for
+from evaluation.figures.services import figure_snapshot_compute, figure_snapshots_refresh
 from evaluation.judges.services import JudgeRejected, campaign_ppi_judge_set
-from evaluation.models import CampaignJudging, FigureSnapshot
+from evaluation.models import CampaignJudging, Export, FigureSnapshot
 from metrics.ppi import prediction_powered
+from tests.evaluation.export_support import zip_members
 from tests.evaluation.ppi_support import judge_labels, people_judge, sampled_campaign, stored_judge_run
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +106,45 @@ def test_the_results_snapshot_looks_changed_when_the_choice_changes(two_runs):
 
     assert chosen != before
     assert back == before
+
+
+def _computed_api(client, url: str) -> dict:
+    client.get(url)  # queues the snapshot, or finds it ready
+    for snapshot in FigureSnapshot.objects.filter(status=FigureSnapshot.Status.PENDING):
+        figure_snapshot_compute(snapshot_id=snapshot.pk)
+    return client.get(url).json()
+
+
+def test_the_results_api_names_the_chosen_run_once_its_snapshot_refreshes(client, make_user, two_runs):
+    campaign, (cheap, cheap_labels), _strong = two_runs
+    client.force_login(make_user(Role.REVIEWER))
+    url = reverse("api:campaign_results", args=[campaign.pk])
+    before = _computed_api(client, url)["figures"]["prediction_powered"]["campaigns"][0]
+
+    campaign_ppi_judge_set(campaign=campaign, run=cheap)
+    queued = figure_snapshots_refresh()
+    after = _computed_api(client, url)["figures"]["prediction_powered"]["campaigns"][0]
+
+    assert before["judge"]["run"] == "strong judge"
+    assert queued == 1
+    assert after["judge"]["run"] == "cheap judge"
+    assert _ppi_values(after) == pytest.approx(_expected(campaign, cheap_labels), abs=1e-12)
+
+
+def test_the_dataset_card_names_the_chosen_run(two_runs):
+    campaign, (cheap, _), _strong = two_runs
+    model = cheap.generation_run.target_models.get()
+    campaign_ppi_judge_set(campaign=campaign, run=cheap, model=model)
+    export = export_services.export_create(
+        kind=Export.Kind.SCORED,
+        fmt=Export.Format.JSONL,
+        scope=FigureScope(campaign_ids=(campaign.pk,)),
+        enqueue=False,
+    )
+
+    card = zip_members(Path(export_services.export_run(export_id=export.pk).file.path))["README.md"].decode()
+
+    assert f"Judge: run cheap judge, model {model.name}, template" in card
 
 
 def test_a_run_of_another_campaign_is_refused_by_the_service(two_runs, make_user):
