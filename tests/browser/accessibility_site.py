@@ -101,6 +101,7 @@ EXCLUDED: dict[str, str] = {
     "evaluation:export_download": DOWNLOAD + " (zip)",
     "evaluation:campaign_suggestions": POST,
     "evaluation:campaign_triage": POST,
+    "evaluation:campaign_ppi_judge": POST,
     "evaluation:judge_review_set": POST,
     "evaluation:mc_review_set": POST,
     "evaluation:mc_export": DOWNLOAD + " (JSONL)",
