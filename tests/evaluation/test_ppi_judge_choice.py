@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from annotation.models import AuditAction, Campaign, Item, Judgement
+from annotation.models import AuditAction, Campaign, Item, Judgement, Judging
 from annotation.protocol.selectors import audit_entry_summary, campaign_audit_log, campaign_audit_verify
 from annotation.protocol.services import campaign_protocol_freeze
 from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope, results_figures, source_marker_for
 from evaluation.figures.services import figure_snapshot_compute, figure_snapshots_refresh
-from evaluation.judges.services import JudgeRejected, campaign_ppi_judge_set
-from evaluation.models import CampaignJudging, Export, FigureSnapshot
+from evaluation.judges.services import JudgeRejected, campaign_ppi_judge_set, judge_template_default
+from evaluation.models import CampaignJudging, Export, FigureSnapshot, JudgeRun
 from metrics.ppi import prediction_powered
+from models_registry.models import GenerationRun
+from prompts.models import PromptSet
 from tests.evaluation.export_support import zip_members
 from tests.evaluation.ppi_support import judge_labels, people_judge, sampled_campaign, stored_judge_run
 
@@ -155,6 +157,22 @@ def test_a_run_of_another_campaign_is_refused_by_the_service(two_runs, make_user
     with pytest.raises(JudgeRejected, match=ANOTHER_CAMPAIGN):
         campaign_ppi_judge_set(campaign=campaign, run=foreign)
     assert not CampaignJudging.objects.filter(campaign=campaign, ppi_run__isnull=False).exists()
+
+
+def test_a_run_of_another_kind_is_refused(two_runs):
+    campaign, _cheap, _strong = two_runs
+    generation_run = GenerationRun.objects.create(
+        name="Judge: pairs", prompt_set=PromptSet.objects.create(name="judging pairs")
+    )
+    pairwise = JudgeRun.objects.create(
+        name="pairs",
+        campaign=campaign,
+        template=judge_template_default(kind=campaign.kind, judging_mode=Judging.PAIRWISE),
+        generation_run=generation_run,
+    )
+
+    with pytest.raises(JudgeRejected, match="of another kind"):
+        campaign_ppi_judge_set(campaign=campaign, run=pairwise)
 
 
 def test_a_model_that_is_not_one_of_the_runs_is_refused(two_runs):
