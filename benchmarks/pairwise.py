@@ -34,22 +34,18 @@ import os
 import random
 import signal
 import statistics
-import subprocess
 import time
 
 import numpy as np
 from _common import (
-    REPO,
     arguments,
     bench_line,
     django_setup,
-    free_port,
     probe_s,
     scratch_database,
-    web_server_env,
     web_server_wait,
 )
-from assignment_load import Judge, _count, drive, measured, p, sessions_make
+from assignment_load import Judge, _count, drive, gunicorn_start, measured, p, sessions_make
 
 from metrics.pairwise import (
     REG,
@@ -271,24 +267,7 @@ def load_figures(
     with connection.cursor() as cur:
         cur.execute("VACUUM (ANALYZE)")
         cur.execute("CHECKPOINT")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            "-c",
-            "config/gunicorn.conf.py",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=web_server_env(db_url),
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = gunicorn_start(db_url, workers=workers, threads=1)
     try:
         web_server_wait(base)
         warmup = drive(base, campaign, sessions[judges:], 3, 0, judge=PairJudge)
