@@ -95,7 +95,9 @@ def _judges(judges: list[dict[str, Any]]) -> list[str]:
         "answers given before an item became a gold item are not scored (they may have made its answer). "
         "Competence (safety): Dawid–Skene, the mean of the judge's recall on unsafe and on safe responses, "
         "with its 95% interval, as a worker last stored it for the campaign's quality page (MACE is in the "
-        "next table). An excluded judge's judgements are in `judgements` (flagged `excluded`) but count in "
+        "next table). Competence (pairwise votes): Dawid–Skene over the four answers (A better, B better, "
+        "tie, both bad), the mean of the judge's recalls over those answers. Gold pairs score the answer "
+        "in A/B terms, whichever side the judge saw A on. An excluded judge's judgements are in `judgements` (flagged `excluded`) but count in "
         "no figure.",
         "",
         "| campaign | judge | judgements | gold accuracy | 95% CI | gold answers | competence | 95% CI "
