@@ -8,7 +8,7 @@ entry in to any account of the same username, one that single sign-on made inclu
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django_auth_ldap.backend import LDAPBackend
@@ -64,7 +64,7 @@ class DirectoryLDAPBackend(LDAPBackend):
             user_directory_groups_apply(user=user, groups=ldap_user.group_names)
         return user
 
-    def _refuse(self, refused: SignInRefused, *, username: str, subject: str) -> None:
+    def _refuse(self, refused: SignInRefused, *, username: str, subject: str) -> NoReturn:
         logger.warning(
             "LDAP login of %r (entry %s) refused: the account of that name is bound to another identity.",
             username,

@@ -40,6 +40,16 @@ def oidc_squatter(oidc_on, name: str) -> Client:
     return squatter
 
 
+def person_added_on_the_people_page(admin_client: Client, name: str, role: Role) -> str:
+    """An admin adds `name` ahead of time; returns the form's page as the admin read it."""
+    form = admin_client.get("/people/new/").content.decode()
+    created = admin_client.post(
+        "/people/new/", {"username": name, "password": "a-long-Enough-pw-91", "roles": [role.value]}
+    )
+    assert created.status_code == 302
+    return form
+
+
 def test_an_ldap_login_does_not_open_the_account_single_sign_on_made_of_the_same_name(oidc_on, ldap_on):
     name = unique_name("alice")
     squatter = oidc_squatter(oidc_on, name)
@@ -130,10 +140,7 @@ def test_a_person_an_admin_added_signs_in_to_that_account_through_ldap_as_the_fo
     admin_client, ldap_on
 ):
     name = unique_name("lise")
-    form = admin_client.get("/people/new/").content.decode()
-    admin_client.post(
-        "/people/new/", {"username": name, "password": "a-long-Enough-pw-91", "roles": ["crowdworker"]}
-    )
+    form = person_added_on_the_people_page(admin_client, name, Role.CROWDWORKER)
     ldap_person_add(ldap_on, name, "lise-pw", groups=[])
     client = Client()
 
@@ -149,10 +156,7 @@ def test_a_person_an_admin_added_gets_an_account_of_their_own_through_single_sig
     admin_client, oidc_on
 ):
     name = unique_name("sofia")
-    form = admin_client.get("/people/new/").content.decode()
-    admin_client.post(
-        "/people/new/", {"username": name, "password": "a-long-Enough-pw-92", "roles": ["reviewer"]}
-    )
+    form = person_added_on_the_people_page(admin_client, name, Role.REVIEWER)
     oidc_on.person_set(name, "sofia-pw", groups=[])
     client = Client()
 
