@@ -64,6 +64,16 @@ def test_an_ldap_login_does_not_open_the_account_single_sign_on_made_of_the_same
     assert not SingleSignOnAccount.objects.filter(issuer=ldap_on.uri).filter(user__username=name).exists()
 
 
+def test_a_refused_directory_login_says_why_in_the_page_language(oidc_on, ldap_on):
+    name = unique_name("aiko")
+    oidc_squatter(oidc_on, name)
+    ldap_person_add(ldap_on, name, "aiko-pw", groups=[])
+
+    refused = ldap_log_in(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), name, "aiko-pw")
+
+    assert f"ValueLens 中已有一个名为 {name} 的账号，它通过其他方式登录" in refused.content.decode()
+
+
 def test_a_refused_directory_login_is_logged(oidc_on, ldap_on, caplog):
     name = unique_name("alma")
     oidc_squatter(oidc_on, name)
