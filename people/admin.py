@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from people.models import AnnotatorProfile
+from people.models import AnnotatorProfile, SingleSignOnAccount
 from people.services import annotator_profile_get_or_create
 
 
@@ -17,8 +17,18 @@ class AnnotatorProfileInline(admin.StackedInline):
     verbose_name = "qualifications"
 
 
+class SingleSignOnAccountInline(admin.TabularInline):
+    """The outside identities bound to the person (docs/sso.md, "How accounts are matched"): an
+    admin deletes one to let its person sign in elsewhere, or moves one to a new LDAP_SERVER_URI."""
+
+    model = SingleSignOnAccount
+    extra = 0
+    fields = ["issuer", "subject", "created_at", "last_login_at"]
+    readonly_fields = ["created_at", "last_login_at"]
+
+
 class ValueLensUserAdmin(UserAdmin):
-    inlines = [AnnotatorProfileInline]
+    inlines = [AnnotatorProfileInline, SingleSignOnAccountInline]
     list_display = ["username", "email", "is_active", "is_staff", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
 

@@ -5,11 +5,28 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from common.roles import ROLE_LABELS, Role
+from people.services import LOGIN_REFUSAL_ATTR
+from people.sso import oidc_enabled
 from prompts.models import Domain
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, saying why a directory login was refused (people/ldap.py) rather than
+    that the password was wrong."""
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            refusal = getattr(self.request, LOGIN_REFUSAL_ATTR, None)
+            if refusal:
+                raise forms.ValidationError(refusal, code="sign_in_refused") from None
+            raise
 
 
 class BilingualDomainsField(forms.ModelMultipleChoiceField):
@@ -51,10 +68,11 @@ class PersonCreateForm(PersonRolesForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # With local passwords off the person signs in through single sign-on or LDAP, by this
-        # username: a password would open nothing.
+        # With local passwords off a password would open nothing: the person comes in through LDAP
+        # (by this username) or single sign-on (into an account of their own, see the help text).
         if not settings.LOCAL_PASSWORDS:
             del self.fields["password"]
+        self.fields["username"].help_text = " ".join(str(text) for text in _how_people_sign_in())
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -66,6 +84,27 @@ class PersonCreateForm(PersonRolesForm):
         password = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
+
+
+def _how_people_sign_in() -> list[str]:
+    """What the username means for each way in that is on (docs/sso.md, "How accounts are matched")."""
+    texts = []
+    if settings.LDAP_SERVER_URI:
+        texts.append(
+            _(
+                "Someone whose directory (LDAP) username is this one signs in to this account with "
+                "their directory password."
+            )
+        )
+    if oidc_enabled():
+        texts.append(
+            _(
+                "Single sign-on does not use this account: a person gets an account of their own at "
+                "their first sign-in, named after their account at the institution's provider (with "
+                "-2, -3… when the name is taken). Give roles to that account afterwards."
+            )
+        )
+    return texts
 
 
 class PeopleSearchForm(forms.Form):

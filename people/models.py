@@ -46,18 +46,25 @@ class AnnotatorProfile(models.Model):
 
 
 class SingleSignOnAccount(models.Model):
-    """The identity an OpenID Connect provider vouches for (issuer and subject), bound to one person.
+    """An outside identity, bound to one person: an OpenID Connect provider's issuer and subject, or
+    an LDAP server's URI and the entry's entryUUID (people/ldap.py).
 
     A person signs in by this pair, never by a username or e-mail the provider sends, so that nobody
-    can take over a local account by choosing its name at the provider."""
+    can take over an account by choosing its name at the provider (docs/sso.md)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="single_sign_on_accounts"
     )
-    issuer = models.URLField(max_length=255)
-    subject = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    issuer = models.URLField(
+        _("issuer"), max_length=255, help_text=_("The OpenID Connect issuer, or the LDAP server's URI.")
+    )
+    subject = models.CharField(
+        _("subject"),
+        max_length=255,
+        help_text=_("The provider's subject, or the directory entry's entryUUID."),
+    )
+    created_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("single sign-on account")

@@ -191,6 +191,55 @@ def _username_free(wanted: str) -> str:
     return name
 
 
+class SignInRefused(ApplicationError):
+    """A directory login that would land in an account bound to another identity."""
+
+    status_code = 403
+    code = "sign_in_refused"
+
+
+# Where a refused directory login leaves its message for the login form (people.forms.LoginForm):
+# Django's authenticate() swallows the refusal and the form would only say "wrong password".
+LOGIN_REFUSAL_ATTR = "valuelens_login_refusal"
+
+
+def user_directory_account(*, issuer: str, subject: str, username: str) -> tuple[UserModel, bool]:
+    """The account a directory (LDAP) entry signs in to, and whether it is new (then unsaved).
+
+    The account bound to the entry's stable id comes first. Else a local account of the same
+    username (case aside) is adopted, but only one bound to no identity at all: an account that
+    single sign-on or another directory entry made or adopted is never taken over by a name."""
+    account = (
+        SingleSignOnAccount.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    )
+    if account is not None:
+        return account.user, False
+    user = UserModel.objects.filter(username__iexact=username).first()
+    if user is None:
+        return UserModel(username=username.lower()), True
+    if SingleSignOnAccount.objects.filter(user=user).exists():
+        raise SignInRefused(
+            _(
+                "ValueLens already has an account named %(username)s that signs in another way, so "
+                "your directory login cannot open it. Ask an admin to rename that account."
+            )
+            % {"username": user.username}
+        )
+    return user, False
+
+
+def user_directory_account_bind(*, user: UserModel, issuer: str, subject: str) -> None:
+    """Bind a directory entry to the account it signed in to (kept, and reused at every login)."""
+    account, _created = SingleSignOnAccount.objects.get_or_create(
+        issuer=issuer, subject=subject, defaults={"user": user}
+    )
+    if account.user_id != user.pk:
+        # Another login of the same entry bound it first, in between: that binding stands.
+        raise SignInRefused(_("Another login of this directory account is under way. Try again."))
+    account.last_login_at = timezone.now()
+    account.save(update_fields=["last_login_at"])
+
+
 @transaction.atomic
 def user_single_sign_on(
     *,

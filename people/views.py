@@ -22,7 +22,7 @@ from common.middleware import SESSION_LANGUAGE_KEY
 from common.pagination import page_of
 from common.roles import ROLE_LABELS, admin_required, user_roles
 from people import selectors, services
-from people.forms import PeopleSearchForm, PersonCreateForm, PersonRolesForm
+from people.forms import LoginForm, PeopleSearchForm, PersonCreateForm, PersonRolesForm
 from people.services import SESSION_SHORTCUTS_OFF
 from people.sso import oidc_enabled, provider_button_label
 
@@ -149,6 +149,7 @@ class LoginView(auth_views.LoginView):
     form while some backend takes passwords (local passwords, or LDAP's)."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)

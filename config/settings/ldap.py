@@ -38,12 +38,17 @@ def ldap_settings(
         "groupOfUniqueNames": ("groupOfUniqueNames", config.GroupOfUniqueNamesType),
         "posixGroup": ("posixGroup", config.PosixGroupType),
     }[group_type]
+    # Every user attribute, and the operational entryUUID that binds an entry to its account (people/ldap.py).
+    attributes = ["*", "entryUUID"]
     return {
         "AUTH_LDAP_SERVER_URI": server_uri,
         "AUTH_LDAP_BIND_DN": bind_dn,
         "AUTH_LDAP_BIND_PASSWORD": bind_password,
         "AUTH_LDAP_START_TLS": start_tls,
-        "AUTH_LDAP_USER_SEARCH": config.LDAPSearch(user_base, ldap.SCOPE_SUBTREE, user_filter),
+        "AUTH_LDAP_USER_SEARCH": config.LDAPSearch(
+            user_base, ldap.SCOPE_SUBTREE, user_filter, attrlist=attributes
+        ),
+        "AUTH_LDAP_USER_ATTRLIST": attributes,
         "AUTH_LDAP_GROUP_SEARCH": config.LDAPSearch(
             group_base or user_base, ldap.SCOPE_SUBTREE, f"(objectClass={object_class})"
         ),

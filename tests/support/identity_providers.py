@@ -87,20 +87,28 @@ class Slapd:
     uri: str
     process: subprocess.Popen
 
-    def _tool(self, tool: str, ldif: str) -> None:
-        subprocess.run(
-            [tool, "-x", "-H", self.uri, "-D", LDAP_ROOT_DN, "-w", LDAP_ROOT_PASSWORD],
+    def _tool(self, tool: str, ldif: str = "", *args: str) -> str:
+        return subprocess.run(
+            [tool, "-x", "-H", self.uri, "-D", LDAP_ROOT_DN, "-w", LDAP_ROOT_PASSWORD, *args],
             input=ldif,
             text=True,
             check=True,
             capture_output=True,
-        )
+        ).stdout
 
     def add(self, ldif: str) -> None:
         self._tool("ldapadd", ldif)
 
     def modify(self, ldif: str) -> None:
         self._tool("ldapmodify", ldif)
+
+    def delete(self, dn: str) -> None:
+        self._tool("ldapdelete", "", dn)
+
+    def entry_uuid(self, dn: str) -> str:
+        """The entryUUID slapd gave the entry when it was added."""
+        found = self._tool("ldapsearch", "", "-LLL", "-b", dn, "-s", "base", "entryUUID")
+        return next(line.split(": ", 1)[1] for line in found.splitlines() if line.startswith("entryUUID: "))
 
 
 def _slapd_config(workdir: Path) -> Path:
