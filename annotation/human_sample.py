@@ -1,6 +1,6 @@
 """A campaign's human sample (issue 28): people judge a uniform random sample of each model's items,
 and a judge model labels every item; the results combine the two (prediction-powered scores,
-evaluation.figures.ppi).
+evaluation.judges.ppi).
 
 The rule, one for the first draw and for items added later (campaigns that follow a run): each
 regular item gets a key, a keyed hash of the sample's seed and the item; within each model (and

@@ -19,13 +19,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Max
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judging
 from evaluation.figures.selectors import (
     FigureScope,
+    ResultsSection,
     json_ready,
     responsibility_scores,
+    results_section_register,
     safety_verdicts,
 )
 from evaluation.judges.selectors import machine_values
@@ -275,3 +277,22 @@ def ppi_source_marker(scope: FigureScope) -> str:
     marker = f"{found['n']}:{found['last']}:{reviewed}:{runs.aggregate(m=Max('id'))['m']}:{samples}:{sampled_items}"
     # Only when some campaign chose: the snapshots stored before the choice existed stay fresh.
     return f"{marker}:{choices}" if choices else marker
+
+
+def ppi_for_reader(ppi: dict[str, Any]) -> dict[str, Any]:
+    """The prediction-powered section with its sentences in the reader's language."""
+    return {
+        **ppi,
+        "note": gettext(ppi["note"]) if ppi.get("note") else None,
+        "campaigns": [
+            {**c, "note": gettext(c["note"]) if c.get("note") else None} for c in ppi.get("campaigns", [])
+        ],
+    }
+
+
+results_section_register(
+    name="prediction_powered",
+    section=ResultsSection(
+        figures=prediction_powered_figures, source_marker=ppi_source_marker, for_reader=ppi_for_reader
+    ),
+)
