@@ -196,3 +196,14 @@ def test_without_a_human_sample_the_page_says_so(client, reviewer, make_campaign
 
     assert "No campaign of this scope has a human sample" in page
     assert 'data-table="ppi"' not in page
+
+
+def test_without_a_human_sample_the_chinese_page_says_so_in_chinese(client, reviewer, make_campaign):
+    # One regular campaign: its counting has no note, which once skipped translating the scores'.
+    campaign = make_campaign(("p", "r"), n=1)
+    client.force_login(reviewer)
+
+    page = _computed(client, reverse("evaluation:campaign_results", args=[campaign.pk]), **ZH).text
+
+    assert "此范围内没有评测任务设置人工样本" in page
+    assert "No campaign of this scope has a human sample" not in page
