@@ -32,7 +32,12 @@ from evaluation.figures.selectors import (
 )
 from evaluation.judges.selectors import machine_values
 from evaluation.models import CampaignJudging, JudgeRun, MachineJudgement
-from metrics.ppi import PredictionPowered, prediction_powered, prediction_powered_by_group
+from metrics.ppi import (
+    PredictionPowered,
+    prediction_powered,
+    prediction_powered_by_group,
+    prediction_powered_stratified,
+)
 from models_registry.models import RegisteredModel
 
 # Stored as English message ids and translated for each reader (figures_for_reader's way).
@@ -225,9 +230,16 @@ def _campaign_section(campaign: Campaign, scope: FigureScope) -> dict[str, Any]:
             groups_unlabelled=found.groups_unlabelled[model],
             yhat_unlabelled=found.yhat_unlabelled[model],
         )
-        overall = prediction_powered(
-            y=found.y[model], yhat=found.yhat[model], yhat_unlabelled=found.yhat_unlabelled[model]
-        )
+        if campaign.human_sample_by_group:
+            # Drawn per stratum, each with its own inclusion probability: weigh the strata by
+            # their items, never pool the sample as if uniform.
+            overall = prediction_powered_stratified(
+                by_group=by_group, yhat_all=[*found.yhat[model], *found.yhat_unlabelled[model]]
+            )
+        else:
+            overall = prediction_powered(
+                y=found.y[model], yhat=found.yhat[model], yhat_unlabelled=found.yhat_unlabelled[model]
+            )
         section["rows"].append(
             {
                 "model": model,
