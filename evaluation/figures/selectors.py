@@ -886,8 +886,8 @@ def results_section_register(*, name: str, section: ResultsSection) -> None:
 
 # A kind's figures version: bumped when its payload gains figures, so that the snapshots stored
 # before look changed and the refresh recomputes those people look at (2: reliability marks).
-# 3: prediction-powered scores.
-PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 3, FigureSnapshot.Kind.AGREEMENT: 2}
+# 3: prediction-powered scores; 4: their stratified overall rows and provisional marks.
+PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 4, FigureSnapshot.Kind.AGREEMENT: 2}
 
 
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:

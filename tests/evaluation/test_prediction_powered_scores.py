@@ -15,7 +15,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from annotation.assignment import assignment_next_for
 from annotation.models import Campaign, Item, Judgement
+from annotation.services import judgement_submit
 from common.roles import Role
 from evaluation.exports import services as export_services
 from evaluation.figures.selectors import FigureScope, results_figures
@@ -289,3 +291,54 @@ def test_without_a_human_sample_the_chinese_page_says_so_in_chinese(client, revi
 
     assert "此范围内没有评测任务设置人工样本" in page
     assert "No campaign of this scope has a human sample" not in page
+
+
+@pytest.fixture
+def half_judged(make_user):
+    """2 models × 6 prompts, 3 items of each model sampled; people have finished 2 of the 6."""
+    sampled = sampled_campaign(make_user, human_sample_rate=0.5, prompts=6)
+    person = make_user(Role.CROWDWORKER)
+    for _ in range(2):
+        item = assignment_next_for(user=person, campaign=sampled.campaign)
+        judgement_submit(user=person, item=item, data={"safe": bool(sampled.truth[item.pk])})
+    stored_judge_run(sampled.campaign, judge_labels(sampled))
+    return sampled.campaign
+
+
+def test_while_sampled_items_are_still_being_judged_the_api_and_the_card_mark_the_rows_provisional(
+    client, reviewer, half_judged
+):
+    auth = {"Authorization": f"Token {Token.objects.create(user=reviewer).key}"}
+
+    body = _computed(client, reverse("api:campaign_results", args=[half_judged.pk]), **auth).json()
+
+    (section,) = body["figures"]["prediction_powered"]["campaigns"]
+    assert [row["sampled"] for row in section["rows"]] == [3, 3]
+    assert sum(row["pending"] for row in section["rows"]) == 4
+    for row in section["rows"]:
+        assert row["provisional"] is True
+        assert f"{row['pending']} of 3 sampled items are still being judged" in row["provisional_note"]
+    export = export_services.export_create(
+        kind=Export.Kind.SCORED,
+        fmt=Export.Format.JSONL,
+        scope=FigureScope(campaign_ids=(half_judged.pk,)),
+        enqueue=False,
+    )
+    card = zip_members(Path(export_services.export_run(export_id=export.pk).file.path))["README.md"].decode()
+    assert "of 3 sampled items are still being judged" in card
+
+
+def test_the_provisional_mark_reads_in_chinese_on_a_chinese_page(client, reviewer, half_judged):
+    client.force_login(reviewer)
+
+    page = _computed(client, reverse("evaluation:campaign_results", args=[half_judged.pk]), **ZH).text
+
+    assert 'data-k="ppi-provisional"' in page
+    assert "个抽样条目中尚有" in page
+    assert "still being judged" not in page
+
+
+def test_once_every_sampled_item_is_judged_no_row_is_provisional(scored):
+    (section,) = results_figures(FigureScope(campaign_ids=(scored.pk,)))["prediction_powered"]["campaigns"]
+
+    assert [(row["provisional"], row["pending"]) for row in section["rows"]] == [(False, 0), (False, 0)]
