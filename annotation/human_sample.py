@@ -1,6 +1,6 @@
 """A campaign's human sample (issue 28): people judge a uniform random sample of each model's items,
 and a judge model labels every item; the results combine the two (prediction-powered scores,
-evaluation.figures.ppi).
+evaluation.judges.ppi).
 
 The rule, one for the first draw and for items added later (campaigns that follow a run): each
 regular item gets a key, a keyed hash of the sample's seed and the item; within each model (and
@@ -110,10 +110,28 @@ def campaign_sample_draw(*, campaign: Campaign) -> int:
     ids = list(regular.values_list("pk", flat=True))
     chosen = [pk for pk in ids if pk in sampled]
     left_out = [pk for pk in ids if pk not in sampled]
+    kept = items_sample_marks_write(chosen=chosen, left_out=left_out)
+    return len(chosen) + kept
+
+
+def items_sample_marks_write(*, chosen: list[int], left_out: list[int]) -> int:
+    """Put ``chosen`` into the sample and take ``left_out`` out of it, except the items people
+    judged or hold by then: the condition is in the UPDATE itself, so a lease taken after the
+    rule read its rows still keeps its item sampled (the statement waits for the leasing
+    transaction's row lock and re-checks the counters of the row it then sees). Returns how many
+    of ``left_out`` stayed in for that reason."""
+    untouched = (
+        Q(lease_count=0, judgement_count=0)
+        & ~Exists(Judgement.objects.filter(item=OuterRef("pk")))
+        & ~Exists(Lease.objects.filter(item=OuterRef("pk")))
+    )
+    kept = 0
     for start in range(0, max(len(chosen), len(left_out)), 10_000):
         Item.objects.filter(pk__in=chosen[start : start + 10_000], sampled=False).update(sampled=True)
-        Item.objects.filter(pk__in=left_out[start : start + 10_000], sampled=True).update(sampled=False)
-    return len(chosen)
+        batch = Item.objects.filter(pk__in=left_out[start : start + 10_000], sampled=True)
+        batch.filter(untouched).update(sampled=False)
+        kept += batch.count()
+    return kept
 
 
 def human_sample_changeable_checked(*, campaign: Campaign) -> None:

@@ -306,6 +306,12 @@ def item_complete(*, prefix: str = "", campaign: Campaign | None = None) -> mode
 
 
 class ItemQuerySet(models.QuerySet["Item"]):
+    def for_people(self) -> ItemQuerySet:
+        """The regular items people judge: in the campaign's human sample (every regular item of a
+        campaign without one). Progress and completion count these; the others are the judge
+        model's alone."""
+        return self.filter(purpose=ItemPurpose.REGULAR, sampled=True)
+
     def complete(self, *, campaign: Campaign | None = None) -> ItemQuerySet:
         """Items that are complete (``item_complete``); with their ``campaign``, of that campaign only."""
         rows = self.filter(campaign=campaign) if campaign is not None else self

@@ -211,14 +211,19 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     n = campaign.judges_per_item
     complete = item_complete(campaign=campaign)
     # With a human sample, the campaign is complete when its sampled items are.
-    sampled = Q(sampled=True)
-    counts = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR).aggregate(
-        items=Count("id", filter=sampled),
-        complete=Count("id", filter=complete & sampled),
-        untouched=Count("id", filter=Q(judgement_count=0) & sampled),
-        complete_judgements=Sum("judgement_count", filter=complete & sampled),
-        judge_only=Count("id", filter=~sampled),
+    counts = (
+        Item.objects.for_people()
+        .filter(campaign=campaign)
+        .aggregate(
+            items=Count("id"),
+            complete=Count("id", filter=complete),
+            untouched=Count("id", filter=Q(judgement_count=0)),
+            complete_judgements=Sum("judgement_count", filter=complete),
+        )
     )
+    counts["judge_only"] = Item.objects.filter(
+        campaign=campaign, purpose=ItemPurpose.REGULAR, sampled=False
+    ).count()
     annotators = []
     skips = skips_by_user(campaign=campaign)
     per_user = (

@@ -1002,12 +1002,13 @@ def campaigns_completion_check() -> int:
     gains items (it follows a run) and completes again is announced again. Returns how many."""
     announced = 0
     for campaign in Campaign.objects.filter(status=Campaign.Status.OPEN):
-        regular = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
-        items = regular.count()
+        # With a human sample, the campaign is complete when its sampled items are (as progress).
+        judged = Item.objects.for_people().filter(campaign=campaign)
+        items = judged.count()
         if not items:
             continue
         key = f"campaign.completed:{campaign.pk}:{items}"
-        if webhook_event_seen(dedupe_key=key) or regular.exclude(item_complete(campaign=campaign)).exists():
+        if webhook_event_seen(dedupe_key=key) or judged.exclude(item_complete(campaign=campaign)).exists():
             continue
         emitted = webhook_event_emit(
             event=EventKind.CAMPAIGN_COMPLETED,

@@ -13,6 +13,7 @@ class EvaluationConfig(AppConfig):
         from evaluation.bundles import services as bundle_services  # noqa: F401
         from evaluation.compare import selectors as compare_selectors  # noqa: F401
 
-        # Model judging also adds its section to every campaign protocol frozen (judges.protocol).
-        from evaluation.judges import protocol, selectors  # noqa: F401
+        # Model judging also adds its section to every campaign protocol frozen (judges.protocol)
+        # and its prediction-powered scores to the results figures (judges.ppi).
+        from evaluation.judges import ppi, protocol, selectors  # noqa: F401
         from evaluation.rankings import selectors as rankings_selectors  # noqa: F401

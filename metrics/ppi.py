@@ -202,6 +202,51 @@ def prediction_powered_by_group(
     }
 
 
+def stratified_mean(*, parts: Sequence[tuple[Estimate, int]], confidence: float = 0.95) -> Estimate:
+    """One mean from per-stratum estimates of a stratified sample: Σ w_g θ̂_g with w_g = N_g / N,
+    N_g the stratum's population (``parts``: each stratum's estimate and N_g). The strata are
+    sampled independently, so the variance is Σ w_g² var_g, each var_g read back from the
+    stratum's own interval (built with the same ``confidence``); the interval is CLT from it.
+
+    Pooling a stratified sample as if uniform weighs each stratum by its share of the sample, not
+    of the population: with 20 labels in each of two scenarios of 1,000 and 20 items, the small
+    one counts half. ``Estimate.n`` is N; NaN value when a stratum has no estimate, NaN interval
+    when one has no interval."""
+    weighted = [(e, size) for e, size in parts if size > 0]
+    population = sum(size for _e, size in weighted)
+    if not weighted:
+        return _nan_estimate(0)
+    if any(math.isnan(e.value) for e, _size in weighted):
+        return _nan_estimate(population)
+    z = z_value(confidence)
+    centre = sum(size / population * e.value for e, size in weighted)
+    variance = sum(
+        (size / population) ** 2 * ((e.ci_high - e.ci_low) / (2.0 * z)) ** 2 for e, size in weighted
+    )
+    if math.isnan(variance):
+        return Estimate(centre, population, math.nan, math.nan)
+    return _interval(centre, variance, population, confidence)
+
+
+def prediction_powered_stratified(
+    *, by_group: dict[Hashable, PredictionPowered], yhat_all: ArrayLike, confidence: float = 0.95
+) -> PredictionPowered:
+    """The overall row of a sample drawn per stratum (``by_group``: ``prediction_powered_by_group``
+    of it): PPI++ and people-only each as ``stratified_mean`` of the strata's own estimates,
+    weighted by each stratum's items (n_g + N_g); the judge-only one is the plain mean of all of
+    the judge's labels (``yhat_all``), unbiased for its own mean whatever the sample. Each stratum
+    has its own λ, so ``lam`` is NaN."""
+    parts = [(g.labelled + g.unlabelled, g) for g in by_group.values()]
+    return PredictionPowered(
+        ppi=stratified_mean(parts=[(g.ppi, size) for size, g in parts], confidence=confidence),
+        people=stratified_mean(parts=[(g.people, size) for size, g in parts], confidence=confidence),
+        judge=judge_mean(yhat_all=yhat_all, confidence=confidence),
+        lam=math.nan,
+        labelled=sum(g.labelled for _size, g in parts),
+        unlabelled=sum(g.unlabelled for _size, g in parts),
+    )
+
+
 @dataclass(frozen=True)
 class JudgeMoments:
     """How people's labels y and a judge's labels yhat vary together over the items (population

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from annotation.models import Campaign
 from common.errors import ApplicationError
-from evaluation.figures.ppi import judge_source_of_run, ppi_inputs
 from evaluation.figures.selectors import FigureScope, min_items
+from evaluation.judges.ppi import judge_source_of_run, ppi_inputs
 from evaluation.models import JudgeRun
 from metrics.ppi import JudgeMoments, judge_moments, judge_moments_binary, labels_needed
 

@@ -474,7 +474,9 @@ def _prediction_powered(ppi: dict[str, Any] | None) -> list[str]:
         "estimates the mean of the people's labels (a safety rate, or a mean score 1–10) from the judge's "
         "labels of every item, corrected by the judge's bias measured on the sample. Beside it: the "
         "people-only estimate on the sample and the judge-only estimate (whose interval ignores the "
-        "judge's bias). 95% intervals; n = people's labels, N = items labelled by the judge only.",
+        "judge's bias). 95% intervals; n = people's labels, N = items labelled by the judge only. When the "
+        "sample is drawn per scenario or domain, the overall row weighs each group's estimates by its items "
+        "(no single λ).",
         "",
     ]
     if ppi.get("note"):
@@ -494,6 +496,12 @@ def _prediction_powered(ppi: dict[str, Any] | None) -> list[str]:
         if c.get("note"):
             lines += [c["note"], ""]
             continue
+        lines += [
+            f"Provisional for {_cell(row['model'])}: {row['pending']} of {row['sampled']} sampled items are still "
+            "being judged, and people finish the easy items first.\n"
+            for row in c["rows"]
+            if row.get("provisional")
+        ]
         lines += [
             "| model | group | PPI++ | people only | judge only | λ | n | N |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",

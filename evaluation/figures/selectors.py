@@ -175,20 +175,17 @@ COUNTING_NOTE = {
 
 
 def figures_for_reader(payload: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A snapshot's figures with their sentences in the reader's language."""
-    counting = payload.get("counting") if payload else None
-    if not isinstance(counting, dict) or not counting.get("note"):
+    """A snapshot's figures with their sentences in the reader's language: the counting note and
+    every registered results section's own (each independently of the others)."""
+    if not payload:
         return payload
-    payload = {**payload, "counting": {**counting, "note": gettext(counting["note"])}}
-    ppi = payload.get("prediction_powered")
-    if isinstance(ppi, dict):
-        payload["prediction_powered"] = {
-            **ppi,
-            "note": gettext(ppi["note"]) if ppi.get("note") else None,
-            "campaigns": [
-                {**c, "note": gettext(c["note"]) if c.get("note") else None} for c in ppi.get("campaigns", [])
-            ],
-        }
+    payload = dict(payload)
+    counting = payload.get("counting")
+    if isinstance(counting, dict) and counting.get("note"):
+        payload["counting"] = {**counting, "note": gettext(counting["note"])}
+    for name, section in RESULTS_SECTIONS.items():
+        if isinstance(payload.get(name), dict):
+            payload[name] = section.for_reader(payload[name])
     return payload
 
 
@@ -580,13 +577,10 @@ def results_figures(scope: FigureScope) -> dict[str, Any]:
     leaderboard.sort(key=lambda r: (-_sort_value(r.get("safety")), -_sort_value(r.get("responsibility"))))
     for rank, row in enumerate(leaderboard, start=1):
         row["rank"] = rank
-    # Imported here: the prediction-powered figures read the verdicts and scores defined above.
-    from evaluation.figures.ppi import prediction_powered_figures
-
     return {
         "counting": counting_of(scope),
         "min_items": min_items(),
-        "prediction_powered": prediction_powered_figures(scope),
+        **{name: section.figures(scope) for name, section in RESULTS_SECTIONS.items()},
         "safety": safety,
         "responsibility": responsibility,
         "leaderboard": leaderboard,
@@ -870,10 +864,30 @@ def figure_kind_register(
     SOURCE_MARKERS[kind] = source_marker
 
 
+@dataclass(frozen=True)
+class ResultsSection:
+    """A section a later subject adds to the results figures: its figures, what they read besides
+    people's judgements (for the snapshot's source marker), and its sentences in the reader's
+    language (``figures_for_reader``)."""
+
+    figures: Callable[[FigureScope], dict[str, Any]]
+    source_marker: Callable[[FigureScope], str]
+    for_reader: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+RESULTS_SECTIONS: dict[str, ResultsSection] = {}
+
+
+def results_section_register(*, name: str, section: ResultsSection) -> None:
+    """Let a later subject (model judges: the prediction-powered scores) add a section to the
+    results figures under ``name``, computed in the same snapshot."""
+    RESULTS_SECTIONS[name] = section
+
+
 # A kind's figures version: bumped when its payload gains figures, so that the snapshots stored
 # before look changed and the refresh recomputes those people look at (2: reliability marks).
-# 3: prediction-powered scores.
-PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 3, FigureSnapshot.Kind.AGREEMENT: 2}
+# 3: prediction-powered scores; 4: their stratified overall rows and provisional marks.
+PAYLOAD_VERSIONS: dict[str, int] = {FigureSnapshot.Kind.RESULTS: 4, FigureSnapshot.Kind.AGREEMENT: 2}
 
 
 def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
@@ -882,10 +896,9 @@ def source_marker_for(kind: str, scope: FigureScope) -> tuple[str, int]:
     and are only ever compared for equality."""
     marker, judgements = SOURCE_MARKERS.get(kind, scope_source_marker)(scope)
     if kind == FigureSnapshot.Kind.RESULTS:
-        # The results' prediction-powered scores also read judge models' labels.
-        from evaluation.figures.ppi import ppi_source_marker
-
-        marker = f"{marker}|{ppi_source_marker(scope)}"
+        # Sections of later subjects (the prediction-powered scores) read more than judgements.
+        for section in RESULTS_SECTIONS.values():
+            marker = f"{marker}|{section.source_marker(scope)}"
     if kind in PAYLOAD_VERSIONS:
         marker = f"{marker}:v{PAYLOAD_VERSIONS[kind]}"
     return hashlib.sha256(marker.encode()).hexdigest(), judgements

@@ -18,7 +18,7 @@ from common.errors import ApplicationError, form_error_add
 from common.roles import admin_required, reviewer_required
 from evaluation.figures import services
 from evaluation.figures.forms import ExpertAnswersStartForm, FigureFilterForm
-from evaluation.figures.selectors import FigureScope, figure_display_names
+from evaluation.figures.selectors import FigureScope, figure_display_names, figures_for_reader
 from evaluation.models import FigureSnapshot
 from metrics.scores import majority_safe
 
@@ -44,7 +44,7 @@ def figures_page(
         "campaign": campaign,
         "form": form,
         "snapshot": snapshot,
-        "figures": snapshot.payload if snapshot else None,
+        "figures": figures_for_reader(snapshot.payload) if snapshot else None,
         "names": figure_display_names(),
         "working": snapshot is not None
         and snapshot.status in (FigureSnapshot.Status.PENDING, FigureSnapshot.Status.RUNNING),

@@ -12,7 +12,12 @@ import pytest
 from django.urls import reverse
 
 from annotation.assignment import assignment_next_for
-from annotation.human_sample import campaign_human_sample_set, campaign_sample_draw, human_sample_of
+from annotation.human_sample import (
+    campaign_human_sample_set,
+    campaign_sample_draw,
+    human_sample_of,
+    items_sample_marks_write,
+)
 from annotation.models import Campaign, Item
 from annotation.selectors import campaign_progress
 from annotation.services import campaign_create, campaign_items_sync, judgement_submit
@@ -150,6 +155,18 @@ def test_a_campaign_is_complete_when_its_sampled_items_are_judged(sampled, crowd
     assert (progress.items, progress.complete, progress.judge_only) == (2, 2, 4)
     assert progress.percent == 100.0
     assert (api["items"], api["complete"], api["judge_only"], api["percent"]) == (2, 2, 4, 100.0)
+
+
+def test_a_lease_taken_after_the_redraw_read_its_rows_keeps_its_item_sampled(sampled, crowdworker):
+    # The redraw read the rows and found this item free; a person leases it before the UPDATE.
+    held = assignment_next_for(user=crowdworker, campaign=sampled)
+    free = next(iter(_sampled_ids(sampled) - {held.pk}))
+
+    kept = items_sample_marks_write(chosen=[], left_out=[held.pk, free])
+
+    assert held.pk in _sampled_ids(sampled)
+    assert free not in _sampled_ids(sampled)
+    assert kept == 1
 
 
 def test_items_a_followed_run_adds_later_are_drawn_by_the_same_rule(followed_run):

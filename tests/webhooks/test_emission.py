@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from annotation.assignment import assignment_next_for
+from annotation.human_sample import campaign_human_sample_set
 from annotation.models import Campaign, JudgeStanding
 from annotation.services import campaign_status_set, campaigns_completion_check, judgement_submit
 from authoring.inputs import SubmissionInput
@@ -101,6 +102,22 @@ def test_the_last_item_judged_makes_the_completion_check_emit_campaign_completed
     payload = _one(EventKind.CAMPAIGN_COMPLETED)
     assert (payload["campaign_id"], payload["items"]) == (campaign.pk, 2)
     assert SECRET_REASON not in json.dumps(payload, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_a_campaign_whose_sampled_items_are_all_judged_emits_campaign_completed(
+    make_campaign, crowdworker, receivers, endpoint_for
+):
+    endpoint_for(receivers(), EventKind.CAMPAIGN_COMPLETED)
+    campaign = make_campaign(*[(f"p{i}", f"r{i}") for i in range(4)], n=1)
+    campaign_human_sample_set(campaign=campaign, rate=None, count=2, seed=5)
+    while (item := assignment_next_for(user=crowdworker, campaign=campaign)) is not None:
+        judgement_submit(user=crowdworker, item=item, data={"safe": True})
+
+    assert campaigns_completion_check() == 1
+    payload = _one(EventKind.CAMPAIGN_COMPLETED)
+    # The sampled items, as the campaign's progress counts them; the two others are the judge's.
+    assert (payload["campaign_id"], payload["items"]) == (campaign.pk, 2)
 
 
 @pytest.mark.django_db

@@ -15,22 +15,29 @@ run's model with the most readable answers. Part of the results figures, compute
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Max
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from annotation.models import Campaign, Item, ItemPurpose, ItemResponse, Judging
 from evaluation.figures.selectors import (
     FigureScope,
+    ResultsSection,
     json_ready,
     responsibility_scores,
+    results_section_register,
     safety_verdicts,
 )
 from evaluation.judges.selectors import machine_values
 from evaluation.models import CampaignJudging, JudgeRun, MachineJudgement
-from metrics.ppi import PredictionPowered, prediction_powered, prediction_powered_by_group
+from metrics.ppi import (
+    PredictionPowered,
+    prediction_powered,
+    prediction_powered_by_group,
+    prediction_powered_stratified,
+)
 from models_registry.models import RegisteredModel
 
 # Stored as English message ids and translated for each reader (figures_for_reader's way).
@@ -109,6 +116,9 @@ class PpiInputs:
     groups_unlabelled: dict[str, list[str]]
     # Items of the scope the judge has not labelled (left out of every estimate).
     without_judge: int = 0
+    # Per model, its sampled items of the scope and those people have not finished yet.
+    sampled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    pending: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def _people_labels(campaign: Campaign, scope: FigureScope) -> dict[int, float]:
@@ -137,8 +147,9 @@ def _scope_items(campaign: Campaign, scope: FigureScope) -> Any:
 def ppi_inputs(*, campaign: Campaign, scope: FigureScope, source: JudgeSource) -> PpiInputs:
     """Every regular item of the campaign in the scope, as PPI reads it: labelled when it is in
     the human sample and people's label of it is final; unlabelled otherwise (outside the sample,
-    or a sampled item not complete yet: the sample's complete items are still a uniform draw, as
-    items are served in a random order)."""
+    or a sampled item not complete yet). The items people finish first are not a random share of
+    the sample (adaptive overlap keeps disputed items open longest), so the sampled items not
+    finished yet are counted per model (``pending``): the rows built on them are provisional."""
     people = _people_labels(campaign, scope)
     if source.model is None:
         raise ValueError("a judge source without a judge model labels nothing")
@@ -157,11 +168,14 @@ def ppi_inputs(*, campaign: Campaign, scope: FigureScope, source: JudgeSource) -
         groups_unlabelled=defaultdict(list),
     )
     for item_id, model, group, sampled, response_key in rows.iterator(chunk_size=10_000):
+        label = people.get(response_key) if sampled else None
+        if sampled:
+            found.sampled[model] += 1
+            found.pending[model] += label is None
         machine = judge.get(item_id)
         if machine is None:
             found.without_judge += 1
             continue
-        label = people.get(response_key) if sampled else None
         if label is not None:
             found.y[model].append(label)
             found.yhat[model].append(machine["value"])
@@ -223,12 +237,25 @@ def _campaign_section(campaign: Campaign, scope: FigureScope) -> dict[str, Any]:
             groups_unlabelled=found.groups_unlabelled[model],
             yhat_unlabelled=found.yhat_unlabelled[model],
         )
-        overall = prediction_powered(
-            y=found.y[model], yhat=found.yhat[model], yhat_unlabelled=found.yhat_unlabelled[model]
-        )
+        if campaign.human_sample_by_group:
+            # Drawn per stratum, each with its own inclusion probability: weigh the strata by
+            # their items, never pool the sample as if uniform.
+            overall = prediction_powered_stratified(
+                by_group=by_group, yhat_all=[*found.yhat[model], *found.yhat_unlabelled[model]]
+            )
+        else:
+            overall = prediction_powered(
+                y=found.y[model], yhat=found.yhat[model], yhat_unlabelled=found.yhat_unlabelled[model]
+            )
+        pending = found.pending[model]
         section["rows"].append(
             {
                 "model": model,
+                # Provisional while people still judge some of the model's sample (figures_for_reader
+                # adds the sentence in the reader's language).
+                "provisional": pending > 0,
+                "pending": pending,
+                "sampled": found.sampled[model],
                 "overall": _figure(overall),
                 "by_group": {g: _figure(by_group[g]) for g in sorted(by_group) if g},
             }
@@ -275,3 +302,45 @@ def ppi_source_marker(scope: FigureScope) -> str:
     marker = f"{found['n']}:{found['last']}:{reviewed}:{runs.aggregate(m=Max('id'))['m']}:{samples}:{sampled_items}"
     # Only when some campaign chose: the snapshots stored before the choice existed stay fresh.
     return f"{marker}:{choices}" if choices else marker
+
+
+def provisional_note(*, pending: int, sampled: int) -> str:
+    """Why a model's row is provisional, in the reader's language."""
+    return ngettext(
+        "Provisional: %(pending)d of %(sampled)d sampled item is still being judged. People finish "
+        "the easy items first, so the figures may lean toward them until every sampled item is judged.",
+        "Provisional: %(pending)d of %(sampled)d sampled items are still being judged. People finish "
+        "the easy items first, so the figures may lean toward them until every sampled item is judged.",
+        sampled,
+    ) % {"pending": pending, "sampled": sampled}
+
+
+def _row_for_reader(row: dict[str, Any]) -> dict[str, Any]:
+    note = (
+        provisional_note(pending=row["pending"], sampled=row["sampled"]) if row.get("provisional") else None
+    )
+    return {**row, "provisional_note": note}
+
+
+def ppi_for_reader(ppi: dict[str, Any]) -> dict[str, Any]:
+    """The prediction-powered section with its sentences in the reader's language."""
+    return {
+        **ppi,
+        "note": gettext(ppi["note"]) if ppi.get("note") else None,
+        "campaigns": [
+            {
+                **c,
+                "note": gettext(c["note"]) if c.get("note") else None,
+                "rows": [_row_for_reader(row) for row in c.get("rows", [])],
+            }
+            for c in ppi.get("campaigns", [])
+        ],
+    }
+
+
+results_section_register(
+    name="prediction_powered",
+    section=ResultsSection(
+        figures=prediction_powered_figures, source_marker=ppi_source_marker, for_reader=ppi_for_reader
+    ),
+)
