@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evaluation.bundles._latex import latex_escape
+from evaluation.bundles.latex import latex_escape
 
 
 @dataclass(frozen=True)

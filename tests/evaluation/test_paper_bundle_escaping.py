@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from evaluation.bundles._latex import latex_escape, latex_unescape
+from evaluation.bundles.latex import latex_escape, latex_unescape
 from evaluation.figures.selectors import FigureScope
 from tests.evaluation.bundle_support import EVIL_MODEL, build_study, bundle_built, bundle_members
 
