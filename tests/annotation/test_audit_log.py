@@ -239,10 +239,9 @@ def test_an_adjudication_and_a_void_are_logged_but_judging_is_not(make_campaign,
     assert actions(campaign)[2:] == [AuditAction.ADJUDICATED, AuditAction.JUDGEMENTS_VOIDED]
 
 
-def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campaign, make_user):
-    reviewer = make_user(Role.REVIEWER)
+def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campaign, admin_user):
     campaign = with_entries(make_campaign)
-    api = api_as(reviewer)
+    api = api_as(admin_user)
 
     protocol = api.get(f"/api/campaigns/{campaign.pk}/protocol/").json()
     log = api.get(f"/api/campaigns/{campaign.pk}/audit/").json()
