@@ -251,6 +251,9 @@ def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campai
     assert [e["seq"] for e in log["results"]] == [1, 2, 3, 4, 5]
     assert log["results"][0]["prev_hash"] == protocol["sha256"]
     assert log["verify"] == {"frozen": True, "intact": True, "entries": 5, "broken_at": None, "reason": ""}
+    assert [e["actor_key"] for e in log["results"]] == [
+        e.actor_key for e in campaign_audit_log(campaign=campaign)
+    ]
     items = b"".join(api.get(f"/api/campaigns/{campaign.pk}/protocol/items/").streaming_content)
     assert hashlib.sha256(items).hexdigest() == json.loads(protocol["canonical"])["items"]["sha256"]
 
