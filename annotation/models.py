@@ -1011,8 +1011,9 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """One change to a campaign after its protocol was frozen. Entries are chained: ``hash`` is
     SHA-256 of the previous entry's hash followed by this entry's canonical fields, so that editing
-    or deleting any row shows at that row (campaign_audit_verify). ``actor_name`` is hashed, not the
-    user id: a deleted account must not break the chain."""
+    or deleting any row shows at that row (campaign_audit_verify). ``actor_key`` is hashed, neither
+    the user id (a deleted account must not break the chain) nor the name (bundles publish what is
+    hashed): a keyed pseudonym, HMAC-SHA256 of the username under settings.AUDIT_ACTOR_KEY."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="audit_entries")
     seq = models.PositiveIntegerField()
@@ -1021,6 +1022,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True)
+    actor_key = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     detail = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)

@@ -441,6 +441,8 @@ class AuditEntrySerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     at = serializers.DateTimeField()
     actor_name = serializers.CharField()
+    # What the hash sealed for the actor (a keyed pseudonym): with it, each hash is recomputable.
+    actor_key = serializers.CharField()
     action = serializers.CharField()
     action_display = serializers.CharField(source="get_action_display")
     detail = serializers.JSONField()

@@ -261,10 +261,26 @@ def delivery_resend(*, delivery: Delivery, by: AbstractBaseUser | None) -> Deliv
 # ---------------------------------------------------------------- the worker's bookkeeping
 
 
+def _unclaimed(now: Any) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
 def _due(now: Any) -> Q:
-    return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) & (
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now, expires_at__gt=now) & _unclaimed(now)
+
+
+def deliveries_expire(*, endpoint: Endpoint | None = None) -> int:
+    """Waiting deliveries past their maximum age are failed unsent: the rule holds for one that
+    waited on a disabled endpoint (or a stopped worker) as for one that kept failing, so enabling
+    an endpoint again never sends events older than the maximum age. Returns how many."""
+    now = timezone.now()
+    # A pending delivery's next attempt is never after its expiry, so this stays on the indexes.
+    rows = Delivery.objects.filter(
+        _unclaimed(now), status=Delivery.Status.PENDING, next_attempt_at__lte=now, expires_at__lte=now
     )
+    if endpoint is not None:
+        rows = rows.filter(endpoint=endpoint)
+    return rows.update(status=Delivery.Status.FAILED, claim="", claimed_until=None)
 
 
 def deliveries_claim(*, endpoint: Endpoint, token: str, limit: int) -> list[Delivery]:
@@ -273,6 +289,7 @@ def deliveries_claim(*, endpoint: Endpoint, token: str, limit: int) -> list[Deli
     now = timezone.now()
     rounds = -(-limit // max(1, settings.WEBHOOK_CONCURRENCY))
     until = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_S * (rounds + 1) + 30)
+    deliveries_expire(endpoint=endpoint)
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
@@ -359,7 +376,9 @@ def deliveries_record(
 
 def deliveries_sweep() -> list[int]:
     """The endpoints with deliveries due (a retry's time come, a lost task, a killed worker's
-    claim run out): a task is queued for each. Returns their ids."""
+    claim run out): a task is queued for each, after those past their maximum age are failed.
+    Returns their ids."""
+    deliveries_expire()
     now = timezone.now()
     ids = list(
         Delivery.objects.filter(_due(now), endpoint__is_active=True)

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                 ('seq', models.PositiveIntegerField()),
                 ('at', models.DateTimeField()),
                 ('actor_name', models.CharField(blank=True, max_length=150)),
+                ('actor_key', models.CharField(blank=True, max_length=64)),
                 ('action', models.CharField(choices=[('protocol_frozen', 'Protocol frozen'), ('status_changed', 'Status changed'), ('settings_changed', 'Settings changed'), ('items_added', 'Items added'), ('check_items_set', 'Check items set'), ('judge_excluded', 'Judge excluded'), ('judge_readmitted', 'Judge readmitted'), ('judgements_voided', 'Judgements voided'), ('adjudicated', 'Item adjudicated'), ('adjudication_requested', 'Items sent to adjudication'), ('judge_run_started', 'Judge run started'), ('judging_changed', 'Judge-model suggestions or triage changed')], max_length=32)),
                 ('detail', models.JSONField(default=dict)),
                 ('prev_hash', models.CharField(max_length=64)),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Model
@@ -42,10 +44,19 @@ def entry_fields(entry: AuditEntry) -> dict[str, Any]:
         "campaign": entry.campaign_id,
         "seq": entry.seq,
         "at": entry.at.astimezone(dt.UTC).isoformat(),
-        "actor": entry.actor_name,
+        "actor_key": entry.actor_key,
         "action": entry.action,
         "detail": entry.detail,
     }
+
+
+def audit_actor_key(username: str) -> str:
+    """The pseudonym an entry seals for its actor: HMAC-SHA256 of the username under
+    settings.AUDIT_ACTOR_KEY, so a published log names no one and a guessed name cannot be tested
+    against it without the key. Empty for the system."""
+    if not username:
+        return ""
+    return hmac.new(settings.AUDIT_ACTOR_KEY.encode(), username.encode(), hashlib.sha256).hexdigest()
 
 
 def campaign_protocol_freeze(*, campaign: Campaign, by: Actor = None) -> CampaignProtocol:
@@ -113,12 +124,14 @@ def campaign_audit_append(
         if protocol is None:
             return None
         user = by if by is not None and by.is_authenticated else None
+        username = user.get_username() if user is not None else ""
         entry = AuditEntry(
             campaign_id=campaign_id,
             seq=protocol.head_seq + 1,
             at=timezone.now(),
             actor=user,
-            actor_name=user.get_username() if user is not None else "",
+            actor_name=username,
+            actor_key=audit_actor_key(username),
             action=action,
             detail=detail,
             prev_hash=protocol.head_hash,

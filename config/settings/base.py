@@ -7,6 +7,8 @@ only changes environment variables.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +35,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-dev-key-only-for-DEBUG"  # noqa: S105
+# Keys the audit log's actor pseudonyms (HMAC-SHA256 of the username, sealed into each entry's hash
+# and published in paper bundles). Each entry stores its own, so changing this key (or SECRET_KEY,
+# which it derives from by default) never breaks an old hash; it only gives new entries new ones.
+AUDIT_ACTOR_KEY = (
+    env.str("AUDIT_ACTOR_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"valuelens.audit-actor-key", hashlib.sha256).hexdigest()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from annotation.models import Campaign, CampaignProtocol
 from annotation.protocol.selectors import AuditVerdict, campaign_audit_verify, campaign_protocol_of
 from annotation.quality.selectors import JudgeQuality, judges_quality
-from evaluation.bundles._latex import latex_escape
+from evaluation.bundles.latex import latex_escape
 from evaluation.figures.selectors import FigureScope
 from metrics.agreement import ALPHA_RELIABLE, ALPHA_TENTATIVE
 

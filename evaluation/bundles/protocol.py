@@ -2,10 +2,10 @@
 hashed, so ``sha256sum`` reproduces its hash), its hash-chained audit log and the chain check
 ValueLens made when it built the bundle.
 
-Audit entries name staff by pseudonym (``person-1``, ...): usernames never leave ValueLens. Each
-entry's hash was sealed over the real name, so a reader checks the links (every ``prev_hash`` is
-the hash before it, the first is the protocol's) and ValueLens's verdict, while recomputing an
-entry's own hash needs ValueLens's database."""
+Each audit line is exactly what its hash sealed (``entry_fields``) plus ``prev_hash`` and ``hash``,
+so a reader recomputes the whole chain from the bundle alone. Staff appear only as ``actor_key``,
+the keyed pseudonym that was sealed (HMAC-SHA256 of the username under a key that stays in
+ValueLens): usernames never leave ValueLens, and a guessed one cannot be tested against the log."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ import datetime as dt
 import json
 from typing import Any
 
-from annotation.models import Campaign
+from annotation.models import AuditEntry, Campaign
 from annotation.protocol.selectors import campaign_audit_log, campaign_audit_verify, campaign_protocol_of
+from annotation.protocol.services import entry_fields
 
 
 def protocol_files(campaigns: list[Campaign]) -> dict[str, str]:
     """protocol/campaign-<id>/{protocol.json, protocol.sha256, audit_log.jsonl, verification.json}
     for each campaign whose protocol is frozen; protocol/README.txt lists the campaigns not frozen."""
     files: dict[str, str] = {}
-    pseudonyms: dict[str, str] = {}
     unfrozen = []
     for campaign in campaigns:
         protocol = campaign_protocol_of(campaign=campaign)
@@ -32,7 +32,7 @@ def protocol_files(campaigns: list[Campaign]) -> dict[str, str]:
         files[f"{folder}/protocol.json"] = protocol.canonical
         files[f"{folder}/protocol.sha256"] = f"{protocol.sha256}  protocol.json\n"
         files[f"{folder}/audit_log.jsonl"] = "".join(
-            json.dumps(_entry(entry, pseudonyms), ensure_ascii=False, sort_keys=True) + "\n"
+            json.dumps(_entry(entry), ensure_ascii=False, sort_keys=True) + "\n"
             for entry in campaign_audit_log(campaign=campaign).iterator(chunk_size=1000)
         )
         verdict = campaign_audit_verify(campaign=campaign)
@@ -56,16 +56,5 @@ def protocol_files(campaigns: list[Campaign]) -> dict[str, str]:
     return files
 
 
-def _entry(entry: Any, pseudonyms: dict[str, str]) -> dict[str, Any]:
-    name = entry.actor_name
-    actor = pseudonyms.setdefault(name, f"person-{len(pseudonyms) + 1}") if name else ""
-    return {
-        "campaign": entry.campaign_id,
-        "seq": entry.seq,
-        "at": entry.at.astimezone(dt.UTC).isoformat(),
-        "actor": actor,
-        "action": entry.action,
-        "detail": entry.detail,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+def _entry(entry: AuditEntry) -> dict[str, Any]:
+    return {**entry_fields(entry), "prev_hash": entry.prev_hash, "hash": entry.hash}

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evaluation.bundles._latex import latex_escape
+from common.spreadsheet import csv_cell
+from evaluation.bundles.latex import latex_escape
 
 
 @dataclass(frozen=True)
@@ -190,12 +191,13 @@ def agreement_by_group_table(agreement: dict[str, Any]) -> Table:
 
 
 def table_csv(table: Table) -> str:
-    """Every digit, no rounding: the numbers to recompute and compare."""
+    """Every digit, no rounding: the numbers to recompute and compare. Text cells carry the exports'
+    formula guard (a name from an imported prompt set or a registered model may start with ``=``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if row.get(c.key) is None else row[c.key] for c in table.columns])
+        writer.writerow(["" if row.get(c.key) is None else csv_cell(row[c.key]) for c in table.columns])
     return out.getvalue()
 
 

@@ -10,8 +10,9 @@ from django.db.models import Count
 
 from annotation.models import Campaign, ItemResponse
 from annotation.protocol.selectors import campaign_protocol_of, campaign_variants_ever
+from common.spreadsheet import FORMULA_PREFIXES
 from evaluation.exports._card_header import card_header
-from evaluation.exports._formats import FORMULA_PREFIXES, Column
+from evaluation.exports._formats import Column
 from evaluation.figures.selectors import FigureScope
 from evaluation.models import Export
 from prompts.models import PromptSet

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from common.spreadsheet import csv_cell
 
 
 class ExportFormatUnavailable(Exception):
@@ -34,14 +33,6 @@ class RowWriter(Protocol):
     def write(self, row: dict[str, Any]) -> None: ...
 
     def close(self) -> None: ...
-
-
-def csv_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe, which
-    spreadsheets show as text; numbers, booleans and empty cells pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _plain(value: Any, column_type: str) -> Any:

@@ -4,6 +4,7 @@ removed behind ValueLens' back shows as a broken chain at that entry."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from annotation.models import AuditAction, AuditEntry, Campaign, CampaignProtocol, Item
 from annotation.protocol.selectors import campaign_audit_log, campaign_audit_verify
+from annotation.protocol.services import entry_fields
 from annotation.quality import services as quality
 from annotation.services import campaign_items_sync, campaign_status_set, judgement_void
 from common.roles import Role
@@ -122,7 +124,7 @@ def test_the_campaign_page_shows_where_the_chain_breaks(make_campaign, admin_cli
     campaign = with_entries(make_campaign)
     intact = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
 
-    AuditEntry.objects.filter(campaign=campaign, seq=2).update(actor_name="someone else")
+    AuditEntry.objects.filter(campaign=campaign, seq=2).update(actor_key="0" * 64)
     broken = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
 
     assert 'data-intact="1"' in intact
@@ -237,10 +239,9 @@ def test_an_adjudication_and_a_void_are_logged_but_judging_is_not(make_campaign,
     assert actions(campaign)[2:] == [AuditAction.ADJUDICATED, AuditAction.JUDGEMENTS_VOIDED]
 
 
-def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campaign, make_user):
-    reviewer = make_user(Role.REVIEWER)
+def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campaign, admin_user):
     campaign = with_entries(make_campaign)
-    api = api_as(reviewer)
+    api = api_as(admin_user)
 
     protocol = api.get(f"/api/campaigns/{campaign.pk}/protocol/").json()
     log = api.get(f"/api/campaigns/{campaign.pk}/audit/").json()
@@ -250,6 +251,9 @@ def test_the_api_shows_the_protocol_and_the_log_with_the_chain_check(make_campai
     assert [e["seq"] for e in log["results"]] == [1, 2, 3, 4, 5]
     assert log["results"][0]["prev_hash"] == protocol["sha256"]
     assert log["verify"] == {"frozen": True, "intact": True, "entries": 5, "broken_at": None, "reason": ""}
+    assert [e["actor_key"] for e in log["results"]] == [
+        e.actor_key for e in campaign_audit_log(campaign=campaign)
+    ]
     items = b"".join(api.get(f"/api/campaigns/{campaign.pk}/protocol/items/").streaming_content)
     assert hashlib.sha256(items).hexdigest() == json.loads(protocol["canonical"])["items"]["sha256"]
 
@@ -279,3 +283,26 @@ def test_the_campaign_page_says_each_change_in_the_readers_language(make_campaig
     assert "设置已变更" in page
     assert "协议已冻结" in page
     assert "哈希链完好" in page
+
+
+def test_an_entry_seals_a_keyed_pseudonym_not_the_username(make_campaign, admin_client, admin_user, settings):
+    campaign = opened(make_campaign)
+
+    settings_post(admin_client, campaign, gold_rate=0.2)
+
+    entry = last(campaign)
+    keyed = hmac.new(settings.AUDIT_ACTOR_KEY.encode(), admin_user.username.encode(), hashlib.sha256)
+    assert entry.actor_key == keyed.hexdigest()
+    assert admin_user.username not in json.dumps(entry_fields(entry))
+
+
+def test_changing_the_actor_key_later_keeps_old_entries_intact(make_campaign, admin_client, settings):
+    campaign = opened(make_campaign)
+    settings_post(admin_client, campaign, gold_rate=0.2)
+    before = last(campaign).actor_key
+
+    settings.AUDIT_ACTOR_KEY = "another key"
+    settings_post(admin_client, campaign, gold_rate=0.3)
+
+    assert last(campaign).actor_key != before
+    assert campaign_audit_verify(campaign=campaign).intact

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotation.models import AuditAction, Campaign, CampaignProtocol, CampaignProtocolItems
+from annotation.models import AuditAction, AuditEntry, Campaign, CampaignProtocol, CampaignProtocolItems
 from annotation.protocol.selectors import (
     campaign_audit_log,
     campaign_protocol_items,
@@ -192,3 +193,19 @@ def test_the_protocol_downloads_byte_for_byte_as_hashed(make_campaign, admin_cli
     assert hashlib.sha256(response.content).hexdigest() == protocol.sha256
     listed = b"".join(items.streaming_content)
     assert hashlib.sha256(listed).hexdigest() == json.loads(protocol.canonical)["items"]["sha256"]
+
+
+def test_the_campaign_page_shows_protocol_and_log_times_in_utc_as_labelled(
+    make_campaign, admin_client, settings
+):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    campaign = opened(make_campaign)
+    at = dt.datetime(2026, 1, 1, 20, 30, 5, tzinfo=dt.UTC)
+    CampaignProtocol.objects.filter(campaign=campaign).update(frozen_at=at)
+    AuditEntry.objects.filter(campaign=campaign).update(at=at)
+
+    page = admin_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+
+    assert "(2026-01-01 20:30 UTC)" in page
+    assert "2026-01-01 20:30:05" in page
+    assert "2026-01-02" not in page

@@ -1,15 +1,23 @@
 """Model names are untrusted text: in a paper bundle's LaTeX they are escaped character by
-character, and in its SVG figures they are text, never markup or mathtext."""
+character, in its SVG figures they are text, never markup or mathtext, and in its CSV tables a
+name a spreadsheet would run as a formula is guarded as in the exports."""
 
 from __future__ import annotations
 
+import csv
+import io
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from evaluation.bundles._latex import latex_escape, latex_unescape
+from annotation.models import Item
+from common.spreadsheet import FORMULA_PREFIXES
+from evaluation.bundles.latex import latex_escape, latex_unescape
 from evaluation.figures.selectors import FigureScope
+from models_registry.models import RegisteredModel
+from prompts.models import Scenario
 from tests.evaluation.bundle_support import EVIL_MODEL, build_study, bundle_built, bundle_members
+from tests.evaluation.export_support import FORMULA
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +64,34 @@ def test_a_model_name_is_plain_text_in_the_svg_figures(members):
         assert any(EVIL_MODEL in t for t in texts)
         # The name's <b> stayed text: the figure has no element of it.
         assert not [e for e in root.iter() if e.tag in ("b", f"{SVG}b", "script", f"{SVG}script")]
+
+
+def test_a_name_that_a_spreadsheet_would_run_is_text_in_every_csv_table(make_user):
+    study = build_study(make_user)
+    RegisteredModel.objects.filter(name="model-good").update(name=FORMULA)
+    scenario = Item.objects.filter(campaign=study.safety).values_list("prompt__scenario", flat=True).first()
+    # A valid slug, as an imported prompt set may bring; tables name groups by slug.
+    Scenario.objects.filter(pk=scenario).update(slug="-2-1")
+
+    members = bundle_members(bundle_built(FigureScope()))
+
+    cells = {
+        name: [
+            cell for row in csv.reader(io.StringIO(members[f"tables/{name}.csv"].decode())) for cell in row
+        ]
+        for name in ("results", "results_by_group", "agreement_by_group")
+    }
+    assert f"'{FORMULA}" in cells["results"]
+    assert f"'{FORMULA}" in cells["results_by_group"]
+    assert "'-2-1" in cells["results_by_group"]
+    texts = [cell for table in cells.values() for cell in table if not is_number(cell)]
+    assert not [cell for cell in texts if cell.startswith(FORMULA_PREFIXES)]
+
+
+def is_number(cell: str) -> bool:
+    """A negative number is a number to a spreadsheet too, not a formula."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

@@ -1,5 +1,6 @@
 """A paper bundle carries each campaign's frozen protocol as hashed, its audit log with staff under
-pseudonyms, the chain check at build time, and a methods sentence naming the hash."""
+keyed pseudonyms (recomputable from the bundle alone), the chain check at build time, and a
+methods sentence naming the hash."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import itertools
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from annotation.models import AuditEntry
 from annotation.protocol.selectors import campaign_protocol_of
@@ -50,10 +52,35 @@ def test_the_bundles_audit_log_links_from_the_protocol_and_names_no_one(study):
     assert entries[0]["prev_hash"] == protocol.sha256
     assert all(later["prev_hash"] == earlier["hash"] for earlier, later in itertools.pairwise(entries))
     assert b"ada-admin" not in members[f"{folder_of(study.safety)}/audit_log.jsonl"]
-    assert entries[-1]["actor"].startswith("person-")
+    assert len(entries[-1]["actor_key"]) == 64
     verdict = json.loads(members[f"{folder_of(study.safety)}/verification.json"])
     assert verdict["chain_intact"] is True
     assert verdict["entries"] == len(entries)
+
+
+def test_a_reader_recomputes_the_whole_chain_from_the_bundles_files_alone(study):
+    members = bundle_members(bundle_built(FigureScope(campaign_ids=(study.safety.pk,))))
+    folder = folder_of(study.safety)
+    entries = jsonl_rows(members[f"{folder}/audit_log.jsonl"])
+
+    # Only the zip and the documented canonical form: sorted keys, compact, UTF-8.
+    prev = hashlib.sha256(members[f"{folder}/protocol.json"]).hexdigest()
+    assert prev == members[f"{folder}/protocol.sha256"].decode().split()[0]
+    for entry in entries:
+        sealed = {k: v for k, v in entry.items() if k not in ("prev_hash", "hash")}
+        canonical = json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert entry["prev_hash"] == prev
+        prev = hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+        assert entry["hash"] == prev
+    assert len(entries) == AuditEntry.objects.filter(campaign=study.safety).count() > 1
+
+
+def test_no_username_appears_anywhere_in_the_bundle(study):
+    members = bundle_members(bundle_built(FigureScope(campaign_ids=(study.safety.pk,))))
+    names = [name.encode() for name in get_user_model().objects.values_list("username", flat=True)]
+
+    assert b"ada-admin" in names
+    assert [(path, name) for path, data in members.items() for name in names if name in data] == []
 
 
 def test_the_methods_paragraph_names_the_protocols_hash_in_both_languages(study):

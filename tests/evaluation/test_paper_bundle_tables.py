@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from evaluation.bundles._latex import latex_unescape
+from evaluation.bundles.latex import latex_unescape
 from evaluation.figures.selectors import FigureScope
 from metrics.agreement import (
     fleiss_kappa,

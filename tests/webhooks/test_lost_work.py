@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.webhooks.conftest import wait_for
-from webhooks.models import Delivery, Event, EventKind
+from webhooks.models import Delivery, Endpoint, Event, EventKind
 from webhooks.sending import endpoint_flush
+from webhooks.services import EndpointInput, deliveries_sweep, endpoint_update
 
 
 def _delivery(endpoint, **fields) -> Delivery:
@@ -41,11 +42,13 @@ def test_a_delivery_held_by_a_worker_that_died_is_sent_by_the_sweep(
 @pytest.mark.sqlite
 @pytest.mark.django_db
 def test_a_delivery_still_failing_after_its_maximum_age_is_marked_failed_on_the_page(
-    admin_client, receivers, endpoint_for
+    admin_client, receivers, endpoint_for, settings
 ):
     receiver = receivers(answers=[500])
     endpoint = endpoint_for(receiver, EventKind.CAMPAIGN_OPENED)
-    _delivery(endpoint, expires_at=timezone.now())
+    # Its next try, a minute or so away, would come after its maximum age.
+    settings.WEBHOOK_BACKOFF_BASE_S = settings.WEBHOOK_BACKOFF_MAX_S = 120
+    _delivery(endpoint, expires_at=timezone.now() + timedelta(seconds=30))
 
     endpoint_flush(endpoint_id=endpoint.pk)
 
@@ -53,6 +56,46 @@ def test_a_delivery_still_failing_after_its_maximum_age_is_marked_failed_on_the_
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Delivery.Status.FAILED, 1, 500)
     page = admin_client.get(reverse("webhooks:detail", args=[endpoint.pk])).content.decode()
     assert 'data-status="failed"' in page
+
+
+@pytest.mark.django_db
+def test_enabling_an_endpoint_again_sends_only_the_deliveries_within_their_maximum_age(
+    admin_client, admin_user, receivers, endpoint_for, django_capture_on_commit_callbacks
+):
+    receiver = receivers()
+    endpoint = endpoint_for(receiver, EventKind.CAMPAIGN_OPENED)
+    Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    past = timezone.now() - timedelta(days=4)
+    stale = _delivery(endpoint, next_attempt_at=past, expires_at=past + timedelta(days=3))
+    fresh = _delivery(endpoint)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        endpoint_update(
+            endpoint=endpoint,
+            data=EndpointInput(name=endpoint.name, url=endpoint.url, events=endpoint.events, is_active=True),
+            by=admin_user,
+        )
+
+    assert wait_for(lambda: Delivery.objects.get(pk=fresh.pk).status == Delivery.Status.SUCCEEDED)
+    assert [r.delivery for r in receiver.received] == [str(fresh.pk)]
+    stale.refresh_from_db()
+    assert (stale.status, stale.attempts) == (Delivery.Status.FAILED, 0)
+    page = admin_client.get(reverse("webhooks:detail", args=[endpoint.pk])).content.decode()
+    assert "Not sent: it waited longer than the maximum age" in page
+
+
+@pytest.mark.django_db
+def test_the_sweep_fails_a_waiting_delivery_past_its_maximum_age_without_sending_it(receivers, endpoint_for):
+    receiver = receivers()
+    endpoint = endpoint_for(receiver, EventKind.CAMPAIGN_OPENED)
+    past = timezone.now() - timedelta(seconds=1)
+    stale = _delivery(endpoint, next_attempt_at=past, expires_at=past)
+
+    assert deliveries_sweep() == []
+
+    stale.refresh_from_db()
+    assert (stale.status, stale.attempts) == (Delivery.Status.FAILED, 0)
+    assert receiver.received == []
 
 
 @pytest.mark.django_db
