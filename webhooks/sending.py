@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import aiohttp
 from django.conf import settings
@@ -122,6 +124,17 @@ def endpoint_flush(*, endpoint_id: int, hold_s: float = 600.0) -> int:
     return sent
 
 
+def _run_to_end(coroutine: Any) -> Any:
+    """asyncio.run, also from a thread whose own loop is running (a task run eagerly by code that
+    is itself on an event loop: the tests' browser sessions, an ASGI view): then on a fresh thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _flush(endpoint: Endpoint, token: str) -> tuple[int, bool]:
     """Requests made, and whether due deliveries may remain (the time budget ran out)."""
     sent = 0
@@ -134,7 +147,7 @@ def _flush(endpoint: Endpoint, token: str) -> tuple[int, bool]:
         batch = deliveries_claim(endpoint=endpoint, token=token, limit=limit)
         if not batch:
             return sent, False
-        outcomes = asyncio.run(_send_all(endpoint, batch))
+        outcomes = _run_to_end(_send_all(endpoint, batch))
         deliveries_record(
             token=token,
             outcomes=outcomes,

@@ -78,7 +78,7 @@ def test_stop_ends_a_child_that_ignores_sigterm_and_what_it_spawned(tmp_path):
 def test_the_one_quickstart_worker_consumes_every_queue_the_settings_name(tmp_path):
     queues = supervisor(tmp_path).worker_queues()
 
-    assert set(queues.split(",")) == {"celery", "generation", "imports", "exports", "figures"}
+    assert set(queues.split(",")) == {"celery", "generation", "imports", "exports", "figures", "webhooks"}
 
 
 def test_the_quickstart_web_server_is_uvicorn_serving_pages_and_static_files_on_one_port(tmp_path):
