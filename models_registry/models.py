@@ -224,6 +224,9 @@ class Response(ClaimedJob):
     # was stored. A database default too: the benchmarks write rows with SQL of their own.
     key_redacted = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a task for it was last queued: a row still unclaimed long after, with the broker's
+    # queue empty, was lost with a task that a dead worker had received but not started.
+    queued_at = models.DateTimeField(null=True, blank=True)
     # When its request was sent: a row waiting for a slot has none yet.
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from common.jobs import jobs_take_back
-from common.queue import task_enqueue
+from common.queue import queue_waiting, task_enqueue
 from models_registry.models import GenerationRun, RegisteredModel, Response, canonical_hash
 from models_registry.providers import (
     ChatResult,
@@ -34,6 +35,7 @@ from webhooks.services import webhook_event_emit
 T = TypeVar("T")
 
 UNFINISHED = (Response.Status.PENDING, Response.Status.RUNNING)
+GENERATION_TASK = "models_registry.tasks.generation_batch_run"
 
 
 # ---------------------------------------------------------------- registry
@@ -195,13 +197,13 @@ def generation_run_add(*, run: GenerationRun, prompt_ids: Iterable[int] | None =
     return queued
 
 
-def _responses_enqueue(ids: list[int]) -> int:
-    unfinished = Response.objects.filter(id__in=ids, status__in=UNFINISHED).order_by("id")
-    count = 0
-    for batch in _chunks(unfinished.values_list("id", flat=True), settings.GENERATION_BATCH_SIZE):
-        task_enqueue("models_registry.tasks.generation_batch_run", batch)
-        count += len(batch)
-    return count
+def _responses_enqueue(ids: Iterable[int]) -> int:
+    unfinished = Response.objects.filter(id__in=list(ids), status__in=UNFINISHED)
+    wanted = list(unfinished.order_by("id").values_list("id", flat=True))
+    Response.objects.filter(id__in=wanted).update(queued_at=timezone.now())
+    for batch in _chunks(wanted, settings.GENERATION_BATCH_SIZE):
+        task_enqueue(GENERATION_TASK, batch)
+    return len(wanted)
 
 
 @transaction.atomic
@@ -340,7 +342,10 @@ def generation_runs_reconcile() -> int:
 
     A live worker refreshes the heartbeat of every row it holds, waiting or in flight, so only a
     dead (or frozen) worker's rows are taken back: nothing a live worker is fetching is sent twice.
-    Rows still waiting in the broker hold no claim and are left alone.
+    Rows still waiting in the broker hold no claim and are left alone, unless the broker's queue
+    is empty and they were queued GENERATION_QUEUED_STALE_S ago: their task was lost (received by
+    a worker killed before it started, or dropped by a broker restarted empty). A copy queued for
+    a task that still runs after all sends nothing: the rows are sent by one delivery only.
     """
     with transaction.atomic():
         ids = jobs_take_back(
@@ -349,15 +354,26 @@ def generation_runs_reconcile() -> int:
             status=Response.Status.PENDING,
             started_at=None,
         )
-        wanted = sorted(
-            set(
-                Response.objects.filter(id__in=ids, runs__status=GenerationRun.Status.RUNNING).values_list(
-                    "id", flat=True
-                )
+        wanted = set(
+            Response.objects.filter(id__in=ids, runs__status=GenerationRun.Status.RUNNING).values_list(
+                "id", flat=True
             )
         )
-        for batch in _chunks(wanted, settings.GENERATION_BATCH_SIZE):
-            task_enqueue("models_registry.tasks.generation_batch_run", batch)
+        wanted |= _responses_lost_in_the_broker()
+        queued = _responses_enqueue(sorted(wanted))
     running = GenerationRun.objects.filter(status=GenerationRun.Status.RUNNING).values_list("pk", flat=True)
     generation_runs_finish_if_done(run_ids=list(running))
-    return len(wanted)
+    return queued
+
+
+def _responses_lost_in_the_broker() -> set[int]:
+    queued_before = timezone.now() - timedelta(seconds=settings.GENERATION_QUEUED_STALE_S)
+    lost = Response.objects.filter(
+        status=Response.Status.PENDING,
+        claim="",
+        runs__status=GenerationRun.Status.RUNNING,
+        queued_at__lt=queued_before,
+    )
+    if not lost.exists() or queue_waiting(settings.CELERY_TASK_ROUTES[GENERATION_TASK]["queue"]) != 0:
+        return set()
+    return set(lost.values_list("id", flat=True))

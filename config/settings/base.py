@@ -512,6 +512,10 @@ GENERATION_LIMITER_REDIS_URL = env.str(
 # about a minute, and a live worker's never.
 GENERATION_HEARTBEAT_S = env.float("GENERATION_HEARTBEAT_S", default=10.0)
 GENERATION_CLAIM_STALE_S = env.float("GENERATION_CLAIM_STALE_S", default=40.0)
+# A task that a worker received and died before starting holds no claim, and Redis gives it back
+# only after the visibility timeout (an hour): once the queue is empty, rows still unclaimed this
+# long after they were queued are queued again (a copy of a task that did run sends nothing).
+GENERATION_QUEUED_STALE_S = env.float("GENERATION_QUEUED_STALE_S", default=120.0)
 GENERATION_BACKOFF_BASE_S = env.float("GENERATION_BACKOFF_BASE_S", default=1.0)
 GENERATION_BACKOFF_MAX_S = env.float("GENERATION_BACKOFF_MAX_S", default=60.0)
 GENERATION_RETRY_AFTER_MAX_S = env.float("GENERATION_RETRY_AFTER_MAX_S", default=120.0)

@@ -1,6 +1,7 @@
 // Copy buttons: a button with data-copy-from="<id>" puts that element's text on the clipboard and
 // says so in its status (data-copied, data-copy-failed: the page's own words, translated). Where
 // the clipboard is refused, the text is selected so that the person can copy it themselves.
+// Each button gets data-copy-ready once the listener is there: a click before that does nothing.
 (function () {
   "use strict";
 
@@ -40,5 +41,8 @@
     } else {
       copied(button, fallback(source));
     }
+  });
+  document.querySelectorAll("[data-copy-from]").forEach(function (button) {
+    button.setAttribute("data-copy-ready", "1");
   });
 })();

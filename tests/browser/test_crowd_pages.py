@@ -25,6 +25,8 @@ def _judge_the_quota(page: Page, live_server, link) -> None:
         expect(page.locator("input[name=verdict][value=safe]")).to_be_checked()
         page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/crowd/done/{link.campaign_id}/$"))
+    # The URL changes before the deferred script has run: a click before then would do nothing.
+    expect(page.locator("button[data-copy-from][data-copy-ready]")).to_be_attached()
 
 
 def test_the_copy_button_puts_the_completion_code_on_the_clipboard(

@@ -10,9 +10,10 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
+from common.queue import queue_waiting
 from config.celery_app import app
 from models_registry.models import GenerationRun, Response
-from models_registry.services import generation_run_start
+from models_registry.services import generation_run_start, generation_runs_reconcile
 from tests.support.processes import processes_stop, worker_start
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -73,6 +74,7 @@ FAST_RECOVERY = {
     "GENERATION_HEARTBEAT_S": "0.5",
     "GENERATION_CLAIM_STALE_S": "3",
     "GENERATION_RECONCILE_S": "1",
+    "GENERATION_QUEUED_STALE_S": "3",
 }
 
 
@@ -175,3 +177,57 @@ def test_two_workers_on_one_redis_share_a_run_within_the_models_global_concurren
     assert processes == {str(w.pid) for w in workers}
     assert stub.state.max_in_flight <= 3
     assert {t: stub.state.requests[t] for t in texts} == dict.fromkeys(texts, 1)
+
+
+def _generation_queue_purge() -> None:
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("generation")
+
+
+def test_tasks_the_broker_lost_are_queued_again_once_its_queue_is_empty_and_each_request_is_sent_once(
+    broker_tasks, make_model, make_prompts, stub, settings
+):
+    # What a worker killed between receiving a task and starting it leaves behind (the task sits in
+    # Redis' unacknowledged set for an hour), or a broker restarted empty: rows that nobody holds.
+    settings.GENERATION_BATCH_SIZE = 4
+    settings.GENERATION_QUEUED_STALE_S = 0
+    texts = [f"question {i}" for i in range(8)]
+    prompt_set = make_prompts(*texts)
+    _generation_queue_purge()
+    run = generation_run_start(name="lost", prompt_set=prompt_set, models=[make_model()])
+    assert queue_waiting("generation") == 2
+    _generation_queue_purge()
+
+    assert generation_runs_reconcile() == 8
+    assert queue_waiting("generation") == 2
+
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
+        assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=60)
+    assert {t: stub.state.requests[t] for t in texts} == dict.fromkeys(texts, 1)
+
+
+def test_rows_whose_tasks_still_wait_in_the_broker_are_not_queued_twice(
+    broker_tasks, make_model, make_prompts, settings
+):
+    settings.GENERATION_BATCH_SIZE = 4
+    settings.GENERATION_QUEUED_STALE_S = 0
+    prompt_set = make_prompts(*[f"question {i}" for i in range(8)])
+    _generation_queue_purge()
+    generation_run_start(name="waiting", prompt_set=prompt_set, models=[make_model()])
+
+    assert generation_runs_reconcile() == 0
+    assert queue_waiting("generation") == 2
+
+
+def test_rows_queued_lately_are_not_taken_for_lost_although_the_queue_is_empty(
+    broker_tasks, make_model, make_prompts, settings
+):
+    # An empty queue with rows unclaimed: a worker may have just received their task.
+    settings.GENERATION_BATCH_SIZE = 4
+    settings.GENERATION_QUEUED_STALE_S = 60
+    prompt_set = make_prompts(*[f"question {i}" for i in range(8)])
+    _generation_queue_purge()
+    generation_run_start(name="just received", prompt_set=prompt_set, models=[make_model()])
+    _generation_queue_purge()
+
+    assert generation_runs_reconcile() == 0
