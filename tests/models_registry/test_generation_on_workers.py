@@ -184,18 +184,22 @@ def _generation_queue_purge() -> None:
         connection.default_channel.queue_purge("generation")
 
 
+def _run_of_eight_in_two_tasks(make_model, make_prompts, settings, *, queued_stale_s: float) -> GenerationRun:
+    settings.GENERATION_BATCH_SIZE = 4
+    settings.GENERATION_QUEUED_STALE_S = queued_stale_s
+    prompt_set = make_prompts(*[f"question {i}" for i in range(8)])
+    _generation_queue_purge()
+    run = generation_run_start(name="eight", prompt_set=prompt_set, models=[make_model()])
+    assert queue_waiting("generation") == 2
+    return run
+
+
 def test_tasks_the_broker_lost_are_queued_again_once_its_queue_is_empty_and_each_request_is_sent_once(
     broker_tasks, make_model, make_prompts, stub, settings
 ):
     # What a worker killed between receiving a task and starting it leaves behind (the task sits in
     # Redis' unacknowledged set for an hour), or a broker restarted empty: rows that nobody holds.
-    settings.GENERATION_BATCH_SIZE = 4
-    settings.GENERATION_QUEUED_STALE_S = 0
-    texts = [f"question {i}" for i in range(8)]
-    prompt_set = make_prompts(*texts)
-    _generation_queue_purge()
-    run = generation_run_start(name="lost", prompt_set=prompt_set, models=[make_model()])
-    assert queue_waiting("generation") == 2
+    run = _run_of_eight_in_two_tasks(make_model, make_prompts, settings, queued_stale_s=0)
     _generation_queue_purge()
 
     assert generation_runs_reconcile() == 8
@@ -203,17 +207,14 @@ def test_tasks_the_broker_lost_are_queued_again_once_its_queue_is_empty_and_each
 
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
         assert wait_for(lambda: GenerationRun.objects.get(pk=run.pk).status == "finished", timeout=60)
+    texts = [f"question {i}" for i in range(8)]
     assert {t: stub.state.requests[t] for t in texts} == dict.fromkeys(texts, 1)
 
 
 def test_rows_whose_tasks_still_wait_in_the_broker_are_not_queued_twice(
     broker_tasks, make_model, make_prompts, settings
 ):
-    settings.GENERATION_BATCH_SIZE = 4
-    settings.GENERATION_QUEUED_STALE_S = 0
-    prompt_set = make_prompts(*[f"question {i}" for i in range(8)])
-    _generation_queue_purge()
-    generation_run_start(name="waiting", prompt_set=prompt_set, models=[make_model()])
+    _run_of_eight_in_two_tasks(make_model, make_prompts, settings, queued_stale_s=0)
 
     assert generation_runs_reconcile() == 0
     assert queue_waiting("generation") == 2
@@ -223,11 +224,7 @@ def test_rows_queued_lately_are_not_taken_for_lost_although_the_queue_is_empty(
     broker_tasks, make_model, make_prompts, settings
 ):
     # An empty queue with rows unclaimed: a worker may have just received their task.
-    settings.GENERATION_BATCH_SIZE = 4
-    settings.GENERATION_QUEUED_STALE_S = 60
-    prompt_set = make_prompts(*[f"question {i}" for i in range(8)])
-    _generation_queue_purge()
-    generation_run_start(name="just received", prompt_set=prompt_set, models=[make_model()])
+    _run_of_eight_in_two_tasks(make_model, make_prompts, settings, queued_stale_s=60)
     _generation_queue_purge()
 
     assert generation_runs_reconcile() == 0
