@@ -35,7 +35,6 @@ from webhooks.services import webhook_event_emit
 T = TypeVar("T")
 
 UNFINISHED = (Response.Status.PENDING, Response.Status.RUNNING)
-GENERATION_TASK = "models_registry.tasks.generation_batch_run"
 
 
 # ---------------------------------------------------------------- registry
@@ -202,7 +201,7 @@ def _responses_enqueue(ids: Iterable[int]) -> int:
     wanted = list(unfinished.order_by("id").values_list("id", flat=True))
     Response.objects.filter(id__in=wanted).update(queued_at=timezone.now())
     for batch in _chunks(wanted, settings.GENERATION_BATCH_SIZE):
-        task_enqueue(GENERATION_TASK, batch)
+        task_enqueue("models_registry.tasks.generation_batch_run", batch)
     return len(wanted)
 
 
@@ -374,6 +373,7 @@ def _responses_lost_in_the_broker() -> set[int]:
         runs__status=GenerationRun.Status.RUNNING,
         queued_at__lt=queued_before,
     )
-    if not lost.exists() or queue_waiting(settings.CELERY_TASK_ROUTES[GENERATION_TASK]["queue"]) != 0:
+    queue = settings.CELERY_TASK_ROUTES["models_registry.tasks.generation_batch_run"]["queue"]
+    if not lost.exists() or queue_waiting(queue) != 0:
         return set()
     return set(lost.values_list("id", flat=True))

@@ -35,6 +35,7 @@ def test_an_author_sees_the_answer_stream_in_then_done_with_markup_as_text(
     log_in(page, asgi_server, author.username)
     page.goto(f"{asgi_server.url}/authoring/attack/{campaign.pk}/")
     page.get_by_test_id("start").click()
+    expect(page.locator("#turn-form[data-ready]")).to_be_attached()
 
     page.get_by_label("Your turn").fill(f"[[stream-slow]] {XSS} please")
     sent = time.monotonic()
@@ -83,6 +84,7 @@ def test_a_broken_answer_shows_its_message_and_asks_again_on_request(
     log_in(page, asgi_server, author.username)
     page.goto(f"{asgi_server.url}/authoring/attack/{campaign.pk}/")
     page.get_by_test_id("start").click()
+    expect(page.locator("#turn-form[data-ready]")).to_be_attached()
 
     page.get_by_label("Your turn").fill("[[stream-break]] one two three four five six")
     page.get_by_test_id("send").click()
