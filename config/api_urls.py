@@ -18,6 +18,7 @@ urlpatterns = [
     path("authoring/", include("authoring.api_urls")),
     path("", include("annotation.api_urls")),
     path("", include("evaluation.api_urls")),
+    path("webhooks/", include("webhooks.api_urls")),
     path("auth/token/", ObtainAuthTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

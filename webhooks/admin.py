@@ -25,14 +25,7 @@ class EndpointAdminForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         try:
-            endpoint_input_check(
-                EndpointInput(
-                    name=data.get("name") or "",
-                    url=data.get("url") or "",
-                    events=list(data.get("events") or []),
-                    is_active=bool(data.get("is_active")),
-                )
-            )
+            endpoint_input_check(EndpointInput.of(data))
         except WebhookRejected as refused:
             raise ValidationError({refused.field or "__all__": refused.message}) from refused
         return data
@@ -48,14 +41,7 @@ class EndpointAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Endpoint, form: forms.ModelForm, change: bool) -> None:
-        data = form.cleaned_data
-        endpoint_update(
-            endpoint=obj,
-            data=EndpointInput(
-                name=data["name"], url=data["url"], events=list(data["events"]), is_active=data["is_active"]
-            ),
-            by=request.user,
-        )
+        endpoint_update(endpoint=obj, data=EndpointInput.of(form.cleaned_data), by=request.user)
 
 
 @admin.register(Delivery)

@@ -35,7 +35,4 @@ class EndpointForm(forms.Form):
         return cls(data, initial=initial)
 
     def cleaned_input(self) -> EndpointInput:
-        data = self.cleaned_data
-        return EndpointInput(
-            name=data["name"], url=data["url"], events=list(data["events"]), is_active=data["is_active"]
-        )
+        return EndpointInput.of(self.cleaned_data)

@@ -98,6 +98,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "status", "next_attempt_at"], name="webhook_delivery_due"),
             models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_sweep"),
+            # The retention prune reads the oldest rows a batch at a time, never the whole log.
+            models.Index(fields=["created_at"], name="webhook_delivery_age"),
         ]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")

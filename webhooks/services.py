@@ -5,6 +5,7 @@ and run only on a worker (the `webhooks` queue)."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,10 +37,23 @@ class WebhookRejected(ApplicationError):
 
 @dataclass(frozen=True)
 class EndpointInput:
+    """An endpoint's fields, built alike by the page's form, the Django admin's form and the API's
+    serializer, and checked by one rule (`endpoint_input_check`) in the service they call."""
+
     name: str
     url: str
     events: list[str]
     is_active: bool = True
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> EndpointInput:
+        """From a form's cleaned data or the serializer's validated data (the same names)."""
+        return cls(
+            name=data.get("name") or "",
+            url=data.get("url") or "",
+            events=list(data.get("events") or []),
+            is_active=bool(data.get("is_active", True)),
+        )
 
 
 def _admin_check(by: AbstractBaseUser | None) -> None:
@@ -98,6 +112,13 @@ def endpoint_update(*, endpoint: Endpoint, data: EndpointInput, by: AbstractBase
         # Deliveries that waited while it was disabled go now (those still within their age).
         transaction.on_commit(lambda: deliveries_kick(endpoint_ids=[endpoint.pk]))
     return endpoint
+
+
+def endpoint_delete(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> None:
+    """The endpoint goes with its deliveries log; it is sent nothing more (a task already queued
+    for it finds no endpoint)."""
+    _admin_check(by)
+    endpoint.delete()
 
 
 def endpoint_secret_rotate(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> str:
@@ -243,7 +264,11 @@ def delivery_resend(*, delivery: Delivery, by: AbstractBaseUser | None) -> Deliv
     _admin_check(by)
     now = timezone.now()
     with transaction.atomic():
-        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if locked is None:
+            raise WebhookRejected(
+                _("This delivery is no longer in the log: it was older than the log keeps.")
+            )
         if locked.claimed_until is not None and locked.claimed_until > now:
             raise WebhookRejected(_("This delivery is being sent right now; try again in a minute."))
         locked.status = Delivery.Status.PENDING
@@ -388,3 +413,56 @@ def deliveries_sweep() -> list[int]:
     )
     deliveries_kick(endpoint_ids=ids)
     return ids
+
+
+# ---------------------------------------------------------------- retention
+
+# Rows deleted per transaction: each batch holds its locks for a moment, so the sweep, the senders
+# and "Send again" are never kept waiting behind a prune of a long log.
+PRUNE_BATCH = 1000
+# A prune of a log that grew for long (retention just turned on) stops after this long and goes on
+# at the next hour: one worker process of the webhooks queue is not held for it.
+PRUNE_BUDGET_S = 300.0
+
+
+def deliveries_prune(
+    *, days: int | None = None, batch: int = PRUNE_BATCH, budget_s: float = PRUNE_BUDGET_S
+) -> int:
+    """Delete finished deliveries (delivered, or failed for good) whose last attempt, or creation
+    when never tried, is older than `days` (WEBHOOK_RETENTION_DAYS; 0 keeps them all), with their
+    attempts, a batch per transaction; then the events left with no delivery. A delivery that
+    waits or is being retried stays, however old. Returns how many deliveries went."""
+    days = settings.WEBHOOK_RETENTION_DAYS if days is None else days
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    # From the creation index: a delivery finishes after it is made, so only rows made before the
+    # cutoff are read.
+    old = Delivery.objects.filter(
+        Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=cutoff),
+        created_at__lt=cutoff,
+        status__in=[Delivery.Status.SUCCEEDED, Delivery.Status.FAILED],
+    )
+    deleted = 0
+    deadline = time.monotonic() + budget_s
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            # Locked and skipped when locked: one that "Send again" holds is not deleted under it.
+            rows = list(
+                old.select_for_update(skip_locked=True)
+                .order_by("created_at")
+                .values_list("pk", "event_id")[:batch]
+            )
+            if not rows:
+                break
+            # Its attempts go with each delivery (one DELETE … WHERE delivery_id IN).
+            Delivery.objects.filter(pk__in=[pk for pk, _event in rows]).delete()
+            deleted += len(rows)
+            # The events these were the last deliveries of. One with a dedupe key stays: it is how
+            # a periodic check knows it already announced that change.
+            Event.objects.filter(
+                pk__in={event for _pk, event in rows}, dedupe_key__isnull=True, deliveries__isnull=True
+            ).delete()
+        if len(rows) < batch:
+            break
+    return deleted

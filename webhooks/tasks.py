@@ -23,3 +23,8 @@ def webhook_endpoint_flush(endpoint_id: int) -> None:
 @shared_task(ignore_result=True)
 def webhook_deliveries_sweep() -> None:
     services.deliveries_sweep()
+
+
+@shared_task(ignore_result=True)
+def webhook_log_prune() -> None:
+    services.deliveries_prune()

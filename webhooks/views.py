@@ -101,7 +101,7 @@ def delivery_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     except services.WebhookRejected as refused:
         error = refused.message
     if request.htmx:
-        delivery = Delivery.objects.select_related("event").get(pk=delivery.pk)
+        delivery = Delivery.objects.select_related("event").filter(pk=delivery.pk).first() or delivery
         return render(
             request,
             "webhooks/_delivery_row.html",

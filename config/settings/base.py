@@ -444,6 +444,7 @@ CELERY_TASK_ROUTES = {
     # A slow or unreachable receiver holds webhook deliveries only.
     "webhooks.tasks.webhook_endpoint_flush": {"queue": "webhooks"},
     "webhooks.tasks.webhook_deliveries_sweep": {"queue": "webhooks"},
+    "webhooks.tasks.webhook_log_prune": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -481,6 +482,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {
         "task": "webhooks.tasks.webhook_deliveries_sweep",
         "schedule": env.float("WEBHOOK_SWEEP_S", default=10.0),
+    },
+    # Finished webhook deliveries older than WEBHOOK_RETENTION_DAYS leave the log.
+    "webhook-log-prune": {
+        "task": "webhooks.tasks.webhook_log_prune",
+        "schedule": 3600.0,
     },
     # A campaign whose last item became complete, however it did (a submit, triage, a void).
     "campaigns-completion-check": {
@@ -555,3 +561,7 @@ WEBHOOK_BACKOFF_MAX_S = env.float("WEBHOOK_BACKOFF_MAX_S", default=3600.0)
 WEBHOOK_RETRY_AFTER_MAX_S = env.float("WEBHOOK_RETRY_AFTER_MAX_S", default=3600.0)
 WEBHOOK_MAX_AGE_S = env.float("WEBHOOK_MAX_AGE_S", default=3 * 24 * 3600.0)
 WEBHOOK_SWEEP_S = env.float("WEBHOOK_SWEEP_S", default=10.0)
+# Days a finished delivery (delivered, or failed for good) stays in the deliveries log before the
+# hourly prune deletes it with its attempts: the log otherwise grows by one row per event and
+# endpoint forever. A month covers looking into last week's failures; 0 keeps every delivery.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)

@@ -21,6 +21,7 @@ from config.celery_app import app
         ("annotation.tasks.leases_reclaim_expired", "celery"),
         ("webhooks.tasks.webhook_endpoint_flush", "webhooks"),
         ("webhooks.tasks.webhook_deliveries_sweep", "webhooks"),
+        ("webhooks.tasks.webhook_log_prune", "webhooks"),
     ],
 )
 def test_each_task_is_sent_to_its_queue(task, queue):
