@@ -282,7 +282,11 @@ class Supervisor:
 
     def demo_setup(self) -> None:
         """Demo data, the local model's runs and the campaigns that follow them, beside the servers."""
-        steps: list[tuple[str, list[str]]] = [("demo data", self.manage("demo_seed"))]
+        steps: list[tuple[str, list[str]]] = [
+            ("demo data", self.manage("demo_seed")),
+            # Seeded, no model called: PPI++ scores on its results page, a ranking on the rankings page.
+            ("judged demo campaigns", self.manage("demo_judged")),
+        ]
         if self.local_model:
             steps.append(
                 (

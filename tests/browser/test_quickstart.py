@@ -141,9 +141,13 @@ def test_the_quickstart_serves_works_survives_a_dead_worker_and_stops_on_sigterm
 ):
     quickstart.wait_until_serving()
     quickstart.wait_for(r"demo data: done")
+    quickstart.wait_for(r"judged demo campaigns: done")
 
     log_in(page, quickstart.url)
     expect(page.get_by_role("heading", name="Admin", exact=True)).to_be_visible()
+    # The seeded pairwise campaign's ranking, computed by the quickstart's own worker.
+    page.goto(f"{quickstart.url}/evaluation/rankings/")
+    expect(page.locator('[data-group="overall"] tr[data-model]')).to_have_count(3, timeout=60_000)
     import_through_the_page(page, quickstart.url, "Smoke one", tmp_path)
 
     worker_pid = int(quickstart.wait_for(r"Celery worker started \(pid (\d+)").group(1))

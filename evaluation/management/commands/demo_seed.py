@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.demo_commands import DemoCommand
 from common.roles import Role
 from people.services import user_create
 from prompts.models import Domain
@@ -24,24 +24,14 @@ DEMO_USERS: list[tuple[str, Role, tuple[str, ...]]] = [
 ]
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = (
         "Load demo data: the real CValues responsibility prompts, demo safety prompts and one user per role."
     )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--allow-production",
-            action="store_true",
-            help="Seed although DEBUG is off: the demo users have a known password.",
-        )
+    writes = "creates users with a known password"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["allow_production"]:
-            raise CommandError(
-                "demo_seed creates users with a known password: it runs only with DEBUG on, "
-                "or with --allow-production."
-            )
+        self.production_refused(options)
         password = os.environ.get("DEMO_PASSWORD", "valuelens-demo")
         for username, role, domains in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
