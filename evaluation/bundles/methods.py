@@ -90,16 +90,21 @@ def methods_facts(*, scope: FigureScope, counts: dict[str, int], summary: dict[s
 # ---------------------------------------------------------------- numbers, written alike everywhere
 
 
+def _signed(number: str) -> str:
+    # A minus sign, as print sets it: a hyphen is shorter (and LaTeX's text mode prints "-" as one).
+    return number.replace("-", "−", 1)
+
+
 def coefficient(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return "–" if value is None else _signed(f"{value:.3f}")
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    return "–" if value is None else _signed(f"{100 * value:.1f}%")
 
 
 def score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return "–" if value is None else _signed(f"{value:.2f}")
 
 
 def _interval(figure: dict[str, Any], fmt: Callable[[float | None], str]) -> str:
@@ -494,13 +499,25 @@ def methods_latex(facts: MethodsFacts) -> str:
     if translation.get_language() == LANGUAGES["zh"]:
         lines.append("% " + _("Compile with XeLaTeX and \\usepackage{ctex} (or the ctexart class)."))
     title = _("Methods")
-    lines += [f"\\section*{{{latex_escape(title)}}}", ""]
+    # Hashes and long names leave few places to break a line: rather wider spaces than a line in the
+    # margin, inside a group so the reader's document keeps its own setting.
+    lines += ["\\begingroup\\emergencystretch=3em", f"\\section*{{{latex_escape(title)}}}", ""]
     for heading, sentences in methods_paragraphs(facts):
         lines += [
-            f"\\paragraph{{{latex_escape(_heading(heading))}}} " + latex_escape(_separator().join(sentences)),
+            f"\\paragraph{{{latex_escape(_heading(heading))}}} "
+            + _SHA256.sub(_breakable_hash, latex_escape(_separator().join(sentences))),
             "",
         ]
-    return "\n".join(lines)
+    return "\n".join([*lines, "\\endgroup", ""])
+
+
+_SHA256 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+
+
+def _breakable_hash(match: re.Match[str]) -> str:
+    # Sixty-four letters without a break would run into the margin: the line may break every eight.
+    digest = match.group(0)
+    return "\\texttt{" + "\\allowbreak{}".join(digest[i : i + 8] for i in range(0, 64, 8)) + "}"
 
 
 def methods_files(facts: MethodsFacts) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.bundles.charts import bundle_charts
+from evaluation.bundles.latex import latex_document
 from evaluation.bundles.methods import bundle_campaigns, methods_facts, methods_files
 from evaluation.bundles.protocol import protocol_files
 from evaluation.bundles.tables import bundle_tables, table_csv, table_latex
@@ -56,6 +57,17 @@ def _methods(context: BundleContext) -> dict[str, str]:
     return {f"methods/{name}": text for name, text in methods_files(facts).items()}
 
 
+def _documents(context: BundleContext) -> dict[str, str]:
+    tables = bundle_tables(results=context.summary["results"], agreement=context.summary["agreement"])
+    return {
+        f"paper.{language}.tex": latex_document(
+            language=language,
+            inputs=[f"methods/methods.{language}.tex", *(f"tables/{t.name}.tex" for t in tables)],
+        )
+        for language in ("en", "zh")
+    }
+
+
 # Each section returns its files by path inside the zip (text as UTF-8, or bytes).
 def _protocol(context: BundleContext) -> dict[str, str]:
     return protocol_files(list(bundle_campaigns(context.scope).order_by("pk")))
@@ -66,6 +78,7 @@ BUNDLE_SECTIONS: list[Callable[[BundleContext], dict[str, str | bytes]]] = [
     _tables,
     _figures,
     _protocol,
+    _documents,
 ]
 
 

@@ -30,13 +30,23 @@ def members(make_user) -> dict[str, bytes]:
     return bundle_members(bundle_built(FigureScope()))
 
 
-@pytest.mark.parametrize("special", ["&", "%", "$", "#", "_", "{", "}", "~", "^", "\\", "<", ">", "|", "--"])
+@pytest.mark.parametrize(
+    "special", ["&", "%", "$", "#", "_", "{", "}", "~", "^", "\\", "<", ">", "|", "--", "`", '"', "''", ",,"]
+)
 def test_each_special_character_of_latex_is_escaped_and_comes_back(special):
     text = f"a{special}b"
     escaped = latex_escape(text)
 
     assert escaped != text
     assert latex_unescape(escaped) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"), [("``a''", r"\textasciigrave{}\textasciigrave{}a'{}'"), (",,a", ",{},a")]
+)
+def test_the_quote_ligatures_of_tex_are_broken_in_a_name(text, escaped):
+    # Else LaTeX prints ``a'' as “a” and ,, as „: the PDF test (test_paper_bundle_latex) reads them back.
+    assert latex_escape(text) == escaped
 
 
 def test_a_model_name_is_escaped_in_every_latex_table(members):

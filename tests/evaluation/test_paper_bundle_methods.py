@@ -30,6 +30,11 @@ def members(make_user) -> dict[str, bytes]:
     return bundle_members(bundle_built(FigureScope()))
 
 
+def signed(number: str) -> str:
+    """A negative number as the paragraph prints it, with a minus sign."""
+    return number.replace("-", "−", 1)
+
+
 def figures_of(members: dict[str, bytes]) -> list[str]:
     """The numbers a methods paragraph must carry, written as it writes them, read from the tables."""
     results = table(members, "results")
@@ -37,11 +42,14 @@ def figures_of(members: dict[str, bytes]) -> list[str]:
     safety_alpha = agreement[("safety", "Krippendorff's α (nominal)")]
     ratings_alpha = agreement[("responsibility", "Krippendorff's α (interval)")]
     return [
-        *(f"{float(safety_alpha[k]):.3f}" for k in ("value", "ci_low", "ci_high")),
-        *(f"{float(ratings_alpha[k]):.3f}" for k in ("value", "ci_low", "ci_high")),
-        *(f"{100 * float(r['safety']):.1f}%" for r in results),
-        *(f"{float(r['responsibility']):.2f}" for r in results),
-        *(f"{100 * float(r['safety_ci_low']):.1f}%" for r in results),
+        signed(figure)
+        for figure in (
+            *(f"{float(safety_alpha[k]):.3f}" for k in ("value", "ci_low", "ci_high")),
+            *(f"{float(ratings_alpha[k]):.3f}" for k in ("value", "ci_low", "ci_high")),
+            *(f"{100 * float(r['safety']):.1f}%" for r in results),
+            *(f"{float(r['responsibility']):.2f}" for r in results),
+            *(f"{100 * float(r['safety_ci_low']):.1f}%" for r in results),
+        )
     ]
 
 

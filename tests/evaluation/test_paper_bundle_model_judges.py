@@ -23,7 +23,8 @@ def test_the_methods_paragraph_names_each_judge_model_with_its_agreement(make_us
     members = bundle_members(bundle_built(FigureScope()))
 
     (judge,) = judge_figures(FigureScope())["safety"]["judges"]
-    kappa = f"{judge['vs_majority']['kappa']['value']:.3f}"
+    # Printed with a minus sign if negative.
+    kappa = f"{judge['vs_majority']['kappa']['value']:.3f}".replace("-", "−", 1)
     english = members["methods/methods.en.md"].decode("utf-8")
     chinese = members["methods/methods.zh.md"].decode("utf-8")
     assert f"The model judge-x judged {judge['vs_majority']['items']} items (safety)" in english

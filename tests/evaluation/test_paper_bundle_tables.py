@@ -37,8 +37,13 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 def latex_rows(data: bytes) -> list[list[str]]:
     text = data.decode("utf-8")
     body = text.split("\\midrule\n", 1)[1].split("\\bottomrule", 1)[0]
-    # A cell never holds " & " unescaped: an ampersand in a name is "\&".
-    return [line.removesuffix(" \\\\").split(" & ") for line in body.splitlines() if line.strip()]
+    # A cell never holds " & " unescaped: an ampersand in a name is "\&". A negative number's minus
+    # sign is "$-$" (a name's dollars are escaped, "\$").
+    return [
+        line.removesuffix(" \\\\").replace("$-$", "-").split(" & ")
+        for line in body.splitlines()
+        if line.strip()
+    ]
 
 
 def number(cell: str) -> float | None:
