@@ -21,27 +21,19 @@ from annotation.models import Campaign, CampaignProtocol
 from annotation.protocol.selectors import AuditVerdict, campaign_audit_verify, campaign_protocol_of
 from annotation.quality.selectors import JudgeQuality, judges_quality
 from evaluation.bundles.latex import latex_escape
+from evaluation.bundles.tables import BANDS, COEFFICIENTS
 from evaluation.figures.selectors import FigureScope
 from metrics.agreement import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
 LANGUAGES = {"en": "en", "zh": "zh-hans"}
 
-# The agreement figures name their coefficients in English (the payload is language-free).
+# Inside a sentence, the coefficients that are no one's name start in lower case.
 COEFFICIENT_NAMES = {
+    **COEFFICIENTS,
     "Percent agreement": gettext_lazy("percent agreement"),
-    "Krippendorff's α (nominal)": gettext_lazy("Krippendorff's α (nominal)"),
-    "Krippendorff's α (interval)": gettext_lazy("Krippendorff's α (interval)"),
-    "Krippendorff's α (ordinal)": gettext_lazy("Krippendorff's α (ordinal)"),
-    "Fleiss' κ": gettext_lazy("Fleiss' κ"),
-    "Gwet's AC1": gettext_lazy("Gwet's AC1"),
     "Quadratic-weighted κ (mean over pairs of experts)": gettext_lazy(
         "quadratic-weighted κ (mean over pairs of experts)"
     ),
-}
-BANDS = {
-    "reliable": gettext_lazy("reliable"),
-    "tentative": gettext_lazy("tentative"),
-    "unreliable": gettext_lazy("unreliable"),
 }
 
 

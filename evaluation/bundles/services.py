@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
+
 from evaluation.bundles.charts import bundle_charts
 from evaluation.bundles.latex import latex_document
-from evaluation.bundles.methods import bundle_campaigns, methods_facts, methods_files
+from evaluation.bundles.methods import LANGUAGES, bundle_campaigns, methods_facts, methods_files
 from evaluation.bundles.protocol import protocol_files
 from evaluation.bundles.tables import bundle_tables, table_csv, table_latex
 from evaluation.exports import selectors as rows
@@ -39,11 +41,18 @@ class BundleContext:
     counts: dict[str, int]
 
 
+def _table_tex(name: str, language: str) -> str:
+    # The English tables keep the names they had before there were Chinese ones.
+    return f"tables/{name}.tex" if language == "en" else f"tables/{name}.{language}.tex"
+
+
 def _tables(context: BundleContext) -> dict[str, str]:
     files = {}
     for table in bundle_tables(results=context.summary["results"], agreement=context.summary["agreement"]):
         files[f"tables/{table.name}.csv"] = table_csv(table)
-        files[f"tables/{table.name}.tex"] = table_latex(table)
+        for short, language in LANGUAGES.items():
+            with translation.override(language):
+                files[_table_tex(table.name, short)] = table_latex(table)
     return files
 
 
@@ -59,13 +68,14 @@ def _methods(context: BundleContext) -> dict[str, str]:
 
 def _documents(context: BundleContext) -> dict[str, str]:
     tables = bundle_tables(results=context.summary["results"], agreement=context.summary["agreement"])
-    return {
-        f"paper.{language}.tex": latex_document(
-            language=language,
-            inputs=[f"methods/methods.{language}.tex", *(f"tables/{t.name}.tex" for t in tables)],
-        )
-        for language in ("en", "zh")
-    }
+    files = {}
+    for short, language in LANGUAGES.items():
+        with translation.override(language):
+            files[f"paper.{short}.tex"] = latex_document(
+                language=short,
+                inputs=[f"methods/methods.{short}.tex", *(_table_tex(t.name, short) for t in tables)],
+            )
+    return files
 
 
 # Each section returns its files by path inside the zip (text as UTF-8, or bytes).

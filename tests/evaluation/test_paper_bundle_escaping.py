@@ -55,7 +55,7 @@ def test_a_model_name_is_escaped_in_every_latex_table(members):
         r"evil \& 50\% \$x\$ \#\_\{a\}\textasciitilde{}\textasciicircum{}\textbackslash{} "
         r"\textless{}b\textgreater{}m\textless{}/b\textgreater{}-{}-y"
     )
-    for name in ("results", "results_by_group"):
+    for name in ("results", "results_by_group", "results.zh", "results_by_group.zh"):
         tex = members[f"tables/{name}.tex"].decode("utf-8")
         assert escaped in tex
         assert EVIL_MODEL not in tex

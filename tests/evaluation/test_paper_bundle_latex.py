@@ -100,6 +100,29 @@ def test_the_chinese_document_compiles_with_xelatex(bundle):
     assert "研究方法" in pdf_text(bundle, "paper.zh.tex")
 
 
+ENGLISH_TABLES = ("Per-model scores", "95% CI low", "Inter-rater agreement", "resamples", "reliability")
+CHINESE_TABLES = ("各模型得分", "排名", "95% 置信区间下限", "评判者间一致性", "重抽样次数", "可靠性")
+
+
+@pytest.mark.parametrize(
+    ("engine", "language", "tables", "words", "not_words"),
+    [
+        ("pdflatex", "en", "tables/results.tex", ENGLISH_TABLES, CHINESE_TABLES),
+        ("xelatex", "zh", "tables/results.zh.tex", CHINESE_TABLES, ENGLISH_TABLES),
+    ],
+)
+def test_each_documents_tables_have_captions_and_headers_in_its_language(
+    bundle, engine, language, tables, words, not_words
+):
+    document = (bundle / f"paper.{language}.tex").read_text(encoding="utf-8")
+    compiled(bundle, engine, f"paper.{language}.tex")
+
+    assert [line for line in document.splitlines() if "tables/results." in line] == [f"\\input{{{tables}}}"]
+    text = pdf_text(bundle, f"paper.{language}.tex")
+    assert [w for w in words if w in text] == list(words)
+    assert [w for w in not_words if w in text] == []
+
+
 @pytest.mark.parametrize(("engine", "language"), [("pdflatex", "en"), ("xelatex", "zh")])
 def test_a_model_name_prints_as_it_was_written_in_the_pdf(bundle, engine, language):
     compiled(bundle, engine, f"paper.{language}.tex")
@@ -142,8 +165,13 @@ def test_the_protocol_hash_may_break_across_lines(bundle):
         assert digest in text
 
 
-@pytest.mark.parametrize(("engine", "language"), [("pdflatex", "en"), ("xelatex", "zh")])
-def test_the_bundle_of_a_campaign_nobody_judged_compiles_too(make_user, tmp_path, engine, language):
+@pytest.mark.parametrize(
+    ("engine", "language", "no_judgements"),
+    [("pdflatex", "en", "No judgements in this scope."), ("xelatex", "zh", "此范围内尚无评判。")],
+)
+def test_the_bundle_of_a_campaign_nobody_judged_compiles_too(
+    make_user, tmp_path, engine, language, no_judgements
+):
     build_study(make_user)
     empty = campaign_create(
         name=CJK_CAMPAIGN,
@@ -155,4 +183,4 @@ def test_the_bundle_of_a_campaign_nobody_judged_compiles_too(make_user, tmp_path
 
     compiled(folder, engine, f"paper.{language}.tex")
 
-    assert "No judgements in this scope." in pdf_text(folder, f"paper.{language}.tex")
+    assert no_judgements in pdf_text(folder, f"paper.{language}.tex")

@@ -147,5 +147,6 @@ def test_a_bundle_for_a_campaign_with_no_judgements_says_so(make_user):
     assert table(members, "results") == []
     assert table(members, "agreement") == []
     assert "No judgements in this scope." in members["tables/results.tex"].decode("utf-8")
+    assert "此范围内尚无评判。" in members["tables/results.zh.tex"].decode("utf-8")
     assert not [name for name in members if name.startswith("figures/")]
     assert {"MANIFEST.json", "README.md", "methods/methods.en.tex"} <= set(members)
