@@ -47,7 +47,7 @@ class AnnotatorProfile(models.Model):
 
 class SingleSignOnAccount(models.Model):
     """An outside identity, bound to one person: an OpenID Connect provider's issuer and subject, or
-    an LDAP server's URI and the entry's entryUUID (people/ldap.py).
+    an LDAP server's URI and the entry's SSO_LDAP_ID_ATTRIBUTE (entryUUID, AD's objectGUID; people/ldap.py).
 
     A person signs in by this pair, never by a username or e-mail the provider sends, so that nobody
     can take over an account by choosing its name at the provider (docs/sso.md)."""

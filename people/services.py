@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.models import User as UserModel
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -203,41 +203,76 @@ class SignInRefused(ApplicationError):
 LOGIN_REFUSAL_ATTR = "valuelens_login_refusal"
 
 
-def user_directory_account(*, issuer: str, subject: str, username: str) -> tuple[UserModel, bool]:
-    """The account a directory (LDAP) entry signs in to, and whether it is new (then unsaved).
+# Two first logins of one identity at once: one commits, the other reads its binding on the next try.
+_FIRST_LOGIN_ATTEMPTS = 3
 
-    The account bound to the entry's stable id comes first. Else a local account of the same
-    username (case aside) is adopted, but only one bound to no identity at all: an account that
-    single sign-on or another directory entry made or adopted is never taken over by a name."""
-    account = (
-        SingleSignOnAccount.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
-    )
-    if account is not None:
-        return account.user, False
-    user = UserModel.objects.filter(username__iexact=username).first()
-    if user is None:
-        return UserModel(username=username.lower()), True
-    if SingleSignOnAccount.objects.filter(user=user).exists():
-        raise SignInRefused(
-            _(
-                "ValueLens already has an account named %(username)s that signs in another way, so "
-                "your directory login cannot open it. Ask an admin to rename that account."
+
+def _identity_account(
+    *, issuer: str, subject: str, account_for: Callable[[], UserModel], lock: bool = False
+) -> SingleSignOnAccount:
+    """The binding of an outside identity; without one, `account_for()` names the account to bind:
+    an existing one, or a new one (unsaved), saved here with no usable local password.
+
+    Two first logins of the same identity at once both find no binding and both try to make one: the
+    unique constraints on the binding and the username let one commit and make the other wait for it
+    and fail, in a savepoint, so that it reads the winner's binding and signs in to the same account.
+    A username taken meanwhile by someone else is asked for again (the next free one)."""
+    attempts = _FIRST_LOGIN_ATTEMPTS
+    while True:
+        bound = SingleSignOnAccount.objects.select_related("user").filter(issuer=issuer, subject=subject)
+        account = (bound.select_for_update() if lock else bound).first()
+        if account is not None:
+            return account
+        user = account_for()
+        try:
+            with transaction.atomic():
+                if user.pk is None:
+                    user.set_unusable_password()
+                    user.save()
+                return SingleSignOnAccount.objects.create(user=user, issuer=issuer, subject=subject)
+        except IntegrityError:
+            attempts -= 1
+            if not attempts:
+                raise
+
+
+def user_directory_account(*, issuer: str, subject: str, username: str, dn: str) -> UserModel:
+    """The account a directory (LDAP) entry signs in to, bound to the entry's stable id.
+
+    The account bound to the entry comes first; a binding by the entry's DN (lower-cased), made
+    while the directory's id attribute was not read (SSO_LDAP_ID_ATTRIBUTE newly set), moves to
+    the id. Else a local account of the same username (case aside) is adopted and bound, but only
+    one bound to no identity at all: an account that single sign-on or another directory entry made
+    or adopted is never taken over by a name. Else a new account is made and bound."""
+    if dn != subject and not SingleSignOnAccount.objects.filter(issuer=issuer, subject=subject).exists():
+        try:
+            with transaction.atomic():
+                SingleSignOnAccount.objects.filter(issuer=issuer, subject=dn).update(subject=subject)
+        except IntegrityError:
+            pass  # another login of the entry bound its id meanwhile: that binding is read below
+
+    def adopted_or_new() -> UserModel:
+        user = UserModel.objects.filter(username__iexact=username).first()
+        if user is None:
+            return UserModel(username=username.lower())
+        if SingleSignOnAccount.objects.filter(user=user).exists():
+            raise SignInRefused(
+                _(
+                    "ValueLens already has an account named %(username)s that signs in another way, so "
+                    "your directory login cannot open it. Ask an admin to rename that account."
+                )
+                % {"username": user.username}
             )
-            % {"username": user.username}
-        )
-    return user, False
+        return user
+
+    return _identity_account(issuer=issuer, subject=subject, account_for=adopted_or_new).user
 
 
-def user_directory_account_bind(*, user: UserModel, issuer: str, subject: str) -> None:
-    """Bind a directory entry to the account it signed in to (kept, and reused at every login)."""
-    account, _created = SingleSignOnAccount.objects.get_or_create(
-        issuer=issuer, subject=subject, defaults={"user": user}
+def user_directory_login_record(*, user: UserModel, issuer: str, subject: str) -> None:
+    """The time of a directory entry's login, on its binding (Django admin shows it)."""
+    SingleSignOnAccount.objects.filter(issuer=issuer, subject=subject, user=user).update(
+        last_login_at=timezone.now()
     )
-    if account.user_id != user.pk:
-        # Another login of the same entry bound it first, in between: that binding stands.
-        raise SignInRefused(_("Another login of this directory account is under way. Try again."))
-    account.last_login_at = timezone.now()
-    account.save(update_fields=["last_login_at"])
 
 
 @transaction.atomic
@@ -253,17 +288,12 @@ def user_single_sign_on(
 ) -> UserModel:
     """The person an OpenID Connect provider vouched for: found by (issuer, subject), or created with
     no usable local password; their name, e-mail, roles and domains follow the provider's claims."""
-    account = (
-        SingleSignOnAccount.objects.select_for_update()
-        .select_related("user")
-        .filter(issuer=issuer, subject=subject)
-        .first()
+    account = _identity_account(
+        issuer=issuer,
+        subject=subject,
+        account_for=lambda: UserModel(username=_username_free(username or f"sso-{subject}")),
+        lock=True,
     )
-    if account is None:
-        user = UserModel(username=_username_free(username or f"sso-{subject}"))
-        user.set_unusable_password()
-        user.save()
-        account = SingleSignOnAccount.objects.create(user=user, issuer=issuer, subject=subject)
     user = account.user
     user.email, user.first_name, user.last_name = email[:254], first_name[:150], last_name[:150]
     user.save(update_fields=["email", "first_name", "last_name"])

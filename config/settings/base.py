@@ -133,6 +133,10 @@ LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
 # login (people/services.py, user_directory_groups_apply): role=group,... and domain-slug=group,...
 SSO_ROLE_GROUPS = env.dict("SSO_ROLE_GROUPS", default={})
 SSO_DOMAIN_GROUPS = env.dict("SSO_DOMAIN_GROUPS", default={})
+# The LDAP attribute that binds a directory entry to its account (people/ldap.py). It must outlive
+# renames and moves, which the DN does not: entryUUID on OpenLDAP and 389-ds, objectGUID on Active
+# Directory, which keeps no entryUUID. An entry without it is bound by its DN.
+SSO_LDAP_ID_ATTRIBUTE = env.str("SSO_LDAP_ID_ATTRIBUTE", default="entryUUID")
 
 if LDAP_SERVER_URI:
     from config.settings.ldap import ldap_settings
@@ -147,6 +151,7 @@ if LDAP_SERVER_URI:
             group_base=env.str("LDAP_GROUP_BASE", default=""),
             group_type=env.str("LDAP_GROUP_TYPE", default="groupOfNames"),
             start_tls=env.bool("LDAP_START_TLS", default=False),
+            id_attribute=SSO_LDAP_ID_ATTRIBUTE,
         )
     )
 

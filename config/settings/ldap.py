@@ -21,6 +21,7 @@ def ldap_settings(
     group_base: str,
     group_type: str,
     start_tls: bool,
+    id_attribute: str,
 ) -> dict[str, Any]:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -38,8 +39,9 @@ def ldap_settings(
         "groupOfUniqueNames": ("groupOfUniqueNames", config.GroupOfUniqueNamesType),
         "posixGroup": ("posixGroup", config.PosixGroupType),
     }[group_type]
-    # Every user attribute, and the operational entryUUID that binds an entry to its account (people/ldap.py).
-    attributes = ["*", "entryUUID"]
+    # Every user attribute, and the one that binds an entry to its account (people/ldap.py), named
+    # since an operational one (entryUUID) comes only when asked for.
+    attributes = ["*", id_attribute]
     return {
         "AUTH_LDAP_SERVER_URI": server_uri,
         "AUTH_LDAP_BIND_DN": bind_dn,

@@ -101,11 +101,12 @@ def slapd(tmp_path_factory) -> Iterator[Slapd]:
     servers_stop(server)
 
 
-def ldap_person_add(slapd: Slapd, uid: str, password: str, *, groups: list[str]) -> None:
+def ldap_person_add(slapd: Slapd, uid: str, password: str, *, groups: list[str], ldif: str = "") -> None:
+    """`ldif`: more lines of the entry (attributes, object classes)."""
     slapd.add(
         f"dn: uid={uid},ou=people,{LDAP_SUFFIX}\nobjectClass: inetOrgPerson\nuid: {uid}\n"
         f"cn: {uid}\nsn: Tester\ngivenName: {uid.capitalize()}\nmail: {uid}@valuelens.test\n"
-        f"userPassword: {password}\n"
+        f"userPassword: {password}\n{ldif}"
     )
     for group in groups:
         ldap_membership_change(slapd, uid, group, "add")
@@ -119,10 +120,10 @@ def ldap_membership_change(slapd: Slapd, uid: str, group: str, change: str) -> N
     )
 
 
-@pytest.fixture
-def ldap_on(settings, slapd) -> Slapd:
+def ldap_configure(settings, slapd: Slapd, *, id_attribute: str = "entryUUID") -> None:
     """ValueLens with LDAP_SERVER_URI and friends set, as base.py reads them from the environment."""
     settings.LDAP_SERVER_URI = slapd.uri
+    settings.SSO_LDAP_ID_ATTRIBUTE = id_attribute
     settings.AUTHENTICATION_BACKENDS = [
         settings.AUTHENTICATION_BACKENDS[0],
         *base.authentication_backends(local_passwords=settings.LOCAL_PASSWORDS, ldap=True)[1:],
@@ -136,9 +137,15 @@ def ldap_on(settings, slapd) -> Slapd:
         group_base=f"ou=groups,{LDAP_SUFFIX}",
         group_type="groupOfNames",
         start_tls=False,
+        id_attribute=id_attribute,
     ).items():
         setattr(settings, name, value)
     _mapping(settings)
+
+
+@pytest.fixture
+def ldap_on(settings, slapd) -> Slapd:
+    ldap_configure(settings, slapd)
     return slapd
 
 

@@ -116,6 +116,15 @@ def _slapd_config(workdir: Path) -> Path:
     includes = "".join(
         f"include {schema / name}.schema\n" for name in ("core", "cosine", "inetorgperson", "nis")
     )
+    # Active Directory's objectGUID (its OID and syntax: 16 bytes, no entryUUID-like text), for the
+    # tests of directories that bind by it; the object class is in OpenLDAP's experimental arc.
+    active_directory = workdir / "active-directory.schema"
+    active_directory.write_text(
+        "attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID' EQUALITY octetStringMatch\n"
+        "  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )\n"
+        "objectclass ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'activeDirectoryLike' AUXILIARY MAY objectGUID )\n"
+    )
+    includes += f"include {active_directory}\n"
     config = workdir / "slapd.conf"
     (workdir / "data").mkdir()
     config.write_text(
