@@ -282,10 +282,11 @@ class Supervisor:
 
     def demo_setup(self) -> None:
         """Demo data, the local model's runs and the campaigns that follow them, beside the servers."""
-        steps: list[tuple[str, list[str]]] = [
-            ("demo data", self.manage("demo_seed")),
+        # (label, command, whether the steps after it need it)
+        steps: list[tuple[str, list[str], bool]] = [
+            ("demo data", self.manage("demo_seed"), True),
             # Seeded, no model called: PPI++ scores on its results page, a ranking on the rankings page.
-            ("judged demo campaigns", self.manage("demo_judged")),
+            ("judged demo campaigns", self.manage("demo_judged"), False),
         ]
         if self.local_model:
             steps.append(
@@ -294,10 +295,11 @@ class Supervisor:
                     self.manage(
                         "local_model_demo", "--base-url", f"http://127.0.0.1:{self.local_model_port}/v1"
                     ),
+                    True,
                 )
             )
-            steps.append(("demo campaigns", self.manage("demo_campaigns")))
-        for label, argv in steps:
+            steps.append(("demo campaigns", self.manage("demo_campaigns"), True))
+        for label, argv, needed_later in steps:
             if self.stopping.is_set():
                 return
             status = self.run_step(*argv, log=self.var_dir / "demo_setup.log")
@@ -305,7 +307,9 @@ class Supervisor:
                 return
             if status != 0:
                 say(f"{label} failed (exit {status}, see var/demo_setup.log); ValueLens runs without it.")
-                return
+                if needed_later:
+                    return
+                continue
             say(f"{label}: done.")
         if self.local_model:
             say("demo campaigns are open: they gain an item for each answer of the local model.")

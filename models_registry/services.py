@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,7 +199,11 @@ def generation_run_add(*, run: GenerationRun, prompt_ids: Iterable[int] | None =
 def _responses_enqueue(ids: Iterable[int]) -> int:
     unfinished = Response.objects.filter(id__in=list(ids), status__in=UNFINISHED)
     wanted = list(unfinished.order_by("id").values_list("id", flat=True))
-    Response.objects.filter(id__in=wanted).update(queued_at=timezone.now())
+    # Only rows nobody holds: a row a live delivery holds is not locked under it (its heartbeat
+    # would wait for this transaction), and its claim, not queued_at, brings it back if it dies.
+    Response.objects.filter(id__in=wanted, status=Response.Status.PENDING, claim="").update(
+        queued_at=timezone.now()
+    )
     for batch in _chunks(wanted, settings.GENERATION_BATCH_SIZE):
         task_enqueue("models_registry.tasks.generation_batch_run", batch)
     return len(wanted)
@@ -358,22 +362,32 @@ def generation_runs_reconcile() -> int:
                 "id", flat=True
             )
         )
-        wanted |= _responses_lost_in_the_broker()
         queued = _responses_enqueue(sorted(wanted))
+    queued += _responses_lost_in_the_broker_enqueue()
     running = GenerationRun.objects.filter(status=GenerationRun.Status.RUNNING).values_list("pk", flat=True)
     generation_runs_finish_if_done(run_ids=list(running))
     return queued
 
 
-def _responses_lost_in_the_broker() -> set[int]:
+def _responses_lost_in_the_broker_enqueue() -> int:
+    """Queue again the rows of running runs that nobody holds although their task was queued
+    GENERATION_QUEUED_STALE_S ago, when the broker's queue is empty (it assumes Redis, where a
+    received task leaves the queue); returns how many."""
     queued_before = timezone.now() - timedelta(seconds=settings.GENERATION_QUEUED_STALE_S)
-    lost = Response.objects.filter(
-        status=Response.Status.PENDING,
-        claim="",
-        runs__status=GenerationRun.Status.RUNNING,
-        queued_at__lt=queued_before,
-    )
+    # queued_at is empty on rows queued before it existed: old enough.
+    long_queued = Q(queued_at__lt=queued_before) | Q(queued_at__isnull=True)
+    unheld = Response.objects.filter(long_queued, status=Response.Status.PENDING, claim="")
+    lost = unheld.filter(runs__status=GenerationRun.Status.RUNNING)
     queue = settings.CELERY_TASK_ROUTES["models_registry.tasks.generation_batch_run"]["queue"]
+    # The broker is asked outside any transaction: no row stays locked while it answers.
     if not lost.exists() or queue_waiting(queue) != 0:
-        return set()
-    return set(lost.values_list("id", flat=True))
+        return 0
+    with transaction.atomic():
+        # Locked, checked again on the locked row, and marked queued in one go: a second reconcile
+        # running at the same time skips them, or finds them queued lately.
+        ids = list(
+            unheld.select_for_update(skip_locked=True)
+            .filter(pk__in=lost.values("pk"))
+            .values_list("pk", flat=True)
+        )
+        return _responses_enqueue(ids)

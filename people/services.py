@@ -241,13 +241,17 @@ def user_directory_account(*, issuer: str, subject: str, username: str, dn: str)
 
     The account bound to the entry comes first; a binding by the entry's DN (lower-cased), made
     while the directory's id attribute was not read (SSO_LDAP_ID_ATTRIBUTE newly set), moves to
-    the id. Else a local account of the same username (case aside) is adopted and bound, but only
+    the id when its account has the login's username. Else a local account of the same username (case aside) is adopted and bound, but only
     one bound to no identity at all: an account that single sign-on or another directory entry made
     or adopted is never taken over by a name. Else a new account is made and bound."""
     if dn != subject and not SingleSignOnAccount.objects.filter(issuer=issuer, subject=subject).exists():
         try:
             with transaction.atomic():
-                SingleSignOnAccount.objects.filter(issuer=issuer, subject=dn).update(subject=subject)
+                # Only to an account of the login's name: a DN (an Active Directory CN) freed by a
+                # rename may be given to someone else, who must not inherit the earlier account.
+                SingleSignOnAccount.objects.filter(
+                    issuer=issuer, subject=dn, user__username__iexact=username
+                ).update(subject=subject)
         except IntegrityError:
             pass  # another login of the entry bound its id meanwhile: that binding is read below
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext as _
 
@@ -42,9 +43,15 @@ _SIGNS = {
 }
 
 
+def _control_as_space(c: str) -> str:
+    # A form feed ends a paragraph, DEL and most other controls stop the compile: untrusted names
+    # carry any of them. Line and paragraph separators too.
+    return " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+
+
 def latex_escape(text: object) -> str:
     """``text`` printed literally in LaTeX: its special characters escaped, line breaks as spaces."""
-    escaped = "".join(_SPECIAL.get(c) or _SIGNS.get(c) or c for c in str(text))
+    escaped = "".join(_SPECIAL.get(c) or _SIGNS.get(c) or _control_as_space(c) for c in str(text))
     # "--" and "---" (dashes), "''" (”) and ",," („) are ligatures in LaTeX: a name's hyphens,
     # apostrophes and commas stay what they are.
     return _LIGATURES.sub(lambda m: m.group(0) + "{}", escaped)

@@ -113,3 +113,28 @@ def test_the_quickstart_web_server_is_uvicorn_serving_pages_and_static_files_on_
     finally:
         sup.stop()
     assert port_free(sup.port)
+
+
+def demo_set_up_output(tmp_path: Path, capsys, *, failing_step: str) -> str:
+    """What the demo set-up says when every step is a stand-in that exits 0, but `failing_step`."""
+    sup = Supervisor(var_dir=tmp_path, port=1, local_model=True, local_model_port=2)
+    failing = f"import sys; sys.exit(1 if {failing_step!r} in sys.argv else 0)"
+    sup.manage = lambda *args: [sys.executable, "-c", failing, *args]
+    sup.demo_setup()
+    return capsys.readouterr().out
+
+
+def test_a_failed_optional_demo_step_leaves_the_steps_after_it_to_run(tmp_path, capsys):
+    out = demo_set_up_output(tmp_path, capsys, failing_step="demo_judged")
+
+    assert "judged demo campaigns failed (exit 1" in out
+    assert "local model demo runs: done." in out
+    assert "demo campaigns: done." in out
+
+
+def test_a_failed_demo_step_that_later_steps_need_stops_the_demo_set_up(tmp_path, capsys):
+    out = demo_set_up_output(tmp_path, capsys, failing_step="demo_seed")
+
+    assert "demo data failed (exit 1" in out
+    assert "judged demo campaigns" not in out
+    assert "local model demo runs" not in out

@@ -14,6 +14,7 @@ import pytest
 
 from annotation.models import Campaign
 from annotation.services import campaign_create
+from evaluation.bundles.latex import latex_escape
 from evaluation.figures.selectors import FigureScope
 from models_registry.models import RegisteredModel, Response
 from tests.evaluation.bundle_support import build_study, bundle_built, bundle_members
@@ -184,3 +185,17 @@ def test_the_bundle_of_a_campaign_nobody_judged_compiles_too(
     compiled(folder, engine, f"paper.{language}.tex")
 
     assert no_judgements in pdf_text(folder, f"paper.{language}.tex")
+
+
+def test_a_name_with_control_characters_compiles_and_prints_them_as_spaces(tmp_path):
+    # A form feed would end the paragraph, a DEL stop the compile; untrusted names may hold any.
+    name = "model\x0cone\x7ftwo\x1bthree\u2028four"
+    (tmp_path / "name.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\begin{document}\n"
+        f"Name: {latex_escape(name)}.\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
+
+    compiled(tmp_path, "pdflatex", "name.tex")
+
+    assert "Name: model one two three four." in pdf_text(tmp_path, "name.tex")

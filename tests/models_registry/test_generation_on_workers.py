@@ -4,16 +4,18 @@ import re
 import signal
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
+from django.utils import timezone
 
 from common.queue import queue_waiting
 from config.celery_app import app
 from models_registry.models import GenerationRun, Response
-from models_registry.services import generation_run_start, generation_runs_reconcile
+from models_registry.services import generation_run_add, generation_run_start, generation_runs_reconcile
 from tests.support.processes import processes_stop, worker_start
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -228,3 +230,30 @@ def test_rows_queued_lately_are_not_taken_for_lost_although_the_queue_is_empty(
     _generation_queue_purge()
 
     assert generation_runs_reconcile() == 0
+
+
+def test_rows_queued_before_queued_at_was_recorded_count_as_queued_long_ago(
+    broker_tasks, make_model, make_prompts, settings
+):
+    run = _run_of_eight_in_two_tasks(make_model, make_prompts, settings, queued_stale_s=60)
+    _generation_queue_purge()
+    Response.objects.filter(runs=run).update(queued_at=None)
+
+    assert generation_runs_reconcile() == 8
+
+
+def test_queueing_a_run_again_leaves_the_rows_a_live_delivery_holds_unwritten(
+    broker_tasks, make_model, make_prompts, settings
+):
+    # Writing them would lock them for the whole start, and hold up the heartbeat of their worker.
+    run = _run_of_eight_in_two_tasks(make_model, make_prompts, settings, queued_stale_s=60)
+    held = list(Response.objects.filter(runs=run).order_by("id").values_list("id", flat=True)[:4])
+    long_ago = timezone.now() - timedelta(hours=1)
+    Response.objects.filter(id__in=held).update(
+        claim="worker:1:abc", heartbeat_at=timezone.now(), queued_at=long_ago
+    )
+
+    generation_run_add(run=run)
+
+    assert set(Response.objects.filter(id__in=held).values_list("queued_at", flat=True)) == {long_ago}
+    assert Response.objects.filter(runs=run).exclude(id__in=held).filter(queued_at__gt=long_ago).count() == 4

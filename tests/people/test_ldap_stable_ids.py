@@ -122,3 +122,20 @@ def test_an_entry_bound_by_its_dn_keeps_its_account_once_its_id_is_read_and_is_b
 
     assert after.pk == before.pk
     assert bound_subjects(after) == [str(uuid.UUID(bytes_le=guid))]
+
+
+@pytest.mark.django_db
+def test_a_dn_bound_to_an_account_of_another_name_is_not_moved_to_a_new_entry_that_reuses_the_dn(
+    objectguid_on,
+):
+    # On Active Directory a DN is a CN, and a CN freed by a rename can be given to someone else.
+    uid = unique_name("newcomer")
+    dn = f"uid={uid},ou=people,{LDAP_SUFFIX}".lower()
+    earlier = User.objects.create_user(username=unique_name("earlier"))
+    SingleSignOnAccount.objects.create(user=earlier, issuer=objectguid_on.uri, subject=dn)
+    active_directory_person_add(objectguid_on, uid, "new-pw", uuid.uuid4().bytes_le)
+
+    newcomer = log_in(uid, "new-pw")
+
+    assert newcomer.pk != earlier.pk
+    assert bound_subjects(earlier) == [dn]
