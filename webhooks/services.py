@@ -115,10 +115,14 @@ def endpoint_update(*, endpoint: Endpoint, data: EndpointInput, by: AbstractBase
 
 
 def endpoint_delete(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> None:
-    """The endpoint goes with its deliveries log; it is sent nothing more (a task already queued
-    for it finds no endpoint)."""
+    """The endpoint goes with its deliveries log and the events only it was sent; it is sent
+    nothing more (a task already queued for it finds no endpoint, one sending records nothing)."""
     _admin_check(by)
-    endpoint.delete()
+    with transaction.atomic():
+        events = list(endpoint.deliveries.values_list("event_id", flat=True).distinct())
+        endpoint.delete()
+        # The events it alone was sent, unless one remembers a periodic check's announcement.
+        Event.objects.filter(pk__in=events, dedupe_key__isnull=True, deliveries__isnull=True).delete()
 
 
 def endpoint_secret_rotate(*, endpoint: Endpoint, by: AbstractBaseUser | None) -> str:
@@ -355,6 +359,14 @@ def deliveries_record(
     (a sender that lost its claim writes nothing but the attempt itself)."""
     now = timezone.now()
     with transaction.atomic():
+        # Locked, so an endpoint deleted meanwhile takes its deliveries only after this commits;
+        # one it took before has no row to record an attempt on.
+        kept = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[o.delivery_id for o in outcomes])
+            .values_list("pk", flat=True)
+        )
+        outcomes = [o for o in outcomes if o.delivery_id in kept]
         Attempt.objects.bulk_create(
             Attempt(
                 delivery_id=o.delivery_id,

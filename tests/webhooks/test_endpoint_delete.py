@@ -1,0 +1,57 @@
+"""Deleting an endpoint: its log and the events only it was sent go, and a send under way when it
+went records nothing instead of failing."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from webhooks.models import Attempt, Delivery, Endpoint, Event, EventKind
+from webhooks.services import Outcome, deliveries_record, endpoint_delete
+
+
+def endpoint_make(name: str) -> Endpoint:
+    return Endpoint.objects.create(
+        name=name, url=f"https://hooks.example.org/{name}", events=["campaign.opened"], secret="s"
+    )
+
+
+def delivery_make(endpoint: Endpoint, event: Event, *, claim: str = "") -> Delivery:
+    now = timezone.now()
+    return Delivery.objects.create(
+        event=event, endpoint=endpoint, next_attempt_at=now, expires_at=now, claim=claim
+    )
+
+
+@pytest.mark.django_db
+def test_deleting_an_endpoint_takes_the_events_only_it_was_sent_and_keeps_the_others(admin_user):
+    gone, staying = endpoint_make("gone"), endpoint_make("staying")
+    own = Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={})
+    shared = Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={})
+    remembered = Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={}, dedupe_key="complete:1")
+    delivery_make(gone, own)
+    delivery_make(gone, shared)
+    delivery_make(staying, shared)
+    delivery_make(gone, remembered)
+
+    endpoint_delete(endpoint=gone, by=admin_user)
+
+    assert set(Event.objects.values_list("pk", flat=True)) == {shared.pk, remembered.pk}
+    assert set(Delivery.objects.values_list("endpoint_id", flat=True)) == {staying.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_that_ends_after_its_endpoint_was_deleted_records_nothing_and_does_not_fail(admin_user):
+    endpoint = endpoint_make("deleted while sending")
+    event = Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={})
+    delivery = delivery_make(endpoint, event, claim="sender-1")
+    endpoint_delete(endpoint=endpoint, by=admin_user)
+
+    deliveries_record(
+        token="sender-1",
+        outcomes=[Outcome(delivery_id=delivery.pk, status_code=200, error="", duration_ms=5)],
+        attempts={delivery.pk: 0},
+        expires={delivery.pk: timezone.now()},
+    )
+
+    assert not Attempt.objects.exists()
