@@ -116,22 +116,24 @@ class FigureScope:
         text = json.dumps({"kind": kind, **self.as_dict()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def items_filter(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+    def items_filter(self, rows: QuerySet[Any], *, item: str = "item__") -> QuerySet[Any]:
         """Rows with a campaign and an item (people's or machine judgements) kept to the scope's
-        campaigns, model, domain and scenario."""
+        campaigns, model, domain and scenario; ``item=""`` for items themselves."""
         if self.campaign_ids:
             rows = rows.filter(campaign_id__in=self.campaign_ids)
         if self.item_ids:
-            rows = rows.filter(item_id__in=self.item_ids)
+            rows = rows.filter(**{f"{item}pk__in": self.item_ids})
         if self.model_id:
             # A pair item (pairwise campaigns) is either of its two models'.
-            rows = rows.filter(Q(item__model_id=self.model_id) | Q(item__model_b_id=self.model_id))
+            rows = rows.filter(
+                Q(**{f"{item}model_id": self.model_id}) | Q(**{f"{item}model_b_id": self.model_id})
+            )
         if self.model_ids:
-            rows = rows.filter(item__model_id__in=self.model_ids)
+            rows = rows.filter(**{f"{item}model_id__in": self.model_ids})
         if self.domain_id:
-            rows = rows.filter(item__domain_id=self.domain_id)
+            rows = rows.filter(**{f"{item}domain_id": self.domain_id})
         if self.scenario_id:
-            rows = rows.filter(item__prompt__scenario_id=self.scenario_id)
+            rows = rows.filter(**{f"{item}prompt__scenario_id": self.scenario_id})
         return rows
 
     def judgements(self, *, counted: bool = True) -> QuerySet[Judgement]:

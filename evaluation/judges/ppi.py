@@ -131,17 +131,7 @@ def _people_labels(campaign: Campaign, scope: FigureScope) -> dict[int, float]:
 
 def _scope_items(campaign: Campaign, scope: FigureScope) -> Any:
     items = Item.objects.filter(campaign=campaign, purpose=ItemPurpose.REGULAR)
-    if scope.item_ids:
-        items = items.filter(pk__in=scope.item_ids)
-    if scope.model_id:
-        items = items.filter(model_id=scope.model_id)
-    if scope.model_ids:
-        items = items.filter(model_id__in=scope.model_ids)
-    if scope.domain_id:
-        items = items.filter(domain_id=scope.domain_id)
-    if scope.scenario_id:
-        items = items.filter(prompt__scenario_id=scope.scenario_id)
-    return items
+    return replace(scope, campaign_ids=(campaign.pk,)).items_filter(items, item="")
 
 
 def ppi_inputs(*, campaign: Campaign, scope: FigureScope, source: JudgeSource) -> PpiInputs:
