@@ -7,11 +7,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from webhooks.forms import EndpointForm
 from webhooks.models import Delivery, Endpoint, Event
-from webhooks.services import EndpointInput, WebhookRejected, endpoint_input_check, endpoint_update
+from webhooks.services import (
+    EndpointInput,
+    WebhookRejected,
+    endpoint_delete,
+    endpoint_input_check,
+    endpoint_update,
+)
 
 
 class EndpointAdminForm(forms.ModelForm):
@@ -42,6 +49,14 @@ class EndpointAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Endpoint, form: forms.ModelForm, change: bool) -> None:
         endpoint_update(endpoint=obj, data=EndpointInput.of(form.cleaned_data), by=request.user)
+
+    # Deleting goes through the service, as on the API: the events only it was sent go too.
+    def delete_model(self, request: HttpRequest, obj: Endpoint) -> None:
+        endpoint_delete(endpoint=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
+        for endpoint in queryset:
+            endpoint_delete(endpoint=endpoint, by=request.user)
 
 
 @admin.register(Delivery)

@@ -4,6 +4,7 @@ went records nothing instead of failing."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from webhooks.models import Attempt, Delivery, Endpoint, Event, EventKind
@@ -55,3 +56,25 @@ def test_a_send_that_ends_after_its_endpoint_was_deleted_records_nothing_and_doe
     )
 
     assert not Attempt.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", ["delete page", "list action"])
+def test_deleting_an_endpoint_in_the_django_admin_takes_the_events_only_it_was_sent(client, admin_user, way):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    endpoint = endpoint_make("gone from the admin")
+    delivery_make(endpoint, Event.objects.create(kind=EventKind.CAMPAIGN_OPENED, payload={}))
+
+    if way == "delete page":
+        response = client.post(reverse("admin:webhooks_endpoint_delete", args=[endpoint.pk]), {"post": "yes"})
+    else:
+        response = client.post(
+            reverse("admin:webhooks_endpoint_changelist"),
+            {"action": "delete_selected", "_selected_action": [endpoint.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not Endpoint.objects.exists()
+    assert not Event.objects.exists()
