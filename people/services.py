@@ -34,6 +34,8 @@ MANAGED_APPS = (
     "authtoken",
     "django_celery_beat",
 )
+# Admins only, on every way in: reviewers do not see where events go.
+ADMIN_ONLY_APPS = ("webhooks",)
 
 
 def roles_sync() -> None:
@@ -45,7 +47,9 @@ def roles_sync() -> None:
     for role in Role:
         Group.objects.get_or_create(name=role.value)
     perms = Permission.objects.filter(content_type__app_label__in=MANAGED_APPS)
-    Group.objects.get(name=Role.ADMIN.value).permissions.set(perms)
+    Group.objects.get(name=Role.ADMIN.value).permissions.set(
+        Permission.objects.filter(content_type__app_label__in=MANAGED_APPS + ADMIN_ONLY_APPS)
+    )
     Group.objects.get(name=Role.REVIEWER.value).permissions.set(perms.filter(codename__startswith="view_"))
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from common.roles import Role
 from webhooks.models import Attempt, Delivery, Endpoint, Event, EventKind
 from webhooks.services import Outcome, deliveries_record, endpoint_delete
 
@@ -78,3 +79,20 @@ def test_deleting_an_endpoint_in_the_django_admin_takes_the_events_only_it_was_s
     assert response.status_code == 302
     assert not Endpoint.objects.exists()
     assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_admin_who_is_no_superuser_reaches_the_endpoints_in_the_django_admin_and_a_reviewer_does_not(
+    client, make_user
+):
+    endpoint_make("seen by admins")
+    admin = make_user(Role.ADMIN, username="plain-admin")
+    reviewer = make_user(Role.REVIEWER, username="reviewer-only")
+    reviewer.is_staff = True  # even one let into the Django admin for other things
+    reviewer.save()
+    url = reverse("admin:webhooks_endpoint_changelist")
+
+    client.force_login(admin)
+    assert client.get(url).status_code == 200
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 403
